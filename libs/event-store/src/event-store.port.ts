@@ -1,0 +1,82 @@
+/**
+ * The EventStore port (see shared DESIGN.md, "Event store"). Shaped after the KurrentDB client so
+ * the two adapters can share one contract suite: names may differ from KurrentDB, semantics may not.
+ */
+
+/** Where an append expects the stream to be: not there yet, anywhere, or at exactly this revision. */
+export type ExpectedRevision = 'no_stream' | 'any' | bigint;
+
+/** Who did it and why: carried by every event (DESIGN.md, "Every event's metadata"). */
+export interface EventMetadata {
+  correlationId?: string;
+  causationId?: string;
+  actor?: { id: string; role: string };
+  idempotencyKey?: string;
+  [key: string]: unknown;
+}
+
+/** An event to append. `id` is ours (a UUID): re-appending the same ids to the same stream is a no-op. */
+export interface EventData<T = Record<string, unknown>> {
+  id: string;
+  type: string;
+  data: T;
+  metadata?: EventMetadata;
+}
+
+/** An event as stored: revision is its place in its stream (0-based), position its place in $all. */
+export interface RecordedEvent<T = Record<string, unknown>> {
+  id: string;
+  streamId: string;
+  type: string;
+  revision: bigint;
+  position: bigint;
+  data: T;
+  metadata: EventMetadata;
+  recordedAt: Date;
+}
+
+export interface AppendResult {
+  /** Revision of the last event now in the stream. */
+  nextRevision: bigint;
+  /** Position in $all of the last event appended (or of the already-stored one, for a no-op). */
+  position: bigint;
+}
+
+export interface SubscriptionFilter {
+  /** Only streams whose id starts with one of these. */
+  streamPrefixes?: string[];
+  /** Only events of these types. */
+  eventTypes?: string[];
+}
+
+export interface SubscribeToAllOptions {
+  /** Exclusive: the subscription yields events strictly after this position. */
+  from: bigint | 'start';
+  filter?: SubscriptionFilter;
+}
+
+/** Catches up from `from`, then stays live. `close()` ends the iteration cleanly. */
+export interface AllSubscription extends AsyncIterable<RecordedEvent> {
+  close(): Promise<void>;
+}
+
+export interface EventStore {
+  append(stream: string, events: EventData[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult>;
+  /** Events of one stream in revision order; an empty array when the stream does not exist. */
+  read(stream: string): Promise<RecordedEvent[]>;
+  subscribeToAll(options: SubscribeToAllOptions): AllSubscription;
+  /** Throws when the store cannot serve (used by /health). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedRevision extends Error {
+  override readonly name = 'WrongExpectedRevision';
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: bigint | 'no_stream',
+  ) {
+    super(`Stream ${stream}: expected revision ${String(expected)}, actual ${String(actual)}`);
+  }
+}

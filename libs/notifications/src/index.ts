@@ -1,0 +1,2 @@
+// Filled by its issue (see issues): notifications.
+export {};
