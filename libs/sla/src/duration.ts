@@ -1,0 +1,42 @@
+import { Duration } from 'luxon';
+
+/**
+ * A duration in working time: whole working days (each = "the same clock time on the
+ * next working day") plus a number of working milliseconds.
+ */
+export interface WorkingDuration {
+  readonly days: number;
+  readonly ms: number;
+}
+
+const EXAMPLES = '(e.g. P1D, PT4H)';
+
+/** Why `iso` is not a usable working-time duration, or undefined when it is. */
+export function durationProblem(iso: unknown): string | undefined {
+  if (typeof iso !== 'string') return `${JSON.stringify(iso) ?? String(iso)} is not an ISO 8601 duration ${EXAMPLES}`;
+  const notIso = `${JSON.stringify(iso)} is not an ISO 8601 duration ${EXAMPLES}`;
+  // luxon accepts "P", "PT" and a dangling "T" ("P1DT"); ISO 8601 does not.
+  if (!/^P(?=\d|T\d)/.test(iso) || iso.endsWith('T')) return notIso;
+  const d = Duration.fromISO(iso);
+  if (!d.isValid) return notIso;
+  const o = d.toObject();
+  if (Object.values(o).some((v) => v! < 0)) return `${JSON.stringify(iso)} is negative; working-time durations must be zero or more ${EXAMPLES}`;
+  // Years, months and weeks have no fixed length in working days: say it in days.
+  if (o.years || o.months || o.quarters || o.weeks)
+    return `${JSON.stringify(iso)} uses years, months or weeks, which have no fixed length in working time; use working days or hours ${EXAMPLES}`;
+  if (o.days !== undefined && !Number.isInteger(o.days))
+    return `${JSON.stringify(iso)} has a fractional number of days; a working day has no fixed length, use hours (e.g. PT4H) ${EXAMPLES}`;
+  return undefined;
+}
+
+/** Parses an ISO 8601 duration into working days + working ms (rounded to the millisecond). */
+export function parseWorkingDuration(iso: string): WorkingDuration {
+  const problem = durationProblem(iso);
+  if (problem) throw new RangeError(problem);
+  const o = Duration.fromISO(iso).toObject();
+  const ms = Duration.fromObject({ ...o, days: 0 }).as('milliseconds');
+  return { days: o.days ?? 0, ms: Math.round(ms) };
+}
+
+/** Whether a duration is purely hours/minutes/seconds (no working days). */
+export const isTimeOnly = (d: WorkingDuration): boolean => d.days === 0;

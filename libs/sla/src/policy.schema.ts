@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { clockProblem, dateProblem, dayHoursProblem, DEFAULT_TIMEZONE, DEFAULT_WORKING_HOURS, timezoneProblem, WEEKDAYS } from './calendar';
+import { durationProblem } from './duration';
+
+export const CATEGORIES = ['ehc_assessment', 'ehc_plan', 'annual_review', 'placement', 'transport', 'complaint', 'general'] as const;
+export type Category = (typeof CATEGORIES)[number];
+export const PRIORITIES = ['normal', 'urgent'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+export const ESCALATION_ROLES = ['team_manager', 'service_manager', 'head_of_service'] as const;
+export type EscalationRole = (typeof ESCALATION_ROLES)[number];
+
+/** A string checked by one of the *Problem functions, whose message becomes the zod issue. */
+const checked = (problem: (v: unknown) => string | undefined) =>
+  z.string().check((ctx) => {
+    const message = problem(ctx.value);
+    if (message) ctx.issues.push({ code: 'custom', message, input: ctx.value });
+  });
+
+export const isoDurationSchema = checked(durationProblem);
+
+const dayHours = z.tuple([checked(clockProblem), checked(clockProblem)]).check((ctx) => {
+  const message = dayHoursProblem(ctx.value);
+  if (message) ctx.issues.push({ code: 'custom', message, input: ctx.value });
+});
+
+export const calendarSchema = z.strictObject({
+  timezone: checked(timezoneProblem).default(DEFAULT_TIMEZONE),
+  workingHours: z
+    .union([z.literal('24/7'), z.strictObject(Object.fromEntries(WEEKDAYS.map((d) => [d, dayHours.optional()])) as Record<(typeof WEEKDAYS)[number], z.ZodOptional<typeof dayHours>>)])
+    .default(DEFAULT_WORKING_HOURS as { mon: [string, string] }),
+  bankHolidays: z.enum(['england-and-wales', 'none']).default('england-and-wales'),
+  closures: z.array(checked(dateProblem)).default([]),
+});
+
+export const slaTargetSchema = z.strictObject({ firstResponse: isoDurationSchema, resolution: isoDurationSchema });
+// Overrides may name only one clock; the other falls back to the default.
+const slaOverrideSchema = slaTargetSchema.partial();
+
+export const slaSchema = z.strictObject({
+  default: slaTargetSchema,
+  categories: z.strictObject(Object.fromEntries(CATEGORIES.map((c) => [c, slaOverrideSchema.optional()])) as Record<Category, z.ZodOptional<typeof slaOverrideSchema>>).default({}),
+  urgent: slaOverrideSchema.optional(),
+});
+
+export const escalationLevelSchema = z.strictObject({
+  role: z.enum(ESCALATION_ROLES),
+  ackWithin: isoDurationSchema,
+  respondWithin: isoDurationSchema,
+});
+
+export const policySchema = z.strictObject({
+  calendar: calendarSchema.default(() => calendarSchema.parse({})),
+  sla: slaSchema,
+  unanswered: z.strictObject({
+    threshold: z.number().int().positive(),
+  }),
+  escalation: z.strictObject({
+    chain: z.array(escalationLevelSchema).min(1),
+  }),
+});
+
+export type Policy = z.output<typeof policySchema>;
+/** What a policy file may contain (defaults not yet applied). */
+export type PolicyInput = z.input<typeof policySchema>;
+export type SlaTarget = z.output<typeof slaTargetSchema>;
+export type EscalationLevel = z.output<typeof escalationLevelSchema>;
+export type PolicyCalendar = Policy['calendar'];

@@ -1,0 +1,115 @@
+import { DateTime } from 'luxon';
+import { CalendarConfig, createCalendar, Interval, nextDate, prevDate, WorkingCalendar } from './calendar';
+import { parseWorkingDuration } from './duration';
+
+// A calendar with no working time at all would loop forever; ten years of nothing is a config error.
+const MAX_DAYS_SEARCHED = 3660;
+
+const built = new WeakMap<object, WorkingCalendar>();
+const isBuilt = (c: WorkingCalendar | CalendarConfig): c is WorkingCalendar => typeof (c as WorkingCalendar).intervalOn === 'function';
+/** Accepts a built calendar or a plain config (built once per config object). */
+export function toCalendar(calendar: WorkingCalendar | CalendarConfig): WorkingCalendar {
+  if (isBuilt(calendar)) return calendar;
+  let cal = built.get(calendar);
+  if (!cal) built.set(calendar, (cal = createCalendar(calendar)));
+  return cal;
+}
+
+const localDate = (cal: WorkingCalendar, t: number): string => DateTime.fromMillis(t, { zone: cal.timezone }).toISODate()!;
+const millisOf = (d: Date, name: string): number => {
+  const t = d instanceof Date ? d.getTime() : NaN;
+  if (Number.isNaN(t)) throw new RangeError(`${name} is not a valid Date`);
+  return t;
+};
+
+/**
+ * The first working instant at or after t, with the local date whose interval holds it.
+ * Intervals are closed: 17:00 on a 09:00–17:00 day is still in that day (a due time of 17:00).
+ */
+function firstWorkingPoint(cal: WorkingCalendar, t: number): { t: number; date: string; interval: Interval } {
+  // Start a day early: an interval ending at "24:00" ends on the next local date.
+  let date = prevDate(localDate(cal, t));
+  for (let i = 0; i < MAX_DAYS_SEARCHED; i++, date = nextDate(date)) {
+    const interval = cal.intervalOn(date);
+    if (!interval || interval[1] < t) continue;
+    if (interval[1] === t) {
+      // At the very end of one interval and the start of the next (24/7): prefer the next one.
+      const following = cal.intervalOn(nextDate(date));
+      if (following && following[0] <= t) return { t, date: nextDate(date), interval: following };
+    }
+    return { t: Math.max(t, interval[0]), date, interval };
+  }
+  throw new RangeError(`calendar has no working time within ${MAX_DAYS_SEARCHED} days of ${new Date(t).toISOString()}`);
+}
+
+function addWorkingDays(cal: WorkingCalendar, t: number, days: number): number {
+  const point = firstWorkingPoint(cal, t);
+  const local = DateTime.fromMillis(point.t, { zone: cal.timezone });
+  // "24:00" end of day: the clock reads 00:00 of the next date, but the position is "end of day".
+  const atEndOfDay = local.toISODate() !== point.date;
+  let date = point.date;
+  let interval: Interval | null = null;
+  for (let n = 0, searched = 0; n < days; searched++) {
+    if (searched > MAX_DAYS_SEARCHED) throw new RangeError(`calendar has no working days within ${MAX_DAYS_SEARCHED} days`);
+    date = nextDate(date);
+    interval = cal.intervalOn(date);
+    if (interval) n++;
+  }
+  if (!interval) return point.t; // days === 0
+  if (atEndOfDay) return interval[1];
+  const [year, month, day] = date.split('-').map(Number);
+  const sameClock = DateTime.fromObject(
+    { year, month, day, hour: local.hour, minute: local.minute, second: local.second, millisecond: local.millisecond },
+    { zone: cal.timezone },
+  ).toMillis();
+  // Days with different hours: a clock time outside the target day's hours is clamped into them.
+  return Math.min(Math.max(sameClock, interval[0]), interval[1]);
+}
+
+function addWorkingMillis(cal: WorkingCalendar, t: number, ms: number): number {
+  let { t: at, date, interval } = firstWorkingPoint(cal, t);
+  let remaining = ms;
+  for (let searched = 0; ; searched++) {
+    const available = interval[1] - at;
+    if (remaining <= available) return at + remaining;
+    remaining -= available;
+    // Step a working interval at a time, never minute by minute.
+    let next: Interval | null = null;
+    for (; !next; searched++) {
+      if (searched > MAX_DAYS_SEARCHED * 100) throw new RangeError('calendar ran out of working time');
+      date = nextDate(date);
+      next = cal.intervalOn(date);
+    }
+    interval = next;
+    at = interval[0];
+  }
+}
+
+/**
+ * The instant `isoDuration` of working time after `start`.
+ * Days first: P1D is the same clock time on the next working day (a start outside working time first
+ * moves to the next working-time start). Then hours/minutes/seconds are counted in working time.
+ * A result that lands exactly at the end of a working day stays there (Fri 17:00, not Mon 09:00).
+ * PT0S from outside working time gives the next working-time start.
+ */
+export function addWorkingTime(calendar: WorkingCalendar | CalendarConfig, start: Date, isoDuration: string): Date {
+  const cal = toCalendar(calendar);
+  const { days, ms } = parseWorkingDuration(isoDuration);
+  const afterDays = addWorkingDays(cal, millisOf(start, 'start'), days);
+  return new Date(addWorkingMillis(cal, afterDays, ms));
+}
+
+/** Working milliseconds in [a, b]; 0 when b <= a (never negative). */
+export function workingTimeBetween(calendar: WorkingCalendar | CalendarConfig, a: Date, b: Date): number {
+  const cal = toCalendar(calendar);
+  const from = millisOf(a, 'a');
+  const to = millisOf(b, 'b');
+  if (to <= from) return 0;
+  let total = 0;
+  const lastDate = localDate(cal, to);
+  for (let date = prevDate(localDate(cal, from)); ; date = nextDate(date)) {
+    const interval = cal.intervalOn(date);
+    if (interval) total += Math.max(0, Math.min(to, interval[1]) - Math.max(from, interval[0]));
+    if (date === lastDate) return total;
+  }
+}
