@@ -1,0 +1,406 @@
+/**
+ * The ContactRequest decider: `decide(command, state, ctx) -> events`. All rules live here; `evolve`
+ * (state.ts) only records facts. Pure: time comes in `ctx.now`, policy in `ctx.policy`; ids the
+ * decider cannot make come in the command.
+ *
+ * Decisions worth knowing (shared DESIGN.md "Working time, SLAs, escalation chains"):
+ * - Due dates are computed at submission (and at reopen) with the policy's `dueDatesFor` and frozen
+ *   in the event.
+ * - Only inbound attempts (ContactAttemptRecorded) count as unanswered; the submission itself does
+ *   not count towards the threshold, but it is what the first-response clock measures.
+ * - Level 1 is raised (when no escalation is open) by:
+ *   a) the attempt that brings the unanswered count to `policy.unanswered.threshold`
+ *      (reason repeated_unanswered);
+ *   b) the first-response deadline passing with the clock still running: CheckDeadline(first_response)
+ *      records SlaBreached and raises level 1 (reason sla_breached) whether or not attempts were made,
+ *      because the request itself is then an unanswered contact;
+ *   c) an attempt recorded at or after the first-response due time while that clock still runs: the
+ *      attempt is unanswered past the due time, so it does what the deadline timer would have done
+ *      (SlaBreached once, level 1 with reason sla_breached) even if the timer is late or was lost.
+ *      After a first response the first-response clock is stopped, and later attempts escalate only
+ *      through the threshold (a).
+ * - While an escalation is open (unacknowledged or acknowledged) further unanswered attempts are
+ *   counted on it (in evolve) and raise nothing.
+ * - An officer response resolves the open escalation, clears unanswered attempts and stops the
+ *   first-response clock. Resolving the request also resolves an open escalation (otherwise it would
+ *   climb the chain for a closed request).
+ * - At the last level, a timeout re-notifies the same role (EscalationRenotified) at most
+ *   MAX_RENOTIFICATIONS times, each after the level's ackWithin (not acknowledged) or respondWithin
+ *   (acknowledged) window; then the escalation stays open with no more timers.
+ * - Timers that fire early, twice, or after the fact (answered, resolved, other level) yield no events.
+ */
+import { addWorkingTime, calendarOf, dueDatesFor, type Policy } from '@send/sla';
+import type {
+  AcknowledgeEscalation,
+  AdvanceEscalation,
+  AssignRequest,
+  CheckDeadline,
+  ContactRequestCommand,
+  RecordAttempt,
+  RecordFailedCallBack,
+  RecordResponse,
+  ReopenRequest,
+  ResolveRequest,
+  SubmitRequest,
+} from './commands';
+import {
+  EscalationClosed,
+  EscalationNotFound,
+  InvalidCommand,
+  NotRoutedToYou,
+  RequestAlreadyExists,
+  RequestClosed,
+  RequestNotFound,
+  RequestNotResolved,
+} from './errors';
+import {
+  SCHEMA_VERSION,
+  type Clock,
+  type ContactRequestEvent,
+  type EscalationAdvanced,
+  type EscalationRaised,
+  type EscalationReason,
+  type EscalationRenotified,
+  type EscalationResolved,
+  type EscalationRole,
+  type SlaBreached,
+} from './events';
+import { isSubmitted, type ContactRequestState, type EscalationState, type State } from './state';
+
+export interface DecideContext {
+  now: Date;
+  policy: Policy;
+}
+
+/** How many times the last level is re-notified before the escalation just stays open. */
+export const MAX_RENOTIFICATIONS = 3;
+
+/** Escalation roles in chain order: a manager may acknowledge what is routed to their level or below. */
+export const ESCALATION_ROLE_RANK: Readonly<Record<EscalationRole, number>> = {
+  team_manager: 1,
+  service_manager: 2,
+  head_of_service: 3,
+};
+
+const iso = (d: Date): string => d.toISOString();
+const ms = (s: string): number => Date.parse(s);
+
+const instantOrNow = (field: string, value: string | undefined, now: Date): string => {
+  if (value === undefined) return iso(now);
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new InvalidCommand(field, `"${value}" is not an ISO-8601 instant (e.g. 2026-12-24T16:30:00Z)`);
+  // Never later than the decision time: a sender's clock running ahead must not put facts in the future.
+  return iso(new Date(Math.min(t, now.getTime())));
+};
+
+const escalationIsOpen = (e: EscalationState | null): e is EscalationState => e !== null && e.status !== 'resolved';
+
+type ChainLevel = Policy['escalation']['chain'][number];
+/** The policy's chain entry for `level` (1-based); a level beyond a since-shortened chain uses the last entry. */
+const chainLevel = (policy: Policy, level: number): ChainLevel | undefined => {
+  const chain = policy.escalation.chain;
+  if (chain.length === 0) return undefined;
+  return chain[Math.min(Math.max(level, 1), chain.length) - 1];
+};
+
+const addWorking = (ctx: DecideContext, duration: string): string =>
+  iso(addWorkingTime(calendarOf(ctx.policy), ctx.now, duration));
+
+const raiseLevel1 = (
+  ctx: DecideContext,
+  escalationId: string,
+  reason: EscalationReason,
+  unansweredCount: number,
+): EscalationRaised[] => {
+  const first = chainLevel(ctx.policy, 1);
+  if (!first) return []; // a policy without a chain escalates to no one
+  return [
+    {
+      type: 'EscalationRaised',
+      data: {
+        schemaVersion: SCHEMA_VERSION,
+        escalationId,
+        level: 1,
+        notifyRole: first.role,
+        reason,
+        unansweredCount,
+        raisedAt: iso(ctx.now),
+        ackDueAt: addWorking(ctx, first.ackWithin),
+      },
+    },
+  ];
+};
+
+const breach = (clock: Clock, dueAt: string, now: Date): SlaBreached => ({
+  type: 'SlaBreached',
+  data: { schemaVersion: SCHEMA_VERSION, clock, dueAt, breachedAt: iso(now) },
+});
+
+const resolveEscalation = (e: EscalationState, by: string, now: Date): EscalationResolved => ({
+  type: 'EscalationResolved',
+  data: { schemaVersion: SCHEMA_VERSION, escalationId: e.id, by, at: iso(now) },
+});
+
+// ---- per-command decisions -------------------------------------------------------------------
+
+const submit = (c: SubmitRequest, state: State, ctx: DecideContext): ContactRequestEvent[] => {
+  if (isSubmitted(state)) throw new RequestAlreadyExists(c.requestId);
+  const priority = c.priority ?? 'normal';
+  const due = dueDatesFor(ctx.policy, { category: c.category, priority }, ctx.now);
+  return [
+    {
+      type: 'ContactRequestSubmitted',
+      data: {
+        schemaVersion: SCHEMA_VERSION,
+        requestId: c.requestId,
+        reference: c.reference,
+        caseRef: c.caseRef,
+        requester: c.requester,
+        channel: c.channel,
+        category: c.category,
+        priority,
+        subject: c.subject,
+        message: c.message,
+        submittedAt: iso(ctx.now),
+        due: { firstResponseAt: iso(due.firstResponseAt), resolutionAt: iso(due.resolutionAt) },
+        ...(c.teamId !== undefined ? { teamId: c.teamId } : {}),
+      },
+    },
+  ];
+};
+
+const recordAttempt = (c: RecordAttempt, s: ContactRequestState, ctx: DecideContext): ContactRequestEvent[] => {
+  if (s.status === 'resolved') throw new RequestClosed(s.requestId, 'recording an attempt');
+  const at = instantOrNow('at', c.at, ctx.now);
+  const events: ContactRequestEvent[] = [
+    {
+      type: 'ContactAttemptRecorded',
+      data: {
+        schemaVersion: SCHEMA_VERSION,
+        attemptId: c.attemptId,
+        channel: c.channel,
+        direction: 'inbound',
+        outcome: c.outcome ?? 'unanswered',
+        at,
+        source: c.source,
+      },
+    },
+  ];
+  // Same test as evolve: an attempt dated before the latest response was answered by it.
+  const unanswered = s.lastRespondedAt === null || ms(at) > ms(s.lastRespondedAt);
+  if (!unanswered) return events;
+  const unansweredCount = s.unansweredCount + 1;
+
+  const firstResponseRunning = s.firstRespondedAt === null;
+  const pastFirstResponseDue = firstResponseRunning && ctx.now.getTime() >= ms(s.due.firstResponseAt);
+  if (pastFirstResponseDue && !s.breached.first_response) {
+    events.push(breach('first_response', s.due.firstResponseAt, ctx.now));
+  }
+  if (!escalationIsOpen(s.escalation)) {
+    const escalationId = c.escalationId ?? `esc-${c.attemptId}`;
+    if (pastFirstResponseDue) {
+      events.push(...raiseLevel1(ctx, escalationId, 'sla_breached', unansweredCount));
+    } else if (unansweredCount >= ctx.policy.unanswered.threshold) {
+      events.push(...raiseLevel1(ctx, escalationId, 'repeated_unanswered', unansweredCount));
+    }
+  }
+  return events;
+};
+
+const assign = (c: AssignRequest, s: ContactRequestState): ContactRequestEvent[] => {
+  if (s.status === 'resolved') throw new RequestClosed(s.requestId, 'assigning');
+  const base = { schemaVersion: SCHEMA_VERSION, officerId: c.officerId, teamId: c.teamId, by: c.by };
+  if (s.assignee === null) return [{ type: 'RequestAssigned', data: base }];
+  if (s.assignee.officerId === c.officerId && s.assignee.teamId === c.teamId) return []; // already so: a retry
+  return [
+    {
+      type: 'RequestReassigned',
+      data: { ...base, fromOfficerId: s.assignee.officerId, fromTeamId: s.assignee.teamId },
+    },
+  ];
+};
+
+const respond = (c: RecordResponse, s: ContactRequestState, ctx: DecideContext): ContactRequestEvent[] => {
+  if (s.status === 'resolved') throw new RequestClosed(s.requestId, 'recording a response');
+  const events: ContactRequestEvent[] = [
+    {
+      type: 'OfficerResponded',
+      data: {
+        schemaVersion: SCHEMA_VERSION,
+        responseId: c.responseId,
+        officerId: c.officerId,
+        channel: c.channel,
+        summary: c.summary,
+        at: iso(ctx.now),
+      },
+    },
+  ];
+  if (escalationIsOpen(s.escalation)) events.push(resolveEscalation(s.escalation, c.officerId, ctx.now));
+  return events;
+};
+
+const failedCallBack = (c: RecordFailedCallBack, s: ContactRequestState, ctx: DecideContext): ContactRequestEvent[] => {
+  if (s.status === 'resolved') throw new RequestClosed(s.requestId, 'recording a failed call-back');
+  // Effort, not a response: it clears nothing and stops no clock.
+  return [
+    {
+      type: 'CallBackFailed',
+      data: { schemaVersion: SCHEMA_VERSION, officerId: c.officerId, at: instantOrNow('at', c.at, ctx.now) },
+    },
+  ];
+};
+
+const resolve = (c: ResolveRequest, s: ContactRequestState, ctx: DecideContext): ContactRequestEvent[] => {
+  if (s.status === 'resolved') throw new RequestClosed(s.requestId, 'resolving again');
+  const events: ContactRequestEvent[] = [];
+  if (escalationIsOpen(s.escalation)) events.push(resolveEscalation(s.escalation, c.by, ctx.now));
+  events.push({
+    type: 'RequestResolved',
+    data: { schemaVersion: SCHEMA_VERSION, by: c.by, outcome: c.outcome, at: iso(ctx.now) },
+  });
+  return events;
+};
+
+const reopen = (c: ReopenRequest, s: ContactRequestState, ctx: DecideContext): ContactRequestEvent[] => {
+  if (s.status !== 'resolved') throw new RequestNotResolved(s.requestId);
+  const due = dueDatesFor(ctx.policy, { category: s.category, priority: s.priority }, ctx.now);
+  return [
+    {
+      type: 'RequestReopened',
+      data: {
+        schemaVersion: SCHEMA_VERSION,
+        by: c.by,
+        reason: c.reason,
+        at: iso(ctx.now),
+        due: { firstResponseAt: iso(due.firstResponseAt), resolutionAt: iso(due.resolutionAt) },
+      },
+    },
+  ];
+};
+
+const checkDeadline = (c: CheckDeadline, s: ContactRequestState, ctx: DecideContext): ContactRequestEvent[] => {
+  if (s.status === 'resolved') return []; // both clocks stopped: a stale timer
+  if (s.breached[c.clock]) return []; // once per clock (per period)
+  if (c.clock === 'first_response') {
+    if (s.firstRespondedAt !== null) return []; // answered in time: stale timer
+    const dueAt = s.due.firstResponseAt;
+    if (ctx.now.getTime() < ms(dueAt)) return []; // early
+    const events: ContactRequestEvent[] = [breach('first_response', dueAt, ctx.now)];
+    if (!escalationIsOpen(s.escalation)) {
+      const escalationId = c.escalationId ?? `esc-${s.requestId}-first_response-p${s.period}`;
+      events.push(...raiseLevel1(ctx, escalationId, 'sla_breached', s.unansweredCount));
+    }
+    return events;
+  }
+  const dueAt = s.due.resolutionAt;
+  if (ctx.now.getTime() < ms(dueAt)) return [];
+  return [breach('resolution', dueAt, ctx.now)];
+};
+
+const acknowledge = (c: AcknowledgeEscalation, s: ContactRequestState, ctx: DecideContext): ContactRequestEvent[] => {
+  const e = s.escalation;
+  if (e === null || e.id !== c.escalationId) {
+    // An older escalation of this request is necessarily resolved (one open at a time).
+    if (s.escalationIds.includes(c.escalationId)) throw new EscalationClosed(s.requestId, c.escalationId);
+    throw new EscalationNotFound(s.requestId, c.escalationId);
+  }
+  if (e.status === 'resolved') throw new EscalationClosed(s.requestId, c.escalationId);
+  if (c.role !== undefined) {
+    const rank = ESCALATION_ROLE_RANK[c.role as EscalationRole] ?? 0;
+    if (rank < ESCALATION_ROLE_RANK[e.notifyRole]) throw new NotRoutedToYou(e.id, c.role, e.notifyRole);
+  }
+  if (e.status === 'acknowledged') return []; // already acknowledged at this level: a retry
+  const level = chainLevel(ctx.policy, e.level);
+  // No chain entry (policy lost its chain since): nothing bounds the response; keep the ack deadline.
+  const respondDueAt = level ? addWorking(ctx, level.respondWithin) : e.ackDueAt;
+  return [
+    {
+      type: 'EscalationAcknowledged',
+      data: { schemaVersion: SCHEMA_VERSION, escalationId: e.id, level: e.level, by: c.by, at: iso(ctx.now), respondDueAt },
+    },
+  ];
+};
+
+const advance = (c: AdvanceEscalation, s: ContactRequestState, ctx: DecideContext): ContactRequestEvent[] => {
+  const e = s.escalation;
+  if (s.status === 'resolved' || !escalationIsOpen(e) || e.id !== c.escalationId || e.level !== c.expectedLevel) return [];
+  const now = ctx.now.getTime();
+  let reason: 'ack_timeout' | 'still_unanswered';
+  if (e.status === 'open') {
+    if (now < ms(e.ackDueAt)) return [];
+    reason = 'ack_timeout';
+  } else {
+    if (e.respondDueAt === null || now < ms(e.respondDueAt)) return [];
+    reason = 'still_unanswered';
+  }
+  const chain = ctx.policy.escalation.chain;
+  if (chain.length === 0) return [];
+  if (e.level < chain.length) {
+    const next = chain[e.level]!; // level n+1 is chain[n]
+    const advanced: EscalationAdvanced = {
+      type: 'EscalationAdvanced',
+      data: {
+        schemaVersion: SCHEMA_VERSION,
+        escalationId: e.id,
+        fromLevel: e.level,
+        toLevel: e.level + 1,
+        notifyRole: next.role,
+        reason,
+        at: iso(ctx.now),
+        ackDueAt: addWorking(ctx, next.ackWithin),
+      },
+    };
+    return [advanced];
+  }
+  // The last level (or beyond a shortened chain): stay open and re-notify, a bounded number of times.
+  if (e.renotifications >= MAX_RENOTIFICATIONS) return [];
+  const last = chain[chain.length - 1]!;
+  const renotified: EscalationRenotified = {
+    type: 'EscalationRenotified',
+    data: {
+      schemaVersion: SCHEMA_VERSION,
+      escalationId: e.id,
+      level: e.level,
+      notifyRole: last.role,
+      reason,
+      renotification: e.renotifications + 1,
+      at: iso(ctx.now),
+      ...(reason === 'ack_timeout'
+        ? { ackDueAt: addWorking(ctx, last.ackWithin) }
+        : { respondDueAt: addWorking(ctx, last.respondWithin) }),
+    },
+  };
+  return [renotified];
+};
+
+export const decide = (command: ContactRequestCommand, state: State, ctx: DecideContext): ContactRequestEvent[] => {
+  if (command.type === 'SubmitRequest') return submit(command, state, ctx);
+  if (!isSubmitted(state)) throw new RequestNotFound(command.requestId);
+  if (command.requestId !== state.requestId) {
+    throw new InvalidCommand('requestId', `command is for ${command.requestId} but the stream holds ${state.requestId}`);
+  }
+  switch (command.type) {
+    case 'RecordAttempt':
+      return recordAttempt(command, state, ctx);
+    case 'AssignRequest':
+      return assign(command, state);
+    case 'RecordResponse':
+      return respond(command, state, ctx);
+    case 'RecordFailedCallBack':
+      return failedCallBack(command, state, ctx);
+    case 'ResolveRequest':
+      return resolve(command, state, ctx);
+    case 'ReopenRequest':
+      return reopen(command, state, ctx);
+    case 'CheckDeadline':
+      return checkDeadline(command, state, ctx);
+    case 'AcknowledgeEscalation':
+      return acknowledge(command, state, ctx);
+    case 'AdvanceEscalation':
+      return advance(command, state, ctx);
+    default: {
+      const unknown: never = command;
+      throw new InvalidCommand('type', `unknown command ${(unknown as { type: string }).type}`);
+    }
+  }
+};

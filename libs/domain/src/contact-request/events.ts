@@ -1,0 +1,209 @@
+/**
+ * ContactRequest domain events, v1 (shared DESIGN.md, "Domain model").
+ *
+ * Events are plain JSON-able objects: `{ type, data }`. Every `data` carries `schemaVersion: 1`;
+ * instants are ISO-8601 strings (they are stored as JSON). Ids and metadata (correlation, causation,
+ * actor, idempotency key) are added by the app layer, not here.
+ */
+import type { Category, EscalationRole, Priority } from '@send/sla';
+
+export type { Category, EscalationRole, Priority };
+
+export const SCHEMA_VERSION = 1 as const;
+
+export type RequesterRole = 'parent' | 'school' | 'professional' | 'mp' | 'other';
+export const REQUESTER_ROLES: readonly RequesterRole[] = ['parent', 'school', 'professional', 'mp', 'other'];
+
+export interface Requester {
+  role: RequesterRole;
+  name: string;
+  email: string;
+  phone?: string;
+  /** The portal user who owns the request, when the requester has an account. */
+  userId?: string;
+}
+
+/** How a contact reached the service (or was made by it). */
+export type Channel = 'portal' | 'phone' | 'email' | 'letter' | 'in_person' | 'mp';
+export const CHANNELS: readonly Channel[] = ['portal', 'phone', 'email', 'letter', 'in_person', 'mp'];
+
+/** How an officer responded: any contact channel, or a meeting. */
+export type ResponseChannel = Channel | 'meeting';
+
+export type AttemptOutcome = 'unanswered' | 'voicemail' | 'no_reply' | 'message_left';
+export const ATTEMPT_OUTCOMES: readonly AttemptOutcome[] = ['unanswered', 'voicemail', 'no_reply', 'message_left'];
+
+/** Who recorded the attempt: the requester on the portal, an officer logging a call, the telephony system. */
+export type AttemptSource = 'portal' | 'officer' | 'telephony';
+
+export type Clock = 'first_response' | 'resolution';
+export const CLOCKS: readonly Clock[] = ['first_response', 'resolution'];
+
+export type EscalationReason = 'repeated_unanswered' | 'sla_breached';
+export type AdvanceReason = 'ack_timeout' | 'still_unanswered';
+
+/** ISO-8601 instant, e.g. `2026-12-24T16:30:00.000Z`. */
+export type IsoInstant = string;
+
+export interface DueDates {
+  firstResponseAt: IsoInstant;
+  resolutionAt: IsoInstant;
+}
+
+type V1<D> = D & { schemaVersion: typeof SCHEMA_VERSION };
+type Ev<T extends string, D> = { type: T; data: V1<D> };
+
+export type ContactRequestSubmitted = Ev<
+  'ContactRequestSubmitted',
+  {
+    requestId: string;
+    /** Human reference, e.g. SEND-2026-000123. */
+    reference: string;
+    /** The child's case number. */
+    caseRef: string;
+    requester: Requester;
+    channel: Channel;
+    category: Category;
+    priority: Priority;
+    subject: string;
+    message: string;
+    submittedAt: IsoInstant;
+    /** Computed from the policy at submission and frozen here: a later policy change never rewrites it. */
+    due: DueDates;
+    teamId?: string;
+  }
+>;
+
+export type ContactAttemptRecorded = Ev<
+  'ContactAttemptRecorded',
+  {
+    attemptId: string;
+    channel: Channel;
+    direction: 'inbound';
+    outcome: AttemptOutcome;
+    at: IsoInstant;
+    source: AttemptSource;
+  }
+>;
+
+export type RequestAssigned = Ev<'RequestAssigned', { officerId: string; teamId: string; by: string }>;
+export type RequestReassigned = Ev<
+  'RequestReassigned',
+  { officerId: string; teamId: string; by: string; fromOfficerId?: string; fromTeamId?: string }
+>;
+
+export type OfficerResponded = Ev<
+  'OfficerResponded',
+  { responseId: string; officerId: string; channel: ResponseChannel; summary: string; at: IsoInstant }
+>;
+
+export type CallBackFailed = Ev<'CallBackFailed', { officerId: string; at: IsoInstant }>;
+
+export type RequestResolved = Ev<'RequestResolved', { by: string; outcome: string; at: IsoInstant }>;
+
+export type RequestReopened = Ev<
+  'RequestReopened',
+  {
+    by: string;
+    reason: string;
+    at: IsoInstant;
+    /** Restarted from `at` with the policy in force at the reopen. */
+    due: DueDates;
+  }
+>;
+
+export type SlaBreached = Ev<'SlaBreached', { clock: Clock; dueAt: IsoInstant; breachedAt: IsoInstant }>;
+
+export type EscalationRaised = Ev<
+  'EscalationRaised',
+  {
+    escalationId: string;
+    level: number;
+    notifyRole: EscalationRole;
+    userIds?: string[];
+    reason: EscalationReason;
+    unansweredCount: number;
+    raisedAt: IsoInstant;
+    ackDueAt: IsoInstant;
+  }
+>;
+
+export type EscalationAcknowledged = Ev<
+  'EscalationAcknowledged',
+  { escalationId: string; level: number; by: string; at: IsoInstant; respondDueAt: IsoInstant }
+>;
+
+export type EscalationAdvanced = Ev<
+  'EscalationAdvanced',
+  {
+    escalationId: string;
+    fromLevel: number;
+    toLevel: number;
+    notifyRole: EscalationRole;
+    reason: AdvanceReason;
+    at: IsoInstant;
+    ackDueAt: IsoInstant;
+  }
+>;
+
+/**
+ * Added to the DESIGN.md table because a rule needs it: at the last level of the chain there is no
+ * one left to advance to, so the escalation stays open and the same role is notified again, a
+ * bounded number of times (MAX_RENOTIFICATIONS). The event carries the new deadline so the timer
+ * (and a replay) knows when the next re-notification is due: `ackDueAt` after an ack timeout,
+ * `respondDueAt` after a missed response window. `renotification` counts from 1.
+ */
+export type EscalationRenotified = Ev<
+  'EscalationRenotified',
+  {
+    escalationId: string;
+    level: number;
+    notifyRole: EscalationRole;
+    reason: AdvanceReason;
+    renotification: number;
+    at: IsoInstant;
+    ackDueAt?: IsoInstant;
+    respondDueAt?: IsoInstant;
+  }
+>;
+
+export type EscalationResolved = Ev<'EscalationResolved', { escalationId: string; by: string; at: IsoInstant }>;
+
+export type ContactRequestEvent =
+  | ContactRequestSubmitted
+  | ContactAttemptRecorded
+  | RequestAssigned
+  | RequestReassigned
+  | OfficerResponded
+  | CallBackFailed
+  | RequestResolved
+  | RequestReopened
+  | SlaBreached
+  | EscalationRaised
+  | EscalationAcknowledged
+  | EscalationAdvanced
+  | EscalationRenotified
+  | EscalationResolved;
+
+export type ContactRequestEventType = ContactRequestEvent['type'];
+
+export const CONTACT_REQUEST_EVENT_TYPES: readonly ContactRequestEventType[] = [
+  'ContactRequestSubmitted',
+  'ContactAttemptRecorded',
+  'RequestAssigned',
+  'RequestReassigned',
+  'OfficerResponded',
+  'CallBackFailed',
+  'RequestResolved',
+  'RequestReopened',
+  'SlaBreached',
+  'EscalationRaised',
+  'EscalationAcknowledged',
+  'EscalationAdvanced',
+  'EscalationRenotified',
+  'EscalationResolved',
+];
+
+/** Stream of one contact request (DESIGN.md: `contact-request-<uuid>`). */
+export const STREAM_PREFIX = 'contact-request-';
+export const streamIdFor = (requestId: string): string => STREAM_PREFIX + requestId;

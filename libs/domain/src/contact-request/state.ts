@@ -1,0 +1,313 @@
+/**
+ * ContactRequest state and `evolve`. evolve only records facts: it never throws and never checks a
+ * rule, so replaying old streams can never fail on today's rules. An event that makes no sense for
+ * the state (e.g. anything before ContactRequestSubmitted) leaves the state as it is.
+ */
+import type {
+  AdvanceReason,
+  AttemptOutcome,
+  Category,
+  Channel,
+  Clock,
+  ContactRequestEvent,
+  DueDates,
+  EscalationReason,
+  EscalationRole,
+  IsoInstant,
+  Priority,
+  Requester,
+} from './events';
+
+export type RequestStatus = 'open' | 'assigned' | 'responded' | 'resolved';
+export type EscalationStatus = 'open' | 'acknowledged' | 'resolved';
+
+export interface EscalationState {
+  id: string;
+  level: number;
+  /** open: waiting for acknowledgement at `level`; acknowledged: waiting for an officer response. */
+  status: EscalationStatus;
+  reason: EscalationReason;
+  notifyRole: EscalationRole;
+  userIds?: string[];
+  raisedAt: IsoInstant;
+  /** Unanswered attempts when raised, plus those recorded while it was open. */
+  unansweredCount: number;
+  ackDueAt: IsoInstant;
+  respondDueAt: IsoInstant | null;
+  acknowledgedBy: string | null;
+  acknowledgedAt: IsoInstant | null;
+  /** Why it last moved up (null while at the level it was raised at). */
+  lastAdvanceReason: AdvanceReason | null;
+  /** Re-notifications at the last level so far (bounded by MAX_RENOTIFICATIONS). */
+  renotifications: number;
+  resolvedBy: string | null;
+  resolvedAt: IsoInstant | null;
+}
+
+export interface Breach {
+  clock: Clock;
+  dueAt: IsoInstant;
+  breachedAt: IsoInstant;
+  /** 0 for the first period, n after the n-th reopen. */
+  period: number;
+}
+
+export interface Assignee {
+  officerId: string;
+  teamId: string;
+}
+
+export interface AttemptSummary {
+  attemptId: string;
+  channel: Channel;
+  outcome: AttemptOutcome;
+  at: IsoInstant;
+  /** Still unanswered (no officer response recorded after it). */
+  unanswered: boolean;
+}
+
+export interface ContactRequestState {
+  status: RequestStatus;
+  requestId: string;
+  reference: string;
+  caseRef: string;
+  requester: Requester;
+  channel: Channel;
+  category: Category;
+  priority: Priority;
+  subject: string;
+  submittedAt: IsoInstant;
+  teamId: string | null;
+  assignee: Assignee | null;
+  /** Due dates of the current period (from submission, or from the last reopen). */
+  due: DueDates;
+  /**
+   * Period number: 0 from submission, +1 on each reopen. Clocks, breach flags and the unanswered count
+   * are per period; `breaches` keeps the whole history.
+   */
+  period: number;
+  /** First officer response in the current period; stops the first-response clock. */
+  firstRespondedAt: IsoInstant | null;
+  lastRespondedAt: IsoInstant | null;
+  lastAttemptAt: IsoInstant | null;
+  /** Inbound attempts with no officer response after them. */
+  unansweredCount: number;
+  attempts: AttemptSummary[];
+  failedCallBacks: number;
+  /** Which clocks breached in the current period (a breach is recorded once per clock per period). */
+  breached: Record<Clock, boolean>;
+  breaches: Breach[];
+  /** The request's latest escalation (open, acknowledged or resolved); null if none was ever raised. */
+  escalation: EscalationState | null;
+  /** Ids of every escalation raised on this request, oldest first. */
+  escalationIds: string[];
+  resolvedAt: IsoInstant | null;
+  resolvedBy: string | null;
+  outcome: string | null;
+}
+
+/** Before ContactRequestSubmitted: the stream does not exist yet. */
+export interface NoRequest {
+  status: 'none';
+}
+
+export type State = NoRequest | ContactRequestState;
+
+export const initialState: State = Object.freeze({ status: 'none' }) as NoRequest;
+
+export const isSubmitted = (state: State): state is ContactRequestState => state.status !== 'none';
+
+const ms = (iso: string): number => Date.parse(iso);
+
+/** Status a non-resolved request falls back to: responded beats assigned beats open. */
+const liveStatus = (s: ContactRequestState): RequestStatus =>
+  s.firstRespondedAt !== null ? 'responded' : s.assignee !== null ? 'assigned' : 'open';
+
+export const evolve = (state: State, event: ContactRequestEvent): State => {
+  if (event.type === 'ContactRequestSubmitted') {
+    if (isSubmitted(state)) return state;
+    const d = event.data;
+    const submitted: ContactRequestState = {
+      status: 'open',
+      requestId: d.requestId,
+      reference: d.reference,
+      caseRef: d.caseRef,
+      requester: d.requester,
+      channel: d.channel,
+      category: d.category,
+      priority: d.priority,
+      subject: d.subject,
+      submittedAt: d.submittedAt,
+      teamId: d.teamId ?? null,
+      assignee: null,
+      due: d.due,
+      period: 0,
+      firstRespondedAt: null,
+      lastRespondedAt: null,
+      lastAttemptAt: null,
+      unansweredCount: 0,
+      attempts: [],
+      failedCallBacks: 0,
+      breached: { first_response: false, resolution: false },
+      breaches: [],
+      escalation: null,
+      escalationIds: [],
+      resolvedAt: null,
+      resolvedBy: null,
+      outcome: null,
+    };
+    return submitted;
+  }
+  if (!isSubmitted(state)) return state;
+  const s = state;
+
+  switch (event.type) {
+    case 'ContactAttemptRecorded': {
+      const d = event.data;
+      // An attempt made before the latest officer response was answered by it (e.g. a late telephony record).
+      const unanswered = s.lastRespondedAt === null || ms(d.at) > ms(s.lastRespondedAt);
+      const escalationOpen = s.escalation !== null && s.escalation.status !== 'resolved';
+      return {
+        ...s,
+        lastAttemptAt: s.lastAttemptAt === null || ms(d.at) > ms(s.lastAttemptAt) ? d.at : s.lastAttemptAt,
+        unansweredCount: s.unansweredCount + (unanswered ? 1 : 0),
+        attempts: [...s.attempts, { attemptId: d.attemptId, channel: d.channel, outcome: d.outcome, at: d.at, unanswered }],
+        escalation:
+          escalationOpen && unanswered
+            ? { ...s.escalation!, unansweredCount: s.escalation!.unansweredCount + 1 }
+            : s.escalation,
+      };
+    }
+    case 'RequestAssigned':
+    case 'RequestReassigned': {
+      const next = { ...s, assignee: { officerId: event.data.officerId, teamId: event.data.teamId }, teamId: event.data.teamId };
+      return s.status === 'resolved' ? next : { ...next, status: liveStatus(next) };
+    }
+    case 'OfficerResponded': {
+      const at = event.data.at;
+      const next: ContactRequestState = {
+        ...s,
+        firstRespondedAt: s.firstRespondedAt ?? at,
+        lastRespondedAt: s.lastRespondedAt === null || ms(at) > ms(s.lastRespondedAt) ? at : s.lastRespondedAt,
+        unansweredCount: 0,
+        attempts: s.attempts.map((a) => (a.unanswered && ms(a.at) <= ms(at) ? { ...a, unanswered: false } : a)),
+      };
+      return s.status === 'resolved' ? next : { ...next, status: liveStatus(next) };
+    }
+    case 'CallBackFailed':
+      return { ...s, failedCallBacks: s.failedCallBacks + 1 };
+    case 'RequestResolved':
+      return { ...s, status: 'resolved', resolvedAt: event.data.at, resolvedBy: event.data.by, outcome: event.data.outcome };
+    case 'RequestReopened': {
+      // A new period: clocks restart from the reopen, breach flags and unanswered attempts reset
+      // (the resolution dealt with what came before); breach history and the last escalation stay.
+      const next: ContactRequestState = {
+        ...s,
+        due: event.data.due,
+        period: s.period + 1,
+        firstRespondedAt: null,
+        unansweredCount: 0,
+        attempts: s.attempts.map((a) => (a.unanswered ? { ...a, unanswered: false } : a)),
+        breached: { first_response: false, resolution: false },
+        resolvedAt: null,
+        resolvedBy: null,
+        outcome: null,
+      };
+      return { ...next, status: liveStatus(next) };
+    }
+    case 'SlaBreached': {
+      const d = event.data;
+      return {
+        ...s,
+        breached: { ...s.breached, [d.clock]: true },
+        breaches: [...s.breaches, { clock: d.clock, dueAt: d.dueAt, breachedAt: d.breachedAt, period: s.period }],
+      };
+    }
+    case 'EscalationRaised': {
+      const d = event.data;
+      return {
+        ...s,
+        escalation: {
+          id: d.escalationId,
+          level: d.level,
+          status: 'open',
+          reason: d.reason,
+          notifyRole: d.notifyRole,
+          ...(d.userIds ? { userIds: d.userIds } : {}),
+          raisedAt: d.raisedAt,
+          unansweredCount: d.unansweredCount,
+          ackDueAt: d.ackDueAt,
+          respondDueAt: null,
+          acknowledgedBy: null,
+          acknowledgedAt: null,
+          lastAdvanceReason: null,
+          renotifications: 0,
+          resolvedBy: null,
+          resolvedAt: null,
+        },
+        escalationIds: [...s.escalationIds, d.escalationId],
+      };
+    }
+    case 'EscalationAcknowledged': {
+      const e = s.escalation;
+      if (!e || e.id !== event.data.escalationId) return s;
+      return {
+        ...s,
+        escalation: {
+          ...e,
+          status: 'acknowledged',
+          acknowledgedBy: event.data.by,
+          acknowledgedAt: event.data.at,
+          respondDueAt: event.data.respondDueAt,
+        },
+      };
+    }
+    case 'EscalationAdvanced': {
+      const e = s.escalation;
+      if (!e || e.id !== event.data.escalationId) return s;
+      const d = event.data;
+      return {
+        ...s,
+        escalation: {
+          ...e,
+          level: d.toLevel,
+          status: 'open',
+          notifyRole: d.notifyRole,
+          ackDueAt: d.ackDueAt,
+          respondDueAt: null,
+          acknowledgedBy: null,
+          acknowledgedAt: null,
+          lastAdvanceReason: d.reason,
+          renotifications: 0,
+        },
+      };
+    }
+    case 'EscalationRenotified': {
+      const e = s.escalation;
+      if (!e || e.id !== event.data.escalationId) return s;
+      const d = event.data;
+      return {
+        ...s,
+        escalation: {
+          ...e,
+          notifyRole: d.notifyRole,
+          renotifications: d.renotification,
+          lastAdvanceReason: d.reason,
+          ackDueAt: d.ackDueAt ?? e.ackDueAt,
+          respondDueAt: d.respondDueAt ?? e.respondDueAt,
+        },
+      };
+    }
+    case 'EscalationResolved': {
+      const e = s.escalation;
+      if (!e || e.id !== event.data.escalationId) return s;
+      return { ...s, escalation: { ...e, status: 'resolved', resolvedBy: event.data.by, resolvedAt: event.data.at } };
+    }
+    default:
+      return s;
+  }
+};
+
+/** Fold events into state (replay). */
+export const replay = (events: readonly ContactRequestEvent[], from: State = initialState): State =>
+  events.reduce<State>(evolve, from);
