@@ -33,6 +33,8 @@ import {
   type RequestResolved,
   type SlaBreached,
 } from '../contact-request/events';
+import { contactRequestDecider } from '../index';
+import { deciderSpec, type SpecContext } from './decider-spec';
 
 export const REQUEST_ID = '7b0b6d3e-2f0e-4c55-9d53-1a1f3e2c9a01';
 export const T0 = '2026-03-02T10:00:00.000Z'; // a Monday, 10:00 in London (GMT)
@@ -273,3 +275,32 @@ export const escalationResolved = (atIso: string, over: Partial<EscalationResolv
   type: 'EscalationResolved',
   data: { schemaVersion: v, escalationId: 'esc-1', by: 'officer-1', at: atIso, ...over },
 });
+
+// ---- a ready-made spec for the ContactRequest decider ------------------------------------------
+
+/**
+ * `const s = contactRequestSpec(); beforeEach(s.reset);` then
+ * `s.now(30).given(...).when(...).then(...)`: now defaults to T0 with fastPolicy.
+ */
+export const contactRequestSpec = () => {
+  const ctx: SpecContext = { now: atDate(0), policy: fastPolicy };
+  const spec = deciderSpec(contactRequestDecider, () => ctx);
+  const api = {
+    ctx,
+    reset: (): void => {
+      ctx.now = atDate(0);
+      ctx.policy = fastPolicy;
+    },
+    /** Decide at T0 + seconds (or at an ISO instant). */
+    now: (when: number | string) => {
+      ctx.now = typeof when === 'number' ? atDate(when) : new Date(when);
+      return api;
+    },
+    policy: (policy: Policy) => {
+      ctx.policy = policy;
+      return api;
+    },
+    given: spec.given,
+  };
+  return api;
+};
