@@ -73,9 +73,22 @@ export function englandAndWalesBankHolidays(year: number): ReadonlySet<string> {
   return set;
 }
 
-/** Local date strings are zone-free calendar dates: do their arithmetic in UTC. */
-export const nextDate = (date: string): string => DateTime.fromISO(date, { zone: 'utc' }).plus({ days: 1 }).toISODate()!;
-export const prevDate = (date: string): string => DateTime.fromISO(date, { zone: 'utc' }).minus({ days: 1 }).toISODate()!;
+// Local date strings are zone-free calendar dates: do their arithmetic in UTC, memoised because
+// stepping day by day is the hot loop of every due-date computation.
+const DAY_MS = 86_400_000;
+const shifted = new Map<string, string>();
+function shiftDate(date: string, days: 1 | -1): string {
+  const key = days === 1 ? `${date}+` : `${date}-`;
+  let result = shifted.get(key);
+  if (result === undefined) {
+    result = new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+    if (shifted.size > 100_000) shifted.clear();
+    shifted.set(key, result);
+  }
+  return result;
+}
+export const nextDate = (date: string): string => shiftDate(date, 1);
+export const prevDate = (date: string): string => shiftDate(date, -1);
 
 export function createCalendar(config: CalendarConfig = {}): WorkingCalendar {
   const timezone = config.timezone ?? DEFAULT_TIMEZONE;

@@ -29,13 +29,21 @@ export function durationProblem(iso: unknown): string | undefined {
   return undefined;
 }
 
+const parsed = new Map<string, WorkingDuration>();
 /** Parses an ISO 8601 duration into working days + working ms (rounded to the millisecond). */
 export function parseWorkingDuration(iso: string): WorkingDuration {
-  const problem = durationProblem(iso);
-  if (problem) throw new RangeError(problem);
-  const o = Duration.fromISO(iso).toObject();
-  const ms = Duration.fromObject({ ...o, days: 0 }).as('milliseconds');
-  return { days: o.days ?? 0, ms: Math.round(ms) };
+  let result = parsed.get(iso);
+  if (!result) {
+    const problem = durationProblem(iso);
+    if (problem) throw new RangeError(problem);
+    const o = Duration.fromISO(iso).toObject();
+    const ms = Duration.fromObject({ ...o, days: 0 }).as('milliseconds');
+    result = { days: o.days ?? 0, ms: Math.round(ms) };
+    // Policies use a handful of durations; the bound only stops a stream of unique ones growing memory.
+    if (parsed.size > 10_000) parsed.clear();
+    parsed.set(iso, result);
+  }
+  return result;
 }
 
 /** Whether a duration is purely hours/minutes/seconds (no working days). */

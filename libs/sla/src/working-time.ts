@@ -15,7 +15,10 @@ export function toCalendar(calendar: WorkingCalendar | CalendarConfig): WorkingC
   return cal;
 }
 
-const localDate = (cal: WorkingCalendar, t: number): string => DateTime.fromMillis(t, { zone: cal.timezone }).toISODate()!;
+// An instant's local date is its UTC date or a neighbour (offsets are within ±14h). Scanning from two
+// days before the UTC date costs two cached lookups and saves a slow time-zone conversion per call.
+const scanStart = (t: number): string => prevDate(prevDate(new Date(t).toISOString().slice(0, 10)));
+const scanEnd = (t: number): string => nextDate(new Date(t).toISOString().slice(0, 10));
 const millisOf = (d: Date, name: string): number => {
   const t = d instanceof Date ? d.getTime() : NaN;
   if (Number.isNaN(t)) throw new RangeError(`${name} is not a valid Date`);
@@ -27,8 +30,8 @@ const millisOf = (d: Date, name: string): number => {
  * Intervals are closed: 17:00 on a 09:00–17:00 day is still in that day (a due time of 17:00).
  */
 function firstWorkingPoint(cal: WorkingCalendar, t: number): { t: number; date: string; interval: Interval } {
-  // Start a day early: an interval ending at "24:00" ends on the next local date.
-  let date = prevDate(localDate(cal, t));
+  // Scan from before t's local date: an interval ending at "24:00" ends on the next local date.
+  let date = scanStart(t);
   for (let i = 0; i < MAX_DAYS_SEARCHED; i++, date = nextDate(date)) {
     const interval = cal.intervalOn(date);
     if (!interval || interval[1] < t) continue;
@@ -106,8 +109,8 @@ export function workingTimeBetween(calendar: WorkingCalendar | CalendarConfig, a
   const to = millisOf(b, 'b');
   if (to <= from) return 0;
   let total = 0;
-  const lastDate = localDate(cal, to);
-  for (let date = prevDate(localDate(cal, from)); ; date = nextDate(date)) {
+  const lastDate = scanEnd(to);
+  for (let date = scanStart(from); ; date = nextDate(date)) {
     const interval = cal.intervalOn(date);
     if (interval) total += Math.max(0, Math.min(to, interval[1]) - Math.max(from, interval[0]));
     if (date === lastDate) return total;
