@@ -40,6 +40,17 @@ export interface AppendResult {
   nextRevision: bigint;
   /** Position in $all of the last event appended (or of the already-stored one, for a no-op). */
   position: bigint;
+  /**
+   * Added (event-store adapters): the events this append recorded, in order, when the adapter has
+   * them at no extra cost (SQLite). For an idempotent no-op, the events already stored under those
+   * ids. Absent when the adapter would need another round trip (KurrentDB): read the stream instead.
+   */
+  events?: RecordedEvent[];
+}
+
+/** Added: where to start reading a stream (inclusive revision). */
+export interface ReadOptions {
+  fromRevision?: bigint;
 }
 
 export interface SubscriptionFilter {
@@ -63,7 +74,7 @@ export interface AllSubscription extends AsyncIterable<RecordedEvent> {
 export interface EventStore {
   append(stream: string, events: EventData[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult>;
   /** Events of one stream in revision order; an empty array when the stream does not exist. */
-  read(stream: string): Promise<RecordedEvent[]>;
+  read(stream: string, options?: ReadOptions): Promise<RecordedEvent[]>;
   subscribeToAll(options: SubscribeToAllOptions): AllSubscription;
   /** Throws when the store cannot serve (used by /health). */
   ping(): Promise<void>;
@@ -78,5 +89,22 @@ export class WrongExpectedRevision extends Error {
     readonly actual: bigint | 'no_stream',
   ) {
     super(`Stream ${stream}: expected revision ${String(expected)}, actual ${String(actual)}`);
+  }
+}
+
+/**
+ * Added: an append whose ids collide with stored events in a way that is not a retry of the same
+ * append: an id already stored in another stream, only some of the ids already stored, the ids
+ * stored in another order, or the same id twice in one append. Not retryable: redeciding would
+ * produce the same ids again.
+ */
+export class DuplicateEventId extends Error {
+  override readonly name = 'DuplicateEventId';
+  constructor(
+    readonly stream: string,
+    readonly eventId: string,
+    readonly reason: string,
+  ) {
+    super(`Stream ${stream}: event id ${eventId} ${reason}`);
   }
 }

@@ -1,1 +1,7 @@
-export * from "./event-store.port";
+export * from './event-store.port';
+export * from './sqlite';
+export * from './command';
+export * from './subscription';
+export * from './create-event-store';
+// Type-only: the KurrentDB client is loaded by createEventStore({ kind: 'kurrentdb' }) when used.
+export type { KurrentDbEventStore, KurrentDbEventStoreOptions } from './kurrentdb';

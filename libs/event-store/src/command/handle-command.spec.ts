@@ -1,0 +1,144 @@
+import { validate as isUuid } from 'uuid';
+import { WrongExpectedRevision, type EventStore } from '../event-store.port';
+import { SqliteEventStore } from '../sqlite/sqlite-event-store';
+import { ConcurrencyConflict, eventIdsFor, handleCommand, type Decider } from './handle-command';
+
+type Command = { type: 'Open'; owner: string } | { type: 'Add'; amount: number } | { type: 'Nothing' };
+type Event = { type: 'Opened'; data: { owner: string } } | { type: 'Added'; data: { amount: number } };
+type State = { open: boolean; total: number };
+
+class AlreadyOpen extends Error {}
+
+const tally: Decider<Command, Event, State, { now: Date }> = {
+  initialState: { open: false, total: 0 },
+  decide: (command, state) => {
+    switch (command.type) {
+      case 'Open':
+        if (state.open) throw new AlreadyOpen('already open');
+        return [{ type: 'Opened', data: { owner: command.owner } }];
+      case 'Add':
+        return [{ type: 'Added', data: { amount: command.amount } }, { type: 'Added', data: { amount: 0 } }];
+      case 'Nothing':
+        return [];
+    }
+  },
+  evolve: (state, event) => {
+    switch (event.type) {
+      case 'Opened':
+        return { ...state, open: true };
+      case 'Added':
+        return { ...state, total: state.total + event.data.amount };
+    }
+  },
+};
+
+const ctx = { now: new Date('2026-12-24T16:30:00Z') };
+
+describe('handleCommand', () => {
+  let store: SqliteEventStore;
+  beforeEach(() => {
+    store = new SqliteEventStore({ path: ':memory:' });
+  });
+  afterEach(() => store.close());
+
+  const run = (command: Command, extra: Partial<Parameters<typeof handleCommand>[0]> = {}) =>
+    handleCommand({ store, streamId: 'tally-1', decider: tally, command, ctx, metadata: { correlationId: 'corr-1' }, ...extra } as Parameters<
+      typeof handleCommand<Command, Event, State, { now: Date }>
+    >[0]);
+
+  it('appends what decide returns to a new stream and returns the recorded events and state', async () => {
+    const result = await run({ type: 'Open', owner: 'ann' });
+    expect(result.events.map((e) => [e.type, e.data, e.revision])).toEqual([['Opened', { owner: 'ann' }, 0n]]);
+    expect(result.events[0].metadata).toMatchObject({ correlationId: 'corr-1' });
+    expect(result.state).toEqual({ open: true, total: 0 });
+    expect(result.nextRevision).toBe(0n);
+    expect(result.position).toBe(result.events[0].position);
+  });
+
+  it('decides on the state folded from the stream', async () => {
+    await run({ type: 'Open', owner: 'ann' });
+    await run({ type: 'Add', amount: 5 });
+    const result = await run({ type: 'Add', amount: 2 });
+    expect(result.state).toEqual({ open: true, total: 7 });
+    expect(result.nextRevision).toBe(4n);
+    await expect(run({ type: 'Open', owner: 'bob' })).rejects.toBeInstanceOf(AlreadyOpen);
+  });
+
+  it('appends nothing when decide returns nothing', async () => {
+    await run({ type: 'Open', owner: 'ann' });
+    const result = await run({ type: 'Nothing' });
+    expect(result).toMatchObject({ events: [], nextRevision: 0n, state: { open: true, total: 0 } });
+    expect(await store.read('tally-1')).toHaveLength(1);
+  });
+
+  it('reloads and decides again when the stream moved under it', async () => {
+    await run({ type: 'Open', owner: 'ann' });
+    let interfered = false;
+    const racing: EventStore = Object.create(store);
+    racing.read = async (s, o) => {
+      const events = await store.read(s, o);
+      if (!interfered) {
+        interfered = true;
+        await store.append(s, [{ id: 'a0f7b0a2-0000-4000-8000-000000000001', type: 'Added', data: { amount: 100 } }], { expectedRevision: 'any' });
+      }
+      return events;
+    };
+    const decide = jest.spyOn(tally, 'decide');
+    const result = await run({ type: 'Add', amount: 1 }, { store: racing });
+    expect(decide).toHaveBeenCalledTimes(2);
+    decide.mockRestore();
+    expect(result.state.total).toBe(101);
+    expect(result.nextRevision).toBe(3n);
+  });
+
+  it('gives up with ConcurrencyConflict after 3 retries', async () => {
+    const always: EventStore = Object.create(store);
+    always.append = async (s) => {
+      throw new WrongExpectedRevision(s, 'no_stream', 0n);
+    };
+    const decide = jest.spyOn(tally, 'decide');
+    const error = await run({ type: 'Open', owner: 'ann' }, { store: always }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConcurrencyConflict);
+    expect(error).toMatchObject({ streamId: 'tally-1', attempts: 4 });
+    expect(decide).toHaveBeenCalledTimes(4);
+    decide.mockRestore();
+  });
+
+  describe('with an idempotency key', () => {
+    const ids = eventIdsFor('key-123', 'tally-1');
+
+    it('appends once and returns the first result when the same request comes twice', async () => {
+      const first = await run({ type: 'Open', owner: 'ann' }, { eventIds: ids });
+      // The second Open would be refused (AlreadyOpen): it must not even be decided.
+      const second = await run({ type: 'Open', owner: 'ann' }, { eventIds: ids });
+      expect(second.events.map((e) => e.id)).toEqual(first.events.map((e) => e.id));
+      expect(second).toMatchObject({ nextRevision: first.nextRevision, position: first.position, state: first.state });
+      expect(await store.read('tally-1')).toHaveLength(1);
+    });
+
+    it('returns the first result even after the stream moved on', async () => {
+      await run({ type: 'Open', owner: 'ann' });
+      const first = await run({ type: 'Add', amount: 3 }, { eventIds: ids });
+      await run({ type: 'Add', amount: 4 });
+      const again = await run({ type: 'Add', amount: 3 }, { eventIds: ids });
+      expect(again.events.map((e) => e.id)).toEqual([ids(0), ids(1)]);
+      expect(again).toMatchObject({ nextRevision: first.nextRevision, position: first.position, state: { total: 3 } });
+      expect(await store.read('tally-1')).toHaveLength(5);
+    });
+
+    it('appends once when the same request races with itself', async () => {
+      const results = await Promise.all(Array.from({ length: 8 }, () => run({ type: 'Open', owner: 'ann' }, { eventIds: ids })));
+      expect(await store.read('tally-1')).toHaveLength(1);
+      for (const r of results) expect(r).toMatchObject({ nextRevision: 0n, position: results[0].position, state: { open: true } });
+    });
+  });
+});
+
+describe('eventIdsFor', () => {
+  it('gives the same UUIDs for the same key, scope and index, and different ones otherwise', () => {
+    const a = eventIdsFor('k', 'contact-request-1');
+    expect(a(0)).toBe(eventIdsFor('k', 'contact-request-1')(0));
+    expect(isUuid(a(0))).toBe(true);
+    expect(new Set([a(0), a(1), eventIdsFor('k2', 'contact-request-1')(0), eventIdsFor('k', 'contact-request-2')(0)]).size).toBe(4);
+  });
+});

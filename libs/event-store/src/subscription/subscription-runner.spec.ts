@@ -1,0 +1,217 @@
+import Redis from 'ioredis';
+import { v4 as uuid } from 'uuid';
+import type { EventStore, RecordedEvent } from '../event-store.port';
+import { SqliteEventStore } from '../sqlite/sqlite-event-store';
+import { testRedis } from '../testing/test-redis';
+import { InMemoryCheckpointStore, RedisCheckpointStore, type CheckpointStore } from './checkpoint-store';
+import { SubscriptionRunner, type SubscriptionRunnerOptions } from './subscription-runner';
+
+let redisServer: { url: string; stop(): Promise<void> };
+let redis: Redis;
+beforeAll(async () => {
+  redisServer = await testRedis();
+  redis = new Redis(redisServer.url, { maxRetriesPerRequest: 3 });
+});
+afterAll(async () => {
+  await redis?.quit();
+  await redisServer?.stop();
+});
+
+/** A unique key prefix per test: tests share the Redis and never see each other's keys. */
+const uniquePrefix = () => `test:${uuid()}:`;
+const quietLogger = { error: jest.fn() };
+
+describe('RedisCheckpointStore', () => {
+  it('loads start when nothing was saved, then what was saved, under checkpoint:<name>', async () => {
+    const prefix = uniquePrefix();
+    const checkpoints = new RedisCheckpointStore(redis, { prefix });
+    await expect(checkpoints.load('projector')).resolves.toBe('start');
+    await checkpoints.save('projector', 12345678901234567890n);
+    await expect(checkpoints.load('projector')).resolves.toBe(12345678901234567890n);
+    await expect(redis.get(`${prefix}checkpoint:projector`)).resolves.toBe('12345678901234567890');
+  });
+
+  it('writes the checkpoint inside the caller’s MULTI', async () => {
+    const prefix = uniquePrefix();
+    const checkpoints = new RedisCheckpointStore(redis, { prefix });
+    await checkpoints.saveIn(redis.multi().set(`${prefix}view`, 'v'), 'p', 7n).exec();
+    await expect(checkpoints.load('p')).resolves.toBe(7n);
+  });
+});
+
+describe('SubscriptionRunner', () => {
+  let store: SqliteEventStore;
+  const runners: SubscriptionRunner[] = [];
+  const runner = (options: Partial<SubscriptionRunnerOptions> & Pick<SubscriptionRunnerOptions, 'handle' | 'checkpoints'>) => {
+    const r = new SubscriptionRunner({
+      store,
+      name: 'consumer',
+      filter: { streamPrefixes: ['thing-'] },
+      checkpointMode: 'after-handle',
+      logger: quietLogger,
+      retry: { initialMs: 5, maxMs: 20 },
+      ...options,
+    });
+    runners.push(r);
+    return r;
+  };
+  const append = (n: number, stream = `thing-${uuid()}`) =>
+    Promise.all(Array.from({ length: n }, (_, i) => store.append(`${stream}-${i % 3}`, [{ id: uuid(), type: 'Happened', data: { i } }], { expectedRevision: 'any' })));
+
+  beforeEach(() => {
+    store = new SqliteEventStore({ path: ':memory:' });
+    quietLogger.error.mockClear();
+  });
+  afterEach(async () => {
+    await Promise.all(runners.splice(0).map((r) => r.stop()));
+    await store.close();
+  });
+
+  it('hands every event to the handler in order and saves its checkpoint; resumed, it neither repeats nor misses', async () => {
+    const checkpoints = new RedisCheckpointStore(redis, { prefix: uniquePrefix() });
+    const seen: bigint[] = [];
+    await append(5);
+    const first = runner({ checkpoints, handle: async (e) => void seen.push(e.position) });
+    await first.start();
+    await until(() => seen.length === 5);
+    await append(3);
+    await until(() => seen.length === 8);
+    await first.stop();
+    await expect(checkpoints.load('consumer')).resolves.toBe(seen[7]);
+
+    await append(4); // while it is down
+    const second = runner({ checkpoints, handle: async (e) => void seen.push(e.position) });
+    await second.start();
+    await until(() => seen.length === 12);
+    await append(1); // live
+    await until(() => seen.length === 13);
+    const all = (await allEvents(store)).map((e) => e.position);
+    expect(seen).toEqual(all);
+  });
+
+  it('retries a failing handler with backoff and never skips the event', async () => {
+    const checkpoints = new InMemoryCheckpointStore();
+    await append(3);
+    const events = await allEvents(store);
+    const seen: bigint[] = [];
+    let failures = 0;
+    const r = runner({
+      checkpoints,
+      handle: async (e) => {
+        if (e.position === events[1].position && failures < 3) {
+          failures++;
+          throw new Error('read model unavailable');
+        }
+        seen.push(e.position);
+      },
+    });
+    await r.start();
+    await until(() => seen.length === 3);
+    expect(seen).toEqual(events.map((e) => e.position));
+    expect(failures).toBe(3);
+    expect(quietLogger.error).toHaveBeenCalledTimes(3);
+    expect(r.lastError).toBeNull();
+  });
+
+  it('stop() waits for the handler in flight and checkpoints it', async () => {
+    const checkpoints = new InMemoryCheckpointStore();
+    await append(1);
+    let finished = false;
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    const r = runner({
+      checkpoints,
+      handle: async () => {
+        started();
+        await sleep(100);
+        finished = true;
+      },
+    });
+    await r.start();
+    await running;
+    await r.stop();
+    expect(finished).toBe(true);
+    expect(await checkpoints.load('consumer')).toBe((await allEvents(store))[0].position);
+  });
+
+  it('delivers again, after a crash, an event whose checkpoint was not saved (at-least-once)', async () => {
+    const saved = new InMemoryCheckpointStore();
+    const crashing: CheckpointStore = { load: (n) => saved.load(n), save: async () => Promise.reject(new Error('process died')) };
+    const seen: bigint[] = [];
+    await append(2);
+    const first = runner({ checkpoints: crashing, handle: async (e) => void seen.push(e.position) });
+    await first.start();
+    await until(() => seen.length === 1);
+    await first.stop(); // "crash": handled, never checkpointed
+    const second = runner({ checkpoints: saved, handle: async (e) => void seen.push(e.position) });
+    await second.start();
+    await until(() => seen.length === 3);
+    expect(seen[0]).toBe(seen[1]);
+  });
+
+  it("in 'handler-owned' mode applies each event exactly once even when restarted", async () => {
+    const prefix = uniquePrefix();
+    const checkpoints = new RedisCheckpointStore(redis, { prefix });
+    // A projection: its change and its checkpoint in one MULTI.
+    const project = async (e: RecordedEvent) => {
+      await checkpoints.saveIn(redis.multi().rpush(`${prefix}applied`, e.id), 'projection', e.position).exec();
+    };
+    await append(6);
+    const first = runner({ name: 'projection', checkpointMode: 'handler-owned', checkpoints, handle: project });
+    await first.start();
+    await until(async () => (await redis.llen(`${prefix}applied`)) >= 3);
+    await first.stop();
+    await append(4);
+    const second = runner({ name: 'projection', checkpointMode: 'handler-owned', checkpoints, handle: project });
+    await second.start();
+    await until(async () => (await redis.llen(`${prefix}applied`)) === 10);
+    await sleep(50);
+    const ids = (await allEvents(store)).map((e) => e.id);
+    expect(await redis.lrange(`${prefix}applied`, 0, -1)).toEqual(ids);
+  });
+
+  it('resubscribes when the subscription itself fails', async () => {
+    const checkpoints = new InMemoryCheckpointStore();
+    await append(2);
+    let broken = 1;
+    const flaky: EventStore = Object.create(store);
+    flaky.subscribeToAll = (options) => {
+      if (broken-- > 0) {
+        return {
+          close: async () => undefined,
+          [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('connection reset')) }),
+        };
+      }
+      return store.subscribeToAll(options);
+    };
+    const seen: bigint[] = [];
+    const r = runner({ store: flaky, checkpoints, handle: async (e) => void seen.push(e.position) });
+    await r.start();
+    await until(() => seen.length === 2);
+    expect(quietLogger.error).toHaveBeenCalledTimes(1);
+  });
+});
+
+/** Every event of the store so far, in global order. */
+async function allEvents(store: SqliteEventStore): Promise<RecordedEvent[]> {
+  const head = store.readHead();
+  const events: RecordedEvent[] = [];
+  if (head === 0n) return events;
+  for await (const e of store.subscribeToAll({ from: 'start' })) {
+    events.push(e);
+    if (e.position >= head) break;
+  }
+  return events;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(5);
+  }
+}
