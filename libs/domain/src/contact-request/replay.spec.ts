@@ -1,0 +1,81 @@
+import { CONTACT_REQUEST_EVENT_TYPES, decide, evolve, initialState, replay, type ContactRequestEvent, type State } from '../index';
+import {
+  at,
+  attemptRecorded,
+  callBackFailed,
+  escalationAcknowledged,
+  escalationAdvanced,
+  escalationRaised,
+  escalationRenotified,
+  escalationResolved,
+  fastPolicy,
+  assigned,
+  reassigned,
+  recordAttempt,
+  reopened,
+  resolved,
+  responded,
+  slaBreached,
+  submitted,
+  atDate,
+} from '../testing/fixtures';
+
+const oneOfEach: ContactRequestEvent[] = [
+  submitted(),
+  attemptRecorded('a1', at(10)),
+  assigned('officer-1'),
+  reassigned('officer-2'),
+  callBackFailed(at(15)),
+  escalationRaised({ raisedAt: at(20) }),
+  escalationAcknowledged({ at: at(25) }),
+  escalationAdvanced({ at: at(45), ackDueAt: at(75) }),
+  escalationRenotified({ renotification: 1, at: at(80), ackDueAt: at(130) }),
+  responded(at(90)),
+  escalationResolved(at(90)),
+  slaBreached('resolution', at(1000), at(1000)),
+  resolved(at(1100)),
+  reopened(at(1200)),
+];
+
+describe('evolve records facts and never fails', () => {
+  it('covers every event type in these specs', () =>
+    expect(new Set(oneOfEach.map((e) => e.type))).toEqual(new Set(CONTACT_REQUEST_EVENT_TYPES)));
+
+  it('replays any order of events without throwing (rules are not re-checked on replay)', () => {
+    // Deterministic shuffles: every rotation and the reverse.
+    const orders = [...oneOfEach.map((_, i) => [...oneOfEach.slice(i), ...oneOfEach.slice(0, i)]), [...oneOfEach].reverse()];
+    for (const order of orders) expect(() => replay(order)).not.toThrow();
+  });
+
+  it('ignores events before ContactRequestSubmitted and a second submission', () => {
+    expect(evolve(initialState, responded(at(1)))).toBe(initialState);
+    const state = replay([submitted()]);
+    expect(evolve(state, submitted({ subject: 'other' }))).toBe(state);
+  });
+
+  it('ignores escalation events for another escalation id', () => {
+    const state = replay([submitted(), escalationRaised({ raisedAt: at(20) })]);
+    expect(evolve(state, escalationAcknowledged({ escalationId: 'other', at: at(25) }))).toBe(state);
+  });
+
+  it('does not mutate the state it is given', () => {
+    const state = replay([submitted(), attemptRecorded('a1', at(10))]);
+    const copy = JSON.parse(JSON.stringify(state)) as State;
+    evolve(state, responded(at(20)));
+    expect(state).toEqual(copy);
+  });
+});
+
+describe('decide is deterministic', () => {
+  it('the same command, state and ctx give the same events', () => {
+    const state = replay([submitted(), attemptRecorded('a1', at(10)), attemptRecorded('a2', at(20))]);
+    const ctx = { now: atDate(150), policy: fastPolicy };
+    expect(decide(recordAttempt('a3'), state, ctx)).toEqual(decide(recordAttempt('a3'), state, ctx));
+  });
+
+  it('events are plain JSON: they survive a round trip', () => {
+    const state = replay([submitted(), attemptRecorded('a1', at(10)), attemptRecorded('a2', at(20))]);
+    const events = decide(recordAttempt('a3'), state, { now: atDate(150), policy: fastPolicy });
+    expect(JSON.parse(JSON.stringify(events))).toEqual(events);
+  });
+});
