@@ -1,2 +1,5 @@
-// Filled by its issue (see issues): read-models.
-export {};
+export * from './keys';
+export * from './projector';
+export * from './request-view/request-view';
+export * from './request-view/request-view.projection';
+export * from './request-view/request-views.repository';

@@ -1,0 +1,31 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { problem, ProblemException } from '../common/problem';
+import { parseInput } from '../common/zod-body';
+import { AccountsService } from './accounts.service';
+import { Public } from './auth.decorators';
+
+const loginSchema = z.object({ email: z.string().email(), password: z.string().min(1) });
+
+@ApiTags('auth')
+@Controller('api/auth')
+export class AuthController {
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly jwt: JwtService,
+  ) {}
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Sign in with email and password; answers a bearer token' })
+  async login(@Body() body: unknown) {
+    const { email, password } = parseInput(loginSchema, body);
+    const user = await this.accounts.authenticate(email, password);
+    if (!user) throw new ProblemException(problem(401, 'invalid-credentials', 'The email or password is not right.'));
+    const token = await this.jwt.signAsync({ sub: user.id, email: user.email, name: user.name, role: user.role, teamId: user.teamId });
+    return { token, user: { id: user.id, email: user.email, name: user.name, role: user.role, teamId: user.teamId } };
+  }
+}

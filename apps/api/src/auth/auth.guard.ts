@@ -1,0 +1,38 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { JwtService } from '@nestjs/jwt';
+import { problem, ProblemException } from '../common/problem';
+import { IS_PUBLIC, ROLES_KEY } from './auth.decorators';
+import type { AuthUser, Role } from './roles';
+
+/** Bearer token on every route unless @Public(); then @Roles(...) if the route names any. */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly jwt: JwtService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+
+    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; user?: AuthUser }>();
+    const [scheme, token] = (request.headers.authorization ?? '').split(' ');
+    if (scheme !== 'Bearer' || !token) {
+      throw new ProblemException(problem(401, 'unauthorized', 'Send Authorization: Bearer <token> from POST /api/auth/login.'));
+    }
+    try {
+      const claims = await this.jwt.verifyAsync<AuthUser & { sub: string }>(token);
+      request.user = { id: claims.sub, email: claims.email, name: claims.name, role: claims.role, teamId: claims.teamId ?? null };
+    } catch {
+      throw new ProblemException(problem(401, 'unauthorized', 'The token is invalid or has expired; sign in again.'));
+    }
+
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
+    if (roles && !roles.includes(request.user.role)) {
+      throw new ProblemException(problem(403, 'forbidden', `This needs one of the roles: ${roles.join(', ')}.`));
+    }
+    return true;
+  }
+}

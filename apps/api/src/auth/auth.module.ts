@@ -1,0 +1,30 @@
+import { Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { APP_CONFIG, type AppConfig } from '@send/platform';
+import { AccountsService } from './accounts.service';
+import { AuthController } from './auth.controller';
+import { AuthGuard } from './auth.guard';
+import { demoUsers } from './demo-users';
+
+@Module({
+  imports: [
+    JwtModule.registerAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({ secret: config.JWT_SECRET, signOptions: { expiresIn: config.JWT_TTL as `${number}h` } }),
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [AccountsService, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [AccountsService],
+})
+export class AuthModule implements OnApplicationBootstrap {
+  constructor(
+    private readonly accounts: AccountsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.DEMO) await this.accounts.seed(demoUsers(this.config.DEMO_PASSWORD));
+  }
+}

@@ -1,0 +1,40 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { DomainError } from '@send/domain';
+import { ConcurrencyConflict } from '@send/event-store';
+import { problem, ProblemException, type Problem } from './problem';
+
+/** Turns every error into application/problem+json; unexpected ones are logged and hidden. */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemFilter');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const body = this.toProblem(error);
+    void reply.status(body.status).header('content-type', 'application/problem+json').send(body);
+  }
+
+  private toProblem(error: unknown): Problem {
+    if (error instanceof ProblemException) return error.problem;
+    if (error instanceof DomainError) {
+      return problem(error.httpStatus, error.code.replace(/_/g, '-'), error.message);
+    }
+    if (error instanceof ConcurrencyConflict) {
+      return problem(409, 'concurrency-conflict', 'The request changed while this was being saved; try again.');
+    }
+    if (error instanceof HttpException) {
+      const status = error.getStatus();
+      const response = error.getResponse();
+      const detail = typeof response === 'string' ? response : ((response as { message?: string }).message ?? error.message);
+      return problem(status, status === 404 ? 'not-found' : status === 400 ? 'invalid-input' : `http-${status}`, Array.isArray(detail) ? detail.join('; ') : detail);
+    }
+    // Fastify's own errors (e.g. a body that is not JSON) carry a statusCode.
+    const statusCode = (error as { statusCode?: number })?.statusCode;
+    if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+      return problem(statusCode, 'invalid-input', (error as Error).message);
+    }
+    this.logger.error(error);
+    return problem(500, 'internal-error', 'Something went wrong on our side. It has been logged.');
+  }
+}

@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from '@send/platform';
+import { createApiApp } from './app.factory';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await createApiApp(config);
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const shown = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
+  console.log(`api listening on http://${shown}:${config.PORT} (API docs: http://${shown}:${config.PORT}/api/docs)`);
+}
+
+main().catch((err) => {
+  // A bad setting names its variable: print just that, not a stack.
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

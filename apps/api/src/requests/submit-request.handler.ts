@@ -1,0 +1,69 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { randomUUID } from 'node:crypto';
+import { v5 as uuidv5 } from 'uuid';
+import { contactRequestDecider, streamIdFor, type SubmitRequest } from '@send/domain';
+import { eventIdsFor, handleCommand, type EventStore } from '@send/event-store';
+import { applyToRequestRecord, type RequestRecord, type RequestView } from '@send/read-models';
+import { APP_CONFIG, Clock, EVENT_STORE, type AppConfig } from '@send/platform';
+import { badRequest } from '../common/problem';
+import { isStaff } from '../auth/roles';
+import { ReferenceNumbers } from './reference-numbers';
+import { SubmitRequestCommand } from './submit-request.command';
+
+const REQUEST_ID_NAMESPACE = '9b0d7c2e-3f59-4a8e-8a41-61f0b7d4c6a2';
+
+@CommandHandler(SubmitRequestCommand)
+export class SubmitRequestHandler implements ICommandHandler<SubmitRequestCommand, RequestView> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly references: ReferenceNumbers,
+  ) {}
+
+  async execute({ input, actor, idempotencyKey, correlationId }: SubmitRequestCommand): Promise<RequestView> {
+    const onBehalf = isStaff(actor);
+    if (onBehalf && !input.requester) {
+      throw badRequest('Staff submit on behalf of someone: say who in `requester`.', [
+        { field: 'requester', message: 'is required when staff submit a request' },
+      ]);
+    }
+    if (!onBehalf && input.requester) {
+      throw badRequest('Only staff submit on behalf of someone else.', [{ field: 'requester', message: 'is not allowed for your role' }]);
+    }
+
+    // The same key from the same user always names the same request, so a retry finds its first result.
+    const requestId = idempotencyKey ? uuidv5(`submit:${actor.id}:${idempotencyKey}`, REQUEST_ID_NAMESPACE) : randomUUID();
+    const now = this.clock.now();
+    const command: SubmitRequest = {
+      type: 'SubmitRequest',
+      requestId,
+      reference: await this.references.next(now),
+      caseRef: input.caseRef ?? '',
+      requester: input.requester
+        ? { ...input.requester, email: input.requester.email ?? '' }
+        : { role: actor.role as 'parent' | 'school' | 'professional', name: actor.name, email: actor.email, userId: actor.id },
+      channel: input.channel,
+      category: input.category,
+      priority: input.priority,
+      subject: input.subject,
+      message: input.message,
+    };
+
+    const streamId = streamIdFor(requestId);
+    const result = await handleCommand({
+      store: this.store,
+      streamId,
+      decider: contactRequestDecider,
+      command,
+      ctx: { now, policy: this.config.policy },
+      eventIds: idempotencyKey ? eventIdsFor(`${actor.id}:${idempotencyKey}`, streamId) : undefined,
+      metadata: { correlationId, causationId: correlationId, actor: { id: actor.id, role: actor.role }, idempotencyKey },
+    });
+
+    // Read-your-writes: the same fold the projection runs, over what was just stored.
+    const record = result.events.reduce<RequestRecord | null>((r, e) => applyToRequestRecord(r, e), null);
+    return record!.view;
+  }
+}

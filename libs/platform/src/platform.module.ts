@@ -1,0 +1,53 @@
+import { Global, Inject, Injectable, Module, OnApplicationShutdown, type DynamicModule } from '@nestjs/common';
+import Redis from 'ioredis';
+import { createEventStore, type EventStore } from '@send/event-store';
+import { APP_CONFIG, type AppConfig } from './config';
+import { Clock, SystemClock } from './clock';
+
+export const EVENT_STORE = Symbol('EVENT_STORE');
+export const REDIS = Symbol('REDIS');
+
+/** Closes the shared connections when Nest shuts down (Ctrl-C, SIGTERM), after everything using them. */
+@Injectable()
+class ConnectionCloser implements OnApplicationShutdown {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+/**
+ * What both apps need from the outside world: validated config, the clock, the event store and a
+ * Redis connection. Global, so capability modules can inject them without re-importing.
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: PlatformModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: Clock, useClass: SystemClock },
+        {
+          provide: EVENT_STORE,
+          useFactory: () =>
+            config.EVENT_STORE === 'kurrentdb'
+              ? createEventStore({ kind: 'kurrentdb', url: config.KURRENTDB_URL! })
+              : createEventStore({ kind: 'sqlite', path: config.SQLITE_PATH }),
+        },
+        {
+          provide: REDIS,
+          useFactory: () => new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: false }),
+        },
+        ConnectionCloser,
+      ],
+      exports: [APP_CONFIG, Clock, EVENT_STORE, REDIS],
+    };
+  }
+}

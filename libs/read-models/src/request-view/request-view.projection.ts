@@ -1,0 +1,33 @@
+import type { ChainableCommander } from 'ioredis';
+import type Redis from 'ioredis';
+import type { RecordedEvent } from '@send/event-store';
+import { keys } from '../keys';
+import type { Projection } from '../projector';
+import { applyToRequestRecord, type RequestRecord } from './request-view';
+
+/** Keeps rm:request:<id> and the lists that index it. */
+export class RequestViewProjection implements Projection {
+  readonly name = 'request-view';
+
+  async project(event: RecordedEvent, redis: Redis, tx: ChainableCommander): Promise<void> {
+    if (!event.streamId.startsWith('contact-request-')) return;
+    const requestId = event.streamId.slice('contact-request-'.length);
+    const stored = await redis.get(keys.request(requestId));
+    const before: RequestRecord | null = stored ? JSON.parse(stored) : null;
+    const after = applyToRequestRecord(before, event);
+    if (!after || after === before) return;
+    tx.set(keys.request(requestId), JSON.stringify(after));
+    if (event.type === 'ContactRequestSubmitted') {
+      const score = Date.parse(after.view.submittedAt);
+      tx.zadd(keys.allRequests(), score, requestId);
+      if (after.requesterUserId) tx.zadd(keys.requestsByRequester(after.requesterUserId), score, requestId);
+      // Keep the reference counter ahead of every reference seen, so a rebuilt Redis never reissues one.
+      const match = /^SEND-(\d{4})-(\d+)$/.exec(after.view.reference);
+      if (match) tx.eval(RAISE_TO, 1, keys.referenceSequence(Number(match[1])), match[2]);
+    }
+  }
+}
+
+const RAISE_TO = `local v = tonumber(redis.call('GET', KEYS[1]) or '0')
+if v < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1`;

@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// `npm start`: the whole system on one machine. Makes sure Redis answers at REDIS_URL (starting a
+// local redis-server with its data under ./data/redis when nothing does), then runs the api and the
+// worker, prints the URL once /health is ok, and on Ctrl-C stops all of them cleanly.
+'use strict';
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { ping, ensureRedisServer, startRedis } = require('./lib/redis');
+
+const root = path.resolve(__dirname, '..');
+const log = (msg) => console.log(`[start] ${msg}`);
+
+async function main() {
+  const env = { ...process.env };
+  env.REDIS_URL ||= 'redis://127.0.0.1:6379';
+  env.PORT ||= '3000';
+  const dataDir = path.resolve(env.DATA_DIR || path.join(root, 'data'));
+  env.SQLITE_PATH ||= path.join(dataDir, 'events.db');
+  fs.mkdirSync(dataDir, { recursive: true });
+
+  for (const app of ['api', 'worker']) {
+    if (!fs.existsSync(path.join(root, 'dist/apps', app, 'main.js'))) {
+      throw new Error(`dist/apps/${app}/main.js is missing: run \`npm run build\` (npm start does it for you).`);
+    }
+  }
+
+  let redis = null;
+  const redisUrl = new URL(env.REDIS_URL);
+  const redisHost = redisUrl.hostname || '127.0.0.1';
+  const redisPort = Number(redisUrl.port || 6379);
+  if (await ping(redisHost, redisPort)) {
+    log(`using the Redis that answers at ${env.REDIS_URL}`);
+  } else if (['127.0.0.1', 'localhost', '::1', '[::1]'].includes(redisHost)) {
+    log(`nothing answers at ${env.REDIS_URL}: starting a local redis-server for this run`);
+    const binary = ensureRedisServer(log);
+    redis = await startRedis({ binary, port: redisPort, dir: path.join(dataDir, 'redis'), persistent: true, log });
+    log('it stops when you press Ctrl-C');
+  } else {
+    throw new Error(`Redis at ${env.REDIS_URL} does not answer. Start it, or unset REDIS_URL to use a local one.`);
+  }
+
+  const children = new Map();
+  let stopping = false;
+  const stopAll = async (code) => {
+    if (stopping) return;
+    stopping = true;
+    log('stopping api and worker...');
+    await Promise.all(
+      [...children.values()].map(
+        (child) =>
+          new Promise((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+    if (redis) {
+      log('stopping the local redis-server...');
+      await redis.stop();
+    }
+    log('stopped');
+    process.exit(code);
+  };
+
+  for (const app of ['api', 'worker']) {
+    const child = spawn(process.execPath, [path.join(root, 'dist/apps', app, 'main.js')], { env, stdio: 'inherit' });
+    children.set(app, child);
+    child.once('exit', (code, signal) => {
+      if (stopping) return;
+      log(`${app} stopped unexpectedly (${signal ?? `exit ${code}`}); stopping everything`);
+      void stopAll(1);
+    });
+  }
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+
+  const url = `http://localhost:${env.PORT}`;
+  const deadline = Date.now() + 60_000;
+  while (!stopping) {
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      log('the api did not become healthy within 60 s; stopping');
+      return stopAll(1);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  if (stopping) return;
+  log(`SEND case communication is running at ${url}  (API docs ${url}/api/docs, health ${url}/health)`);
+  log(`event store: ${env.EVENT_STORE === 'kurrentdb' ? env.KURRENTDB_URL : env.SQLITE_PATH}; press Ctrl-C to stop`);
+}
+
+main().catch((err) => {
+  console.error(`[start] ${err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// `npm test`: every test (unit, contract, e2e) against a throwaway Redis on a free port, so a Redis
+// the user runs is never touched. Type-checks and builds first (the e2e tests run the built apps),
+// then ends with the plain line `N passed, N failed` from Jest's own counts.
+// `npm test -- <jest args>` passes arguments to Jest; SKIP_BUILD=1 skips type-check and build.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { ensureRedisServer, startRedis, freePort } = require('./lib/redis');
+
+const root = path.resolve(__dirname, '..');
+const log = (msg) => console.log(`[test] ${msg}`);
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+
+function run(label, command, args, env = process.env) {
+  log(label);
+  const started = Date.now();
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env });
+  log(`${label}: ${result.status === 0 ? 'done' : `FAILED (exit ${result.status})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return result.status ?? 1;
+}
+
+async function main() {
+  const jestArgs = process.argv.slice(2);
+  if (!process.env.SKIP_BUILD) {
+    if (run('type-check (tsc --noEmit)', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) !== 0) return 1;
+    if (run('build api and worker', 'npm', ['run', 'build', '--silent']) !== 0) return 1;
+  }
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'send-test-redis-'));
+  const redis = await startRedis({ binary: ensureRedisServer(log), port: await freePort(), dir: tmp, persistent: false, log });
+  const results = path.join(tmp, 'jest-results.json');
+  let status = 1;
+  try {
+    status = run('jest', bin('jest'), ['--json', `--outputFile=${results}`, ...jestArgs], {
+      ...process.env,
+      REDIS_URL: redis.url,
+      NODE_ENV: 'test',
+    });
+  } finally {
+    await redis.stop();
+  }
+  if (fs.existsSync(results)) {
+    const r = JSON.parse(fs.readFileSync(results, 'utf8'));
+    const skipped = r.numPendingTests + r.numTodoTests;
+    console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+  return status;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`[test] ${err.message}`);
+    process.exit(1);
+  },
+);
