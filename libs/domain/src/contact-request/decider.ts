@@ -306,7 +306,7 @@ const acknowledge = (c: AcknowledgeEscalation, s: ContactRequestState, ctx: Deci
   }
   if (e.status === 'resolved') throw new EscalationClosed(s.requestId, c.escalationId);
   if (c.role !== undefined) {
-    const rank = ESCALATION_ROLE_RANK[c.role as EscalationRole] ?? 0;
+    const rank = Object.hasOwn(ESCALATION_ROLE_RANK, c.role) ? ESCALATION_ROLE_RANK[c.role as EscalationRole] : 0;
     if (rank < ESCALATION_ROLE_RANK[e.notifyRole]) throw new NotRoutedToYou(e.id, c.role, e.notifyRole);
   }
   if (e.status === 'acknowledged') return []; // already acknowledged at this level: a retry

@@ -66,8 +66,8 @@ describe('AcknowledgeEscalation', () => {
       .when(acknowledgeEscalation('esc-1', { role: 'team_manager' }))
       .thenThrows(NotRoutedToYou, (e) => expect(e).toMatchObject({ code: 'not_routed_to_you', httpStatus: 403 })));
 
-  it('a role that is not a manager is refused', () =>
-    s.now(35).given(...raisedAtLevel1).when(acknowledgeEscalation('esc-1', { role: 'officer' })).thenThrows(NotRoutedToYou));
+  it.each(['officer', 'parent', 'constructor'])('a role that is not a manager (%s) is refused', (role) =>
+    s.now(35).given(...raisedAtLevel1).when(acknowledgeEscalation('esc-1', { role })).thenThrows(NotRoutedToYou));
 
   it('an unknown escalation id is EscalationNotFound (404)', () =>
     s
