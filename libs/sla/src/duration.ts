@@ -15,17 +15,17 @@ const EXAMPLES = '(e.g. P1D, PT4H)';
 export function durationProblem(iso: unknown): string | undefined {
   if (typeof iso !== 'string') return `${JSON.stringify(iso) ?? String(iso)} is not an ISO 8601 duration ${EXAMPLES}`;
   const notIso = `${JSON.stringify(iso)} is not an ISO 8601 duration ${EXAMPLES}`;
-  // luxon accepts "P", "PT" and a dangling "T" ("P1DT"); ISO 8601 does not.
+  // luxon accepts "P", "PT", a dangling "T" ("P1DT") and signs ("-P1D", "P-1D"); ISO 8601 does not,
+  // and a negative working-time duration has no meaning here.
   if (!/^P(?=\d|T\d)/.test(iso) || iso.endsWith('T')) return notIso;
   const d = Duration.fromISO(iso);
   if (!d.isValid) return notIso;
   const o = d.toObject();
-  if (Object.values(o).some((v) => v! < 0)) return `${JSON.stringify(iso)} is negative; working-time durations must be zero or more ${EXAMPLES}`;
   // Years, months and weeks have no fixed length in working days: say it in days.
   if (o.years || o.months || o.quarters || o.weeks)
     return `${JSON.stringify(iso)} uses years, months or weeks, which have no fixed length in working time; use working days or hours ${EXAMPLES}`;
   if (o.days !== undefined && !Number.isInteger(o.days))
-    return `${JSON.stringify(iso)} has a fractional number of days; a working day has no fixed length, use hours (e.g. PT4H) ${EXAMPLES}`;
+    return `${JSON.stringify(iso)} has a fractional number of days, but a working day has no fixed length: use whole days or hours ${EXAMPLES}`;
   return undefined;
 }
 

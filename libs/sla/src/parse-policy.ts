@@ -14,9 +14,13 @@ function describe(issue: core.$ZodIssue, base: readonly PropertyKey[] = []): Pol
   const path = [...base, ...issue.path];
   const at = pathText(path);
   const input = (issue as { input?: unknown }).input;
+  // Rules whose wording the schema chose itself ("must be a positive integer").
+  if (issue.message.startsWith('must ')) return [{ path: at, message: input === undefined ? `is required (${issue.message.replace(/^must be /, '')})` : `${issue.message}, got ${shown(input)}` }];
   switch (issue.code) {
     case 'invalid_type':
-      return [{ path: at, message: input === undefined ? `is required (${issue.expected})` : `must be ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`}, got ${shown(input)}` }];
+      if (input === undefined) return [{ path: at, message: `is required (${issue.expected})` }];
+      if (!at) return [{ path: at, message: `policy must be a YAML mapping or JSON object, got ${shown(input)}` }];
+      return [{ path: at, message: `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}, got ${shown(input)}` }];
     case 'unrecognized_keys': {
       const isCategories = at === 'sla.categories';
       return issue.keys.map((key) => ({
@@ -28,7 +32,7 @@ function describe(issue: core.$ZodIssue, base: readonly PropertyKey[] = []): Pol
       return [{ path: at, message: `${shown(input)} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }];
     case 'too_small':
       if (issue.origin === 'array') return [{ path: at, message: `must have at least ${issue.minimum} entr${issue.minimum === 1 ? 'y' : 'ies'}, got none` }];
-      return [{ path: at, message: `must be a positive integer, got ${shown(input)}` }];
+      return [{ path: at, message: `${issue.message}, got ${shown(input)}` }];
     case 'invalid_union': {
       // Report the branch the author evidently meant: the one whose complaints are deepest inside the value.
       const branches = issue.errors.filter((b) => b.length > 0);

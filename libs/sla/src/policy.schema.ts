@@ -23,6 +23,10 @@ const dayHours = z.tuple([checked(clockProblem), checked(clockProblem)]).check((
   if (message) ctx.issues.push({ code: 'custom', message, input: ctx.value });
 });
 
+// One wording for every way a count can be wrong ("3", 2.5, 0).
+const positiveInteger = { error: 'must be a positive integer' };
+const positiveIntegerSchema = z.number(positiveInteger).int(positiveInteger).positive(positiveInteger);
+
 export const calendarSchema = z.strictObject({
   timezone: checked(timezoneProblem).default(DEFAULT_TIMEZONE),
   workingHours: z
@@ -52,7 +56,7 @@ export const policySchema = z.strictObject({
   calendar: calendarSchema.default(() => calendarSchema.parse({})),
   sla: slaSchema,
   unanswered: z.strictObject({
-    threshold: z.number().int().positive(),
+    threshold: positiveIntegerSchema,
   }),
   escalation: z.strictObject({
     chain: z.array(escalationLevelSchema).min(1),
