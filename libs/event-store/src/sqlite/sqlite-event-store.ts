@@ -258,6 +258,7 @@ export class SqliteEventStore implements EventStore {
         },
       };
       const timer = setTimeout(waiter.wake, maxWaitMs);
+      timer.unref();
       this.waiters.add(waiter);
       this.startPolling();
     });

@@ -1,0 +1,157 @@
+import Database from 'better-sqlite3';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { v4 as uuid } from 'uuid';
+import { DuplicateEventId, WrongExpectedRevision, type EventData, type RecordedEvent } from '../event-store.port';
+import { SqliteEventStore } from './sqlite-event-store';
+
+const ev = (type = 'Happened'): EventData => ({ id: uuid(), type, data: {} });
+
+describe('SqliteEventStore (beyond the contract)', () => {
+  let dir: string;
+  const stores: SqliteEventStore[] = [];
+  const open = (path = join(dir, 'events.sqlite')) => {
+    const s = new SqliteEventStore({ path });
+    stores.push(s);
+    return s;
+  };
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sqlite-event-store-'));
+  });
+  afterEach(async () => {
+    for (const s of stores.splice(0)) await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates the folder, uses WAL and a busy timeout', () => {
+    const path = join(dir, 'a', 'b', 'events.sqlite');
+    open(path);
+    expect(existsSync(path)).toBe(true);
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('works in memory', async () => {
+    const store = open(':memory:');
+    await store.append('s-1', [ev()], { expectedRevision: 'no_stream' });
+    expect(await store.read('s-1')).toHaveLength(1);
+  });
+
+  it('keeps what it stored across reopening the file', async () => {
+    const first = open();
+    await first.append('s-1', [ev('A'), ev('B')], { expectedRevision: 'no_stream' });
+    await first.close();
+    const second = open();
+    expect((await second.read('s-1')).map((e) => e.type)).toEqual(['A', 'B']);
+    await expect(second.append('s-1', [ev('C')], { expectedRevision: 1n })).resolves.toMatchObject({ nextRevision: 2n, position: 3n });
+  });
+
+  describe('event ids', () => {
+    it('are unique per store: an id stored in another stream is refused', async () => {
+      const store = open();
+      const e = ev();
+      await store.append('s-1', [e], { expectedRevision: 'no_stream' });
+      await expect(store.append('s-2', [e], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(DuplicateEventId);
+      expect(await store.read('s-2')).toEqual([]);
+    });
+
+    it('refuse a partly-overlapping append (some ids stored, some new), storing nothing of it', async () => {
+      const store = open();
+      const [a, b, c] = [ev(), ev(), ev()];
+      await store.append('s-1', [a, b], { expectedRevision: 'no_stream' });
+      await expect(store.append('s-1', [a, b, c], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(DuplicateEventId);
+      await expect(store.append('s-1', [c, a], { expectedRevision: 1n })).rejects.toBeInstanceOf(DuplicateEventId);
+      expect((await store.read('s-1')).map((e) => e.id)).toEqual([a.id, b.id]);
+    });
+
+    it('refuse the same ids in another order', async () => {
+      const store = open();
+      const [a, b] = [ev(), ev()];
+      await store.append('s-1', [a, b], { expectedRevision: 'no_stream' });
+      await expect(store.append('s-1', [b, a], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(DuplicateEventId);
+    });
+
+    it('refuse the same id twice in one append', async () => {
+      const store = open();
+      const a = ev();
+      await expect(store.append('s-1', [a, a], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(DuplicateEventId);
+    });
+
+    it('make a retry a no-op whatever revision it expects (the first attempt may have committed)', async () => {
+      const store = open();
+      const a = ev();
+      const first = await store.append('s-1', [a], { expectedRevision: 'no_stream' });
+      await store.append('s-1', [ev()], { expectedRevision: 0n });
+      await expect(store.append('s-1', [a], { expectedRevision: 'no_stream' })).resolves.toMatchObject({ nextRevision: 0n, position: first.position });
+    });
+  });
+
+  describe('group commit', () => {
+    it('commits appends that arrive together in one transaction, each checked on its own', async () => {
+      const store = open();
+      await store.append('hot', [ev()], { expectedRevision: 'no_stream' });
+      const outcomes = await Promise.allSettled([
+        store.append('a', [ev()], { expectedRevision: 'no_stream' }),
+        store.append('hot', [ev()], { expectedRevision: 0n }),
+        store.append('hot', [ev()], { expectedRevision: 0n }), // loses to its batch-mate
+        store.append('hot', [ev()], { expectedRevision: 1n }), // sees its batch-mate, in call order
+        store.append('b', [ev(), ev()], { expectedRevision: 'any' }),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevision);
+      const committed = outcomes.filter((o): o is PromiseFulfilledResult<{ events?: RecordedEvent[] }> => o.status === 'fulfilled');
+      // One transaction: one recordedAt for the whole batch, consecutive positions.
+      const events = committed.flatMap((o) => o.value.events ?? []);
+      expect(new Set(events.map((e) => e.recordedAt.toISOString())).size).toBe(1);
+      expect(events.map((e) => e.position)).toEqual([2n, 3n, 4n, 5n, 6n]);
+      expect((await store.read('hot')).map((e) => e.revision)).toEqual([0n, 1n, 2n]);
+    });
+
+    it('commits what is queued before close() returns', async () => {
+      const store = open();
+      const pending = store.append('s-1', [ev()], { expectedRevision: 'no_stream' });
+      await store.close();
+      await expect(pending).resolves.toMatchObject({ nextRevision: 0n });
+      await expect(store.append('s-1', [ev()], { expectedRevision: 'any' })).rejects.toThrow(/closed/);
+      expect(await open().read('s-1')).toHaveLength(1);
+    });
+  });
+
+  it('shares the file with another process: sees its appends live, and both write safely', async () => {
+    const path = join(dir, 'shared.sqlite');
+    const store = open(path);
+    const root = resolve(__dirname, '../../../..');
+    const received: RecordedEvent[] = [];
+    const sub = store.subscribeToAll({ from: 'start', filter: { streamPrefixes: ['child-'] } });
+    const consuming = (async () => {
+      for await (const e of sub) {
+        received.push(e);
+        if (received.length === 20) break;
+      }
+    })();
+    const child = promisify(execFile)(
+      process.execPath,
+      ['-r', join(__dirname, '../testing/register-ts.js'), join(__dirname, '../testing/append-from-another-process.ts'), path, 'child-1', '20', '2'],
+      { cwd: root },
+    );
+    // Meanwhile this process writes too, until the child is done: both writers share the file.
+    let childDone = false;
+    void child.finally(() => (childDone = true)).catch(() => undefined);
+    let written = 0;
+    while (!childDone) {
+      await store.append('parent-1', [ev()], { expectedRevision: 'any' });
+      written++;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const { stdout } = await child;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([consuming, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('child events not seen within 5 s')), 5000)))]);
+    clearTimeout(timer);
+    expect(received.map((e) => e.position.toString())).toEqual(stdout.trim().split('\n'));
+    expect(await store.read('parent-1')).toHaveLength(written);
+  }, 20000);
+});
