@@ -22,6 +22,7 @@ export interface SubmitRequest {
   type: 'SubmitRequest';
   requestId: string;
   reference: string;
+  /** The child's case number; '' when the requester did not give one (optional in the API). */
   caseRef: string;
   requester: Requester;
   channel: Channel;

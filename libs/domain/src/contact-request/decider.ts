@@ -29,7 +29,7 @@
  *   (acknowledged) window; then the escalation stays open with no more timers.
  * - Timers that fire early, twice, or after the fact (answered, resolved, other level) yield no events.
  */
-import { addWorkingTime, calendarOf, dueDatesFor, type Policy } from '@send/sla';
+import { addWorkingTime, CATEGORIES, calendarOf, dueDatesFor, PRIORITIES, type Policy } from '@send/sla';
 import type {
   AcknowledgeEscalation,
   AdvanceEscalation,
@@ -54,6 +54,9 @@ import {
   RequestNotResolved,
 } from './errors';
 import {
+  ATTEMPT_OUTCOMES,
+  CHANNELS,
+  REQUESTER_ROLES,
   SCHEMA_VERSION,
   type Clock,
   type ContactRequestEvent,
@@ -91,6 +94,19 @@ const instantOrNow = (field: string, value: string | undefined, now: Date): stri
   if (Number.isNaN(t)) throw new InvalidCommand(field, `"${value}" is not an ISO-8601 instant (e.g. 2026-12-24T16:30:00Z)`);
   // Never later than the decision time: a sender's clock running ahead must not put facts in the future.
   return iso(new Date(Math.min(t, now.getTime())));
+};
+
+/**
+ * Last line of defence for what gets stored forever: the app validates input shapes (zod) first, but
+ * an event with an unknown enum value or an empty key field must never reach the stream.
+ */
+const oneOf = <T extends string>(field: string, value: unknown, allowed: readonly T[]): void => {
+  if (!(allowed as readonly unknown[]).includes(value)) {
+    throw new InvalidCommand(field, `"${String(value)}" is not one of ${allowed.join(', ')}`);
+  }
+};
+const nonEmpty = (field: string, value: unknown): void => {
+  if (typeof value !== 'string' || value.trim() === '') throw new InvalidCommand(field, 'must be a non-empty string');
 };
 
 const escalationIsOpen = (e: EscalationState | null): e is EscalationState => e !== null && e.status !== 'resolved';
@@ -146,6 +162,15 @@ const resolveEscalation = (e: EscalationState, by: string, now: Date): Escalatio
 const submit = (c: SubmitRequest, state: State, ctx: DecideContext): ContactRequestEvent[] => {
   if (isSubmitted(state)) throw new RequestAlreadyExists(c.requestId);
   const priority = c.priority ?? 'normal';
+  (['requestId', 'reference', 'subject', 'message'] as const).forEach((f) => nonEmpty(f, c[f]));
+  // caseRef is optional in the API (POST /api/requests): '' means "not yet linked to a case".
+  if (typeof c.caseRef !== 'string') throw new InvalidCommand('caseRef', "must be a string ('' when not known yet)");
+  nonEmpty('requester.name', c.requester?.name);
+  nonEmpty('requester.email', c.requester?.email);
+  oneOf('requester.role', c.requester?.role, REQUESTER_ROLES);
+  oneOf('channel', c.channel, CHANNELS);
+  oneOf('category', c.category, CATEGORIES);
+  oneOf('priority', priority, PRIORITIES);
   const due = dueDatesFor(ctx.policy, { category: c.category, priority }, ctx.now);
   return [
     {
@@ -171,6 +196,10 @@ const submit = (c: SubmitRequest, state: State, ctx: DecideContext): ContactRequ
 
 const recordAttempt = (c: RecordAttempt, s: ContactRequestState, ctx: DecideContext): ContactRequestEvent[] => {
   if (s.status === 'resolved') throw new RequestClosed(s.requestId, 'recording an attempt');
+  nonEmpty('attemptId', c.attemptId);
+  oneOf('channel', c.channel, CHANNELS);
+  oneOf('outcome', c.outcome ?? 'unanswered', ATTEMPT_OUTCOMES);
+  oneOf('source', c.source, ['portal', 'officer', 'telephony'] as const);
   const at = instantOrNow('at', c.at, ctx.now);
   const events: ContactRequestEvent[] = [
     {

@@ -1,5 +1,5 @@
 import { defaultPolicy } from '@send/sla';
-import { contactRequestDecider, RequestAlreadyExists, streamIdFor } from '../index';
+import { contactRequestDecider, InvalidCommand, RequestAlreadyExists, streamIdFor, type SubmitRequest } from '../index';
 import { deciderSpec, type SpecContext } from '../testing/decider-spec';
 import { at, atDate, fastPolicy, REQUEST_ID, submitRequest, submitted, T0 } from '../testing/fixtures';
 
@@ -48,4 +48,17 @@ describe('SubmitRequest', () => {
     spec.given().when(submitRequest()).thenState((s) =>
       expect(s).toMatchObject({ status: 'open', unansweredCount: 0, escalation: null, submittedAt: T0, assignee: null }),
     ));
+
+  it.each<[string, Partial<SubmitRequest>]>([
+    ['category', { category: 'parking' as never }],
+    ['priority', { priority: 'asap' as never }],
+    ['channel', { channel: 'fax' as never }],
+    ['requester.role', { requester: { role: 'neighbour' as never, name: 'N', email: 'n@example.org' } }],
+    ['subject', { subject: '  ' }],
+    ['message', { message: '' }],
+  ])('refuses an invalid %s (InvalidCommand, 400) so nothing bad is stored', (field, over) =>
+    spec.given().when(submitRequest(over)).thenThrows(InvalidCommand, (e) => expect(e.message).toContain(field)));
+
+  it('accepts an empty caseRef (optional in the API: not yet linked to a case)', () =>
+    spec.given().when(submitRequest({ caseRef: '' })).then(submitted({ caseRef: '' })));
 });
