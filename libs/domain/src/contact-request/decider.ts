@@ -166,7 +166,8 @@ const submit = (c: SubmitRequest, state: State, ctx: DecideContext): ContactRequ
   // caseRef is optional in the API (POST /api/requests): '' means "not yet linked to a case".
   if (typeof c.caseRef !== 'string') throw new InvalidCommand('caseRef', "must be a string ('' when not known yet)");
   nonEmpty('requester.name', c.requester?.name);
-  nonEmpty('requester.email', c.requester?.email);
+  // A requester reached only by phone (staff submitting on their behalf) may have no email: ''.
+  if (typeof c.requester?.email !== 'string') throw new InvalidCommand('requester.email', "must be a string ('' when not known)");
   oneOf('requester.role', c.requester?.role, REQUESTER_ROLES);
   oneOf('channel', c.channel, CHANNELS);
   oneOf('category', c.category, CATEGORIES);

@@ -17,6 +17,7 @@ export const REQUESTER_ROLES: readonly RequesterRole[] = ['parent', 'school', 'p
 export interface Requester {
   role: RequesterRole;
   name: string;
+  /** '' when the requester has no email (e.g. a phone-only contact entered by staff). */
   email: string;
   phone?: string;
   /** The portal user who owns the request, when the requester has an account. */
