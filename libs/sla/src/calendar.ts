@@ -34,6 +34,8 @@ export interface WorkingCalendar {
   readonly config: Readonly<Required<CalendarConfig>>;
   /** The working interval on a local date "YYYY-MM-DD", or null for a non-working day. */
   intervalOn(date: string): Interval | null;
+  /** The same day's working hours as wall-clock ms since local midnight (09:00 = 32_400_000), or null. */
+  wallClockOn(date: string): Interval | null;
   /** Whether the local date is a bank holiday or closure day (regardless of weekday). */
   isClosed(date: string): boolean;
 }
@@ -106,29 +108,34 @@ export function createCalendar(config: CalendarConfig = {}): WorkingCalendar {
   if (problem) throw new RangeError(`calendar: ${problem}`);
 
   const closureSet = new Set(closures);
-  const cache = new Map<string, Interval | null>();
   const hoursFor = (weekday: number): WorkingDayHours | undefined =>
     workingHours === '24/7' ? ['00:00', '24:00'] : workingHours[WEEKDAYS[weekday - 1]];
   const at = (date: string, clock: string): number =>
     clock === '24:00'
       ? DateTime.fromISO(nextDate(date), { zone: timezone }).toMillis()
       : DateTime.fromISO(`${date}T${clock}`, { zone: timezone }).toMillis();
+  const clockMs = (clock: string): number => (Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5))) * 60_000;
 
   const isClosed = (date: string): boolean =>
     closureSet.has(date) || (bankHolidays === 'england-and-wales' && englandAndWalesBankHolidays(Number(date.slice(0, 4))).has(date));
+
+  // One entry per local date ever asked about (a few hundred a year): the time-zone maths is the slow part.
+  const days = new Map<string, { interval: Interval; wall: Interval } | null>();
+  const dayOn = (date: string) => {
+    let day = days.get(date);
+    if (day === undefined) {
+      const hours = hoursFor(DateTime.fromISO(date, { zone: 'utc' }).weekday);
+      day = hours && !isClosed(date) ? { interval: [at(date, hours[0]), at(date, hours[1])], wall: [clockMs(hours[0]), clockMs(hours[1])] } : null;
+      days.set(date, day);
+    }
+    return day;
+  };
 
   return {
     timezone,
     config: { timezone, workingHours, bankHolidays, closures },
     isClosed,
-    intervalOn(date) {
-      let interval = cache.get(date);
-      if (interval === undefined) {
-        const hours = hoursFor(DateTime.fromISO(date, { zone: 'utc' }).weekday);
-        interval = hours && !isClosed(date) ? [at(date, hours[0]), at(date, hours[1])] : null;
-        cache.set(date, interval);
-      }
-      return interval;
-    },
+    intervalOn: (date) => dayOn(date)?.interval ?? null,
+    wallClockOn: (date) => dayOn(date)?.wall ?? null,
   };
 }

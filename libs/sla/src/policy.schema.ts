@@ -31,7 +31,8 @@ export const calendarSchema = z.strictObject({
   timezone: checked(timezoneProblem).default(DEFAULT_TIMEZONE),
   workingHours: z
     .union([z.literal('24/7'), z.strictObject(Object.fromEntries(WEEKDAYS.map((d) => [d, dayHours.optional()])) as Record<(typeof WEEKDAYS)[number], z.ZodOptional<typeof dayHours>>)])
-    .default(DEFAULT_WORKING_HOURS as { mon: [string, string] }),
+    // A fresh copy each time, so a parsed policy never shares (and can't mutate) the exported constant.
+    .default(() => structuredClone(DEFAULT_WORKING_HOURS) as { mon: [string, string] }),
   bankHolidays: z.enum(['england-and-wales', 'none']).default('england-and-wales'),
   closures: z.array(checked(dateProblem)).default([]),
 });

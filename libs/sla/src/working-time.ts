@@ -45,11 +45,12 @@ function firstWorkingPoint(cal: WorkingCalendar, t: number): { t: number; date: 
   throw new RangeError(`calendar has no working time within ${MAX_DAYS_SEARCHED} days of ${new Date(t).toISOString()}`);
 }
 
+/** Whether the clocks change inside a working interval (elapsed time differs from wall-clock time). */
+const clocksChangeWithin = (interval: Interval, wall: Interval): boolean => interval[1] - interval[0] !== wall[1] - wall[0];
+
 function addWorkingDays(cal: WorkingCalendar, t: number, days: number): number {
   const point = firstWorkingPoint(cal, t);
-  const local = DateTime.fromMillis(point.t, { zone: cal.timezone });
-  // "24:00" end of day: the clock reads 00:00 of the next date, but the position is "end of day".
-  const atEndOfDay = local.toISODate() !== point.date;
+  if (days === 0) return point.t;
   let date = point.date;
   let interval: Interval | null = null;
   for (let n = 0, searched = 0; n < days; searched++) {
@@ -58,15 +59,25 @@ function addWorkingDays(cal: WorkingCalendar, t: number, days: number): number {
     interval = cal.intervalOn(date);
     if (interval) n++;
   }
-  if (!interval) return point.t; // days === 0
-  if (atEndOfDay) return interval[1];
+  const target = interval!;
+  const fromWall = cal.wallClockOn(point.date)!;
+  const toWall = cal.wallClockOn(date)!;
+  const clamp = (x: number) => Math.min(Math.max(x, target[0]), target[1]);
+  // Days with different hours: a clock time outside the target day's hours is clamped into them.
+  if (!clocksChangeWithin(point.interval, fromWall) && !clocksChangeWithin(target, toWall)) {
+    // Fast path (every 09:00–17:00 day): wall-clock time is interval start + elapsed on both days.
+    const clock = fromWall[0] + (point.t - point.interval[0]);
+    return clamp(target[0] + (clock - toWall[0]));
+  }
+  // The clocks change inside a working day (24/7 and night hours): let luxon map the wall-clock time.
+  const local = DateTime.fromMillis(point.t, { zone: cal.timezone });
+  if (local.toISODate() !== point.date) return target[1]; // "24:00": the end of the day maps to the end of the day
   const [year, month, day] = date.split('-').map(Number);
   const sameClock = DateTime.fromObject(
     { year, month, day, hour: local.hour, minute: local.minute, second: local.second, millisecond: local.millisecond },
     { zone: cal.timezone },
   ).toMillis();
-  // Days with different hours: a clock time outside the target day's hours is clamped into them.
-  return Math.min(Math.max(sameClock, interval[0]), interval[1]);
+  return clamp(sameClock);
 }
 
 function addWorkingMillis(cal: WorkingCalendar, t: number, ms: number): number {
