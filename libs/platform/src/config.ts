@@ -53,6 +53,8 @@ export class ConfigError extends Error {
 
 /** Reads and validates the process environment and the policy file once, at start. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // An empty variable (FOO= or compose's ${FOO:-}) means "not set": take the default.
+  env = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {

@@ -1,0 +1,54 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultPolicy } from '@send/sla';
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('gives the embedded defaults of shared API.md when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 3000,
+      EVENT_STORE: 'sqlite',
+      SQLITE_PATH: './data/events.db',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      DEMO: false,
+      DEMO_PASSWORD: 'demo',
+    });
+    expect(config.policy).toBe(defaultPolicy);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', POLICY_FILE: '' }).PORT).toBe(3000);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT: .*\(got "eighty"\)/],
+    [{ EVENT_STORE: 'postgres' }, /EVENT_STORE: /],
+    [{ EVENT_STORE: 'kurrentdb' }, /KURRENTDB_URL: is required when EVENT_STORE=kurrentdb/],
+    [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL: must start with redis:\/\//],
+    [{ DEMO: 'maybe' }, /DEMO: /],
+    [{ NODE_ENV: 'production' }, /JWT_SECRET: must be set in production/],
+  ])('stops on %j with a message naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('loads POLICY_FILE, and names the file and field when it is wrong', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'policy-'));
+    const good = join(dir, 'good.yaml');
+    writeFileSync(
+      good,
+      'calendar: { timezone: Europe/London, workingHours: "24/7", bankHolidays: none }\nsla: { default: { firstResponse: PT10S, resolution: PT60S } }\nunanswered: { threshold: 3 }\nescalation: { chain: [ { role: team_manager, ackWithin: PT5S, respondWithin: PT5S } ] }\n',
+    );
+    expect(loadConfig({ POLICY_FILE: good }).policy.sla.default.firstResponse).toBe('PT10S');
+
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(
+      bad,
+      'calendar: { timezone: Europe/London, workingHours: "24/7", bankHolidays: none }\nsla: { default: { firstResponse: P1X, resolution: P10D } }\nunanswered: { threshold: 3 }\nescalation: { chain: [ { role: team_manager, ackWithin: P1D, respondWithin: P1D } ] }\n',
+    );
+    expect(() => loadConfig({ POLICY_FILE: bad })).toThrow(/POLICY_FILE: sla\.default\.firstResponse: "P1X"/);
+    expect(() => loadConfig({ POLICY_FILE: join(dir, 'missing.yaml') })).toThrow(/POLICY_FILE: cannot read/);
+  });
+});

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+/** Docker cannot run here; these checks keep the compose file and Dockerfile true to the design. */
+const dockerDir = join(__dirname, '../../docker');
+
+describe('docker/compose.yml', () => {
+  const compose = parse(readFileSync(join(dockerDir, 'compose.yml'), 'utf8'), { merge: true });
+  const env = (service: string) => compose.services[service].environment as Record<string, string>;
+
+  it('runs kurrentdb, redis with append-only persistence, api and worker', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'kurrentdb', 'redis', 'worker']);
+    expect(compose.services.redis.command.join(' ')).toContain('--appendonly yes');
+    expect(compose.services.redis.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/:\/data$/)]));
+    expect(compose.services.kurrentdb.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/:\/var\/lib\/kurrentdb$/)]));
+  });
+
+  it.each(['api', 'worker'])('gives %s the event store, Redis and secrets it needs', (service) => {
+    expect(env(service)).toMatchObject({
+      NODE_ENV: 'production',
+      EVENT_STORE: 'kurrentdb',
+      KURRENTDB_URL: expect.stringMatching(/^kurrentdb:\/\/kurrentdb:2113/),
+      REDIS_URL: 'redis://redis:6379',
+      JWT_SECRET: expect.stringContaining('JWT_SECRET'),
+    });
+    expect(compose.services[service].depends_on).toMatchObject({
+      kurrentdb: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+    });
+  });
+
+  it('runs the worker from the same image with its own entry point, and publishes the api port', () => {
+    expect(compose.services.worker.image).toBe(compose.services.api.image);
+    expect(compose.services.worker.command).toEqual(['node', 'dist/apps/worker/main.js']);
+    expect(env('api').PORT).toBe('3000');
+    expect(compose.services.api.ports).toContain('3000:3000');
+  });
+});
+
+describe('docker/Dockerfile', () => {
+  const dockerfile = readFileSync(join(dockerDir, 'Dockerfile'), 'utf8');
+
+  it('is multi-stage and runs as a non-root user', () => {
+    expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
+    const users = [...dockerfile.matchAll(/^USER (\S+)/gm)].map((m) => m[1]);
+    expect(users.at(-1)).toBeDefined();
+    expect(users.at(-1)).not.toMatch(/^(root|0)$/);
+  });
+
+  it('starts the built api by default and keeps Node 20', () => {
+    expect(dockerfile).toContain('CMD ["node", "dist/apps/api/main.js"]');
+    expect(dockerfile).toMatch(/^FROM node:20/m);
+  });
+});
