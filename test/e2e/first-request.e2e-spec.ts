@@ -97,7 +97,11 @@ describe('first request, end to end (api + worker + SQLite + Redis)', () => {
     ['missing fields', {}, ['category', 'subject', 'message']],
     ['wrong types', { category: 'transport', subject: 42, message: ['a'] }, ['subject', 'message']],
     ['an unknown category', { category: 'lunch', subject: 'x', message: 'y' }, ['category']],
-    ['an unknown priority and channel', { category: 'general', subject: 'x', message: 'y', priority: 'asap', channel: 'fax' }, ['priority', 'channel']],
+    [
+      'an unknown priority and channel',
+      { category: 'general', subject: 'x', message: 'y', priority: 'asap', channel: 'fax' },
+      ['priority', 'channel'],
+    ],
     ['a body that is not an object', [1, 2], ['body']],
   ])('answers %s with 400 problem+json naming the fields, and appends nothing', async (_, body, fields) => {
     const parent = api.as(await api.login('parent@example.org'));

@@ -23,6 +23,8 @@ describe('npm start launcher', () => {
   }, 90_000);
 
   it('stops with a message naming the variable when the configuration is bad', async () => {
-    await expect(startSystem({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, EVENT_STORE: 'postgres' })).rejects.toThrow(/EVENT_STORE/);
+    await expect(startSystem({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, EVENT_STORE: 'postgres' })).rejects.toThrow(
+      /EVENT_STORE/,
+    );
   }, 90_000);
 });

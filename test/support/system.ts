@@ -8,7 +8,12 @@ const redisTools = require('../../scripts/lib/redis') as {
   freePort(): Promise<number>;
   ping(host: string, port: number, timeoutMs?: number): Promise<boolean>;
   ensureRedisServer(log: (m: string) => void): string;
-  startRedis(o: { binary: string; port: number; dir: string; persistent: boolean }): Promise<{ url: string; port: number; stop(): Promise<void> }>;
+  startRedis(o: {
+    binary: string;
+    port: number;
+    dir: string;
+    persistent: boolean;
+  }): Promise<{ url: string; port: number; stop(): Promise<void> }>;
 };
 export const { freePort, ping } = redisTools;
 
@@ -17,7 +22,12 @@ const root = resolve(__dirname, '../..');
 /** A throwaway redis-server of this test file's own, so parallel test files never share read models. */
 export async function startThrowawayRedis() {
   const dir = mkdtempSync(join(tmpdir(), 'send-redis-'));
-  const redis = await redisTools.startRedis({ binary: redisTools.ensureRedisServer(() => {}), port: await freePort(), dir, persistent: false });
+  const redis = await redisTools.startRedis({
+    binary: redisTools.ensureRedisServer(() => {}),
+    port: await freePort(),
+    dir,
+    persistent: false,
+  });
   return {
     ...redis,
     async stop() {
