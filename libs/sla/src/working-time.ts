@@ -105,6 +105,9 @@ function addWorkingMillis(cal: WorkingCalendar, t: number, ms: number): number {
  * moves to the next working-time start). Then hours/minutes/seconds are counted in working time.
  * A result that lands exactly at the end of a working day stays there (Fri 17:00, not Mon 09:00).
  * PT0S from outside working time gives the next working-time start.
+ * Only where working time covers the small hours (24/7): a clock time the spring change skips moves
+ * forward by the gap (luxon's rule, as Temporal's "compatible"), and the hour the autumn change repeats
+ * maps to its first occurrence, so P1D is then not monotonic in the start within that hour.
  */
 export function addWorkingTime(calendar: WorkingCalendar | CalendarConfig, start: Date, isoDuration: string): Date {
   const cal = toCalendar(calendar);
