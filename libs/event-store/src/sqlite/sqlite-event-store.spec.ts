@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { v4 as uuid } from 'uuid';
-import { DuplicateEventId, WrongExpectedRevision, type EventData, type RecordedEvent } from '../event-store.port';
+import { DuplicateEventId, WrongExpectedRevision, type AppendResult, type EventData, type RecordedEvent } from '../event-store.port';
 import { SqliteEventStore } from './sqlite-event-store';
 
 const ev = (type = 'Happened'): EventData => ({ id: uuid(), type, data: {} });
@@ -103,12 +103,30 @@ describe('SqliteEventStore (beyond the contract)', () => {
       ]);
       expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
       expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevision);
-      const committed = outcomes.filter((o): o is PromiseFulfilledResult<{ events?: RecordedEvent[] }> => o.status === 'fulfilled');
+      const committed = outcomes.filter((o): o is PromiseFulfilledResult<AppendResult> => o.status === 'fulfilled');
       // One transaction: one recordedAt for the whole batch, consecutive positions.
       const events = committed.flatMap((o) => o.value.events ?? []);
       expect(new Set(events.map((e) => e.recordedAt.toISOString())).size).toBe(1);
       expect(events.map((e) => e.position)).toEqual([2n, 3n, 4n, 5n, 6n]);
       expect((await store.read('hot')).map((e) => e.revision)).toEqual([0n, 1n, 2n]);
+    });
+
+    it('rolls back alone an append that fails after its first insert', async () => {
+      const path = join(dir, 'events.sqlite');
+      const store = open(path);
+      const db = new Database(path);
+      db.exec("CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.type = 'Boom' BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;");
+      db.close();
+      const outcomes = await Promise.allSettled([
+        store.append('a', [ev()], { expectedRevision: 'no_stream' }),
+        store.append('b', [ev('Fine'), ev('Boom')], { expectedRevision: 'no_stream' }),
+        store.append('c', [ev()], { expectedRevision: 'no_stream' }),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(String((outcomes[1] as PromiseRejectedResult).reason)).toMatch(/disk on fire/);
+      expect(await store.read('b')).toEqual([]);
+      expect(await store.read('a')).toHaveLength(1);
+      expect(await store.read('c')).toHaveLength(1);
     });
 
     it('commits what is queued before close() returns', async () => {

@@ -29,8 +29,10 @@ import {
  *
  * Group commit: append() validates and serialises its input, then queues it; a setImmediate flush
  * commits everything queued in that turn of the event loop in ONE `BEGIN IMMEDIATE ... COMMIT`.
- * Each append runs inside its own SAVEPOINT, so one that fails (WrongExpectedRevision,
- * DuplicateEventId) is rolled back and rejected alone while its batch-mates commit. Appends are
+ * Each append is checked on its own: one that fails (WrongExpectedRevision, DuplicateEventId) is
+ * rejected alone while its batch-mates commit. (All checks run before an append's first insert,
+ * so a refused append has written nothing; an unexpected error after that replays the batch with
+ * one SAVEPOINT per append: see the constructor.) Appends are
  * applied in call order, so two appends to the same stream in one batch see each other exactly as
  * if they had been committed one after the other. A promise resolves only after COMMIT returned,
  * so no guarantee is weaker than one transaction per append. If COMMIT itself fails, every append
@@ -119,7 +121,9 @@ export class SqliteEventStore implements EventStore {
     insert: Database.Statement<[string, string, bigint, string, string, string, string]>;
     read: Database.Statement<[string, bigint], Row>;
   };
-  private readonly appendOne: (item: PendingAppend, recordedAt: string) => AppendResult;
+  /** True once the append being applied has inserted a row (a failure then needs a rollback). */
+  private inserting = false;
+  private failedMidAppend = false;
   private readonly commitBatch: (items: PendingAppend[]) => void;
 
   constructor(options: SqliteEventStoreOptions) {
@@ -147,19 +151,47 @@ export class SqliteEventStore implements EventStore {
       read: this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision`),
     };
 
-    // Nested better-sqlite3 transactions are SAVEPOINTs: a throw rolls back this append only.
-    this.appendOne = this.db.transaction((item: PendingAppend, recordedAt: string) => this.applyAppend(item, recordedAt));
-    const batch = this.db.transaction((items: PendingAppend[]) => {
+    // Fast path: every check of an append (revision, every id) runs before its first insert, so an
+    // append refused by a check has written nothing and needs no SAVEPOINT. An error after an
+    // append's first insert (I/O, an unforeseen constraint) aborts the whole transaction, and the
+    // batch is replayed on the safe path: one SAVEPOINT per append (nested better-sqlite3
+    // transactions), so that append alone is rolled back and rejected.
+    const fast = this.db.transaction((items: PendingAppend[]) => {
+      const recordedAt = new Date().toISOString();
+      for (const item of items) {
+        this.inserting = false;
+        try {
+          item.result = this.applyAppend(item, recordedAt);
+        } catch (error) {
+          if (this.inserting) {
+            this.failedMidAppend = true;
+            throw error;
+          }
+          item.error = error;
+        }
+      }
+    });
+    const appendOne = this.db.transaction((item: PendingAppend, recordedAt: string) => this.applyAppend(item, recordedAt));
+    const safe = this.db.transaction((items: PendingAppend[]) => {
       const recordedAt = new Date().toISOString();
       for (const item of items) {
         try {
-          item.result = this.appendOne(item, recordedAt);
+          item.result = appendOne(item, recordedAt);
         } catch (error) {
           item.error = error;
         }
       }
     });
-    this.commitBatch = (items) => batch.immediate(items);
+    this.commitBatch = (items) => {
+      this.failedMidAppend = false;
+      try {
+        fast.immediate(items);
+      } catch (error) {
+        if (!this.failedMidAppend) throw error; // BEGIN or COMMIT failed: the caller rejects the batch
+        for (const item of items) item.result = item.error = undefined;
+        safe.immediate(items);
+      }
+    };
 
     this.knownHead = this.readHead();
     if (this.file) {
@@ -345,8 +377,15 @@ export class SqliteEventStore implements EventStore {
       throw new WrongExpectedRevision(stream, expected, current);
     }
 
+    for (let i = 1; i < events.length; i++) {
+      if (this.stmt.byId.get(events[i].id)) {
+        throw new DuplicateEventId(stream, events[i].id, 'is already stored while earlier ids of this append are new: a partly-overlapping append is refused');
+      }
+    }
+
     let revision = current === 'no_stream' ? -1n : current;
     const recorded: RecordedEvent[] = [];
+    this.inserting = true;
     const at = new Date(recordedAt);
     for (const e of events) {
       revision += 1n;
