@@ -27,7 +27,11 @@ export class ProblemFilter implements ExceptionFilter {
       const status = error.getStatus();
       const response = error.getResponse();
       const detail = typeof response === 'string' ? response : ((response as { message?: string }).message ?? error.message);
-      return problem(status, status === 404 ? 'not-found' : status === 400 ? 'invalid-input' : `http-${status}`, Array.isArray(detail) ? detail.join('; ') : detail);
+      return problem(
+        status,
+        status === 404 ? 'not-found' : status === 400 ? 'invalid-input' : `http-${status}`,
+        Array.isArray(detail) ? detail.join('; ') : detail,
+      );
     }
     // Fastify's own errors (e.g. a body that is not JSON) carry a statusCode.
     const statusCode = (error as { statusCode?: number })?.statusCode;

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
@@ -6,9 +6,16 @@ import { z } from 'zod';
 import type { RequestView } from '@send/read-models';
 import { parseInput } from '../common/zod-body';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
-import type { AuthUser } from '../auth/roles';
+import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
+import { AssignRequestCommand } from './assign-request.handler';
+import { assignSchema, callBackFailedSchema, recordAttemptSchema, recordResponseSchema, resolveSchema } from './dto/request-actions.dto';
 import { submitRequestSchema } from './dto/submit-request.dto';
+import { RecordAttemptCommand } from './record-attempt.handler';
+import { RecordFailedCallBackCommand } from './record-failed-call-back.handler';
+import { RecordResponseCommand } from './record-response.handler';
+import type { RequestCommandContext } from './request-commands';
 import { GetRequestViewQuery, ListRequestsQuery } from './request-view.query';
+import { ResolveRequestCommand } from './resolve-request.handler';
 import { SubmitRequestCommand } from './submit-request.command';
 
 const idempotencyKeySchema = z.string().trim().min(1).max(200).optional();
@@ -17,8 +24,10 @@ const listFilterSchema = z.object({
   caseRef: z.string().trim().min(1).max(64).optional(),
 });
 
+/** Thin: parse, authorize by role, hand to the command or query bus. Rules live in the domain. */
 @ApiTags('requests')
 @ApiBearerAuth()
+@ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retried command with the same key appends nothing new.' })
 @Controller('api/requests')
 export class RequestsController {
   constructor(
@@ -27,13 +36,12 @@ export class RequestsController {
   ) {}
 
   @Post()
-  @Roles('parent', 'school', 'professional', 'officer', 'team_manager', 'service_manager', 'head_of_service')
-  @ApiOperation({ summary: 'Submit a contact request (staff: on behalf of `requester`). Honours Idempotency-Key.' })
-  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  @Roles('parent', 'school', 'professional', 'officer', ...MANAGER_ROLES)
+  @ApiOperation({ summary: 'Submit a contact request (staff: on behalf of `requester`)' })
   async submit(@Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string): Promise<RequestView> {
     const input = parseInput(submitRequestSchema, body);
-    const idempotencyKey = parseInput(idempotencyKeySchema, key, 'Idempotency-Key header');
-    return this.commands.execute(new SubmitRequestCommand(input, user, idempotencyKey, randomUUID()));
+    const { idempotencyKey, correlationId } = context(user, key);
+    return this.commands.execute(new SubmitRequestCommand(input, user, idempotencyKey, correlationId));
   }
 
   @Get()
@@ -47,4 +55,45 @@ export class RequestsController {
   get(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<RequestView> {
     return this.queries.execute(new GetRequestViewQuery(id, user));
   }
+
+  @Post(':id/attempts')
+  @Roles('parent', 'school', 'professional', 'officer', ...MANAGER_ROLES)
+  @ApiOperation({ summary: 'Record that the requester tried again and got no answer' })
+  recordAttempt(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
+    return this.commands.execute(new RecordAttemptCommand(id, parseInput(recordAttemptSchema, body), context(user, key)));
+  }
+
+  @Post(':id/assign')
+  @HttpCode(200)
+  @Roles('officer', ...MANAGER_ROLES)
+  @ApiOperation({ summary: 'Claim (officer) or assign (manager) a request' })
+  assign(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
+    return this.commands.execute(new AssignRequestCommand(id, parseInput(assignSchema, body).officerId, context(user, key)));
+  }
+
+  @Post(':id/responses')
+  @Roles('officer', ...MANAGER_ROLES)
+  @ApiOperation({ summary: 'Record an officer response (clears unanswered attempts, resolves an open escalation)' })
+  respond(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
+    return this.commands.execute(new RecordResponseCommand(id, parseInput(recordResponseSchema, body), context(user, key)));
+  }
+
+  @Post(':id/call-back-failed')
+  @Roles('officer', ...MANAGER_ROLES)
+  @ApiOperation({ summary: 'Record a call-back that did not get through (effort, not a response)' })
+  callBackFailed(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
+    return this.commands.execute(new RecordFailedCallBackCommand(id, parseInput(callBackFailedSchema, body ?? {}), context(user, key)));
+  }
+
+  @Post(':id/resolve')
+  @HttpCode(200)
+  @Roles('officer', ...MANAGER_ROLES)
+  @ApiOperation({ summary: 'Resolve a request' })
+  resolve(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
+    return this.commands.execute(new ResolveRequestCommand(id, parseInput(resolveSchema, body).outcome, context(user, key)));
+  }
+}
+
+function context(actor: AuthUser, key: string | undefined): RequestCommandContext {
+  return { actor, idempotencyKey: parseInput(idempotencyKeySchema, key, 'Idempotency-Key header'), correlationId: randomUUID() };
 }

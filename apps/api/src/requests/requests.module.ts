@@ -3,7 +3,14 @@ import { CqrsModule } from '@nestjs/cqrs';
 import type Redis from 'ioredis';
 import { RequestViewsRepository } from '@send/read-models';
 import { REDIS } from '@send/platform';
+import { AssignRequestHandler } from './assign-request.handler';
+import { RecordAttemptHandler } from './record-attempt.handler';
+import { RecordFailedCallBackHandler } from './record-failed-call-back.handler';
+import { RecordResponseHandler } from './record-response.handler';
+import { RequestAccess } from './request-access';
+import { RequestCommands } from './request-commands';
 import { GetRequestViewHandler, ListRequestsHandler } from './request-view.query';
+import { ResolveRequestHandler } from './resolve-request.handler';
 import { ReferenceNumbers } from './reference-numbers';
 import { RequestsController } from './requests.controller';
 import { SubmitRequestHandler } from './submit-request.handler';
@@ -13,6 +20,13 @@ import { SubmitRequestHandler } from './submit-request.handler';
   controllers: [RequestsController],
   providers: [
     SubmitRequestHandler,
+    RecordAttemptHandler,
+    AssignRequestHandler,
+    RecordResponseHandler,
+    RecordFailedCallBackHandler,
+    ResolveRequestHandler,
+    RequestAccess,
+    RequestCommands,
     GetRequestViewHandler,
     ListRequestsHandler,
     ReferenceNumbers,

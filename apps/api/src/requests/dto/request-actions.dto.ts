@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { CHANNELS } from './submit-request.dto';
+
+const ATTEMPT_OUTCOMES = ['unanswered', 'voicemail', 'no_reply', 'message_left'] as const;
+const RESPONSE_CHANNELS = [...CHANNELS, 'meeting'] as const;
+const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-12-01T10:30:00Z' });
+const text = (max: number) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be text') })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max);
+const object = <S extends z.ZodRawShape>(shape: S) => z.object(shape, { error: 'must be a JSON object' });
+
+/** POST /api/requests/:id/attempts */
+export const recordAttemptSchema = object({
+  channel: z.enum(CHANNELS, { error: `must be one of ${CHANNELS.join(', ')}` }),
+  outcome: z.enum(ATTEMPT_OUTCOMES, { error: `must be one of ${ATTEMPT_OUTCOMES.join(', ')}` }).default('unanswered'),
+  at: instant.optional(),
+});
+
+/** POST /api/requests/:id/assign */
+export const assignSchema = object({ officerId: z.uuid({ error: 'must be an officer id (UUID)' }) });
+
+/** POST /api/requests/:id/responses */
+export const recordResponseSchema = object({
+  channel: z.enum(RESPONSE_CHANNELS, { error: `must be one of ${RESPONSE_CHANNELS.join(', ')}` }),
+  summary: text(5_000),
+});
+
+/** POST /api/requests/:id/call-back-failed */
+export const callBackFailedSchema = object({ at: instant.optional() });
+
+/** POST /api/requests/:id/resolve */
+export const resolveSchema = object({ outcome: text(2_000) });
