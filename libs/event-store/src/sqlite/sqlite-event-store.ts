@@ -443,7 +443,7 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-export function toRecorded(row: Row): RecordedEvent {
+function toRecorded(row: Row): RecordedEvent {
   return {
     id: row.id,
     streamId: row.stream_id,
