@@ -1,0 +1,2 @@
+export * from './recipient-directory';
+export * from './event-store-user-directory';
