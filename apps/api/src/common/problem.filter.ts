@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DomainError } from '@send/domain';
-import { ConcurrencyConflict } from '@send/event-store';
+import { ConcurrencyConflict, DuplicateEventId } from '@send/event-store';
 import { problem, ProblemException, type Problem } from './problem';
 
 /** Turns every error into application/problem+json; unexpected ones are logged and hidden. */
@@ -22,6 +22,9 @@ export class ProblemFilter implements ExceptionFilter {
     }
     if (error instanceof ConcurrencyConflict) {
       return problem(409, 'concurrency-conflict', 'The request changed while this was being saved; try again.');
+    }
+    if (error instanceof DuplicateEventId) {
+      return problem(422, 'idempotency-key-reused', 'This Idempotency-Key was already used for a different command; use a new key.');
     }
     if (error instanceof HttpException) {
       const status = error.getStatus();

@@ -1,0 +1,95 @@
+import { apiClient, startSystem, startThrowawayRedis, type RunningSystem } from '../support/system';
+
+/** A request's life through the API: attempts, claim, failed call-back, response, resolve, and the rules around them. */
+describe('request lifecycle over the API', () => {
+  let redisServer: Awaited<ReturnType<typeof startThrowawayRedis>>;
+  let system: RunningSystem;
+  let api: ReturnType<typeof apiClient>;
+  let parent: ReturnType<ReturnType<typeof apiClient>['as']>;
+  let officer: ReturnType<ReturnType<typeof apiClient>['as']>;
+  let officerId: string;
+
+  beforeAll(async () => {
+    redisServer = await startThrowawayRedis();
+    system = await startSystem({ DEMO: 'true', REDIS_URL: redisServer.url });
+    api = apiClient(system.baseUrl);
+    parent = api.as(await api.login('parent@example.org'));
+    const login = await api.call('POST', '/api/auth/login', { email: 'officer@example.org', password: 'demo' });
+    officer = api.as(login.body.token);
+    officerId = login.body.user.id;
+  }, 90_000);
+
+  afterAll(async () => {
+    expect(await system?.interrupt()).toBe(0);
+    await redisServer?.stop();
+  }, 60_000);
+
+  const submit = async () => (await parent.post('/api/requests', { category: 'placement', subject: 'School place', message: 'Which school?' })).body;
+
+  it('counts unanswered attempts; a failed call-back is effort, not a response; a response clears them', async () => {
+    const request = await submit();
+    const first = await parent.post(`/api/requests/${request.id}/attempts`, { channel: 'phone' });
+    expect(first.status).toBe(201);
+    expect(first.body.request.unansweredAttempts).toBe(1);
+    expect((await parent.post(`/api/requests/${request.id}/attempts`, { channel: 'email' })).body.request.unansweredAttempts).toBe(2);
+
+    const claimed = await officer.post(`/api/requests/${request.id}/assign`, { officerId });
+    expect(claimed.status).toBe(200);
+    expect(claimed.body).toMatchObject({ status: 'assigned', assignee: { id: officerId }, teamId: 'north' });
+
+    const failed = await officer.post(`/api/requests/${request.id}/call-back-failed`, {});
+    expect(failed.status).toBe(201);
+    expect(failed.body.unansweredAttempts).toBe(2);
+    expect(failed.body.firstRespondedAt).toBeNull();
+
+    const responded = await officer.post(`/api/requests/${request.id}/responses`, { channel: 'phone', summary: 'Called back; explained the consultation.' });
+    expect(responded.status).toBe(201);
+    expect(responded.body.request).toMatchObject({ status: 'responded', unansweredAttempts: 0, firstRespondedAt: expect.any(String) });
+
+    const resolved = await officer.post(`/api/requests/${request.id}/resolve`, { outcome: 'Place confirmed' });
+    expect(resolved.status).toBe(200);
+    expect(resolved.body.status).toBe('resolved');
+  });
+
+  it('refuses attempts and responses on a resolved request with 422 problem+json', async () => {
+    const request = await submit();
+    await officer.post(`/api/requests/${request.id}/resolve`, { outcome: 'Answered by letter' });
+    const attempt = await parent.post(`/api/requests/${request.id}/attempts`, { channel: 'phone' });
+    expect(attempt.status).toBe(422);
+    expect(attempt.contentType).toContain('application/problem+json');
+    expect((await officer.post(`/api/requests/${request.id}/responses`, { channel: 'email', summary: 'x' })).status).toBe(422);
+  });
+
+  it('checks roles and ownership', async () => {
+    const request = await submit();
+    const parent2 = api.as(await api.login('parent2@example.org'));
+    expect((await parent2.post(`/api/requests/${request.id}/attempts`, { channel: 'phone' })).status).toBe(404);
+    expect((await parent.post(`/api/requests/${request.id}/responses`, { channel: 'phone', summary: 'x' })).status).toBe(403);
+    expect((await parent.post(`/api/requests/${request.id}/resolve`, { outcome: 'x' })).status).toBe(403);
+
+    const other = await api.call('POST', '/api/auth/login', { email: 'officer2@example.org', password: 'demo' });
+    expect((await officer.post(`/api/requests/${request.id}/assign`, { officerId: other.body.user.id })).status).toBe(403);
+    const southManager = api.as(await api.login('manager2@example.org'));
+    expect((await southManager.post(`/api/requests/${request.id}/assign`, { officerId: other.body.user.id })).status).toBe(403);
+    const manager = api.as(await api.login('manager@example.org'));
+    expect((await manager.post(`/api/requests/${request.id}/assign`, { officerId: other.body.user.id })).status).toBe(200);
+  });
+
+  it('validates command bodies with 400 problem+json naming the field', async () => {
+    const request = await submit();
+    const bad = await parent.post(`/api/requests/${request.id}/attempts`, { channel: 'pigeon', at: 'yesterday' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['at', 'channel']);
+    expect((await officer.post(`/api/requests/${request.id}/assign`, { officerId: 'not-a-uuid' })).status).toBe(400);
+    expect((await officer.post(`/api/requests/${request.id}/responses`, { channel: 'phone' })).body.errors).toEqual([{ field: 'summary', message: 'is required' }]);
+  });
+
+  it('a retried attempt with the same Idempotency-Key counts once', async () => {
+    const request = await submit();
+    const headers = { 'Idempotency-Key': 'attempt-1' };
+    const first = await parent.post(`/api/requests/${request.id}/attempts`, { channel: 'phone' }, headers);
+    const second = await parent.post(`/api/requests/${request.id}/attempts`, { channel: 'phone' }, headers);
+    expect(second.body.attemptId).toBe(first.body.attemptId);
+    expect(second.body.request.unansweredAttempts).toBe(1);
+  });
+});
