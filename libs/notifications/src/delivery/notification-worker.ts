@@ -1,0 +1,74 @@
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type Redis from 'ioredis';
+import { PermanentDeliveryError, type ChannelName, type NotificationChannel } from '../channels';
+import { NOTIFICATIONS_QUEUE, type NotificationJobData } from '../dispatch';
+import { alertPayload, renderAlert } from '../templates';
+
+export interface NotificationWorkerOptions {
+  connection: Redis | ConnectionOptions;
+  /** BullMQ key prefix (default 'bull'). */
+  prefix?: string;
+  channels: ReadonlyArray<NotificationChannel>;
+  /** Makes links absolute. */
+  publicBaseUrl?: string;
+  concurrency?: number;
+  logger?: { error(message: string, error?: unknown): void; warn?(message: string): void };
+}
+
+export interface DeliveryResult {
+  channel: ChannelName;
+  deliveryId: string;
+}
+
+/**
+ * Delivers notification jobs through the channel each names. A channel that throws is retried by
+ * BullMQ (attempts, exponential backoff); a PermanentDeliveryError, or a channel that is no longer
+ * configured, fails the job at once. Failed jobs stay in the queue's failed set with their reason.
+ */
+export class NotificationWorker {
+  readonly worker: Worker<NotificationJobData, DeliveryResult>;
+  private readonly channels: Map<ChannelName, NotificationChannel>;
+
+  constructor(private readonly options: NotificationWorkerOptions) {
+    this.channels = new Map(options.channels.map((c) => [c.name, c]));
+    this.worker = new Worker<NotificationJobData, DeliveryResult>(NOTIFICATIONS_QUEUE, (job) => this.deliver(job), {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency ?? 5,
+      autorun: false,
+    });
+    this.worker.on('failed', (job, error) => {
+      if (!job) return;
+      const final = job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError;
+      const message = `[notifications] delivery ${job.id} via ${job.data.channel} failed (attempt ${job.attemptsMade}${final ? ', giving up' : ', will retry'}): ${error.message}`;
+      if (final) options.logger?.error(message);
+      else options.logger?.warn?.(message);
+    });
+    this.worker.on('error', (error) => options.logger?.error('[notifications] worker error', error));
+  }
+
+  /** Starts taking jobs (in the background). */
+  start(): void {
+    if (!this.worker.isRunning()) void this.worker.run().catch((error) => this.options.logger?.error('[notifications] worker stopped', error));
+  }
+
+  /** Waits for deliveries in flight, then stops. */
+  async stop(): Promise<void> {
+    await this.worker.close();
+  }
+
+  async deliver(job: Job<NotificationJobData>): Promise<DeliveryResult> {
+    const { alert, channel: name, target } = job.data;
+    const channel = this.channels.get(name);
+    if (!channel) throw new UnrecoverableError(`channel ${name} is not configured in this worker`);
+    const options = { baseUrl: this.options.publicBaseUrl };
+    const deliveryId = job.id ?? `${alert.alertId}|${name}`;
+    try {
+      await channel.send({ deliveryId, alert, message: renderAlert(alert, options), payload: alertPayload(alert, options) }, target);
+    } catch (error) {
+      if (error instanceof PermanentDeliveryError) throw new UnrecoverableError(error.message);
+      throw error;
+    }
+    return { channel: name, deliveryId };
+  }
+}

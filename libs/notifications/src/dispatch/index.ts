@@ -1,0 +1,3 @@
+export * from './notification-job';
+export * from './load-alert';
+export * from './notification-dispatcher';

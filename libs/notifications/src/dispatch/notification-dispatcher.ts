@@ -1,0 +1,122 @@
+import type { Queue } from 'bullmq';
+import { STREAM_PREFIX, type EscalationRole } from '@send/domain';
+import { SubscriptionRunner, type CheckpointStore, type EventStore, type RecordedEvent, type RunnerLogger } from '@send/event-store';
+import type { ChannelName, DeliveryTarget, NotificationChannel } from '../channels';
+import type { Recipient, RecipientDirectory } from '../recipients';
+import { ALERT_EVENT_TYPES, type AlertSummary } from '../templates';
+import { loadAlert } from './load-alert';
+import { deliveryJobId, deliveryJobOptions, type DeliveryRetryOptions, type NotificationJobData } from './notification-job';
+
+export interface NotificationDispatcherOptions {
+  store: EventStore;
+  checkpoints: CheckpointStore;
+  queue: Queue<NotificationJobData>;
+  directory: RecipientDirectory;
+  /** The channels that are on: person channels get a job per recipient, audience channels one per alert. */
+  channels: ReadonlyArray<Pick<NotificationChannel, 'name' | 'fanOut'>>;
+  /** Checkpoint name (default 'notifications'). One active dispatcher per name. */
+  name?: string;
+  retry?: DeliveryRetryOptions;
+  /** Who hears of a breach when no escalation is open (default team_manager). */
+  breachRole?: EscalationRole;
+  logger?: RunnerLogger & { warn?(message: string): void };
+  /** Backoff of the subscription when loading or enqueueing fails (SubscriptionRunner's). */
+  subscriptionRetry?: { initialMs?: number; maxMs?: number };
+}
+
+export interface PlannedDelivery {
+  name: string;
+  data: NotificationJobData;
+  opts: ReturnType<typeof deliveryJobOptions>;
+}
+
+/**
+ * The durable subscriber that turns alert events into delivery jobs. Checkpoint after each event
+ * ('after-handle'): an event is enqueued at least once, and the deterministic job ids make a second
+ * enqueue of the same event add nothing, so every due alert is sent once even across crashes.
+ */
+export class NotificationDispatcher {
+  readonly name: string;
+  private readonly runner: SubscriptionRunner;
+
+  constructor(private readonly options: NotificationDispatcherOptions) {
+    this.name = options.name ?? 'notifications';
+    this.runner = new SubscriptionRunner({
+      store: options.store,
+      checkpoints: options.checkpoints,
+      name: this.name,
+      filter: { streamPrefixes: [STREAM_PREFIX], eventTypes: [...ALERT_EVENT_TYPES] },
+      checkpointMode: 'after-handle',
+      handle: (event) => this.handle(event),
+      logger: options.logger,
+      retry: options.subscriptionRetry,
+    });
+  }
+
+  start(): Promise<void> {
+    return this.runner.start();
+  }
+
+  stop(): Promise<void> {
+    return this.runner.stop();
+  }
+
+  /** Position of the last event enqueued and checkpointed. */
+  get checkpoint(): bigint | 'start' {
+    return this.runner.checkpoint;
+  }
+
+  get lastError(): unknown {
+    return this.runner.lastError;
+  }
+
+  async handle(event: RecordedEvent): Promise<void> {
+    const jobs = await this.plan(event);
+    if (jobs.length > 0) await this.options.queue.addBulk(jobs);
+  }
+
+  /** The jobs an event calls for (none for events that raise no alert). */
+  async plan(event: RecordedEvent): Promise<PlannedDelivery[]> {
+    const loaded = await loadAlert(this.options.store, event, { breachRole: this.options.breachRole });
+    if (!loaded) return [];
+    const { alert, recipients } = await this.recipientsOf(loaded);
+    const role = alert.notifyRole;
+    const userIds = recipients.map((r) => r.userId);
+    const jobs: PlannedDelivery[] = [];
+    const add = (channel: ChannelName, target: DeliveryTarget) => {
+      const jobId = deliveryJobId(event.id, channel, target);
+      jobs.push({ name: `${alert.kind}:${channel}`, data: { alert, channel, target }, opts: deliveryJobOptions(jobId, this.options.retry) });
+    };
+    for (const channel of this.options.channels) {
+      if (channel.fanOut === 'audience') {
+        add(channel.name, { role, teamId: alert.teamId, userIds });
+      } else {
+        for (const recipient of recipients) {
+          if (recipient.email) add(channel.name, { role, teamId: alert.teamId, userIds, recipient });
+        }
+      }
+    }
+    return jobs;
+  }
+
+  /**
+   * The holders of the alerted role; an alert for the team manager of a request with no team, or a
+   * team without a manager, goes to the service managers instead, so it never reaches no one.
+   */
+  private async recipientsOf(alert: AlertSummary): Promise<{ alert: AlertSummary; recipients: Recipient[] }> {
+    const recipients = await this.options.directory.recipientsFor(alert.notifyRole, alert.teamId);
+    if (recipients.length > 0 || alert.notifyRole !== 'team_manager') {
+      if (recipients.length === 0) this.warn(`no ${alert.notifyRole} to alert for ${alert.reference}; only audience channels will carry it`);
+      return { alert, recipients };
+    }
+    this.warn(`no team manager for ${alert.reference} (team ${alert.teamId ?? 'none'}); alerting the service managers`);
+    const covering: AlertSummary = { ...alert, notifyRole: 'service_manager' };
+    return { alert: covering, recipients: await this.options.directory.recipientsFor('service_manager', alert.teamId) };
+  }
+
+  private warn(message: string): void {
+    const logger = this.options.logger;
+    if (logger?.warn) logger.warn(`[notifications] ${message}`);
+    else logger?.info?.(`[notifications] ${message}`);
+  }
+}
