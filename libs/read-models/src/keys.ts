@@ -4,6 +4,31 @@ export const keys = {
   request: (id: string) => `rm:request:${id}`,
   requestsByRequester: (userId: string) => `rm:requests:requester:${userId}`,
   allRequests: () => 'rm:requests:all',
+  /** JSON list of timeline entries, oldest first. */
+  timeline: (requestId: string) => `rm:timeline:${requestId}`,
+  /** JSON {id, name, email, role, teamId} (never the password hash). */
+  user: (id: string) => `rm:user:${id}`,
+  usersByRole: (role: string) => `rm:users:role:${role}`,
+  usersByTeam: (teamId: string) => `rm:users:team:${teamId}`,
+  /** zset of an officer's open requests, scored by queueScore (lowest = most urgent). */
+  officerQueue: (officerId: string) => `rm:queue:officer:${officerId}`,
+  /** zset of a team's unassigned open requests; requests with no team use teamId 'unrouted'. */
+  teamQueue: (teamId: string | null) => `rm:queue:team:${teamId ?? UNROUTED_TEAM}`,
+  /** JSON Alert, kept after resolution for history. */
+  alert: (escalationId: string) => `rm:alert:${escalationId}`,
+  /** zset of open (unresolved) escalation ids scored by raisedAt (ms). */
+  openAlerts: () => 'rm:alerts:open',
   referenceSequence: (year: number) => `seq:reference:${year}`,
   checkpoint: (name: string) => `checkpoint:${name}`,
 };
+
+export const UNROUTED_TEAM = 'unrouted';
+
+/** The one checkpoint name every read model shares (they are all fed by one Projector). */
+export const PROJECTIONS_NAME = 'projections';
+
+/**
+ * Streams the read models read: requests and user accounts. The worker's projections subscription
+ * filters on these (a constant, so adding a projection of another stream changes one place).
+ */
+export const PROJECTED_STREAM_PREFIXES: readonly string[] = ['contact-request-', 'user-'];

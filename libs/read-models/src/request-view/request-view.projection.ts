@@ -2,20 +2,17 @@ import type { ChainableCommander } from 'ioredis';
 import type Redis from 'ioredis';
 import type { RecordedEvent } from '@send/event-store';
 import { keys } from '../keys';
-import type { Projection } from '../projector';
-import { applyToRequestRecord, type RequestRecord } from './request-view';
+import type { EventContext, Projection } from '../projector';
+import { requestChange } from './request-change';
 
 /** Keeps rm:request:<id> and the lists that index it. */
 export class RequestViewProjection implements Projection {
   readonly name = 'request-view';
 
-  async project(event: RecordedEvent, redis: Redis, tx: ChainableCommander): Promise<void> {
-    if (!event.streamId.startsWith('contact-request-')) return;
-    const requestId = event.streamId.slice('contact-request-'.length);
-    const stored = await redis.get(keys.request(requestId));
-    const before: RequestRecord | null = stored ? JSON.parse(stored) : null;
-    const after = applyToRequestRecord(before, event);
-    if (!after || after === before) return;
+  async project(event: RecordedEvent, redis: Redis, tx: ChainableCommander, context?: EventContext): Promise<void> {
+    const change = await requestChange(event, redis, context);
+    if (!change?.changed) return;
+    const { requestId, after } = change;
     tx.set(keys.request(requestId), JSON.stringify(after));
     if (event.type === 'ContactRequestSubmitted') {
       const score = Date.parse(after.view.submittedAt);

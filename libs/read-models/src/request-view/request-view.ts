@@ -1,3 +1,5 @@
+import { isContactRequestEventType, upcast } from '@send/domain';
+
 /**
  * The request view of shared API.md, folded from a request's events. Pure, so the api can build the
  * same view from a fresh append (read-your-writes) that the worker's projection stores in Redis.
@@ -25,10 +27,40 @@ export interface RequestView {
   updatedAt: string;
 }
 
-/** What the read side keeps beside the view but never shows: who may see it. */
+/** What the read side keeps beside the view but never shows: who may see it, and facts for the dashboard and alerts. */
 export interface RequestRecord {
   view: RequestView;
   requesterUserId: string | null;
+  /** Absent only on records stored before facts were added (a rebuild adds them). */
+  facts?: RequestFacts;
+}
+
+/**
+ * History the view forgets (it shows the current period only) but the SLA dashboard and the alerts
+ * need: the first response of the request's first period against its first due date, every inbound
+ * attempt and whether a response came after it, and every escalation with the highest level it reached.
+ */
+export interface RequestFacts {
+  /** First officer response ever; the view's firstRespondedAt restarts on reopen. */
+  firstResponseAt: string | null;
+  /** The first-response due time set at submission. */
+  firstResponseDueAt: string;
+  lastRespondedAt: string | null;
+  attempts: Array<{ at: string; channel: string; answeredAt: string | null }>;
+  escalations: EscalationFact[];
+}
+
+export interface EscalationFact {
+  id: string;
+  /** Current level. */
+  level: number;
+  status: 'open' | 'acknowledged' | 'resolved';
+  reason: string;
+  notifyRole: string | null;
+  raisedAt: string;
+  /** Unanswered attempts when raised plus those recorded while it was open (as the domain counts them). */
+  unansweredCount: number;
+  resolvedAt: string | null;
 }
 
 export interface ViewEvent {
@@ -38,11 +70,13 @@ export interface ViewEvent {
 }
 
 export function applyToRequestRecord(record: RequestRecord | null, event: ViewEvent): RequestRecord | null {
-  const d = event.data;
+  // Stored events may be older schema versions: read them as the domain does.
+  const d: Record<string, any> = isContactRequestEventType(event.type) ? upcast(event.type, event.data) : event.data;
   const at = (d.at as string | undefined) ?? event.recordedAt.toISOString();
   if (event.type === 'ContactRequestSubmitted') {
     return {
       requesterUserId: d.requester?.userId ?? null,
+      facts: { firstResponseAt: null, firstResponseDueAt: d.due.firstResponseAt, lastRespondedAt: null, attempts: [], escalations: [] },
       view: {
         id: d.requestId,
         reference: d.reference,
@@ -69,10 +103,12 @@ export function applyToRequestRecord(record: RequestRecord | null, event: ViewEv
   }
   if (!record) return null; // events of a request whose submission this view never saw
   const view: RequestView = { ...record.view, updatedAt: at };
+  const facts = applyToFacts(record.facts ?? factsOf(record.view), event.type, d);
   switch (event.type) {
     case 'ContactAttemptRecorded':
-      view.unansweredAttempts += 1;
-      view.lastAttemptAt = d.at;
+      // As the domain counts: an attempt dated before the latest response was answered by it.
+      if (isUnanswered(record.facts ?? factsOf(record.view), d.at)) view.unansweredAttempts += 1;
+      if (view.lastAttemptAt === null || Date.parse(d.at) > Date.parse(view.lastAttemptAt)) view.lastAttemptAt = d.at;
       break;
     case 'RequestAssigned':
     case 'RequestReassigned':
@@ -111,10 +147,88 @@ export function applyToRequestRecord(record: RequestRecord | null, event: ViewEv
     case 'EscalationResolved':
       view.escalation = updateEscalation(view.escalation, d.escalationId, { status: 'resolved' });
       break;
+    case 'EscalationRenotified':
+      break; // the view does not show renotifications; the facts keep the escalation's role
     default:
       return record;
   }
-  return { ...record, view };
+  return { ...record, view, facts };
+}
+
+const isUnanswered = (facts: RequestFacts, at: string): boolean =>
+  facts.lastRespondedAt === null || Date.parse(at) > Date.parse(facts.lastRespondedAt);
+
+/** A record's facts; for a record stored before facts existed, what its view still tells. */
+export const requestFacts = (record: RequestRecord): RequestFacts => record.facts ?? factsOf(record.view);
+
+function factsOf(view: RequestView): RequestFacts {
+  return {
+    firstResponseAt: view.firstRespondedAt,
+    firstResponseDueAt: view.due.firstResponseAt,
+    lastRespondedAt: view.firstRespondedAt,
+    attempts: [],
+    escalations: view.escalation
+      ? [{ ...view.escalation, notifyRole: null, unansweredCount: view.unansweredAttempts, resolvedAt: null }]
+      : [],
+  };
+}
+
+function applyToFacts(facts: RequestFacts, type: string, d: Record<string, any>): RequestFacts {
+  const touchEscalation = (id: string, change: (e: EscalationFact) => EscalationFact): RequestFacts => ({
+    ...facts,
+    escalations: facts.escalations.map((e) => (e.id === id ? change(e) : e)),
+  });
+  switch (type) {
+    case 'ContactAttemptRecorded': {
+      const unanswered = isUnanswered(facts, d.at);
+      return {
+        ...facts,
+        attempts: [...facts.attempts, { at: d.at, channel: d.channel, answeredAt: unanswered ? null : facts.lastRespondedAt }],
+        escalations: unanswered
+          ? facts.escalations.map((e) => (e.status !== 'resolved' ? { ...e, unansweredCount: e.unansweredCount + 1 } : e))
+          : facts.escalations,
+      };
+    }
+    case 'OfficerResponded': {
+      const t = Date.parse(d.at);
+      return {
+        ...facts,
+        firstResponseAt: facts.firstResponseAt ?? d.at,
+        lastRespondedAt: facts.lastRespondedAt === null || t > Date.parse(facts.lastRespondedAt) ? d.at : facts.lastRespondedAt,
+        attempts: facts.attempts.map((a) => (a.answeredAt === null && Date.parse(a.at) <= t ? { ...a, answeredAt: d.at } : a)),
+      };
+    }
+    case 'RequestReopened':
+      // As the domain: a reopen starts a new period; what was unanswered was dealt with by the resolution.
+      return { ...facts, attempts: facts.attempts.map((a) => (a.answeredAt === null ? { ...a, answeredAt: d.at } : a)) };
+    case 'EscalationRaised':
+      return {
+        ...facts,
+        escalations: [
+          ...facts.escalations,
+          {
+            id: d.escalationId,
+            level: d.level,
+            status: 'open',
+            reason: d.reason,
+            notifyRole: d.notifyRole ?? null,
+            raisedAt: d.raisedAt,
+            unansweredCount: d.unansweredCount ?? 0,
+            resolvedAt: null,
+          },
+        ],
+      };
+    case 'EscalationAcknowledged':
+      return touchEscalation(d.escalationId, (e) => ({ ...e, status: 'acknowledged' }));
+    case 'EscalationAdvanced':
+      return touchEscalation(d.escalationId, (e) => ({ ...e, level: d.toLevel, status: 'open', notifyRole: d.notifyRole ?? e.notifyRole }));
+    case 'EscalationRenotified':
+      return touchEscalation(d.escalationId, (e) => ({ ...e, notifyRole: d.notifyRole ?? e.notifyRole }));
+    case 'EscalationResolved':
+      return touchEscalation(d.escalationId, (e) => ({ ...e, status: 'resolved', resolvedAt: d.at ?? null }));
+    default:
+      return facts;
+  }
 }
 
 /** Later escalation events only touch the escalation they name. */

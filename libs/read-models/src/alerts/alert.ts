@@ -1,0 +1,51 @@
+import type { RequestRecord } from '../request-view/request-view';
+
+/** GET /api/alerts item (shared API.md) plus what routing needs (teamId, notifyRole). */
+export interface Alert {
+  escalationId: string;
+  requestId: string;
+  reference: string;
+  level: number;
+  reason: string;
+  unansweredCount: number;
+  raisedAt: string;
+  status: 'open' | 'acknowledged' | 'resolved';
+  teamId: string | null;
+  notifyRole: string | null;
+}
+
+/** Lowest escalation level each manager role sees: its own level and everything routed above it. */
+export const ALERT_LEVEL_OF_ROLE: Readonly<Record<string, number>> = {
+  team_manager: 1,
+  service_manager: 2,
+  head_of_service: 3,
+};
+
+/** Every escalation of a request, as alerts. */
+export function alertsOf(record: RequestRecord | null): Alert[] {
+  if (!record?.facts) return [];
+  const v = record.view;
+  return record.facts.escalations.map((e) => ({
+    escalationId: e.id,
+    requestId: v.id,
+    reference: v.reference,
+    level: e.level,
+    reason: e.reason,
+    unansweredCount: e.unansweredCount,
+    raisedAt: e.raisedAt,
+    status: e.status,
+    teamId: v.teamId,
+    notifyRole: e.notifyRole,
+  }));
+}
+
+/**
+ * Routing: team managers see unresolved escalations of their own team's requests at level 1 and
+ * above; service managers level 2 and above; heads of service level 3 and above, whatever the team.
+ * (A request with no team reaches no team manager: it appears from level 2.)
+ */
+export function isRoutedTo(alert: Alert, user: { role: string; teamId?: string | null }): boolean {
+  const from = ALERT_LEVEL_OF_ROLE[user.role];
+  if (from === undefined || alert.status === 'resolved' || alert.level < from) return false;
+  return user.role !== 'team_manager' || (!!user.teamId && alert.teamId === user.teamId);
+}

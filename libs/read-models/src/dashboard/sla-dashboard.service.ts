@@ -1,0 +1,68 @@
+import type Redis from 'ioredis';
+import type { EventStore } from '@send/event-store';
+import type { Policy } from '@send/sla';
+import { keys } from '../keys';
+import { readStore } from '../replay/read-store';
+import { REQUEST_STREAM_PREFIX } from '../request-view/request-change';
+import { applyToRequestRecord, type RequestRecord } from '../request-view/request-view';
+import { UsersRepository } from '../users/users.repository';
+import { computeSlaDashboard, type SlaDashboard, type SlaDashboardQuery } from './sla-dashboard';
+
+export interface SlaDashboardServiceDeps {
+  store: EventStore;
+  redis: Redis;
+  policy: Policy;
+  clock?: () => Date;
+}
+
+/**
+ * GET /api/dashboard/sla: `live` from the request records in Redis at the clock's now; `asOf` a past
+ * date by replaying the event store up to that date into records with the same fold.
+ */
+export class SlaDashboardService {
+  private readonly users: UsersRepository;
+
+  constructor(private readonly deps: SlaDashboardServiceDeps) {
+    this.users = new UsersRepository(deps.redis);
+  }
+
+  async live(query: SlaDashboardQuery = {}): Promise<SlaDashboard> {
+    const now = (this.deps.clock ?? (() => new Date()))();
+    return computeSlaDashboard(await this.storedRecords(), { ...query, now, policy: this.deps.policy });
+  }
+
+  /** As the dashboard stood at `date`: events recorded after it are not replayed. */
+  async asOf(date: Date, query: SlaDashboardQuery = {}): Promise<SlaDashboard> {
+    const records = await replayRequestRecords(this.deps.store, date);
+    const dashboard = computeSlaDashboard(records, { ...query, now: date, policy: this.deps.policy });
+    // Replayed records have no names from the users directory: take today's names.
+    for (const row of dashboard.byOfficer) row.name ??= (await this.users.get(row.officerId))?.name ?? null;
+    return dashboard;
+  }
+
+  private async storedRecords(): Promise<RequestRecord[]> {
+    const ids = await this.deps.redis.zrange(keys.allRequests(), 0, -1);
+    const records: RequestRecord[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const stored = await this.deps.redis.mget(ids.slice(i, i + 500).map(keys.request));
+      for (const s of stored) if (s !== null) records.push(JSON.parse(s) as RequestRecord);
+    }
+    return records;
+  }
+}
+
+/** Request records folded from the event store, from the start up to the last event recorded at or before `asOf`. */
+export async function replayRequestRecords(store: EventStore, asOf: Date): Promise<RequestRecord[]> {
+  const records = new Map<string, RequestRecord>();
+  const limit = asOf.getTime();
+  await readStore(
+    store,
+    (event) => {
+      const id = event.streamId.slice(REQUEST_STREAM_PREFIX.length);
+      const after = applyToRequestRecord(records.get(id) ?? null, event);
+      if (after) records.set(id, after);
+    },
+    { streamPrefixes: [REQUEST_STREAM_PREFIX], stopAt: (event) => event.recordedAt.getTime() > limit },
+  );
+  return [...records.values()];
+}

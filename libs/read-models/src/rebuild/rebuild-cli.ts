@@ -1,0 +1,59 @@
+import { SingleBar } from 'cli-progress';
+import Redis from 'ioredis';
+import { createEventStore } from '@send/event-store';
+import { ConfigError, loadConfig } from '@send/platform/config';
+import { rebuildReadModels, type RebuildProgress } from './rebuild-read-models';
+
+export interface RebuildCliIo {
+  /** The progress bar goes here (stderr), so stdout carries only the final line. */
+  stderr: NodeJS.WritableStream;
+  stdout: NodeJS.WritableStream;
+}
+
+/**
+ * `npm run rebuild-read-models`: drops and rebuilds every read model from the event store configured
+ * by the environment (EVENT_STORE, SQLITE_PATH, KURRENTDB_URL, REDIS_URL), with a progress bar, while
+ * the api keeps serving and the worker's projector waits. Returns the process exit code.
+ */
+export async function runRebuildCli(env: NodeJS.ProcessEnv = process.env, io: RebuildCliIo = process): Promise<number> {
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    io.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
+    return 1;
+  }
+  const store = createEventStore(
+    config.EVENT_STORE === 'kurrentdb' ? { kind: 'kurrentdb', url: config.KURRENTDB_URL! } : { kind: 'sqlite', path: config.SQLITE_PATH },
+  );
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });
+  const bar = new SingleBar(
+    { stream: io.stderr, format: 'rebuilding read models [{bar}] {percentage}% | {events} events', hideCursor: true, noTTYOutput: true, notTTYSchedule: 1000 },
+  );
+  let barStarted = false;
+  const onProgress = (p: RebuildProgress) => {
+    if (p.phase === 'waiting-for-lease') io.stderr.write('waiting for the projections lease (the worker pauses its projector)...\n');
+    if (p.phase === 'dropping') io.stderr.write('dropping read models...\n');
+    if (p.phase !== 'replaying' && p.phase !== 'done') return;
+    const total = Number(p.head ?? 0n);
+    if (!barStarted) {
+      bar.start(Math.max(total, 1), 0, { events: 0 });
+      barStarted = true;
+    }
+    bar.update(p.phase === 'done' ? Math.max(total, 1) : Number(p.position ?? 0n), { events: p.events });
+  };
+  try {
+    await redis.connect();
+    const result = await rebuildReadModels({ store, redis, onProgress });
+    if (barStarted) bar.stop();
+    io.stdout.write(`Rebuilt read models from ${result.events} events (${result.requests} requests) in ${(result.ms / 1000).toFixed(1)} s\n`);
+    return 0;
+  } catch (error) {
+    if (barStarted) bar.stop();
+    io.stderr.write(`rebuild failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  } finally {
+    await redis.quit().catch(() => undefined);
+    await store.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,31 @@
+import type Redis from 'ioredis';
+import { keys } from '../keys';
+import type { UserRecord } from './user-record';
+
+export class UsersRepository {
+  constructor(private readonly redis: Redis) {}
+
+  async get(userId: string): Promise<UserRecord | null> {
+    const stored = await this.redis.get(keys.user(userId));
+    return stored ? (JSON.parse(stored) as UserRecord) : null;
+  }
+
+  /** Sorted by name. */
+  async byRole(role: string): Promise<UserRecord[]> {
+    return this.getMany(await this.redis.smembers(keys.usersByRole(role)));
+  }
+
+  /** Sorted by name. */
+  async byTeam(teamId: string): Promise<UserRecord[]> {
+    return this.getMany(await this.redis.smembers(keys.usersByTeam(teamId)));
+  }
+
+  async getMany(ids: string[]): Promise<UserRecord[]> {
+    if (ids.length === 0) return [];
+    const stored = await this.redis.mget(ids.map(keys.user));
+    return stored
+      .filter((s): s is string => s !== null)
+      .map((s) => JSON.parse(s) as UserRecord)
+      .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  }
+}
