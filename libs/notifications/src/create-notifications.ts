@@ -31,8 +31,8 @@ export interface CreateNotificationsOptions {
   retry?: DeliveryRetryOptions;
   concurrency?: number;
   breachRole?: EscalationRole;
-  /** Defaults to an EventStoreUserDirectory over the same store. */
-  directory?: RecipientDirectory & { start?(): Promise<void>; stop?(): Promise<void> };
+  /** Defaults to an EventStoreUserDirectory over the same store (started and stopped here); one given is the caller's to run. */
+  directory?: RecipientDirectory;
   /** Defaults to the channels the config turns on, plus in-app. For specs and custom channels. */
   channels?: NotificationChannel[];
   /** SubscriptionRunner backoff of the dispatcher. */
@@ -88,7 +88,8 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
     concurrency: options.concurrency,
     logger,
   });
-  let started = false;
+  let state: 'new' | 'started' | 'stopped' = 'new';
+  let stopping: Promise<void> | null = null;
   return {
     dispatcher,
     worker,
@@ -96,25 +97,26 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
     directory,
     channels,
     async start() {
-      if (started) return;
-      started = true;
-      await directory.start?.();
+      if (state !== 'new') throw new Error(`notifications already ${state}; create a new instance to start again`);
+      state = 'started';
+      await ownDirectory?.start();
       worker.start();
       await dispatcher.start();
     },
-    async stop() {
-      // Stop producing first, then let deliveries in flight finish, then let go of connections.
-      if (started) {
-        await dispatcher.stop();
+    stop() {
+      // Once only: stop producing, let deliveries in flight finish, then let go of connections.
+      stopping ??= (async () => {
+        if (state === 'started') {
+          await dispatcher.stop();
+          await ownDirectory?.stop();
+        }
+        state = 'stopped';
         await worker.stop();
-        await directory.stop?.();
-      } else {
-        await worker.stop();
-      }
-      started = false;
-      await queue.close();
-      await Promise.all(channels.map((c) => c.close?.()));
-      await connection.quit().catch(() => connection.disconnect());
+        await queue.close();
+        await Promise.all(channels.map((c) => c.close?.()));
+        await connection.quit().catch(() => connection.disconnect());
+      })();
+      return stopping;
     },
   };
 }
