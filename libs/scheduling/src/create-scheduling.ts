@@ -1,0 +1,95 @@
+import IORedis, { type Redis } from 'ioredis';
+import { RedisCheckpointStore, type CheckpointStore, type EventStore } from '@send/event-store';
+import type { Policy } from '@send/sla';
+import { consoleLogger, type SchedulingLogger } from './timers/logger';
+import type { ReadToHeadOptions } from './timers/read-to-head';
+import { TimerProcessManager } from './timers/timer-process-manager';
+import { TimerQueue } from './timers/timer-queue';
+import { TimerReconciler } from './timers/timer-reconciler';
+import { RECONCILE_JOB_NAME, TimerWorker } from './timers/timer-worker';
+
+export interface SchedulingOptions {
+  store: EventStore;
+  /** A Redis URL; scheduling opens (and closes) its own connections, as BullMQ workers need `maxRetriesPerRequest: null`. */
+  redisUrl: string;
+  policy: Policy;
+  clock: () => Date;
+  /** BullMQ key prefix (default 'bull'). */
+  prefix?: string;
+  /**
+   * Where the process manager's checkpoint lives. Default: Redis `checkpoint:timers` (beside the
+   * projections' `checkpoint:<name>`), or `<prefix>:checkpoint:timers` when a prefix is given.
+   */
+  checkpoints?: CheckpointStore;
+  logger?: SchedulingLogger;
+  /** How often the reconciler runs, besides at start (default 5 minutes). */
+  reconcileEveryMs?: number;
+  /** Timer jobs run at once per worker (default 4). */
+  concurrency?: number;
+  /** Backoff of timer job retries (default 1000 ms, doubling) and attempts (default 8). */
+  backoffMs?: number;
+  attempts?: number;
+  /** Process manager backoff on failures. */
+  retry?: { initialMs?: number; maxMs?: number };
+  readToHead?: Omit<ReadToHeadOptions, 'filter'>;
+}
+
+export interface Scheduling {
+  queue: TimerQueue;
+  processManager: TimerProcessManager;
+  worker: TimerWorker;
+  reconciler: TimerReconciler;
+  /** Registers the reconcile job scheduler, starts the worker and the process manager, runs one reconcile. */
+  start(): Promise<void>;
+  /** Stops the process manager (after its event in flight), closes the worker (after its jobs in flight), the queue and the connections. */
+  stop(): Promise<void>;
+}
+
+/** Wires the timers: queue, process manager, worker and reconciler over one event store and one Redis. */
+export function createScheduling(options: SchedulingOptions): Scheduling {
+  const logger = options.logger ?? consoleLogger;
+  const connection: Redis = new IORedis(options.redisUrl, { maxRetriesPerRequest: null });
+  const checkpointRedis: Redis | null = options.checkpoints ? null : new IORedis(options.redisUrl, { maxRetriesPerRequest: 3 });
+  const checkpoints = options.checkpoints ?? new RedisCheckpointStore(checkpointRedis!, { prefix: options.prefix ? `${options.prefix}:` : '' });
+  const queue = new TimerQueue({ connection, prefix: options.prefix, attempts: options.attempts, backoffMs: options.backoffMs });
+  const reconciler = new TimerReconciler({ store: options.store, timers: queue, clock: options.clock, logger, readToHead: options.readToHead });
+  const processManager = new TimerProcessManager({ store: options.store, timers: queue, checkpoints, clock: options.clock, logger, retry: options.retry });
+  const worker = new TimerWorker({
+    store: options.store,
+    connection,
+    prefix: options.prefix,
+    policy: options.policy,
+    clock: options.clock,
+    concurrency: options.concurrency,
+    logger,
+    reconcile: () => reconciler.reconcile(),
+    autorun: false,
+  });
+  let running: Promise<void> | null = null;
+
+  return {
+    queue,
+    processManager,
+    worker,
+    reconciler,
+    async start() {
+      await queue.queue.upsertJobScheduler(
+        RECONCILE_JOB_NAME,
+        { every: options.reconcileEveryMs ?? 5 * 60_000 },
+        { name: RECONCILE_JOB_NAME, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } },
+      );
+      running = worker.run().catch((error) => logger.error('[timers] worker stopped', error));
+      await processManager.start();
+      // At start, before the first scheduled run: Redis may have come back empty.
+      await reconciler.reconcile().catch((error) => logger.error('[timers] reconcile at start failed; the scheduled run will retry', error));
+    },
+    async stop() {
+      await processManager.stop();
+      await worker.close();
+      await running;
+      await queue.close();
+      await connection.quit().catch(() => connection.disconnect());
+      await checkpointRedis?.quit().catch(() => checkpointRedis.disconnect());
+    },
+  };
+}

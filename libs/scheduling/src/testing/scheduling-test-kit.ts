@@ -1,0 +1,102 @@
+/** Shared by the scheduling specs: a real SQLite store per test, a real Redis, tiny 24/7 policies. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { v4 as uuid } from 'uuid';
+import { contactRequestDecider, streamIdFor, type ContactRequestCommand } from '@send/domain';
+import { fastPolicyInput } from '@send/domain/testing/fixtures';
+import { handleCommand, SqliteEventStore, type RecordedEvent } from '@send/event-store';
+import { validatePolicy, type Policy } from '@send/sla';
+
+/**
+ * 24/7, no holidays. Normal requests: first response in 60 s (no timer fires during a test unless
+ * asked); urgent ones: 1 s. Level 1 must be acknowledged within 2 s, then answered within 2 s.
+ */
+export const testPolicy: Policy = validatePolicy(
+  {
+    ...fastPolicyInput,
+    sla: { default: { firstResponse: 'PT60S', resolution: 'PT120S' }, urgent: { firstResponse: 'PT1S', resolution: 'PT120S' } },
+    escalation: {
+      chain: [
+        { role: 'team_manager', ackWithin: 'PT2S', respondWithin: 'PT2S' },
+        { role: 'service_manager', ackWithin: 'PT60S', respondWithin: 'PT60S' },
+        { role: 'head_of_service', ackWithin: 'PT60S', respondWithin: 'PT60S' },
+      ],
+    },
+  },
+  'testPolicy',
+);
+
+export const quietLogger = { log: () => undefined, warn: () => undefined, error: jest.fn() };
+
+export interface TestStore {
+  store: SqliteEventStore;
+  cleanup(): Promise<void>;
+}
+
+export function openStore(): TestStore {
+  const dir = mkdtempSync(join(tmpdir(), 'scheduling-'));
+  const store = new SqliteEventStore({ path: join(dir, 'events.sqlite') });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A unique BullMQ / checkpoint prefix per test: the Redis may be shared with other test files. */
+export const uniquePrefix = (): string => `test-scheduling-${uuid().slice(0, 8)}`;
+
+export async function command(store: SqliteEventStore, cmd: ContactRequestCommand, now: Date = new Date()): Promise<RecordedEvent[]> {
+  const result = await handleCommand({
+    store,
+    streamId: streamIdFor(cmd.requestId),
+    decider: contactRequestDecider,
+    command: cmd,
+    ctx: { now, policy: testPolicy },
+    metadata: { correlationId: 'test', actor: { id: 'test', role: 'system' } },
+  });
+  return result.events;
+}
+
+export async function submit(store: SqliteEventStore, over: { priority?: 'normal' | 'urgent'; now?: Date } = {}): Promise<string> {
+  const requestId = uuid();
+  await command(
+    store,
+    {
+      type: 'SubmitRequest',
+      requestId,
+      reference: `SEND-2026-${requestId.slice(0, 6)}`,
+      caseRef: 'CASE-1',
+      requester: { role: 'parent', name: 'Sam Parent', email: 'sam@example.org' },
+      channel: 'portal',
+      category: 'ehc_assessment',
+      priority: over.priority ?? 'normal',
+      subject: 'Assessment',
+      message: 'Still waiting.',
+    },
+    over.now,
+  );
+  return requestId;
+}
+
+export async function typesOf(store: SqliteEventStore, requestId: string): Promise<string[]> {
+  return (await store.read(streamIdFor(requestId))).map((e) => e.type);
+}
+
+export const count = (types: string[], type: string): number => types.filter((t) => t === type).length;
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls until `condition` holds; fails with `what` after `timeoutMs`. */
+export async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await sleep(25);
+  }
+}

@@ -1,0 +1,113 @@
+import { DelayedError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { DomainError, nextTimers, streamIdFor } from '@send/domain';
+import { eventIdsFor, handleCommand, type EventStore } from '@send/event-store';
+import type { Policy } from '@send/sla';
+import { consoleLogger, type SchedulingLogger } from './logger';
+import { upcastingContactRequestDecider } from './request-state';
+import { TIMER_QUEUE_NAME, type TimerJobData, type TimerQueueJobData } from './timer-queue';
+
+export const TIMER_ACTOR = { id: 'system:timers', role: 'system' } as const;
+
+/** Name of the periodic reconcile job on the timers queue (a BullMQ job scheduler). */
+export const RECONCILE_JOB_NAME = 'reconcile';
+
+export interface TimerWorkerOptions {
+  store: EventStore;
+  connection: ConnectionOptions;
+  policy: Policy;
+  clock: () => Date;
+  prefix?: string;
+  name?: string;
+  /** Jobs run at once (default 4). Jobs of one request may run together: handleCommand's optimistic concurrency orders them. */
+  concurrency?: number;
+  logger?: SchedulingLogger;
+  /** Runs the periodic reconcile job (createScheduling wires TimerReconciler.reconcile). */
+  reconcile?: () => Promise<unknown>;
+  /** Leave the worker stopped until run() (default true: it starts consuming at once). */
+  autorun?: boolean;
+}
+
+export type TimerJobOutcome =
+  | { outcome: 'appended'; eventTypes: string[] }
+  | { outcome: 'nothing' }
+  | { outcome: 'early'; retryAt: string }
+  | { outcome: 'refused'; code: string };
+
+/**
+ * Fires timers: issues the job's command (CheckDeadline / AdvanceEscalation) through handleCommand,
+ * as the api issues its commands. The decider re-reads the stream and decides, so a stale timer
+ * yields nothing. Event ids derive from the timer key, so a job run twice (a retry after a crash
+ * between append and completion) appends once.
+ */
+export class TimerWorker {
+  readonly worker: Worker<TimerQueueJobData, unknown>;
+  private readonly logger: SchedulingLogger;
+
+  constructor(private readonly options: TimerWorkerOptions) {
+    this.logger = options.logger ?? consoleLogger;
+    this.worker = new Worker(options.name ?? TIMER_QUEUE_NAME, (job, token) => this.process(job, token), {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency ?? 4,
+      autorun: options.autorun ?? true,
+    });
+    this.worker.on('failed', (job, error) => {
+      if (error instanceof DelayedError) return;
+      this.logger.error(`[timers] job ${job?.id} (${job?.name}) failed, attempt ${job?.attemptsMade}`, error);
+    });
+    this.worker.on('error', (error) => this.logger.error('[timers] worker error', error));
+  }
+
+  run(): Promise<void> {
+    return this.worker.run();
+  }
+
+  async close(): Promise<void> {
+    await this.worker.close();
+  }
+
+  private async process(job: Job, token?: string): Promise<unknown> {
+    if (job.name === RECONCILE_JOB_NAME) {
+      if (!this.options.reconcile) return { outcome: 'no reconciler' };
+      return this.options.reconcile();
+    }
+    const outcome = await this.fire(job.id!, job.data as TimerJobData);
+    if (outcome.outcome === 'early') {
+      // Fired before its time (clock skew, delay rounding): back to the delayed set, same id.
+      const wait = Math.max(1, Date.parse(outcome.retryAt) - this.options.clock().getTime());
+      await job.moveToDelayed(Date.now() + wait, token);
+      throw new DelayedError();
+    }
+    return outcome;
+  }
+
+  /**
+   * Issues the timer's command. Domain errors mean "nothing to do" (the request vanished or the
+   * command no longer applies): the job completes. Anything else throws, and BullMQ retries it.
+   */
+  async fire(jobId: string, data: TimerJobData): Promise<TimerJobOutcome> {
+    const streamId = streamIdFor(data.requestId);
+    try {
+      const result = await handleCommand({
+        store: this.options.store,
+        streamId,
+        decider: upcastingContactRequestDecider,
+        command: data.command,
+        ctx: { now: this.options.clock(), policy: this.options.policy },
+        eventIds: eventIdsFor(data.key, streamId),
+        // The timer key correlates everything one timer caused (its retries included); the job id is the cause.
+        metadata: { causationId: jobId, correlationId: data.key, actor: { ...TIMER_ACTOR } },
+      });
+      if (result.events.length > 0) return { outcome: 'appended', eventTypes: result.events.map((e) => e.type) };
+      const early = Date.parse(data.at) > this.options.clock().getTime();
+      if (early && nextTimers(result.state).some((t) => t.key === data.key)) return { outcome: 'early', retryAt: data.at };
+      return { outcome: 'nothing' };
+    } catch (error) {
+      if (error instanceof DomainError) {
+        this.logger.warn?.(`[timers] ${data.key}: ${error.message}; nothing to do`);
+        return { outcome: 'refused', code: error.code };
+      }
+      throw error;
+    }
+  }
+}
