@@ -15,7 +15,9 @@ export const notificationsEnvShape = {
     .string()
     .regex(/^.+-[0-9a-f-]{36}-[0-9a-f-]{36}$/, 'must be a GOV.UK Notify API key (<name>-<service id>-<secret>)')
     .optional(),
-  NOTIFY_BASE_URL: z.url({ error: 'must be a URL (e.g. https://api.notifications.service.gov.uk)' }).default('https://api.notifications.service.gov.uk'),
+  NOTIFY_BASE_URL: z
+    .url({ error: 'must be a URL (e.g. https://api.notifications.service.gov.uk)' })
+    .default('https://api.notifications.service.gov.uk'),
   NOTIFY_TEMPLATE_ID: z.uuid({ error: 'must be the UUID of a Notify email template' }).optional(),
   WEBHOOK_URL: z.url({ error: 'must be a URL (e.g. https://example.webhook.office.com/...)' }).optional(),
   WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -30,7 +32,11 @@ export function refineNotificationsEnv(env: Partial<NotificationsEnvInput>, ctx:
     ctx.addIssue({ code: 'custom', path: ['NOTIFY_TEMPLATE_ID'], message: 'is required when NOTIFY_API_KEY is set' });
   }
   if (env.WEBHOOK_URL && !env.WEBHOOK_SECRET) {
-    ctx.addIssue({ code: 'custom', path: ['WEBHOOK_SECRET'], message: 'is required when WEBHOOK_URL is set (receivers check the signature)' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['WEBHOOK_SECRET'],
+      message: 'is required when WEBHOOK_URL is set (receivers check the signature)',
+    });
   }
 }
 
@@ -51,7 +57,13 @@ export function notificationsConfigFrom(env: Partial<NotificationsEnv>): Notific
   return {
     ...(env.SMTP_URL ? { smtp: { url: env.SMTP_URL, from: env.MAIL_FROM ?? notificationsEnvShape.MAIL_FROM.parse(undefined) } } : {}),
     ...(env.NOTIFY_API_KEY && env.NOTIFY_TEMPLATE_ID
-      ? { notify: { apiKey: env.NOTIFY_API_KEY, baseUrl: env.NOTIFY_BASE_URL ?? 'https://api.notifications.service.gov.uk', templateId: env.NOTIFY_TEMPLATE_ID } }
+      ? {
+          notify: {
+            apiKey: env.NOTIFY_API_KEY,
+            baseUrl: env.NOTIFY_BASE_URL ?? 'https://api.notifications.service.gov.uk',
+            templateId: env.NOTIFY_TEMPLATE_ID,
+          },
+        }
       : {}),
     ...(env.WEBHOOK_URL && env.WEBHOOK_SECRET ? { webhook: { url: env.WEBHOOK_URL, secret: env.WEBHOOK_SECRET } } : {}),
     ...(env.PUBLIC_BASE_URL ? { publicBaseUrl: env.PUBLIC_BASE_URL } : {}),

@@ -102,7 +102,11 @@ describe('createNotifications', () => {
     const n = await w.start();
     const id = await escalate(w);
 
-    await until(() => w.sink.mails.length === 1 && w.notify.requests.length === 1 && w.hook.requests.length === 1 && w.live.length === 1, 10_000, 'all four deliveries');
+    await until(
+      () => w.sink.mails.length === 1 && w.notify.requests.length === 1 && w.hook.requests.length === 1 && w.live.length === 1,
+      10_000,
+      'all four deliveries',
+    );
     const mail = w.sink.mails[0];
     expect(mail.to).toEqual(['manager@example.org']); // north's manager, not south's, not the officer
     expect(mail.subject).toBe('[SEND] Escalation level 1: SEND-2026-000123 (EHC needs assessment)');

@@ -49,8 +49,13 @@ export interface Notifications {
   stop(): Promise<void>;
 }
 
-export function channelsFromConfig(config: NotificationsConfig, deps: { redis: Redis; now: () => Date; prefix?: string }): NotificationChannel[] {
-  const channels: NotificationChannel[] = [new InAppChannel(deps.redis, config.inAppChannel ?? `${deps.prefix ?? ''}${LIVE_ALERTS_CHANNEL}`)];
+export function channelsFromConfig(
+  config: NotificationsConfig,
+  deps: { redis: Redis; now: () => Date; prefix?: string },
+): NotificationChannel[] {
+  const channels: NotificationChannel[] = [
+    new InAppChannel(deps.redis, config.inAppChannel ?? `${deps.prefix ?? ''}${LIVE_ALERTS_CHANNEL}`),
+  ];
   if (config.smtp) channels.push(new SmtpEmailChannel(config.smtp));
   if (config.notify) channels.push(new NotifyChannel(config.notify));
   if (config.webhook) channels.push(new WebhookChannel({ ...config.webhook, now: deps.now }));

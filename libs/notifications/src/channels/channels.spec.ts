@@ -122,7 +122,11 @@ describe('WebhookChannel', () => {
     const hook = await httpStandIn(() => ({ status: 200 }));
     try {
       const o = outgoing();
-      await new WebhookChannel({ url: `${hook.url}/hooks/alerts`, secret, now: () => NOW }).send(o, { role: 'team_manager', teamId: 'north', userIds: ['u1'] });
+      await new WebhookChannel({ url: `${hook.url}/hooks/alerts`, secret, now: () => NOW }).send(o, {
+        role: 'team_manager',
+        teamId: 'north',
+        userIds: ['u1'],
+      });
       expect(hook.requests).toHaveLength(1);
       const req = hook.requests[0];
       expect(req.path).toBe('/hooks/alerts');
@@ -141,8 +145,13 @@ describe('WebhookChannel', () => {
 
       // What a receiver must refuse: a wrong secret, a tampered body, a replay later on.
       expect(verifyWebhook(req.raw, req.headers, 'another-secret-entirely', { now: NOW })).toEqual({ ok: false, reason: 'bad signature' });
-      expect(verifyWebhook(req.raw.replace('"level":1', '"level":3'), req.headers, secret, { now: NOW })).toEqual({ ok: false, reason: 'bad signature' });
-      expect(verifyWebhook(req.raw, { ...req.headers, 'x-timestamp': String(NOW.getTime() / 1000 + 5) }, secret, { now: NOW }).ok).toBe(false);
+      expect(verifyWebhook(req.raw.replace('"level":1', '"level":3'), req.headers, secret, { now: NOW })).toEqual({
+        ok: false,
+        reason: 'bad signature',
+      });
+      expect(verifyWebhook(req.raw, { ...req.headers, 'x-timestamp': String(NOW.getTime() / 1000 + 5) }, secret, { now: NOW }).ok).toBe(
+        false,
+      );
       expect(verifyWebhook(req.raw, req.headers, secret, { now: new Date(NOW.getTime() + 3600_000) })).toEqual({
         ok: false,
         reason: 'timestamp too old or in the future',
@@ -155,7 +164,9 @@ describe('WebhookChannel', () => {
   it('throws on a non-2xx answer so the job is retried', async () => {
     const hook = await httpStandIn(() => ({ status: 500 }));
     try {
-      await expect(new WebhookChannel({ url: hook.url, secret, now: () => NOW }).send(outgoing(), manager)).rejects.toThrow('Webhook answered 500');
+      await expect(new WebhookChannel({ url: hook.url, secret, now: () => NOW }).send(outgoing(), manager)).rejects.toThrow(
+        'Webhook answered 500',
+      );
     } finally {
       await hook.stop();
     }

@@ -26,7 +26,8 @@ export function verifyWebhook(
   const given = header(SIGNATURE_HEADER);
   if (!given) return { ok: false, reason: 'no signature' };
   const expected = signWebhookBody(rawBody, secret);
-  if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) return { ok: false, reason: 'bad signature' };
+  if (given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected)))
+    return { ok: false, reason: 'bad signature' };
   const stamp = Number(header(TIMESTAMP_HEADER));
   let bodyStamp: unknown;
   try {

@@ -49,7 +49,8 @@ export class NotificationWorker {
 
   /** Starts taking jobs (in the background). */
   start(): void {
-    if (!this.worker.isRunning()) void this.worker.run().catch((error) => this.options.logger?.error('[notifications] worker stopped', error));
+    if (!this.worker.isRunning())
+      void this.worker.run().catch((error) => this.options.logger?.error('[notifications] worker stopped', error));
   }
 
   /** Waits for deliveries in flight, then stops. */

@@ -8,7 +8,11 @@ import { isAlertEventType, summariseAlert, type AlertSummary } from '../template
  * code cannot fold, or a breach whose own decision also raised an escalation (that escalation's
  * alert says so, and managers get one message, not two).
  */
-export async function loadAlert(store: EventStore, event: RecordedEvent, options: { breachRole?: EscalationRole } = {}): Promise<AlertSummary | null> {
+export async function loadAlert(
+  store: EventStore,
+  event: RecordedEvent,
+  options: { breachRole?: EscalationRole } = {},
+): Promise<AlertSummary | null> {
   if (!isAlertEventType(event.type) || !event.streamId.startsWith(STREAM_PREFIX)) return null;
   const stored = await store.read(event.streamId);
   const upTo = stored.filter((e) => e.revision <= event.revision);
@@ -16,7 +20,14 @@ export async function loadAlert(store: EventStore, event: RecordedEvent, options
   const trigger = toDomainEvent(event);
   const state = replay(domain);
   if (!trigger || !isSubmitted(state)) return null;
-  if (trigger.type === 'SlaBreached' && raisedWithEscalation(trigger, stored.find((e) => e.revision === event.revision + 1n))) return null;
+  if (
+    trigger.type === 'SlaBreached' &&
+    raisedWithEscalation(
+      trigger,
+      stored.find((e) => e.revision === event.revision + 1n),
+    )
+  )
+    return null;
   return summariseAlert(event.id, trigger, state, options);
 }
 

@@ -85,7 +85,11 @@ export class NotificationDispatcher {
     const jobs: PlannedDelivery[] = [];
     const add = (channel: ChannelName, target: DeliveryTarget) => {
       const jobId = deliveryJobId(event.id, channel, target);
-      jobs.push({ name: `${alert.kind}:${channel}`, data: { alert, channel, target }, opts: deliveryJobOptions(jobId, this.options.retry) });
+      jobs.push({
+        name: `${alert.kind}:${channel}`,
+        data: { alert, channel, target },
+        opts: deliveryJobOptions(jobId, this.options.retry),
+      });
     };
     for (const channel of this.options.channels) {
       if (channel.fanOut === 'audience') {
@@ -106,7 +110,8 @@ export class NotificationDispatcher {
   private async recipientsOf(alert: AlertSummary): Promise<{ alert: AlertSummary; recipients: Recipient[] }> {
     const recipients = await this.options.directory.recipientsFor(alert.notifyRole, alert.teamId);
     if (recipients.length > 0 || alert.notifyRole !== 'team_manager') {
-      if (recipients.length === 0) this.warn(`no ${alert.notifyRole} to alert for ${alert.reference}; only audience channels will carry it`);
+      if (recipients.length === 0)
+        this.warn(`no ${alert.notifyRole} to alert for ${alert.reference}; only audience channels will carry it`);
       return { alert, recipients };
     }
     this.warn(`no team manager for ${alert.reference} (team ${alert.teamId ?? 'none'}); alerting the service managers`);

@@ -63,7 +63,9 @@ function lines(a: AlertSummary, link: string): string[] {
   const out: string[] = [];
   switch (a.kind) {
     case 'escalation_raised':
-      out.push(`Request ${a.reference} (${categoryLabel(a.category)}${priority}) has been escalated to you as ${roleLabel(a.notifyRole)} (level ${a.level}).`);
+      out.push(
+        `Request ${a.reference} (${categoryLabel(a.category)}${priority}) has been escalated to you as ${roleLabel(a.notifyRole)} (level ${a.level}).`,
+      );
       break;
     case 'escalation_advanced':
       out.push(
@@ -76,7 +78,9 @@ function lines(a: AlertSummary, link: string): string[] {
       );
       break;
     case 'sla_breached':
-      out.push(`Request ${a.reference} (${categoryLabel(a.category)}${priority}) has missed its ${a.clock === 'resolution' ? 'resolution' : 'first response'} deadline.`);
+      out.push(
+        `Request ${a.reference} (${categoryLabel(a.category)}${priority}) has missed its ${a.clock === 'resolution' ? 'resolution' : 'first response'} deadline.`,
+      );
       break;
   }
   out.push(`Reason: ${reasonLabel(a.reason)}.`);

@@ -18,7 +18,11 @@ export function summariseAlert(
 ): AlertSummary | null {
   const e = state.escalation;
   const openEscalation = e && e.status !== 'resolved' ? e : null;
-  const firstUnanswered = state.attempts.filter((a) => a.unanswered).map((a) => a.at).sort()[0] ?? null;
+  const firstUnanswered =
+    state.attempts
+      .filter((a) => a.unanswered)
+      .map((a) => a.at)
+      .sort()[0] ?? null;
   const base = {
     alertId: eventId,
     requestId: state.requestId,

@@ -126,14 +126,21 @@ export function verifyNotifyJwt(authorization: string | undefined): { iss: strin
 /** Notify's answer to POST /v2/notifications/email (abridged). */
 export function notifyEmailAnswer(req: ReceivedRequest) {
   if (!verifyNotifyJwt(req.headers.authorization as string | undefined)) {
-    return { status: 403, body: { status_code: 403, errors: [{ error: 'AuthError', message: 'Invalid token: signature, api token not found' }] } };
+    return {
+      status: 403,
+      body: { status_code: 403, errors: [{ error: 'AuthError', message: 'Invalid token: signature, api token not found' }] },
+    };
   }
   return {
     status: 201,
     body: {
       id: '740e5834-3a29-46b4-9a6f-16142fde533a',
       reference: req.body?.reference ?? null,
-      content: { subject: req.body?.personalisation?.subject, body: req.body?.personalisation?.body, from_email: 'send@notifications.service.gov.uk' },
+      content: {
+        subject: req.body?.personalisation?.subject,
+        body: req.body?.personalisation?.body,
+        from_email: 'send@notifications.service.gov.uk',
+      },
       uri: 'https://api.notifications.service.gov.uk/v2/notifications/740e5834-3a29-46b4-9a6f-16142fde533a',
       template: { id: req.body?.template_id, version: 1, uri: '' },
     },

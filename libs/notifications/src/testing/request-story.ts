@@ -4,7 +4,16 @@
  * the request carry personal data on purpose, so specs can check that none of it leaks.
  */
 import { v4 as uuid } from 'uuid';
-import { contactRequestDecider, decide, evolve, initialState, streamIdFor, type ContactRequestCommand, type ContactRequestEvent, type State } from '@send/domain';
+import {
+  contactRequestDecider,
+  decide,
+  evolve,
+  initialState,
+  streamIdFor,
+  type ContactRequestCommand,
+  type ContactRequestEvent,
+  type State,
+} from '@send/domain';
 import { fastPolicy } from '@send/domain/testing/fixtures';
 import { handleCommand, type EventStore } from '@send/event-store';
 

@@ -2,7 +2,10 @@ import { v4 as uuid } from 'uuid';
 import type { EventStore } from '@send/event-store';
 
 /** Appends a UserRegistered as apps/api's accounts do (stream user-<userId>). */
-export async function registerUser(store: EventStore, user: { email: string; role: string; teamId: string | null; name?: string }): Promise<string> {
+export async function registerUser(
+  store: EventStore,
+  user: { email: string; role: string; teamId: string | null; name?: string },
+): Promise<string> {
   const userId = uuid();
   await store.append(
     `user-${userId}`,
@@ -10,7 +13,15 @@ export async function registerUser(store: EventStore, user: { email: string; rol
       {
         id: uuid(),
         type: 'UserRegistered',
-        data: { schemaVersion: 1, userId, email: user.email, name: user.name ?? 'Staff Member', role: user.role, teamId: user.teamId, passwordHash: 'x' },
+        data: {
+          schemaVersion: 1,
+          userId,
+          email: user.email,
+          name: user.name ?? 'Staff Member',
+          role: user.role,
+          teamId: user.teamId,
+          passwordHash: 'x',
+        },
       },
     ],
     { expectedRevision: 'no_stream' },
