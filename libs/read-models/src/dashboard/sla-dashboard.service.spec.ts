@@ -1,0 +1,69 @@
+import type Redis from 'ioredis';
+import { v4 as uuid } from 'uuid';
+import { fastPolicy } from '@send/domain/testing/fixtures';
+import type { SqliteEventStore } from '@send/event-store';
+import { allProjections } from '../all-projections';
+import { PROJECTIONS_NAME } from '../keys';
+import { Projector } from '../projector';
+import { projectAll, readModelRedis, registerUser, RequestDriver, tempStore } from '../testing/read-model-fixtures';
+import { SlaDashboardService } from './sla-dashboard.service';
+
+const DB = 12; // this file's own Redis database
+
+let redisHandle: Awaited<ReturnType<typeof readModelRedis>>;
+let redis: Redis;
+let store: SqliteEventStore;
+let disposeStore: () => Promise<void>;
+
+beforeAll(async () => {
+  redisHandle = await readModelRedis(DB);
+  redis = redisHandle.redis;
+});
+afterAll(() => redisHandle?.stop());
+beforeEach(async () => {
+  await redis.flushdb();
+  ({ store, dispose: disposeStore } = tempStore());
+});
+afterEach(() => disposeStore());
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('SlaDashboardService', () => {
+  it('as of now equals live; as of a past date replays only what was recorded by then', async () => {
+    // Decisions an hour ago onwards (fastPolicy: first response due after 100 s), recorded now.
+    const drive = new RequestDriver(store, new Date(Date.now() - 3_600_000).toISOString());
+    await registerUser(store, { id: 'officer-1', name: 'Olu Officer', role: 'officer', teamId: 'north' });
+    const [a, b, c] = [uuid(), uuid(), uuid()];
+    await drive.at(0).submit(a, { teamId: 'north' }, 1);
+    await drive.at(0).submit(b, { teamId: 'north' }, 2);
+    await drive.at(10).assign(a, 'officer-1');
+    await sleep(20);
+    const past = new Date();
+    await sleep(20);
+    await drive.at(50).respond(a);
+    await drive.at(60).submit(c, { teamId: 'south' }, 3);
+    await drive.at(70).escalate(b);
+    await projectAll(store, new Projector(PROJECTIONS_NAME, redis, allProjections()));
+
+    const now = new Date(Date.now() + 1000);
+    const service = new SlaDashboardService({ store, redis, policy: fastPolicy, clock: () => now });
+    const live = await service.live();
+    expect(live).toMatchObject({ total: 3, escalations: { open: 1 }, firstResponse: { total: 3, withinSla: 1 } }); // b and c unanswered past due
+    expect(await service.asOf(now)).toEqual(live);
+    expect(await service.asOf(now, { teamId: 'north' })).toEqual(await service.live({ teamId: 'north' }));
+
+    const then = await service.asOf(past);
+    expect(then).toMatchObject({ asOf: past.toISOString(), total: 2, open: 2, escalations: { open: 0, total: 0 }, unanswered: { attempts: 0 } });
+    // At `past` (real time) both first responses were overdue: submitted an hour before with 100 s to answer.
+    expect(then.firstResponse).toEqual({ total: 2, withinSla: 0, p50Hours: null, p90Hours: null });
+    expect(then.byOfficer).toEqual([expect.objectContaining({ officerId: 'officer-1', name: 'Olu Officer', total: 1 })]);
+  });
+
+  it('as of a date before the first event is empty', async () => {
+    const drive = new RequestDriver(store);
+    const before = new Date(Date.now() - 1000);
+    await drive.submit(uuid());
+    const d = await new SlaDashboardService({ store, redis, policy: fastPolicy }).asOf(before);
+    expect(d).toMatchObject({ total: 0, open: 0, byWeek: [] });
+  });
+});
