@@ -126,7 +126,8 @@ describe('computeSlaDashboard', () => {
       resolveH: fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }),
       team: fc.constantFrom('north', 'south', null),
     });
-    const build = (h: fc.RecordValue<typeof history> extends infer T ? T : never): RequestRecord => {
+    type History = typeof history extends fc.Arbitrary<infer T> ? T : never;
+    const build = (h: History): RequestRecord => {
       const s = h.submittedH * H;
       const events: ContactRequestEvent[] = [
         submitted({ requestId: uuid(), category: h.category as any, submittedAt: at(s), due: { firstResponseAt: at(s + 24 * H), resolutionAt: at(s + 96 * H) } }),
