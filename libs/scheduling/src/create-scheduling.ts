@@ -50,10 +50,24 @@ export function createScheduling(options: SchedulingOptions): Scheduling {
   const logger = options.logger ?? consoleLogger;
   const connection: Redis = new IORedis(options.redisUrl, { maxRetriesPerRequest: null });
   const checkpointRedis: Redis | null = options.checkpoints ? null : new IORedis(options.redisUrl, { maxRetriesPerRequest: 3 });
-  const checkpoints = options.checkpoints ?? new RedisCheckpointStore(checkpointRedis!, { prefix: options.prefix ? `${options.prefix}:` : '' });
+  const checkpoints =
+    options.checkpoints ?? new RedisCheckpointStore(checkpointRedis!, { prefix: options.prefix ? `${options.prefix}:` : '' });
   const queue = new TimerQueue({ connection, prefix: options.prefix, attempts: options.attempts, backoffMs: options.backoffMs });
-  const reconciler = new TimerReconciler({ store: options.store, timers: queue, clock: options.clock, logger, readToHead: options.readToHead });
-  const processManager = new TimerProcessManager({ store: options.store, timers: queue, checkpoints, clock: options.clock, logger, retry: options.retry });
+  const reconciler = new TimerReconciler({
+    store: options.store,
+    timers: queue,
+    clock: options.clock,
+    logger,
+    readToHead: options.readToHead,
+  });
+  const processManager = new TimerProcessManager({
+    store: options.store,
+    timers: queue,
+    checkpoints,
+    clock: options.clock,
+    logger,
+    retry: options.retry,
+  });
   const worker = new TimerWorker({
     store: options.store,
     connection,
@@ -81,7 +95,9 @@ export function createScheduling(options: SchedulingOptions): Scheduling {
       running = worker.run().catch((error) => logger.error('[timers] worker stopped', error));
       await processManager.start();
       // At start, before the first scheduled run: Redis may have come back empty.
-      await reconciler.reconcile().catch((error) => logger.error('[timers] reconcile at start failed; the scheduled run will retry', error));
+      await reconciler
+        .reconcile()
+        .catch((error) => logger.error('[timers] reconcile at start failed; the scheduled run will retry', error));
     },
     async stop() {
       await processManager.stop();

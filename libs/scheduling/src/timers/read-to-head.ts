@@ -16,7 +16,11 @@ export interface ReadToHeadOptions {
  * "list streams" and no bounded read, so this rides subscribeToAll: it ends at the head position
  * when known, or once the subscription has gone quiet (it is then live, waiting for new events).
  */
-export async function readToHead(store: EventStore, onEvent: (event: RecordedEvent) => void, options: ReadToHeadOptions = {}): Promise<number> {
+export async function readToHead(
+  store: EventStore,
+  onEvent: (event: RecordedEvent) => void,
+  options: ReadToHeadOptions = {},
+): Promise<number> {
   const headOf = options.head ?? defaultHead(store);
   const head = headOf ? await headOf() : null;
   if (head === 0n) return 0;

@@ -60,7 +60,9 @@ export class TimerReconciler {
     }
     const report = { requests: states.size, timers, added: counts.added, retried: counts.retried, ms: Date.now() - started };
     if (report.added + report.retried > 0) {
-      this.logger.warn?.(`[timers] reconcile recreated ${report.added} and retried ${report.retried} of ${timers} timers over ${states.size} requests`);
+      this.logger.warn?.(
+        `[timers] reconcile recreated ${report.added} and retried ${report.retried} of ${timers} timers over ${states.size} requests`,
+      );
     } else {
       this.logger.log?.(`[timers] reconcile: ${timers} timers over ${states.size} requests all present (${report.ms} ms)`);
     }
