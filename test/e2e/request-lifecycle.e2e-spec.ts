@@ -24,7 +24,8 @@ describe('request lifecycle over the API', () => {
     await redisServer?.stop();
   }, 60_000);
 
-  const submit = async () => (await parent.post('/api/requests', { category: 'placement', subject: 'School place', message: 'Which school?' })).body;
+  const submit = async () =>
+    (await parent.post('/api/requests', { category: 'placement', subject: 'School place', message: 'Which school?' })).body;
 
   it('counts unanswered attempts; a failed call-back is effort, not a response; a response clears them', async () => {
     const request = await submit();
@@ -42,7 +43,10 @@ describe('request lifecycle over the API', () => {
     expect(failed.body.unansweredAttempts).toBe(2);
     expect(failed.body.firstRespondedAt).toBeNull();
 
-    const responded = await officer.post(`/api/requests/${request.id}/responses`, { channel: 'phone', summary: 'Called back; explained the consultation.' });
+    const responded = await officer.post(`/api/requests/${request.id}/responses`, {
+      channel: 'phone',
+      summary: 'Called back; explained the consultation.',
+    });
     expect(responded.status).toBe(201);
     expect(responded.body.request).toMatchObject({ status: 'responded', unansweredAttempts: 0, firstRespondedAt: expect.any(String) });
 
@@ -81,7 +85,9 @@ describe('request lifecycle over the API', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['at', 'channel']);
     expect((await officer.post(`/api/requests/${request.id}/assign`, { officerId: 'not-a-uuid' })).status).toBe(400);
-    expect((await officer.post(`/api/requests/${request.id}/responses`, { channel: 'phone' })).body.errors).toEqual([{ field: 'summary', message: 'is required' }]);
+    expect((await officer.post(`/api/requests/${request.id}/responses`, { channel: 'phone' })).body.errors).toEqual([
+      { field: 'summary', message: 'is required' },
+    ]);
   });
 
   it('a retried attempt with the same Idempotency-Key counts once', async () => {

@@ -6,6 +6,10 @@ import { loggerOptions, PlatformModule, type AppConfig } from '@send/platform';
 import { AuthModule } from './auth/auth.module';
 import { ProblemFilter } from './common/problem.filter';
 import { HealthModule } from './health/health.module';
+import { AlertsModule } from './alerts/alerts.module';
+import { DashboardModule } from './dashboard/dashboard.module';
+import { QueueModule } from './queue/queue.module';
+import { ReadModelsModule } from './read-models/read-models.module';
 import { RequestsModule } from './requests/requests.module';
 
 @Module({})
@@ -19,7 +23,11 @@ export class AppModule {
         CqrsModule.forRoot(),
         AuthModule,
         HealthModule,
+        ReadModelsModule,
         RequestsModule,
+        QueueModule,
+        AlertsModule,
+        DashboardModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
     };

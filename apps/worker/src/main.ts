@@ -1,8 +1,14 @@
 import 'reflect-metadata';
+import { runRebuildCli } from '@send/read-models';
 import { ConfigError, loadConfig } from '@send/platform';
 import { createWorkerApp } from './worker.factory';
 
+/** `node dist/apps/worker/main.js` runs the worker; `... rebuild-read-models` rebuilds the Redis read models and exits. */
 async function main(): Promise<void> {
+  if (process.argv[2] === 'rebuild-read-models') {
+    process.exitCode = await runRebuildCli(process.env);
+    return;
+  }
   const config = loadConfig();
   await createWorkerApp(config);
   console.log(`worker running (event store: ${config.EVENT_STORE}, redis: ${config.REDIS_URL})`);

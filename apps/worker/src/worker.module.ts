@@ -1,6 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { loggerOptions, PlatformModule, type AppConfig } from '@send/platform';
+import { Notifications } from './processors/notifications';
+import { Timers } from './processors/timers';
 import { ProjectionsSubscription } from './subscriptions/projections.subscription';
 
 @Module({})
@@ -9,7 +11,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [LoggerModule.forRoot(loggerOptions(config, 'worker')), PlatformModule.forRoot(config)],
-      providers: [ProjectionsSubscription],
+      providers: [ProjectionsSubscription, Timers, Notifications],
     };
   }
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { notificationsEnvShape, refineNotificationsEnv } from '@send/notifications';
 import { defaultPolicy, parsePolicy, type Policy } from '@send/sla';
 
 /** Environment flags are strings; accept the usual spellings and nothing else. */
@@ -33,8 +34,12 @@ const envSchema = z
       .regex(/^\d+[smhd]$/, 'must look like 30m, 8h or 1d')
       .default('8h'),
     TELEPHONY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    // Alert channels (email, GOV.UK Notify, webhook); in-app live alerts are always on.
+    ...notificationsEnvShape,
+    TIMER_RECONCILE_EVERY: z.coerce.number().int().min(1000).default(300_000),
   })
   .superRefine((env, ctx) => {
+    refineNotificationsEnv(env, ctx);
     if (env.EVENT_STORE === 'kurrentdb' && !env.KURRENTDB_URL) {
       ctx.addIssue({ code: 'custom', path: ['KURRENTDB_URL'], message: 'is required when EVENT_STORE=kurrentdb' });
     }

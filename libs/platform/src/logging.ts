@@ -11,6 +11,10 @@ export function loggerOptions(config: AppConfig, app: 'api' | 'worker'): Params 
       // Never log tokens or bodies: requests carry children's personal data.
       redact: ['req.headers.authorization', 'req.headers.cookie'],
       autoLogging: { ignore: (req) => req.url === '/health' },
+      // Log the path only: a query string may carry a token (?access_token= for live alerts).
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.split('?')[0] }),
+      },
       ...(pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss' } } } : {}),
     },
   };

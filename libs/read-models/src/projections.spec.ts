@@ -48,7 +48,13 @@ describe('users directory', () => {
     await project();
 
     const users = new UsersRepository(redis);
-    expect(await users.get('officer-1')).toEqual({ id: 'officer-1', name: 'Olu Officer', email: 'officer-1@example.org', role: 'officer', teamId: 'north' });
+    expect(await users.get('officer-1')).toEqual({
+      id: 'officer-1',
+      name: 'Olu Officer',
+      email: 'officer-1@example.org',
+      role: 'officer',
+      teamId: 'north',
+    });
     expect(await redis.get(keys.user('officer-1'))).not.toContain('secret-hash');
     expect((await users.byTeam('north')).map((u) => u.id)).toEqual(['manager-1', 'officer-1']);
     expect((await users.byRole('head_of_service')).map((u) => u.id)).toEqual(['head-1']);
@@ -91,7 +97,8 @@ describe('timeline', () => {
     expect(timeline.map((e) => e.at)).toEqual([when(0), when(10), assigned.recordedAt.toISOString(), when(30), when(40), when(50)]);
     expect(timeline[0].data).toMatchObject({ reference: 'SEND-2026-000001', requesterRole: 'parent', subject: 'Assessment decision' });
     const serialized = JSON.stringify(timeline);
-    for (const secret of ['Sam Parent', 'sam@example.org', '07700900123', 'parent-user-1', 'schemaVersion']) expect(serialized).not.toContain(secret);
+    for (const secret of ['Sam Parent', 'sam@example.org', '07700900123', 'parent-user-1', 'schemaVersion'])
+      expect(serialized).not.toContain(secret);
     expect(timeline[4].data).toMatchObject({ officerId: 'officer-1', channel: 'phone', summary: 'Called back.' });
   });
 
@@ -215,8 +222,20 @@ describe('alerts', () => {
     await drive.at(60).respond(north);
     await drive.at(61).resolve(south);
     await project();
-    for (const user of [northManager, serviceManager, head, { role: 'team_manager', teamId: 'south' }]) expect(await alerts.forUser(user)).toEqual([]);
+    for (const user of [northManager, serviceManager, head, { role: 'team_manager', teamId: 'south' }])
+      expect(await alerts.forUser(user)).toEqual([]);
     expect((await alerts.get(escNorth))?.status).toBe('resolved');
+  });
+
+  it('routes level 1 of a request with no team to the service managers (there is no team manager to tell)', async () => {
+    const unrouted = uuid();
+    await drive.submit(unrouted, {}, 1);
+    const esc = await drive.at(5).escalate(unrouted);
+    await project();
+    const alerts = new AlertsRepository(redis);
+    expect((await alerts.forUser({ role: 'service_manager', teamId: null })).map((a) => [a.escalationId, a.level])).toEqual([[esc, 1]]);
+    expect(await alerts.forUser({ role: 'team_manager', teamId: 'north' })).toEqual([]);
+    expect(await alerts.forUser({ role: 'head_of_service', teamId: null })).toEqual([]);
   });
 });
 

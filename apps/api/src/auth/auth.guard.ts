@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { problem, ProblemException } from '../common/problem';
-import { IS_PUBLIC, ROLES_KEY } from './auth.decorators';
+import { IS_PUBLIC, ROLES_KEY, TOKEN_IN_QUERY } from './auth.decorators';
 import type { AuthUser, Role } from './roles';
 
 /** Bearer token on every route unless @Public(); then @Roles(...) if the route names any. */
@@ -17,8 +17,14 @@ export class AuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
-    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; user?: AuthUser }>();
-    const [scheme, token] = (request.headers.authorization ?? '').split(' ');
+    const request = context
+      .switchToHttp()
+      .getRequest<{ headers: Record<string, string | undefined>; query?: Record<string, unknown>; user?: AuthUser }>();
+    let [scheme, token] = (request.headers.authorization ?? '').split(' ');
+    const queryToken = request.query?.access_token;
+    if (!token && typeof queryToken === 'string' && this.reflector.getAllAndOverride<boolean>(TOKEN_IN_QUERY, targets)) {
+      [scheme, token] = ['Bearer', queryToken];
+    }
     if (scheme !== 'Bearer' || !token) {
       throw new ProblemException(problem(401, 'unauthorized', 'Send Authorization: Bearer <token> from POST /api/auth/login.'));
     }

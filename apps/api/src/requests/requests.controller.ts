@@ -16,6 +16,7 @@ import { RecordResponseCommand } from './record-response.handler';
 import type { RequestCommandContext } from './request-commands';
 import { GetRequestViewQuery, ListRequestsQuery } from './request-view.query';
 import { ResolveRequestCommand } from './resolve-request.handler';
+import { GetTimelineQuery } from './timeline.query';
 import { SubmitRequestCommand } from './submit-request.command';
 
 const idempotencyKeySchema = z.string().trim().min(1).max(200).optional();
@@ -54,6 +55,12 @@ export class RequestsController {
   @ApiOperation({ summary: 'One request view' })
   get(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<RequestView> {
     return this.queries.execute(new GetRequestViewQuery(id, user));
+  }
+
+  @Get(':id/timeline')
+  @ApiOperation({ summary: "The request's history, oldest first" })
+  timeline(@Param('id') id: string, @CurrentUser() user: AuthUser) {
+    return this.queries.execute(new GetTimelineQuery(id, user));
   }
 
   @Post(':id/attempts')

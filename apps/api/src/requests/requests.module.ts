@@ -1,8 +1,5 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import type Redis from 'ioredis';
-import { RequestViewsRepository } from '@send/read-models';
-import { REDIS } from '@send/platform';
 import { AssignRequestHandler } from './assign-request.handler';
 import { RecordAttemptHandler } from './record-attempt.handler';
 import { RecordFailedCallBackHandler } from './record-failed-call-back.handler';
@@ -11,6 +8,7 @@ import { RequestAccess } from './request-access';
 import { RequestCommands } from './request-commands';
 import { GetRequestViewHandler, ListRequestsHandler } from './request-view.query';
 import { ResolveRequestHandler } from './resolve-request.handler';
+import { GetTimelineHandler } from './timeline.query';
 import { ReferenceNumbers } from './reference-numbers';
 import { RequestsController } from './requests.controller';
 import { SubmitRequestHandler } from './submit-request.handler';
@@ -30,7 +28,8 @@ import { SubmitRequestHandler } from './submit-request.handler';
     GetRequestViewHandler,
     ListRequestsHandler,
     ReferenceNumbers,
-    { provide: RequestViewsRepository, inject: [REDIS], useFactory: (redis: Redis) => new RequestViewsRepository(redis) },
+    GetTimelineHandler,
   ],
+  exports: [RequestCommands, RequestAccess],
 })
 export class RequestsModule {}

@@ -1,39 +1,28 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { RedisCheckpointStore, SubscriptionRunner, type EventStore } from '@send/event-store';
-import { Projector, RequestViewProjection } from '@send/read-models';
+import type { EventStore } from '@send/event-store';
+import { ProjectionsRunner } from '@send/read-models';
 import { EVENT_STORE, REDIS } from '@send/platform';
 
 /**
- * The durable subscription that feeds the Redis read models. The projector writes each event's
- * changes and the checkpoint in one MULTI, so the runner only reads the checkpoint at start.
+ * The durable subscription that feeds every Redis read model. One worker holds the projections
+ * lease and projects; others stand by. Each event's changes and the checkpoint go in one MULTI.
  */
 @Injectable()
 export class ProjectionsSubscription implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ProjectionsSubscription.name);
-  private runner?: SubscriptionRunner;
+  private readonly runner: ProjectionsRunner;
 
-  constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(REDIS) private readonly redis: Redis,
-  ) {}
+  constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(REDIS) redis: Redis) {
+    this.runner = new ProjectionsRunner({ store, redis, logger: this.logger });
+  }
 
-  onApplicationBootstrap(): void {
-    const projector = new Projector('projections', this.redis, [new RequestViewProjection()]);
-    this.runner = new SubscriptionRunner({
-      store: this.store,
-      checkpoints: new RedisCheckpointStore(this.redis),
-      name: projector.name,
-      filter: { streamPrefixes: ['contact-request-'] },
-      handle: (event) => projector.handle(event),
-      checkpointMode: 'handler-owned',
-      logger: this.logger,
-    });
-    this.runner.start();
-    this.logger.log('projections subscription started');
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runner.start();
+    this.logger.log('projections runner started');
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.runner?.stop();
+    await this.runner.stop();
   }
 }

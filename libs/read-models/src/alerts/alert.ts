@@ -42,10 +42,11 @@ export function alertsOf(record: RequestRecord | null): Alert[] {
 /**
  * Routing: team managers see unresolved escalations of their own team's requests at level 1 and
  * above; service managers level 2 and above; heads of service level 3 and above, whatever the team.
- * (A request with no team reaches no team manager: it appears from level 2.)
+ * A request with no team has no team manager, so its level 1 goes to the service managers (as the
+ * notifications do): nobody's escalation waits unseen for an advance.
  */
-export function isRoutedTo(alert: Alert, user: { role: string; teamId?: string | null }): boolean {
-  const from = ALERT_LEVEL_OF_ROLE[user.role];
+export function isRoutedTo(alert: Pick<Alert, 'level' | 'teamId' | 'status'>, user: { role: string; teamId?: string | null }): boolean {
+  const from = user.role === 'service_manager' && !alert.teamId ? 1 : ALERT_LEVEL_OF_ROLE[user.role];
   if (from === undefined || alert.status === 'resolved' || alert.level < from) return false;
   return user.role !== 'team_manager' || (!!user.teamId && alert.teamId === user.teamId);
 }

@@ -1,0 +1,58 @@
+import { Controller, Get, Headers, HttpCode, Param, Post, Sse } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import type { Observable } from 'rxjs';
+import { AlertsRepository, type Alert } from '@send/read-models';
+import { CurrentUser, Roles, TokenInQuery } from '../auth/auth.decorators';
+import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
+import { AcknowledgeEscalationCommand } from './acknowledge-escalation.handler';
+import { LiveAlerts } from './live-alerts';
+
+/** API.md's alert item: the escalation as a manager needs to act on it. */
+const toApi = ({ escalationId, requestId, reference, level, reason, unansweredCount, raisedAt, status }: Alert) => ({
+  escalationId,
+  requestId,
+  reference,
+  level,
+  reason,
+  unansweredCount,
+  raisedAt,
+  status,
+});
+
+@ApiTags('alerts')
+@ApiBearerAuth()
+@Controller('api/alerts')
+export class AlertsController {
+  constructor(
+    private readonly alerts: AlertsRepository,
+    private readonly live: LiveAlerts,
+    private readonly commands: CommandBus,
+  ) {}
+
+  @Get()
+  @Roles(...MANAGER_ROLES)
+  @ApiOperation({ summary: "Open escalations at or routed to the caller's level (team managers: their team)" })
+  async list(@CurrentUser() user: AuthUser) {
+    return (await this.alerts.forUser(user)).map(toApi);
+  }
+
+  @Sse('stream')
+  @Roles(...MANAGER_ROLES)
+  @TokenInQuery()
+  @ApiOperation({ summary: 'Live alerts as server-sent events (EventSource may pass ?access_token=)' })
+  stream(@CurrentUser() user: AuthUser): Observable<{ type: string; data: unknown }> {
+    return this.live.for(user);
+  }
+
+  @Post(':escalationId/acknowledge')
+  @HttpCode(200)
+  @Roles(...MANAGER_ROLES)
+  @ApiOperation({ summary: 'Acknowledge an escalation routed to you (starts its response window)' })
+  acknowledge(@Param('escalationId') escalationId: string, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
+    return this.commands.execute(
+      new AcknowledgeEscalationCommand(escalationId, { actor: user, idempotencyKey: key, correlationId: randomUUID() }),
+    );
+  }
+}

@@ -1,0 +1,53 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { filter, map, Observable, Subject } from 'rxjs';
+import { LIVE_ALERTS_CHANNEL, type LiveAlert } from '@send/notifications';
+import { REDIS } from '@send/platform';
+import { isRoutedTo } from '@send/read-models';
+import type { AuthUser } from '../auth/roles';
+
+/** Is this live alert for this user: named as a recipient, or routed to them as GET /api/alerts routes. */
+export function isLiveAlertFor(alert: LiveAlert, user: AuthUser): boolean {
+  if (alert.userIds?.includes(user.id)) return true;
+  return alert.level !== null && isRoutedTo({ level: alert.level, teamId: alert.teamId ?? null, status: 'open' }, user);
+}
+
+/**
+ * One Redis subscription per api process, fanned out to every connected SSE client. The worker's
+ * in-app channel publishes; a client that is not connected misses the push but still finds the
+ * alert in GET /api/alerts.
+ */
+@Injectable()
+export class LiveAlerts implements OnModuleDestroy {
+  private readonly logger = new Logger(LiveAlerts.name);
+  private readonly alerts = new Subject<LiveAlert>();
+  private subscriber?: Redis;
+
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  private connect(): void {
+    if (this.subscriber) return;
+    this.subscriber = this.redis.duplicate();
+    this.subscriber.on('message', (_channel: string, message: string) => {
+      try {
+        this.alerts.next(JSON.parse(message) as LiveAlert);
+      } catch (err) {
+        this.logger.warn(`ignored a live alert that is not JSON: ${(err as Error).message}`);
+      }
+    });
+    void this.subscriber.subscribe(LIVE_ALERTS_CHANNEL);
+  }
+
+  for(user: AuthUser): Observable<{ type: string; data: LiveAlert }> {
+    this.connect();
+    return this.alerts.pipe(
+      filter((alert) => isLiveAlertFor(alert, user)),
+      map((alert) => ({ type: 'alert', data: alert })),
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.alerts.complete();
+    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+  }
+}

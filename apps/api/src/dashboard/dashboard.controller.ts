@@ -1,0 +1,34 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { SlaDashboardService, type SlaDashboard } from '@send/read-models';
+import { parseInput } from '../common/zod-body';
+import { CurrentUser, Roles } from '../auth/auth.decorators';
+import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
+
+const date = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 date-time' })
+  .or(z.iso.date({ error: 'must be a date (YYYY-MM-DD) or date-time' }));
+const dashboardQuerySchema = z.object({
+  from: date.optional(),
+  to: date.optional(),
+  teamId: z.string().trim().min(1).max(64).optional(),
+  asOf: date.optional(),
+});
+
+@ApiTags('dashboard')
+@ApiBearerAuth()
+@Controller('api/dashboard')
+export class DashboardController {
+  constructor(private readonly dashboard: SlaDashboardService) {}
+
+  @Get('sla')
+  @Roles(...MANAGER_ROLES, 'admin')
+  @ApiOperation({ summary: 'SLA figures in working hours; ?asOf= replays the event store up to a past date' })
+  sla(@CurrentUser() user: AuthUser, @Query() query: unknown): Promise<SlaDashboard> {
+    const { asOf, ...filter } = parseInput(dashboardQuerySchema, query, 'query');
+    // A team manager's dashboard is their team's unless they ask for another.
+    const scoped = { ...filter, teamId: filter.teamId ?? (user.role === 'team_manager' ? user.teamId : undefined) };
+    return asOf ? this.dashboard.asOf(new Date(asOf), scoped) : this.dashboard.live(scoped);
+  }
+}

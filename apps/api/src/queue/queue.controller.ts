@@ -1,0 +1,34 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { QueuesRepository, type RequestView } from '@send/read-models';
+import { parseInput } from '../common/zod-body';
+import { CurrentUser, Roles } from '../auth/auth.decorators';
+import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
+
+const teamQuerySchema = z.object({ teamId: z.string().trim().min(1).max(64).optional() });
+
+/** Work queues, most urgent first: escalated requests, then the earliest due. */
+@ApiTags('queue')
+@ApiBearerAuth()
+@Controller('api/queue')
+export class QueueController {
+  constructor(private readonly queues: QueuesRepository) {}
+
+  @Get()
+  @Roles('officer')
+  @ApiOperation({ summary: "The caller's own open requests, most urgent first" })
+  async mine(@CurrentUser() user: AuthUser): Promise<RequestView[]> {
+    return (await this.queues.officerQueue(user.id)).map((r) => r.view);
+  }
+
+  @Get('team')
+  @Roles('officer', ...MANAGER_ROLES)
+  @ApiOperation({ summary: "The team's unassigned requests, most urgent first (service-wide roles pass ?teamId=)" })
+  async team(@CurrentUser() user: AuthUser, @Query() query: unknown): Promise<RequestView[]> {
+    const { teamId } = parseInput(teamQuerySchema, query, 'query');
+    // Officers and team managers see their own team; service-wide roles choose one (none: not yet routed).
+    const team = user.teamId ?? teamId ?? null;
+    return (await this.queues.teamQueue(team)).map((r) => r.view);
+  }
+}

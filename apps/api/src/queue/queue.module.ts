@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { QueueController } from './queue.controller';
+
+@Module({ controllers: [QueueController] })
+export class QueueModule {}

@@ -1,0 +1,25 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type Redis from 'ioredis';
+import type { EventStore } from '@send/event-store';
+import { createNotifications, notificationsConfigFrom, type Notifications as NotificationsLib } from '@send/notifications';
+import { APP_CONFIG, Clock, EVENT_STORE, REDIS, type AppConfig } from '@send/platform';
+
+/** Escalations and breaches become one delivery job per recipient and channel, with retries. */
+@Injectable()
+export class Notifications implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(Notifications.name);
+  readonly notifications: NotificationsLib;
+
+  constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(REDIS) redis: Redis, @Inject(APP_CONFIG) config: AppConfig, clock: Clock) {
+    this.notifications = createNotifications({ store, redis, config: notificationsConfigFrom(config), clock, logger: this.logger });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.notifications.start();
+    this.logger.log(`notifications started (channels: ${this.notifications.channels.map((c) => c.name).join(', ')})`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.notifications.stop();
+  }
+}
