@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { QueuesRepository, type RequestView } from '@send/read-models';
+import { queueScore, QueuesRepository, type RequestView } from '@send/read-models';
 import { parseInput } from '../common/zod-body';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
@@ -24,11 +24,13 @@ export class QueueController {
 
   @Get('team')
   @Roles('officer', ...MANAGER_ROLES)
-  @ApiOperation({ summary: "The team's unassigned requests, most urgent first (service-wide roles pass ?teamId=)" })
+  @ApiOperation({ summary: "The team's unassigned requests and those not yet routed to any team, most urgent first" })
   async team(@CurrentUser() user: AuthUser, @Query() query: unknown): Promise<RequestView[]> {
     const { teamId } = parseInput(teamQuerySchema, query, 'query');
-    // Officers and team managers see their own team; service-wide roles choose one (none: not yet routed).
+    // Officers and team managers work their own team; service-wide roles may pick one with ?teamId=.
     const team = user.teamId ?? teamId ?? null;
-    return (await this.queues.teamQueue(team)).map((r) => r.view);
+    // A request nobody has routed yet belongs on every team's list until someone claims it.
+    const [routed, unrouted] = await Promise.all([team ? this.queues.teamQueue(team) : [], this.queues.teamQueue(null)]);
+    return [...routed, ...unrouted].sort((a, b) => queueScore(a) - queueScore(b)).map((r) => r.view);
   }
 }

@@ -1,0 +1,110 @@
+import { apiClient, eventually, startSystem, startThrowawayRedis, type RunningSystem } from '../support/system';
+
+/** Officers' queues, the team's unassigned queue, the timeline and the SLA dashboard over the API. */
+describe('queues, timeline and dashboard over the API', () => {
+  let redisServer: Awaited<ReturnType<typeof startThrowawayRedis>>;
+  let system: RunningSystem;
+  let api: ReturnType<typeof apiClient>;
+  const as: Record<string, ReturnType<ReturnType<typeof apiClient>['as']>> = {};
+  const ids: Record<string, string> = {};
+  const before = new Date(Date.now() - 60_000).toISOString();
+
+  beforeAll(async () => {
+    redisServer = await startThrowawayRedis();
+    system = await startSystem({ DEMO: 'true', REDIS_URL: redisServer.url });
+    api = apiClient(system.baseUrl);
+    for (const [who, email] of Object.entries({
+      parent: 'parent@example.org',
+      officer: 'officer@example.org',
+      manager: 'manager@example.org',
+    })) {
+      const login = await api.call('POST', '/api/auth/login', { email, password: 'demo' });
+      as[who] = api.as(login.body.token);
+      ids[who] = login.body.user.id;
+    }
+  }, 90_000);
+
+  afterAll(async () => {
+    expect(await system?.interrupt()).toBe(0);
+    await redisServer?.stop();
+  }, 60_000);
+
+  it('lists new requests on the team queue, most urgent first; a claim moves one to the officer queue', async () => {
+    const normal = (await as.parent.post('/api/requests', { category: 'general', subject: 'Normal', message: 'When?' })).body;
+    const urgent = (
+      await as.parent.post('/api/requests', {
+        category: 'placement',
+        subject: 'Urgent',
+        message: 'No school place from Monday',
+        priority: 'urgent',
+      })
+    ).body;
+    const teamQueue = await eventually(
+      async () => {
+        const { body } = await as.officer.get('/api/queue/team');
+        const order = body.map((v: { id: string }) => v.id).filter((id: string) => id === normal.id || id === urgent.id);
+        return order.length === 2 && order;
+      },
+      10_000,
+      'both on the team queue',
+    );
+    expect(teamQueue).toEqual([urgent.id, normal.id]); // the urgent one is due first
+
+    await as.officer.post(`/api/requests/${urgent.id}/assign`, { officerId: ids.officer });
+    await eventually(
+      async () => (await as.officer.get('/api/queue')).body.some((v: { id: string }) => v.id === urgent.id),
+      10_000,
+      'the officer queue',
+    );
+    await eventually(
+      async () => !(await as.officer.get('/api/queue/team')).body.some((v: { id: string }) => v.id === urgent.id),
+      10_000,
+      'off the team queue',
+    );
+
+    expect((await as.parent.get('/api/queue')).status).toBe(403);
+  });
+
+  it('shows the timeline oldest first, without the requester contact details', async () => {
+    const request = (await as.parent.post('/api/requests', { category: 'transport', subject: 'Taxi', message: 'No taxi' })).body;
+    await as.parent.post(`/api/requests/${request.id}/attempts`, { channel: 'phone' });
+    const timeline = await eventually(
+      async () => {
+        const { body } = await as.parent.get(`/api/requests/${request.id}/timeline`);
+        return body.length === 2 && body;
+      },
+      10_000,
+      'the timeline',
+    );
+    expect(timeline.map((e: { type: string }) => e.type)).toEqual(['ContactRequestSubmitted', 'ContactAttemptRecorded']);
+    expect(timeline[0]).toMatchObject({ at: expect.any(String), actor: { role: 'parent' } });
+    expect(JSON.stringify(timeline)).not.toContain('parent@example.org');
+  });
+
+  it('gives managers the SLA dashboard, live and as of a past date', async () => {
+    const live = await eventually(
+      async () => {
+        const { body } = await as.manager.get('/api/dashboard/sla?teamId=north');
+        return body.open >= 1 && body;
+      },
+      10_000,
+      'the dashboard',
+    );
+    expect(live).toMatchObject({
+      open: expect.any(Number),
+      overdue: 0,
+      firstResponse: expect.any(Object),
+      unanswered: expect.any(Object),
+      escalations: expect.any(Object),
+    });
+    const all = (await as.manager.get('/api/dashboard/sla?teamId=north')).body;
+    expect(Array.isArray(all.byWeek)).toBe(true);
+
+    const past = await as.manager.get(`/api/dashboard/sla?asOf=${encodeURIComponent(before)}`);
+    expect(past.status).toBe(200);
+    expect(past.body.open).toBe(0);
+
+    expect((await as.parent.get('/api/dashboard/sla')).status).toBe(403);
+    expect((await as.manager.get('/api/dashboard/sla?from=yesterday')).status).toBe(400);
+  });
+});
