@@ -3,8 +3,8 @@
  * exactly three parts (its legacy repeatable-job format), and the domain's keys have three to six
  * (`deadline:<requestId>:<clock>[:p<n>]`, `escalation:<requestId>:<escalationId>:<level>:<phase>[:r<n>]`).
  * So every ':' becomes '|' — always, not only when BullMQ would refuse, so one rule gives one id per
- * key. Neither requestIds (UUIDs), escalation ids nor the key's fixed words contain '|', so the
- * mapping is reversible.
+ * key. Two keys could only share an id if they differed solely by ':' against '|' inside an id the
+ * app made (requestIds are UUIDs; escalation ids derive from attempt ids), which the app never does.
  */
 export const jobIdForTimerKey = (key: string): string => key.replaceAll(':', '|');
 
