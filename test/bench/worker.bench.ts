@@ -74,8 +74,9 @@ async function main(): Promise<void> {
   const started = now();
   console.log(`Worker benchmark: ${cpus().length} CPUs (${cpus()[0]?.model}), Node ${process.version}`);
   const binary = ensureRedisServer(progress);
-  redisServer = await startRedis({ binary, port: await freePort(), dir: join(dir, 'redis'), persistent: false, log: progress });
-  const redis = new Redis(redisServer.url, { maxRetriesPerRequest: 3 });
+  const server = await startRedis({ binary, port: await freePort(), dir: join(dir, 'redis'), persistent: false, log: progress });
+  redisServer = server;
+  const redis = new Redis(server.url, { maxRetriesPerRequest: 3 });
   cleanups.push(() => redis.quit().catch(() => redis.disconnect()));
 
   if (PHASES.has('catchup')) await catchUp(redis);
