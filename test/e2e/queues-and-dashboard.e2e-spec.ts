@@ -81,6 +81,22 @@ describe('queues, timeline and dashboard over the API', () => {
     expect(JSON.stringify(timeline)).not.toContain('parent@example.org');
   });
 
+  it('shows administrators the timer and notification queues (bull-board), and nobody else', async () => {
+    expect((await fetch(`${system.baseUrl}/admin/queues`)).status).toBe(401);
+    const officerToken = await api.login('officer@example.org');
+    expect((await fetch(`${system.baseUrl}/admin/queues?access_token=${officerToken}`)).status).toBe(403);
+
+    const adminToken = await api.login('admin@example.org');
+    const page = await fetch(`${system.baseUrl}/admin/queues?access_token=${adminToken}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const cookie = page.headers.get('set-cookie')!.split(';')[0];
+    const queues = await fetch(`${system.baseUrl}/admin/queues/api/queues`, { headers: { cookie } });
+    expect(queues.status).toBe(200);
+    const names = ((await queues.json()) as { queues: Array<{ name: string }> }).queues.map((q) => q.name).sort();
+    expect(names).toEqual(['notifications', 'timers']);
+  });
+
   it('gives managers the SLA dashboard, live and as of a past date', async () => {
     const live = await eventually(
       async () => {

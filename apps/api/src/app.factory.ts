@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '@send/platform';
 import { AppModule } from './app.module';
+import { mountQueuesBoard } from './admin/queues-board';
 
 /** Builds the api exactly as `main.ts` runs it; tests call it too. */
 export async function createApiApp(config: AppConfig): Promise<NestFastifyApplication> {
@@ -34,6 +35,9 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     .addBearerAuth()
     .build();
   SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'api/docs/openapi.json' });
+
+  const closeBoard = await mountQueuesBoard(app, config);
+  app.getHttpAdapter().getInstance().addHook('onClose', closeBoard);
 
   await app.init();
   return app;
