@@ -8,6 +8,7 @@ import { ProblemFilter } from './common/problem.filter';
 import { HealthModule } from './health/health.module';
 import { AlertsModule } from './alerts/alerts.module';
 import { DashboardModule } from './dashboard/dashboard.module';
+import { DemoDataModule } from './demo/demo-data.module';
 import { QueueModule } from './queue/queue.module';
 import { ReadModelsModule } from './read-models/read-models.module';
 import { RequestsModule } from './requests/requests.module';
@@ -28,6 +29,7 @@ export class AppModule {
         QueueModule,
         AlertsModule,
         DashboardModule,
+        DemoDataModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
     };

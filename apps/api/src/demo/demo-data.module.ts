@@ -1,0 +1,38 @@
+import { Inject, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import type Redis from 'ioredis';
+import type { EventStore } from '@send/event-store';
+import { APP_CONFIG, Clock, EVENT_STORE, REDIS, type AppConfig } from '@send/platform';
+import { ReferenceNumbers } from '../requests/reference-numbers';
+import { DemoDataSeeder } from './demo-data-seeder';
+
+/**
+ * DEMO=true DEMO_DATA=true: seeds the demo requests at start. Imported after AuthModule in
+ * AppModule: Nest runs onApplicationBootstrap module by module, awaiting each, deepest first and
+ * otherwise in import order, so the demo users are registered before their requests.
+ */
+@Module({})
+export class DemoDataModule implements OnApplicationBootstrap {
+  private readonly logger = new Logger('DemoData');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly clock: Clock,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.DEMO_DATA) return;
+    if (!this.config.DEMO) {
+      this.logger.warn('DEMO_DATA=true needs DEMO=true (the demo requests belong to the demo users): no demo data seeded');
+      return;
+    }
+    await new DemoDataSeeder({
+      store: this.store,
+      policy: this.config.policy,
+      references: new ReferenceNumbers(this.redis),
+      clock: () => this.clock.now(),
+      logger: this.logger,
+    }).seed();
+  }
+}
