@@ -39,7 +39,7 @@ export interface Scheduling {
   processManager: TimerProcessManager;
   worker: TimerWorker;
   reconciler: TimerReconciler;
-  /** Registers the reconcile job scheduler, starts the worker and the process manager, runs one reconcile. */
+  /** Registers the reconcile job scheduler, starts the worker and the process manager, runs one reconcile (unless the process manager starts from the beginning). */
   start(): Promise<void>;
   /** Stops the process manager (after its event in flight), closes the worker (after its jobs in flight), the queue and the connections. */
   stop(): Promise<void>;
@@ -94,7 +94,10 @@ export function createScheduling(options: SchedulingOptions): Scheduling {
       );
       running = worker.run().catch((error) => logger.error('[timers] worker stopped', error));
       await processManager.start();
-      // At start, before the first scheduled run: Redis may have come back empty.
+      // At start, before the first scheduled run: Redis may have come back empty (jobs lost, the
+      // checkpoint kept). A process manager starting from the beginning ensures every timer itself,
+      // so a reconcile then would only do the same work twice.
+      if (processManager.runner.checkpoint === 'start') return;
       await reconciler
         .reconcile()
         .catch((error) => logger.error('[timers] reconcile at start failed; the scheduled run will retry', error));

@@ -2,7 +2,7 @@ import { initialState, nextTimers, type State, type Timer } from '@send/domain';
 import { SubscriptionRunner, type CheckpointStore, type EventStore, type RecordedEvent } from '@send/event-store';
 import { consoleLogger, type SchedulingLogger } from './logger';
 import { foldRequest, REQUEST_STREAM_PREFIX } from './request-state';
-import type { TimerQueue } from './timer-queue';
+import { ENSURE_CHUNK, type TimerQueue } from './timer-queue';
 
 export const TIMER_PROCESS_MANAGER_NAME = 'timers';
 
@@ -18,6 +18,10 @@ export interface TimerProcessManagerOptions {
   retry?: { initialMs?: number; maxMs?: number };
   /** How many requests to remember as "already scheduled up to revision r" (default 10 000). */
   memory?: number;
+  /** Timer changes written together while catching up (default ENSURE_CHUNK). */
+  batchSize?: number;
+  /** Write what was collected once no event followed for this long (default 20 ms). */
+  idleMs?: number;
 }
 
 /**
@@ -30,60 +34,162 @@ export interface TimerProcessManagerOptions {
  * Timers the handled event made unnecessary (wanted just before it, not now) are cancelled. That is
  * tidiness: a stale timer that fires is a no-op. At-least-once delivery is harmless: ensure is
  * idempotent (job id = timer key).
+ *
+ * Batching: what the events want (ensure this timer, cancel that one; per key the latest word wins,
+ * as if done in order) is collected and written together (`TimerQueue.ensureMany`), then the
+ * checkpoint is saved — so the checkpoint never passes an event whose timers are not in Redis
+ * (the handler owns it). A batch is written when it is full, when the event is at the store's head
+ * (live: at once), when no event followed for `idleMs` (a store that cannot tell its head, or a head
+ * that is not a contact-request event), and at stop().
  */
 export class TimerProcessManager {
   readonly runner: SubscriptionRunner;
   private readonly handledUpTo = new Map<string, bigint>();
   private readonly memory: number;
   private readonly logger: SchedulingLogger;
+  private readonly batchSize: number;
+  private readonly idleMs: number;
+  private readonly name: string;
+  /** Per timer key: ensure (the timer) or cancel (null), latest event's word. */
+  private pending = new Map<string, Timer | null>();
+  private pendingPosition: bigint | null = null;
+  private pendingEvents = 0;
+  private knownHead = -1n;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private lock: Promise<unknown> = Promise.resolve();
+  private stopping = false;
 
   constructor(private readonly options: TimerProcessManagerOptions) {
     this.memory = options.memory ?? 10_000;
     this.logger = options.logger ?? consoleLogger;
+    this.batchSize = options.batchSize ?? ENSURE_CHUNK;
+    this.idleMs = options.idleMs ?? 20;
+    this.name = options.name ?? TIMER_PROCESS_MANAGER_NAME;
     this.runner = new SubscriptionRunner({
       store: options.store,
       checkpoints: options.checkpoints,
-      name: options.name ?? TIMER_PROCESS_MANAGER_NAME,
+      name: this.name,
       filter: { streamPrefixes: [REQUEST_STREAM_PREFIX] },
-      checkpointMode: 'after-handle',
-      handle: (event) => this.handle(event),
+      checkpointMode: 'handler-owned',
+      handle: (event) => this.collect(event),
       logger: { error: (m, e) => this.logger.error(m, e), info: (m) => this.logger.log?.(m) },
       retry: options.retry,
     });
   }
 
   start(): Promise<void> {
+    this.stopping = false;
     return this.runner.start();
   }
 
-  stop(): Promise<void> {
-    return this.runner.stop();
+  /** Stops after the event in flight, then writes what is still collected (and its checkpoint). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.runner.stop();
+    this.clearIdle();
+    await this.flushing;
+    this.clearIdle();
+    await this.flush().catch((error) =>
+      this.logger.error('[timers] could not write the last timers at stop; their events are handled again at the next start', error),
+    );
   }
 
-  /** Ensures the timers of the event's request. Public for tests and tools. */
+  /** Ensures the timers of the event's request now (with anything collected before). Public for tests and tools. */
   async handle(event: RecordedEvent): Promise<void> {
+    await this.plan(event);
+    await this.flush();
+  }
+
+  /** The runner's handler: collects, and writes when the batch is full or the event is the last one for now. */
+  private async collect(event: RecordedEvent): Promise<void> {
+    this.clearIdle();
+    await this.plan(event);
+    const full = this.pending.size >= this.batchSize || this.pendingEvents >= this.batchSize * 10;
+    if (full || this.atHead(event.position)) await this.flush();
+    else this.idleTimer = setTimeout(() => this.flushInBackground(), this.idleMs);
+  }
+
+  /** Adds what the event's request wants now to the pending batch. */
+  private async plan(event: RecordedEvent): Promise<void> {
     const streamId = event.streamId;
     const done = this.handledUpTo.get(streamId);
-    if (done !== undefined && event.revision <= done) return;
-
-    const events = await this.options.store.read(streamId);
-    if (events.length === 0) return;
-    // One fold: the states from just before this event up to the stream's end, for what to cancel.
-    let state: State = initialState;
-    const earlier = new Map<string, Timer>();
-    for (const e of events) {
-      if (e.revision >= event.revision) for (const t of nextTimers(state)) earlier.set(t.key, t);
-      state = foldRequest([e], state);
+    if (done === undefined || event.revision > done) {
+      const events = await this.options.store.read(streamId);
+      if (events.length > 0) {
+        // One fold: the states from just before this event up to the stream's end, for what to cancel.
+        let state: State = initialState;
+        const earlier = new Map<string, Timer>();
+        for (const e of events) {
+          if (e.revision >= event.revision) for (const t of nextTimers(state)) earlier.set(t.key, t);
+          state = foldRequest([e], state);
+        }
+        const wanted = nextTimers(state);
+        // Timers this event (or a later one in the stream) retired: tidy them away.
+        for (const timer of wanted) earlier.delete(timer.key);
+        for (const key of earlier.keys()) this.pending.set(key, null);
+        for (const timer of wanted) this.pending.set(timer.key, timer);
+        this.remember(streamId, events[events.length - 1].revision);
+      }
     }
-    const wanted = nextTimers(state);
-    const now = this.options.clock();
-    for (const timer of wanted) await this.options.timers.ensure(timer, now);
+    if (this.pendingPosition === null || event.position > this.pendingPosition) this.pendingPosition = event.position;
+    this.pendingEvents += 1;
+  }
 
-    // Timers this event (or a later one in the stream) retired: tidy them away.
-    for (const timer of wanted) earlier.delete(timer.key);
-    for (const key of earlier.keys()) await this.options.timers.cancel(key);
+  /** Writes the pending batch, then its checkpoint; one write at a time. On failure the batch stays pending. */
+  private flush(): Promise<void> {
+    const write = this.lock.then(() => this.write());
+    this.lock = write.catch(() => undefined);
+    return write;
+  }
 
-    this.remember(streamId, events[events.length - 1].revision);
+  private async write(): Promise<void> {
+    if (this.pendingPosition === null) return;
+    const batch = this.pending;
+    const position = this.pendingPosition;
+    const events = this.pendingEvents;
+    this.pending = new Map();
+    this.pendingPosition = null;
+    this.pendingEvents = 0;
+    try {
+      const ensure: Timer[] = [];
+      const cancel: string[] = [];
+      for (const [key, timer] of batch) (timer ? ensure.push(timer) : cancel.push(key));
+      if (ensure.length > 0) await this.options.timers.ensureMany(ensure, this.options.clock());
+      await Promise.all(cancel.map((key) => this.options.timers.cancel(key)));
+      await this.options.checkpoints.save(this.name, position);
+    } catch (error) {
+      // Back in front of whatever was collected meanwhile (later words win).
+      for (const [key, timer] of this.pending) batch.set(key, timer);
+      this.pending = batch;
+      this.pendingPosition ??= position;
+      this.pendingEvents += events;
+      throw error;
+    }
+  }
+
+  private flushInBackground(): void {
+    this.idleTimer = null;
+    this.flushing = this.flush()
+      .catch((error) => {
+        this.logger.error('[timers] writing collected timers failed; retrying', error);
+        if (!this.idleTimer && !this.stopping) this.idleTimer = setTimeout(() => this.flushInBackground(), Math.max(this.idleMs, 1000));
+      })
+      .finally(() => (this.flushing = null));
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+
+  /** At (or past) the store's head, when the store can tell it (SQLite): asked again only once reached. */
+  private atHead(position: bigint): boolean {
+    if (position < this.knownHead) return false;
+    const store = this.options.store as EventStore & { readHead?: () => bigint };
+    if (typeof store.readHead !== 'function') return false;
+    this.knownHead = store.readHead();
+    return position >= this.knownHead;
   }
 
   private remember(streamId: string, revision: bigint): void {

@@ -1,4 +1,5 @@
 import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Timer } from '@send/domain';
 import { jobIdForTimerKey } from './job-id';
 
@@ -28,6 +29,9 @@ export interface TimerQueueOptions {
 }
 
 export type EnsureOutcome = 'added' | 'exists' | 'retried';
+
+/** Timers per batch of ensureMany: one pipelined lookup and one addBulk each. */
+export const ENSURE_CHUNK = 500;
 
 /**
  * The timers queue: one BullMQ delayed job per timer key. `ensure` is idempotent (the job id is the
@@ -71,13 +75,66 @@ export class TimerQueue {
       // A completed job kept by someone else's options, or a half-removed one: replace it.
       await existing.remove().catch(() => undefined);
     }
-    const data: TimerJobData = { requestId: timer.command.requestId, key: timer.key, at: timer.at, command: timer.command };
-    await this.queue.add(timer.command.type, data, {
-      ...this.jobOptions,
-      jobId,
-      delay: Math.max(0, Date.parse(timer.at) - now.getTime()),
-    });
+    await this.queue.add(timer.command.type, this.dataOf(timer), this.optionsFor(timer, now));
     return 'added';
+  }
+
+  /**
+   * `ensure` for many timers, in chunks of ENSURE_CHUNK: one pipelined round trip tells which jobs
+   * exist and are delayed (the usual case: left alone), one `addBulk` adds the missing ones. Jobs in
+   * any other state (waiting, active, failed, completed, half-removed) take `ensure`'s path, one by
+   * one. A job another process adds between the lookup and the add is harmless: the job id is the
+   * key, and BullMQ adds nothing under an id it holds. Outcomes follow `timers`' order; a key given
+   * twice is ensured once (the later copy reports 'exists').
+   */
+  async ensureMany(timers: readonly Timer[], now: Date): Promise<EnsureOutcome[]> {
+    const outcomes: EnsureOutcome[] = [];
+    for (let i = 0; i < timers.length; i += ENSURE_CHUNK) {
+      outcomes.push(...(await this.ensureChunk(timers.slice(i, i + ENSURE_CHUNK), now)));
+    }
+    return outcomes;
+  }
+
+  private async ensureChunk(timers: readonly Timer[], now: Date): Promise<EnsureOutcome[]> {
+    const outcomes: EnsureOutcome[] = new Array(timers.length);
+    const first = new Map<string, number>(); // key -> index of its first copy
+    timers.forEach((timer, i) => (first.has(timer.key) ? (outcomes[i] = 'exists') : first.set(timer.key, i)));
+    const unique = [...first.values()];
+    // bullmq types its client loosely; it is an ioredis client.
+    const client = (await this.queue.client) as unknown as Redis;
+    const lookup = client.pipeline();
+    for (const i of unique) {
+      const jobId = jobIdForTimerKey(timers[i].key);
+      lookup.exists(this.queue.toKey(jobId));
+      lookup.zscore(this.queue.keys.delayed, jobId);
+    }
+    const replies = (await lookup.exec()) ?? [];
+    const missing: number[] = [];
+    const unusual: number[] = [];
+    unique.forEach((i, n) => {
+      const [existsError, exists] = replies[2 * n] ?? [new Error('no reply')];
+      const [delayedError, score] = replies[2 * n + 1] ?? [new Error('no reply')];
+      if (existsError || delayedError) throw existsError ?? delayedError;
+      if (exists === 0) missing.push(i);
+      else if (score !== null) outcomes[i] = 'exists';
+      else unusual.push(i);
+    });
+    if (missing.length > 0) {
+      await this.queue.addBulk(
+        missing.map((i) => ({ name: timers[i].command.type, data: this.dataOf(timers[i]), opts: this.optionsFor(timers[i], now) })),
+      );
+      for (const i of missing) outcomes[i] = 'added';
+    }
+    for (const i of unusual) outcomes[i] = await this.ensure(timers[i], now);
+    return outcomes;
+  }
+
+  private dataOf(timer: Timer): TimerJobData {
+    return { requestId: timer.command.requestId, key: timer.key, at: timer.at, command: timer.command };
+  }
+
+  private optionsFor(timer: Timer, now: Date): JobsOptions {
+    return { ...this.jobOptions, jobId: jobIdForTimerKey(timer.key), delay: Math.max(0, Date.parse(timer.at) - now.getTime()) };
   }
 
   /** Removes a timer no longer wanted. Tidiness only: a stale timer that fires does nothing. False if none (or running). */

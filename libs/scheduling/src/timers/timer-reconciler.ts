@@ -1,9 +1,9 @@
-import { initialState, nextTimers, type State } from '@send/domain';
+import { nextTimers, type Timer } from '@send/domain';
 import type { EventStore } from '@send/event-store';
 import { consoleLogger, type SchedulingLogger } from './logger';
 import { readToHead, type ReadToHeadOptions } from './read-to-head';
 import { foldRequest, REQUEST_STREAM_PREFIX } from './request-state';
-import type { EnsureOutcome, TimerQueue } from './timer-queue';
+import { ENSURE_CHUNK, type EnsureOutcome, type TimerQueue } from './timer-queue';
 
 export interface TimerReconcilerOptions {
   store: EventStore;
@@ -12,27 +12,43 @@ export interface TimerReconcilerOptions {
   logger?: SchedulingLogger;
   /** How the read of the whole store decides it has caught up (see readToHead). */
   readToHead?: Omit<ReadToHeadOptions, 'filter'>;
+  /** Timers ensured together (default ENSURE_CHUNK). */
+  chunk?: number;
 }
 
 export interface ReconcileReport {
+  /** Requests in the store (ContactRequestSubmitted events seen). */
   requests: number;
+  /** Those open at the head of the pass: the ones read and folded (a resolved request wants no timers). */
+  open: number;
   timers: number;
   added: number;
   retried: number;
   ms: number;
 }
 
+/** Lifecycle events that decide whether a request is open (no other event resolves or reopens one). */
+const OPENS = new Set(['ContactRequestSubmitted', 'RequestReopened']);
+const RESOLVES = 'RequestResolved';
+
 /**
  * Recreates timers Redis lost (a restart without persistence, an obliterated queue, a job that
- * failed for good). The event store is the truth: it folds every contact-request stream from the
- * start into its state and ensures the timers `nextTimers` wants. Jobs that exist are untouched.
+ * failed for good). The event store is the truth: it ensures the timers `nextTimers` wants for every
+ * contact request's current state. Jobs that exist are untouched.
+ *
+ * Memory stays small however many requests the store holds: the pass over $all keeps only the ids
+ * of the requests open at its end (a resolved request wants no timers, and only RequestReopened
+ * opens it again); then it reads and folds those requests' streams a chunk at a time, as the
+ * process manager does, and ensures each chunk's timers together.
  */
 export class TimerReconciler {
   private running: Promise<ReconcileReport> | null = null;
   private readonly logger: SchedulingLogger;
+  private readonly chunk: number;
 
   constructor(private readonly options: TimerReconcilerOptions) {
     this.logger = options.logger ?? consoleLogger;
+    this.chunk = options.chunk ?? ENSURE_CHUNK;
   }
 
   /** One pass. Concurrent calls share the pass in flight. */
@@ -41,30 +57,46 @@ export class TimerReconciler {
     return this.running;
   }
 
-  private async pass(): Promise<ReconcileReport> {
-    const started = Date.now();
-    const states = new Map<string, State>();
+  /** Stream ids of the requests open at the head, and how many requests were submitted. */
+  async openRequests(): Promise<{ open: Set<string>; submitted: number }> {
+    const open = new Set<string>();
+    let submitted = 0;
     await readToHead(
       this.options.store,
-      (event) => states.set(event.streamId, foldRequest([event], states.get(event.streamId) ?? initialState)),
+      (event) => {
+        if (event.type === 'ContactRequestSubmitted') submitted += 1;
+        if (OPENS.has(event.type)) open.add(event.streamId);
+        else if (event.type === RESOLVES) open.delete(event.streamId);
+      },
       { ...this.options.readToHead, filter: { streamPrefixes: [REQUEST_STREAM_PREFIX] } },
     );
-    const now = this.options.clock();
+    return { open, submitted };
+  }
+
+  private async pass(): Promise<ReconcileReport> {
+    const started = Date.now();
+    const { open, submitted } = await this.openRequests();
     const counts: Record<EnsureOutcome, number> = { added: 0, exists: 0, retried: 0 };
     let timers = 0;
-    for (const state of states.values()) {
-      for (const timer of nextTimers(state)) {
-        counts[await this.options.timers.ensure(timer, now)] += 1;
-        timers += 1;
-      }
+    let batch: Timer[] = [];
+    const flush = async () => {
+      for (const outcome of await this.options.timers.ensureMany(batch, this.options.clock())) counts[outcome] += 1;
+      timers += batch.length;
+      batch = [];
+    };
+    for (const streamId of open) {
+      // Read now, not during the pass: the stream's latest state (it may have moved on since).
+      batch.push(...nextTimers(foldRequest(await this.options.store.read(streamId))));
+      if (batch.length >= this.chunk) await flush();
     }
-    const report = { requests: states.size, timers, added: counts.added, retried: counts.retried, ms: Date.now() - started };
+    if (batch.length > 0) await flush();
+    const report = { requests: submitted, open: open.size, timers, added: counts.added, retried: counts.retried, ms: Date.now() - started };
     if (report.added + report.retried > 0) {
       this.logger.warn?.(
-        `[timers] reconcile recreated ${report.added} and retried ${report.retried} of ${timers} timers over ${states.size} requests`,
+        `[timers] reconcile recreated ${report.added} and retried ${report.retried} of ${timers} timers over ${open.size} open requests`,
       );
     } else {
-      this.logger.log?.(`[timers] reconcile: ${timers} timers over ${states.size} requests all present (${report.ms} ms)`);
+      this.logger.log?.(`[timers] reconcile: ${timers} timers over ${open.size} open requests all present (${report.ms} ms)`);
     }
     return report;
   }

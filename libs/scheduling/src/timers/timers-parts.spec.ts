@@ -240,11 +240,11 @@ describe('TimerProcessManager', () => {
     closers.push(() => redis.quit());
     const checkpoints = new RedisCheckpointStore(redis, { prefix: `${prefix}:` });
     const outcomes: EnsureOutcome[] = [];
-    const ensure = queue.ensure.bind(queue);
-    queue.ensure = async (timer, now) => {
-      const outcome = await ensure(timer, now);
-      outcomes.push(outcome);
-      return outcome;
+    const ensureMany = queue.ensureMany.bind(queue);
+    queue.ensureMany = async (timers, now) => {
+      const result = await ensureMany(timers, now);
+      outcomes.push(...result);
+      return result;
     };
     const manager = (store: CheckpointStore = checkpoints) => {
       const m = new TimerProcessManager({

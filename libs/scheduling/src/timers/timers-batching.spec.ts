@@ -1,0 +1,277 @@
+/** The batched paths: TimerQueue.ensureMany, the reconciler's open-requests pass, the process manager's batches. */
+import { nextTimers, streamIdFor, type Timer } from '@send/domain';
+import { InMemoryCheckpointStore, type EventStore } from '@send/event-store';
+import { testRedis } from '@send/event-store/testing/test-redis';
+import { UnrecoverableError, Worker } from 'bullmq';
+import IORedis, { type Redis } from 'ioredis';
+import { createScheduling } from '../create-scheduling';
+import { command, openStore, quietLogger, submit, testPolicy, uniquePrefix, until, type TestStore } from '../testing/scheduling-test-kit';
+import { jobIdForTimerKey } from './job-id';
+import { foldRequest } from './request-state';
+import { TimerProcessManager } from './timer-process-manager';
+import { ENSURE_CHUNK, TimerQueue } from './timer-queue';
+import { TimerReconciler } from './timer-reconciler';
+
+let redisServer: { url: string; stop(): Promise<void> };
+let connection: Redis;
+let t: TestStore;
+let prefix: string;
+let queue: TimerQueue;
+const closers: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  redisServer = await testRedis();
+  connection = new IORedis(redisServer.url, { maxRetriesPerRequest: null });
+});
+afterAll(async () => {
+  await connection.quit();
+  await redisServer.stop();
+});
+beforeEach(() => {
+  t = openStore();
+  prefix = uniquePrefix();
+  queue = new TimerQueue({ connection, prefix, backoffMs: 20 });
+  quietLogger.error.mockClear();
+});
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+  await queue.queue.obliterate({ force: true });
+  await queue.close();
+  await t.cleanup();
+});
+
+const timersOf = async (requestId: string): Promise<Timer[]> => nextTimers(foldRequest(await t.store.read(streamIdFor(requestId))));
+const delayedIds = async (): Promise<string[]> => (await queue.queue.getDelayed(0, -1)).map((j) => j.id!).sort();
+/** A made-up deadline timer (no request behind it): ensureMany does not care. */
+const fakeTimer = (n: number, inMs = 3_600_000): Timer => {
+  const requestId = `r${n}`;
+  return {
+    kind: 'deadline',
+    key: `deadline:${requestId}:resolution`,
+    at: new Date(Date.now() + inMs).toISOString(),
+    command: { type: 'CheckDeadline', requestId, clock: 'resolution' },
+  };
+};
+
+async function failForGood(timer: Timer): Promise<void> {
+  const job = (await queue.job(timer.key))!;
+  await job.promote();
+  const taker = new Worker(queue.name, null, { connection, prefix, autorun: false });
+  try {
+    const taken = (await taker.getNextJob('token-1'))!;
+    expect(taken.id).toBe(job.id);
+    await taken.moveToFailed(new UnrecoverableError('boom'), 'token-1', false);
+  } finally {
+    await taker.close();
+  }
+  expect(await job.getState()).toBe('failed');
+}
+
+describe('TimerQueue.ensureMany', () => {
+  it('adds the missing jobs, leaves existing ones untouched, retries one that failed for good', async () => {
+    const timers = [0, 1, 2, 3, 4].map((n) => fakeTimer(n));
+    const now = new Date();
+    expect(await queue.ensure(timers[0], now)).toBe('added');
+    expect(await queue.ensure(timers[1], now)).toBe('added');
+    await failForGood(timers[1]);
+    const before = (await queue.job(timers[0].key))!;
+
+    // timers[2] given twice: ensured once.
+    const outcomes = await queue.ensureMany([...timers, timers[2]], new Date(Date.now() + 5000));
+    expect(outcomes).toEqual(['exists', 'retried', 'added', 'added', 'added', 'exists']);
+    const after = (await queue.job(timers[0].key))!;
+    expect([after.timestamp, after.opts.delay]).toEqual([before.timestamp, before.opts.delay]); // untouched
+    expect(await (await queue.job(timers[1].key))!.getState()).not.toBe('failed');
+    // Added ones: delay = at - the `now` given (5 s ahead), under their deterministic ids.
+    const added = (await queue.job(timers[3].key))!;
+    expect(added.data).toMatchObject({ key: timers[3].key, requestId: 'r3', command: timers[3].command });
+    expect(Math.abs(added.timestamp + added.opts.delay! + 5000 - Date.parse(timers[3].at))).toBeLessThan(1000);
+    expect(await delayedIds()).toEqual(expect.arrayContaining([2, 3, 4].map((n) => jobIdForTimerKey(timers[n].key))));
+
+    expect(await queue.ensureMany(timers, now)).toEqual(['exists', 'exists', 'exists', 'exists', 'exists']);
+    expect(await queue.ensureMany([], now)).toEqual([]);
+  });
+
+  it('works through more timers than one chunk, a past timer due at once', async () => {
+    const n = ENSURE_CHUNK + 37;
+    const timers = Array.from({ length: n }, (_, i) => fakeTimer(i));
+    await queue.ensure(timers[ENSURE_CHUNK + 1], new Date()); // one in the second chunk exists already
+    const outcomes = await queue.ensureMany(timers, new Date());
+    expect(outcomes.filter((o) => o === 'added')).toHaveLength(n - 1);
+    expect(outcomes[ENSURE_CHUNK + 1]).toBe('exists');
+    expect(await queue.queue.getDelayedCount()).toBe(n);
+
+    const past = fakeTimer(n + 1, -60_000);
+    expect(await queue.ensureMany([past], new Date())).toEqual(['added']);
+    expect(await (await queue.job(past.key))!.getState()).toBe('waiting');
+    // Not delayed, still there: left alone (the one-by-one path).
+    expect(await queue.ensureMany([past], new Date())).toEqual(['exists']);
+  });
+});
+
+describe('TimerReconciler over many requests', () => {
+  it('keeps only the open requests, folds them a chunk at a time, recreates what Redis lost', async () => {
+    const open: string[] = [];
+    const resolved: string[] = [];
+    for (let i = 0; i < 24; i++) (i % 3 === 0 ? open : resolved).push(await submit(t.store));
+    // Interleaved, as in a real log: requests move on after others were submitted.
+    for (const requestId of resolved) await command(t.store, { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'answered' });
+    const reopened = resolved.pop()!;
+    await command(t.store, { type: 'ReopenRequest', requestId: reopened, by: 'officer-1', reason: 'more to do' });
+    open.push(reopened);
+
+    const reconciler = new TimerReconciler({ store: t.store, timers: queue, clock: () => new Date(), logger: quietLogger, chunk: 3 });
+    const { open: openStreams, submitted } = await reconciler.openRequests();
+    expect(submitted).toBe(24);
+    expect([...openStreams].sort()).toEqual(open.map(streamIdFor).sort());
+
+    const wanted = (await Promise.all(open.map(timersOf))).flat().map((x) => jobIdForTimerKey(x.key)).sort();
+    expect(wanted.length).toBeGreaterThanOrEqual(open.length);
+    const ensured: number[] = [];
+    const ensureMany = queue.ensureMany.bind(queue);
+    queue.ensureMany = async (timers, now) => {
+      ensured.push(timers.length);
+      return ensureMany(timers, now);
+    };
+    expect(await reconciler.reconcile()).toMatchObject({ requests: 24, open: open.length, timers: wanted.length, added: wanted.length });
+    expect(ensured.length).toBeGreaterThan(1); // in chunks
+    expect(await delayedIds()).toEqual(wanted);
+
+    await queue.queue.remove(wanted[0]);
+    await queue.queue.remove(wanted[wanted.length - 1]);
+    expect(await reconciler.reconcile()).toMatchObject({ timers: wanted.length, added: 2, retried: 0 });
+    expect(await delayedIds()).toEqual(wanted);
+  });
+});
+
+describe('TimerProcessManager batches', () => {
+  const manager = (options: { store?: EventStore; checkpoints?: InMemoryCheckpointStore; batchSize?: number } = {}) => {
+    const m = new TimerProcessManager({
+      store: options.store ?? t.store,
+      timers: queue,
+      checkpoints: options.checkpoints ?? new InMemoryCheckpointStore(),
+      clock: () => new Date(),
+      logger: quietLogger,
+      retry: { initialMs: 10, maxMs: 50 },
+      batchSize: options.batchSize,
+    });
+    closers.push(() => m.stop());
+    return m;
+  };
+
+  it('catching up, writes the timers of many events together and never checkpoints past unwritten timers', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push(await submit(t.store));
+    const head = t.store.readHead();
+    const positionOf = new Map<string, bigint>();
+    for (const id of ids) positionOf.set(id, (await t.store.read(streamIdFor(id)))[0].position);
+    const checkpoints = new InMemoryCheckpointStore();
+    const saved: bigint[] = [];
+    const save = checkpoints.save.bind(checkpoints);
+    checkpoints.save = async (name, position) => {
+      // Whenever a checkpoint is saved, every timer of the requests up to it is in Redis.
+      const jobs = new Set(await delayedIds());
+      for (const id of ids.filter((x) => positionOf.get(x)! <= position)) {
+        for (const timer of await timersOf(id)) expect(jobs.has(jobIdForTimerKey(timer.key))).toBe(true);
+      }
+      saved.push(position);
+      return save(name, position);
+    };
+    let failures = 0;
+    const ensureMany = queue.ensureMany.bind(queue);
+    const batches: number[] = [];
+    queue.ensureMany = async (timers, now) => {
+      if (failures++ === 1) throw new Error('redis went away');
+      batches.push(timers.length);
+      return ensureMany(timers, now);
+    };
+    const m = manager({ checkpoints, batchSize: 8 }); // 2 timers per request: a batch every 4 events
+    await m.start();
+    await until('caught up', async () => checkpoints.positions.get('timers') === head);
+    expect(await queue.queue.getDelayedCount()).toBe(24);
+    expect(batches.every((n) => n <= 8)).toBe(true);
+    expect(batches.length).toBeLessThan(12); // not one write per event
+    expect(saved.length).toBeLessThan(12);
+    expect(quietLogger.error).toHaveBeenCalledWith(expect.stringContaining('handler failed'), expect.any(Error)); // retried
+  });
+
+  it('live, on a store that cannot tell its head: written once no event follows', async () => {
+    const headless: EventStore = {
+      append: (...a) => t.store.append(...a),
+      read: (...a) => t.store.read(...a),
+      subscribeToAll: (o) => t.store.subscribeToAll(o),
+      ping: () => t.store.ping(),
+      close: async () => undefined,
+    };
+    const checkpoints = new InMemoryCheckpointStore();
+    const m = manager({ store: headless, checkpoints });
+    await m.start();
+    const requestId = await submit(t.store);
+    const wanted = (await timersOf(requestId)).map((x) => jobIdForTimerKey(x.key)).sort();
+    await until('both deadlines scheduled', async () => (await delayedIds()).join() === wanted.join());
+    await until('checkpointed', () => checkpoints.positions.get('timers') === t.store.readHead());
+    await command(t.store, { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'answered' });
+    await until('both cancelled', async () => (await queue.queue.getDelayedCount()) === 0);
+  });
+
+  it('stop() writes what was collected and its checkpoint', async () => {
+    await submit(t.store);
+    await submit(t.store);
+    const checkpoints = new InMemoryCheckpointStore();
+    const m = new TimerProcessManager({
+      store: t.store,
+      timers: queue,
+      checkpoints,
+      clock: () => new Date(),
+      logger: quietLogger,
+      idleMs: 60_000, // never by the idle timer
+    });
+    // Never at the head: only stop() can write.
+    (m as unknown as { atHead: () => boolean }).atHead = () => false;
+    await m.start();
+    await until('both events collected', () => m.runner.checkpoint === t.store.readHead());
+    expect(checkpoints.positions.get('timers')).toBeUndefined();
+    await m.stop();
+    expect(checkpoints.positions.get('timers')).toBe(t.store.readHead());
+    expect(await queue.queue.getDelayedCount()).toBe(4);
+  });
+});
+
+describe('createScheduling start', () => {
+  it('skips the start reconcile when the process manager starts from the beginning; with a checkpoint kept and jobs lost, recreates them', async () => {
+    const schedulingPrefix = uniquePrefix();
+    const options = {
+      store: t.store,
+      redisUrl: redisServer.url,
+      policy: testPolicy,
+      clock: () => new Date(),
+      prefix: schedulingPrefix,
+      logger: quietLogger,
+      retry: { initialMs: 10, maxMs: 100 },
+      readToHead: { idleMs: 100 },
+    };
+    const a = await submit(t.store);
+    const b = await submit(t.store);
+    const wanted = (await Promise.all([a, b].map(timersOf))).flat().map((x) => jobIdForTimerKey(x.key)).sort();
+
+    const first = createScheduling(options);
+    const passes = jest.spyOn(first.reconciler, 'reconcile');
+    await first.start();
+    expect(passes).not.toHaveBeenCalled();
+    await until('caught up', () => first.processManager.runner.checkpoint === t.store.readHead());
+    const jobIds = async () => (await first.queue.queue.getDelayed(0, -1)).map((j) => j.id!).filter((id) => id !== undefined && !id.startsWith('repeat:')).sort();
+    expect((await jobIds()).filter((id) => wanted.includes(id))).toEqual(wanted);
+    await first.queue.queue.obliterate({ force: true }); // Redis lost the jobs, not the checkpoint
+    await first.stop();
+
+    const second = createScheduling(options);
+    closers.push(async () => {
+      await second.queue.queue.obliterate({ force: true });
+      await second.stop();
+    });
+    await second.start(); // resolves after the start reconcile
+    expect(second.processManager.runner.checkpoint).toBe(t.store.readHead());
+    const ids = (await second.queue.queue.getDelayed(0, -1)).map((j) => j.id!);
+    expect(ids.filter((id) => wanted.includes(id)).sort()).toEqual(wanted);
+  });
+});
