@@ -87,9 +87,13 @@ export function createScheduling(options: SchedulingOptions): Scheduling {
     worker,
     reconciler,
     async start() {
+      const every = options.reconcileEveryMs ?? 5 * 60_000;
+      // A new scheduler's first run is one interval out, not now (BullMQ's default): start() covers
+      // "at start" itself, and a run now would race the process manager over the same timers.
+      // (An existing scheduler keeps its next run; BullMQ ignores startDate then.)
       await queue.queue.upsertJobScheduler(
         RECONCILE_JOB_NAME,
-        { every: options.reconcileEveryMs ?? 5 * 60_000 },
+        { every, startDate: Date.now() + every },
         { name: RECONCILE_JOB_NAME, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } },
       );
       running = worker.run().catch((error) => logger.error('[timers] worker stopped', error));

@@ -11,6 +11,7 @@ import { foldRequest } from './request-state';
 import { TimerProcessManager } from './timer-process-manager';
 import { ENSURE_CHUNK, TimerQueue } from './timer-queue';
 import { TimerReconciler } from './timer-reconciler';
+import { RECONCILE_JOB_NAME } from './timer-worker';
 
 let redisServer: { url: string; stop(): Promise<void> };
 let connection: Redis;
@@ -238,7 +239,7 @@ describe('TimerProcessManager batches', () => {
 });
 
 describe('createScheduling start', () => {
-  it('skips the start reconcile when the process manager starts from the beginning; with a checkpoint kept and jobs lost, recreates them', async () => {
+  it('runs no reconcile at start when the process manager starts from the beginning; with a checkpoint kept and jobs lost, recreates them', async () => {
     const schedulingPrefix = uniquePrefix();
     const options = {
       store: t.store,
@@ -256,8 +257,12 @@ describe('createScheduling start', () => {
 
     const first = createScheduling(options);
     const passes = jest.spyOn(first.reconciler, 'reconcile');
+    const before = Date.now();
     await first.start();
     expect(passes).not.toHaveBeenCalled();
+    // Nor does the job scheduler run one now: its first run is one interval (5 min) out.
+    const scheduler = await first.queue.queue.getJobScheduler(RECONCILE_JOB_NAME);
+    expect(scheduler?.next).toBeGreaterThanOrEqual(before + 5 * 60_000);
     await until('caught up', () => first.processManager.runner.checkpoint === t.store.readHead());
     const jobIds = async () => (await first.queue.queue.getDelayed(0, -1)).map((j) => j.id!).filter((id) => id !== undefined && !id.startsWith('repeat:')).sort();
     expect((await jobIds()).filter((id) => wanted.includes(id))).toEqual(wanted);
