@@ -1,6 +1,8 @@
 import type { AllSubscription, EventStore, RecordedEvent, SubscriptionFilter } from '../event-store.port';
 import type { CheckpointStore } from './checkpoint-store';
 
+const NOT_READY = Symbol('not ready');
+
 export interface RunnerLogger {
   error(message: string, error?: unknown): void;
   info?(message: string): void;
@@ -12,7 +14,17 @@ export interface SubscriptionRunnerOptions {
   /** The consumer's name: its checkpoint key. One active runner per name. */
   name: string;
   filter?: SubscriptionFilter;
-  handle(event: RecordedEvent): Promise<void>;
+  /** Handles one event. Give this or `handleBatch`. */
+  handle?(event: RecordedEvent): Promise<void>;
+  /**
+   * Handles several events at once, in order (all or nothing: a failure retries the whole batch).
+   * A batch is what the subscription has ready without waiting: during catch-up up to `maxBatch`
+   * events of its pages; live, usually the one or few events just appended, so latency stays that
+   * of a single event.
+   */
+  handleBatch?(events: RecordedEvent[]): Promise<void>;
+  /** Largest batch handed to `handleBatch`. Default 500. */
+  maxBatch?: number;
   /**
    * 'after-handle': the runner saves the event's position once `handle` resolved.
    * 'handler-owned': the handler writes the checkpoint itself, atomically with its own changes
@@ -39,7 +51,9 @@ export class SubscriptionRunner {
   private failures = 0;
   private lastErrorValue: unknown = null;
 
-  constructor(private readonly options: SubscriptionRunnerOptions) {}
+  constructor(private readonly options: SubscriptionRunnerOptions) {
+    if (!options.handle && !options.handleBatch) throw new Error(`Subscription ${options.name}: give handle or handleBatch`);
+  }
 
   get name(): string {
     return this.options.name;
@@ -82,17 +96,8 @@ export class SubscriptionRunner {
       const subscription = this.options.store.subscribeToAll({ from: this.position, filter: this.options.filter });
       this.subscription = subscription;
       try {
-        for await (const event of subscription) {
-          if (this.stopping) break;
-          if (this.position !== 'start' && event.position <= this.position) continue;
-          if (!(await this.retrying(`handler failed on ${event.type} at position ${event.position}`, () => this.options.handle(event)))) break;
-          if (this.options.checkpointMode === 'after-handle') {
-            if (!(await this.retrying(`checkpoint save failed at position ${event.position}`, () => this.options.checkpoints.save(this.name, event.position)))) {
-              break;
-            }
-          }
-          this.position = event.position;
-        }
+        if (this.options.handleBatch) await this.consumeBatches(subscription, this.options.handleBatch);
+        else await this.consumeOneByOne(subscription, this.options.handle!);
       } catch (error) {
         // The subscription itself failed (connection lost...): resubscribe from the last handled event.
         this.report(`subscription failed; resubscribing from ${String(this.position)}`, error);
@@ -102,6 +107,74 @@ export class SubscriptionRunner {
         this.subscription = null;
       }
     }
+  }
+
+  private async consumeOneByOne(subscription: AllSubscription, handle: (event: RecordedEvent) => Promise<void>): Promise<void> {
+    for await (const event of subscription) {
+      if (this.stopping) break;
+      if (this.position !== 'start' && event.position <= this.position) continue;
+      if (!(await this.retrying(`handler failed on ${event.type} at position ${event.position}`, () => handle(event)))) break;
+      if (!(await this.handled(event.position))) break;
+    }
+  }
+
+  /**
+   * Gathers the events the subscription yields without waiting for I/O (everything before the next
+   * setImmediate: a catch-up page, or the live events one poll found) and hands them on together.
+   */
+  private async consumeBatches(subscription: AllSubscription, handleBatch: (events: RecordedEvent[]) => Promise<void>): Promise<void> {
+    const maxBatch = Math.max(1, this.options.maxBatch ?? 500);
+    const iterator = subscription[Symbol.asyncIterator]();
+    let pending: Promise<IteratorResult<RecordedEvent>> | null = null;
+    try {
+      for (;;) {
+        const first = await (pending ?? iterator.next());
+        pending = null;
+        if (first.done || this.stopping) return;
+        const batch: RecordedEvent[] = [];
+        const take = (event: RecordedEvent) => {
+          const last = batch.length > 0 ? batch[batch.length - 1].position : this.position;
+          if (last === 'start' || event.position > last) batch.push(event);
+        };
+        take(first.value);
+        let ended = false;
+        const turnOver = new Promise<typeof NOT_READY>((resolve) => setImmediate(resolve, NOT_READY));
+        while (batch.length < maxBatch && !this.stopping) {
+          pending = iterator.next();
+          const next = await Promise.race([pending, turnOver]);
+          if (next === NOT_READY) break; // the subscription waits for new appends: flush what we have
+          pending = null;
+          if (next.done) {
+            ended = true;
+            break;
+          }
+          take(next.value);
+        }
+        if (batch.length > 0) {
+          const from = batch[0].position;
+          const to = batch[batch.length - 1].position;
+          const what = batch.length === 1 ? `${batch[0].type} at position ${from}` : `batch of ${batch.length} events at positions ${from}..${to}`;
+          if (!(await this.retrying(`handler failed on ${what}`, () => handleBatch(batch)))) return;
+          if (!(await this.handled(to))) return;
+        }
+        if (ended || this.stopping) return;
+      }
+    } finally {
+      // A next() still pending when we leave settles once the subscription is closed: nobody awaits it.
+      pending?.catch(() => undefined);
+      if (!pending) await iterator.return?.().catch(() => undefined);
+    }
+  }
+
+  /** After a successful handle: saves the checkpoint (in 'after-handle' mode) and moves on. False when stopping. */
+  private async handled(position: bigint): Promise<boolean> {
+    if (this.options.checkpointMode === 'after-handle') {
+      if (!(await this.retrying(`checkpoint save failed at position ${position}`, () => this.options.checkpoints.save(this.name, position)))) {
+        return false;
+      }
+    }
+    this.position = position;
+    return true;
   }
 
   /** Runs `work` until it succeeds (true) or the runner is stopping (false). */

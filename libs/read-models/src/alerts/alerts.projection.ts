@@ -1,17 +1,18 @@
-import type { ChainableCommander } from 'ioredis';
-import type Redis from 'ioredis';
 import type { RecordedEvent } from '@send/event-store';
 import { keys } from '../keys';
 import type { EventContext, Projection } from '../projector';
-import { requestChange } from '../request-view/request-change';
+import type { ReadModelReader, ReadModelWrites } from '../read-through';
+import { requestChange, requestChangeKeys } from '../request-view/request-change';
 import { alertsOf } from './alert';
 
 /** rm:alert:<escalationId> (kept after resolution) and rm:alerts:open (unresolved ones by raisedAt). */
 export class AlertsProjection implements Projection {
   readonly name = 'alerts';
 
-  async project(event: RecordedEvent, redis: Redis, tx: ChainableCommander, context?: EventContext): Promise<void> {
-    const change = await requestChange(event, redis, context);
+  readonly keysRead = requestChangeKeys;
+
+  async project(event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites, context: EventContext): Promise<void> {
+    const change = await requestChange(event, reader, context);
     if (!change?.changed) return;
     const before = new Map(alertsOf(change.before).map((a) => [a.escalationId, JSON.stringify(a)]));
     for (const alert of alertsOf(change.after)) {

@@ -16,6 +16,8 @@ export interface ProjectionsRunnerOptions {
   leaseTtlMs?: number;
   /** How often a waiting runner retries the lease. Default 1 s. */
   pollMs?: number;
+  /** Most events applied in one MULTI (catch-up; live events go as they come). Default 500. */
+  maxBatch?: number;
   /** Passed to the SubscriptionRunner (backoff after failures). */
   retry?: { initialMs?: number; maxMs?: number };
 }
@@ -74,7 +76,8 @@ export class ProjectionsRunner {
           checkpoints: new RedisCheckpointStore(redis),
           name: projector.name,
           filter: { streamPrefixes: [...PROJECTED_STREAM_PREFIXES] },
-          handle: (event) => projector.handle(event),
+          handleBatch: (events) => projector.handleBatch(events),
+          maxBatch: this.options.maxBatch ?? 500,
           checkpointMode: 'handler-owned',
           logger: this.options.logger,
           retry: this.options.retry,

@@ -1,19 +1,20 @@
-import type { ChainableCommander } from 'ioredis';
-import type Redis from 'ioredis';
 import type { RecordedEvent } from '@send/event-store';
 import { keys } from '../keys';
 import type { EventContext, Projection } from '../projector';
-import { requestChange } from './request-change';
+import type { ReadModelReader, ReadModelWrites } from '../read-through';
+import { requestChange, requestChangeKeys } from './request-change';
 
 /** Keeps rm:request:<id> and the lists that index it. */
 export class RequestViewProjection implements Projection {
   readonly name = 'request-view';
 
-  async project(event: RecordedEvent, redis: Redis, tx: ChainableCommander, context?: EventContext): Promise<void> {
-    const change = await requestChange(event, redis, context);
+  readonly keysRead = requestChangeKeys;
+
+  async project(event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites, context: EventContext): Promise<void> {
+    const change = await requestChange(event, reader, context);
     if (!change?.changed) return;
     const { requestId, after } = change;
-    tx.set(keys.request(requestId), JSON.stringify(after));
+    tx.setJson(keys.request(requestId), after);
     if (event.type === 'ContactRequestSubmitted') {
       const score = Date.parse(after.view.submittedAt);
       tx.zadd(keys.allRequests(), score, requestId);

@@ -1,0 +1,132 @@
+import type Redis from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+
+/**
+ * What a projection reads: string keys (rm:request:<id>, rm:user:<id>...) as they stand after the
+ * events applied before this one, including the earlier events of the same batch whose writes are
+ * not committed yet.
+ */
+export interface ReadModelReader {
+  get(key: string): Promise<string | null>;
+  /**
+   * The key's JSON, parsed. The object may be shared with other readers of the batch (it is what an
+   * earlier event of the batch stored with setJson): treat it as read-only.
+   */
+  getJson<T>(key: string): Promise<T | null>;
+}
+
+/**
+ * What a projection writes, committed with the checkpoint in the batch's one MULTI. String keys
+ * (set, setJson, del) and lists (rpush) are coalesced per batch: a key written by several events
+ * gets only its last value, a list one RPUSH of all its new items. So a key is either a string
+ * written through set/setJson/del, or a list only appended to, or a set/zset (those commands go
+ * to the MULTI in call order): never mix the kinds on one key.
+ */
+export interface ReadModelWrites {
+  set(key: string, value: string): void;
+  /** Stored as JSON.stringify(value) when the batch commits: do not mutate `value` afterwards. */
+  setJson(key: string, value: unknown): void;
+  del(key: string): void;
+  rpush(key: string, value: string): void;
+  sadd(key: string, member: string): void;
+  srem(key: string, member: string): void;
+  zadd(key: string, score: number, member: string): void;
+  zrem(key: string, member: string): void;
+  eval(script: string, numKeys: number, ...args: Array<string | number>): void;
+}
+
+interface Entry {
+  raw: string | null | undefined; // undefined: only the parsed value is known (setJson)
+  parsed: unknown; // undefined: not parsed yet
+  written: boolean;
+}
+
+/**
+ * A batch's view of the read models: string values prefetched in one MGET (a key that was not is
+ * read from Redis on first use, on the projector's connection, before the MULTI is sent), overlaid
+ * with the batch's own writes, so event N+1 reads what event N wrote. `flush()` queues the
+ * coalesced string and list writes on the MULTI.
+ */
+export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
+  private readonly entries = new Map<string, Entry>();
+  private readonly appends = new Map<string, string[]>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly tx: ChainableCommander,
+  ) {}
+
+  /** Values read for the batch up front (MGET), in the order of `keys`. */
+  preload(keys: string[], values: Array<string | null>): void {
+    keys.forEach((key, i) => this.entries.set(key, { raw: values[i] ?? null, parsed: undefined, written: false }));
+  }
+
+  async get(key: string): Promise<string | null> {
+    const entry = await this.entry(key);
+    if (entry.raw === undefined) entry.raw = JSON.stringify(entry.parsed);
+    return entry.raw;
+  }
+
+  async getJson<T>(key: string): Promise<T | null> {
+    const entry = await this.entry(key);
+    if (entry.parsed === undefined) entry.parsed = entry.raw === null ? null : JSON.parse(entry.raw!);
+    return entry.parsed as T | null;
+  }
+
+  set(key: string, value: string): void {
+    this.entries.set(key, { raw: value, parsed: undefined, written: true });
+  }
+
+  setJson(key: string, value: unknown): void {
+    this.entries.set(key, { raw: undefined, parsed: value, written: true });
+  }
+
+  del(key: string): void {
+    this.entries.set(key, { raw: null, parsed: null, written: true });
+  }
+
+  rpush(key: string, value: string): void {
+    const list = this.appends.get(key);
+    if (list) list.push(value);
+    else this.appends.set(key, [value]);
+  }
+
+  sadd(key: string, member: string): void {
+    this.tx.sadd(key, member);
+  }
+
+  srem(key: string, member: string): void {
+    this.tx.srem(key, member);
+  }
+
+  zadd(key: string, score: number, member: string): void {
+    this.tx.zadd(key, score, member);
+  }
+
+  zrem(key: string, member: string): void {
+    this.tx.zrem(key, member);
+  }
+
+  eval(script: string, numKeys: number, ...args: Array<string | number>): void {
+    this.tx.eval(script, numKeys, ...args);
+  }
+
+  /** Queues the batch's string and list writes on the MULTI (once, before EXEC). */
+  flush(): void {
+    for (const [key, entry] of this.entries) {
+      if (!entry.written) continue;
+      if (entry.raw === null) this.tx.del(key);
+      else this.tx.set(key, entry.raw ?? JSON.stringify(entry.parsed));
+    }
+    for (const [key, values] of this.appends) this.tx.rpush(key, ...values);
+  }
+
+  private async entry(key: string): Promise<Entry> {
+    const known = this.entries.get(key);
+    if (known) return known;
+    const raw = await this.redis.get(key);
+    // Another event of the batch may have read or written it meanwhile: that one stands.
+    if (!this.entries.has(key)) this.entries.set(key, { raw, parsed: undefined, written: false });
+    return this.entries.get(key)!;
+  }
+}
