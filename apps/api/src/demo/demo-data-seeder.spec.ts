@@ -150,6 +150,22 @@ describe('DemoDataSeeder', () => {
     for (const state of await finalStates()) for (const t of nextTimers(state)) expect(Date.parse(t.at)).toBeGreaterThanOrEqual(NOW.getTime());
   });
 
+  it.each([
+    ['a Monday before opening', '2026-11-30T07:45:00.000Z'],
+    ['a Saturday', '2026-11-28T12:00:00.000Z'],
+    ['the first working day after Christmas', '2026-12-29T10:00:00.000Z'],
+  ])('on %s: seeds without failures, all in the past, and team north has live level-1 alerts', async (_, iso) => {
+    const now = new Date(iso);
+    expect(await seeder(now).seed()).toMatchObject({ seeded: DEMO_REQUEST_COUNT, failed: 0 });
+    const states = await finalStates();
+    expect(Math.max(...states.map((s) => Date.parse(s.submittedAt)))).toBeLessThan(now.getTime());
+    expect(Math.min(...states.map((s) => Date.parse(s.submittedAt)))).toBeGreaterThanOrEqual(now.getTime() - EIGHT_WEEKS);
+    const northAlerts = states.filter((s) => s.assignee?.teamId === 'north' && s.escalation && s.escalation.status !== 'resolved' && s.escalation.level === 1);
+    expect(northAlerts.length).toBeGreaterThanOrEqual(2);
+    expect(northAlerts.some((s) => s.escalation!.status === 'acknowledged')).toBe(true);
+    expect(states.filter((s) => s.status === 'resolved').length).toBeGreaterThanOrEqual(25);
+  });
+
   it('plans are independent of the day it runs: the same stories, shifted in time', () => {
     const a = demoRequests(NOW, defaultPolicy).map((r) => [r.index, r.story, r.submit.category, r.submit.requester.name]);
     const b = demoRequests(new Date('2027-03-01T10:00:00Z'), defaultPolicy).map((r) => [r.index, r.story, r.submit.category, r.submit.requester.name]);

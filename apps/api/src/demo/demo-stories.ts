@@ -19,7 +19,7 @@ import type {
   ResponseChannel,
   SubmitRequest,
 } from '@send/domain';
-import { addWorkingTime, calendarOf, dueDatesFor, workingTimeBetween, type Policy, type WorkingCalendar } from '@send/sla';
+import { addWorkingTime, calendarOf, dueDatesFor, slaFor, workingTimeBetween, type Policy, type WorkingCalendar } from '@send/sla';
 import { acknowledgerFor, OFFLINE_REQUESTERS, PORTAL_REQUESTERS, TEAMS, TELEPHONY_ACTOR, type Actor, type TeamId } from './demo-people';
 import { REOPEN_REASONS, TEXTS } from './demo-texts';
 import { Prng } from './prng';
@@ -32,8 +32,18 @@ const DEMO_NAMESPACE = 'c3a7e0d2-8b4f-4f1e-9d6a-5e2b7c9a1f30';
 /** uuid v5 of the index: the same demo request always has the same id (and so the same stream). */
 export const demoRequestId = (index: number): string => uuidv5(`demo-request:${index}`, DEMO_NAMESPACE);
 
-export type Story = 'prompt' | 'awaiting' | 'late' | 'chased' | 'chased_climb' | 'callback' | 'reopened' | 'fresh' | 'silent';
-const STORY_WEIGHTS: Record<Story, number> = {
+export type Story =
+  | 'prompt'
+  | 'awaiting'
+  | 'late'
+  | 'chased'
+  | 'chased_climb'
+  | 'callback'
+  | 'reopened'
+  | 'fresh'
+  | 'silent'
+  | 'chasing_now';
+const STORY_WEIGHTS: Record<Exclude<Story, 'chasing_now'>, number> = {
   prompt: 26,
   awaiting: 9,
   late: 12,
@@ -44,6 +54,12 @@ const STORY_WEIGHTS: Record<Story, number> = {
   fresh: 9,
   silent: 3,
 };
+/**
+ * Two stories are fixed rather than drawn, so whatever day the api starts, team north's manager
+ * (manager@example.org) has live level-1 alerts: a family chasing right now, one of them already
+ * acknowledged.
+ */
+const CHASING_NOW: Readonly<Record<number, 'open' | 'acknowledged'>> = { 5: 'open', 41: 'acknowledged' };
 const CATEGORY_WEIGHTS: Record<Category, number> = {
   ehc_assessment: 16,
   ehc_plan: 16,
@@ -91,11 +107,12 @@ export function demoRequests(now: Date, policy: Policy, count = DEMO_REQUEST_COU
 
 function demoRequest(index: number, now: Date, policy: Policy, cal: WorkingCalendar): DemoRequest {
   const rng = new Prng(DEMO_SEED + index * 7919);
-  const story = rng.weighted(STORY_WEIGHTS);
+  const drawn = rng.weighted(STORY_WEIGHTS);
+  const story: Story = CHASING_NOW[index] ? 'chasing_now' : drawn;
   const category = rng.weighted(CATEGORY_WEIGHTS);
   const priority: Priority = rng.chance(URGENT_CHANCE[category]) ? 'urgent' : 'normal';
   const text = rng.pick(TEXTS[category]);
-  const team: TeamId = rng.chance(0.65) ? 'north' : 'south';
+  const team: TeamId = rng.chance(0.65) || story === 'chasing_now' ? 'north' : 'south';
   const officer = rng.pick(TEAMS[team].officers);
   const manager = TEAMS[team].manager;
 
@@ -112,7 +129,10 @@ function demoRequest(index: number, now: Date, policy: Policy, cal: WorkingCalen
   const submitter = portal && channel === 'portal' ? portal.actor : officer;
   const caseRef = rng.chance(0.8) ? `C${100000 + rng.int(0, 89999)}` : '';
 
-  const submittedAt = submissionTime(rng, story, submitter === officer, now, cal);
+  const submittedAt =
+    story === 'chasing_now'
+      ? workingTimeAgo(cal, now, rng.between(0.45, 0.5) * slaSpan(cal, now, slaFor(policy, { category, priority }).firstResponse))
+      : submissionTime(rng, story, submitter === officer, now, cal);
   const due = dueDatesFor(policy, { category, priority }, submittedAt);
   const requestId = demoRequestId(index);
 
@@ -252,6 +272,15 @@ function demoRequest(index: number, now: Date, policy: Policy, cal: WorkingCalen
       if (rng.chance(0.6)) resolveBetween(againAt, 0.1, 0.4);
       break;
     }
+    case 'chasing_now': {
+      // Submitted about half a first-response window ago; three tries since; level 1 raised a little while ago.
+      assign(after(submittedAt, 0.05 * fr), officer);
+      const attempts = [0.12, 0.22, 0.33].map((f) => after(submittedAt, f * fr));
+      attempts.forEach(attempt);
+      if (CHASING_NOW[index] === 'acknowledged') acknowledge(after(attempts[2]!, 0.05 * fr), 1);
+      respond(after(attempts[2]!, 0.6 * fr)); // still to come
+      break;
+    }
     case 'silent': {
       // Fell through the cracks: never picked up. The timers breach, escalate and climb the whole chain.
       attempt(after(frDue, rng.between(0.1, 0.3) * fr));
@@ -284,4 +313,19 @@ function submissionTime(rng: Prng, story: Story, enteredByOfficer: boolean, now:
   let at = enteredByOfficer ? addWorkingTime(cal, day.toJSDate(), `PT${rng.int(15, 450)}M`) : anyHour;
   if (at.getTime() > now.getTime() - 3600_000) at = new Date(at.getTime() - 7 * 24 * 3600_000); // the next working day is still to come
   return new Date(Math.max(at.getTime(), earliest + 3600_000));
+}
+
+/** Working ms of an SLA duration (e.g. P3D), measured from `from`. */
+const slaSpan = (cal: WorkingCalendar, from: Date, duration: string): number => workingTimeBetween(cal, from, addWorkingTime(cal, from, duration));
+
+/** The latest instant with `workingMs` of working time between it and `now` (bisection: working time has no inverse). */
+function workingTimeAgo(cal: WorkingCalendar, now: Date, workingMs: number): Date {
+  let lo = now.getTime() - DEMO_WEEKS * 7 * 24 * 3600_000;
+  let hi = now.getTime();
+  while (hi - lo > 60_000) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (workingTimeBetween(cal, new Date(mid), now) >= workingMs) lo = mid;
+    else hi = mid;
+  }
+  return new Date(lo);
 }
