@@ -160,6 +160,27 @@ describe('createNotifications', () => {
     expect(w.sink.mails[2].text + w.sink.mails[3].text).toContain('Reason: first response deadline missed.');
   });
 
+  it('sends nothing for escalations already dealt with when the dispatcher reaches them (a worker starting late)', async () => {
+    w = await world();
+    const answered = await escalate(w, { reference: 'SEND-2026-000201' });
+    await run(
+      w.store,
+      { type: 'RecordResponse', requestId: answered, responseId: 'r1', officerId: 'o1', channel: 'phone', summary: 'Called back' },
+      after(40),
+    );
+    const acknowledged = await escalate(w, { reference: 'SEND-2026-000202' });
+    const escalationId = (await w.store.read(streamIdFor(acknowledged))).find((e) => e.type === 'EscalationRaised')!.data
+      .escalationId as string;
+    await run(w.store, { type: 'AcknowledgeEscalation', requestId: acknowledged, escalationId, by: w.staff.northManager }, after(41));
+    const open = await escalate(w, { reference: 'SEND-2026-000203' });
+
+    await w.start(); // only now: every escalation above is already in the store
+    await until(() => w.sink.mails.length === 1, 10_000, 'the one alert still due');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(w.sink.mails.map((m) => m.subject)).toEqual([expect.stringContaining('SEND-2026-000203')]);
+    expect(w.live.map((l) => l.requestId)).toEqual([open]);
+  });
+
   it('alerts the service managers when the request has no team to find a team manager in', async () => {
     w = await world();
     await w.start();

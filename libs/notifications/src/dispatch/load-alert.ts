@@ -1,12 +1,13 @@
-import { isSubmitted, replay, STREAM_PREFIX, toDomainEvent, type ContactRequestEvent, type EscalationRole } from '@send/domain';
+import { isSubmitted, replay, STREAM_PREFIX, toDomainEvent, type ContactRequestEvent, type EscalationRole, type State } from '@send/domain';
 import type { EventStore, RecordedEvent } from '@send/event-store';
 import { isAlertEventType, summariseAlert, type AlertSummary } from '../templates';
 
 /**
  * The alert an event raises, from its stream read up to and including it (so redelivery, however
  * late, words the same alert). Null when the event raises none: not an alert type, a stream this
- * code cannot fold, or a breach whose own decision also raised an escalation (that escalation's
- * alert says so, and managers get one message, not two).
+ * code cannot fold, a breach whose own decision also raised an escalation (that escalation's
+ * alert says so, and managers get one message, not two), or an alert already settled by the time
+ * it is dispatched (see isSettled).
  */
 export async function loadAlert(
   store: EventStore,
@@ -20,6 +21,7 @@ export async function loadAlert(
   const trigger = toDomainEvent(event);
   const state = replay(domain);
   if (!trigger || !isSubmitted(state)) return null;
+  if (isSettled(trigger, replay(stored.map(toDomainEvent).filter((e): e is ContactRequestEvent => e !== null)))) return null;
   if (
     trigger.type === 'SlaBreached' &&
     raisedWithEscalation(
@@ -35,4 +37,31 @@ function raisedWithEscalation(breach: Extract<ContactRequestEvent, { type: 'SlaB
   if (!next || next.type !== 'EscalationRaised') return false;
   const d = next.data as { reason?: string; raisedAt?: string };
   return d.reason === 'sla_breached' && d.raisedAt === breach.data.breachedAt;
+}
+
+/**
+ * Nobody needs telling any more: the request is resolved, or the escalation was acknowledged,
+ * resolved or has climbed past this level (the later event alerts on its own). This is what keeps
+ * a worker that starts late (after an outage, or over imported history) from paging managers
+ * about escalations that were dealt with meanwhile.
+ */
+function isSettled(trigger: ContactRequestEvent, now: State): boolean {
+  if (!isSubmitted(now) || now.status === 'resolved') return true;
+  const escalation = now.escalation;
+  switch (trigger.type) {
+    case 'EscalationRaised':
+    case 'EscalationAdvanced': {
+      const level = trigger.type === 'EscalationRaised' ? trigger.data.level : trigger.data.toLevel;
+      return !escalation || escalation.id !== trigger.data.escalationId || escalation.status !== 'open' || escalation.level > level;
+    }
+    case 'EscalationRenotified':
+      return (
+        !escalation ||
+        escalation.id !== trigger.data.escalationId ||
+        escalation.status === 'resolved' ||
+        escalation.renotifications > trigger.data.renotification
+      );
+    default:
+      return false;
+  }
 }
