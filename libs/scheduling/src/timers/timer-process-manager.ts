@@ -107,7 +107,10 @@ export class TimerProcessManager {
     await this.plan(event);
     const full = this.pending.size >= this.batchSize || this.pendingEvents >= this.batchSize * 10;
     if (full || this.atHead(event.position)) await this.flush();
-    else this.idleTimer = setTimeout(() => this.flushInBackground(), this.idleMs);
+    else {
+      this.clearIdle(); // a failed background write may have armed its retry meanwhile
+      this.idleTimer = setTimeout(() => this.flushInBackground(), this.idleMs);
+    }
   }
 
   /** Adds what the event's request wants now to the pending batch. */
@@ -154,7 +157,7 @@ export class TimerProcessManager {
     try {
       const ensure: Timer[] = [];
       const cancel: string[] = [];
-      for (const [key, timer] of batch) (timer ? ensure.push(timer) : cancel.push(key));
+      for (const [key, timer] of batch) timer ? ensure.push(timer) : cancel.push(key);
       if (ensure.length > 0) await this.options.timers.ensureMany(ensure, this.options.clock());
       await Promise.all(cancel.map((key) => this.options.timers.cancel(key)));
       await this.options.checkpoints.save(this.name, position);

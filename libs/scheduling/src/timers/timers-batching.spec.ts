@@ -126,7 +126,10 @@ describe('TimerReconciler over many requests', () => {
     expect(submitted).toBe(24);
     expect([...openStreams].sort()).toEqual(open.map(streamIdFor).sort());
 
-    const wanted = (await Promise.all(open.map(timersOf))).flat().map((x) => jobIdForTimerKey(x.key)).sort();
+    const wanted = (await Promise.all(open.map(timersOf)))
+      .flat()
+      .map((x) => jobIdForTimerKey(x.key))
+      .sort();
     expect(wanted.length).toBeGreaterThanOrEqual(open.length);
     const ensured: number[] = [];
     const ensureMany = queue.ensureMany.bind(queue);
@@ -253,7 +256,10 @@ describe('createScheduling start', () => {
     };
     const a = await submit(t.store);
     const b = await submit(t.store);
-    const wanted = (await Promise.all([a, b].map(timersOf))).flat().map((x) => jobIdForTimerKey(x.key)).sort();
+    const wanted = (await Promise.all([a, b].map(timersOf)))
+      .flat()
+      .map((x) => jobIdForTimerKey(x.key))
+      .sort();
 
     const first = createScheduling(options);
     const passes = jest.spyOn(first.reconciler, 'reconcile');
@@ -264,7 +270,11 @@ describe('createScheduling start', () => {
     const scheduler = await first.queue.queue.getJobScheduler(RECONCILE_JOB_NAME);
     expect(scheduler?.next).toBeGreaterThanOrEqual(before + 5 * 60_000);
     await until('caught up', () => first.processManager.runner.checkpoint === t.store.readHead());
-    const jobIds = async () => (await first.queue.queue.getDelayed(0, -1)).map((j) => j.id!).filter((id) => id !== undefined && !id.startsWith('repeat:')).sort();
+    const jobIds = async () =>
+      (await first.queue.queue.getDelayed(0, -1))
+        .map((j) => j.id!)
+        .filter((id) => id !== undefined && !id.startsWith('repeat:'))
+        .sort();
     expect((await jobIds()).filter((id) => wanted.includes(id))).toEqual(wanted);
     await first.queue.queue.obliterate({ force: true }); // Redis lost the jobs, not the checkpoint
     await first.stop();
