@@ -51,13 +51,19 @@ export class LeaseLost extends Error {
  */
 export class Projector {
   private checkpoint: bigint | null | undefined;
+  /** Each distinct keysRead once (several request projections share requestChangeKeys). */
+  private readonly readers: Array<(event: RecordedEvent) => string[]>;
 
   constructor(
     readonly name: string,
     private readonly redis: Redis,
     private readonly projections: Projection[],
     private readonly options: ProjectorOptions = {},
-  ) {}
+  ) {
+    const distinct = new Map<(event: RecordedEvent) => string[], Projection>();
+    for (const projection of projections) if (projection.keysRead && !distinct.has(projection.keysRead)) distinct.set(projection.keysRead, projection);
+    this.readers = [...distinct].map(([read, projection]) => (event: RecordedEvent) => read.call(projection, event));
+  }
 
   get checkpointKey(): string {
     return keys.checkpoint(this.name);
@@ -140,7 +146,7 @@ export class Projector {
 
   private keysRead(events: RecordedEvent[]): string[] {
     const wanted = new Set<string>();
-    for (const event of events) for (const projection of this.projections) for (const key of projection.keysRead?.(event) ?? []) wanted.add(key);
+    for (const event of events) for (const read of this.readers) for (const key of read(event)) wanted.add(key);
     return [...wanted];
   }
 }

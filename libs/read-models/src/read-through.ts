@@ -16,11 +16,12 @@ export interface ReadModelReader {
 }
 
 /**
- * What a projection writes, committed with the checkpoint in the batch's one MULTI. String keys
- * (set, setJson, del) and lists (rpush) are coalesced per batch: a key written by several events
- * gets only its last value, a list one RPUSH of all its new items. So a key is either a string
- * written through set/setJson/del, or a list only appended to, or a set/zset (those commands go
- * to the MULTI in call order): never mix the kinds on one key.
+ * What a projection writes, committed with the checkpoint in the batch's one MULTI. Writes are
+ * coalesced per batch, so that a key several events touch costs one command: a string key (set,
+ * setJson, del) gets only its last value; a list one RPUSH of all its new items; a set or zset
+ * member only its last add or remove (with its last score); a counter one raise to the highest
+ * value. So the kinds never mix on one key: a string written through set/setJson/del, a list only
+ * appended to, a set, a zset, a counter.
  */
 export interface ReadModelWrites {
   set(key: string, value: string): void;
@@ -32,7 +33,8 @@ export interface ReadModelWrites {
   srem(key: string, member: string): void;
   zadd(key: string, score: number, member: string): void;
   zrem(key: string, member: string): void;
-  eval(script: string, numKeys: number, ...args: Array<string | number>): void;
+  /** Sets the integer counter at `key` to `value` unless it is already higher. */
+  raiseTo(key: string, value: number): void;
 }
 
 interface Entry {
@@ -50,6 +52,11 @@ interface Entry {
 export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
   private readonly entries = new Map<string, Entry>();
   private readonly appends = new Map<string, string[]>();
+  /** Per set key: member -> true (add) or false (remove), the last wins. */
+  private readonly sets = new Map<string, Map<string, boolean>>();
+  /** Per zset key: member -> its score, or null (remove), the last wins. */
+  private readonly zsets = new Map<string, Map<string, number | null>>();
+  private readonly raises = new Map<string, number>();
 
   constructor(
     private readonly redis: Redis,
@@ -92,23 +99,23 @@ export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
   }
 
   sadd(key: string, member: string): void {
-    this.tx.sadd(key, member);
+    memberOps(this.sets, key).set(member, true);
   }
 
   srem(key: string, member: string): void {
-    this.tx.srem(key, member);
+    memberOps(this.sets, key).set(member, false);
   }
 
   zadd(key: string, score: number, member: string): void {
-    this.tx.zadd(key, score, member);
+    memberOps(this.zsets, key).set(member, score);
   }
 
   zrem(key: string, member: string): void {
-    this.tx.zrem(key, member);
+    memberOps(this.zsets, key).set(member, null);
   }
 
-  eval(script: string, numKeys: number, ...args: Array<string | number>): void {
-    this.tx.eval(script, numKeys, ...args);
+  raiseTo(key: string, value: number): void {
+    if (!(value <= (this.raises.get(key) ?? -Infinity))) this.raises.set(key, value);
   }
 
   /** Queues the batch's string and list writes on the MULTI (once, before EXEC). */
@@ -119,6 +126,24 @@ export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
       else this.tx.set(key, entry.raw ?? JSON.stringify(entry.parsed));
     }
     for (const [key, values] of this.appends) this.tx.rpush(key, ...values);
+    for (const [key, members] of this.sets) {
+      const added: string[] = [];
+      const removed: string[] = [];
+      for (const [member, add] of members) (add ? added : removed).push(member);
+      if (added.length > 0) this.tx.sadd(key, ...added);
+      if (removed.length > 0) this.tx.srem(key, ...removed);
+    }
+    for (const [key, members] of this.zsets) {
+      const added: Array<string | number> = [];
+      const removed: string[] = [];
+      for (const [member, score] of members) {
+        if (score === null) removed.push(member);
+        else added.push(score, member);
+      }
+      if (added.length > 0) this.tx.zadd(key, ...added);
+      if (removed.length > 0) this.tx.zrem(key, ...removed);
+    }
+    for (const [key, value] of this.raises) this.tx.eval(RAISE_TO, 1, key, String(value));
   }
 
   private async entry(key: string): Promise<Entry> {
@@ -130,3 +155,13 @@ export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
     return this.entries.get(key)!;
   }
 }
+
+function memberOps<V>(byKey: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let members = byKey.get(key);
+  if (!members) byKey.set(key, (members = new Map()));
+  return members;
+}
+
+const RAISE_TO = `local v = tonumber(redis.call('GET', KEYS[1]) or '0')
+if v < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1`;

@@ -192,6 +192,99 @@ describe('SubscriptionRunner', () => {
   });
 });
 
+describe('SubscriptionRunner with handleBatch', () => {
+  let store: SqliteEventStore;
+  const runners: SubscriptionRunner[] = [];
+  const runner = (options: Partial<SubscriptionRunnerOptions> & Pick<SubscriptionRunnerOptions, 'checkpoints'>) => {
+    const r = new SubscriptionRunner({
+      store,
+      name: 'batched',
+      filter: { streamPrefixes: ['thing-'] },
+      checkpointMode: 'after-handle',
+      logger: quietLogger,
+      retry: { initialMs: 5, maxMs: 20 },
+      ...options,
+    });
+    runners.push(r);
+    return r;
+  };
+  const append = (n: number) =>
+    Promise.all(Array.from({ length: n }, (_, i) => store.append(`thing-${uuid()}`, [{ id: uuid(), type: 'Happened', data: { i } }], { expectedRevision: 'any' })));
+
+  beforeEach(() => {
+    store = new SqliteEventStore({ path: ':memory:', pageSize: 7 });
+    quietLogger.error.mockClear();
+  });
+  afterEach(async () => {
+    await Promise.all(runners.splice(0).map((r) => r.stop()));
+    await store.close();
+  });
+
+  it('catches up in batches of at most maxBatch (across pages), then hands live events on as they come, in order, once', async () => {
+    const checkpoints = new InMemoryCheckpointStore();
+    await append(45);
+    const batches: bigint[][] = [];
+    const r = runner({ checkpoints, maxBatch: 20, handleBatch: async (events) => void batches.push(events.map((e) => e.position)) });
+    await r.start();
+    await until(() => batches.flat().length === 45);
+    expect(batches.map((b) => b.length)).toEqual([20, 20, 5]);
+    await append(1);
+    await until(() => batches.flat().length === 46);
+    expect(batches[batches.length - 1]).toHaveLength(1);
+    expect(batches.flat()).toEqual((await allEvents(store)).map((e) => e.position));
+    await until(async () => (await checkpoints.load('batched')) === batches.flat()[45]);
+  });
+
+  it('retries a failed batch whole and never skips or repeats an event', async () => {
+    const checkpoints = new InMemoryCheckpointStore();
+    await append(10);
+    const seen: bigint[] = [];
+    let failures = 0;
+    const r = runner({
+      checkpoints,
+      maxBatch: 4,
+      handleBatch: async (events) => {
+        if (seen.length === 4 && failures < 2) {
+          failures++;
+          throw new Error('read model unavailable');
+        }
+        seen.push(...events.map((e) => e.position));
+      },
+    });
+    await r.start();
+    await until(() => seen.length === 10);
+    expect(seen).toEqual((await allEvents(store)).map((e) => e.position));
+    expect(failures).toBe(2);
+    expect(quietLogger.error).toHaveBeenCalledTimes(2);
+  });
+
+  it('stop() waits for the batch in flight and resumes after it', async () => {
+    const checkpoints = new InMemoryCheckpointStore();
+    await append(6);
+    const seen: bigint[] = [];
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const first = runner({
+      checkpoints,
+      maxBatch: 4,
+      handleBatch: async (events) => {
+        started();
+        await sleep(50);
+        seen.push(...events.map((e) => e.position));
+      },
+    });
+    await first.start();
+    await running;
+    await first.stop();
+    expect(seen).toHaveLength(4);
+    expect(await checkpoints.load('batched')).toBe(seen[3]);
+    const second = runner({ checkpoints, handleBatch: async (events) => void seen.push(...events.map((e) => e.position)) });
+    await second.start();
+    await until(() => seen.length === 6);
+    expect(seen).toEqual((await allEvents(store)).map((e) => e.position));
+  });
+});
+
 /** Every event of the store so far, in global order. */
 async function allEvents(store: SqliteEventStore): Promise<RecordedEvent[]> {
   const head = store.readHead();

@@ -21,11 +21,7 @@ export class RequestViewProjection implements Projection {
       if (after.requesterUserId) tx.zadd(keys.requestsByRequester(after.requesterUserId), score, requestId);
       // Keep the reference counter ahead of every reference seen, so a rebuilt Redis never reissues one.
       const match = /^SEND-(\d{4})-(\d+)$/.exec(after.view.reference);
-      if (match) tx.eval(RAISE_TO, 1, keys.referenceSequence(Number(match[1])), match[2]);
+      if (match) tx.raiseTo(keys.referenceSequence(Number(match[1])), Number(match[2]));
     }
   }
 }
-
-const RAISE_TO = `local v = tonumber(redis.call('GET', KEYS[1]) or '0')
-if v < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
-return 1`;

@@ -1,0 +1,199 @@
+import type Redis from 'ioredis';
+import { v4 as uuid } from 'uuid';
+import type { RecordedEvent, SqliteEventStore } from '@send/event-store';
+import { allProjections } from './all-projections';
+import { keys, PROJECTIONS_NAME } from './keys';
+import { ProjectorLease } from './lease/projector-lease';
+import { LeaseLost, Projector, type Projection } from './projector';
+import { readStore } from './replay/read-store';
+import { dumpKeys, readModelRedis, registerUser, RequestDriver, tempStore } from './testing/read-model-fixtures';
+
+// This file's own Redis database: the read-model keys are global.
+const DB = 15;
+
+let redisHandle: Awaited<ReturnType<typeof readModelRedis>>;
+let redis: Redis;
+let store: SqliteEventStore;
+let disposeStore: () => Promise<void>;
+let drive: RequestDriver;
+
+beforeAll(async () => {
+  redisHandle = await readModelRedis(DB);
+  redis = redisHandle.redis;
+});
+afterAll(() => redisHandle?.stop());
+beforeEach(async () => {
+  await redis.flushdb();
+  ({ store, dispose: disposeStore } = tempStore());
+  drive = new RequestDriver(store);
+});
+afterEach(() => disposeStore());
+
+/**
+ * Requests whose events interleave in the store (each step advances every request), so one batch
+ * holds several events of the same request and of others; officers registered, renamed and moved
+ * to another team between assignments; escalations raised, advanced, acknowledged, resolved.
+ */
+async function interleavedHistory(requests = 6): Promise<void> {
+  await registerUser(store, { id: 'officer-1', name: 'Olu Officer', role: 'officer', teamId: 'north' });
+  await registerUser(store, { id: 'manager-1', name: 'Mo Manager', role: 'team_manager', teamId: 'north' });
+  const ids = Array.from({ length: requests }, () => uuid());
+  const escalations = new Map<string, string>();
+  const steps: Array<(id: string, i: number) => Promise<unknown>> = [
+    (id, i) => drive.at(i).submit(id, { teamId: i % 3 === 0 ? undefined : 'north' }, i + 1),
+    async (id, i) => (i % 2 === 0 ? drive.at(10 + i).assign(id, 'officer-1') : undefined),
+    async (id, i) => {
+      if (i === 0) await registerUser(store, { id: 'officer-2', name: 'Ola Second', role: 'officer', teamId: 'south' });
+      if (i % 2 === 1) escalations.set(id, await drive.at(20 + i).escalate(id));
+      else await drive.at(20 + i).attempt(id);
+    },
+    async (id, i) => {
+      if (i === 0) await registerUser(store, { id: 'officer-1', name: 'Olu Renamed', role: 'team_manager', teamId: 'south' });
+      const esc = escalations.get(id);
+      if (esc && i % 4 === 1) await drive.at(40 + i).advance(id, esc, 1);
+      else if (esc) await drive.at(40 + i).acknowledge(id, esc);
+      else await drive.at(40 + i).assign(id, 'officer-2', 'south');
+    },
+    (id, i) => (i % 3 === 0 ? drive.at(60 + i).respond(id, 'officer-2') : drive.at(60 + i).callBackFailed(id)),
+    (id, i) => (i % 2 === 0 ? drive.at(80 + i).resolve(id) : drive.at(200 + i).checkDeadline(id, 'first_response')),
+    (id, i) => (i % 4 === 0 ? drive.at(90 + i).reopen(id) : i % 2 === 1 ? drive.at(90 + i).attempt(id) : undefined),
+  ];
+  for (const step of steps) for (const [i, id] of ids.entries()) await step(id, i);
+}
+
+async function storedEvents(): Promise<RecordedEvent[]> {
+  const events: RecordedEvent[] = [];
+  await readStore(store, (e) => void events.push(e));
+  return events;
+}
+
+async function projectInBatches(events: RecordedEvent[], size: number, projector = new Projector(PROJECTIONS_NAME, redis, allProjections())) {
+  for (let i = 0; i < events.length; i += size) await projector.handleBatch(events.slice(i, i + size));
+}
+
+/** rm:* and the reference counters after projecting `events` one at a time from empty. */
+async function oneAtATime(events: RecordedEvent[]): Promise<Record<string, unknown>> {
+  await redis.flushdb();
+  const projector = new Projector(PROJECTIONS_NAME, redis, allProjections());
+  for (const event of events) await projector.handle(event);
+  const dump = await dumpKeys(redis);
+  await redis.flushdb();
+  return dump;
+}
+
+describe('Projector.handleBatch', () => {
+  it('leaves exactly the read models that one event at a time leaves, whatever the batch size', async () => {
+    await interleavedHistory();
+    const events = await storedEvents();
+    expect(events.length).toBeGreaterThan(50);
+    const expected = await oneAtATime(events);
+    expect(expected[keys.user('officer-1')]).toContain('Olu Renamed');
+    expect(expected[keys.checkpoint(PROJECTIONS_NAME)]).toBe(events[events.length - 1].position.toString());
+
+    for (const size of [2, 7, 500]) {
+      await redis.flushdb();
+      await projectInBatches(events, size);
+      expect(await dumpKeys(redis)).toEqual(expected);
+    }
+  });
+
+  it('changes nothing when a batch is delivered again, whole or overlapping what was applied', async () => {
+    await interleavedHistory(4);
+    const events = await storedEvents();
+    const expected = await oneAtATime(events);
+
+    const projector = new Projector(PROJECTIONS_NAME, redis, allProjections());
+    const cut = Math.floor(events.length * 0.6);
+    await projector.handleBatch(events.slice(0, cut));
+    await projector.handleBatch(events.slice(0, cut)); // the same batch again
+    await projector.handleBatch(events.slice(Math.floor(cut / 2))); // half already applied, half new
+    expect(await dumpKeys(redis)).toEqual(expected);
+
+    const fresh = new Projector(PROJECTIONS_NAME, redis, allProjections()); // another process, checkpoint from Redis
+    await fresh.handleBatch(events);
+    expect(await dumpKeys(redis)).toEqual(expected);
+  });
+
+  it('lets event N+1 of a batch read what event N wrote (a user registered then named on an assignment)', async () => {
+    const id = uuid();
+    await drive.submit(id);
+    await registerUser(store, { id: 'officer-9', name: 'Nia Newcomer', role: 'officer', teamId: 'north' });
+    await drive.at(5).assign(id, 'officer-9');
+    await new Projector(PROJECTIONS_NAME, redis, allProjections()).handleBatch(await storedEvents());
+    const record = JSON.parse((await redis.get(keys.request(id)))!);
+    expect(record.view.assignee).toEqual({ id: 'officer-9', name: 'Nia Newcomer' });
+    expect(record.view.status).toBe('assigned');
+    expect(await redis.zrange(keys.officerQueue('officer-9'), 0, -1)).toEqual([id]);
+    expect(await redis.zrange(keys.teamQueue('north'), 0, -1)).toEqual([]);
+    expect(await redis.lrange(keys.timeline(id), 0, -1)).toHaveLength(2);
+  });
+});
+
+describe('Projector.handleBatch under a lease', () => {
+  it('writes nothing when it does not hold the lease', async () => {
+    await interleavedHistory(2);
+    const events = await storedEvents();
+    const mine = new ProjectorLease(redis, { ttlMs: 10_000, owner: 'mine' });
+    const projector = new Projector(PROJECTIONS_NAME, redis, allProjections(), { lease: mine });
+    expect(await mine.tryAcquire()).toBe(true);
+    await projector.handleBatch(events.slice(0, 5));
+    const before = await dumpKeys(redis, 'rm:*');
+    const checkpoint = await redis.get(keys.checkpoint(PROJECTIONS_NAME));
+
+    await redis.del(mine.key); // expired...
+    expect(await new ProjectorLease(redis, { ttlMs: 10_000, owner: 'rebuild' }).tryAcquire()).toBe(true); // ...and taken
+    await expect(projector.handleBatch(events.slice(5))).rejects.toBeInstanceOf(LeaseLost);
+    expect(await dumpKeys(redis, 'rm:*')).toEqual(before);
+    expect(await redis.get(keys.checkpoint(PROJECTIONS_NAME))).toBe(checkpoint);
+  });
+
+  it('writes nothing when the lease changes hands while it prepares the batch (the WATCH aborts the MULTI)', async () => {
+    await interleavedHistory(2);
+    const events = await storedEvents();
+    const other = redis.duplicate();
+    try {
+      const mine = new ProjectorLease(redis, { ttlMs: 10_000, owner: 'mine' });
+      const rebuild = new ProjectorLease(other, { ttlMs: 10_000, owner: 'rebuild' });
+      let stolen = false;
+      // Takes the lease away on another connection after the projector read it, before its EXEC.
+      const thief: Projection = {
+        name: 'thief',
+        async project() {
+          if (stolen) return;
+          stolen = true;
+          await other.del(mine.key);
+          await rebuild.tryAcquire();
+        },
+      };
+      const projector = new Projector(PROJECTIONS_NAME, redis, [...allProjections(), thief], { lease: mine });
+      expect(await mine.tryAcquire()).toBe(true);
+      await expect(projector.handleBatch(events)).rejects.toBeInstanceOf(LeaseLost);
+      expect(stolen).toBe(true);
+      expect(await redis.keys('rm:*')).toEqual([]);
+      expect(await redis.get(keys.checkpoint(PROJECTIONS_NAME))).toBeNull();
+    } finally {
+      await other.quit();
+    }
+  });
+
+  it('retries a batch whose MULTI its own lease renewal aborted, and applies it once', async () => {
+    await interleavedHistory(2);
+    const events = await storedEvents();
+    const expected = await oneAtATime(events);
+    const mine = new ProjectorLease(redis, { ttlMs: 10_000, owner: 'mine' });
+    let renewals = 0;
+    const renewer: Projection = {
+      name: 'renewer',
+      async project() {
+        if (renewals++ === 0) await mine.renew(); // PEXPIRE touches the watched key
+      },
+    };
+    const projector = new Projector(PROJECTIONS_NAME, redis, [...allProjections(), renewer], { lease: mine });
+    expect(await mine.tryAcquire()).toBe(true);
+    await projector.handleBatch(events);
+    const dump = await dumpKeys(redis);
+    delete dump[mine.key];
+    expect(dump).toEqual(expected);
+    expect(renewals).toBeGreaterThan(events.length); // the batch ran twice: aborted once, then applied
+  });
+});
