@@ -56,7 +56,7 @@ async function interleavedHistory(requests = 6): Promise<void> {
     },
     (id, i) => (i % 3 === 0 ? drive.at(60 + i).respond(id, 'officer-2') : drive.at(60 + i).callBackFailed(id)),
     (id, i) => (i % 2 === 0 ? drive.at(80 + i).resolve(id) : drive.at(200 + i).checkDeadline(id, 'first_response')),
-    (id, i) => (i % 4 === 0 ? drive.at(90 + i).reopen(id) : i % 2 === 1 ? drive.at(90 + i).attempt(id) : undefined),
+    async (id, i) => (i % 4 === 0 ? drive.at(90 + i).reopen(id) : i % 2 === 1 ? drive.at(90 + i).attempt(id) : undefined),
   ];
   for (const step of steps) for (const [i, id] of ids.entries()) await step(id, i);
 }
