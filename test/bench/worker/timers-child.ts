@@ -54,8 +54,8 @@ async function main(): Promise<void> {
   const quiet = { log: () => undefined, warn: (m: string) => console.error(m), error: (m: string, e?: unknown) => console.error(m, e) };
   const scheduling = createScheduling({ store, redisUrl, policy: defaultPolicy, clock: () => new Date(), prefix, logger: quiet });
   const t0 = performance.now();
-  // start() resolves after the process manager subscribed and one reconcile pass ran (it ensures
-  // every timer too, racing the process manager: both are idempotent).
+  // start() resolves once the process manager has subscribed (a process manager starting from the
+  // beginning schedules every timer itself, so start() skips its reconcile pass then).
   const started = scheduling.start();
   let delayed = 0;
   let lastReport = 0;
