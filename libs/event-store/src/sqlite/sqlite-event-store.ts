@@ -46,7 +46,9 @@ export interface SqliteEventStoreOptions {
   busyTimeoutMs?: number;
   /**
    * How often a live subscription looks for appends made by other processes (in-process appends
-   * wake subscribers at once). Default 10 ms. Only runs while a subscriber is waiting.
+   * wake subscribers at once). Default 5 ms (an indexed `SELECT max(position)`: measured ~0.5% of a
+   * CPU more than 10 ms while idle, and it halves the cross-process projection lag). Only runs while
+   * a subscriber is waiting.
    */
   pollIntervalMs?: number;
   /** Events per catch-up page. Default 1000. */
@@ -130,7 +132,7 @@ export class SqliteEventStore implements EventStore {
     const memory = options.path === ':memory:' || options.path === '';
     this.file = memory ? null : resolve(options.path);
     if (this.file) mkdirSync(dirname(this.file), { recursive: true });
-    this.pollIntervalMs = options.pollIntervalMs ?? 10;
+    this.pollIntervalMs = options.pollIntervalMs ?? 5;
     this.pageSize = options.pageSize ?? 1000;
 
     this.db = new Database(this.file ?? ':memory:', { timeout: options.busyTimeoutMs ?? 5000 });
