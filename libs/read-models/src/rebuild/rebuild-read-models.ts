@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import type { EventStore } from '@send/event-store';
+import type { EventStore, RecordedEvent } from '@send/event-store';
 import { allProjections } from '../all-projections';
 import { keys, PROJECTED_STREAM_PREFIXES, PROJECTIONS_NAME, READ_MODEL_PREFIX } from '../keys';
 import { PROJECTIONS_YIELD_KEY, ProjectorLease } from '../lease/projector-lease';
@@ -68,18 +68,28 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     const projector = new Projector(PROJECTIONS_NAME, connection, options.projections ?? allProjections(), { lease });
     let events = 0;
     let lastReport = 0;
+    // Replayed in batches (one pipelined read and one MULTI per batch, as the live projector catches up).
+    let batch: RecordedEvent[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const applying = batch;
+      batch = [];
+      await projector.handleBatch(applying);
+      events += applying.length;
+      if (Date.now() - lastReport >= 100) {
+        lastReport = Date.now();
+        report({ phase: 'replaying', events, position: applying[applying.length - 1].position, head });
+      }
+    };
     await readStore(
       store,
       async (event) => {
-        await projector.handle(event);
-        events += 1;
-        if (Date.now() - lastReport >= 100) {
-          lastReport = Date.now();
-          report({ phase: 'replaying', events, position: event.position, head });
-        }
+        batch.push(event);
+        if (batch.length >= REPLAY_BATCH) await flush();
       },
       { streamPrefixes: PROJECTED_STREAM_PREFIXES },
     );
+    await flush();
     // The checkpoint marks the last projected event; events of other streams up to the head are skipped by the live filter anyway.
     const requests = await connection.zcard(keys.allRequests());
     report({ phase: 'done', events, position: head, head });
@@ -104,6 +114,9 @@ export async function dropReadModels(redis: Redis): Promise<number> {
   dropped += await redis.unlink(keys.checkpoint(PROJECTIONS_NAME));
   return dropped;
 }
+
+/** Events per MULTI while replaying. */
+const REPLAY_BATCH = 500;
 
 const DEL_IF = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1`;
