@@ -361,7 +361,7 @@ async function projectionLag(store: SqliteEventStore, redis: Redis, ids: string[
   add({ figure: 'projection lag p99.9', value: s.p999, unit: 'ms', note: `max ${s.max.toFixed(1)} ms, n=${s.n}` });
   notes.push(
     WORKER === 'child'
-      ? `Live phases: commands (handleCommand, as the api) in this process; projections and notifications (as apps/worker) in a child process on the same SQLite file, which sees other processes' appends by polling it every 10 ms. Lag phase: ${counts.attempts} attempts, ${counts.responses} responses, ${counts.events} events.`
+      ? `Live phases: commands (handleCommand, as the api) in this process; projections and notifications (as apps/worker) in a child process on the same SQLite file, which sees other processes' appends by polling it every 5 ms. Lag phase: ${counts.attempts} attempts, ${counts.responses} responses, ${counts.events} events.`
       : `Live phases: api side (handleCommand) and worker side share one process and event loop; the runner is woken by the append itself. Lag phase: ${counts.attempts} attempts, ${counts.responses} responses, ${counts.events} events.`,
   );
 }
