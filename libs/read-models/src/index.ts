@@ -1,4 +1,5 @@
 export * from './keys';
+export * from './event-time';
 export * from './projector';
 export * from './all-projections';
 export * from './request-view/request-view';

@@ -77,7 +77,7 @@ describe('timeline', () => {
     const id = uuid();
     await drive.submit(id);
     await drive.at(10).attempt(id);
-    const [assigned] = await drive.at(20).assign(id, 'officer-1');
+    await drive.at(20).assign(id, 'officer-1');
     await drive.at(30).callBackFailed(id);
     await drive.at(40).respond(id);
     await drive.at(50).resolve(id);
@@ -92,9 +92,9 @@ describe('timeline', () => {
       ['OfficerResponded', 'officer'],
       ['RequestResolved', 'officer'],
     ]);
-    // Events without an instant of their own (assignment) are dated when recorded.
+    // Every event at its own instant (the assignment too: it carries `at`), not when it was recorded.
     const when = (s: number) => drive.at(s).now.toISOString();
-    expect(timeline.map((e) => e.at)).toEqual([when(0), when(10), assigned.recordedAt.toISOString(), when(30), when(40), when(50)]);
+    expect(timeline.map((e) => e.at)).toEqual([when(0), when(10), when(20), when(30), when(40), when(50)]);
     expect(timeline[0].data).toMatchObject({ reference: 'SEND-2026-000001', requesterRole: 'parent', subject: 'Assessment decision' });
     const serialized = JSON.stringify(timeline);
     for (const secret of ['Sam Parent', 'sam@example.org', '07700900123', 'parent-user-1', 'schemaVersion'])

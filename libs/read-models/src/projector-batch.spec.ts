@@ -67,7 +67,11 @@ async function storedEvents(): Promise<RecordedEvent[]> {
   return events;
 }
 
-async function projectInBatches(events: RecordedEvent[], size: number, projector = new Projector(PROJECTIONS_NAME, redis, allProjections())) {
+async function projectInBatches(
+  events: RecordedEvent[],
+  size: number,
+  projector = new Projector(PROJECTIONS_NAME, redis, allProjections()),
+) {
   for (let i = 0; i < events.length; i += size) await projector.handleBatch(events.slice(i, i + size));
 }
 

@@ -61,8 +61,13 @@ export class Projector {
     private readonly options: ProjectorOptions = {},
   ) {
     const distinct = new Map<(event: RecordedEvent) => string[], Projection>();
-    for (const projection of projections) if (projection.keysRead && !distinct.has(projection.keysRead)) distinct.set(projection.keysRead, projection);
-    this.readers = [...distinct].map(([read, projection]) => (event: RecordedEvent) => read.call(projection, event));
+    for (const projection of projections)
+      if (projection.keysRead && !distinct.has(projection.keysRead)) distinct.set(projection.keysRead, projection);
+    this.readers = [...distinct].map(
+      ([read, projection]) =>
+        (event: RecordedEvent) =>
+          read.call(projection, event),
+    );
   }
 
   get checkpointKey(): string {
@@ -133,7 +138,9 @@ export class Projector {
       }
       const failed = results?.find(([error]) => error);
       if (!results || failed) {
-        throw new Error(`Projector ${this.name}: MULTI failed for positions ${fresh[0].position}..${last}: ${failed?.[0]?.message ?? 'aborted'}`);
+        throw new Error(
+          `Projector ${this.name}: MULTI failed for positions ${fresh[0].position}..${last}: ${failed?.[0]?.message ?? 'aborted'}`,
+        );
       }
       this.checkpoint = last;
       return true;

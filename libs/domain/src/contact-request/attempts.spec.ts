@@ -20,7 +20,11 @@ describe('RecordAttempt: unanswered attempts', () => {
   beforeEach(s.reset);
 
   it('records an inbound attempt, unanswered by default, at ctx.now', () =>
-    s.now(10).given(submitted()).when(recordAttempt('a1')).then(attemptRecorded('a1', at(10))));
+    s
+      .now(10)
+      .given(submitted())
+      .when(recordAttempt('a1'))
+      .then(attemptRecorded('a1', at(10))));
 
   it('keeps the channel, outcome, source and the given time of the attempt', () =>
     s
@@ -30,10 +34,18 @@ describe('RecordAttempt: unanswered attempts', () => {
       .then(attemptRecorded('a1', at(15), { channel: 'email', outcome: 'no_reply', source: 'telephony' })));
 
   it('never dates an attempt after ctx.now (a sender clock running ahead)', () =>
-    s.now(20).given(submitted()).when(recordAttempt('a1', { at: at(25) })).then(attemptRecorded('a1', at(20))));
+    s
+      .now(20)
+      .given(submitted())
+      .when(recordAttempt('a1', { at: at(25) }))
+      .then(attemptRecorded('a1', at(20))));
 
   it('refuses an `at` that is not an instant', () =>
-    s.now(20).given(submitted()).when(recordAttempt('a1', { at: 'yesterday' })).thenThrows(InvalidCommand));
+    s
+      .now(20)
+      .given(submitted())
+      .when(recordAttempt('a1', { at: 'yesterday' }))
+      .thenThrows(InvalidCommand));
 
   it('counts each attempt as unanswered until an officer response after it', () =>
     s
@@ -64,7 +76,10 @@ describe('RecordAttempt: unanswered attempts', () => {
       .thenThrows(RequestClosed, (e) => expect(e).toMatchObject({ code: 'request_closed', httpStatus: 422 })));
 
   it('refuses attempts on a request that does not exist (RequestNotFound, 404)', () =>
-    s.given().when(recordAttempt('a1')).thenThrows(RequestNotFound, (e) => expect(e).toMatchObject({ code: 'request_not_found' })));
+    s
+      .given()
+      .when(recordAttempt('a1'))
+      .thenThrows(RequestNotFound, (e) => expect(e).toMatchObject({ code: 'request_not_found' })));
 });
 
 describe('RecordAttempt: escalation on repeated unanswered attempts', () => {
@@ -90,7 +105,11 @@ describe('RecordAttempt: escalation on repeated unanswered attempts', () => {
       ));
 
   it('does not raise below the threshold', () =>
-    s.now(20).given(submitted(), attemptRecorded('a1', at(10))).when(recordAttempt('a2')).then(attemptRecorded('a2', at(20))));
+    s
+      .now(20)
+      .given(submitted(), attemptRecorded('a1', at(10)))
+      .when(recordAttempt('a2'))
+      .then(attemptRecorded('a2', at(20))));
 
   it('follows the policy threshold', () =>
     s
@@ -98,7 +117,10 @@ describe('RecordAttempt: escalation on repeated unanswered attempts', () => {
       .now(10)
       .given(submitted())
       .when(recordAttempt('a1'))
-      .thenMatches(attemptRecorded('a1', at(10)), { type: 'EscalationRaised', data: { unansweredCount: 1, reason: 'repeated_unanswered' } }));
+      .thenMatches(attemptRecorded('a1', at(10)), {
+        type: 'EscalationRaised',
+        data: { unansweredCount: 1, reason: 'repeated_unanswered' },
+      }));
 
   it('derives an escalation id from the attempt when the command gives none', () =>
     s
@@ -184,7 +206,11 @@ describe('RecordFailedCallBack', () => {
   beforeEach(s.reset);
 
   it('records the effort', () =>
-    s.now(20).given(submitted(), attemptRecorded('a1', at(10))).when(recordFailedCallBack()).then(callBackFailed(at(20))));
+    s
+      .now(20)
+      .given(submitted(), attemptRecorded('a1', at(10)))
+      .when(recordFailedCallBack())
+      .then(callBackFailed(at(20))));
 
   it('is not a response: unanswered attempts stay, the first-response clock keeps running', () =>
     s
@@ -219,5 +245,9 @@ describe('RecordFailedCallBack', () => {
       .thenMatches({ type: 'ContactAttemptRecorded' }, { type: 'EscalationRaised', data: { unansweredCount: 3 } }));
 
   it('refuses on a resolved request', () =>
-    s.now(30).given(submitted(), resolved(at(20))).when(recordFailedCallBack()).thenThrows(RequestClosed));
+    s
+      .now(30)
+      .given(submitted(), resolved(at(20)))
+      .when(recordFailedCallBack())
+      .thenThrows(RequestClosed));
 });

@@ -55,16 +55,23 @@ describe('CheckDeadline(first_response)', () => {
       .when(checkDeadline('first_response'))
       .then(slaBreached('first_response', at(100), at(100))));
 
-  it('a timer that fires early yields nothing', () =>
-    s.now(99).given(submitted()).when(checkDeadline('first_response')).thenNothing());
+  it('a timer that fires early yields nothing', () => s.now(99).given(submitted()).when(checkDeadline('first_response')).thenNothing());
 
   it('a stale timer (the request was answered) yields nothing', () =>
-    s.now(150).given(submitted(), responded(at(50))).when(checkDeadline('first_response')).thenNothing());
+    s
+      .now(150)
+      .given(submitted(), responded(at(50)))
+      .when(checkDeadline('first_response'))
+      .thenNothing());
 
   it('records the breach once per clock: a second firing yields nothing', () =>
     s
       .now(200)
-      .given(submitted(), slaBreached('first_response', at(100), at(100)), escalationRaised({ raisedAt: at(100), reason: 'sla_breached', unansweredCount: 0 }))
+      .given(
+        submitted(),
+        slaBreached('first_response', at(100), at(100)),
+        escalationRaised({ raisedAt: at(100), reason: 'sla_breached', unansweredCount: 0 }),
+      )
       .when(checkDeadline('first_response'))
       .thenNothing());
 
@@ -82,7 +89,11 @@ describe('CheckDeadline(first_response)', () => {
       .thenNothing());
 
   it('a resolved request yields nothing', () =>
-    s.now(150).given(submitted(), resolved(at(50))).when(checkDeadline('first_response')).thenNothing());
+    s
+      .now(150)
+      .given(submitted(), resolved(at(50)))
+      .when(checkDeadline('first_response'))
+      .thenNothing());
 
   it('uses working time on the default calendar: the ack window of P2D starts at the breach', () =>
     s
@@ -121,14 +132,22 @@ describe('CheckDeadline(resolution)', () => {
   it('runs independently of the first-response clock (both breached)', () =>
     s
       .now(1001)
-      .given(submitted(), slaBreached('first_response', at(100), at(100)), escalationRaised({ raisedAt: at(100), reason: 'sla_breached', unansweredCount: 0 }))
+      .given(
+        submitted(),
+        slaBreached('first_response', at(100), at(100)),
+        escalationRaised({ raisedAt: at(100), reason: 'sla_breached', unansweredCount: 0 }),
+      )
       .when(checkDeadline('resolution'))
       .then(slaBreached('resolution', at(1000), at(1001))));
 
   it('early: nothing', () => s.now(999).given(submitted()).when(checkDeadline('resolution')).thenNothing());
 
   it('resolved in time: nothing', () =>
-    s.now(1000).given(submitted(), responded(at(50)), resolved(at(500))).when(checkDeadline('resolution')).thenNothing());
+    s
+      .now(1000)
+      .given(submitted(), responded(at(50)), resolved(at(500)))
+      .when(checkDeadline('resolution'))
+      .thenNothing());
 
   it('once per clock', () =>
     s

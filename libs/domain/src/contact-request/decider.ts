@@ -119,15 +119,9 @@ const chainLevel = (policy: Policy, level: number): ChainLevel | undefined => {
   return chain[Math.min(Math.max(level, 1), chain.length) - 1];
 };
 
-const addWorking = (ctx: DecideContext, duration: string): string =>
-  iso(addWorkingTime(calendarOf(ctx.policy), ctx.now, duration));
+const addWorking = (ctx: DecideContext, duration: string): string => iso(addWorkingTime(calendarOf(ctx.policy), ctx.now, duration));
 
-const raiseLevel1 = (
-  ctx: DecideContext,
-  escalationId: string,
-  reason: EscalationReason,
-  unansweredCount: number,
-): EscalationRaised[] => {
+const raiseLevel1 = (ctx: DecideContext, escalationId: string, reason: EscalationReason, unansweredCount: number): EscalationRaised[] => {
   const first = chainLevel(ctx.policy, 1);
   if (!first) return []; // a policy without a chain escalates to no one
   return [
@@ -237,9 +231,9 @@ const recordAttempt = (c: RecordAttempt, s: ContactRequestState, ctx: DecideCont
   return events;
 };
 
-const assign = (c: AssignRequest, s: ContactRequestState): ContactRequestEvent[] => {
+const assign = (c: AssignRequest, s: ContactRequestState, ctx: DecideContext): ContactRequestEvent[] => {
   if (s.status === 'resolved') throw new RequestClosed(s.requestId, 'assigning');
-  const base = { schemaVersion: SCHEMA_VERSION, officerId: c.officerId, teamId: c.teamId, by: c.by };
+  const base = { schemaVersion: SCHEMA_VERSION, officerId: c.officerId, teamId: c.teamId, by: c.by, at: iso(ctx.now) };
   if (s.assignee === null) return [{ type: 'RequestAssigned', data: base }];
   if (s.assignee.officerId === c.officerId && s.assignee.teamId === c.teamId) return []; // already so: a retry
   return [
@@ -395,9 +389,7 @@ const advance = (c: AdvanceEscalation, s: ContactRequestState, ctx: DecideContex
       reason,
       renotification: e.renotifications + 1,
       at: iso(ctx.now),
-      ...(reason === 'ack_timeout'
-        ? { ackDueAt: addWorking(ctx, last.ackWithin) }
-        : { respondDueAt: addWorking(ctx, last.respondWithin) }),
+      ...(reason === 'ack_timeout' ? { ackDueAt: addWorking(ctx, last.ackWithin) } : { respondDueAt: addWorking(ctx, last.respondWithin) }),
     },
   };
   return [renotified];
@@ -413,7 +405,7 @@ export const decide = (command: ContactRequestCommand, state: State, ctx: Decide
     case 'RecordAttempt':
       return recordAttempt(command, state, ctx);
     case 'AssignRequest':
-      return assign(command, state);
+      return assign(command, state, ctx);
     case 'RecordResponse':
       return respond(command, state, ctx);
     case 'RecordFailedCallBack':

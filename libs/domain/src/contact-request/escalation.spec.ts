@@ -50,7 +50,11 @@ describe('AcknowledgeEscalation', () => {
       .then(escalationAcknowledged({ at: at(50), level: 2, by: 'service-manager-1', respondDueAt: at(90) })));
 
   it('acknowledging twice at the same level is a retry: nothing new', () =>
-    s.now(36).given(...raisedAtLevel1, escalationAcknowledged({ at: at(35) })).when(acknowledgeEscalation('esc-1')).thenNothing());
+    s
+      .now(36)
+      .given(...raisedAtLevel1, escalationAcknowledged({ at: at(35) }))
+      .when(acknowledgeEscalation('esc-1'))
+      .thenNothing());
 
   it('a manager at a higher level may acknowledge', () =>
     s
@@ -67,7 +71,12 @@ describe('AcknowledgeEscalation', () => {
       .thenThrows(NotRoutedToYou, (e) => expect(e).toMatchObject({ code: 'not_routed_to_you', httpStatus: 403 })));
 
   it.each(['officer', 'parent', 'constructor'])('a role that is not a manager (%s) is refused', (role) =>
-    s.now(35).given(...raisedAtLevel1).when(acknowledgeEscalation('esc-1', { role })).thenThrows(NotRoutedToYou));
+    s
+      .now(35)
+      .given(...raisedAtLevel1)
+      .when(acknowledgeEscalation('esc-1', { role }))
+      .thenThrows(NotRoutedToYou),
+  );
 
   it('an unknown escalation id is EscalationNotFound (404)', () =>
     s
@@ -108,7 +117,16 @@ describe('AdvanceEscalation (escalation timer)', () => {
       .now(40)
       .given(...raisedAtLevel1)
       .when(advanceEscalation('esc-1', 1))
-      .then(escalationAdvanced({ fromLevel: 1, toLevel: 2, notifyRole: 'service_manager', reason: 'ack_timeout', at: at(40), ackDueAt: at(70) })));
+      .then(
+        escalationAdvanced({
+          fromLevel: 1,
+          toLevel: 2,
+          notifyRole: 'service_manager',
+          reason: 'ack_timeout',
+          at: at(40),
+          ackDueAt: at(70),
+        }),
+      ));
 
   it('acknowledged but no officer response by respondDueAt: advances (still_unanswered) and needs a new acknowledgement', () =>
     s
@@ -116,9 +134,7 @@ describe('AdvanceEscalation (escalation timer)', () => {
       .given(...raisedAtLevel1, escalationAcknowledged({ at: at(35) })) // respondDueAt at(55)
       .when(advanceEscalation('esc-1', 1))
       .thenState((state, events) => {
-        expect(events).toEqual([
-          escalationAdvanced({ reason: 'still_unanswered', at: at(55), ackDueAt: at(85) }),
-        ]);
+        expect(events).toEqual([escalationAdvanced({ reason: 'still_unanswered', at: at(55), ackDueAt: at(85) })]);
         expect(state).toMatchObject({ escalation: { level: 2, status: 'open', acknowledgedBy: null, respondDueAt: null } });
       }));
 
@@ -130,18 +146,40 @@ describe('AdvanceEscalation (escalation timer)', () => {
       .then(escalationAdvanced({ fromLevel: 2, toLevel: 3, notifyRole: 'head_of_service', at: at(70), ackDueAt: at(120) })));
 
   describe('stale or early timers yield nothing', () => {
-    it('before the ack deadline', () => s.now(39).given(...raisedAtLevel1).when(advanceEscalation('esc-1', 1)).thenNothing());
+    it('before the ack deadline', () =>
+      s
+        .now(39)
+        .given(...raisedAtLevel1)
+        .when(advanceEscalation('esc-1', 1))
+        .thenNothing());
 
     it('acknowledged in time (the ack timer fires after the ack)', () =>
-      s.now(40).given(...raisedAtLevel1, escalationAcknowledged({ at: at(35) })).when(advanceEscalation('esc-1', 1)).thenNothing());
+      s
+        .now(40)
+        .given(...raisedAtLevel1, escalationAcknowledged({ at: at(35) }))
+        .when(advanceEscalation('esc-1', 1))
+        .thenNothing());
 
     it('for a level the escalation has already left', () =>
-      s.now(75).given(...atLevel2).when(advanceEscalation('esc-1', 1)).thenNothing());
+      s
+        .now(75)
+        .given(...atLevel2)
+        .when(advanceEscalation('esc-1', 1))
+        .thenNothing());
 
     it('for an escalation resolved by an officer response', () =>
-      s.now(40).given(...raisedAtLevel1, responded(at(38)), escalationResolved(at(38))).when(advanceEscalation('esc-1', 1)).thenNothing());
+      s
+        .now(40)
+        .given(...raisedAtLevel1, responded(at(38)), escalationResolved(at(38)))
+        .when(advanceEscalation('esc-1', 1))
+        .thenNothing());
 
-    it('for another escalation id', () => s.now(40).given(...raisedAtLevel1).when(advanceEscalation('esc-old', 1)).thenNothing());
+    it('for another escalation id', () =>
+      s
+        .now(40)
+        .given(...raisedAtLevel1)
+        .when(advanceEscalation('esc-old', 1))
+        .thenNothing());
 
     it('on a resolved request', () =>
       s
@@ -151,7 +189,11 @@ describe('AdvanceEscalation (escalation timer)', () => {
         .thenNothing());
 
     it('twice for the same deadline: the second firing finds the new level', () =>
-      s.now(40).given(...atLevel2).when(advanceEscalation('esc-1', 1)).thenNothing());
+      s
+        .now(40)
+        .given(...atLevel2)
+        .when(advanceEscalation('esc-1', 1))
+        .thenNothing());
   });
 
   describe('after the last level', () => {
@@ -218,26 +260,35 @@ describe('An officer response and the escalation', () => {
       .then(responded(at(45)), escalationResolved(at(45))));
 
   it('with no escalation open, is just a response', () =>
-    s.now(15).given(submitted(), attemptRecorded('a1', at(10))).when(recordResponse('resp-1')).then(responded(at(15))));
+    s
+      .now(15)
+      .given(submitted(), attemptRecorded('a1', at(10)))
+      .when(recordResponse('resp-1'))
+      .then(responded(at(15))));
 
   it('after an escalation was resolved, new unanswered attempts can raise a new one', () =>
     s
       .now(80)
-      .given(
-        ...raisedAtLevel1,
-        responded(at(45)),
-        escalationResolved(at(45)),
-        attemptRecorded('a4', at(60)),
-        attemptRecorded('a5', at(70)),
-      )
-      .when({ type: 'RecordAttempt', requestId: submitted().data.requestId, attemptId: 'a6', channel: 'email', source: 'portal', escalationId: 'esc-2' })
+      .given(...raisedAtLevel1, responded(at(45)), escalationResolved(at(45)), attemptRecorded('a4', at(60)), attemptRecorded('a5', at(70)))
+      .when({
+        type: 'RecordAttempt',
+        requestId: submitted().data.requestId,
+        attemptId: 'a6',
+        channel: 'email',
+        source: 'portal',
+        escalationId: 'esc-2',
+      })
       .thenMatches(
         { type: 'ContactAttemptRecorded' },
         { type: 'EscalationRaised', data: { escalationId: 'esc-2', level: 1, unansweredCount: 3, reason: 'repeated_unanswered' } },
       ));
 
   it('refuses a response on a resolved request (RequestClosed)', () =>
-    s.now(50).given(submitted(), resolved(at(40))).when(recordResponse()).thenThrows(RequestClosed));
+    s
+      .now(50)
+      .given(submitted(), resolved(at(40)))
+      .when(recordResponse())
+      .thenThrows(RequestClosed));
 });
 
 describe('Resolving a request with an open escalation', () => {

@@ -87,10 +87,11 @@ export type ContactAttemptRecorded = Ev<
   }
 >;
 
-export type RequestAssigned = Ev<'RequestAssigned', { officerId: string; teamId: string; by: string }>;
+/** `at` since 2026-11-28 (events before it are dated by when they were recorded). */
+export type RequestAssigned = Ev<'RequestAssigned', { officerId: string; teamId: string; by: string; at?: IsoInstant }>;
 export type RequestReassigned = Ev<
   'RequestReassigned',
-  { officerId: string; teamId: string; by: string; fromOfficerId?: string; fromTeamId?: string }
+  { officerId: string; teamId: string; by: string; at?: IsoInstant; fromOfficerId?: string; fromTeamId?: string }
 >;
 
 export type OfficerResponded = Ev<

@@ -27,7 +27,7 @@ describe('AssignRequest', () => {
       .given(submitted())
       .when(assignRequest('officer-1'))
       .thenState((state, events) => {
-        expect(events).toEqual([assigned('officer-1')]);
+        expect(events).toEqual([assigned('officer-1', { at: at(0) })]); // dated: assignment has no other time
         expect(state).toMatchObject({ status: 'assigned', assignee: { officerId: 'officer-1', teamId: 'north' }, teamId: 'north' });
       }));
 
@@ -35,7 +35,7 @@ describe('AssignRequest', () => {
     s
       .given(submitted(), assigned('officer-1'))
       .when(assignRequest('officer-3', { teamId: 'south' }))
-      .then(reassigned('officer-3', { teamId: 'south', fromOfficerId: 'officer-1', fromTeamId: 'north' })));
+      .then(reassigned('officer-3', { teamId: 'south', fromOfficerId: 'officer-1', fromTeamId: 'north', at: at(0) })));
 
   it('assigning to the current owner again is a retry: nothing', () =>
     s.given(submitted(), assigned('officer-1')).when(assignRequest('officer-1')).thenNothing());
@@ -48,12 +48,19 @@ describe('AssignRequest', () => {
       .thenState((state) => expect(state).toMatchObject({ status: 'responded', assignee: { officerId: 'officer-2' } })));
 
   it('refuses on a resolved request', () =>
-    s.now(30).given(submitted(), resolved(at(20))).when(assignRequest()).thenThrows(RequestClosed));
+    s
+      .now(30)
+      .given(submitted(), resolved(at(20)))
+      .when(assignRequest())
+      .thenThrows(RequestClosed));
 
   it('refuses on a request that does not exist', () => s.given().when(assignRequest()).thenThrows(RequestNotFound));
 
   it('refuses a command for another request than the stream holds', () =>
-    s.given(submitted()).when(assignRequest('officer-1', { requestId: 'other' })).thenThrows(InvalidCommand));
+    s
+      .given(submitted())
+      .when(assignRequest('officer-1', { requestId: 'other' }))
+      .thenThrows(InvalidCommand));
 });
 
 describe('ResolveRequest', () => {
@@ -71,7 +78,11 @@ describe('ResolveRequest', () => {
       }));
 
   it('resolving twice is refused (RequestClosed)', () =>
-    s.now(70).given(submitted(), resolved(at(60))).when(resolveRequest()).thenThrows(RequestClosed));
+    s
+      .now(70)
+      .given(submitted(), resolved(at(60)))
+      .when(resolveRequest())
+      .thenThrows(RequestClosed));
 });
 
 describe('ReopenRequest', () => {
@@ -130,7 +141,14 @@ describe('ReopenRequest', () => {
   it('after a reopen the request takes attempts again, and they count from zero', () =>
     s
       .now(2030)
-      .given(submitted(), attemptRecorded('a1', at(10)), attemptRecorded('a2', at(20)), resolved(at(30)), reopened(at(2000)), attemptRecorded('a3', at(2010)))
+      .given(
+        submitted(),
+        attemptRecorded('a1', at(10)),
+        attemptRecorded('a2', at(20)),
+        resolved(at(30)),
+        reopened(at(2000)),
+        attemptRecorded('a3', at(2010)),
+      )
       .when(recordAttempt('a4'))
       .thenState((state, events) => {
         expect(events).toEqual([attemptRecorded('a4', at(2030))]);

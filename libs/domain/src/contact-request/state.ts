@@ -172,10 +172,7 @@ export const evolve = (state: State, event: ContactRequestEvent): State => {
         lastAttemptAt: s.lastAttemptAt === null || ms(d.at) > ms(s.lastAttemptAt) ? d.at : s.lastAttemptAt,
         unansweredCount: s.unansweredCount + (unanswered ? 1 : 0),
         attempts: [...s.attempts, { attemptId: d.attemptId, channel: d.channel, outcome: d.outcome, at: d.at, unanswered }],
-        escalation:
-          escalationOpen && unanswered
-            ? { ...s.escalation!, unansweredCount: s.escalation!.unansweredCount + 1 }
-            : s.escalation,
+        escalation: escalationOpen && unanswered ? { ...s.escalation!, unansweredCount: s.escalation!.unansweredCount + 1 } : s.escalation,
       };
     }
     case 'RequestAssigned':
@@ -309,5 +306,4 @@ export const evolve = (state: State, event: ContactRequestEvent): State => {
 };
 
 /** Fold events into state (replay). */
-export const replay = (events: readonly ContactRequestEvent[], from: State = initialState): State =>
-  events.reduce<State>(evolve, from);
+export const replay = (events: readonly ContactRequestEvent[], from: State = initialState): State => events.reduce<State>(evolve, from);

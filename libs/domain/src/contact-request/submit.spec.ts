@@ -9,7 +9,10 @@ describe('SubmitRequest', () => {
   const spec = deciderSpec(contactRequestDecider, () => ctx);
 
   it('records the request with due dates computed from the policy and frozen in the event', () =>
-    spec.given().when(submitRequest()).then(submitted({ due: { firstResponseAt: at(100), resolutionAt: at(1000) } })));
+    spec
+      .given()
+      .when(submitRequest())
+      .then(submitted({ due: { firstResponseAt: at(100), resolutionAt: at(1000) } })));
 
   it('defaults priority to normal and uses the urgent SLA for urgent requests', () =>
     spec
@@ -24,7 +27,10 @@ describe('SubmitRequest', () => {
       .then(submitted({ category: 'complaint', due: { firstResponseAt: at(200), resolutionAt: at(2000) } })));
 
   it('keeps the team when one is given', () =>
-    spec.given().when(submitRequest({ teamId: 'north' })).then(submitted({ teamId: 'north' })));
+    spec
+      .given()
+      .when(submitRequest({ teamId: 'north' }))
+      .then(submitted({ teamId: 'north' })));
 
   it('counts working time on the default Mon–Fri calendar: Friday 16:00 + P3D is Wednesday 16:00', () => {
     ctx = { now: new Date('2026-03-06T16:00:00Z'), policy: defaultPolicy };
@@ -40,14 +46,20 @@ describe('SubmitRequest', () => {
   });
 
   it('refuses a second submission to the same stream', () =>
-    spec.given(submitted()).when(submitRequest()).thenThrows(RequestAlreadyExists, (e) => expect(e).toMatchObject({ code: 'request_already_exists' })));
+    spec
+      .given(submitted())
+      .when(submitRequest())
+      .thenThrows(RequestAlreadyExists, (e) => expect(e).toMatchObject({ code: 'request_already_exists' })));
 
   it('names the stream contact-request-<id>', () => expect(streamIdFor(REQUEST_ID)).toBe(`contact-request-${REQUEST_ID}`));
 
   it('starts open with nothing unanswered', () =>
-    spec.given().when(submitRequest()).thenState((s) =>
-      expect(s).toMatchObject({ status: 'open', unansweredCount: 0, escalation: null, submittedAt: T0, assignee: null }),
-    ));
+    spec
+      .given()
+      .when(submitRequest())
+      .thenState((s) =>
+        expect(s).toMatchObject({ status: 'open', unansweredCount: 0, escalation: null, submittedAt: T0, assignee: null }),
+      ));
 
   it.each<[string, Partial<SubmitRequest>]>([
     ['category', { category: 'parking' as never }],
@@ -57,8 +69,15 @@ describe('SubmitRequest', () => {
     ['subject', { subject: '  ' }],
     ['message', { message: '' }],
   ])('refuses an invalid %s (InvalidCommand, 400) so nothing bad is stored', (field, over) =>
-    spec.given().when(submitRequest(over)).thenThrows(InvalidCommand, (e) => expect(e.message).toContain(field)));
+    spec
+      .given()
+      .when(submitRequest(over))
+      .thenThrows(InvalidCommand, (e) => expect(e.message).toContain(field)),
+  );
 
   it('accepts an empty caseRef (optional in the API: not yet linked to a case)', () =>
-    spec.given().when(submitRequest({ caseRef: '' })).then(submitted({ caseRef: '' })));
+    spec
+      .given()
+      .when(submitRequest({ caseRef: '' }))
+      .then(submitted({ caseRef: '' })));
 });

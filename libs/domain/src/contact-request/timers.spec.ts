@@ -53,14 +53,14 @@ describe('nextTimers', () => {
     ]));
 
   it('an acknowledged escalation: its respond timer (new key)', () =>
-    expect(
-      timersAfter(submitted(), escalationRaised({ raisedAt: at(30) }), escalationAcknowledged({ at: at(35) })).slice(2),
-    ).toEqual([escalation(1, 'respond', at(55))]));
+    expect(timersAfter(submitted(), escalationRaised({ raisedAt: at(30) }), escalationAcknowledged({ at: at(35) })).slice(2)).toEqual([
+      escalation(1, 'respond', at(55)),
+    ]));
 
   it('an advanced escalation: the new level’s ack timer', () =>
-    expect(timersAfter(submitted(), escalationRaised({ raisedAt: at(30) }), escalationAdvanced({ at: at(40), ackDueAt: at(70) })).slice(2)).toEqual([
-      escalation(2, 'ack', at(70)),
-    ]));
+    expect(
+      timersAfter(submitted(), escalationRaised({ raisedAt: at(30) }), escalationAdvanced({ at: at(40), ackDueAt: at(70) })).slice(2),
+    ).toEqual([escalation(2, 'ack', at(70))]));
 
   it('re-notified at the last level: a fresh key per round; none once the bound is reached', () => {
     const atLevel3 = [
@@ -73,7 +73,9 @@ describe('nextTimers', () => {
     expect(timersAfter(...atLevel3, escalationRenotified({ renotification: 1, at: at(120), ackDueAt: at(170) })).slice(2)).toEqual([
       escalation(3, 'ack', at(170), ':r1'),
     ]);
-    const all = Array.from({ length: MAX_RENOTIFICATIONS }, (_, i) => escalationRenotified({ renotification: i + 1, at: at(120 + i), ackDueAt: at(170 + i) }));
+    const all = Array.from({ length: MAX_RENOTIFICATIONS }, (_, i) =>
+      escalationRenotified({ renotification: i + 1, at: at(120 + i), ackDueAt: at(170 + i) }),
+    );
     expect(timersAfter(...atLevel3, ...all).slice(2)).toEqual([]);
   });
 

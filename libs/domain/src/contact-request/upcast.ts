@@ -19,9 +19,12 @@ const steps: Partial<Record<ContactRequestEventType, Record<number, Step>>> = {
       const requester =
         (d['requester'] as Data | undefined) ??
         Object.fromEntries(
-          Object.entries({ role: requesterRole ?? 'other', name: requesterName ?? '', email: requesterEmail ?? '', phone: requesterPhone }).filter(
-            ([, v]) => v !== undefined,
-          ),
+          Object.entries({
+            role: requesterRole ?? 'other',
+            name: requesterName ?? '',
+            email: requesterEmail ?? '',
+            phone: requesterPhone,
+          }).filter(([, v]) => v !== undefined),
         );
       return { ...rest, requester, priority: d['priority'] ?? 'normal', schemaVersion: 1 };
     },

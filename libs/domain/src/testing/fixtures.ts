@@ -185,7 +185,16 @@ export const attemptRecorded = (
   over: Partial<ContactAttemptRecorded['data']> = {},
 ): ContactAttemptRecorded => ({
   type: 'ContactAttemptRecorded',
-  data: { schemaVersion: v, attemptId, channel: 'phone', direction: 'inbound', outcome: 'unanswered', at: atIso, source: 'portal', ...over },
+  data: {
+    schemaVersion: v,
+    attemptId,
+    channel: 'phone',
+    direction: 'inbound',
+    outcome: 'unanswered',
+    at: atIso,
+    source: 'portal',
+    ...over,
+  },
 });
 
 export const assigned = (officerId = 'officer-1', over: Partial<RequestAssigned['data']> = {}): RequestAssigned => ({
@@ -261,7 +270,15 @@ export const escalationAdvanced = (
   over: Partial<EscalationAdvanced['data']> & Pick<EscalationAdvanced['data'], 'at' | 'ackDueAt'>,
 ): EscalationAdvanced => ({
   type: 'EscalationAdvanced',
-  data: { schemaVersion: v, escalationId: 'esc-1', fromLevel: 1, toLevel: 2, notifyRole: 'service_manager', reason: 'ack_timeout', ...over },
+  data: {
+    schemaVersion: v,
+    escalationId: 'esc-1',
+    fromLevel: 1,
+    toLevel: 2,
+    notifyRole: 'service_manager',
+    reason: 'ack_timeout',
+    ...over,
+  },
 });
 
 export const escalationRenotified = (

@@ -29,17 +29,15 @@ afterEach(() => disposeStore());
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('SlaDashboardService', () => {
-  it('as of now equals live; as of a past date replays only what was recorded by then', async () => {
-    // Decisions an hour ago onwards (fastPolicy: first response due after 100 s), recorded now.
+  it('as of now equals live; as of a past date replays only what had happened by then (by each event’s own time)', async () => {
+    // Decisions an hour ago onwards (fastPolicy: first response due after 100 s), all recorded now:
+    // like imported history or demo data, the events' own times are what "as of" goes by.
     const drive = new RequestDriver(store, new Date(Date.now() - 3_600_000).toISOString());
     await registerUser(store, { id: 'officer-1', name: 'Olu Officer', role: 'officer', teamId: 'north' });
     const [a, b, c] = [uuid(), uuid(), uuid()];
     await drive.at(0).submit(a, { teamId: 'north' }, 1);
     await drive.at(0).submit(b, { teamId: 'north' }, 2);
     await drive.at(10).assign(a, 'officer-1');
-    await sleep(20);
-    const past = new Date();
-    await sleep(20);
     await drive.at(50).respond(a);
     await drive.at(60).submit(c, { teamId: 'south' }, 3);
     await drive.at(70).escalate(b);
@@ -52,16 +50,26 @@ describe('SlaDashboardService', () => {
     expect(await service.asOf(now)).toEqual(live);
     expect(await service.asOf(now, { teamId: 'north' })).toEqual(await service.live({ teamId: 'north' }));
 
+    const past = drive.at(30).now; // a and b submitted, a assigned; nothing answered, nothing due yet
     const then = await service.asOf(past);
-    expect(then).toMatchObject({ asOf: past.toISOString(), total: 2, open: 2, escalations: { open: 0, total: 0 }, unanswered: { attempts: 0 } });
-    // At `past` (real time) both first responses were overdue: submitted an hour before with 100 s to answer.
-    expect(then.firstResponse).toEqual({ total: 2, withinSla: 0, p50Hours: null, p90Hours: null });
+    expect(then).toMatchObject({
+      asOf: past.toISOString(),
+      total: 2,
+      open: 2,
+      overdue: 0,
+      escalations: { open: 0, total: 0 },
+      unanswered: { attempts: 0 },
+    });
+    expect(then.firstResponse).toEqual({ total: 0, withinSla: 0, p50Hours: null, p90Hours: null });
     expect(then.byOfficer).toEqual([expect.objectContaining({ officerId: 'officer-1', name: 'Olu Officer', total: 1 })]);
+
+    const later = await service.asOf(drive.at(200).now); // a answered in time, b and c overdue, b escalated
+    expect(later).toMatchObject({ total: 3, escalations: { open: 1 }, firstResponse: { total: 3, withinSla: 1 } });
   });
 
   it('as of a date before the first event is empty', async () => {
     const drive = new RequestDriver(store);
-    const before = new Date(Date.now() - 1000);
+    const before = new Date(drive.at(0).now.getTime() - 1000);
     await drive.submit(uuid());
     const d = await new SlaDashboardService({ store, redis, policy: fastPolicy }).asOf(before);
     expect(d).toMatchObject({ total: 0, open: 0, byWeek: [] });

@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import type { EventStore } from '@send/event-store';
 import type { Policy } from '@send/sla';
 import { keys } from '../keys';
+import { eventTime } from '../event-time';
 import { readStore } from '../replay/read-store';
 import { REQUEST_STREAM_PREFIX } from '../request-view/request-change';
 import { applyToRequestRecord, type RequestRecord } from '../request-view/request-view';
@@ -51,18 +52,24 @@ export class SlaDashboardService {
   }
 }
 
-/** Request records folded from the event store, from the start up to the last event recorded at or before `asOf`. */
+/**
+ * Request records folded from the event store as they stood at `asOf`: every event that happened
+ * at or before it (by its own time, see eventTime). It reads the whole log rather than stopping at
+ * the first event recorded later, because history recorded after the fact (imported, or demo data)
+ * still belongs to its own dates.
+ */
 export async function replayRequestRecords(store: EventStore, asOf: Date): Promise<RequestRecord[]> {
   const records = new Map<string, RequestRecord>();
   const limit = asOf.getTime();
   await readStore(
     store,
     (event) => {
+      if (Date.parse(eventTime(event)) > limit) return;
       const id = event.streamId.slice(REQUEST_STREAM_PREFIX.length);
       const after = applyToRequestRecord(records.get(id) ?? null, event);
       if (after) records.set(id, after);
     },
-    { streamPrefixes: [REQUEST_STREAM_PREFIX], stopAt: (event) => event.recordedAt.getTime() > limit },
+    { streamPrefixes: [REQUEST_STREAM_PREFIX] },
   );
   return [...records.values()];
 }

@@ -22,7 +22,10 @@ import { computeSlaDashboard, percentile } from './sla-dashboard';
 const H = 3600;
 /** A request record folded from domain events, as the projection would. */
 function record(...events: ContactRequestEvent[]): RequestRecord {
-  return events.reduce<RequestRecord | null>((r, e) => applyToRequestRecord(r, { type: e.type, data: e.data, recordedAt: new Date(T0) }), null)!;
+  return events.reduce<RequestRecord | null>(
+    (r, e) => applyToRequestRecord(r, { type: e.type, data: e.data, recordedAt: new Date(T0) }),
+    null,
+  )!;
 }
 const submit = (over: Parameters<typeof submitted>[0] = {}) =>
   submitted({ requestId: uuid(), due: { firstResponseAt: at(4 * H), resolutionAt: at(48 * H) }, ...over });
@@ -30,7 +33,12 @@ const submit = (over: Parameters<typeof submitted>[0] = {}) =>
 describe('computeSlaDashboard', () => {
   // 24/7 calendar: working hours are elapsed hours. Each request due a first response after 4 h.
   const onTime = record(submit(), assigned('officer-1'), responded(at(1 * H)), resolved(at(2 * H)));
-  const late = record(submit({ category: 'complaint' }), assigned('officer-2', { teamId: 'south' }), slaBreached('first_response', at(4 * H), at(4 * H)), responded(at(5 * H)));
+  const late = record(
+    submit({ category: 'complaint' }),
+    assigned('officer-2', { teamId: 'south' }),
+    slaBreached('first_response', at(4 * H), at(4 * H)),
+    responded(at(5 * H)),
+  );
   const waiting = record(
     submit({ requester: { role: 'school', name: 'S', email: '' } }),
     attemptRecorded('a1', at(1 * H)),
@@ -103,7 +111,11 @@ describe('computeSlaDashboard', () => {
     // Friday 16:00 to Monday 10:00 in Mon–Fri 09:00–17:00: one hour each side of the weekend.
     const friday = '2026-02-27T16:00:00.000Z';
     const r = record(
-      submitted({ requestId: uuid(), submittedAt: friday, due: { firstResponseAt: '2026-03-04T16:00:00.000Z', resolutionAt: '2026-03-13T16:00:00.000Z' } }),
+      submitted({
+        requestId: uuid(),
+        submittedAt: friday,
+        due: { firstResponseAt: '2026-03-04T16:00:00.000Z', resolutionAt: '2026-03-13T16:00:00.000Z' },
+      }),
       responded('2026-03-02T10:00:00.000Z'),
     );
     const d = computeSlaDashboard([r], { now: new Date('2026-03-03T00:00:00Z'), policy: defaultPolicy });
@@ -130,7 +142,12 @@ describe('computeSlaDashboard', () => {
     const build = (h: History): RequestRecord => {
       const s = h.submittedH * H;
       const events: ContactRequestEvent[] = [
-        submitted({ requestId: uuid(), category: h.category as any, submittedAt: at(s), due: { firstResponseAt: at(s + 24 * H), resolutionAt: at(s + 96 * H) } }),
+        submitted({
+          requestId: uuid(),
+          category: h.category as any,
+          submittedAt: at(s),
+          due: { firstResponseAt: at(s + 24 * H), resolutionAt: at(s + 96 * H) },
+        }),
       ];
       if (h.team) events.push(assigned('officer-' + h.team, { teamId: h.team }));
       for (const a of h.attemptsH) events.push(attemptRecorded(uuid(), at(s + a * H)));

@@ -77,7 +77,8 @@ export function computeSlaDashboard(records: readonly RequestRecord[], options: 
   const timezone = options.policy.calendar.timezone;
 
   const officerNames = new Map<string, string | null>();
-  for (const r of inScope) if (r.view.assignee) officerNames.set(r.view.assignee.id, r.view.assignee.name ?? officerNames.get(r.view.assignee.id) ?? null);
+  for (const r of inScope)
+    if (r.view.assignee) officerNames.set(r.view.assignee.id, r.view.assignee.name ?? officerNames.get(r.view.assignee.id) ?? null);
 
   return {
     asOf: options.now.toISOString(),

@@ -27,9 +27,13 @@ export async function runRebuildCli(env: NodeJS.ProcessEnv = process.env, io: Re
     config.EVENT_STORE === 'kurrentdb' ? { kind: 'kurrentdb', url: config.KURRENTDB_URL! } : { kind: 'sqlite', path: config.SQLITE_PATH },
   );
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });
-  const bar = new SingleBar(
-    { stream: io.stderr, format: 'rebuilding read models [{bar}] {percentage}% | {events} events', hideCursor: true, noTTYOutput: true, notTTYSchedule: 1000 },
-  );
+  const bar = new SingleBar({
+    stream: io.stderr,
+    format: 'rebuilding read models [{bar}] {percentage}% | {events} events',
+    hideCursor: true,
+    noTTYOutput: true,
+    notTTYSchedule: 1000,
+  });
   let barStarted = false;
   const onProgress = (p: RebuildProgress) => {
     if (p.phase === 'waiting-for-lease') io.stderr.write('waiting for the projections lease (the worker pauses its projector)...\n');
@@ -46,7 +50,9 @@ export async function runRebuildCli(env: NodeJS.ProcessEnv = process.env, io: Re
     await redis.connect();
     const result = await rebuildReadModels({ store, redis, onProgress });
     if (barStarted) bar.stop();
-    io.stdout.write(`Rebuilt read models from ${result.events} events (${result.requests} requests) in ${(result.ms / 1000).toFixed(1)} s\n`);
+    io.stdout.write(
+      `Rebuilt read models from ${result.events} events (${result.requests} requests) in ${(result.ms / 1000).toFixed(1)} s\n`,
+    );
     return 0;
   } catch (error) {
     if (barStarted) bar.stop();

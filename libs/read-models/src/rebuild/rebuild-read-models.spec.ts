@@ -99,7 +99,14 @@ describe('rebuildReadModels', () => {
 
   it('pauses the live ProjectionsRunner, which then continues from the rebuilt checkpoint', async () => {
     await history(5);
-    const runner = new ProjectionsRunner({ store, redis: rebuilt, leaseTtlMs: 600, pollMs: 20, logger: quiet, retry: { initialMs: 5, maxMs: 50 } });
+    const runner = new ProjectionsRunner({
+      store,
+      redis: rebuilt,
+      leaseTtlMs: 600,
+      pollMs: 20,
+      logger: quiet,
+      retry: { initialMs: 5, maxMs: 50 },
+    });
     await runner.start();
     try {
       await until(async () => (await rebuilt.zcard(keys.allRequests())) === 5);

@@ -57,9 +57,12 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     await yieldRequest();
     report({ phase: 'waiting-for-lease', events: 0, position: null, head: null });
     await lease.acquire({ timeoutMs: options.leaseTimeoutMs ?? 60_000, pollMs: options.pollMs ?? 100 });
-    renewal = setInterval(() => {
-      void Promise.all([lease.renew(), yieldRequest()]).catch(() => undefined);
-    }, Math.max(10, Math.floor(ttlMs / 3)));
+    renewal = setInterval(
+      () => {
+        void Promise.all([lease.renew(), yieldRequest()]).catch(() => undefined);
+      },
+      Math.max(10, Math.floor(ttlMs / 3)),
+    );
 
     report({ phase: 'dropping', events: 0, position: null, head: null });
     await dropReadModels(connection);

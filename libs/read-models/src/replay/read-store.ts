@@ -33,7 +33,10 @@ export async function readStore(
   let last: bigint | null = null;
   if (head === 0n) return { count, head, last };
   // With a known head, read unfiltered so the head event itself arrives and ends the read.
-  const subscription = store.subscribeToAll({ from: 'start', filter: head === null && prefixes ? { streamPrefixes: [...prefixes] } : undefined });
+  const subscription = store.subscribeToAll({
+    from: 'start',
+    filter: head === null && prefixes ? { streamPrefixes: [...prefixes] } : undefined,
+  });
   const iterator = subscription[Symbol.asyncIterator]();
   try {
     for (;;) {

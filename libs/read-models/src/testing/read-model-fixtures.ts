@@ -90,7 +90,10 @@ export class RequestDriver {
   }
 
   attempt(requestId: string, attemptId = uuid()): Promise<RecordedEvent[]> {
-    return this.run({ type: 'RecordAttempt', requestId, attemptId, channel: 'phone', source: 'portal', escalationId: `esc-${attemptId}` }, { id: 'parent-user-1', role: 'parent' });
+    return this.run(
+      { type: 'RecordAttempt', requestId, attemptId, channel: 'phone', source: 'portal', escalationId: `esc-${attemptId}` },
+      { id: 'parent-user-1', role: 'parent' },
+    );
   }
 
   assign(requestId: string, officerId: string, teamId = 'north'): Promise<RecordedEvent[]> {
@@ -98,7 +101,10 @@ export class RequestDriver {
   }
 
   respond(requestId: string, officerId = 'officer-1'): Promise<RecordedEvent[]> {
-    return this.run({ type: 'RecordResponse', requestId, responseId: uuid(), officerId, channel: 'phone', summary: 'Called back.' }, { id: officerId, role: 'officer' });
+    return this.run(
+      { type: 'RecordResponse', requestId, responseId: uuid(), officerId, channel: 'phone', summary: 'Called back.' },
+      { id: officerId, role: 'officer' },
+    );
   }
 
   callBackFailed(requestId: string, officerId = 'officer-1'): Promise<RecordedEvent[]> {
@@ -110,7 +116,10 @@ export class RequestDriver {
   }
 
   reopen(requestId: string): Promise<RecordedEvent[]> {
-    return this.run({ type: 'ReopenRequest', requestId, by: 'parent-user-1', reason: 'Still waiting' }, { id: 'parent-user-1', role: 'parent' });
+    return this.run(
+      { type: 'ReopenRequest', requestId, by: 'parent-user-1', reason: 'Still waiting' },
+      { id: 'parent-user-1', role: 'parent' },
+    );
   }
 
   checkDeadline(requestId: string, clock: 'first_response' | 'resolution'): Promise<RecordedEvent[]> {
@@ -137,14 +146,25 @@ export class RequestDriver {
 }
 
 /** Appends a UserRegistered as apps/api does (stream user-<id>). */
-export async function registerUser(store: EventStore, user: { id: string; name: string; role: string; teamId?: string | null; email?: string }) {
+export async function registerUser(
+  store: EventStore,
+  user: { id: string; name: string; role: string; teamId?: string | null; email?: string },
+) {
   await store.append(
     `user-${user.id}`,
     [
       {
         id: uuid(),
         type: 'UserRegistered',
-        data: { schemaVersion: 1, userId: user.id, email: user.email ?? `${user.id}@example.org`, name: user.name, role: user.role, teamId: user.teamId ?? null, passwordHash: 'secret-hash' },
+        data: {
+          schemaVersion: 1,
+          userId: user.id,
+          email: user.email ?? `${user.id}@example.org`,
+          name: user.name,
+          role: user.role,
+          teamId: user.teamId ?? null,
+          passwordHash: 'secret-hash',
+        },
       },
     ],
     { expectedRevision: 'any' },

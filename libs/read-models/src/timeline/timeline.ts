@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '@send/event-store';
 import { isContactRequestEventType, upcast } from '@send/domain';
+import { eventTime } from '../event-time';
 
 /** One entry of GET /api/requests/:id/timeline (shared API.md). */
 export interface TimelineEntry {
@@ -21,8 +22,7 @@ export function toTimelineEntry(event: RecordedEvent): TimelineEntry {
   const shown: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(data)) if (!HIDDEN.has(key)) shown[key] = value;
   if (event.type === 'ContactRequestSubmitted') shown.requesterRole = data.requester?.role ?? 'other';
-  const at = data.at ?? data.submittedAt ?? data.raisedAt ?? data.breachedAt ?? event.recordedAt.toISOString();
-  return { type: event.type, at, actor: { role: actorRole(event) }, data: shown };
+  return { type: event.type, at: eventTime({ data, recordedAt: event.recordedAt }), actor: { role: actorRole(event) }, data: shown };
 }
 
 /** Events appended by timers carry a system actor; anything without an actor is the system's doing. */
