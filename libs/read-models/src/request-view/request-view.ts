@@ -1,4 +1,5 @@
 import { isContactRequestEventType, upcast } from '@send/domain';
+import { eventTime } from '../event-time';
 
 /**
  * The request view of shared API.md, folded from a request's events. Pure, so the api can build the
@@ -72,7 +73,7 @@ export interface ViewEvent {
 export function applyToRequestRecord(record: RequestRecord | null, event: ViewEvent): RequestRecord | null {
   // Stored events may be older schema versions: read them as the domain does.
   const d: Record<string, any> = isContactRequestEventType(event.type) ? upcast(event.type, event.data) : event.data;
-  const at = (d.at as string | undefined) ?? event.recordedAt.toISOString();
+  const at = eventTime({ data: d, recordedAt: event.recordedAt });
   if (event.type === 'ContactRequestSubmitted') {
     return {
       requesterUserId: d.requester?.userId ?? null,
