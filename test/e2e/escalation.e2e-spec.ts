@@ -103,9 +103,11 @@ describe('escalation chains, SLA timers and alerts (api + worker + SQLite + Redi
 
   afterAll(async () => {
     redis?.disconnect();
-    await Promise.all([api?.stop(), worker?.stop()]);
+    const ends = await Promise.all([api?.stop(), worker?.stop()]);
     await Promise.all([redisServer?.stop(), smtp?.stop()]);
     rmSync(dir, { recursive: true, force: true });
+    // Both ran their shutdown hooks and ended by the re-raised SIGTERM, not the SIGKILL of a hang.
+    expect(ends).toEqual(['SIGTERM', 'SIGTERM']);
   }, 60_000);
 
   it('3 unanswered attempts: the team manager sees the alert and gets the email; no ack climbs to the service manager; ack then a response resolves it, off every list', async () => {

@@ -40,10 +40,14 @@ export class AppProcess {
     await this.stop('SIGKILL');
   }
 
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  /**
+   * Resolves with the exit code, or the signal that ended it: Nest's shutdown hooks re-raise the
+   * signal once they are done, so a clean SIGTERM stop ends by 'SIGTERM' (the 15 s guard's ends by 'SIGKILL').
+   */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | NodeJS.Signals | null> {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
-    const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? child?.signalCode ?? null;
+    const exited = new Promise<number | NodeJS.Signals | null>((res) => child.once('exit', (code, sig) => res(code ?? sig)));
     child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     const code = await exited;

@@ -7,7 +7,10 @@ import { Clock, SystemClock } from './clock';
 export const EVENT_STORE = Symbol('EVENT_STORE');
 export const REDIS = Symbol('REDIS');
 
-/** Closes the shared connections when Nest shuts down (Ctrl-C, SIGTERM), after everything using them. */
+/**
+ * Closes the shared connections when Nest shuts down (Ctrl-C, SIGTERM). Consumers stop in
+ * beforeApplicationShutdown, which Nest runs for every module first, so nothing still uses them.
+ */
 @Injectable()
 class ConnectionCloser implements OnApplicationShutdown {
   constructor(

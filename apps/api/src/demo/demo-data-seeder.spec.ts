@@ -97,7 +97,15 @@ describe('DemoDataSeeder', () => {
     await seeder(NOW).seed();
     const states = await finalStates();
     const categories = countBy(states, (s) => s.category);
-    expect(Object.keys(categories).sort()).toEqual(['annual_review', 'complaint', 'ehc_assessment', 'ehc_plan', 'general', 'placement', 'transport']);
+    expect(Object.keys(categories).sort()).toEqual([
+      'annual_review',
+      'complaint',
+      'ehc_assessment',
+      'ehc_plan',
+      'general',
+      'placement',
+      'transport',
+    ]);
     expect(Object.keys(countBy(states, (s) => s.requester.role)).length).toBeGreaterThanOrEqual(4);
     expect(Object.keys(countBy(states, (s) => s.channel)).length).toBeGreaterThanOrEqual(4);
     expect(states.filter((s) => s.priority === 'urgent').length).toBeGreaterThanOrEqual(3);
@@ -114,12 +122,17 @@ describe('DemoDataSeeder', () => {
     expect(escalated.length).toBeGreaterThanOrEqual(10);
     expect(escalated.filter((s) => s.escalation!.reason === 'repeated_unanswered').length).toBeGreaterThanOrEqual(3);
     expect(escalated.filter((s) => s.escalation!.reason === 'sla_breached').length).toBeGreaterThanOrEqual(3);
-    expect(escalated.filter((s) => s.escalation!.acknowledgedAt !== null || s.escalation!.status === 'acknowledged').length).toBeGreaterThanOrEqual(3);
+    expect(
+      escalated.filter((s) => s.escalation!.acknowledgedAt !== null || s.escalation!.status === 'acknowledged').length,
+    ).toBeGreaterThanOrEqual(3);
     expect(escalated.filter((s) => s.escalation!.level >= 2).length).toBeGreaterThanOrEqual(3);
     expect(escalated.filter((s) => s.escalation!.status !== 'resolved').length).toBeGreaterThanOrEqual(1); // live alerts
     expect(states.filter((s) => s.period > 0).length).toBeGreaterThanOrEqual(2); // reopened
     expect(states.filter((s) => s.failedCallBacks > 0).length).toBeGreaterThanOrEqual(1);
-    const assignees = countBy(states.filter((s) => s.assignee), (s) => `${s.assignee!.teamId}:${s.assignee!.officerId}`);
+    const assignees = countBy(
+      states.filter((s) => s.assignee),
+      (s) => `${s.assignee!.teamId}:${s.assignee!.officerId}`,
+    );
     expect(Object.keys(assignees)).toHaveLength(3);
   });
 
@@ -129,14 +142,19 @@ describe('DemoDataSeeder', () => {
     const instants: number[] = [];
     for (const e of events) {
       const d = e.data as Record<string, unknown>;
-      for (const field of ['submittedAt', 'at', 'breachedAt', 'raisedAt']) if (typeof d[field] === 'string') instants.push(Date.parse(d[field] as string));
+      for (const field of ['submittedAt', 'at', 'breachedAt', 'raisedAt'])
+        if (typeof d[field] === 'string') instants.push(Date.parse(d[field] as string));
     }
     expect(instants.length).toBeGreaterThan(events.length / 2);
     expect(Math.max(...instants)).toBeLessThan(NOW.getTime());
     expect(Math.min(...instants)).toBeGreaterThanOrEqual(NOW.getTime() - EIGHT_WEEKS);
     await expect(finalStates()).resolves.toHaveLength(DEMO_REQUEST_COUNT);
     // Timer commands carry the worker's actor; people's commands the demo user who did it.
-    const byActor = (type: string) => countBy(events.filter((e) => e.type === type), (e) => e.metadata.actor?.role ?? 'none');
+    const byActor = (type: string) =>
+      countBy(
+        events.filter((e) => e.type === type),
+        (e) => e.metadata.actor?.role ?? 'none',
+      );
     expect(byActor('EscalationAdvanced')).toEqual({ system: expect.any(Number) });
     expect(byActor('SlaBreached').system).toBeGreaterThan(0);
     expect(Object.keys(byActor('OfficerResponded'))).toEqual(['officer']);
@@ -147,7 +165,8 @@ describe('DemoDataSeeder', () => {
   it('leaves only future timers: what the worker schedules afterwards is still to come', async () => {
     const { nextTimers } = await import('@send/domain');
     await seeder(NOW).seed();
-    for (const state of await finalStates()) for (const t of nextTimers(state)) expect(Date.parse(t.at)).toBeGreaterThanOrEqual(NOW.getTime());
+    for (const state of await finalStates())
+      for (const t of nextTimers(state)) expect(Date.parse(t.at)).toBeGreaterThanOrEqual(NOW.getTime());
   });
 
   it.each([
@@ -160,7 +179,9 @@ describe('DemoDataSeeder', () => {
     const states = await finalStates();
     expect(Math.max(...states.map((s) => Date.parse(s.submittedAt)))).toBeLessThan(now.getTime());
     expect(Math.min(...states.map((s) => Date.parse(s.submittedAt)))).toBeGreaterThanOrEqual(now.getTime() - EIGHT_WEEKS);
-    const northAlerts = states.filter((s) => s.assignee?.teamId === 'north' && s.escalation && s.escalation.status !== 'resolved' && s.escalation.level === 1);
+    const northAlerts = states.filter(
+      (s) => s.assignee?.teamId === 'north' && s.escalation && s.escalation.status !== 'resolved' && s.escalation.level === 1,
+    );
     expect(northAlerts.length).toBeGreaterThanOrEqual(2);
     expect(northAlerts.some((s) => s.escalation!.status === 'acknowledged')).toBe(true);
     expect(states.filter((s) => s.status === 'resolved').length).toBeGreaterThanOrEqual(25);
@@ -168,7 +189,12 @@ describe('DemoDataSeeder', () => {
 
   it('plans are independent of the day it runs: the same stories, shifted in time', () => {
     const a = demoRequests(NOW, defaultPolicy).map((r) => [r.index, r.story, r.submit.category, r.submit.requester.name]);
-    const b = demoRequests(new Date('2027-03-01T10:00:00Z'), defaultPolicy).map((r) => [r.index, r.story, r.submit.category, r.submit.requester.name]);
+    const b = demoRequests(new Date('2027-03-01T10:00:00Z'), defaultPolicy).map((r) => [
+      r.index,
+      r.story,
+      r.submit.category,
+      r.submit.requester.name,
+    ]);
     const byIndex = (rows: unknown[][]) => [...rows].sort((x, y) => (x[0] as number) - (y[0] as number));
     expect(byIndex(b)).toEqual(byIndex(a));
   });

@@ -58,7 +58,8 @@ export class DemoDataSeeder {
       }
     }
     this.deps.logger?.log(
-      `Demo data: ${result.total} requests over ${DEMO_WEEKS} weeks (seeded ${result.seeded} new)` + (result.failed ? `, ${result.failed} failed` : ''),
+      `Demo data: ${result.total} requests over ${DEMO_WEEKS} weeks (seeded ${result.seeded} new)` +
+        (result.failed ? `, ${result.failed} failed` : ''),
     );
     return result;
   }

@@ -10,7 +10,10 @@ export interface Actor {
 const user = (email: string, role: string): Actor => ({ id: userIdFor(email), role });
 
 export const TEAMS = {
-  north: { officers: [user('officer@example.org', 'officer'), user('officer2@example.org', 'officer')], manager: user('manager@example.org', 'team_manager') },
+  north: {
+    officers: [user('officer@example.org', 'officer'), user('officer2@example.org', 'officer')],
+    manager: user('manager@example.org', 'team_manager'),
+  },
   south: { officers: [user('officer3@example.org', 'officer')], manager: user('manager2@example.org', 'team_manager') },
 } as const;
 export type TeamId = keyof typeof TEAMS;

@@ -33,16 +33,7 @@ const DEMO_NAMESPACE = 'c3a7e0d2-8b4f-4f1e-9d6a-5e2b7c9a1f30';
 export const demoRequestId = (index: number): string => uuidv5(`demo-request:${index}`, DEMO_NAMESPACE);
 
 export type Story =
-  | 'prompt'
-  | 'awaiting'
-  | 'late'
-  | 'chased'
-  | 'chased_climb'
-  | 'callback'
-  | 'reopened'
-  | 'fresh'
-  | 'silent'
-  | 'chasing_now';
+  'prompt' | 'awaiting' | 'late' | 'chased' | 'chased_climb' | 'callback' | 'reopened' | 'fresh' | 'silent' | 'chasing_now';
 const STORY_WEIGHTS: Record<Exclude<Story, 'chasing_now'>, number> = {
   prompt: 26,
   awaiting: 9,
@@ -121,7 +112,9 @@ function demoRequest(index: number, now: Date, policy: Policy, cal: WorkingCalen
   const offline = rng.pick(OFFLINE_REQUESTERS);
   const requester: Requester = portal ? portal.requester : offline;
   const channel: Channel = portal
-    ? rng.chance(0.85) ? 'portal' : 'email'
+    ? rng.chance(0.85)
+      ? 'portal'
+      : 'email'
     : offline.role === 'mp'
       ? 'mp'
       : rng.weighted({ phone: 45, email: 35, letter: 10, in_person: 10 });
@@ -154,8 +147,15 @@ function demoRequest(index: number, now: Date, policy: Policy, cal: WorkingCalen
     step(at, by, (s) => (open(s) ? { type: 'AssignRequest', requestId, officerId: officer.id, teamId: team, by: by.id } : null));
   const respond = (at: Date, via: ResponseChannel = rng.pick<ResponseChannel>(['email', 'phone', 'phone', 'portal', 'meeting'])) => {
     const responseId = nextId('response');
-    const summary = rng.pick(['Called the family and explained next steps.', 'Replied with an update and timescales.', 'Sent the information requested.', 'Met the family at school to talk it through.']);
-    step(at, officer, (s) => (open(s) ? { type: 'RecordResponse', requestId, responseId, officerId: officer.id, channel: via, summary } : null));
+    const summary = rng.pick([
+      'Called the family and explained next steps.',
+      'Replied with an update and timescales.',
+      'Sent the information requested.',
+      'Met the family at school to talk it through.',
+    ]);
+    step(at, officer, (s) =>
+      open(s) ? { type: 'RecordResponse', requestId, responseId, officerId: officer.id, channel: via, summary } : null,
+    );
   };
   const resolve = (at: Date) =>
     step(at, officer, (s) => (open(s) ? { type: 'ResolveRequest', requestId, by: officer.id, outcome: text.outcome } : null));
@@ -169,7 +169,16 @@ function demoRequest(index: number, now: Date, policy: Policy, cal: WorkingCalen
     const outcome = viaPhone ? rng.pick(['unanswered', 'voicemail'] as const) : 'no_reply';
     step(at, actor, (s) =>
       open(s)
-        ? { type: 'RecordAttempt', requestId, attemptId, channel: attemptChannel, outcome, at: at.toISOString(), source, escalationId: `esc-${attemptId}` }
+        ? {
+            type: 'RecordAttempt',
+            requestId,
+            attemptId,
+            channel: attemptChannel,
+            outcome,
+            at: at.toISOString(),
+            source,
+            escalationId: `esc-${attemptId}`,
+          }
         : null,
     );
   };
@@ -252,7 +261,9 @@ function demoRequest(index: number, now: Date, policy: Policy, cal: WorkingCalen
     case 'callback': {
       assign(after(submittedAt, rng.between(0.05, 0.2) * fr));
       const triedAt = after(submittedAt, rng.between(0.25, 0.5) * fr);
-      step(triedAt, officer, (s) => (open(s) ? { type: 'RecordFailedCallBack', requestId, officerId: officer.id, at: triedAt.toISOString() } : null));
+      step(triedAt, officer, (s) =>
+        open(s) ? { type: 'RecordFailedCallBack', requestId, officerId: officer.id, at: triedAt.toISOString() } : null,
+      );
       const respondedAt = after(triedAt, rng.between(0.1, 0.4) * fr);
       respond(respondedAt, 'email');
       resolveBetween(respondedAt, 0.1, 0.4);
@@ -316,7 +327,8 @@ function submissionTime(rng: Prng, story: Story, enteredByOfficer: boolean, now:
 }
 
 /** Working ms of an SLA duration (e.g. P3D), measured from `from`. */
-const slaSpan = (cal: WorkingCalendar, from: Date, duration: string): number => workingTimeBetween(cal, from, addWorkingTime(cal, from, duration));
+const slaSpan = (cal: WorkingCalendar, from: Date, duration: string): number =>
+  workingTimeBetween(cal, from, addWorkingTime(cal, from, duration));
 
 /** The latest instant with `workingMs` of working time between it and `now` (bisection: working time has no inverse). */
 function workingTimeAgo(cal: WorkingCalendar, now: Date, workingMs: number): Date {

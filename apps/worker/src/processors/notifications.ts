@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { EventStore } from '@send/event-store';
 import { createNotifications, notificationsConfigFrom, type Notifications as NotificationsLib } from '@send/notifications';
@@ -6,7 +6,7 @@ import { APP_CONFIG, Clock, EVENT_STORE, REDIS, type AppConfig } from '@send/pla
 
 /** Escalations and breaches become one delivery job per recipient and channel, with retries. */
 @Injectable()
-export class Notifications implements OnApplicationBootstrap, OnApplicationShutdown {
+export class Notifications implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(Notifications.name);
   readonly notifications: NotificationsLib;
 
@@ -19,7 +19,7 @@ export class Notifications implements OnApplicationBootstrap, OnApplicationShutd
     this.logger.log(`notifications started (channels: ${this.notifications.channels.map((c) => c.name).join(', ')})`);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     await this.notifications.stop();
   }
 }

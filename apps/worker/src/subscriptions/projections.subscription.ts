@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { EventStore } from '@send/event-store';
 import { ProjectionsRunner } from '@send/read-models';
@@ -9,7 +9,7 @@ import { EVENT_STORE, REDIS } from '@send/platform';
  * lease and projects; others stand by. Each event's changes and the checkpoint go in one MULTI.
  */
 @Injectable()
-export class ProjectionsSubscription implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ProjectionsSubscription implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ProjectionsSubscription.name);
   private readonly runner: ProjectionsRunner;
 
@@ -22,7 +22,7 @@ export class ProjectionsSubscription implements OnApplicationBootstrap, OnApplic
     this.logger.log('projections runner started');
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async beforeApplicationShutdown(): Promise<void> {
     await this.runner.stop();
   }
 }
