@@ -7,6 +7,9 @@ import { contactRequestDecider, streamIdFor, type ContactRequestCommand } from '
 import { fastPolicyInput } from '@send/domain/testing/fixtures';
 import { handleCommand, SqliteEventStore, type RecordedEvent } from '@send/event-store';
 import { validatePolicy, type Policy } from '@send/sla';
+import { testRedis } from '@send/event-store/testing/test-redis';
+import IORedis, { type Redis } from 'ioredis';
+import { TimerQueue } from '../timers/timer-queue';
 
 /**
  * 24/7, no holidays. Normal requests: first response in 60 s (no timer fires during a test unless
@@ -99,4 +102,46 @@ export async function until(what: string, condition: () => boolean | Promise<boo
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await sleep(25);
   }
+}
+
+/** What every timers spec works against; its fields are replaced before each test. */
+export interface TimersFixture {
+  redisUrl: string;
+  connection: Redis;
+  t: TestStore;
+  prefix: string;
+  queue: TimerQueue;
+  /** Run in reverse order after each test, before the queue is obliterated. */
+  closers: (() => Promise<unknown>)[];
+}
+
+/**
+ * Registers the hooks of a timers spec file: one Redis for the file; a fresh SQLite store, key
+ * prefix and TimerQueue for each test; closers, queue and store cleaned up after each test.
+ */
+export function timersFixture(): TimersFixture {
+  const f = { closers: [] as (() => Promise<unknown>)[] } as TimersFixture;
+  let redisServer: { url: string; stop(): Promise<void> };
+  beforeAll(async () => {
+    redisServer = await testRedis();
+    f.redisUrl = redisServer.url;
+    f.connection = new IORedis(redisServer.url, { maxRetriesPerRequest: null });
+  });
+  afterAll(async () => {
+    await f.connection.quit();
+    await redisServer.stop();
+  });
+  beforeEach(() => {
+    f.t = openStore();
+    f.prefix = uniquePrefix();
+    f.queue = new TimerQueue({ connection: f.connection, prefix: f.prefix, backoffMs: 20 });
+    quietLogger.error.mockClear();
+  });
+  afterEach(async () => {
+    for (const close of f.closers.splice(0).reverse()) await close();
+    await f.queue.queue.obliterate({ force: true });
+    await f.queue.close();
+    await f.t.cleanup();
+  });
+  return f;
 }

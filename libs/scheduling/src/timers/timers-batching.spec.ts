@@ -1,11 +1,19 @@
 /** The batched paths: TimerQueue.ensureMany, the reconciler's open-requests pass, the process manager's batches. */
 import { nextTimers, streamIdFor, type Timer } from '@send/domain';
 import { InMemoryCheckpointStore, type EventStore } from '@send/event-store';
-import { testRedis } from '@send/event-store/testing/test-redis';
 import { UnrecoverableError, Worker } from 'bullmq';
-import IORedis, { type Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { createScheduling } from '../create-scheduling';
-import { command, openStore, quietLogger, submit, testPolicy, uniquePrefix, until, type TestStore } from '../testing/scheduling-test-kit';
+import {
+  command,
+  quietLogger,
+  submit,
+  testPolicy,
+  uniquePrefix,
+  timersFixture,
+  until,
+  type TestStore,
+} from '../testing/scheduling-test-kit';
 import { jobIdForTimerKey } from './job-id';
 import { foldRequest } from './request-state';
 import { TimerProcessManager } from './timer-process-manager';
@@ -13,33 +21,13 @@ import { ENSURE_CHUNK, TimerQueue } from './timer-queue';
 import { TimerReconciler } from './timer-reconciler';
 import { RECONCILE_JOB_NAME } from './timer-worker';
 
-let redisServer: { url: string; stop(): Promise<void> };
+const fx = timersFixture();
+const closers = fx.closers;
 let connection: Redis;
 let t: TestStore;
 let prefix: string;
 let queue: TimerQueue;
-const closers: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  redisServer = await testRedis();
-  connection = new IORedis(redisServer.url, { maxRetriesPerRequest: null });
-});
-afterAll(async () => {
-  await connection.quit();
-  await redisServer.stop();
-});
-beforeEach(() => {
-  t = openStore();
-  prefix = uniquePrefix();
-  queue = new TimerQueue({ connection, prefix, backoffMs: 20 });
-  quietLogger.error.mockClear();
-});
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-  await queue.queue.obliterate({ force: true });
-  await queue.close();
-  await t.cleanup();
-});
+beforeEach(() => ({ connection, t, prefix, queue } = fx));
 
 const timersOf = async (requestId: string): Promise<Timer[]> => nextTimers(foldRequest(await t.store.read(streamIdFor(requestId))));
 const delayedIds = async (): Promise<string[]> => (await queue.queue.getDelayed(0, -1)).map((j) => j.id!).sort();
@@ -246,7 +234,7 @@ describe('createScheduling start', () => {
     const schedulingPrefix = uniquePrefix();
     const options = {
       store: t.store,
-      redisUrl: redisServer.url,
+      redisUrl: fx.redisUrl,
       policy: testPolicy,
       clock: () => new Date(),
       prefix: schedulingPrefix,

@@ -1,20 +1,9 @@
 import { v4 as uuid } from 'uuid';
 import { nextTimers, streamIdFor, type Timer } from '@send/domain';
 import { InMemoryCheckpointStore, RedisCheckpointStore, type CheckpointStore, type EventStore } from '@send/event-store';
-import { testRedis } from '@send/event-store/testing/test-redis';
 import { UnrecoverableError, Worker } from 'bullmq';
 import IORedis, { type Redis } from 'ioredis';
-import {
-  command,
-  openStore,
-  quietLogger,
-  submit,
-  testPolicy,
-  typesOf,
-  uniquePrefix,
-  until,
-  type TestStore,
-} from '../testing/scheduling-test-kit';
+import { command, quietLogger, submit, testPolicy, typesOf, timersFixture, until, type TestStore } from '../testing/scheduling-test-kit';
 import { jobIdForTimerKey, timerKeyForJobId } from './job-id';
 import { readToHead } from './read-to-head';
 import { foldRequest } from './request-state';
@@ -23,33 +12,13 @@ import { TimerQueue, type EnsureOutcome, type TimerJobData } from './timer-queue
 import { TimerReconciler } from './timer-reconciler';
 import { TimerWorker } from './timer-worker';
 
-let redisServer: { url: string; stop(): Promise<void> };
+const fx = timersFixture();
+const closers = fx.closers;
 let connection: Redis;
 let t: TestStore;
 let prefix: string;
 let queue: TimerQueue;
-const closers: (() => Promise<unknown>)[] = [];
-
-beforeAll(async () => {
-  redisServer = await testRedis();
-  connection = new IORedis(redisServer.url, { maxRetriesPerRequest: null });
-});
-afterAll(async () => {
-  await connection.quit();
-  await redisServer.stop();
-});
-beforeEach(() => {
-  t = openStore();
-  prefix = uniquePrefix();
-  queue = new TimerQueue({ connection, prefix, backoffMs: 20 });
-  quietLogger.error.mockClear();
-});
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-  await queue.queue.obliterate({ force: true });
-  await queue.close();
-  await t.cleanup();
-});
+beforeEach(() => ({ connection, t, prefix, queue } = fx));
 
 const worker = (options: { clock?: () => Date; store?: EventStore; autorun?: boolean } = {}) => {
   const w = new TimerWorker({
@@ -236,7 +205,7 @@ describe('TimerReconciler', () => {
 
 describe('TimerProcessManager', () => {
   it('restarted from its checkpoint, schedules nothing twice; replayed from the start, adds nothing', async () => {
-    const redis = new IORedis(redisServer.url);
+    const redis = new IORedis(fx.redisUrl);
     closers.push(() => redis.quit());
     const checkpoints = new RedisCheckpointStore(redis, { prefix: `${prefix}:` });
     const outcomes: EnsureOutcome[] = [];
