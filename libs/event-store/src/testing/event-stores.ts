@@ -18,20 +18,10 @@ export function sqliteFactory(): StoreFactory {
   return async () => {
     const dir = mkdtempSync(join(tmpdir(), 'event-store-contract-'));
     const path = join(dir, 'nested', 'events.sqlite');
-    const opened: EventStore[] = [];
-    const open = () => {
-      const s = new SqliteEventStore({ path });
-      opened.push(s);
-      return s;
-    };
-    return {
-      store: open(),
-      openAnother: open,
-      cleanup: async () => {
-        for (const s of opened) await s.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    return tracked(
+      () => new SqliteEventStore({ path }),
+      () => rmSync(dir, { recursive: true, force: true }),
+    );
   };
 }
 
@@ -39,18 +29,24 @@ export function kurrentDbFactory(url: string): StoreFactory {
   return async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { KurrentDbEventStore } = require('../kurrentdb/kurrentdb-event-store') as typeof import('../kurrentdb/kurrentdb-event-store');
-    const opened: EventStore[] = [];
-    const open = () => {
-      const s = new KurrentDbEventStore({ url });
-      opened.push(s);
-      return s;
-    };
-    return {
-      store: open(),
-      openAnother: open,
-      cleanup: async () => {
-        for (const s of opened) await s.close();
-      },
-    };
+    return tracked(() => new KurrentDbEventStore({ url }));
+  };
+}
+
+/** A store under test plus any others opened on the same data, all closed by cleanup (then `after`). */
+function tracked(open: () => EventStore, after: () => void = () => undefined): StoreUnderTest {
+  const opened: EventStore[] = [];
+  const openTracked = () => {
+    const s = open();
+    opened.push(s);
+    return s;
+  };
+  return {
+    store: openTracked(),
+    openAnother: openTracked,
+    cleanup: async () => {
+      for (const s of opened) await s.close();
+      after();
+    },
   };
 }
