@@ -166,6 +166,17 @@ describe.each(runnable)('EventStore contract: %s', (_name, make) => {
       const a = await store.read(stream('p0'));
       for (let i = 1; i < a.length; i++) expect(a[i].position).toBeGreaterThan(a[i - 1].position);
     });
+
+    it('headPosition is the position of the last event appended, in any stream', async () => {
+      const before = await store.headPosition();
+      const first = await store.append(stream('h1'), [ev()], { expectedRevision: 'no_stream' });
+      expect(first.position).toBeGreaterThan(before);
+      expect(await store.headPosition()).toBe(first.position);
+      const second = await store.append(stream('h2'), [ev(), ev()], { expectedRevision: 'no_stream' });
+      expect(await store.headPosition()).toBe(second.position);
+      const all = [...(await store.read(stream('h1'))), ...(await store.read(stream('h2')))];
+      expect(all.every((e) => e.position <= second.position)).toBe(true);
+    });
   });
 
   describe('subscribeToAll', () => {

@@ -76,6 +76,11 @@ export interface EventStore {
   /** Events of one stream in revision order; an empty array when the stream does not exist. */
   read(stream: string, options?: ReadOptions): Promise<RecordedEvent[]>;
   subscribeToAll(options: SubscribeToAllOptions): AllSubscription;
+  /**
+   * Added: the position in $all of the last event stored now (0n when the store is empty). A
+   * consumer that reads to here has seen everything appended before the call.
+   */
+  headPosition(): Promise<bigint>;
   /** Throws when the store cannot serve (used by /health). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -141,6 +141,14 @@ export class KurrentDbEventStore implements EventStore {
     return result;
   }
 
+  /** The commit position of the last non-system event in $all (0n when there is none). */
+  async headPosition(): Promise<bigint> {
+    for await (const resolved of this.client.readAll({ maxCount: 1, direction: BACKWARDS, fromPosition: END, filter: excludeSystemEvents() })) {
+      return toRecorded(resolved)?.position ?? 0n;
+    }
+    return 0n;
+  }
+
   async ping(): Promise<void> {
     for await (const _ of this.client.readAll({ maxCount: 1, direction: BACKWARDS, fromPosition: END })) break;
   }

@@ -268,6 +268,10 @@ export class SqliteEventStore implements EventStore {
     this.db.close();
   }
 
+  async headPosition(): Promise<bigint> {
+    return this.readHead();
+  }
+
   // --- internals used by the subscription -------------------------------------------------------
 
   /** The highest committed position in the file (0n when empty). */

@@ -188,13 +188,13 @@ describe('TimerProcessManager batches', () => {
   });
 
   it('live, on a store that cannot tell its head: written once no event follows', async () => {
-    const headless: EventStore = {
+    const headless = {
       append: (...a) => t.store.append(...a),
       read: (...a) => t.store.read(...a),
       subscribeToAll: (o) => t.store.subscribeToAll(o),
       ping: () => t.store.ping(),
       close: async () => undefined,
-    };
+    } as EventStore;
     const checkpoints = new InMemoryCheckpointStore();
     const m = manager({ store: headless, checkpoints });
     await m.start();

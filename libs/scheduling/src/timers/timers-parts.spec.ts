@@ -189,13 +189,13 @@ describe('TimerReconciler', () => {
   it('reads to the head of a store that cannot tell its head, by waiting for quiet', async () => {
     await submit(t.store);
     await submit(t.store);
-    const headless: EventStore = {
+    const headless = {
       append: (...a) => t.store.append(...a),
       read: (...a) => t.store.read(...a),
       subscribeToAll: (o) => t.store.subscribeToAll(o),
       ping: () => t.store.ping(),
       close: async () => undefined,
-    };
+    } as EventStore;
     const seen: bigint[] = [];
     expect(await readToHead(headless, (e) => seen.push(e.position), { idleMs: 100 })).toBe(2);
     expect(seen).toEqual([1n, 2n]);
