@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Redis from 'ioredis';
 import { contactRequestDecider, streamIdFor, type ContactRequestCommand } from '@send/domain';
-import { handleCommand, SqliteEventStore } from '@send/event-store';
+import { DeciderCommandHandler, SqliteEventStore } from '@send/event-store';
 import { createNotifications, LIVE_ALERTS_CHANNEL } from '@send/notifications';
 import { keys, PROJECTED_STREAM_PREFIXES, PROJECTIONS_NAME, ProjectionsRunner } from '@send/read-models';
 import { defaultPolicy } from '@send/sla';
@@ -63,7 +63,12 @@ let redisServer: { url: string; child: { kill(signal?: string): void }; stop(): 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.now();
-const quietLogger = { error: (m: string, e?: unknown) => console.error(m, e), info: () => undefined, log: () => undefined, warn: () => undefined };
+const quietLogger = {
+  error: (m: string, e?: unknown) => console.error(m, e),
+  info: () => undefined,
+  log: () => undefined,
+  warn: () => undefined,
+};
 
 function add(row: Row): void {
   rows.push(row);
@@ -110,7 +115,12 @@ async function catchUp(redis: Redis): Promise<void> {
   });
   const head = store.readHead();
   const loadSeconds = (now() - t0) / 1000;
-  add({ figure: 'loader: append (group commit, synchronous=normal)', value: loaded.events / loadSeconds, unit: 'events/s', note: `${loaded.events.toLocaleString('en-GB')} events in ${loadSeconds.toFixed(1)} s` });
+  add({
+    figure: 'loader: append (group commit, synchronous=normal)',
+    value: loaded.events / loadSeconds,
+    unit: 'events/s',
+    note: `${loaded.events.toLocaleString('en-GB')} events in ${loadSeconds.toFixed(1)} s`,
+  });
 
   // Baseline: the store's read rate alone (same filter as the projections runner).
   {
@@ -139,19 +149,35 @@ async function catchUp(redis: Redis): Promise<void> {
       }
       await p.exec();
     }
-    add({ figure: 'baseline: raw Redis MULTI/SET/SET/EXEC per event, pipelined', value: Number(head) / ((now() - t) / 1000), unit: 'events/s' });
+    add({
+      figure: 'baseline: raw Redis MULTI/SET/SET/EXEC per event, pipelined',
+      value: Number(head) / ((now() - t) / 1000),
+      unit: 'events/s',
+    });
   }
   // Baseline: the same, one awaited round trip per event (what a per-event projector is bound by).
   {
     const n = Math.min(Number(head), 100_000);
     const t = now();
-    for (let j = 0; j < n; j++) await redis.multi().set(`rm:bench:${j % requests}`, record).set('checkpoint:bench', String(j)).exec();
-    add({ figure: 'baseline: raw Redis MULTI per event, awaited one by one', value: n / ((now() - t) / 1000), unit: 'events/s', note: `(${n.toLocaleString('en-GB')} events)` });
+    for (let j = 0; j < n; j++)
+      await redis
+        .multi()
+        .set(`rm:bench:${j % requests}`, record)
+        .set('checkpoint:bench', String(j))
+        .exec();
+    add({
+      figure: 'baseline: raw Redis MULTI per event, awaited one by one',
+      value: n / ((now() - t) / 1000),
+      unit: 'events/s',
+      note: `(${n.toLocaleString('en-GB')} events)`,
+    });
   }
   await redis.flushdb();
 
   // The projections as the worker runs them: ProjectionsRunner (lease, fenced MULTI per event).
-  progress(`projecting ${head.toLocaleString('en-GB')} events from 'start'${CATCHUP_MAX_SECONDS > 0 ? ` (at most ${CATCHUP_MAX_SECONDS} s)` : ''}...`);
+  progress(
+    `projecting ${head.toLocaleString('en-GB')} events from 'start'${CATCHUP_MAX_SECONDS > 0 ? ` (at most ${CATCHUP_MAX_SECONDS} s)` : ''}...`,
+  );
   const runner = new ProjectionsRunner({ store, redis, logger: quietLogger });
   const t = now();
   await runner.start();
@@ -165,7 +191,9 @@ async function catchUp(redis: Redis): Promise<void> {
     if (now() - shown > 10_000) {
       shown = now();
       const rate = Number(checkpoint) / ((now() - t) / 1000);
-      progress(`  projected ${checkpoint.toLocaleString('en-GB')}/${head.toLocaleString('en-GB')} (${Math.round(rate).toLocaleString('en-GB')} events/s)`);
+      progress(
+        `  projected ${checkpoint.toLocaleString('en-GB')}/${head.toLocaleString('en-GB')} (${Math.round(rate).toLocaleString('en-GB')} events/s)`,
+      );
     }
     await sleep(100);
   }
@@ -195,12 +223,19 @@ async function live(redis: Redis): Promise<void> {
   cleanups.push(() => store.close());
   await registerStaff(store);
   const working = await loadRequests(store, { requests: LIVE_REQUESTS, kindOf: () => 'working', now: new Date() });
-  const toEscalate = await loadRequests(store, { requests: ALERTS, kindOf: () => 'two-attempts', now: new Date(), firstNumber: LIVE_REQUESTS + 1 });
+  const toEscalate = await loadRequests(store, {
+    requests: ALERTS,
+    kindOf: () => 'two-attempts',
+    now: new Date(),
+    firstNumber: LIVE_REQUESTS + 1,
+  });
   const head = store.readHead();
 
   const t = now();
   let worker = await startWorkerSide(store, redis, false);
-  progress(`live store: ${head.toLocaleString('en-GB')} events projected in ${((now() - t) / 1000).toFixed(1)} s (worker side: ${WORKER === 'child' ? 'a child process' : 'in this process'})`);
+  progress(
+    `live store: ${head.toLocaleString('en-GB')} events projected in ${((now() - t) / 1000).toFixed(1)} s (worker side: ${WORKER === 'child' ? 'a child process' : 'in this process'})`,
+  );
 
   if (PHASES.has('lag')) await projectionLag(store, redis, working.ids);
   if (PHASES.has('alerts')) {
@@ -225,7 +260,9 @@ async function startWorkerSide(store: SqliteEventStore, redis: Redis, withNotifi
   const head = store.readHead();
   if (WORKER === 'inprocess') {
     const runner = new ProjectionsRunner({ store, redis, logger: quietLogger });
-    const notifications = withNotifications ? createNotifications({ store, redis, config: {}, clock: () => new Date(), logger: quietLogger }) : null;
+    const notifications = withNotifications
+      ? createNotifications({ store, redis, config: {}, clock: () => new Date(), logger: quietLogger })
+      : null;
     await runner.start();
     await notifications?.start();
     while (BigInt((await redis.get(CHECKPOINT)) ?? '0') < head) await sleep(20);
@@ -236,7 +273,14 @@ async function startWorkerSide(store: SqliteEventStore, redis: Redis, withNotifi
       },
     };
   }
-  const args = ['-r', REGISTER, WORKER_CHILD, join(dir, 'live.sqlite'), redisServer!.url, withNotifications ? 'projections,notifications' : 'projections'];
+  const args = [
+    '-r',
+    REGISTER,
+    WORKER_CHILD,
+    join(dir, 'live.sqlite'),
+    redisServer!.url,
+    withNotifications ? 'projections,notifications' : 'projections',
+  ];
   const proc = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const kill = () => proc.kill('SIGKILL');
   cleanups.push(kill);
@@ -261,14 +305,12 @@ async function startWorkerSide(store: SqliteEventStore, redis: Redis, withNotifi
 }
 
 const run = (store: SqliteEventStore, command: ContactRequestCommand, actor = { id: 'bench-parent', role: 'parent' }) =>
-  handleCommand({
-    store,
-    streamId: streamIdFor(command.requestId),
-    decider: contactRequestDecider,
+  new DeciderCommandHandler({ store, decider: contactRequestDecider, streamIdFor }).handle(
+    command.requestId,
     command,
-    ctx: { now: new Date(), policy: defaultPolicy },
-    metadata: { correlationId: `bench-${Math.random()}`, actor },
-  });
+    { now: new Date(), policy: defaultPolicy },
+    { metadata: { correlationId: `bench-${Math.random()}`, actor } },
+  );
 
 /** Resolves when checkpoint:projections reaches each position: polled on its own connection every ~1 ms. */
 class CheckpointWatch {
@@ -292,7 +334,7 @@ class CheckpointWatch {
         const at = now();
         const checkpoint = value ? BigInt(value) : 0n;
         const still: typeof this.pending = [];
-        for (const p of this.pending) (p.position <= checkpoint ? p.resolve(at) : still.push(p));
+        for (const p of this.pending) p.position <= checkpoint ? p.resolve(at) : still.push(p);
         this.pending = still;
       }
       await sleep(1);
@@ -315,8 +357,22 @@ async function projectionLag(store: SqliteEventStore, redis: Redis, ids: string[
     const n = (attemptsOf.get(requestId) ?? 0) + 1;
     attemptsOf.set(requestId, n);
     const command: ContactRequestCommand = respond
-      ? { type: 'RecordResponse', requestId, responseId: `${requestId}-lag-r${n}`, officerId: 'bench-officer-north', channel: 'email', summary: 'Replied by email.' }
-      : { type: 'RecordAttempt', requestId, attemptId: `${requestId}-lag-a${n}`, channel: 'phone', source: 'portal', escalationId: `esc-${requestId}-lag-a${n}` };
+      ? {
+          type: 'RecordResponse',
+          requestId,
+          responseId: `${requestId}-lag-r${n}`,
+          officerId: 'bench-officer-north',
+          channel: 'email',
+          summary: 'Replied by email.',
+        }
+      : {
+          type: 'RecordAttempt',
+          requestId,
+          attemptId: `${requestId}-lag-a${n}`,
+          channel: 'phone',
+          source: 'portal',
+          escalationId: `esc-${requestId}-lag-a${n}`,
+        };
     try {
       const result = await run(store, command);
       const committed = now();
@@ -354,7 +410,12 @@ async function projectionLag(store: SqliteEventStore, redis: Redis, ids: string[
   await watcher.quit();
   const s = summary(lags);
   const achieved = counts.done / allSeconds;
-  add({ figure: `commands achieved (target rate ${LAG_RATE}/s, ${LAG_SECONDS} s)`, value: achieved, unit: 'cmd/s', note: `${counts.done} done, ${counts.failed} failed (${counts.conflicts} conflicts), issued over ${issueSeconds.toFixed(1)} s, drained by ${allSeconds.toFixed(1)} s` });
+  add({
+    figure: `commands achieved (target rate ${LAG_RATE}/s, ${LAG_SECONDS} s)`,
+    value: achieved,
+    unit: 'cmd/s',
+    note: `${counts.done} done, ${counts.failed} failed (${counts.conflicts} conflicts), issued over ${issueSeconds.toFixed(1)} s, drained by ${allSeconds.toFixed(1)} s`,
+  });
   add({ figure: 'projection lag p50', value: s.p50, unit: 'ms' });
   add({ figure: 'projection lag p95', value: s.p95, unit: 'ms' });
   add({ figure: `projection lag p99 (under ${LAG_RATE} cmd/s)`, value: s.p99, unit: 'ms', target: { value: 100, higherIsBetter: false } });
@@ -384,7 +445,14 @@ async function alertLatency(store: SqliteEventStore, redis: Redis, ids: string[]
   const one = async (requestId: string) => {
     const escalationId = `esc-${requestId}-a3`;
     const heard = new Promise<number>((resolve) => arrived.set(requestId, resolve));
-    const result = await run(store, { type: 'RecordAttempt', requestId, attemptId: `${requestId}-a3`, channel: 'phone', source: 'portal', escalationId });
+    const result = await run(store, {
+      type: 'RecordAttempt',
+      requestId,
+      attemptId: `${requestId}-a3`,
+      channel: 'phone',
+      source: 'portal',
+      escalationId,
+    });
     const committed = now();
     if (!result.events.some((e) => e.type === 'EscalationRaised')) throw new Error(`no escalation for ${requestId}`);
     const readable = (async () => {
@@ -411,7 +479,13 @@ async function alertLatency(store: SqliteEventStore, redis: Redis, ids: string[]
   const a = summary(toAlert);
   const r = summary(toReadModel);
   add({ figure: 'alert latency p50 (append -> in-app PUBLISH received)', value: a.p50, unit: 'ms' });
-  add({ figure: 'alert latency p99 (append -> in-app PUBLISH received)', value: a.p99, unit: 'ms', target: { value: 1000, higherIsBetter: false }, note: `n=${a.n}, max ${a.max.toFixed(1)} ms${missing ? `, ${missing} never arrived` : ''}` });
+  add({
+    figure: 'alert latency p99 (append -> in-app PUBLISH received)',
+    value: a.p99,
+    unit: 'ms',
+    target: { value: 1000, higherIsBetter: false },
+    note: `n=${a.n}, max ${a.max.toFixed(1)} ms${missing ? `, ${missing} never arrived` : ''}`,
+  });
   add({ figure: 'alert GET-able p50 (append -> rm:alert:<id> present)', value: r.p50, unit: 'ms' });
   add({ figure: 'alert GET-able p99 (append -> rm:alert:<id> present)', value: r.p99, unit: 'ms', note: `n=${r.n}` });
 }
@@ -444,8 +518,19 @@ async function timers(redis: Redis): Promise<void> {
     target: { value: 300, higherIsBetter: false },
     note: `heap ${result.heapMb} MB; ${(result.rssMb / baseline.rssMb).toFixed(2)}x the bare child`,
   });
-  add({ figure: 'worker peak RSS while scheduling them', value: result.peakMb, unit: 'MB', target: { value: 300, higherIsBetter: false }, note: `peak heap used ${result.peakHeapMb} MB (sampled every 100 ms)` });
-  add({ figure: 'time to schedule them (process manager from start)', value: result.scheduleSeconds, unit: 's', note: `${Math.round((result.delayed - 1) / result.scheduleSeconds).toLocaleString('en-GB')} timers/s; start() resolved after ${result.reconcileSeconds.toFixed(1)} s` });
+  add({
+    figure: 'worker peak RSS while scheduling them',
+    value: result.peakMb,
+    unit: 'MB',
+    target: { value: 300, higherIsBetter: false },
+    note: `peak heap used ${result.peakHeapMb} MB (sampled every 100 ms)`,
+  });
+  add({
+    figure: 'time to schedule them (process manager from start)',
+    value: result.scheduleSeconds,
+    unit: 's',
+    note: `${Math.round((result.delayed - 1) / result.scheduleSeconds).toLocaleString('en-GB')} timers/s; start() resolved after ${result.reconcileSeconds.toFixed(1)} s`,
+  });
   notes.push(
     `Timers: ${TIMERS.toLocaleString('en-GB')} open requests with the first response given (one resolution deadline each, 10 working days ahead); the queue's delayed count (${result.delayed.toLocaleString('en-GB')}) includes the reconcile job scheduler's next run. Both children run JavaScript the parent transpiled (test/bench/worker/precompiled-hook.js): the TypeScript compiler, which a built worker never loads, is not in their RSS.`,
   );
@@ -477,7 +562,10 @@ let cleaned = false;
 async function cleanup(): Promise<void> {
   if (cleaned) return;
   cleaned = true;
-  for (const c of cleanups.reverse()) await Promise.resolve().then(c).catch(() => undefined);
+  for (const c of cleanups.reverse())
+    await Promise.resolve()
+      .then(c)
+      .catch(() => undefined);
   await redisServer?.stop().catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,6 +1,7 @@
 // Public API of @send/domain: the ContactRequest decider (pure: no Nest, no IO, no clock).
 import { decide } from './contact-request/decider';
-import { evolve, initialState } from './contact-request/state';
+import { evolveStored } from './contact-request/fold';
+import { initialState } from './contact-request/state';
 
 export * from './contact-request/events';
 export * from './contact-request/commands';
@@ -9,6 +10,11 @@ export * from './contact-request/state';
 export * from './contact-request/decider';
 export * from './contact-request/timers';
 export * from './contact-request/upcast';
+export * from './contact-request/fold';
+export * from './contact-request/view';
 
-/** The decider as one value, in Emmett's `Decider` shape. */
-export const contactRequestDecider = { decide, evolve, initialState } as const;
+/**
+ * The decider as one value, in Emmett's `Decider` shape. Its evolve takes events as stored (any
+ * schema version) and upcasts them, so whoever folds a stream through it reads it the same way.
+ */
+export const contactRequestDecider = { decide, evolve: evolveStored, initialState } as const;

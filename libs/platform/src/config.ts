@@ -37,6 +37,8 @@ const envSchema = z
     // Alert channels (email, GOV.UK Notify, webhook); in-app live alerts are always on.
     ...notificationsEnvShape,
     TIMER_RECONCILE_EVERY: z.coerce.number().int().min(1000).default(300_000),
+    // Requests whose folded state the api keeps in memory (ADR 0003); 0 reads every stream per command.
+    COMMAND_CACHE_STREAMS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   })
   .superRefine((env, ctx) => {
     refineNotificationsEnv(env, ctx);

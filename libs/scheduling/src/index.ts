@@ -2,7 +2,6 @@
 export * from './timers/job-id';
 export * from './timers/logger';
 export * from './timers/read-to-head';
-export * from './timers/request-state';
 export * from './timers/timer-queue';
 export * from './timers/timer-process-manager';
 export * from './timers/timer-worker';

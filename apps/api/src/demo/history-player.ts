@@ -14,7 +14,7 @@ import {
   type ContactRequestState,
   type State,
 } from '@send/domain';
-import { eventIdsFor, handleCommand, type EventStore } from '@send/event-store';
+import { DeciderCommandHandler, eventIdsFor, type EventStore } from '@send/event-store';
 import type { Policy } from '@send/sla';
 import { TIMER_ACTOR, type Actor } from './demo-people';
 import type { DemoRequest } from './demo-stories';
@@ -33,20 +33,18 @@ export class HistoryPlayer {
   /** Appends the story up to `now`; returns how many events it recorded. */
   async play(request: DemoRequest, reference: string, now: Date): Promise<number> {
     const streamId = streamIdFor(request.requestId);
+    const requests = new DeciderCommandHandler({ store: this.deps.store, decider: contactRequestDecider, streamIdFor });
     let events = 0;
     let state: State = contactRequestDecider.initialState;
 
     // Scripted commands get ids from the request and the step; timer commands from the timer key, as the worker does.
     const run = async (command: ContactRequestCommand, at: Date, actor: Actor, idKey: string, correlationId: string) => {
-      const result = await handleCommand({
-        store: this.deps.store,
-        streamId,
-        decider: contactRequestDecider,
+      const result = await requests.handle(
+        request.requestId,
         command,
-        ctx: { now: at, policy: this.deps.policy },
-        eventIds: eventIdsFor(idKey, streamId),
-        metadata: { correlationId, causationId: correlationId, actor: { ...actor } },
-      });
+        { now: at, policy: this.deps.policy },
+        { eventIds: eventIdsFor(idKey, streamId), metadata: { correlationId, causationId: correlationId, actor: { ...actor } } },
+      );
       events += result.events.length;
       state = result.state;
       return result.events.length;

@@ -1,12 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
-import { contactRequestDecider, streamIdFor, type ContactRequestCommand } from '@send/domain';
-import { eventIdsFor, handleCommand, type EventStore } from '@send/event-store';
-import type { RequestView } from '@send/read-models';
+import {
+  contactRequestDecider,
+  isSubmitted,
+  streamIdFor,
+  type ContactRequestCommand,
+  type ContactRequestState,
+  type RequestView,
+  type State,
+} from '@send/domain';
+import { DeciderCommandHandler, eventIdsFor, type EventStore } from '@send/event-store';
 import { APP_CONFIG, Clock, EVENT_STORE, type AppConfig } from '@send/platform';
+import { notFound } from '../common/problem';
 import type { AuthUser } from '../auth/roles';
-import { RequestAccess } from './request-access';
+import { maySee, RequestAccess } from './request-access';
 
 const COMMAND_ID_NAMESPACE = '0e7c1a4b-55f2-4d6e-b1f9-7a0d3c2e8b14';
 
@@ -17,41 +25,74 @@ export interface RequestCommandContext {
 }
 
 /**
- * What every command on an existing request shares: ids that are deterministic under an
- * Idempotency-Key, the decider run through handleCommand (load, decide, append, retry), and the
- * request view after it, folded from the stream so it includes this command.
+ * Every command on a request goes through here: one DeciderCommandHandler for the api process,
+ * keeping the folded state of recently used requests (COMMAND_CACHE_STREAMS, ADR 0003), ids that
+ * are deterministic under an Idempotency-Key, the caller's right to act checked on the very state
+ * the decision is made on, and the answer made from that state by the domain's toView (the same
+ * function the projection stores), so the api never reads the stream back.
  */
 @Injectable()
 export class RequestCommands {
+  private readonly handler: DeciderCommandHandler<
+    ContactRequestCommand,
+    ReturnType<typeof contactRequestDecider.decide>[number],
+    State,
+    unknown
+  >;
+
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(EVENT_STORE) store: EventStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly access: RequestAccess,
-  ) {}
+  ) {
+    this.handler = new DeciderCommandHandler({
+      store,
+      decider: contactRequestDecider,
+      streamIdFor,
+      cacheSize: config.COMMAND_CACHE_STREAMS,
+    });
+  }
 
   /** An id for something the command creates (attempt, response): the same for the same key. */
   newId(ctx: RequestCommandContext, requestId: string, what: string): string {
     return ctx.idempotencyKey ? uuidv5(`${what}:${requestId}:${ctx.actor.id}:${ctx.idempotencyKey}`, COMMAND_ID_NAMESPACE) : randomUUID();
   }
 
-  async run(requestId: string, command: ContactRequestCommand, ctx: RequestCommandContext): Promise<RequestView> {
-    await this.access.visible(requestId, ctx.actor);
+  /**
+   * Runs a command on a request and answers its view. `scope` is the idempotency scope of the key
+   * (the command type on an existing request; the submission has its own). A new request (SubmitRequest)
+   * needs no right to see it first.
+   */
+  async run(
+    requestId: string,
+    command: ContactRequestCommand,
+    ctx: RequestCommandContext,
+    scope: string = command.type,
+  ): Promise<RequestView> {
+    if (!/^[0-9a-f-]{36}$/i.test(requestId)) throw notFound(`No request ${requestId} that you can see.`);
     const streamId = streamIdFor(requestId);
-    await handleCommand({
-      store: this.store,
-      streamId,
-      decider: contactRequestDecider,
+    const result = await this.handler.handle(
+      requestId,
       command,
-      ctx: { now: this.clock.now(), policy: this.config.policy },
-      eventIds: ctx.idempotencyKey ? eventIdsFor(`${command.type}:${ctx.actor.id}:${ctx.idempotencyKey}`, streamId) : undefined,
-      metadata: {
-        correlationId: ctx.correlationId,
-        causationId: ctx.correlationId,
-        actor: { id: ctx.actor.id, role: ctx.actor.role },
-        idempotencyKey: ctx.idempotencyKey,
+      { now: this.clock.now(), policy: this.config.policy },
+      {
+        eventIds: ctx.idempotencyKey ? eventIdsFor(`${scope}:${ctx.actor.id}:${ctx.idempotencyKey}`, streamId) : undefined,
+        metadata: {
+          correlationId: ctx.correlationId,
+          causationId: ctx.correlationId,
+          actor: { id: ctx.actor.id, role: ctx.actor.role },
+          idempotencyKey: ctx.idempotencyKey,
+        },
+        guard:
+          command.type === 'SubmitRequest'
+            ? undefined
+            : (state) => {
+                if (!isSubmitted(state as State) || !maySee(ctx.actor, state as ContactRequestState))
+                  throw notFound(`No request ${requestId} that you can see.`);
+              },
       },
-    });
-    return (await this.access.fold(requestId))!.view;
+    );
+    return this.access.viewOf(result.state as ContactRequestState);
   }
 }

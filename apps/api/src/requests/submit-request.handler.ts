@@ -1,14 +1,12 @@
-import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { randomUUID } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
-import { contactRequestDecider, streamIdFor, type SubmitRequest } from '@send/domain';
-import { eventIdsFor, handleCommand, type EventStore } from '@send/event-store';
-import { applyToRequestRecord, type RequestRecord, type RequestView } from '@send/read-models';
-import { APP_CONFIG, Clock, EVENT_STORE, type AppConfig } from '@send/platform';
+import type { RequestView, SubmitRequest } from '@send/domain';
+import { Clock } from '@send/platform';
 import { badRequest } from '../common/problem';
 import { isStaff } from '../auth/roles';
 import { ReferenceNumbers } from './reference-numbers';
+import { RequestCommands } from './request-commands';
 import { SubmitRequestCommand } from './submit-request.command';
 
 const REQUEST_ID_NAMESPACE = '9b0d7c2e-3f59-4a8e-8a41-61f0b7d4c6a2';
@@ -16,8 +14,7 @@ const REQUEST_ID_NAMESPACE = '9b0d7c2e-3f59-4a8e-8a41-61f0b7d4c6a2';
 @CommandHandler(SubmitRequestCommand)
 export class SubmitRequestHandler implements ICommandHandler<SubmitRequestCommand, RequestView> {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly requests: RequestCommands,
     private readonly clock: Clock,
     private readonly references: ReferenceNumbers,
   ) {}
@@ -51,19 +48,6 @@ export class SubmitRequestHandler implements ICommandHandler<SubmitRequestComman
       message: input.message,
     };
 
-    const streamId = streamIdFor(requestId);
-    const result = await handleCommand({
-      store: this.store,
-      streamId,
-      decider: contactRequestDecider,
-      command,
-      ctx: { now, policy: this.config.policy },
-      eventIds: idempotencyKey ? eventIdsFor(`${actor.id}:${idempotencyKey}`, streamId) : undefined,
-      metadata: { correlationId, causationId: correlationId, actor: { id: actor.id, role: actor.role }, idempotencyKey },
-    });
-
-    // Read-your-writes: the same fold the projection runs, over what was just stored.
-    const record = result.events.reduce<RequestRecord | null>((r, e) => applyToRequestRecord(r, e), null);
-    return record!.view;
+    return this.requests.run(requestId, command, { actor, idempotencyKey, correlationId });
   }
 }

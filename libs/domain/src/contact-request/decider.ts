@@ -325,7 +325,7 @@ const acknowledge = (c: AcknowledgeEscalation, s: ContactRequestState, ctx: Deci
   const e = s.escalation;
   if (e === null || e.id !== c.escalationId) {
     // An older escalation of this request is necessarily resolved (one open at a time).
-    if (s.escalationIds.includes(c.escalationId)) throw new EscalationClosed(s.requestId, c.escalationId);
+    if (s.earlierEscalations.some((earlier) => earlier.id === c.escalationId)) throw new EscalationClosed(s.requestId, c.escalationId);
     throw new EscalationNotFound(s.requestId, c.escalationId);
   }
   if (e.status === 'resolved') throw new EscalationClosed(s.requestId, c.escalationId);

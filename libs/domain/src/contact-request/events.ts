@@ -206,6 +206,9 @@ export const CONTACT_REQUEST_EVENT_TYPES: readonly ContactRequestEventType[] = [
   'EscalationResolved',
 ];
 
-/** Stream of one contact request (DESIGN.md: `contact-request-<uuid>`). */
-export const STREAM_PREFIX = 'contact-request-';
-export const streamIdFor = (requestId: string): string => STREAM_PREFIX + requestId;
+/** Stream of one contact request (DESIGN.md: `contact-request-<uuid>`): the one place this name is spelled. */
+export const REQUEST_STREAM_PREFIX = 'contact-request-';
+export const streamIdFor = (requestId: string): string => REQUEST_STREAM_PREFIX + requestId;
+/** The request id of a request stream; null for any other stream. */
+export const requestIdOf = (streamId: string): string | null =>
+  streamId.startsWith(REQUEST_STREAM_PREFIX) ? streamId.slice(REQUEST_STREAM_PREFIX.length) : null;

@@ -64,6 +64,8 @@ export interface AttemptSummary {
   at: IsoInstant;
   /** Still unanswered (no officer response recorded after it). */
   unanswered: boolean;
+  /** The response (or reopen) that dealt with it; null while unanswered. */
+  answeredAt: IsoInstant | null;
 }
 
 export interface ContactRequestState {
@@ -81,6 +83,8 @@ export interface ContactRequestState {
   assignee: Assignee | null;
   /** Due dates of the current period (from submission, or from the last reopen). */
   due: DueDates;
+  /** Due dates set at submission: what the service promised first, whatever reopens came later. */
+  submittedDue: DueDates;
   /**
    * Period number: 0 from submission, +1 on each reopen. Clocks, breach flags and the unanswered count
    * are per period; `breaches` keeps the whole history.
@@ -89,6 +93,8 @@ export interface ContactRequestState {
   /** First officer response in the current period; stops the first-response clock. */
   firstRespondedAt: IsoInstant | null;
   lastRespondedAt: IsoInstant | null;
+  /** First officer response ever (firstRespondedAt restarts on reopen). */
+  firstEverRespondedAt: IsoInstant | null;
   lastAttemptAt: IsoInstant | null;
   /** Inbound attempts with no officer response after them. */
   unansweredCount: number;
@@ -99,11 +105,13 @@ export interface ContactRequestState {
   breaches: Breach[];
   /** The request's latest escalation (open, acknowledged or resolved); null if none was ever raised. */
   escalation: EscalationState | null;
-  /** Ids of every escalation raised on this request, oldest first. */
-  escalationIds: string[];
+  /** Every escalation before the latest, oldest first, as it last stood. */
+  earlierEscalations: EscalationState[];
   resolvedAt: IsoInstant | null;
   resolvedBy: string | null;
   outcome: string | null;
+  /** When the latest event happened (its own instant). */
+  updatedAt: IsoInstant;
 }
 
 /** Before ContactRequestSubmitted: the stream does not exist yet. */
@@ -141,9 +149,11 @@ export const evolve = (state: State, event: ContactRequestEvent): State => {
       teamId: d.teamId ?? null,
       assignee: null,
       due: d.due,
+      submittedDue: d.due,
       period: 0,
       firstRespondedAt: null,
       lastRespondedAt: null,
+      firstEverRespondedAt: null,
       lastAttemptAt: null,
       unansweredCount: 0,
       attempts: [],
@@ -151,16 +161,27 @@ export const evolve = (state: State, event: ContactRequestEvent): State => {
       breached: { first_response: false, resolution: false },
       breaches: [],
       escalation: null,
-      escalationIds: [],
+      earlierEscalations: [],
       resolvedAt: null,
       resolvedBy: null,
       outcome: null,
+      updatedAt: d.submittedAt,
     };
     return submitted;
   }
   if (!isSubmitted(state)) return state;
-  const s = state;
+  const next = evolveSubmitted(state, event);
+  const at = ownTime(event);
+  return at === null || next === state ? next : { ...next, updatedAt: at };
+};
 
+/** An event's own instant (null for the few that carry none, e.g. assignments recorded before they were dated). */
+const ownTime = (event: ContactRequestEvent): IsoInstant | null => {
+  const d = event.data as { at?: IsoInstant; raisedAt?: IsoInstant; breachedAt?: IsoInstant };
+  return d.at ?? d.raisedAt ?? d.breachedAt ?? null;
+};
+
+const evolveSubmitted = (s: ContactRequestState, event: ContactRequestEvent): ContactRequestState => {
   switch (event.type) {
     case 'ContactAttemptRecorded': {
       const d = event.data;
@@ -171,7 +192,17 @@ export const evolve = (state: State, event: ContactRequestEvent): State => {
         ...s,
         lastAttemptAt: s.lastAttemptAt === null || ms(d.at) > ms(s.lastAttemptAt) ? d.at : s.lastAttemptAt,
         unansweredCount: s.unansweredCount + (unanswered ? 1 : 0),
-        attempts: [...s.attempts, { attemptId: d.attemptId, channel: d.channel, outcome: d.outcome, at: d.at, unanswered }],
+        attempts: [
+          ...s.attempts,
+          {
+            attemptId: d.attemptId,
+            channel: d.channel,
+            outcome: d.outcome,
+            at: d.at,
+            unanswered,
+            answeredAt: unanswered ? null : s.lastRespondedAt,
+          },
+        ],
         escalation: escalationOpen && unanswered ? { ...s.escalation!, unansweredCount: s.escalation!.unansweredCount + 1 } : s.escalation,
       };
     }
@@ -185,9 +216,10 @@ export const evolve = (state: State, event: ContactRequestEvent): State => {
       const next: ContactRequestState = {
         ...s,
         firstRespondedAt: s.firstRespondedAt ?? at,
+        firstEverRespondedAt: s.firstEverRespondedAt ?? at,
         lastRespondedAt: s.lastRespondedAt === null || ms(at) > ms(s.lastRespondedAt) ? at : s.lastRespondedAt,
         unansweredCount: 0,
-        attempts: s.attempts.map((a) => (a.unanswered && ms(a.at) <= ms(at) ? { ...a, unanswered: false } : a)),
+        attempts: s.attempts.map((a) => (a.unanswered && ms(a.at) <= ms(at) ? { ...a, unanswered: false, answeredAt: at } : a)),
       };
       return s.status === 'resolved' ? next : { ...next, status: liveStatus(next) };
     }
@@ -204,7 +236,7 @@ export const evolve = (state: State, event: ContactRequestEvent): State => {
         period: s.period + 1,
         firstRespondedAt: null,
         unansweredCount: 0,
-        attempts: s.attempts.map((a) => (a.unanswered ? { ...a, unanswered: false } : a)),
+        attempts: s.attempts.map((a) => (a.unanswered ? { ...a, unanswered: false, answeredAt: event.data.at } : a)),
         breached: { first_response: false, resolution: false },
         resolvedAt: null,
         resolvedBy: null,
@@ -242,7 +274,7 @@ export const evolve = (state: State, event: ContactRequestEvent): State => {
           resolvedBy: null,
           resolvedAt: null,
         },
-        escalationIds: [...s.escalationIds, d.escalationId],
+        earlierEscalations: s.escalation ? [...s.earlierEscalations, s.escalation] : s.earlierEscalations,
       };
     }
     case 'EscalationAcknowledged': {

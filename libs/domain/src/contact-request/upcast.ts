@@ -62,7 +62,18 @@ export const isContactRequestEventType = (type: string): type is ContactRequestE
  * A stored `{ type, data }` as a current domain event (upcast), or null if the type is not a
  * ContactRequest event (e.g. a future event type this code does not know: skip it, as evolve would).
  */
-export const toDomainEvent = (stored: { type: string; data: unknown }): ContactRequestEvent | null => {
+export const toDomainEvent = (stored: StoredEvent): ContactRequestEvent | null => {
   if (!isContactRequestEventType(stored.type)) return null;
-  return { type: stored.type, data: upcast(stored.type, (stored.data ?? {}) as Data) } as ContactRequestEvent;
+  let data = upcast(stored.type, (stored.data ?? {}) as Data);
+  // Assignments were not dated before 2026-11-28: the envelope's recorded time is the best fact there is.
+  if ((stored.type === 'RequestAssigned' || stored.type === 'RequestReassigned') && data['at'] === undefined && stored.recordedAt)
+    data = { ...data, at: stored.recordedAt.toISOString() };
+  return { type: stored.type, data } as ContactRequestEvent;
 };
+
+/** An event as a store hands it over: a type, data of any schema version, and when it was recorded. */
+export interface StoredEvent {
+  type: string;
+  data: unknown;
+  recordedAt?: Date;
+}

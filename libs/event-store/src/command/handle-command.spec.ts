@@ -1,13 +1,14 @@
 import { validate as isUuid } from 'uuid';
 import { WrongExpectedRevision, type EventStore } from '../event-store.port';
 import { SqliteEventStore } from '../sqlite/sqlite-event-store';
-import { ConcurrencyConflict, eventIdsFor, handleCommand, type Decider } from './handle-command';
+import { ConcurrencyConflict, DeciderCommandHandler, eventIdsFor, type Decider, type HandleOptions } from './handle-command';
 
 type Command = { type: 'Open'; owner: string } | { type: 'Add'; amount: number } | { type: 'Nothing' };
 type Event = { type: 'Opened'; data: { owner: string } } | { type: 'Added'; data: { amount: number } };
 type State = { open: boolean; total: number };
 
 class AlreadyOpen extends Error {}
+class NotOpen extends Error {}
 
 const tally: Decider<Command, Event, State, { now: Date }> = {
   initialState: { open: false, total: 0 },
@@ -17,7 +18,11 @@ const tally: Decider<Command, Event, State, { now: Date }> = {
         if (state.open) throw new AlreadyOpen('already open');
         return [{ type: 'Opened', data: { owner: command.owner } }];
       case 'Add':
-        return [{ type: 'Added', data: { amount: command.amount } }, { type: 'Added', data: { amount: 0 } }];
+        if (!state.open) throw new NotOpen('not open');
+        return [
+          { type: 'Added', data: { amount: command.amount } },
+          { type: 'Added', data: { amount: 0 } },
+        ];
       case 'Nothing':
         return [];
     }
@@ -34,17 +39,22 @@ const tally: Decider<Command, Event, State, { now: Date }> = {
 
 const ctx = { now: new Date('2026-12-24T16:30:00Z') };
 
-describe('handleCommand', () => {
+describe.each([
+  ['cold (every command reads its stream)', 0],
+  ['kept (recent streams folded in memory)', 100],
+])('DeciderCommandHandler, %s', (_name, cacheSize) => {
   let store: SqliteEventStore;
+  let handler: DeciderCommandHandler<Command, Event, State, { now: Date }>;
+  const handlerFor = (s: EventStore) =>
+    new DeciderCommandHandler({ store: s, decider: tally, streamIdFor: (id) => `tally-${id}`, cacheSize });
   beforeEach(() => {
     store = new SqliteEventStore({ path: ':memory:' });
+    handler = handlerFor(store);
   });
   afterEach(() => store.close());
 
-  const run = (command: Command, extra: Partial<Parameters<typeof handleCommand>[0]> = {}) =>
-    handleCommand({ store, streamId: 'tally-1', decider: tally, command, ctx, metadata: { correlationId: 'corr-1' }, ...extra } as Parameters<
-      typeof handleCommand<Command, Event, State, { now: Date }>
-    >[0]);
+  const run = (command: Command, extra: HandleOptions & { via?: DeciderCommandHandler<Command, Event, State, { now: Date }> } = {}) =>
+    (extra.via ?? handler).handle('1', command, ctx, { metadata: { correlationId: 'corr-1' }, ...extra });
 
   it('appends what decide returns to a new stream and returns the recorded events and state', async () => {
     const result = await run({ type: 'Open', owner: 'ann' });
@@ -71,7 +81,7 @@ describe('handleCommand', () => {
     expect(await store.read('tally-1')).toHaveLength(1);
   });
 
-  it('reloads and decides again when the stream moved under it', async () => {
+  it('catches up and decides again when the stream moved under it', async () => {
     await run({ type: 'Open', owner: 'ann' });
     let interfered = false;
     const racing: EventStore = Object.create(store);
@@ -79,12 +89,14 @@ describe('handleCommand', () => {
       const events = await store.read(s, o);
       if (!interfered) {
         interfered = true;
-        await store.append(s, [{ id: 'a0f7b0a2-0000-4000-8000-000000000001', type: 'Added', data: { amount: 100 } }], { expectedRevision: 'any' });
+        await store.append(s, [{ id: 'a0f7b0a2-0000-4000-8000-000000000001', type: 'Added', data: { amount: 100 } }], {
+          expectedRevision: 'any',
+        });
       }
       return events;
     };
     const decide = jest.spyOn(tally, 'decide');
-    const result = await run({ type: 'Add', amount: 1 }, { store: racing });
+    const result = await run({ type: 'Add', amount: 1 }, { via: handlerFor(racing) });
     expect(decide).toHaveBeenCalledTimes(2);
     decide.mockRestore();
     expect(result.state.total).toBe(101);
@@ -97,11 +109,31 @@ describe('handleCommand', () => {
       throw new WrongExpectedRevision(s, 'no_stream', 0n);
     };
     const decide = jest.spyOn(tally, 'decide');
-    const error = await run({ type: 'Open', owner: 'ann' }, { store: always }).catch((e: unknown) => e);
+    const error = await run({ type: 'Open', owner: 'ann' }, { via: handlerFor(always) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConcurrencyConflict);
     expect(error).toMatchObject({ streamId: 'tally-1', attempts: 4 });
     expect(decide).toHaveBeenCalledTimes(4);
     decide.mockRestore();
+  });
+
+  it('decides right on a stream another writer changed since it was last used', async () => {
+    await run({ type: 'Open', owner: 'ann' });
+    await run({ type: 'Add', amount: 1 });
+    // Another api process (same store, its own handler) appends twice.
+    const other = handlerFor(store);
+    await run({ type: 'Add', amount: 10 }, { via: other });
+    await run({ type: 'Add', amount: 100 }, { via: other });
+    const result = await run({ type: 'Add', amount: 1000 });
+    expect(result.state.total).toBe(1111);
+    expect(result.nextRevision).toBe(8n);
+    expect(await store.read('tally-1')).toHaveLength(9);
+  });
+
+  it('never refuses on a stale state: a refusal is checked against the stream as it is now', async () => {
+    await expect(run({ type: 'Add', amount: 1 })).rejects.toBeInstanceOf(NotOpen); // the handler now knows "no stream"
+    await run({ type: 'Open', owner: 'bob' }, { via: handlerFor(store) }); // another process opens it
+    const result = await run({ type: 'Add', amount: 2 });
+    expect(result.state).toEqual({ open: true, total: 2 });
   });
 
   describe('with an idempotency key', () => {
@@ -126,11 +158,57 @@ describe('handleCommand', () => {
       expect(await store.read('tally-1')).toHaveLength(5);
     });
 
+    it('returns the first result when the first try went through another process', async () => {
+      await run({ type: 'Open', owner: 'ann' });
+      const first = await run({ type: 'Add', amount: 3 }, { eventIds: ids, via: handlerFor(store) });
+      const again = await run({ type: 'Add', amount: 3 }, { eventIds: ids });
+      expect(again.events.map((e) => e.id)).toEqual([ids(0), ids(1)]);
+      expect(again).toMatchObject({ nextRevision: first.nextRevision, state: { total: 3 } });
+      expect(await store.read('tally-1')).toHaveLength(3);
+    });
+
+    it('finds a first try further back than the ids it keeps', async () => {
+      await run({ type: 'Open', owner: 'ann' });
+      const first = await run({ type: 'Add', amount: 3 }, { eventIds: ids });
+      for (let i = 0; i < 40; i++) await run({ type: 'Add', amount: 1 });
+      const again = await run({ type: 'Add', amount: 3 }, { eventIds: ids });
+      expect(again).toMatchObject({ nextRevision: first.nextRevision, state: { total: 3 } });
+      expect(await store.read('tally-1')).toHaveLength(83);
+    });
+
     it('appends once when the same request races with itself', async () => {
       const results = await Promise.all(Array.from({ length: 8 }, () => run({ type: 'Open', owner: 'ann' }, { eventIds: ids })));
       expect(await store.read('tally-1')).toHaveLength(1);
       for (const r of results) expect(r).toMatchObject({ nextRevision: 0n, position: results[0].position, state: { open: true } });
     });
+  });
+});
+
+describe('DeciderCommandHandler keeping streams', () => {
+  it('decides a command on a kept stream without reading it', async () => {
+    const store = new SqliteEventStore({ path: ':memory:' });
+    const handler = new DeciderCommandHandler({ store, decider: tally, streamIdFor: (id) => `tally-${id}`, cacheSize: 10 });
+    await handler.handle('1', { type: 'Open', owner: 'ann' }, ctx);
+    for (let i = 0; i < 50; i++) await handler.handle('1', { type: 'Add', amount: 1 }, ctx);
+    const read = jest.spyOn(store, 'read');
+    const result = await handler.handle('1', { type: 'Add', amount: 1 }, ctx);
+    expect(read).not.toHaveBeenCalled();
+    expect(result.state.total).toBe(51);
+    await store.close();
+  });
+
+  it('reads only the events after what it kept when another writer moved the stream', async () => {
+    const store = new SqliteEventStore({ path: ':memory:' });
+    const handler = new DeciderCommandHandler({ store, decider: tally, streamIdFor: (id) => `tally-${id}`, cacheSize: 10 });
+    await handler.handle('1', { type: 'Open', owner: 'ann' }, ctx);
+    await store.append('tally-1', [{ id: 'a0f7b0a2-0000-4000-8000-000000000002', type: 'Added', data: { amount: 5 } }], {
+      expectedRevision: 'any',
+    });
+    const read = jest.spyOn(store, 'read');
+    const result = await handler.handle('1', { type: 'Add', amount: 1 }, ctx);
+    expect(read.mock.calls).toEqual([['tally-1', { fromRevision: 1n }]]);
+    expect(result.state.total).toBe(6);
+    await store.close();
   });
 });
 

@@ -1,11 +1,6 @@
+import { LRUCache } from 'lru-cache';
 import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
-import {
-  WrongExpectedRevision,
-  type EventData,
-  type EventMetadata,
-  type EventStore,
-  type RecordedEvent,
-} from '../event-store.port';
+import { WrongExpectedRevision, type EventData, type EventMetadata, type EventStore, type RecordedEvent } from '../event-store.port';
 
 /** A domain event as the decider sees it: a type and its data, no storage details. */
 export interface DomainEvent<TType extends string = string, TData = unknown> {
@@ -13,19 +8,18 @@ export interface DomainEvent<TType extends string = string, TData = unknown> {
   data: TData;
 }
 
-/** The decider pattern (DESIGN.md, "Domain model"): rules in decide, facts in evolve. */
+/**
+ * The decider pattern (DESIGN.md, "Domain model"): rules in decide, facts in evolve. The handler
+ * hands evolve the events as stored (a RecordedEvent is a `{ type, data }` with more beside), so an
+ * evolve that upcasts can read older schema versions and the envelope's recordedAt.
+ */
 export interface Decider<TCommand, TEvent extends DomainEvent, TState, TCtx = unknown> {
   decide(command: TCommand, state: TState, ctx: TCtx): TEvent[];
   evolve(state: TState, event: TEvent): TState;
   initialState: TState;
 }
 
-export interface HandleCommandInput<TCommand, TEvent extends DomainEvent, TState, TCtx> {
-  store: EventStore;
-  streamId: string;
-  decider: Decider<TCommand, TEvent, TState, TCtx>;
-  command: TCommand;
-  ctx: TCtx;
+export interface HandleOptions {
   /**
    * Deterministic ids for the events decided (see eventIdsFor). With them, a command sent twice
    * appends once and the second call returns the first call's result without deciding again.
@@ -34,8 +28,11 @@ export interface HandleCommandInput<TCommand, TEvent extends DomainEvent, TState
   eventIds?: (index: number) => string;
   /** Metadata stored on every event appended (correlationId, causationId, actor, idempotencyKey). */
   metadata?: EventMetadata;
-  /** Retries after a WrongExpectedRevision (reload, redecide). Default 3. */
-  maxRetries?: number;
+  /**
+   * Runs on the state just before each decision (e.g. "may this caller act on it?"); throw to
+   * refuse. Like a refusal by decide, a refusal on a kept state is checked again on a fresh one.
+   */
+  guard?: (state: unknown) => void;
 }
 
 export interface HandleCommandResult<TEvent extends DomainEvent, TState> {
@@ -76,79 +73,199 @@ export function eventIdsFor(idempotencyKey: string, scope: string): (index: numb
   return (index) => uuidv5(`${scope}\u0000${idempotencyKey}\u0000${index}`, EVENT_ID_NAMESPACE);
 }
 
+export interface DeciderCommandHandlerOptions<TCommand, TEvent extends DomainEvent, TState, TCtx> {
+  store: EventStore;
+  decider: Decider<TCommand, TEvent, TState, TCtx>;
+  /** The stream an aggregate id lives in (e.g. the domain's streamIdFor). */
+  streamIdFor: (id: string) => string;
+  /**
+   * How many recently used streams to keep folded in memory (0: none, every command reads its
+   * stream). A kept state is only a guess: the append's expected revision checks it, and a wrong
+   * guess costs one read of the events after it, never a wrong decision (ADR 0003).
+   */
+  cacheSize?: number;
+  /** Retries after a WrongExpectedRevision (catch up, redecide). Default 3. */
+  maxRetries?: number;
+}
+
+/** What the handler knows of a stream: its state folded to `revision`, and its latest event ids. */
+interface StreamState<TState> {
+  state: TState;
+  /** Revision of the last event folded; -1n for a stream with no events. */
+  revision: bigint;
+  position: bigint | null;
+  /** Ids of the last RECENT_IDS events, oldest first: answers "did this idempotent command run already?" without a read. */
+  recentIds: string[];
+}
+
+/** Enough for a retry or a double click, which come within a few events of the first try. */
+const RECENT_IDS = 32;
+
 /**
- * Load the stream, decide, append at the loaded revision; on WrongExpectedRevision reload and
- * redecide, up to `maxRetries` times, then throw ConcurrencyConflict. Pure of Nest.
+ * A command handler bound once to a decider and a store, in the shape of Emmett's
+ * DeciderCommandHandler: load the stream's state, decide, append at the loaded revision; on
+ * WrongExpectedRevision catch up and redecide, up to `maxRetries` times, then ConcurrencyConflict.
+ * It answers from the state and events it just decided: nothing re-reads the stream afterwards.
  *
- * With `eventIds`, it first looks for events with those ids in the stream: if the first one is
- * there, this command already ran (a retry, a double click): it returns that first result without
- * deciding (decide might now refuse, e.g. RequestAlreadyExists).
+ * With `cacheSize`, the state of recently used streams stays in memory, so a command costs the
+ * same on a stream of 200 events as on one of 2. Other processes may append to the same streams:
+ * the append's expected revision tells, and a stale state is brought up to date by reading only
+ * the events after it. A decision refused on a kept state is made again on a state read now, so a
+ * stale guess can never make a refusal either.
  */
-export async function handleCommand<TCommand, TEvent extends DomainEvent, TState, TCtx>(
-  input: HandleCommandInput<TCommand, TEvent, TState, TCtx>,
-): Promise<HandleCommandResult<TEvent, TState>> {
-  const { store, streamId, decider, command, ctx, eventIds, metadata } = input;
-  const maxRetries = input.maxRetries ?? 3;
-  type Recorded = RecordedEvent<TEvent['data'] & Record<string, unknown>>;
-  const fold = (events: RecordedEvent[]): TState =>
-    events.reduce((s, e) => decider.evolve(s, { type: e.type, data: e.data } as TEvent), decider.initialState);
+export class DeciderCommandHandler<TCommand, TEvent extends DomainEvent, TState, TCtx> {
+  private readonly cache: LRUCache<string, StreamState<TState>> | null;
+  private readonly maxRetries: number;
 
-  let lastError: unknown;
-  for (let attempt = 0; attempt <= maxRetries; attempt++) {
-    const recorded = await store.read(streamId);
-
-    if (eventIds) {
-      const previous = alreadyRecorded(recorded, eventIds);
-      if (previous) return previous as HandleCommandResult<TEvent, TState> & { events: Recorded[] };
-    }
-
-    const state = fold(recorded);
-    const decided = decider.decide(command, state, ctx);
-    const last = recorded[recorded.length - 1];
-    if (decided.length === 0) {
-      return { events: [], state, nextRevision: last ? last.revision : -1n, position: last ? last.position : null };
-    }
-
-    const toAppend: EventData[] = decided.map((e, i) => ({
-      id: eventIds ? eventIds(i) : uuidv4(),
-      type: e.type,
-      data: e.data as Record<string, unknown>,
-      metadata: { ...metadata },
-    }));
-    try {
-      const result = await store.append(streamId, toAppend, {
-        expectedRevision: last ? last.revision : 'no_stream',
-      });
-      let events = result.events;
-      if (!events) {
-        const fromRevision = result.nextRevision - BigInt(toAppend.length) + 1n;
-        events = (await store.read(streamId, { fromRevision })).slice(0, toAppend.length);
-      }
-      // Normally `events` directly follow what we loaded. After a no-op re-append (a concurrent twin
-      // of this request stored the same ids first) they may sit further on: fold what precedes them.
-      const follows = events[0].revision === (last ? last.revision + 1n : 0n);
-      const before = follows ? state : fold((await store.read(streamId)).filter((e) => e.revision < events![0].revision));
-      const stateAfter = events.reduce((s, e) => decider.evolve(s, { type: e.type, data: e.data } as TEvent), before);
-      return { events: events as Recorded[], state: stateAfter, nextRevision: result.nextRevision, position: result.position };
-    } catch (error) {
-      if (!(error instanceof WrongExpectedRevision)) throw error;
-      lastError = error;
-    }
+  constructor(private readonly options: DeciderCommandHandlerOptions<TCommand, TEvent, TState, TCtx>) {
+    this.cache = options.cacheSize ? new LRUCache({ max: options.cacheSize }) : null;
+    this.maxRetries = options.maxRetries ?? 3;
   }
-  throw new ConcurrencyConflict(streamId, maxRetries + 1, lastError);
 
-  function alreadyRecorded(recorded: RecordedEvent[], ids: (index: number) => string): HandleCommandResult<TEvent, TState> | null {
-    const firstId = ids(0);
-    const start = recorded.findIndex((e) => e.id === firstId);
+  /** The stream of an aggregate id, as this handler names it. */
+  streamIdFor(id: string): string {
+    return this.options.streamIdFor(id);
+  }
+
+  async handle(id: string, command: TCommand, ctx: TCtx, options: HandleOptions = {}): Promise<HandleCommandResult<TEvent, TState>> {
+    const { store, decider } = this.options;
+    const { eventIds, metadata, guard } = options;
+    const streamId = this.options.streamIdFor(id);
+    type Result = HandleCommandResult<TEvent, TState>;
+
+    const kept = this.cache?.get(streamId);
+    let current = kept ?? (await this.load(streamId));
+    /** Read from the store in this call (not a kept guess): a refusal on it is final. */
+    let fresh = kept === undefined;
+
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
+      if (eventIds) {
+        const repeated = await this.repeatedResult(streamId, current, eventIds);
+        if (repeated) return repeated as Result;
+        if (!this.coversStream(current)) {
+          // The kept ids do not reach back to the stream's start: read it all to know.
+          const events = await store.read(streamId);
+          current = this.remember(streamId, this.foldEvents(events));
+          fresh = true;
+          const found = this.findRepeat(events, eventIds);
+          if (found) return found as Result;
+        }
+      }
+
+      let decided: TEvent[];
+      try {
+        guard?.(current.state);
+        decided = decider.decide(command, current.state, ctx);
+      } catch (error) {
+        if (fresh) throw error;
+        current = await this.catchUp(streamId, current);
+        fresh = true;
+        attempt -= 1; // a refresh after a refusal is not a concurrency retry
+        continue;
+      }
+      if (decided.length === 0) {
+        return { events: [], state: current.state, nextRevision: current.revision, position: current.position };
+      }
+
+      const toAppend: EventData[] = decided.map((e, i) => ({
+        id: eventIds ? eventIds(i) : uuidv4(),
+        type: e.type,
+        data: e.data as Record<string, unknown>,
+        metadata: { ...metadata },
+      }));
+      try {
+        const result = await store.append(streamId, toAppend, {
+          expectedRevision: current.revision < 0n ? 'no_stream' : current.revision,
+        });
+        let events = result.events;
+        if (!events) {
+          const fromRevision = result.nextRevision - BigInt(toAppend.length) + 1n;
+          events = (await store.read(streamId, { fromRevision })).slice(0, toAppend.length);
+        }
+        if (events[0].revision !== current.revision + 1n) {
+          // A no-op re-append: a concurrent twin of this request stored the same ids first, somewhere
+          // after what we knew. Rare: read the stream and answer as of those events.
+          const all = await store.read(streamId);
+          this.remember(streamId, this.foldEvents(all));
+          const last = events[events.length - 1];
+          return {
+            events: events as Result['events'],
+            state: this.foldEvents(all.filter((e) => e.revision <= last.revision)).state,
+            nextRevision: last.revision,
+            position: last.position,
+          };
+        }
+        const next = this.remember(streamId, this.evolveWith(current, events));
+        return { events: events as Result['events'], state: next.state, nextRevision: next.revision, position: next.position };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevision)) throw error;
+        lastError = error;
+        current = await this.catchUp(streamId, current);
+        fresh = true;
+      }
+    }
+    throw new ConcurrencyConflict(streamId, this.maxRetries + 1, lastError);
+  }
+
+  /** Forget what is kept of a stream (e.g. after an error left it unknown). */
+  forget(id: string): void {
+    this.cache?.delete(this.options.streamIdFor(id));
+  }
+
+  private async load(streamId: string): Promise<StreamState<TState>> {
+    return this.remember(streamId, this.foldEvents(await this.options.store.read(streamId)));
+  }
+
+  /** The events appended after `known`, folded on: a stale guess costs this one read. */
+  private async catchUp(streamId: string, known: StreamState<TState>): Promise<StreamState<TState>> {
+    const after = await this.options.store.read(streamId, { fromRevision: known.revision + 1n });
+    return this.remember(streamId, this.evolveWith(known, after));
+  }
+
+  private remember(streamId: string, state: StreamState<TState>): StreamState<TState> {
+    this.cache?.set(streamId, state);
+    return state;
+  }
+
+  private foldEvents(events: RecordedEvent[]): StreamState<TState> {
+    const empty: StreamState<TState> = { state: this.options.decider.initialState, revision: -1n, position: null, recentIds: [] };
+    return this.evolveWith(empty, events);
+  }
+
+  private evolveWith(from: StreamState<TState>, events: RecordedEvent[]): StreamState<TState> {
+    if (events.length === 0) return from;
+    const { evolve } = this.options.decider;
+    const state = events.reduce((s, e) => evolve(s, e as unknown as TEvent), from.state);
+    const last = events[events.length - 1];
+    const recentIds = [...from.recentIds, ...events.map((e) => e.id)].slice(-RECENT_IDS);
+    return { state, revision: last.revision, position: last.position, recentIds };
+  }
+
+  private coversStream(known: StreamState<TState>): boolean {
+    return BigInt(known.recentIds.length) === known.revision + 1n;
+  }
+
+  /** The first result of an idempotent command whose first id is among the kept ids (read the stream to answer: rare). */
+  private async repeatedResult(
+    streamId: string,
+    known: StreamState<TState>,
+    ids: (index: number) => string,
+  ): Promise<HandleCommandResult<TEvent, TState> | null> {
+    if (!known.recentIds.includes(ids(0))) return null;
+    return this.findRepeat(await this.options.store.read(streamId), ids);
+  }
+
+  private findRepeat(recorded: RecordedEvent[], ids: (index: number) => string): HandleCommandResult<TEvent, TState> | null {
+    const start = recorded.findIndex((e) => e.id === ids(0));
     if (start < 0) return null;
     let end = start + 1;
     while (end < recorded.length && recorded[end].id === ids(end - start)) end++;
-    const upTo = recorded.slice(0, end);
     const mine = recorded.slice(start, end);
     const lastMine = mine[mine.length - 1];
     return {
-      events: mine as Recorded[],
-      state: fold(upTo),
+      events: mine as HandleCommandResult<TEvent, TState>['events'],
+      state: this.foldEvents(recorded.slice(0, end)).state,
       nextRevision: lastMine.revision,
       position: lastMine.position,
     };

@@ -1,4 +1,12 @@
-import { isSubmitted, replay, STREAM_PREFIX, toDomainEvent, type ContactRequestEvent, type EscalationRole, type State } from '@send/domain';
+import {
+  foldStored,
+  isSubmitted,
+  REQUEST_STREAM_PREFIX,
+  toDomainEvent,
+  type ContactRequestEvent,
+  type EscalationRole,
+  type State,
+} from '@send/domain';
 import type { EventStore, RecordedEvent } from '@send/event-store';
 import { isAlertEventType, summariseAlert, type AlertSummary } from '../templates';
 
@@ -14,14 +22,12 @@ export async function loadAlert(
   event: RecordedEvent,
   options: { breachRole?: EscalationRole } = {},
 ): Promise<AlertSummary | null> {
-  if (!isAlertEventType(event.type) || !event.streamId.startsWith(STREAM_PREFIX)) return null;
+  if (!isAlertEventType(event.type) || !event.streamId.startsWith(REQUEST_STREAM_PREFIX)) return null;
   const stored = await store.read(event.streamId);
-  const upTo = stored.filter((e) => e.revision <= event.revision);
-  const domain = upTo.map(toDomainEvent).filter((e): e is ContactRequestEvent => e !== null);
   const trigger = toDomainEvent(event);
-  const state = replay(domain);
+  const state = foldStored(stored.filter((e) => e.revision <= event.revision));
   if (!trigger || !isSubmitted(state)) return null;
-  if (isSettled(trigger, replay(stored.map(toDomainEvent).filter((e): e is ContactRequestEvent => e !== null)))) return null;
+  if (isSettled(trigger, foldStored(stored))) return null;
   if (
     trigger.type === 'SlaBreached' &&
     raisedWithEscalation(

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { STREAM_PREFIX, type EscalationRole } from '@send/domain';
+import { REQUEST_STREAM_PREFIX, type EscalationRole } from '@send/domain';
 import { SubscriptionRunner, type CheckpointStore, type EventStore, type RecordedEvent, type RunnerLogger } from '@send/event-store';
 import type { ChannelName, DeliveryTarget, NotificationChannel } from '../channels';
 import type { Recipient, RecipientDirectory } from '../recipients';
@@ -45,7 +45,7 @@ export class NotificationDispatcher {
       store: options.store,
       checkpoints: options.checkpoints,
       name: this.name,
-      filter: { streamPrefixes: [STREAM_PREFIX], eventTypes: [...ALERT_EVENT_TYPES] },
+      filter: { streamPrefixes: [REQUEST_STREAM_PREFIX], eventTypes: [...ALERT_EVENT_TYPES] },
       checkpointMode: 'after-handle',
       handle: (event) => this.handle(event),
       logger: options.logger,

@@ -15,7 +15,7 @@ import {
   type State,
 } from '@send/domain';
 import { fastPolicy } from '@send/domain/testing/fixtures';
-import { handleCommand, type EventStore } from '@send/event-store';
+import { DeciderCommandHandler, type EventStore } from '@send/event-store';
 
 export const PERSONAL = {
   name: 'Zebedee Quigley-Featherstone',
@@ -78,13 +78,10 @@ export function story(steps: Array<[ContactRequestCommand, Date]>): Array<{ id: 
   return out;
 }
 
-/** On a real store, through handleCommand as the api and worker do. */
+/** On a real store, through the command handler as the api and worker do. */
 export async function run(store: EventStore, command: ContactRequestCommand, now: Date): Promise<void> {
-  await handleCommand({
-    store,
-    streamId: streamIdFor(command.requestId),
-    decider: contactRequestDecider,
-    command,
-    ctx: { now, policy: fastPolicy },
+  await new DeciderCommandHandler({ store, decider: contactRequestDecider, streamIdFor }).handle(command.requestId, command, {
+    now,
+    policy: fastPolicy,
   });
 }

@@ -1,4 +1,4 @@
-import type { RequestRecord } from '../request-view/request-view';
+import { requestFacts, type RequestRecord } from '../request-view/request-view';
 
 /** GET /api/alerts item (shared API.md) plus what routing needs (teamId, notifyRole). */
 export interface Alert {
@@ -23,9 +23,9 @@ export const ALERT_LEVEL_OF_ROLE: Readonly<Record<string, number>> = {
 
 /** Every escalation of a request, as alerts. */
 export function alertsOf(record: RequestRecord | null): Alert[] {
-  if (!record?.facts) return [];
+  if (!record) return [];
   const v = record.view;
-  return record.facts.escalations.map((e) => ({
+  return requestFacts(record).escalations.map((e) => ({
     escalationId: e.id,
     requestId: v.id,
     reference: v.reference,

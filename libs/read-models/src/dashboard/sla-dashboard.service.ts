@@ -4,7 +4,7 @@ import type { Policy } from '@send/sla';
 import { keys } from '../keys';
 import { eventTime } from '../event-time';
 import { readStore } from '../replay/read-store';
-import { REQUEST_STREAM_PREFIX } from '../request-view/request-change';
+import { REQUEST_STREAM_PREFIX, requestIdOf } from '@send/domain';
 import { applyToRequestRecord, type RequestRecord } from '../request-view/request-view';
 import { UsersRepository } from '../users/users.repository';
 import { computeSlaDashboard, type SlaDashboard, type SlaDashboardQuery } from './sla-dashboard';
@@ -65,7 +65,7 @@ export async function replayRequestRecords(store: EventStore, asOf: Date): Promi
     store,
     (event) => {
       if (Date.parse(eventTime(event)) > limit) return;
-      const id = event.streamId.slice(REQUEST_STREAM_PREFIX.length);
+      const id = requestIdOf(event.streamId)!;
       const after = applyToRequestRecord(records.get(id) ?? null, event);
       if (after) records.set(id, after);
     },

@@ -1,26 +1,25 @@
 import type { RecordedEvent } from '@send/event-store';
+import { requestIdOf } from '@send/domain';
 import { keys } from '../keys';
 import type { EventContext } from '../projector';
 import type { ReadModelReader } from '../read-through';
 import { applyToRequestRecord, type RequestRecord } from './request-view';
-
-export const REQUEST_STREAM_PREFIX = 'contact-request-';
 
 /** A request's record before and after one event: what every request projection derives its writes from. */
 export interface RequestChange {
   requestId: string;
   before: RequestRecord | null;
   after: RequestRecord;
-  /** False when the event changed nothing the record keeps (e.g. CallBackFailed): it still belongs on the timeline. */
+  /** False when the event changed nothing the record keeps: it may still belong on the timeline. */
   changed: boolean;
 }
 
 /** The keys requestChange reads for an event (the Projector prefetches them for a batch). */
 export function requestChangeKeys(event: RecordedEvent): string[] {
-  if (!event.streamId.startsWith(REQUEST_STREAM_PREFIX)) return [];
-  const request = keys.request(event.streamId.slice(REQUEST_STREAM_PREFIX.length));
+  const requestId = requestIdOf(event.streamId);
+  if (requestId === null) return [];
   const officerId = assignedOfficerId(event);
-  return officerId ? [request, keys.user(officerId)] : [request];
+  return officerId ? [keys.request(requestId), keys.user(officerId)] : [keys.request(requestId)];
 }
 
 /**
@@ -29,11 +28,11 @@ export function requestChangeKeys(event: RecordedEvent): string[] {
  * Null for events of other streams and for events of a request whose submission was never seen.
  */
 export function requestChange(event: RecordedEvent, redis: ReadModelReader, context?: EventContext): Promise<RequestChange | null> {
-  if (!event.streamId.startsWith(REQUEST_STREAM_PREFIX)) return Promise.resolve(null);
+  const requestId = requestIdOf(event.streamId);
+  if (requestId === null) return Promise.resolve(null);
   const load = async (): Promise<RequestChange | null> => {
-    const requestId = event.streamId.slice(REQUEST_STREAM_PREFIX.length);
     const before = await redis.getJson<RequestRecord>(keys.request(requestId));
-    const after = applyToRequestRecord(before, await withOfficerName(event, redis));
+    const after = applyToRequestRecord(before, event, await officerName(event, redis));
     if (!after) return null;
     return { requestId, before, after, changed: after !== before };
   };
@@ -41,13 +40,12 @@ export function requestChange(event: RecordedEvent, redis: ReadModelReader, cont
   return context.memo('request-change', load);
 }
 
-/** Assignment events carry the officer's id; the view shows their name, from the users directory. */
-async function withOfficerName(event: RecordedEvent, redis: ReadModelReader): Promise<RecordedEvent> {
+/** Assignment events carry the officer's id; the view shows their name, from the users read model. */
+async function officerName(event: RecordedEvent, redis: ReadModelReader): Promise<{ assigneeName?: string | null }> {
   const officerId = assignedOfficerId(event);
-  if (!officerId) return event;
+  if (!officerId) return {};
   const user = await redis.getJson<{ name?: string }>(keys.user(officerId));
-  const name = user ? (user.name ?? null) : null;
-  return { ...event, data: { ...event.data, officerName: name } };
+  return { assigneeName: user?.name ?? null };
 }
 
 function assignedOfficerId(event: RecordedEvent): string | null {

@@ -3,6 +3,7 @@ import { keys } from '../keys';
 import type { EventContext, Projection } from '../projector';
 import type { ReadModelReader, ReadModelWrites } from '../read-through';
 import { requestChange, requestChangeKeys } from './request-change';
+import { requesterUserIdOf } from './request-view';
 
 /** Keeps rm:request:<id> and the lists that index it. */
 export class RequestViewProjection implements Projection {
@@ -18,7 +19,8 @@ export class RequestViewProjection implements Projection {
     if (event.type === 'ContactRequestSubmitted') {
       const score = Date.parse(after.view.submittedAt);
       tx.zadd(keys.allRequests(), score, requestId);
-      if (after.requesterUserId) tx.zadd(keys.requestsByRequester(after.requesterUserId), score, requestId);
+      const requesterUserId = requesterUserIdOf(after);
+      if (requesterUserId) tx.zadd(keys.requestsByRequester(requesterUserId), score, requestId);
       // Keep the reference counter ahead of every reference seen, so a rebuilt Redis never reissues one.
       const match = /^SEND-(\d{4})-(\d+)$/.exec(after.view.reference);
       if (match) tx.raiseTo(keys.referenceSequence(Number(match[1])), Number(match[2]));

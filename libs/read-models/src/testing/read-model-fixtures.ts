@@ -5,7 +5,7 @@ import Redis from 'ioredis';
 import { v4 as uuid } from 'uuid';
 import { contactRequestDecider, streamIdFor, type ContactRequestCommand } from '@send/domain';
 import { fastPolicy, submitRequest, T0 } from '@send/domain/testing/fixtures';
-import { handleCommand, SqliteEventStore, type EventStore, type RecordedEvent } from '@send/event-store';
+import { DeciderCommandHandler, SqliteEventStore, type EventStore, type RecordedEvent } from '@send/event-store';
 import { testRedis } from '@send/event-store/testing/test-redis';
 import { readStore } from '../replay/read-store';
 import type { Projector } from '../projector';
@@ -66,14 +66,12 @@ export class RequestDriver {
   }
 
   async run(command: ContactRequestCommand, actor: Actor): Promise<RecordedEvent[]> {
-    const result = await handleCommand({
-      store: this.store,
-      streamId: streamIdFor(command.requestId),
-      decider: contactRequestDecider,
+    const result = await new DeciderCommandHandler({ store: this.store, decider: contactRequestDecider, streamIdFor }).handle(
+      command.requestId,
       command,
-      ctx: { now: this.now, policy: fastPolicy },
-      metadata: { correlationId: uuid(), actor },
-    });
+      { now: this.now, policy: fastPolicy },
+      { metadata: { correlationId: uuid(), actor } },
+    );
     return result.events as RecordedEvent[];
   }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { v4 as uuid } from 'uuid';
 import { contactRequestDecider, streamIdFor, type ContactRequestCommand } from '@send/domain';
 import { fastPolicyInput } from '@send/domain/testing/fixtures';
-import { handleCommand, SqliteEventStore, type RecordedEvent } from '@send/event-store';
+import { DeciderCommandHandler, SqliteEventStore, type RecordedEvent } from '@send/event-store';
 import { validatePolicy, type Policy } from '@send/sla';
 import { testRedis } from '@send/event-store/testing/test-redis';
 import IORedis, { type Redis } from 'ioredis';
@@ -53,14 +53,12 @@ export function openStore(): TestStore {
 export const uniquePrefix = (): string => `test-scheduling-${uuid().slice(0, 8)}`;
 
 export async function command(store: SqliteEventStore, cmd: ContactRequestCommand, now: Date = new Date()): Promise<RecordedEvent[]> {
-  const result = await handleCommand({
-    store,
-    streamId: streamIdFor(cmd.requestId),
-    decider: contactRequestDecider,
-    command: cmd,
-    ctx: { now, policy: testPolicy },
-    metadata: { correlationId: 'test', actor: { id: 'test', role: 'system' } },
-  });
+  const result = await new DeciderCommandHandler({ store, decider: contactRequestDecider, streamIdFor }).handle(
+    cmd.requestId,
+    cmd,
+    { now, policy: testPolicy },
+    { metadata: { correlationId: 'test', actor: { id: 'test', role: 'system' } } },
+  );
   return result.events;
 }
 

@@ -1,7 +1,7 @@
 import { initialState, nextTimers, type State, type Timer } from '@send/domain';
 import { SubscriptionRunner, type CheckpointStore, type EventStore, type RecordedEvent } from '@send/event-store';
 import { consoleLogger, type SchedulingLogger } from './logger';
-import { foldRequest, REQUEST_STREAM_PREFIX } from './request-state';
+import { foldStored, REQUEST_STREAM_PREFIX } from '@send/domain';
 import { ENSURE_CHUNK, type TimerQueue } from './timer-queue';
 
 export const TIMER_PROCESS_MANAGER_NAME = 'timers';
@@ -125,7 +125,7 @@ export class TimerProcessManager {
         const earlier = new Map<string, Timer>();
         for (const e of events) {
           if (e.revision >= event.revision) for (const t of nextTimers(state)) earlier.set(t.key, t);
-          state = foldRequest([e], state);
+          state = foldStored([e], state);
         }
         const wanted = nextTimers(state);
         // Timers this event (or a later one in the stream) retired: tidy them away.

@@ -2,7 +2,7 @@ import { nextTimers, type Timer } from '@send/domain';
 import type { EventStore } from '@send/event-store';
 import { consoleLogger, type SchedulingLogger } from './logger';
 import { readToHead, type ReadToHeadOptions } from './read-to-head';
-import { foldRequest, REQUEST_STREAM_PREFIX } from './request-state';
+import { foldStored, REQUEST_STREAM_PREFIX } from '@send/domain';
 import { ENSURE_CHUNK, type EnsureOutcome, type TimerQueue } from './timer-queue';
 
 export interface TimerReconcilerOptions {
@@ -86,7 +86,7 @@ export class TimerReconciler {
     };
     for (const streamId of open) {
       // Read now, not during the pass: the stream's latest state (it may have moved on since).
-      batch.push(...nextTimers(foldRequest(await this.options.store.read(streamId))));
+      batch.push(...nextTimers(foldStored(await this.options.store.read(streamId))));
       if (batch.length >= this.chunk) await flush();
     }
     if (batch.length > 0) await flush();

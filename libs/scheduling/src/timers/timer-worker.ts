@@ -1,9 +1,16 @@
 import { DelayedError, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { DomainError, nextTimers, streamIdFor } from '@send/domain';
-import { eventIdsFor, handleCommand, type EventStore } from '@send/event-store';
+import {
+  contactRequestDecider,
+  DomainError,
+  nextTimers,
+  streamIdFor,
+  type ContactRequestCommand,
+  type ContactRequestEvent,
+  type State,
+} from '@send/domain';
+import { DeciderCommandHandler, eventIdsFor, type EventStore } from '@send/event-store';
 import type { Policy } from '@send/sla';
 import { consoleLogger, type SchedulingLogger } from './logger';
-import { upcastingContactRequestDecider } from './request-state';
 import { TIMER_QUEUE_NAME, type TimerJobData, type TimerQueueJobData } from './timer-queue';
 
 export const TIMER_ACTOR = { id: 'system:timers', role: 'system' } as const;
@@ -42,8 +49,11 @@ export type TimerJobOutcome =
 export class TimerWorker {
   readonly worker: Worker<TimerQueueJobData, unknown>;
   private readonly logger: SchedulingLogger;
+  /** No kept states: the api appends to the same streams, so a kept state here would mostly be stale. */
+  private readonly requests: DeciderCommandHandler<ContactRequestCommand, ContactRequestEvent, State, unknown>;
 
   constructor(private readonly options: TimerWorkerOptions) {
+    this.requests = new DeciderCommandHandler({ store: options.store, decider: contactRequestDecider, streamIdFor });
     this.logger = options.logger ?? consoleLogger;
     this.worker = new Worker(options.name ?? TIMER_QUEUE_NAME, (job, token) => this.process(job, token), {
       connection: options.connection,
@@ -86,18 +96,17 @@ export class TimerWorker {
    * command no longer applies): the job completes. Anything else throws, and BullMQ retries it.
    */
   async fire(jobId: string, data: TimerJobData): Promise<TimerJobOutcome> {
-    const streamId = streamIdFor(data.requestId);
     try {
-      const result = await handleCommand({
-        store: this.options.store,
-        streamId,
-        decider: upcastingContactRequestDecider,
-        command: data.command,
-        ctx: { now: this.options.clock(), policy: this.options.policy },
-        eventIds: eventIdsFor(data.key, streamId),
-        // The timer key correlates everything one timer caused (its retries included); the job id is the cause.
-        metadata: { causationId: jobId, correlationId: data.key, actor: { ...TIMER_ACTOR } },
-      });
+      const result = await this.requests.handle(
+        data.requestId,
+        data.command,
+        { now: this.options.clock(), policy: this.options.policy },
+        {
+          eventIds: eventIdsFor(data.key, streamIdFor(data.requestId)),
+          // The timer key correlates everything one timer caused (its retries included); the job id is the cause.
+          metadata: { causationId: jobId, correlationId: data.key, actor: { ...TIMER_ACTOR } },
+        },
+      );
       if (result.events.length > 0) return { outcome: 'appended', eventTypes: result.events.map((e) => e.type) };
       const early = Date.parse(data.at) > this.options.clock().getTime();
       if (early && nextTimers(result.state).some((t) => t.key === data.key)) return { outcome: 'early', retryAt: data.at };

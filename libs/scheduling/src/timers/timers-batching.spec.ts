@@ -15,7 +15,7 @@ import {
   type TestStore,
 } from '../testing/scheduling-test-kit';
 import { jobIdForTimerKey } from './job-id';
-import { foldRequest } from './request-state';
+import { foldStored } from '@send/domain';
 import { TimerProcessManager } from './timer-process-manager';
 import { ENSURE_CHUNK, TimerQueue } from './timer-queue';
 import { TimerReconciler } from './timer-reconciler';
@@ -29,7 +29,7 @@ let prefix: string;
 let queue: TimerQueue;
 beforeEach(() => ({ connection, t, prefix, queue } = fx));
 
-const timersOf = async (requestId: string): Promise<Timer[]> => nextTimers(foldRequest(await t.store.read(streamIdFor(requestId))));
+const timersOf = async (requestId: string): Promise<Timer[]> => nextTimers(foldStored(await t.store.read(streamIdFor(requestId))));
 const delayedIds = async (): Promise<string[]> => (await queue.queue.getDelayed(0, -1)).map((j) => j.id!).sort();
 /** A made-up deadline timer (no request behind it): ensureMany does not care. */
 const fakeTimer = (n: number, inMs = 3_600_000): Timer => {

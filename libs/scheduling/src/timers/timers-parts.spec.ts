@@ -6,7 +6,7 @@ import IORedis, { type Redis } from 'ioredis';
 import { command, quietLogger, submit, testPolicy, typesOf, timersFixture, until, type TestStore } from '../testing/scheduling-test-kit';
 import { jobIdForTimerKey, timerKeyForJobId } from './job-id';
 import { readToHead } from './read-to-head';
-import { foldRequest } from './request-state';
+import { foldStored } from '@send/domain';
 import { TimerProcessManager } from './timer-process-manager';
 import { TimerQueue, type EnsureOutcome, type TimerJobData } from './timer-queue';
 import { TimerReconciler } from './timer-reconciler';
@@ -35,7 +35,7 @@ const worker = (options: { clock?: () => Date; store?: EventStore; autorun?: boo
 };
 
 /** The timers the request's stream wants now. */
-const timersOf = async (requestId: string): Promise<Timer[]> => nextTimers(foldRequest(await t.store.read(streamIdFor(requestId))));
+const timersOf = async (requestId: string): Promise<Timer[]> => nextTimers(foldStored(await t.store.read(streamIdFor(requestId))));
 const jobData = (timer: Timer): TimerJobData => ({
   requestId: timer.command.requestId,
   key: timer.key,

@@ -1,0 +1,65 @@
+/**
+ * The request view of shared API.md, as a pure function of the request's state. The api answers a
+ * command with it and the projection stores it, so the two cannot disagree. What the state does not
+ * know (an officer's name) the caller looks up and passes in.
+ */
+import type { ContactRequestState } from './state';
+
+export interface RequestView {
+  id: string;
+  reference: string;
+  caseRef: string | null;
+  status: 'open' | 'assigned' | 'responded' | 'resolved';
+  category: string;
+  priority: string;
+  subject: string;
+  channel: string;
+  requesterRole: string;
+  assignee: { id: string; name: string | null } | null;
+  teamId: string | null;
+  submittedAt: string;
+  due: { firstResponseAt: string; resolutionAt: string };
+  firstRespondedAt: string | null;
+  unansweredAttempts: number;
+  lastAttemptAt: string | null;
+  breaches: Array<{ clock: 'first_response' | 'resolution'; dueAt: string; breachedAt: string }>;
+  escalation: null | { id: string; level: number; status: 'open' | 'acknowledged' | 'resolved'; raisedAt: string; reason: string };
+  resolvedAt: string | null;
+  updatedAt: string;
+}
+
+/** Names the view shows beside ids: looked up by the caller (users read model), null when unknown. */
+export interface ViewNames {
+  assigneeName?: string | null;
+}
+
+export const toView = (s: ContactRequestState, names: ViewNames = {}): RequestView => ({
+  id: s.requestId,
+  reference: s.reference,
+  caseRef: s.caseRef || null,
+  status: s.status,
+  category: s.category,
+  priority: s.priority,
+  subject: s.subject,
+  channel: s.channel,
+  requesterRole: s.requester.role,
+  assignee: s.assignee ? { id: s.assignee.officerId, name: names.assigneeName ?? null } : null,
+  teamId: s.teamId,
+  submittedAt: s.submittedAt,
+  due: { firstResponseAt: s.due.firstResponseAt, resolutionAt: s.due.resolutionAt },
+  firstRespondedAt: s.firstRespondedAt,
+  unansweredAttempts: s.unansweredCount,
+  lastAttemptAt: s.lastAttemptAt,
+  breaches: s.breaches.map(({ clock, dueAt, breachedAt }) => ({ clock, dueAt, breachedAt })),
+  escalation: s.escalation
+    ? {
+        id: s.escalation.id,
+        level: s.escalation.level,
+        status: s.escalation.status,
+        raisedAt: s.escalation.raisedAt,
+        reason: s.escalation.reason,
+      }
+    : null,
+  resolvedAt: s.resolvedAt,
+  updatedAt: s.updatedAt,
+});
