@@ -21,10 +21,18 @@ export const keys = {
   /** zset of open (unresolved) escalation ids scored by raisedAt (ms). */
   openAlerts: () => 'rm:alerts:open',
   referenceSequence: (year: number) => `seq:reference:${year}`,
+  /** The READ_MODEL_VERSION the stored read models were built by (outside rm: so a drop keeps it until rewritten). */
+  readModelVersion: () => 'read-models:version',
   checkpoint: (name: string) => `checkpoint:${name}`,
 };
 
 export const UNROUTED_TEAM = 'unrouted';
+
+/**
+ * Raise when what the projections store changes shape (2: request records keep the domain's state).
+ * A worker that finds read models of another version drops them and projects again from the start.
+ */
+export const READ_MODEL_VERSION = 2;
 
 /** The one checkpoint name every read model shares (they are all fed by one Projector). */
 export const PROJECTIONS_NAME = 'projections';

@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import { RedisCheckpointStore, SubscriptionRunner, type EventStore, type RunnerLogger } from '@send/event-store';
-import { PROJECTED_STREAM_PREFIXES, PROJECTIONS_NAME } from '../keys';
+import { keys, PROJECTED_STREAM_PREFIXES, PROJECTIONS_NAME, READ_MODEL_VERSION } from '../keys';
+import { dropReadModels } from '../rebuild/rebuild-read-models';
 import { allProjections } from '../all-projections';
 import { Projector, type Projection } from '../projector';
 import { PROJECTIONS_YIELD_KEY, ProjectorLease } from './projector-lease';
@@ -59,6 +60,20 @@ export class ProjectionsRunner {
     this.connection = null;
   }
 
+  /** Read models of another version (stored by an older release) are dropped and built again from the start. */
+  private async upgrade(redis: Redis): Promise<void> {
+    const stored = await redis.get(keys.readModelVersion());
+    if (stored === String(READ_MODEL_VERSION)) return;
+    const hadModels = stored !== null || (await redis.exists(keys.checkpoint(PROJECTIONS_NAME))) === 1;
+    if (hadModels) {
+      const dropped = await dropReadModels(redis);
+      this.options.logger?.info?.(
+        `projections: read models of version ${stored ?? 1} dropped (${dropped} keys); projecting version ${READ_MODEL_VERSION} from the start`,
+      );
+    }
+    await redis.set(keys.readModelVersion(), String(READ_MODEL_VERSION));
+  }
+
   private async loop(redis: Redis): Promise<void> {
     const ttlMs = this.options.leaseTtlMs ?? 15_000;
     const pollMs = this.options.pollMs ?? 1000;
@@ -70,6 +85,7 @@ export class ProjectionsRunner {
           continue;
         }
         this.holding = true;
+        await this.upgrade(redis);
         const projector = new Projector(PROJECTIONS_NAME, redis, this.options.projections ?? allProjections(), { lease });
         const runner = new SubscriptionRunner({
           store: this.options.store,

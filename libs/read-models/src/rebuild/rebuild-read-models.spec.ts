@@ -3,7 +3,7 @@ import Redis from 'ioredis';
 import { v4 as uuid } from 'uuid';
 import type { SqliteEventStore } from '@send/event-store';
 import { allProjections } from '../all-projections';
-import { keys, PROJECTIONS_NAME } from '../keys';
+import { keys, PROJECTIONS_NAME, READ_MODEL_VERSION } from '../keys';
 import { PROJECTIONS_LEASE_KEY, ProjectorLease } from '../lease/projector-lease';
 import { ProjectionsRunner } from '../lease/projections-runner';
 import { Projector } from '../projector';
@@ -120,6 +120,33 @@ describe('rebuildReadModels', () => {
       await drive.at(500).submit(id, {}, 99);
       await until(async () => (await rebuilt.zscore(keys.allRequests(), id)) !== null);
       await until(() => runner.active);
+      await projectAll(store, new Projector(PROJECTIONS_NAME, incremental, allProjections()));
+      expect(await dumpKeys(rebuilt, 'rm:*')).toEqual(await dumpKeys(incremental, 'rm:*'));
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('drops read models an older release stored and projects them again from the start', async () => {
+    await history(4);
+    // What the previous release left: records without the domain state, a checkpoint past them, no version.
+    const first = uuid();
+    await rebuilt.set(keys.request(first), JSON.stringify({ view: { id: first }, requesterUserId: null }));
+    await rebuilt.set(keys.checkpoint(PROJECTIONS_NAME), String(store.readHead()));
+    const runner = new ProjectionsRunner({
+      store,
+      redis: rebuilt,
+      leaseTtlMs: 600,
+      pollMs: 20,
+      logger: quiet,
+      retry: { initialMs: 5, maxMs: 50 },
+    });
+    await runner.start();
+    try {
+      await until(async () => (await rebuilt.zcard(keys.allRequests())) === 4);
+      await until(async () => (await rebuilt.get(keys.checkpoint(PROJECTIONS_NAME))) === String(store.readHead()));
+      expect(await rebuilt.get(keys.readModelVersion())).toBe(String(READ_MODEL_VERSION));
+      expect(await rebuilt.get(keys.request(first))).toBeNull(); // the stale record of a request that never existed is gone
       await projectAll(store, new Projector(PROJECTIONS_NAME, incremental, allProjections()));
       expect(await dumpKeys(rebuilt, 'rm:*')).toEqual(await dumpKeys(incremental, 'rm:*'));
     } finally {

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import type { EventStore, RecordedEvent } from '@send/event-store';
 import { allProjections } from '../all-projections';
-import { keys, PROJECTED_STREAM_PREFIXES, PROJECTIONS_NAME, READ_MODEL_PREFIX } from '../keys';
+import { keys, PROJECTED_STREAM_PREFIXES, PROJECTIONS_NAME, READ_MODEL_PREFIX, READ_MODEL_VERSION } from '../keys';
 import { PROJECTIONS_YIELD_KEY, ProjectorLease } from '../lease/projector-lease';
 import { Projector, type Projection } from '../projector';
 import { headPositionOf, readStore } from '../replay/read-store';
@@ -66,6 +66,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
 
     report({ phase: 'dropping', events: 0, position: null, head: null });
     await dropReadModels(connection);
+    await connection.set(keys.readModelVersion(), String(READ_MODEL_VERSION));
 
     const head = await headPositionOf(store);
     const projector = new Projector(PROJECTIONS_NAME, connection, options.projections ?? allProjections(), { lease });
