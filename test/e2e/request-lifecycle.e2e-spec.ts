@@ -1,4 +1,5 @@
-import { apiClient, startSystem, startThrowawayRedis, type RunningSystem } from '../support/system';
+import Redis from 'ioredis';
+import { apiClient, eventually, startSystem, startThrowawayRedis, type RunningSystem } from '../support/system';
 
 /** A request's life through the API: attempts, claim, failed call-back, response, resolve, and the rules around them. */
 describe('request lifecycle over the API', () => {
@@ -53,6 +54,44 @@ describe('request lifecycle over the API', () => {
     const resolved = await officer.post(`/api/requests/${request.id}/resolve`, { outcome: 'Place confirmed' });
     expect(resolved.status).toBe(200);
     expect(resolved.body.status).toBe('resolved');
+  });
+
+  it('answers every command with the very view the projection then stores', async () => {
+    const redis = new Redis(redisServer.url);
+    const manager = api.as(await api.login('manager@example.org'));
+    const stored = async (id: string) => JSON.parse((await redis.get(`rm:request:${id}`)) ?? 'null')?.view;
+    const projectedAs = async (answer: { id: string }, command: string) => {
+      // The projection runs milliseconds behind: wait for it to store this answer, then it must be equal.
+      const view = await eventually(
+        async () => {
+          const v = await stored(answer.id);
+          return v && JSON.stringify(v) === JSON.stringify(answer) && v;
+        },
+        10_000,
+        `the projected view after ${command}`,
+      ).catch(async () => stored(answer.id));
+      expect({ command, view }).toEqual({ command, view: answer });
+    };
+    try {
+      const request = await submit();
+      await projectedAs(request, 'submit');
+      for (const channel of ['phone', 'email', 'portal']) {
+        const attempt = await parent.post(`/api/requests/${request.id}/attempts`, { channel });
+        await projectedAs(attempt.body.request, `attempt by ${channel}`);
+      }
+      const escalated = (await parent.get(`/api/requests/${request.id}`)).body;
+      expect(escalated.escalation).toMatchObject({ level: 1, status: 'open' });
+      await projectedAs((await officer.post(`/api/requests/${request.id}/assign`, { officerId })).body, 'assign');
+      await projectedAs((await officer.post(`/api/requests/${request.id}/call-back-failed`, {})).body, 'call-back-failed');
+      await projectedAs((await manager.post(`/api/alerts/${escalated.escalation.id}/acknowledge`, {})).body, 'acknowledge');
+      await projectedAs(
+        (await officer.post(`/api/requests/${request.id}/responses`, { channel: 'phone', summary: 'Called back.' })).body.request,
+        'respond',
+      );
+      await projectedAs((await officer.post(`/api/requests/${request.id}/resolve`, { outcome: 'Answered' })).body, 'resolve');
+    } finally {
+      await redis.quit();
+    }
   });
 
   it('refuses attempts and responses on a resolved request with 422 problem+json', async () => {
