@@ -12,3 +12,5 @@ export * from './contact-request/upcast';
 
 /** The decider as one value, in Emmett's `Decider` shape. */
 export const contactRequestDecider = { decide, evolve, initialState } as const;
+
+export * from './user-account/user-account';
