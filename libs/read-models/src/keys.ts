@@ -1,3 +1,5 @@
+import { USER_STREAM_PREFIX } from '@send/domain';
+
 /** Every Redis key the read models use, in one place, so a rebuild knows what to drop. */
 export const READ_MODEL_PREFIX = 'rm:';
 export const keys = {
@@ -31,4 +33,4 @@ export const PROJECTIONS_NAME = 'projections';
  * Streams the read models read: requests and user accounts. The worker's projections subscription
  * filters on these (a constant, so adding a projection of another stream changes one place).
  */
-export const PROJECTED_STREAM_PREFIXES: readonly string[] = ['contact-request-', 'user-'];
+export const PROJECTED_STREAM_PREFIXES: readonly string[] = ['contact-request-', USER_STREAM_PREFIX];
