@@ -23,4 +23,3 @@ export * from './dashboard/sla-dashboard.service';
 export * from './lease/projector-lease';
 export * from './lease/projections-runner';
 export * from './rebuild/rebuild-read-models';
-export * from './rebuild/rebuild-cli';
