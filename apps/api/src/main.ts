@@ -1,9 +1,11 @@
 import 'reflect-metadata';
+import { notificationsEnv } from '@send/notifications';
 import { ConfigError, loadConfig } from '@send/platform';
 import { createApiApp } from './app.factory';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  // The worker sends the alerts, but both apps refuse a bad alert setting at start, as before.
+  const config = loadConfig(process.env, notificationsEnv);
   const app = await createApiApp(config);
   await app.listen({ port: config.PORT, host: config.HOST });
   const shown = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;

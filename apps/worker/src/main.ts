@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import { runRebuildCli } from '@send/read-models';
+import { notificationsEnv } from '@send/notifications';
 import { ConfigError, loadConfig } from '@send/platform';
+import { runRebuildCli } from './rebuild/rebuild-cli';
 import { createWorkerApp } from './worker.factory';
 
 /** `node dist/apps/worker/main.js` runs the worker; `... rebuild-read-models` rebuilds the Redis read models and exits. */
@@ -9,7 +10,7 @@ async function main(): Promise<void> {
     process.exitCode = await runRebuildCli(process.env);
     return;
   }
-  const config = loadConfig();
+  const config = loadConfig(process.env, notificationsEnv);
   await createWorkerApp(config);
   console.log(`worker running (event store: ${config.EVENT_STORE}, redis: ${config.REDIS_URL})`);
 }

@@ -18,3 +18,5 @@ export * from './contact-request/view';
  * schema version) and upcasts them, so whoever folds a stream through it reads it the same way.
  */
 export const contactRequestDecider = { decide, evolve: evolveStored, initialState } as const;
+
+export * from './user-account/user-account';

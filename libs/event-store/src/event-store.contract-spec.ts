@@ -7,6 +7,7 @@ import {
   type RecordedEvent,
   type SubscriptionFilter,
 } from './event-store.port';
+import { readAllToHead, type ReadAllToHeadOptions } from './subscription/read-all-to-head';
 import { kurrentDbFactory, sqliteFactory, type StoreFactory, type StoreUnderTest } from './testing/event-stores';
 
 /**
@@ -176,6 +177,47 @@ describe.each(runnable)('EventStore contract: %s', (_name, make) => {
       expect(await store.headPosition()).toBe(second.position);
       const all = [...(await store.read(stream('h1'))), ...(await store.read(stream('h2')))];
       expect(all.every((e) => e.position <= second.position)).toBe(true);
+    });
+  });
+
+  describe('readAllToHead', () => {
+    it('reads to the head taken at the call and ends, though the head event does not match and later events arrive', async () => {
+      const before = await store.headPosition();
+      const [a, b] = [stream('a'), stream('b')];
+      await store.append(a, [ev('A'), ev('B')], { expectedRevision: 'no_stream' });
+      const last = await store.append(b, [ev('A')], { expectedRevision: 'no_stream' }); // the head: not in a
+      const seen: string[] = [];
+      const result = await readAllToHead(
+        store,
+        async (e) => {
+          seen.push(e.type);
+          if (seen.length === 1) await store.append(a, [ev('Late')], { expectedRevision: 'any' });
+        },
+        { from: before, streamPrefixes: [a] },
+      );
+      expect(seen).toEqual(['A', 'B']);
+      expect(result).toEqual({ count: 2, head: last.position, last: last.position });
+    });
+
+    it('filters by event type and stops before the first match stopAt names', async () => {
+      const before = await store.headPosition();
+      const [a, b] = [stream('a'), stream('b')];
+      await store.append(a, [ev('A'), ev('B')], { expectedRevision: 'no_stream' });
+      await store.append(b, [ev('A'), ev('C')], { expectedRevision: 'no_stream' });
+      const types = async (options: ReadAllToHeadOptions) => {
+        const seen: string[] = [];
+        await readAllToHead(store, (e) => seen.push(`${e.streamId === a ? 'a' : 'b'}:${e.type}`), { from: before, ...options });
+        return seen;
+      };
+      expect(await types({ eventTypes: ['A'] })).toEqual(['a:A', 'b:A']);
+      expect(await types({ streamPrefixes: [a, b], eventTypes: ['A', 'C'], stopAt: (e) => e.type === 'C' })).toEqual(['a:A', 'b:A']);
+      expect(await types({ stopAt: (e) => e.type === 'B' })).toEqual(['a:A']);
+    });
+
+    it('reads nothing when it starts at the head', async () => {
+      await store.append(stream(), [ev()], { expectedRevision: 'no_stream' });
+      const head = await store.headPosition();
+      expect(await readAllToHead(store, () => undefined, { from: head })).toEqual({ count: 0, head, last: null });
     });
   });
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 /**
- * The notification settings, as a fragment the platform config merges in (every one optional: with
- * none set only in-app live alerts are on). `refineNotificationsEnv` holds the rules that span two
- * variables; call it from the merged schema's superRefine.
+ * The notification settings, as a fragment the app merges into the platform config
+ * (`loadConfig(env, notificationsEnv)`; every one optional: with none set only in-app live alerts
+ * are on). `refineNotificationsEnv` holds the rules that span two variables.
  */
 export const notificationsEnvShape = {
   SMTP_URL: z
@@ -41,6 +41,9 @@ export function refineNotificationsEnv(env: Partial<NotificationsEnvInput>, ctx:
 }
 
 export const notificationsEnvSchema = z.object(notificationsEnvShape).superRefine(refineNotificationsEnv);
+
+/** For the platform's loadConfig(env, notificationsEnv): the app that runs notifications adds its settings. */
+export const notificationsEnv = { shape: notificationsEnvShape, refine: refineNotificationsEnv };
 export type NotificationsEnv = z.infer<typeof notificationsEnvSchema>;
 
 /** What the channels need, grouped; a channel is on when its group is present. */

@@ -6,6 +6,7 @@ import { v4 as uuid } from 'uuid';
 import { streamIdFor } from '@send/domain';
 import { SqliteEventStore } from '@send/event-store';
 import { testRedis } from '@send/event-store/testing/test-redis';
+import { ProjectionsRunner } from '@send/read-models';
 import type { NotificationChannel } from './channels';
 import { verifyWebhook } from './channels';
 import { createNotifications, type Notifications } from './create-notifications';
@@ -15,13 +16,15 @@ import { registerStaff, until } from './testing/users';
 
 const NOW = new Date('2026-03-02T10:05:00Z');
 const WEBHOOK_SECRET = 'webhook-secret-for-the-spec';
+/** This file's own Redis database: recipients come from the users read model, whose rm:* keys are global. */
+const DB = 8;
 
 let redisServer: { url: string; stop(): Promise<void> };
 let redis: Redis;
 let dir: string;
 beforeAll(async () => {
   redisServer = await testRedis();
-  redis = new Redis(redisServer.url, { maxRetriesPerRequest: 3 });
+  redis = new Redis(redisServer.url, { db: DB, maxRetriesPerRequest: 3 });
   dir = mkdtempSync(join(tmpdir(), 'send-notifications-'));
 });
 afterAll(async () => {
@@ -30,16 +33,22 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** One world per test: its own SQLite file, Redis key prefix, SMTP sink, Notify and webhook stand-ins. */
+/**
+ * One world per test: its own SQLite file, read models (the database flushed), Redis key prefix, SMTP
+ * sink, Notify and webhook stand-ins, and the worker's projections keeping the users read model.
+ */
 async function world() {
   const store = new SqliteEventStore({ path: join(dir, `${uuid()}.db`) });
   const prefix = `test:notifications:${uuid()}:`;
+  await redis.flushdb();
+  const projections = new ProjectionsRunner({ store, redis, logger: { error: () => undefined }, pollMs: 20 });
+  await projections.start();
   const staff = await registerStaff(store);
   const sink = await smtpSink();
   const notify = await httpStandIn(notifyEmailAnswer);
   const hook = await httpStandIn(() => ({ status: 204 }));
   const live: any[] = [];
-  const subscriber = new Redis(redisServer.url);
+  const subscriber = new Redis(redisServer.url, { db: DB });
   subscriber.on('message', (_c: string, m: string) => live.push(JSON.parse(m)));
   await subscriber.subscribe(`${prefix}alerts:live`);
   const instances: Notifications[] = [];
@@ -73,6 +82,7 @@ async function world() {
     start,
     async close() {
       for (const n of instances) await n.stop();
+      await projections.stop();
       subscriber.disconnect();
       await Promise.all([sink.stop(), notify.stop(), hook.stop()]);
       await store.close();

@@ -6,7 +6,7 @@ import { InAppChannel, LIVE_ALERTS_CHANNEL, NotifyChannel, SmtpEmailChannel, Web
 import type { NotificationsConfig } from './config';
 import { NOTIFICATIONS_QUEUE, NotificationDispatcher, type DeliveryRetryOptions, type NotificationJobData } from './dispatch';
 import { NotificationWorker } from './delivery';
-import { EventStoreUserDirectory, type RecipientDirectory } from './recipients';
+import { ReadModelRecipientDirectory, type RecipientDirectory } from './recipients';
 
 export interface NotificationsLogger {
   error(message: string, error?: unknown): void;
@@ -31,7 +31,7 @@ export interface CreateNotificationsOptions {
   retry?: DeliveryRetryOptions;
   concurrency?: number;
   breachRole?: EscalationRole;
-  /** Defaults to an EventStoreUserDirectory over the same store (started and stopped here); one given is the caller's to run. */
+  /** Defaults to the users read model in `redis` (ReadModelRecipientDirectory): the worker's projections keep it. */
   directory?: RecipientDirectory;
   /** Defaults to the channels the config turns on, plus in-app. For specs and custom channels. */
   channels?: NotificationChannel[];
@@ -71,8 +71,7 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
   const connection = options.redis.duplicate({ maxRetriesPerRequest: null });
   const bullPrefix = `${prefix}bull`;
   const queue = new Queue<NotificationJobData>(NOTIFICATIONS_QUEUE, { connection, prefix: bullPrefix });
-  const ownDirectory = options.directory ? null : new EventStoreUserDirectory({ store: options.store, logger });
-  const directory = options.directory ?? ownDirectory!;
+  const directory = options.directory ?? new ReadModelRecipientDirectory(options.redis);
   const channels = options.channels ?? channelsFromConfig(options.config, { redis: options.redis, now, prefix });
   const dispatcher = new NotificationDispatcher({
     store: options.store,
@@ -104,7 +103,6 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
     async start() {
       if (state !== 'new') throw new Error(`notifications already ${state}; create a new instance to start again`);
       state = 'started';
-      await ownDirectory?.start();
       worker.start();
       await dispatcher.start();
     },
@@ -113,7 +111,6 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
       stopping ??= (async () => {
         if (state === 'started') {
           await dispatcher.stop();
-          await ownDirectory?.stop();
         }
         state = 'stopped';
         await worker.stop();

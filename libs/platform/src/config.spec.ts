@@ -1,8 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { defaultPolicy } from '@send/sla';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, type ConfigFragment } from './config';
 
 describe('loadConfig', () => {
   it('gives the embedded defaults of shared API.md when nothing is set', () => {
@@ -32,6 +33,24 @@ describe('loadConfig', () => {
   ])('stops on %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('validates the settings of a library the app passes in (as notificationsEnv), naming them; the platform knows none itself', () => {
+    const shape = { WIDGET_URL: z.url({ error: 'must be a URL' }).optional(), WIDGET_KEY: z.string().optional() };
+    const widgets: ConfigFragment<typeof shape> = {
+      shape,
+      refine(env, ctx) {
+        if (env.WIDGET_URL && !env.WIDGET_KEY) ctx.addIssue({ code: 'custom', path: ['WIDGET_KEY'], message: 'is required with WIDGET_URL' });
+      },
+    };
+    expect(loadConfig({ WIDGET_URL: 'https://widgets.example', WIDGET_KEY: 'k', PORT: '4000' }, widgets)).toMatchObject({
+      WIDGET_URL: 'https://widgets.example',
+      PORT: 4000,
+    });
+    expect(() => loadConfig({ WIDGET_URL: 'nope', WIDGET_KEY: 'k' }, widgets)).toThrow(/WIDGET_URL: must be a URL/);
+    expect(() => loadConfig({ WIDGET_URL: 'https://widgets.example' }, widgets)).toThrow(/WIDGET_KEY: is required with WIDGET_URL/);
+    expect(() => loadConfig({ EVENT_STORE: 'kurrentdb' }, widgets)).toThrow(/KURRENTDB_URL: is required/); // the platform's own rules still run
+    expect(loadConfig({ WIDGET_URL: 'nope' })).not.toHaveProperty('WIDGET_URL');
   });
 
   it('loads POLICY_FILE, and names the file and field when it is wrong', () => {

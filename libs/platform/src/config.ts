@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { notificationsEnvShape, refineNotificationsEnv } from '@send/notifications';
 import { defaultPolicy, parsePolicy, type Policy } from '@send/sla';
 
 /** Environment flags are strings; accept the usual spellings and nothing else. */
@@ -11,58 +10,75 @@ const flag = z
 
 const DEV_JWT_SECRET = 'dev-only-not-a-secret-change-me-in-production';
 
-const envSchema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    EVENT_STORE: z.enum(['sqlite', 'kurrentdb']).default('sqlite'),
-    SQLITE_PATH: z.string().min(1).default('./data/events.db'),
-    KURRENTDB_URL: z.string().startsWith('kurrentdb', 'must be a kurrentdb:// connection string').optional(),
-    REDIS_URL: z
-      .string()
-      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
-      .default('redis://127.0.0.1:6379'),
-    POLICY_FILE: z.string().min(1).optional(),
-    DEMO: flag,
-    DEMO_DATA: flag,
-    DEMO_PASSWORD: z.string().min(1).default('demo'),
-    JWT_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_JWT_SECRET),
-    JWT_TTL: z
-      .string()
-      .regex(/^\d+[smhd]$/, 'must look like 30m, 8h or 1d')
-      .default('8h'),
-    TELEPHONY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
-    // Alert channels (email, GOV.UK Notify, webhook); in-app live alerts are always on.
-    ...notificationsEnvShape,
-    TIMER_RECONCILE_EVERY: z.coerce.number().int().min(1000).default(300_000),
-    // Requests whose folded state the api keeps in memory (ADR 0003); 0 reads every stream per command.
-    COMMAND_CACHE_STREAMS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
-  })
-  .superRefine((env, ctx) => {
-    refineNotificationsEnv(env, ctx);
-    if (env.EVENT_STORE === 'kurrentdb' && !env.KURRENTDB_URL) {
-      ctx.addIssue({ code: 'custom', path: ['KURRENTDB_URL'], message: 'is required when EVENT_STORE=kurrentdb' });
-    }
-    if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEV_JWT_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'must be set in production' });
-    }
-  });
+const baseShape = {
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  EVENT_STORE: z.enum(['sqlite', 'kurrentdb']).default('sqlite'),
+  SQLITE_PATH: z.string().min(1).default('./data/events.db'),
+  KURRENTDB_URL: z.string().startsWith('kurrentdb', 'must be a kurrentdb:// connection string').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .default('redis://127.0.0.1:6379'),
+  POLICY_FILE: z.string().min(1).optional(),
+  DEMO: flag,
+  DEMO_DATA: flag,
+  DEMO_PASSWORD: z.string().min(1).default('demo'),
+  JWT_SECRET: z.string().min(16, 'must be at least 16 characters').default(DEV_JWT_SECRET),
+  JWT_TTL: z
+    .string()
+    .regex(/^\d+[smhd]$/, 'must look like 30m, 8h or 1d')
+    .default('8h'),
+  TELEPHONY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  TIMER_RECONCILE_EVERY: z.coerce.number().int().min(1000).default(300_000),
+  // Requests whose folded state the api keeps in memory (ADR 0003); 0 reads every stream per command.
+  COMMAND_CACHE_STREAMS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
+};
+
+const envSchema = z.object(baseShape);
+
+function refineBase(env: Env, ctx: z.RefinementCtx): void {
+  if (env.EVENT_STORE === 'kurrentdb' && !env.KURRENTDB_URL) {
+    ctx.addIssue({ code: 'custom', path: ['KURRENTDB_URL'], message: 'is required when EVENT_STORE=kurrentdb' });
+  }
+  if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEV_JWT_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'must be set in production' });
+  }
+}
 
 export type Env = z.infer<typeof envSchema>;
 export type AppConfig = Env & { policy: Policy };
+
+/**
+ * A library's own settings: its zod shape and the rules that span two of its variables. The app
+ * that runs the library passes it to loadConfig, so the platform knows no library's variables
+ * (e.g. `notificationsEnv` from @send/notifications) and one bad setting still stops the app at
+ * start with its name.
+ */
+export interface ConfigFragment<S extends z.ZodRawShape = z.ZodRawShape> {
+  shape: S;
+  refine?(env: z.infer<z.ZodObject<S>>, ctx: z.RefinementCtx): void;
+}
 
 /** Raised for any bad setting; the message names the variable, so the app can stop with it as is. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Reads and validates the process environment and the policy file once, at start. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+/** Reads and validates the process environment (with the app's library fragments) and the policy file once, at start. */
+export function loadConfig<S extends z.ZodRawShape = {}>(
+  env: NodeJS.ProcessEnv = process.env,
+  fragment?: ConfigFragment<S>,
+): AppConfig & z.infer<z.ZodObject<S>> {
   // An empty variable (FOO= or compose's ${FOO:-}) means "not set": take the default.
   env = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const parsed = envSchema.safeParse(env);
+  const schema = z.object({ ...baseShape, ...fragment?.shape }).superRefine((parsedEnv: unknown, ctx) => {
+    fragment?.refine?.(parsedEnv as z.infer<z.ZodObject<S>>, ctx);
+    refineBase(parsedEnv as Env, ctx);
+  });
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => {
       const name = i.path.join('.');
@@ -71,7 +87,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     });
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
-  return { ...parsed.data, policy: loadPolicy(parsed.data.POLICY_FILE) };
+  const data = parsed.data as unknown as Env & z.infer<z.ZodObject<S>>;
+  return { ...data, policy: loadPolicy(data.POLICY_FILE) };
 }
 
 function loadPolicy(file: string | undefined): Policy {

@@ -20,8 +20,6 @@ export * from './alerts/alerts.projection';
 export * from './alerts/alerts.repository';
 export * from './dashboard/sla-dashboard';
 export * from './dashboard/sla-dashboard.service';
-export * from './replay/read-store';
 export * from './lease/projector-lease';
 export * from './lease/projections-runner';
 export * from './rebuild/rebuild-read-models';
-export * from './rebuild/rebuild-cli';

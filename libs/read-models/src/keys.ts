@@ -1,4 +1,4 @@
-import { REQUEST_STREAM_PREFIX } from '@send/domain';
+import { REQUEST_STREAM_PREFIX, USER_STREAM_PREFIX } from '@send/domain';
 
 /** Every Redis key the read models use, in one place, so a rebuild knows what to drop. */
 export const READ_MODEL_PREFIX = 'rm:';
@@ -41,4 +41,4 @@ export const PROJECTIONS_NAME = 'projections';
  * Streams the read models read: requests and user accounts. The worker's projections subscription
  * filters on these (a constant, so adding a projection of another stream changes one place).
  */
-export const PROJECTED_STREAM_PREFIXES: readonly string[] = [REQUEST_STREAM_PREFIX, 'user-'];
+export const PROJECTED_STREAM_PREFIXES: readonly string[] = [REQUEST_STREAM_PREFIX, USER_STREAM_PREFIX];

@@ -1,11 +1,10 @@
 import type Redis from 'ioredis';
 import { v4 as uuid } from 'uuid';
-import type { RecordedEvent, SqliteEventStore } from '@send/event-store';
+import { readAllToHead, type RecordedEvent, type SqliteEventStore } from '@send/event-store';
 import { allProjections } from './all-projections';
 import { keys, PROJECTIONS_NAME } from './keys';
 import { ProjectorLease } from './lease/projector-lease';
 import { LeaseLost, Projector, type Projection } from './projector';
-import { readStore } from './replay/read-store';
 import { dumpKeys, readModelRedis, registerUser, RequestDriver, tempStore } from './testing/read-model-fixtures';
 
 // This file's own Redis database: the read-model keys are global.
@@ -63,7 +62,7 @@ async function interleavedHistory(requests = 6): Promise<void> {
 
 async function storedEvents(): Promise<RecordedEvent[]> {
   const events: RecordedEvent[] = [];
-  await readStore(store, (e) => void events.push(e));
+  await readAllToHead(store, (e) => void events.push(e));
   return events;
 }
 

@@ -2,7 +2,6 @@ import IORedis, { type Redis } from 'ioredis';
 import { RedisCheckpointStore, type CheckpointStore, type EventStore } from '@send/event-store';
 import type { Policy } from '@send/sla';
 import { consoleLogger, type SchedulingLogger } from './timers/logger';
-import type { ReadToHeadOptions } from './timers/read-to-head';
 import { TimerProcessManager } from './timers/timer-process-manager';
 import { TimerQueue } from './timers/timer-queue';
 import { TimerReconciler } from './timers/timer-reconciler';
@@ -31,7 +30,6 @@ export interface SchedulingOptions {
   attempts?: number;
   /** Process manager backoff on failures. */
   retry?: { initialMs?: number; maxMs?: number };
-  readToHead?: Omit<ReadToHeadOptions, 'filter'>;
 }
 
 export interface Scheduling {
@@ -58,7 +56,6 @@ export function createScheduling(options: SchedulingOptions): Scheduling {
     timers: queue,
     clock: options.clock,
     logger,
-    readToHead: options.readToHead,
   });
   const processManager = new TimerProcessManager({
     store: options.store,

@@ -1,7 +1,6 @@
 // @send/scheduling: BullMQ timers kept in step with the event store (DESIGN.md, "Consumers and guarantees").
 export * from './timers/job-id';
 export * from './timers/logger';
-export * from './timers/read-to-head';
 export * from './timers/timer-queue';
 export * from './timers/timer-process-manager';
 export * from './timers/timer-worker';

@@ -6,7 +6,7 @@
  * turn so its group commit writes them in large transactions: the same rows the api would write.
  */
 import { v4 as uuid } from 'uuid';
-import { decide, evolve, initialState, streamIdFor, type ContactRequestCommand, type State } from '@send/domain';
+import { decide, evolve, initialState, streamIdFor, userStreamId, type ContactRequestCommand, type State } from '@send/domain';
 import { defaultPolicy } from '@send/sla';
 import type { EventData, SqliteEventStore } from '@send/event-store';
 
@@ -124,7 +124,7 @@ export async function registerStaff(store: SqliteEventStore): Promise<void> {
   await Promise.all(
     STAFF.map((u) =>
       store.append(
-        `user-${u.id}`,
+        userStreamId(u.id),
         [
           {
             id: uuid(),

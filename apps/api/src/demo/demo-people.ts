@@ -1,5 +1,4 @@
-import type { Requester } from '@send/domain';
-import { userIdFor } from '../auth/user-account';
+import { userIdFor, type Requester } from '@send/domain';
 
 /** Who does what in the demo data: the demo users of shared API.md, by the ids their accounts get. */
 export interface Actor {

@@ -1,10 +1,10 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { foldUserAccount, userStreamId } from '@send/domain';
 import type { EventStore } from '@send/event-store';
 import type { RequestView } from '@send/read-models';
 import { EVENT_STORE } from '@send/platform';
 import { forbidden, problem, ProblemException } from '../common/problem';
-import { foldUserAccount } from '../auth/user-account';
 import { RequestCommands, type RequestCommandContext } from './request-commands';
 
 export class AssignRequestCommand {
@@ -30,7 +30,7 @@ export class AssignRequestHandler implements ICommandHandler<AssignRequestComman
     const { actor } = ctx;
     if (actor.role === 'officer' && officerId !== actor.id)
       throw forbidden('Officers claim requests for themselves; a manager assigns them to others.');
-    const officer = foldUserAccount(await this.store.read(`user-${officerId}`));
+    const officer = foldUserAccount(await this.store.read(userStreamId(officerId)));
     if (!officer || officer.role !== 'officer' || !officer.teamId) {
       throw new ProblemException(
         problem(422, 'not-an-officer', `${officerId} is not an officer in a team.`, {

@@ -1,2 +1,3 @@
 export * from './checkpoint-store';
 export * from './subscription-runner';
+export * from './read-all-to-head';

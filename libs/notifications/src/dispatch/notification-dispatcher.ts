@@ -79,7 +79,7 @@ export class NotificationDispatcher {
   async plan(event: RecordedEvent): Promise<PlannedDelivery[]> {
     const loaded = await loadAlert(this.options.store, event, { breachRole: this.options.breachRole });
     if (!loaded) return [];
-    const { alert, recipients } = await this.recipientsOf(loaded);
+    const { alert, recipients } = await this.recipientsOf(loaded, event.position);
     const role = alert.notifyRole;
     const userIds = recipients.map((r) => r.userId);
     const jobs: PlannedDelivery[] = [];
@@ -107,8 +107,8 @@ export class NotificationDispatcher {
    * The holders of the alerted role; an alert for the team manager of a request with no team, or a
    * team without a manager, goes to the service managers instead, so it never reaches no one.
    */
-  private async recipientsOf(alert: AlertSummary): Promise<{ alert: AlertSummary; recipients: Recipient[] }> {
-    const recipients = await this.options.directory.recipientsFor(alert.notifyRole, alert.teamId);
+  private async recipientsOf(alert: AlertSummary, asOf: bigint): Promise<{ alert: AlertSummary; recipients: Recipient[] }> {
+    const recipients = await this.options.directory.recipientsFor(alert.notifyRole, alert.teamId, asOf);
     if (recipients.length > 0 || alert.notifyRole !== 'team_manager') {
       if (recipients.length === 0)
         this.warn(`no ${alert.notifyRole} to alert for ${alert.reference}; only audience channels will carry it`);
@@ -116,7 +116,7 @@ export class NotificationDispatcher {
     }
     this.warn(`no team manager for ${alert.reference} (team ${alert.teamId ?? 'none'}); alerting the service managers`);
     const covering: AlertSummary = { ...alert, notifyRole: 'service_manager' };
-    return { alert: covering, recipients: await this.options.directory.recipientsFor('service_manager', alert.teamId) };
+    return { alert: covering, recipients: await this.options.directory.recipientsFor('service_manager', alert.teamId, asOf) };
   }
 
   private warn(message: string): void {

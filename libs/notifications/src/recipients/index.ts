@@ -1,2 +1,2 @@
 export * from './recipient-directory';
-export * from './event-store-user-directory';
+export * from './read-model-recipient-directory';

@@ -10,10 +10,11 @@ export interface Recipient {
 
 /**
  * Who holds a role for a request: team managers are those of the request's team; service
- * managers and heads of service are service-wide (teamId is ignored for them).
+ * managers and heads of service are service-wide (teamId is ignored for them). `asOf`, the alert
+ * event's position: the answer must include every account registered before it.
  */
 export interface RecipientDirectory {
-  recipientsFor(role: EscalationRole, teamId: string | null): Promise<Recipient[]>;
+  recipientsFor(role: EscalationRole, teamId: string | null, asOf?: bigint): Promise<Recipient[]>;
 }
 
 /** Roles whose holders answer for one team only. */

@@ -1,14 +1,15 @@
 import { v4 as uuid } from 'uuid';
+import { userStreamId } from '@send/domain';
 import type { EventStore } from '@send/event-store';
 
-/** Appends a UserRegistered as apps/api's accounts do (stream user-<userId>). */
+/** Appends a UserRegistered as apps/api's accounts do (its own stream, userStreamId). */
 export async function registerUser(
   store: EventStore,
   user: { email: string; role: string; teamId: string | null; name?: string },
 ): Promise<string> {
   const userId = uuid();
   await store.append(
-    `user-${userId}`,
+    userStreamId(userId),
     [
       {
         id: uuid(),

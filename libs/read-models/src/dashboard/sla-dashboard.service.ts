@@ -1,9 +1,8 @@
 import type Redis from 'ioredis';
-import type { EventStore } from '@send/event-store';
+import { readAllToHead, type EventStore } from '@send/event-store';
 import type { Policy } from '@send/sla';
 import { keys } from '../keys';
 import { eventTime } from '../event-time';
-import { readStore } from '../replay/read-store';
 import { REQUEST_STREAM_PREFIX, requestIdOf } from '@send/domain';
 import { applyToRequestRecord, type RequestRecord } from '../request-view/request-view';
 import { UsersRepository } from '../users/users.repository';
@@ -61,7 +60,7 @@ export class SlaDashboardService {
 export async function replayRequestRecords(store: EventStore, asOf: Date): Promise<RequestRecord[]> {
   const records = new Map<string, RequestRecord>();
   const limit = asOf.getTime();
-  await readStore(
+  await readAllToHead(
     store,
     (event) => {
       if (Date.parse(eventTime(event)) > limit) return;

@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import Redis from 'ioredis';
 import { v4 as uuid } from 'uuid';
 import type { SqliteEventStore } from '@send/event-store';
@@ -8,7 +7,6 @@ import { PROJECTIONS_LEASE_KEY, ProjectorLease } from '../lease/projector-lease'
 import { ProjectionsRunner } from '../lease/projections-runner';
 import { Projector } from '../projector';
 import { dumpKeys, projectAll, readModelRedis, registerUser, RequestDriver, tempStore, until } from '../testing/read-model-fixtures';
-import { runRebuildCli } from './rebuild-cli';
 import { rebuildReadModels, type RebuildProgress } from './rebuild-read-models';
 
 // This file's own Redis databases: incremental projection in one, rebuilds in the other.
@@ -19,7 +17,6 @@ let handles: Array<Awaited<ReturnType<typeof readModelRedis>>> = [];
 let incremental: Redis;
 let rebuilt: Redis;
 let store: SqliteEventStore;
-let storePath: string;
 let disposeStore: () => Promise<void>;
 let drive: RequestDriver;
 const quiet = { error: () => undefined, info: () => undefined };
@@ -35,7 +32,6 @@ beforeEach(async () => {
   const temp = tempStore();
   store = temp.store;
   disposeStore = temp.dispose;
-  storePath = (store as unknown as { file: string }).file;
   drive = new RequestDriver(store);
 });
 afterEach(() => disposeStore());
@@ -152,19 +148,5 @@ describe('rebuildReadModels', () => {
     } finally {
       await runner.stop();
     }
-  });
-
-  it('runs as a CLI: progress on stderr, the final count on stdout', async () => {
-    await history(4);
-    const out: string[] = [];
-    const err: string[] = [];
-    const sink = (into: string[]) => new Writable({ write: (chunk, _e, cb) => (into.push(chunk.toString()), cb()) });
-    const { host, port } = rebuilt.options;
-    const env = { SQLITE_PATH: storePath, REDIS_URL: `redis://${host}:${port}/${REBUILT_DB}` };
-    const code = await runRebuildCli(env, { stdout: sink(out), stderr: sink(err) });
-    expect(err.join('')).toContain('rebuilding read models');
-    expect(code).toBe(0);
-    expect(out.join('')).toMatch(/^Rebuilt read models from \d+ events \(4 requests\) in \d+\.\d s\n$/);
-    expect(await rebuilt.zcard(keys.allRequests())).toBe(4);
   });
 });

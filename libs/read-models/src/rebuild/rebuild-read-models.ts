@@ -1,16 +1,15 @@
 import type Redis from 'ioredis';
-import type { EventStore, RecordedEvent } from '@send/event-store';
+import { readAllToHead, type EventStore, type RecordedEvent } from '@send/event-store';
 import { allProjections } from '../all-projections';
 import { keys, PROJECTED_STREAM_PREFIXES, PROJECTIONS_NAME, READ_MODEL_PREFIX, READ_MODEL_VERSION } from '../keys';
 import { PROJECTIONS_YIELD_KEY, ProjectorLease } from '../lease/projector-lease';
 import { Projector, type Projection } from '../projector';
-import { headPositionOf, readStore } from '../replay/read-store';
 
 export interface RebuildProgress {
   phase: 'waiting-for-lease' | 'dropping' | 'replaying' | 'done';
   /** Events replayed so far. */
   events: number;
-  /** Position reached, and the head position the rebuild replays up to (null when the store cannot tell). */
+  /** Position reached, and the head position the rebuild replays up to (null before the replay). */
   position: bigint | null;
   head: bigint | null;
 }
@@ -68,7 +67,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
     await dropReadModels(connection);
     await connection.set(keys.readModelVersion(), String(READ_MODEL_VERSION));
 
-    const head = await headPositionOf(store);
+    const head = await store.headPosition();
     const projector = new Projector(PROJECTIONS_NAME, connection, options.projections ?? allProjections(), { lease });
     let events = 0;
     let lastReport = 0;
@@ -85,7 +84,7 @@ export async function rebuildReadModels(options: RebuildOptions): Promise<Rebuil
         report({ phase: 'replaying', events, position: applying[applying.length - 1].position, head });
       }
     };
-    await readStore(
+    await readAllToHead(
       store,
       async (event) => {
         batch.push(event);

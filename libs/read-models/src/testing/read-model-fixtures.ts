@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { v4 as uuid } from 'uuid';
-import { contactRequestDecider, streamIdFor, type ContactRequestCommand } from '@send/domain';
+import { contactRequestDecider, streamIdFor, userStreamId, type ContactRequestCommand } from '@send/domain';
 import { fastPolicy, submitRequest, T0 } from '@send/domain/testing/fixtures';
-import { DeciderCommandHandler, SqliteEventStore, type EventStore, type RecordedEvent } from '@send/event-store';
+import { DeciderCommandHandler, readAllToHead, SqliteEventStore, type EventStore, type RecordedEvent } from '@send/event-store';
 import { testRedis } from '@send/event-store/testing/test-redis';
-import { readStore } from '../replay/read-store';
 import type { Projector } from '../projector';
 
 /**
@@ -149,7 +148,7 @@ export async function registerUser(
   user: { id: string; name: string; role: string; teamId?: string | null; email?: string },
 ) {
   await store.append(
-    `user-${user.id}`,
+    userStreamId(user.id),
     [
       {
         id: uuid(),
@@ -171,7 +170,7 @@ export async function registerUser(
 
 /** Feeds every event of the store (so far) through the projector, as the worker's subscription would. */
 export async function projectAll(store: EventStore, projector: Projector): Promise<number> {
-  return (await readStore(store, (e) => projector.handle(e))).count;
+  return (await readAllToHead(store, (e) => projector.handle(e))).count;
 }
 
 /** Every key of the database with its value, for comparing two read-model states. */

@@ -1,3 +1,5 @@
+import type { UserAccount } from '@send/domain';
+
 /** A user as the read side knows them (from UserRegistered; never the password hash). */
 export interface UserRecord {
   id: string;
@@ -7,4 +9,11 @@ export interface UserRecord {
   teamId: string | null;
 }
 
-export const USER_STREAM_PREFIX = 'user-';
+/** The account as the read side may hold it: everything but the password hash. */
+export const toUserRecord = (account: UserAccount): UserRecord => ({
+  id: account.userId,
+  name: account.name,
+  email: account.email,
+  role: account.role,
+  teamId: account.teamId,
+});

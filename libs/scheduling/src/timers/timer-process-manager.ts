@@ -39,8 +39,8 @@ export interface TimerProcessManagerOptions {
  * as if done in order) is collected and written together (`TimerQueue.ensureMany`), then the
  * checkpoint is saved — so the checkpoint never passes an event whose timers are not in Redis
  * (the handler owns it). A batch is written when it is full, when the event is at the store's head
- * (live: at once), when no event followed for `idleMs` (a store that cannot tell its head, or a head
- * that is not a contact-request event), and at stop().
+ * (live: at once), when no event followed for `idleMs` (the head is not a contact-request event),
+ * and at stop().
  */
 export class TimerProcessManager {
   readonly runner: SubscriptionRunner;
@@ -106,7 +106,7 @@ export class TimerProcessManager {
     this.clearIdle();
     await this.plan(event);
     const full = this.pending.size >= this.batchSize || this.pendingEvents >= this.batchSize * 10;
-    if (full || this.atHead(event.position)) await this.flush();
+    if (full || (await this.atHead(event.position))) await this.flush();
     else {
       this.clearIdle(); // a failed background write may have armed its retry meanwhile
       this.idleTimer = setTimeout(() => this.flushInBackground(), this.idleMs);
@@ -186,12 +186,10 @@ export class TimerProcessManager {
     this.idleTimer = null;
   }
 
-  /** At (or past) the store's head, when the store can tell it (SQLite): asked again only once reached. */
-  private atHead(position: bigint): boolean {
+  /** At (or past) the store's head; the store is asked again only once the last head it gave is reached. */
+  private async atHead(position: bigint): Promise<boolean> {
     if (position < this.knownHead) return false;
-    const store = this.options.store as EventStore & { readHead?: () => bigint };
-    if (typeof store.readHead !== 'function') return false;
-    this.knownHead = store.readHead();
+    this.knownHead = await this.options.store.headPosition();
     return position >= this.knownHead;
   }
 

@@ -1,7 +1,6 @@
 import { nextTimers, type Timer } from '@send/domain';
-import type { EventStore } from '@send/event-store';
+import { readAllToHead, type EventStore } from '@send/event-store';
 import { consoleLogger, type SchedulingLogger } from './logger';
-import { readToHead, type ReadToHeadOptions } from './read-to-head';
 import { foldStored, REQUEST_STREAM_PREFIX } from '@send/domain';
 import { ENSURE_CHUNK, type EnsureOutcome, type TimerQueue } from './timer-queue';
 
@@ -10,8 +9,6 @@ export interface TimerReconcilerOptions {
   timers: TimerQueue;
   clock: () => Date;
   logger?: SchedulingLogger;
-  /** How the read of the whole store decides it has caught up (see readToHead). */
-  readToHead?: Omit<ReadToHeadOptions, 'filter'>;
   /** Timers ensured together (default ENSURE_CHUNK). */
   chunk?: number;
 }
@@ -61,14 +58,14 @@ export class TimerReconciler {
   async openRequests(): Promise<{ open: Set<string>; submitted: number }> {
     const open = new Set<string>();
     let submitted = 0;
-    await readToHead(
+    await readAllToHead(
       this.options.store,
       (event) => {
         if (event.type === 'ContactRequestSubmitted') submitted += 1;
         if (OPENS.has(event.type)) open.add(event.streamId);
         else if (event.type === RESOLVES) open.delete(event.streamId);
       },
-      { ...this.options.readToHead, filter: { streamPrefixes: [REQUEST_STREAM_PREFIX] } },
+      { streamPrefixes: [REQUEST_STREAM_PREFIX] },
     );
     return { open, submitted };
   }

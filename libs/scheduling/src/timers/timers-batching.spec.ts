@@ -1,5 +1,6 @@
 /** The batched paths: TimerQueue.ensureMany, the reconciler's open-requests pass, the process manager's batches. */
-import { nextTimers, streamIdFor, type Timer } from '@send/domain';
+import { v4 as uuid } from 'uuid';
+import { nextTimers, streamIdFor, userStreamId, type Timer } from '@send/domain';
 import { InMemoryCheckpointStore, type EventStore } from '@send/event-store';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -187,21 +188,17 @@ describe('TimerProcessManager batches', () => {
     expect(quietLogger.error).toHaveBeenCalledWith(expect.stringContaining('handler failed'), expect.any(Error)); // retried
   });
 
-  it('live, on a store that cannot tell its head: written once no event follows', async () => {
-    const headless = {
-      append: (...a) => t.store.append(...a),
-      read: (...a) => t.store.read(...a),
-      subscribeToAll: (o) => t.store.subscribeToAll(o),
-      ping: () => t.store.ping(),
-      close: async () => undefined,
-    } as EventStore;
-    const checkpoints = new InMemoryCheckpointStore();
-    const m = manager({ store: headless, checkpoints });
-    await m.start();
+  it('when the store\'s head is not a contact-request event: written once no event follows', async () => {
     const requestId = await submit(t.store);
+    const submittedAt = (await t.store.read(streamIdFor(requestId)))[0].position;
+    // The head: an event the process manager never sees, so no request event is ever "at the head".
+    await t.store.append(userStreamId(requestId), [{ id: uuid(), type: 'UserRegistered', data: {} }], { expectedRevision: 'no_stream' });
+    const checkpoints = new InMemoryCheckpointStore();
+    const m = manager({ checkpoints });
+    await m.start();
     const wanted = (await timersOf(requestId)).map((x) => jobIdForTimerKey(x.key)).sort();
     await until('both deadlines scheduled', async () => (await delayedIds()).join() === wanted.join());
-    await until('checkpointed', () => checkpoints.positions.get('timers') === t.store.readHead());
+    await until('checkpointed', () => checkpoints.positions.get('timers') === submittedAt);
     await command(t.store, { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'answered' });
     await until('both cancelled', async () => (await queue.queue.getDelayedCount()) === 0);
   });
@@ -240,7 +237,6 @@ describe('createScheduling start', () => {
       prefix: schedulingPrefix,
       logger: quietLogger,
       retry: { initialMs: 10, maxMs: 100 },
-      readToHead: { idleMs: 100 },
     };
     const a = await submit(t.store);
     const b = await submit(t.store);

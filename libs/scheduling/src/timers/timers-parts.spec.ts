@@ -1,11 +1,10 @@
 import { v4 as uuid } from 'uuid';
-import { nextTimers, streamIdFor, type Timer } from '@send/domain';
+import { nextTimers, streamIdFor, userStreamId, type Timer } from '@send/domain';
 import { InMemoryCheckpointStore, RedisCheckpointStore, type CheckpointStore, type EventStore } from '@send/event-store';
 import { UnrecoverableError, Worker } from 'bullmq';
 import IORedis, { type Redis } from 'ioredis';
 import { command, quietLogger, submit, testPolicy, typesOf, timersFixture, until, type TestStore } from '../testing/scheduling-test-kit';
 import { jobIdForTimerKey, timerKeyForJobId } from './job-id';
-import { readToHead } from './read-to-head';
 import { foldStored } from '@send/domain';
 import { TimerProcessManager } from './timer-process-manager';
 import { TimerQueue, type EnsureOutcome, type TimerJobData } from './timer-queue';
@@ -186,20 +185,14 @@ describe('TimerReconciler', () => {
     expect(await jobIds()).toEqual(wanted);
   });
 
-  it('reads to the head of a store that cannot tell its head, by waiting for quiet', async () => {
-    await submit(t.store);
-    await submit(t.store);
-    const headless = {
-      append: (...a) => t.store.append(...a),
-      read: (...a) => t.store.read(...a),
-      subscribeToAll: (o) => t.store.subscribeToAll(o),
-      ping: () => t.store.ping(),
-      close: async () => undefined,
-    } as EventStore;
-    const seen: bigint[] = [];
-    expect(await readToHead(headless, (e) => seen.push(e.position), { idleMs: 100 })).toBe(2);
-    expect(seen).toEqual([1n, 2n]);
-    expect(await readToHead(t.store, () => undefined, { filter: { streamPrefixes: ['user-'] }, idleMs: 50 })).toBe(0);
+  it('ends its pass over the store at the head, also when the head is not a contact request', async () => {
+    const a = await submit(t.store);
+    const b = await submit(t.store);
+    await t.store.append(userStreamId(uuid()), [{ id: uuid(), type: 'UserRegistered', data: {} }], { expectedRevision: 'no_stream' });
+    const reconciler = new TimerReconciler({ store: t.store, timers: queue, clock: () => new Date(), logger: quietLogger });
+    const { open, submitted } = await reconciler.openRequests();
+    expect(submitted).toBe(2);
+    expect([...open].sort()).toEqual([streamIdFor(a), streamIdFor(b)].sort());
   });
 });
 

@@ -38,7 +38,6 @@ describe('timers end to end (createScheduling)', () => {
       logger: quietLogger,
       backoffMs: 50,
       retry: { initialMs: 10, maxMs: 100 },
-      readToHead: { idleMs: 100 },
     });
     await scheduling.start();
   });

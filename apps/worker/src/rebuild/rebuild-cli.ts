@@ -2,7 +2,7 @@ import { SingleBar } from 'cli-progress';
 import Redis from 'ioredis';
 import { createEventStore } from '@send/event-store';
 import { ConfigError, loadConfig } from '@send/platform/config';
-import { rebuildReadModels, type RebuildProgress } from './rebuild-read-models';
+import { rebuildReadModels, type RebuildProgress } from '@send/read-models';
 
 export interface RebuildCliIo {
   /** The progress bar goes here (stderr), so stdout carries only the final line. */
@@ -11,9 +11,11 @@ export interface RebuildCliIo {
 }
 
 /**
- * `npm run rebuild-read-models`: drops and rebuilds every read model from the event store configured
- * by the environment (EVENT_STORE, SQLITE_PATH, KURRENTDB_URL, REDIS_URL), with a progress bar, while
- * the api keeps serving and the worker's projector waits. Returns the process exit code.
+ * `npm run rebuild-read-models` (or `node dist/apps/worker/main.js rebuild-read-models`): drops and
+ * rebuilds every read model from the event store configured by the environment (EVENT_STORE,
+ * SQLITE_PATH, KURRENTDB_URL, REDIS_URL), with a progress bar, while the api keeps serving and the
+ * worker's projector waits. It lives with the worker, the app that owns the projections. Returns the
+ * process exit code.
  */
 export async function runRebuildCli(env: NodeJS.ProcessEnv = process.env, io: RebuildCliIo = process): Promise<number> {
   let config;

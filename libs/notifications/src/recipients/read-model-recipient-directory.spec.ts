@@ -1,0 +1,76 @@
+import Redis from 'ioredis';
+import { readAllToHead, SqliteEventStore } from '@send/event-store';
+import { testRedis } from '@send/event-store/testing/test-redis';
+import { allProjections, PROJECTIONS_NAME, Projector } from '@send/read-models';
+import { registerStaff, registerUser } from '../testing/users';
+import { ReadModelRecipientDirectory } from './read-model-recipient-directory';
+
+const DB = 7; // this file's own Redis database: the users read model's rm:* keys are global
+
+let server: { url: string; stop(): Promise<void> };
+let redis: Redis;
+let store: SqliteEventStore;
+beforeAll(async () => {
+  server = await testRedis();
+  redis = new Redis(server.url, { db: DB, maxRetriesPerRequest: 3 });
+});
+afterAll(async () => {
+  await redis?.flushdb();
+  await redis?.quit();
+  await server?.stop();
+});
+beforeEach(async () => {
+  await redis.flushdb();
+  store = new SqliteEventStore({ path: ':memory:' });
+});
+afterEach(() => store.close());
+
+/** What the worker's projections do: every event so far into the read models. */
+const project = async () => {
+  const projector = new Projector(PROJECTIONS_NAME, redis, allProjections());
+  await readAllToHead(store, (e) => projector.handle(e));
+};
+
+describe('ReadModelRecipientDirectory', () => {
+  it('routes team managers by the request’s team and the service roles service-wide, from the users read model', async () => {
+    const staff = await registerStaff(store);
+    await project();
+    const directory = new ReadModelRecipientDirectory(redis);
+    const ids = async (role: Parameters<ReadModelRecipientDirectory['recipientsFor']>[0], team: string | null) =>
+      (await directory.recipientsFor(role, team)).map((r) => r.userId);
+
+    expect(await ids('team_manager', 'north')).toEqual([staff.northManager]); // not the north officer
+    expect(await ids('team_manager', 'south')).toEqual([staff.southManager]);
+    expect(await ids('team_manager', null)).toEqual([]); // no team: no team manager
+    expect(await ids('service_manager', 'north')).toEqual([staff.serviceManager]);
+    expect(await ids('head_of_service', null)).toEqual([staff.head]);
+    expect(await directory.recipientsFor('team_manager', 'north')).toEqual([
+      { userId: staff.northManager, email: 'manager@example.org', role: 'team_manager', teamId: 'north' },
+    ]);
+    expect(await directory.recipient(staff.officer)).toEqual({ userId: staff.officer, email: 'officer@example.org', role: 'officer', teamId: 'north' });
+    expect(await directory.recipient('nobody')).toBeNull();
+  });
+
+  it('given the alert’s position, answers only once the projections have reached it', async () => {
+    await registerStaff(store);
+    await project();
+    const deputy = await registerUser(store, { email: 'deputy@example.org', role: 'team_manager', teamId: 'north' });
+    const alertAt = await store.headPosition(); // an alert after the deputy's registration
+    const directory = new ReadModelRecipientDirectory(redis);
+
+    const answer = directory.recipientsFor('team_manager', 'north', alertAt);
+    await project();
+    expect((await answer).map((r) => r.email).sort()).toEqual(['deputy@example.org', 'manager@example.org']);
+    expect((await directory.recipientsFor('team_manager', 'north', alertAt)).map((r) => r.userId)).toContain(deputy);
+  });
+
+  it('fails, for the dispatcher to retry, when the projections do not reach the alert in time', async () => {
+    await registerStaff(store);
+    await project();
+    await registerUser(store, { email: 'deputy@example.org', role: 'team_manager', teamId: 'north' });
+    const directory = new ReadModelRecipientDirectory(redis, { waitMs: 30 });
+    await expect(directory.recipientsFor('team_manager', 'north', await store.headPosition())).rejects.toThrow(
+      /users read model is behind the alert \(projections at \d+, alert at \d+\)/,
+    );
+  });
+});

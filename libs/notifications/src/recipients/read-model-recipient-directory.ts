@@ -1,0 +1,65 @@
+import type Redis from 'ioredis';
+import type { EscalationRole } from '@send/domain';
+import { keys, PROJECTIONS_NAME, UsersRepository, type UserRecord } from '@send/read-models';
+import { selectRecipients, TEAM_SCOPED_ROLES, type Recipient, type RecipientDirectory } from './recipient-directory';
+
+export interface ReadModelRecipientDirectoryOptions {
+  /** How long a lookup waits for the projections to reach the alert's position before failing. Default 10 s. */
+  waitMs?: number;
+  /** How often it looks at the projections checkpoint meanwhile. Default 10 ms. */
+  pollMs?: number;
+}
+
+/**
+ * Recipients from the users read model (rm:user:<id>, rm:users:role:<role>, rm:users:team:<teamId>,
+ * libs/read-models), the same one that names assignees: no fold of its own.
+ *
+ * Given the alert's position, a lookup first waits until the projections checkpoint has reached it,
+ * so every account registered before the alert is in the read model. Without that, an alert handled
+ * while the read model is empty or behind (a rebuild, a Redis that came back empty, a fresh worker)
+ * would find no one and go out on the audience channels only, for good. Past `waitMs` it throws:
+ * the dispatcher's subscription retries the event with backoff.
+ */
+export class ReadModelRecipientDirectory implements RecipientDirectory {
+  private readonly users: UsersRepository;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: ReadModelRecipientDirectoryOptions = {},
+  ) {
+    this.users = new UsersRepository(redis);
+  }
+
+  async recipientsFor(role: EscalationRole, teamId: string | null, asOf?: bigint): Promise<Recipient[]> {
+    if (asOf !== undefined) await this.caughtUpTo(asOf);
+    if (TEAM_SCOPED_ROLES.includes(role)) {
+      // A team is a handful of people; the role set spans the service.
+      return teamId === null ? [] : selectRecipients((await this.users.byTeam(teamId)).map(toRecipient), role, teamId);
+    }
+    return selectRecipients((await this.users.byRole(role)).map(toRecipient), role, teamId);
+  }
+
+  /** One user, by id (null when the read model does not know them). */
+  async recipient(userId: string): Promise<Recipient | null> {
+    const user = await this.users.get(userId);
+    return user ? toRecipient(user) : null;
+  }
+
+  private async caughtUpTo(position: bigint): Promise<void> {
+    const waitMs = this.options.waitMs ?? 10_000;
+    const pollMs = this.options.pollMs ?? 10;
+    const started = Date.now();
+    for (;;) {
+      const checkpoint = BigInt((await this.redis.get(keys.checkpoint(PROJECTIONS_NAME))) ?? '0');
+      if (checkpoint >= position) return;
+      if (Date.now() - started >= waitMs) {
+        throw new Error(
+          `users read model is behind the alert (projections at ${checkpoint}, alert at ${position}): are the projections running, or a rebuild?`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+}
+
+const toRecipient = (user: UserRecord): Recipient => ({ userId: user.id, email: user.email, role: user.role, teamId: user.teamId });
