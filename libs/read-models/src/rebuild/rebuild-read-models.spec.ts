@@ -55,6 +55,13 @@ async function history(n: number): Promise<void> {
   }
 }
 
+/** The worker's runner on the rebuilt database, with short timings. */
+async function liveRunner(): Promise<ProjectionsRunner> {
+  const runner = new ProjectionsRunner({ store, redis: rebuilt, leaseTtlMs: 600, pollMs: 20, logger: quiet, retry: { initialMs: 5, maxMs: 50 } });
+  await runner.start();
+  return runner;
+}
+
 describe('rebuildReadModels', () => {
   it('drops every read model and rebuilds exactly what incremental projection built', async () => {
     await history(30);
@@ -95,15 +102,7 @@ describe('rebuildReadModels', () => {
 
   it('pauses the live ProjectionsRunner, which then continues from the rebuilt checkpoint', async () => {
     await history(5);
-    const runner = new ProjectionsRunner({
-      store,
-      redis: rebuilt,
-      leaseTtlMs: 600,
-      pollMs: 20,
-      logger: quiet,
-      retry: { initialMs: 5, maxMs: 50 },
-    });
-    await runner.start();
+    const runner = await liveRunner();
     try {
       await until(async () => (await rebuilt.zcard(keys.allRequests())) === 5);
       expect(runner.active).toBe(true);
@@ -129,15 +128,7 @@ describe('rebuildReadModels', () => {
     const first = uuid();
     await rebuilt.set(keys.request(first), JSON.stringify({ view: { id: first }, requesterUserId: null }));
     await rebuilt.set(keys.checkpoint(PROJECTIONS_NAME), String(store.readHead()));
-    const runner = new ProjectionsRunner({
-      store,
-      redis: rebuilt,
-      leaseTtlMs: 600,
-      pollMs: 20,
-      logger: quiet,
-      retry: { initialMs: 5, maxMs: 50 },
-    });
-    await runner.start();
+    const runner = await liveRunner();
     try {
       await until(async () => (await rebuilt.zcard(keys.allRequests())) === 4);
       await until(async () => (await rebuilt.get(keys.checkpoint(PROJECTIONS_NAME))) === String(store.readHead()));
