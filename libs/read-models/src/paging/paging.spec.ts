@@ -96,8 +96,7 @@ async function checkWalk(
     after = page.next;
     expect(pageNo).toBeLessThan(500);
   }
-  for (const m of s.initial)
-    if (covered.includes(m.set) && !touched.has(m.id)) expect([m.id, seen.get(m.id)]).toEqual([m.id, 1]);
+  for (const m of s.initial) if (covered.includes(m.set) && !touched.has(m.id)) expect([m.id, seen.get(m.id)]).toEqual([m.id, 1]);
 }
 
 const zadd = async (key: string, member: string, score: number) => {
@@ -141,7 +140,11 @@ describe('queue pages', () => {
   const queues = () => new QueuesRepository(redis);
   // The read only needs the row's id; a real row is toQueueEntry(view) (see projections.spec.ts).
   const writeEntry = async (key: string, member: string, score: number) => {
-    await redis.multi().zadd(key, score, member).set(keys.queueEntry(member), JSON.stringify({ id: member, score })).exec();
+    await redis
+      .multi()
+      .zadd(key, score, member)
+      .set(keys.queueEntry(member), JSON.stringify({ id: member, score }))
+      .exec();
   };
 
   it("walks an officer's queue exactly once per item while it changes", async () => {
@@ -250,8 +253,7 @@ async function countCommands(client: Redis, db: number, read: () => Promise<unkn
       else if (command === 'echo' && args[1] === `${marker}-end`) {
         inside = false;
         resolve();
-      }
-      else if (inside) seen.push(command);
+      } else if (inside) seen.push(command);
     });
   });
   try {
