@@ -17,7 +17,7 @@ export function encodeCursor(cursor: PageCursor): string {
 }
 
 export function decodeCursor(text: string): PageCursor | null {
-  if (text.length === 0 || text.length > 400 || !/^[A-Za-z0-9_-]+$/.test(text)) return null;
+  if (text.length === 0 || text.length > 1024 || !/^[A-Za-z0-9_-]+$/.test(text)) return null;
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
