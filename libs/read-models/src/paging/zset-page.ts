@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
 
 /**
@@ -43,7 +44,7 @@ export interface ZsetPage {
 export async function readZsetPage(redis: Redis, key: string, order: PageOrder, page: PageRequest): Promise<ZsetPage> {
   const count = page.limit + 1;
   const flat = page.after
-    ? await redis.eval(PAGE_AFTER, 1, key, String(page.after.score), page.after.id, String(count), order)
+    ? await pageAfter(redis, key, page.after, count, order)
     : order === 'asc'
       ? await redis.zrange(key, 0, count - 1, 'WITHSCORES')
       : await redis.zrange(key, 0, count - 1, 'REV', 'WITHSCORES');
@@ -63,9 +64,37 @@ export function mergeZsetPages(pages: ZsetPage[], order: PageOrder, limit: numbe
   return { members: all.slice(0, limit), more: all.length > limit || pages.some((p) => p.more) };
 }
 
-/** Redis's own order of zset members: score, then member bytes. */
+/** Redis's own order of zset members: score, then member bytes (UTF-8). */
 export function compareCursor(a: PageCursor, b: PageCursor): number {
-  return a.score - b.score || Buffer.compare(Buffer.from(a.id), Buffer.from(b.id));
+  return a.score - b.score || compareBytes(a.id, b.id);
+}
+
+/**
+ * UTF-8 byte order without encoding in the common case: below the surrogates, UTF-16 code units
+ * order as code points, and so as UTF-8 bytes.
+ */
+function compareBytes(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x < 0xd800 && y < 0xd800) return x - y;
+    return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  }
+  return a.length - b.length;
+}
+
+/** The script by its SHA (the server keeps it), sent whole only when the server does not know it yet. */
+async function pageAfter(redis: Redis, key: string, after: PageCursor, count: number, order: PageOrder): Promise<unknown> {
+  const args = [String(after.score), after.id, String(count), order];
+  try {
+    return await redis.evalsha(PAGE_AFTER_SHA, 1, key, ...args);
+  } catch (error) {
+    if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+    return redis.eval(PAGE_AFTER, 1, key, ...args);
+  }
 }
 
 /** The page's items (members whose value is gone, e.g. resolved between the two reads, are skipped) and its next cursor. */
@@ -121,3 +150,5 @@ local start = below
 if present then start = below + 1 end
 return redis.call('ZRANGE', key, start, start + count - 1, 'WITHSCORES')
 `;
+
+const PAGE_AFTER_SHA = createHash('sha1').update(PAGE_AFTER).digest('hex');
