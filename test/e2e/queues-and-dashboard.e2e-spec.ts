@@ -50,6 +50,58 @@ describe('queues, timeline and dashboard over the API', () => {
     );
     expect(teamQueue).toEqual([urgent.id, normal.id]); // the urgent one is due first
 
+    // Queue rows are slim: what a row shows, a subset of the request view (the rest is GET /api/requests/:id).
+    const row = (await as.officer.get('/api/queue/team')).body.find((v: { id: string }) => v.id === urgent.id);
+    expect(row).toEqual({
+      id: urgent.id,
+      reference: urgent.reference,
+      caseRef: urgent.caseRef,
+      status: 'open',
+      category: 'placement',
+      priority: urgent.priority,
+      requesterRole: 'parent',
+      assignee: urgent.assignee,
+      teamId: urgent.teamId,
+      submittedAt: urgent.submittedAt,
+      due: urgent.due,
+      unansweredAttempts: 0,
+      lastAttemptAt: null,
+      escalation: null,
+    });
+
+    // Paged: limit=1 answers the most urgent with a Link to the next page, which keeps the other parameters.
+    const first = await as.officer.get('/api/queue/team?limit=1&teamId=ignored');
+    expect(first.body).toHaveLength(1);
+    expect(first.link).toMatch(/^<\/api\/queue\/team\?limit=1&teamId=ignored&cursor=[A-Za-z0-9_-]+>; rel="next"$/);
+    const walked: string[] = [];
+    for (let page = first; ;) {
+      walked.push(...page.body.map((v: { id: string }) => v.id));
+      const next = page.link && /^<([^>]+)>; rel="next"$/.exec(page.link)![1];
+      if (!next) break;
+      page = await as.officer.get(next);
+      expect(page.status).toBe(200);
+    }
+    expect(walked.filter((id) => id === normal.id || id === urgent.id)).toEqual([urgent.id, normal.id]);
+    expect(new Set(walked).size).toBe(walked.length);
+    expect(walked).toEqual((await as.officer.get('/api/queue/team?limit=500')).body.map((v: { id: string }) => v.id));
+
+    const badLimit = await as.officer.get('/api/queue/team?limit=0');
+    expect(badLimit.status).toBe(400);
+    expect(badLimit.contentType).toContain('application/problem+json');
+    expect(badLimit.body.errors).toEqual([expect.objectContaining({ field: 'limit' })]);
+    const badCursor = await as.officer.get('/api/queue?cursor=nonsense');
+    expect(badCursor.status).toBe(400);
+    expect(badCursor.body.errors).toEqual([expect.objectContaining({ field: 'cursor' })]);
+    expect((await as.manager.get('/api/alerts?limit=501')).status).toBe(400);
+
+    // The requester's own list pages newest first, full request views.
+    const mine = await as.parent.get('/api/requests?limit=1');
+    expect(mine.body.map((v: { id: string }) => v.id)).toEqual([urgent.id]);
+    expect(mine.body[0]).toMatchObject({ subject: 'Urgent', breaches: [] });
+    expect(mine.link).toMatch(/^<\/api\/requests\?limit=1&cursor=[A-Za-z0-9_-]+>; rel="next"$/);
+    const second = await as.parent.get(/^<([^>]+)>/.exec(mine.link!)![1]);
+    expect(second.body.map((v: { id: string }) => v.id)).toEqual([normal.id]);
+
     await as.officer.post(`/api/requests/${urgent.id}/assign`, { officerId: ids.officer });
     await eventually(
       async () => (await as.officer.get('/api/queue')).body.some((v: { id: string }) => v.id === urgent.id),

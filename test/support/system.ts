@@ -97,7 +97,12 @@ export function apiClient(baseUrl: string) {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: text ? JSON.parse(text) : null };
+    return {
+      status: res.status,
+      contentType: res.headers.get('content-type') ?? '',
+      link: res.headers.get('link'),
+      body: text ? JSON.parse(text) : null,
+    };
   };
   return {
     call,

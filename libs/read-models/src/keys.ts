@@ -16,10 +16,16 @@ export const keys = {
   officerQueue: (officerId: string) => `rm:queue:officer:${officerId}`,
   /** zset of a team's unassigned open requests; requests with no team use teamId 'unrouted'. */
   teamQueue: (teamId: string | null) => `rm:queue:team:${teamId ?? UNROUTED_TEAM}`,
+  /** JSON QueueEntry (toQueueEntry): the slim row a queue page shows, for every request in any queue. */
+  queueEntry: (requestId: string) => `rm:queue-entry:${requestId}`,
   /** JSON Alert, kept after resolution for history. */
   alert: (escalationId: string) => `rm:alert:${escalationId}`,
   /** zset of open (unresolved) escalation ids scored by raisedAt (ms). */
   openAlerts: () => 'rm:alerts:open',
+  /** zset of the open escalation ids a team's managers see, scored by alertScore (highest level, then oldest, first). */
+  teamAlerts: (teamId: string) => `rm:alerts:team:${teamId}`,
+  /** zset of the open escalation ids a service-wide manager role sees (service_manager, head_of_service), by alertScore. */
+  roleAlerts: (role: string) => `rm:alerts:role:${role}`,
   referenceSequence: (year: number) => `seq:reference:${year}`,
   /** The READ_MODEL_VERSION the stored read models were built by (outside rm: so a drop keeps it until rewritten). */
   readModelVersion: () => 'read-models:version',

@@ -1,10 +1,12 @@
-import { Controller, Get, Headers, HttpCode, Param, Post, Sse } from '@nestjs/common';
+import { Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, Sse } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 import { AlertsRepository, type Alert } from '@send/read-models';
 import { CurrentUser, Roles, TokenInQuery } from '../auth/auth.decorators';
+import { answerPage, parsePageQuery } from '../common/paging';
 import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
 import { AcknowledgeEscalationCommand } from './acknowledge-escalation.handler';
 import { LiveAlerts } from './live-alerts';
@@ -34,8 +36,15 @@ export class AlertsController {
   @Get()
   @Roles(...MANAGER_ROLES)
   @ApiOperation({ summary: "Open escalations at or routed to the caller's level (team managers: their team)" })
-  async list(@CurrentUser() user: AuthUser) {
-    return (await this.alerts.forUser(user)).map(toApi);
+  async list(
+    @CurrentUser() user: AuthUser,
+    @Query() query: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const page = parsePageQuery(query);
+    const alerts = await this.alerts.pageForUser(user, page);
+    return answerPage(request, reply, page.limit, { ...alerts, items: alerts.items.map(toApi) });
   }
 
   @Sse('stream')

@@ -1,14 +1,21 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { queueScore, QueuesRepository, type RequestView } from '@send/read-models';
+import { QueuesRepository, type Page, type QueueEntry } from '@send/read-models';
+import { answerPage, parsePageQuery } from '../common/paging';
 import { parseInput } from '../common/zod-body';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
 
 const teamQuerySchema = z.object({ teamId: z.string().trim().min(1).max(64).optional() });
 
-/** Work queues, most urgent first: escalated requests, then the earliest due. */
+/** A queue row: the slim entry without its sort score (a subset of the request view's fields). */
+export type QueueRow = Omit<QueueEntry, 'score'>;
+
+const rows = (page: Page<QueueEntry>): Page<QueueRow> => ({ ...page, items: page.items.map(({ score: _score, ...row }) => row) });
+
+/** Work queues, most urgent first: escalated requests, then the earliest due. Paged (?limit=&cursor=, Link rel="next"). */
 @ApiTags('queue')
 @ApiBearerAuth()
 @Controller('api/queue')
@@ -18,19 +25,30 @@ export class QueueController {
   @Get()
   @Roles('officer')
   @ApiOperation({ summary: "The caller's own open requests, most urgent first" })
-  async mine(@CurrentUser() user: AuthUser): Promise<RequestView[]> {
-    return (await this.queues.officerQueue(user.id)).map((r) => r.view);
+  async mine(
+    @CurrentUser() user: AuthUser,
+    @Query() query: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<QueueRow[]> {
+    const page = parsePageQuery(query);
+    return answerPage(request, reply, page.limit, rows(await this.queues.officerQueuePage(user.id, page)));
   }
 
   @Get('team')
   @Roles('officer', ...MANAGER_ROLES)
   @ApiOperation({ summary: "The team's unassigned requests and those not yet routed to any team, most urgent first" })
-  async team(@CurrentUser() user: AuthUser, @Query() query: unknown): Promise<RequestView[]> {
+  async team(
+    @CurrentUser() user: AuthUser,
+    @Query() query: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<QueueRow[]> {
     const { teamId } = parseInput(teamQuerySchema, query, 'query');
+    const page = parsePageQuery(query);
     // Officers and team managers work their own team; service-wide roles may pick one with ?teamId=.
-    const team = user.teamId ?? teamId ?? null;
     // A request nobody has routed yet belongs on every team's list until someone claims it.
-    const [routed, unrouted] = await Promise.all([team ? this.queues.teamQueue(team) : [], this.queues.teamQueue(null)]);
-    return [...routed, ...unrouted].sort((a, b) => queueScore(a) - queueScore(b)).map((r) => r.view);
+    const team = user.teamId ?? teamId ?? null;
+    return answerPage(request, reply, page.limit, rows(await this.queues.teamQueuePage(team, page)));
   }
 }

@@ -1,5 +1,5 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
-import { RequestViewsRepository, type RequestView } from '@send/read-models';
+import { RequestViewsRepository, type Page, type PageRequest, type RequestView } from '@send/read-models';
 import { isStaff, type AuthUser } from '../auth/roles';
 import { RequestAccess } from './request-access';
 
@@ -23,17 +23,26 @@ export class ListRequestsQuery {
   constructor(
     readonly user: AuthUser,
     readonly filter: { status?: string; caseRef?: string },
+    readonly page: PageRequest = { limit: 100 },
   ) {}
 }
 
+/**
+ * One page of the requests the user may list, newest first. status and caseRef filter the page after
+ * it is read, so a filtered page can hold fewer than `limit` (even none) while the cursor still
+ * points on: the read stays O(page) with no index per status or case to keep in step.
+ */
 @QueryHandler(ListRequestsQuery)
-export class ListRequestsHandler implements IQueryHandler<ListRequestsQuery, RequestView[]> {
+export class ListRequestsHandler implements IQueryHandler<ListRequestsQuery, Page<RequestView>> {
   constructor(private readonly views: RequestViewsRepository) {}
 
-  async execute({ user, filter }: ListRequestsQuery): Promise<RequestView[]> {
-    const records = isStaff(user) ? await this.views.listAll() : await this.views.listForRequester(user.id);
-    return records
-      .map((r) => r.view)
-      .filter((v) => (!filter.status || v.status === filter.status) && (!filter.caseRef || v.caseRef === filter.caseRef));
+  async execute({ user, filter, page }: ListRequestsQuery): Promise<Page<RequestView>> {
+    const records = isStaff(user) ? await this.views.pageAll(page) : await this.views.pageForRequester(user.id, page);
+    return {
+      items: records.items
+        .map((r) => r.view)
+        .filter((v) => (!filter.status || v.status === filter.status) && (!filter.caseRef || v.caseRef === filter.caseRef)),
+      next: records.next,
+    };
   }
 }

@@ -1,9 +1,11 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { RequestView } from '@send/read-models';
+import type { Page, RequestView } from '@send/read-models';
+import { answerPage, parsePageQuery } from '../common/paging';
 import { parseInput } from '../common/zod-body';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
@@ -47,8 +49,16 @@ export class RequestsController {
 
   @Get()
   @ApiOperation({ summary: 'Requests you may see: your own, or (staff) the service' })
-  list(@CurrentUser() user: AuthUser, @Query() query: unknown): Promise<RequestView[]> {
-    return this.queries.execute(new ListRequestsQuery(user, parseInput(listFilterSchema, query, 'query')));
+  async list(
+    @CurrentUser() user: AuthUser,
+    @Query() query: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RequestView[]> {
+    const filter = parseInput(listFilterSchema, query, 'query');
+    const page = parsePageQuery(query);
+    const views: Page<RequestView> = await this.queries.execute(new ListRequestsQuery(user, filter, page));
+    return answerPage(request, reply, page.limit, views);
   }
 
   @Get(':id')

@@ -1,3 +1,4 @@
+import { keys } from '../keys';
 import { requestFacts, type RequestRecord } from '../request-view/request-view';
 
 /** GET /api/alerts item (shared API.md) plus what routing needs (teamId, notifyRole). */
@@ -49,4 +50,36 @@ export function isRoutedTo(alert: Pick<Alert, 'level' | 'teamId' | 'status'>, us
   const from = user.role === 'service_manager' && !alert.teamId ? 1 : ALERT_LEVEL_OF_ROLE[user.role];
   if (from === undefined || alert.status === 'resolved' || alert.level < from) return false;
   return user.role !== 'team_manager' || (!!user.teamId && alert.teamId === user.teamId);
+}
+
+/**
+ * The order of GET /api/alerts as one ascending zset score: highest level first, then oldest
+ * (equal scores by escalation id). Epoch ms stay below 10^13 until 2286, so levels never overlap.
+ */
+export const ALERT_LEVEL_SPAN = 1e13;
+
+export function alertScore(alert: Pick<Alert, 'level' | 'raisedAt'>): number {
+  return -alert.level * ALERT_LEVEL_SPAN + Date.parse(alert.raisedAt);
+}
+
+/**
+ * The routing indexes an alert belongs on, derived from isRoutedTo itself so the two never disagree:
+ * its team's (rm:alerts:team:<teamId>, read by that team's managers) and one per service-wide
+ * manager role that sees it (rm:alerts:role:<role>). None once resolved.
+ */
+export function alertRoutingKeys(alert: Pick<Alert, 'level' | 'teamId' | 'status'>): string[] {
+  const out: string[] = [];
+  for (const role of Object.keys(ALERT_LEVEL_OF_ROLE)) {
+    if (role === 'team_manager') {
+      if (alert.teamId && isRoutedTo(alert, { role, teamId: alert.teamId })) out.push(keys.teamAlerts(alert.teamId));
+    } else if (isRoutedTo(alert, { role, teamId: null })) out.push(keys.roleAlerts(role));
+  }
+  return out;
+}
+
+/** The routing index a user reads (see alertRoutingKeys); null for roles that see no alerts. */
+export function alertListKeyOf(user: { role: string; teamId?: string | null }): string | null {
+  if (ALERT_LEVEL_OF_ROLE[user.role] === undefined) return null;
+  if (user.role === 'team_manager') return user.teamId ? keys.teamAlerts(user.teamId) : null;
+  return keys.roleAlerts(user.role);
 }

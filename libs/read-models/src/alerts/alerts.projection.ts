@@ -3,9 +3,12 @@ import { keys } from '../keys';
 import type { EventContext, Projection } from '../projector';
 import type { ReadModelReader, ReadModelWrites } from '../read-through';
 import { requestChange, requestChangeKeys } from '../request-view/request-change';
-import { alertsOf } from './alert';
+import { alertRoutingKeys, alertScore, alertsOf, type Alert } from './alert';
 
-/** rm:alert:<escalationId> (kept after resolution) and rm:alerts:open (unresolved ones by raisedAt). */
+/**
+ * rm:alert:<escalationId> (kept after resolution), rm:alerts:open (unresolved ones by raisedAt) and
+ * the routing indexes rm:alerts:team:<teamId> / rm:alerts:role:<role> (by alertScore).
+ */
 export class AlertsProjection implements Projection {
   readonly name = 'alerts';
 
@@ -14,13 +17,17 @@ export class AlertsProjection implements Projection {
   async project(event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites, context: EventContext): Promise<void> {
     const change = await requestChange(event, reader, context);
     if (!change?.changed) return;
-    const before = new Map(alertsOf(change.before).map((a) => [a.escalationId, JSON.stringify(a)]));
+    const before = new Map<string, Alert>(alertsOf(change.before).map((a) => [a.escalationId, a]));
     for (const alert of alertsOf(change.after)) {
+      const previous = before.get(alert.escalationId);
       const json = JSON.stringify(alert);
-      if (before.get(alert.escalationId) === json) continue; // this escalation did not change
+      if (previous && JSON.stringify(previous) === json) continue; // this escalation did not change
       tx.set(keys.alert(alert.escalationId), json);
       if (alert.status === 'resolved') tx.zrem(keys.openAlerts(), alert.escalationId);
       else tx.zadd(keys.openAlerts(), Date.parse(alert.raisedAt), alert.escalationId);
+      const routed = alertRoutingKeys(alert);
+      for (const key of previous ? alertRoutingKeys(previous) : []) if (!routed.includes(key)) tx.zrem(key, alert.escalationId);
+      for (const key of routed) tx.zadd(key, alertScore(alert), alert.escalationId);
     }
   }
 }

@@ -1,13 +1,30 @@
 import type Redis from 'ioredis';
 import { keys } from '../keys';
-import { isRoutedTo, type Alert } from './alert';
+import { pageOf, readZsetPage, type Page, type PageRequest } from '../paging/zset-page';
+import { alertListKeyOf, type Alert } from './alert';
 
 export class AlertsRepository {
   constructor(private readonly redis: Redis) {}
 
-  /** Open escalations routed to this user (see isRoutedTo), highest level first, then oldest first. */
+  /**
+   * One page of the open escalations routed to this user (see isRoutedTo), highest level first, then
+   * oldest first: one ZRANGE of the user's routing index and one MGET, whatever else is open.
+   */
+  async pageForUser(user: { role: string; teamId?: string | null }, page: PageRequest): Promise<Page<Alert>> {
+    const key = alertListKeyOf(user);
+    if (!key) return { items: [], next: null };
+    const members = await readZsetPage(this.redis, key, 'asc', page);
+    if (members.members.length === 0) return pageOf(members, []);
+    const stored = await this.redis.mget(members.members.map((m) => keys.alert(m.id)));
+    return pageOf(
+      members,
+      stored.map((s) => (s === null ? null : (JSON.parse(s) as Alert))),
+    );
+  }
+
+  /** Every open escalation routed to this user, in the order of pageForUser. */
   async forUser(user: { role: string; teamId?: string | null }): Promise<Alert[]> {
-    return (await this.open()).filter((a) => isRoutedTo(a, user)).sort((a, b) => b.level - a.level || a.raisedAt.localeCompare(b.raisedAt));
+    return (await this.pageForUser(user, { limit: 1e9 })).items;
   }
 
   /** Every unresolved escalation, oldest first. */

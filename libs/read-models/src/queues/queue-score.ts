@@ -1,5 +1,5 @@
 import { keys } from '../keys';
-import type { RequestRecord } from '../request-view/request-view';
+import type { RequestRecord, RequestView } from '../request-view/request-view';
 
 /**
  * Queue order, "most urgent first": escalated requests first, then earliest due. A zset sorts by
@@ -15,7 +15,10 @@ import type { RequestRecord } from '../request-view/request-view';
 export const QUEUE_TIER_SPAN = 1e13;
 
 export function queueScore(record: RequestRecord): number {
-  const v = record.view;
+  return queueScoreOf(record.view);
+}
+
+export function queueScoreOf(v: RequestView): number {
   const escalated = v.escalation !== null && v.escalation.status !== 'resolved';
   const due = v.firstRespondedAt === null ? v.due.firstResponseAt : v.due.resolutionAt;
   return (escalated ? 0 : 1) * QUEUE_TIER_SPAN + Date.parse(due);

@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import type Redis from 'ioredis';
+
+/**
+ * Keyset paging over a Redis sorted set. Items are ordered by (score, member) as Redis orders them:
+ * by score, equal scores by member bytes. A cursor is the (score, id) of the last item a page
+ * returned; the next page starts strictly after that position, wherever the item itself is now, so
+ * an item that stays put during a walk is returned exactly once however many are added or re-scored
+ * around it. (An item re-scored during the walk is seen where it was when each page was read: it can
+ * be missed when it moves ahead of the cursor, or seen twice when it moves behind it.)
+ */
+export interface PageCursor {
+  score: number;
+  id: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Where the next page starts; null when this was the last. */
+  next: PageCursor | null;
+}
+
+export interface PageRequest {
+  limit: number;
+  after?: PageCursor | null;
+}
+
+export type PageOrder = 'asc' | 'desc';
+
+/** Members of one page, in page order, and whether more follow. */
+export interface ZsetPage {
+  members: PageCursor[];
+  more: boolean;
+}
+
+/**
+ * Up to `limit` members after the cursor, plus whether more follow (it reads limit + 1). The first
+ * page is one ZRANGE. A later page is one script: a range by score cannot start between two members
+ * of equal score (ties are common: requests submitted out of hours share one due time), so the
+ * script finds the cursor's rank (ZRANK when the cursor's member still has the cursor's score,
+ * otherwise a binary search by rank over the members of that score) and reads a range by rank:
+ * O(log n) steps, never proportional to the set or to the ties.
+ */
+export async function readZsetPage(redis: Redis, key: string, order: PageOrder, page: PageRequest): Promise<ZsetPage> {
+  const count = page.limit + 1;
+  const flat = page.after
+    ? await pageAfter(redis, key, page.after, count, order)
+    : order === 'asc'
+      ? await redis.zrange(key, 0, count - 1, 'WITHSCORES')
+      : await redis.zrange(key, 0, count - 1, 'REV', 'WITHSCORES');
+  const members = pairs(flat as string[]);
+  const more = members.length > page.limit;
+  return { members: more ? members.slice(0, page.limit) : members, more };
+}
+
+/**
+ * Merges pages of several sets read with the same cursor (each with limit + 1) into one: the first
+ * `limit` of their union in the same order. Exact because every set returned everything after the
+ * cursor up to its own limit + 1, and a member is in one set only.
+ */
+export function mergeZsetPages(pages: ZsetPage[], order: PageOrder, limit: number): ZsetPage {
+  const sign = order === 'asc' ? 1 : -1;
+  const all = pages.flatMap((p) => p.members).sort((a, b) => sign * compareCursor(a, b));
+  return { members: all.slice(0, limit), more: all.length > limit || pages.some((p) => p.more) };
+}
+
+/** Redis's own order of zset members: score, then member bytes (UTF-8). */
+export function compareCursor(a: PageCursor, b: PageCursor): number {
+  return a.score - b.score || compareBytes(a.id, b.id);
+}
+
+/**
+ * UTF-8 byte order without encoding in the common case: below the surrogates, UTF-16 code units
+ * order as code points, and so as UTF-8 bytes.
+ */
+function compareBytes(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x < 0xd800 && y < 0xd800) return x - y;
+    return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  }
+  return a.length - b.length;
+}
+
+/** The script by its SHA (the server keeps it), sent whole only when the server does not know it yet. */
+async function pageAfter(redis: Redis, key: string, after: PageCursor, count: number, order: PageOrder): Promise<unknown> {
+  const args = [String(after.score), after.id, String(count), order];
+  try {
+    return await redis.evalsha(PAGE_AFTER_SHA, 1, key, ...args);
+  } catch (error) {
+    if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
+    return redis.eval(PAGE_AFTER, 1, key, ...args);
+  }
+}
+
+/** The page's items (members whose value is gone, e.g. resolved between the two reads, are skipped) and its next cursor. */
+export function pageOf<T>(page: ZsetPage, values: Array<T | null>): Page<T> {
+  return {
+    items: values.filter((v): v is T => v !== null),
+    next: page.more && page.members.length > 0 ? page.members[page.members.length - 1] : null,
+  };
+}
+
+function pairs(flat: string[]): PageCursor[] {
+  const out: PageCursor[] = [];
+  for (let i = 0; i < flat.length; i += 2) out.push({ id: flat[i], score: Number(flat[i + 1]) });
+  return out;
+}
+
+// KEYS[1] the zset; ARGV: cursor score, cursor id, count, 'asc' | 'desc'. Returns member, score pairs
+// in page order ('desc' reads with REV). `below`: how many members sort strictly before the cursor.
+// Members are compared byte by byte as Redis orders them (Lua's < follows the server's locale).
+const PAGE_AFTER = `
+local key, s, id, count, desc = KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == 'desc'
+local function bytesBefore(a, b)
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+local below
+local present = false
+local current = redis.call('ZSCORE', key, id)
+if current and tonumber(current) == tonumber(s) then
+  below = redis.call('ZRANK', key, id)
+  present = true
+else
+  local lo = redis.call('ZCOUNT', key, '-inf', '(' .. s)
+  local hi = redis.call('ZCOUNT', key, '-inf', s)
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    local m = redis.call('ZRANGE', key, mid, mid)[1]
+    if bytesBefore(m, id) then lo = mid + 1 else hi = mid end
+  end
+  below = lo
+end
+if desc then
+  if below == 0 then return {} end
+  local total = redis.call('ZCARD', key)
+  local first = total - below
+  return redis.call('ZRANGE', key, first, first + count - 1, 'REV', 'WITHSCORES')
+end
+local start = below
+if present then start = below + 1 end
+return redis.call('ZRANGE', key, start, start + count - 1, 'WITHSCORES')
+`;
+
+const PAGE_AFTER_SHA = createHash('sha1').update(PAGE_AFTER).digest('hex');

@@ -1,0 +1,146 @@
+import type Redis from 'ioredis';
+import { v4 as uuid } from 'uuid';
+import type { SqliteEventStore } from '@send/event-store';
+import { allProjections } from '../all-projections';
+import { AlertsRepository } from '../alerts/alerts.repository';
+import { keys, PROJECTIONS_NAME } from '../keys';
+import type { PageCursor } from '../paging/zset-page';
+import { Projector } from '../projector';
+import { RequestViewsRepository } from '../request-view/request-views.repository';
+import { projectAll, readModelRedis, RequestDriver, tempStore } from '../testing/read-model-fixtures';
+import { toQueueEntry } from './queue-entry';
+import { QueuesRepository } from './queues.repository';
+
+// This file's own Redis database: the read-model keys are global.
+const DB = 5; // this file's own Redis database (see readModelRedis for who has which)
+
+let redisHandle: Awaited<ReturnType<typeof readModelRedis>>;
+let redis: Redis;
+let store: SqliteEventStore;
+let disposeStore: () => Promise<void>;
+let drive: RequestDriver;
+let projector: Projector;
+const project = () => projectAll(store, projector);
+
+beforeAll(async () => {
+  redisHandle = await readModelRedis(DB);
+  redis = redisHandle.redis;
+});
+afterAll(() => redisHandle?.stop());
+beforeEach(async () => {
+  await redis.flushdb();
+  ({ store, dispose: disposeStore } = tempStore());
+  drive = new RequestDriver(store);
+  projector = new Projector(PROJECTIONS_NAME, redis, allProjections());
+});
+afterEach(() => disposeStore());
+
+const entryOf = async (id: string) => {
+  const stored = await redis.get(keys.queueEntry(id));
+  return stored === null ? null : JSON.parse(stored);
+};
+
+/** Every item of a paged list, following the cursors with pages of `limit`. */
+async function walk<T>(read: (after: PageCursor | null) => Promise<{ items: T[]; next: PageCursor | null }>): Promise<T[][]> {
+  const pages: T[][] = [];
+  let after: PageCursor | null = null;
+  do {
+    const page = await read(after);
+    pages.push(page.items);
+    after = page.next;
+  } while (after);
+  return pages;
+}
+
+describe('queue entries', () => {
+  it('keeps the slim row of every queued request in step with its view, and drops it when the request leaves the queues', async () => {
+    const id = uuid();
+    await drive.submit(id, { teamId: 'north' }, 1);
+    await drive.at(5).assign(id, 'officer-1', 'north');
+    await drive.at(6).escalate(id);
+    await project();
+    const view = (await new RequestViewsRepository(redis).get(id))!.view;
+    const entry = await entryOf(id);
+    expect(entry).toEqual(toQueueEntry(view));
+    expect(entry).toMatchObject({
+      id,
+      status: 'assigned',
+      assignee: { id: 'officer-1' },
+      unansweredAttempts: 3,
+      escalation: { level: 1, status: 'open' },
+    });
+    // Only what a row shows: no message text, breaches or escalation detail.
+    expect(Object.keys(entry).sort()).toEqual(
+      [
+        'id',
+        'reference',
+        'caseRef',
+        'status',
+        'category',
+        'priority',
+        'requesterRole',
+        'assignee',
+        'teamId',
+        'submittedAt',
+        'due',
+        'unansweredAttempts',
+        'lastAttemptAt',
+        'escalation',
+        'score',
+      ].sort(),
+    );
+    expect(entry.score).toBe(await redis.zscore(keys.officerQueue('officer-1'), id).then(Number));
+
+    await drive.at(7).respond(id);
+    await project();
+    expect((await entryOf(id)).escalation).toEqual({ level: 1, status: 'resolved' });
+    expect((await entryOf(id)).score).toBe(await redis.zscore(keys.officerQueue('officer-1'), id).then(Number));
+
+    await drive.at(8).resolve(id);
+    await project();
+    expect(await entryOf(id)).toBeNull();
+
+    await drive.at(9).reopen(id);
+    await project();
+    expect(await entryOf(id)).toEqual(toQueueEntry((await new RequestViewsRepository(redis).get(id))!.view));
+  });
+
+  it("pages a team's view, its own and the unrouted requests merged, most urgent first", async () => {
+    const [n1, n2, u1, s1] = [uuid(), uuid(), uuid(), uuid()];
+    await drive.at(0).submit(n1, { teamId: 'north' }, 1); // due +100
+    await drive.at(-30).submit(u1, {}, 2); // due +70, no team
+    await drive.at(-60).submit(n2, { teamId: 'north' }, 3); // due +40
+    await drive.at(-90).submit(s1, { teamId: 'south' }, 4); // another team's
+    await project();
+    const queues = new QueuesRepository(redis);
+    const pages = await walk((after) => queues.teamQueuePage('north', { limit: 2, after }));
+    expect(pages.map((p) => p.map((e) => e.id))).toEqual([[n2, u1], [n1]]);
+    expect(pages[0][0]).toMatchObject({ reference: 'SEND-2026-000003', teamId: 'north', assignee: null });
+    expect((await queues.teamQueuePage(null, { limit: 10 })).items.map((e) => e.id)).toEqual([u1]);
+  });
+});
+
+describe('alert pages', () => {
+  it("pages a manager's alerts highest level first, then oldest, from the routing index", async () => {
+    const [a, b, c, d] = [uuid(), uuid(), uuid(), uuid()];
+    for (const [i, id] of [a, b, c, d].entries()) await drive.at(i).submit(id, { teamId: i === 3 ? 'south' : 'north' }, i + 1);
+    const escA = await drive.at(10).escalate(a);
+    const escB = await drive.at(11).escalate(b);
+    const escC = await drive.at(12).escalate(c);
+    await drive.at(13).escalate(d); // south's
+    await drive.at(22).advance(b, escB, 1); // level 2: first for everyone who sees it
+    await project();
+
+    const alerts = new AlertsRepository(redis);
+    const northManager = { role: 'team_manager', teamId: 'north' };
+    const pages = await walk((after) => alerts.pageForUser(northManager, { limit: 2, after }));
+    expect(pages.map((p) => p.map((x) => x.escalationId))).toEqual([[escB, escA], [escC]]);
+    expect((await alerts.pageForUser({ role: 'service_manager' }, { limit: 10 })).items.map((x) => x.escalationId)).toEqual([escB]);
+    expect(await alerts.pageForUser({ role: 'officer', teamId: 'north' }, { limit: 10 })).toEqual({ items: [], next: null });
+
+    await drive.at(30).respond(b); // resolved: leaves every routing index
+    await project();
+    expect((await alerts.forUser(northManager)).map((x) => x.escalationId)).toEqual([escA, escC]);
+    expect(await redis.zcard(keys.roleAlerts('service_manager'))).toBe(0);
+  });
+});
