@@ -1,10 +1,13 @@
 import { Controller, Get, Headers, HttpCode, Param, Post, Sse } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { Observable } from 'rxjs';
 import { AlertsRepository, type Alert } from '@send/read-models';
 import { CurrentUser, Roles, TokenInQuery } from '../auth/auth.decorators';
+import { ApiAnswer, ApiCommand, ApiEventStream, ApiPagedList, ApiProblems, ApiSignedIn } from '../common/openapi';
+import { requestViewSchema } from '../requests/dto/request-view.dto';
+import { alertItemSchema } from './dto/alert-item.dto';
 import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
 import { AcknowledgeEscalationCommand } from './acknowledge-escalation.handler';
 import { LiveAlerts } from './live-alerts';
@@ -22,7 +25,7 @@ const toApi = ({ escalationId, requestId, reference, level, reason, unansweredCo
 });
 
 @ApiTags('alerts')
-@ApiBearerAuth()
+@ApiSignedIn()
 @Controller('api/alerts')
 export class AlertsController {
   constructor(
@@ -34,6 +37,7 @@ export class AlertsController {
   @Get()
   @Roles(...MANAGER_ROLES)
   @ApiOperation({ summary: "Open escalations at or routed to the caller's level (team managers: their team)" })
+  @ApiPagedList(alertItemSchema)
   async list(@CurrentUser() user: AuthUser) {
     return (await this.alerts.forUser(user)).map(toApi);
   }
@@ -42,6 +46,13 @@ export class AlertsController {
   @Roles(...MANAGER_ROLES)
   @TokenInQuery()
   @ApiOperation({ summary: 'Live alerts as server-sent events (EventSource may pass ?access_token=)' })
+  @ApiQuery({
+    name: 'access_token',
+    required: false,
+    schema: { type: 'string' },
+    description: 'The bearer token, for EventSource, which cannot send headers',
+  })
+  @ApiEventStream('Server-sent events; each event names its type and carries JSON data (an alert item for new or changed alerts)')
   stream(@CurrentUser() user: AuthUser): Observable<{ type: string; data: unknown }> {
     return this.live.for(user);
   }
@@ -50,6 +61,8 @@ export class AlertsController {
   @HttpCode(200)
   @Roles(...MANAGER_ROLES)
   @ApiOperation({ summary: 'Acknowledge an escalation routed to you (starts its response window)' })
+  @ApiAnswer(requestViewSchema, { description: 'The request after the acknowledgement' })
+  @ApiCommand()
   acknowledge(@Param('escalationId') escalationId: string, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
     return this.commands.execute(
       new AcknowledgeEscalationCommand(escalationId, { actor: user, idempotencyKey: key, correlationId: randomUUID() }),

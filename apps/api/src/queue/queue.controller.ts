@@ -1,16 +1,18 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { queueScore, QueuesRepository, type RequestView } from '@send/read-models';
+import { ApiPagedList, ApiProblems, ApiSignedIn, ApiZodQuery } from '../common/openapi';
 import { parseInput } from '../common/zod-body';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
+import { queueEntrySchema } from './dto/queue-entry.dto';
 
 const teamQuerySchema = z.object({ teamId: z.string().trim().min(1).max(64).optional() });
 
 /** Work queues, most urgent first: escalated requests, then the earliest due. */
 @ApiTags('queue')
-@ApiBearerAuth()
+@ApiSignedIn()
 @Controller('api/queue')
 export class QueueController {
   constructor(private readonly queues: QueuesRepository) {}
@@ -18,6 +20,7 @@ export class QueueController {
   @Get()
   @Roles('officer')
   @ApiOperation({ summary: "The caller's own open requests, most urgent first" })
+  @ApiPagedList(queueEntrySchema)
   async mine(@CurrentUser() user: AuthUser): Promise<RequestView[]> {
     return (await this.queues.officerQueue(user.id)).map((r) => r.view);
   }
@@ -25,6 +28,9 @@ export class QueueController {
   @Get('team')
   @Roles('officer', ...MANAGER_ROLES)
   @ApiOperation({ summary: "The team's unassigned requests and those not yet routed to any team, most urgent first" })
+  @ApiZodQuery(teamQuerySchema)
+  @ApiPagedList(queueEntrySchema)
+  @ApiProblems(400)
   async team(@CurrentUser() user: AuthUser, @Query() query: unknown): Promise<RequestView[]> {
     const { teamId } = parseInput(teamQuerySchema, query, 'query');
     // Officers and team managers work their own team; service-wide roles may pick one with ?teamId=.

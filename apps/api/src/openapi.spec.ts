@@ -1,0 +1,269 @@
+import 'reflect-metadata';
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
+import { ModulesContainer } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import OpenAPISchemaValidator from 'openapi-schema-validator';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import { loadConfig } from '@send/platform';
+import { createApiApp } from './app.factory';
+import { problemSchema } from './common/openapi';
+import { loginAnswerSchema } from './auth/dto/login.dto';
+import { recordAttemptAnswerSchema, requestViewSchema, timelineEntrySchema } from './requests/dto/request-view.dto';
+import { healthSchema } from './health/dto/health.dto';
+
+// bull-board's Fastify adapter loads an ES module Jest cannot require; it serves /admin/queues,
+// outside the API this document describes, so the spec builds the app without it.
+jest.mock('./admin/queues-board', () => ({ mountQueuesBoard: async () => async () => undefined }));
+// The same for @fastify/static's content-disposition (Swagger UI's assets): only file downloads use it.
+jest.mock('content-disposition', () => () => 'attachment');
+
+type Operation = {
+  parameters?: Array<{ name: string; in: string; required?: boolean; schema?: unknown }>;
+  requestBody?: { content?: Record<string, { schema?: unknown }> };
+  responses: Record<string, { description: string; content?: Record<string, { schema?: unknown }>; headers?: Record<string, unknown> }>;
+  security?: unknown[];
+};
+type Document = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
+
+interface NestRoute {
+  method: string;
+  path: string;
+  /** The handler reads the request body (@Body). */
+  readsBody: boolean;
+  /** The handler reads the Idempotency-Key header. */
+  readsIdempotencyKey: boolean;
+}
+
+/** Every route Nest registered, from the controllers' own metadata (what the router mounts). */
+function nestRoutes(app: NestFastifyApplication): NestRoute[] {
+  const routes: NestRoute[] = [];
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const { metatype } of module.controllers.values()) {
+      if (!metatype) continue;
+      const base = String(Reflect.getMetadata(PATH_METADATA, metatype) ?? '');
+      for (const name of Object.getOwnPropertyNames(metatype.prototype)) {
+        const handler = metatype.prototype[name];
+        if (name === 'constructor' || typeof handler !== 'function' || Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
+        const path = `/${[base, String(Reflect.getMetadata(PATH_METADATA, handler))].join('/')}`
+          .replace(/\/+/g, '/')
+          .replace(/(.)\/$/, '$1');
+        const args = Object.entries<{ data?: string }>(Reflect.getMetadata(ROUTE_ARGS_METADATA, metatype, name) ?? {});
+        const reads = (type: RouteParamtypes, data?: string) =>
+          args.some(([key, arg]) => key.startsWith(`${type}:`) && (data === undefined || arg.data === data));
+        routes.push({
+          method: RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod].toLowerCase(),
+          path,
+          readsBody: reads(RouteParamtypes.BODY),
+          readsIdempotencyKey: reads(RouteParamtypes.HEADERS, 'idempotency-key'),
+        });
+      }
+    }
+  }
+  return routes;
+}
+
+const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+
+describe('OpenAPI document (/api/docs/openapi.json)', () => {
+  let app: NestFastifyApplication;
+  let doc: Document;
+  let routes: NestRoute[];
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'send-openapi-'));
+    const config = loadConfig({
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      SQLITE_PATH: join(dir, 'events.db'),
+      DEMO: 'true',
+      DEMO_DATA: 'false',
+    });
+    app = await createApiApp(config);
+    const res = await app.inject({ method: 'GET', url: '/api/docs/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    doc = res.json();
+    if (process.env.OPENAPI_DUMP) require('node:fs').writeFileSync(process.env.OPENAPI_DUMP, JSON.stringify(doc, null, 2));
+    routes = nestRoutes(app).filter((r) => r.path.startsWith('/api/') || r.path === '/health');
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const operations = () =>
+    Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
+  const operation = (method: string, path: string) => doc.paths[path]?.[method];
+
+  it('is a valid OpenAPI document for the version it declares', () => {
+    expect(doc.openapi).toMatch(/^3\.0\./);
+    const { errors } = new OpenAPISchemaValidator({ version: 3 }).validate(doc as never);
+    expect(errors).toEqual([]);
+  });
+
+  it('describes every route Nest serves under /api, and /health, with its method', () => {
+    expect(routes.length).toBeGreaterThanOrEqual(17);
+    const missing = routes.filter((r) => !operation(r.method, toOpenApiPath(r.path))).map((r) => `${r.method.toUpperCase()} ${r.path}`);
+    expect(missing).toEqual([]);
+  });
+
+  it('describes no operation that is not a route', () => {
+    const served = new Set(routes.map((r) => `${r.method} ${toOpenApiPath(r.path)}`));
+    expect(operations().filter(({ path, method }) => !served.has(`${method} ${path}`))).toEqual([]);
+  });
+
+  it('gives every operation a success answer with a body schema (an event stream as text/event-stream)', () => {
+    const undescribed = operations().filter(({ op }) => {
+      const success = Object.entries(op.responses).filter(([status]) => /^2\d\d$/.test(status));
+      if (success.length === 0) return true;
+      return success.some(([status, response]) => {
+        if (status === '204') return !response.description;
+        const content = Object.entries(response.content ?? {});
+        return content.length === 0 || content.some(([, media]) => !media.schema);
+      });
+    });
+    expect(undescribed.map(({ method, path }) => `${method} ${path}`)).toEqual([]);
+    expect(Object.keys(operation('get', '/api/alerts/stream')!.responses['200'].content!)).toEqual(['text/event-stream']);
+  });
+
+  it('gives every route that reads a body a JSON request body schema', () => {
+    const readers = routes.filter((r) => r.readsBody);
+    expect(readers.length).toBeGreaterThanOrEqual(7);
+    const without = readers.filter((r) => !operation(r.method, toOpenApiPath(r.path))?.requestBody?.content?.['application/json']?.schema);
+    expect(without.map((r) => r.path)).toEqual([]);
+  });
+
+  it('lists the Idempotency-Key header on every command, and only there', () => {
+    const header = (op: Operation) => op.parameters?.find((p) => p.in === 'header' && p.name === 'Idempotency-Key');
+    const headerNames = (op: Operation) => (op.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name.toLowerCase());
+    // Header names are case-insensitive: one listed twice would be two parameters to a generated client.
+    for (const { op } of operations()) expect(new Set(headerNames(op)).size).toBe(headerNames(op).length);
+    const commands = routes.filter((r) => r.readsIdempotencyKey);
+    expect(commands.length).toBeGreaterThanOrEqual(7);
+    for (const r of routes)
+      expect([`${r.method} ${r.path}`, !!header(operation(r.method, toOpenApiPath(r.path))!)]).toEqual([
+        `${r.method} ${r.path}`,
+        r.readsIdempotencyKey,
+      ]);
+  });
+
+  it('asks for the bearer token on every route but sign-in and health', () => {
+    const open = operations()
+      .filter(({ op }) => !op.security?.length)
+      .map(({ method, path }) => `${method} ${path}`);
+    expect(open.sort()).toEqual(['get /health', 'post /api/auth/login']);
+    expect(doc.components).toMatchObject({ securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } });
+  });
+
+  it.each(['/api/requests', '/api/queue', '/api/queue/team', '/api/alerts'])(
+    'describes %s as a paged list: limit, cursor, Link',
+    (path) => {
+      const op = operation('get', path)!;
+      const param = (name: string) => op.parameters?.find((p) => p.in === 'query' && p.name === name);
+      expect(param('limit')).toMatchObject({ required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } });
+      expect(param('cursor')).toMatchObject({ required: false, schema: { type: 'string' } });
+      const ok = op.responses['200'];
+      expect(ok.headers).toHaveProperty('Link');
+      expect(ok.content!['application/json'].schema).toMatchObject({
+        type: 'array',
+        items: { $ref: expect.stringMatching(/^#\/components\/schemas\//) },
+      });
+    },
+  );
+
+  it('answers errors as application/problem+json with the Problem schema', () => {
+    const errors = operations().flatMap(({ op }) => Object.entries(op.responses).filter(([status]) => /^[45]\d\d$/.test(status)));
+    expect(errors.length).toBeGreaterThan(0);
+    for (const [, response] of errors)
+      expect(response.content).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } });
+    expect(operation('post', '/api/requests/{id}/resolve')!.responses).toEqual(
+      expect.objectContaining({
+        '400': expect.anything(),
+        '401': expect.anything(),
+        '403': expect.anything(),
+        '404': expect.anything(),
+        '409': expect.anything(),
+        '422': expect.anything(),
+      }),
+    );
+  });
+
+  it('names the answers and bodies as components, and every reference resolves', () => {
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining([
+        'RequestView',
+        'TimelineEntry',
+        'QueueEntry',
+        'AlertItem',
+        'SlaDashboard',
+        'LoginAnswer',
+        'Problem',
+        'Health',
+        'SubmitRequest',
+      ]),
+    );
+    const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
+    const unresolved = refs
+      .map((r) => r.slice(8, -1))
+      .filter((ref) => !(ref.replace('#/components/schemas/', '') in doc.components.schemas));
+    expect(unresolved).toEqual([]);
+  });
+
+  it('shows a field with a default as optional to send (input) but always answered (output)', () => {
+    expect(doc.components.schemas.SubmitRequest).toMatchObject({ required: ['category', 'subject', 'message'] });
+    expect((doc.components.schemas.RequestView as { required: string[] }).required).toEqual(
+      expect.arrayContaining(['channel', 'priority']),
+    );
+  });
+
+  describe('answers match the schemas the document is generated from', () => {
+    const matches = (schema: z.ZodType, body: unknown) => {
+      const result = schema.safeParse(body);
+      return result.success ? 'matches' : result.error.issues;
+    };
+    const call = async (method: 'GET' | 'POST', url: string, token?: string, payload?: object) => {
+      const res = await app.inject({ method, url, payload, headers: token ? { authorization: `Bearer ${token}` } : {} });
+      return { status: res.statusCode, type: String(res.headers['content-type']), body: res.json() };
+    };
+    let token: string;
+
+    beforeAll(async () => {
+      const login = await call('POST', '/api/auth/login', undefined, { email: 'parent@example.org', password: 'demo' });
+      expect(matches(loginAnswerSchema, login.body)).toBe('matches');
+      token = login.body.token;
+    });
+
+    it('a submitted request, its view, its timeline and an attempt', async () => {
+      const submitted = await call('POST', '/api/requests', token, {
+        category: 'transport',
+        subject: 'Bus pass',
+        message: 'The bus has not come.',
+      });
+      expect(submitted.status).toBe(201);
+      expect(matches(requestViewSchema, submitted.body)).toBe('matches');
+      const id = submitted.body.id as string;
+      expect(matches(requestViewSchema, (await call('GET', `/api/requests/${id}`, token)).body)).toBe('matches');
+      const attempt = await call('POST', `/api/requests/${id}/attempts`, token, { channel: 'phone' });
+      expect(attempt.status).toBe(201);
+      expect(matches(recordAttemptAnswerSchema, attempt.body)).toBe('matches');
+      const timeline = await call('GET', `/api/requests/${id}/timeline`, token);
+      expect(timeline.body.length).toBeGreaterThanOrEqual(2);
+      for (const entry of timeline.body) expect(matches(timelineEntrySchema, entry)).toBe('matches');
+    });
+
+    it('errors and health', async () => {
+      const invalid = await call('POST', '/api/requests', token, { category: 'nonsense' });
+      expect([invalid.status, invalid.type.split(';')[0]]).toEqual([400, 'application/problem+json']);
+      expect(matches(problemSchema, invalid.body)).toBe('matches');
+      const health = await call('GET', '/health');
+      expect(matches(health.status === 200 ? healthSchema : problemSchema, health.body)).toBe('matches');
+    });
+  });
+});
