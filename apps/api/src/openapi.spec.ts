@@ -8,19 +8,78 @@ import OpenAPISchemaValidator from 'openapi-schema-validator';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { HealthCheckResult } from '@nestjs/terminus';
 import type { z } from 'zod';
 import { loadConfig } from '@send/platform';
+import type { RequestView } from '@send/read-models';
+import type { AcknowledgeEscalationHandler } from './alerts/acknowledge-escalation.handler';
+import type { AlertsController } from './alerts/alerts.controller';
+import { alertItemSchema } from './alerts/dto/alert-item.dto';
 import { createApiApp } from './app.factory';
-import { problemSchema } from './common/openapi';
+import type { AuthController } from './auth/auth.controller';
 import { loginAnswerSchema } from './auth/dto/login.dto';
-import { recordAttemptAnswerSchema, requestViewSchema, timelineEntrySchema } from './requests/dto/request-view.dto';
+import { problemSchema } from './common/openapi';
+import type { Problem } from './common/problem';
+import type { DashboardController } from './dashboard/dashboard.controller';
+import { slaDashboardSchema } from './dashboard/dto/sla-dashboard.dto';
 import { healthSchema } from './health/dto/health.dto';
+import type { HealthController } from './health/health.controller';
+import type { QueueEntry } from './queue/dto/queue-entry.dto';
+import type { QueueController } from './queue/queue.controller';
+import type { AssignRequestHandler } from './requests/assign-request.handler';
+import {
+  recordAttemptAnswerSchema,
+  recordResponseAnswerSchema,
+  requestViewSchema,
+  timelineEntrySchema,
+} from './requests/dto/request-view.dto';
+import type { RecordAttemptHandler } from './requests/record-attempt.handler';
+import type { RecordFailedCallBackHandler } from './requests/record-failed-call-back.handler';
+import type { RecordResponseHandler } from './requests/record-response.handler';
+import type { RequestsController } from './requests/requests.controller';
+import type { ResolveRequestHandler } from './requests/resolve-request.handler';
+import type { SubmitRequestHandler } from './requests/submit-request.handler';
+import type { GetTimelineHandler } from './requests/timeline.query';
 
 // bull-board's Fastify adapter loads an ES module Jest cannot require; it serves /admin/queues,
 // outside the API this document describes, so the spec builds the app without it.
 jest.mock('./admin/queues-board', () => ({ mountQueuesBoard: async () => async () => undefined }));
 // The same for @fastify/static's content-disposition (Swagger UI's assets): only file downloads use it.
 jest.mock('content-disposition', () => () => 'attachment');
+
+// Compile-time: each answer schema and the type the code returns agree (tsc fails otherwise), so the
+// document cannot drift from the code. `Same` is mutual assignability: a field missing, added,
+// optional or differently typed on either side fails; `Fits` is one way, for documented subsets.
+type IsAny<T> = 0 extends 1 & T ? true : false;
+type Same<A, B> = IsAny<A> extends true ? false : [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Fits<A, B> = IsAny<A> extends true ? false : [A] extends [B] ? true : false;
+type Answer<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
+type Item<F extends (...args: never[]) => unknown> = Answer<F> extends Array<infer T> ? T : never;
+
+type Agree<T extends true> = T;
+export type AnswersMatchTheirSchemas = [
+  Agree<Same<z.output<typeof requestViewSchema>, RequestView>>,
+  Agree<Same<Answer<RequestsController['get']>, z.output<typeof requestViewSchema>>>,
+  Agree<Same<Item<RequestsController['list']>, z.output<typeof requestViewSchema>>>,
+  Agree<Same<Answer<SubmitRequestHandler['execute']>, z.output<typeof requestViewSchema>>>,
+  Agree<Same<Answer<AssignRequestHandler['execute']>, z.output<typeof requestViewSchema>>>,
+  Agree<Same<Answer<ResolveRequestHandler['execute']>, z.output<typeof requestViewSchema>>>,
+  Agree<Same<Answer<RecordFailedCallBackHandler['execute']>, z.output<typeof requestViewSchema>>>,
+  Agree<Same<Answer<AcknowledgeEscalationHandler['execute']>, z.output<typeof requestViewSchema>>>,
+  Agree<Same<Answer<RecordAttemptHandler['execute']>, z.output<typeof recordAttemptAnswerSchema>>>,
+  Agree<Same<Answer<RecordResponseHandler['execute']>, z.output<typeof recordResponseAnswerSchema>>>,
+  Agree<Same<Item<GetTimelineHandler['execute']>, z.output<typeof timelineEntrySchema>>>,
+  // Queues document the slim entry; today's full views carry every field of it.
+  Agree<Fits<Item<QueueController['mine']>, QueueEntry>>,
+  Agree<Fits<Item<QueueController['team']>, QueueEntry>>,
+  Agree<Same<Item<AlertsController['list']>, z.output<typeof alertItemSchema>>>,
+  Agree<Same<Answer<DashboardController['sla']>, z.output<typeof slaDashboardSchema>>>,
+  Agree<Same<Answer<AuthController['login']>, z.output<typeof loginAnswerSchema>>>,
+  // Terminus types info and error as Partial<details> (values possibly undefined, never so in JSON): details stands for them.
+  Agree<Fits<Pick<Answer<HealthController['check']>, 'status' | 'details'>, Pick<z.output<typeof healthSchema>, 'status' | 'details'>>>,
+  Agree<Fits<z.output<typeof healthSchema>, HealthCheckResult>>,
+  Agree<Same<z.output<typeof problemSchema>, Problem>>,
+];
 
 type Operation = {
   parameters?: Array<{ name: string; in: string; required?: boolean; schema?: unknown }>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { apiOutput } from '../../common/openapi';
 
 // Answers are described, not parsed: these schemas feed the OpenAPI document, and
-// openapi-types.spec.ts checks at compile time that they match the types the code returns.
+// openapi.spec.ts checks at compile time that they match the types the code returns.
 const instant = z.string().describe('ISO 8601 date-time');
 
 /** The request view of shared API.md ("Requests"). */
