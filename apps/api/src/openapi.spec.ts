@@ -10,11 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HealthCheckResult } from '@nestjs/terminus';
 import type { z } from 'zod';
+import type { LiveAlert } from '@send/notifications';
 import { loadConfig, type AppConfig } from '@send/platform';
 import type { RequestView } from '@send/read-models';
 import type { AcknowledgeEscalationHandler } from './alerts/acknowledge-escalation.handler';
 import type { AlertsController } from './alerts/alerts.controller';
 import { alertItemSchema } from './alerts/dto/alert-item.dto';
+import { liveAlertSchema } from './alerts/dto/live-alert.dto';
 import { createApiApp } from './app.factory';
 import { previewOpenApiDocument } from './openapi-document';
 import type { AuthController } from './auth/auth.controller';
@@ -74,6 +76,7 @@ export type AnswersMatchTheirSchemas = [
   Agree<Fits<Item<QueueController['mine']>, QueueEntry>>,
   Agree<Fits<Item<QueueController['team']>, QueueEntry>>,
   Agree<Same<Item<AlertsController['list']>, z.output<typeof alertItemSchema>>>,
+  Agree<Same<z.output<typeof liveAlertSchema>, LiveAlert>>,
   Agree<Same<Answer<DashboardController['sla']>, z.output<typeof slaDashboardSchema>>>,
   Agree<Same<Answer<AuthController['login']>, z.output<typeof loginAnswerSchema>>>,
   // Terminus types info and error as Partial<details> (values possibly undefined, never so in JSON): details stands for them.
@@ -201,7 +204,9 @@ describe('OpenAPI document (/api/docs/openapi.json)', () => {
       });
     });
     expect(undescribed.map(({ method, path }) => `${method} ${path}`)).toEqual([]);
-    expect(Object.keys(operation('get', '/api/alerts/stream')!.responses['200'].content!)).toEqual(['text/event-stream']);
+    expect(operation('get', '/api/alerts/stream')!.responses['200'].content).toEqual({
+      'text/event-stream': { schema: { type: 'string' }, 'x-event-data': { $ref: '#/components/schemas/LiveAlert' } },
+    });
   });
 
   it('gives every route that reads a body a JSON request body schema', () => {

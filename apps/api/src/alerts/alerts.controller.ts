@@ -8,6 +8,7 @@ import { CurrentUser, Roles, TokenInQuery } from '../auth/auth.decorators';
 import { ApiAnswer, ApiCommand, ApiEventStream, ApiPagedList, ApiProblems, ApiSignedIn } from '../common/openapi';
 import { requestViewSchema } from '../requests/dto/request-view.dto';
 import { alertItemSchema } from './dto/alert-item.dto';
+import { liveAlertSchema } from './dto/live-alert.dto';
 import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
 import { AcknowledgeEscalationCommand } from './acknowledge-escalation.handler';
 import { LiveAlerts } from './live-alerts';
@@ -52,7 +53,7 @@ export class AlertsController {
     schema: { type: 'string' },
     description: 'The bearer token, for EventSource, which cannot send headers',
   })
-  @ApiEventStream('Server-sent events; each event names its type and carries JSON data (an alert item for new or changed alerts)')
+  @ApiEventStream('Server-sent events named `alert`; each data line is a JSON LiveAlert (#/components/schemas/LiveAlert)', liveAlertSchema)
   stream(@CurrentUser() user: AuthUser): Observable<{ type: string; data: unknown }> {
     return this.live.for(user);
   }

@@ -203,6 +203,13 @@ export const ApiPagedList = (item: z.ZodType, description = 'A page of the list,
     }),
   );
 
-/** A server-sent event stream (text/event-stream); each event's data is JSON. */
-export const ApiEventStream = (description: string) =>
-  ApiResponse({ status: 200, description, content: { 'text/event-stream': { schema: { type: 'string' } } } });
+/**
+ * A server-sent event stream (text/event-stream). OpenAPI 3.0 cannot type the events, so the data's
+ * schema is named in `x-event-data` (and the description) for readers and tools that look.
+ */
+export const ApiEventStream = (description: string, data: z.ZodType) =>
+  ApiResponse({
+    status: 200,
+    description,
+    content: { 'text/event-stream': { schema: { type: 'string' }, 'x-event-data': openApiSchema(data, 'output') } as never },
+  });
