@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Observable } from 'rxjs';
 import { AlertsRepository, type Alert } from '@send/read-models';
 import { CurrentUser, Roles, TokenInQuery } from '../auth/auth.decorators';
-import { ApiAnswer, ApiCommand, ApiEventStream, ApiPagedList, ApiProblems, ApiSignedIn } from '../common/openapi';
+import { ApiAnswer, ApiCommand, ApiEventStream, ApiPagedList, ApiSignedIn } from '../common/openapi';
 import { requestViewSchema } from '../requests/dto/request-view.dto';
 import { alertItemSchema } from './dto/alert-item.dto';
 import { liveAlertSchema } from './dto/live-alert.dto';
@@ -63,7 +63,7 @@ export class AlertsController {
   @Roles(...MANAGER_ROLES)
   @ApiOperation({ summary: 'Acknowledge an escalation routed to you (starts its response window)' })
   @ApiAnswer(requestViewSchema, { description: 'The request after the acknowledgement' })
-  @ApiCommand()
+  @ApiCommand(404)
   acknowledge(@Param('escalationId') escalationId: string, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
     return this.commands.execute(
       new AcknowledgeEscalationCommand(escalationId, { actor: user, idempotencyKey: key, correlationId: randomUUID() }),

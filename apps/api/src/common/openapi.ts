@@ -157,8 +157,8 @@ export const ApiSignedIn = () => applyDecorators(ApiBearerAuth(), ApiProblems(40
 /** `Idempotency-Key` as commands validate it: trimmed, 1 to 200 characters. */
 export const idempotencyKeySchema = z.string().trim().min(1).max(200).optional();
 
-/** A command: honours Idempotency-Key, and may meet a rule (422) or a conflict (409). */
-export const ApiCommand = () =>
+/** A command: honours Idempotency-Key, and may meet a rule (422) or a conflict (409); `also` adds e.g. 404 on an existing resource. */
+export const ApiCommand = (...also: ProblemStatus[]) =>
   applyDecorators(
     ApiHeader({
       name: 'Idempotency-Key',
@@ -166,7 +166,7 @@ export const ApiCommand = () =>
       description: 'A retried command with the same key from the same user appends nothing new and answers as the first did.',
       schema: openApiSchema(idempotencyKeySchema, 'input') as SchemaObject,
     }),
-    ApiProblems(400, 404, 409, 422),
+    ApiProblems(400, ...also, 409, 422),
   );
 
 /**
@@ -186,10 +186,11 @@ export const pageQuerySchema = z.object({
 });
 export type PageQuery = z.infer<typeof pageQuerySchema>;
 
-/** A paged list: `limit` and `cursor` query, a JSON array of `item`, and `Link: <...>; rel="next"` while more exist. */
+/** A paged list: `limit` and `cursor` query (400 when invalid), a JSON array of `item`, and `Link: <...>; rel="next"` while more exist. */
 export const ApiPagedList = (item: z.ZodType, description = 'A page of the list, most relevant first') =>
   applyDecorators(
     ApiZodQuery(pageQuerySchema),
+    ApiProblems(400),
     ApiResponse({
       status: 200,
       description,

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { queueScore, QueuesRepository, type RequestView } from '@send/read-models';
-import { ApiPagedList, ApiProblems, ApiSignedIn, ApiZodQuery } from '../common/openapi';
+import { ApiPagedList, ApiSignedIn, ApiZodQuery } from '../common/openapi';
 import { parseInput } from '../common/zod-body';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
@@ -30,7 +30,6 @@ export class QueueController {
   @ApiOperation({ summary: "The team's unassigned requests and those not yet routed to any team, most urgent first" })
   @ApiZodQuery(teamQuerySchema)
   @ApiPagedList(queueEntrySchema)
-  @ApiProblems(400)
   async team(@CurrentUser() user: AuthUser, @Query() query: unknown): Promise<RequestView[]> {
     const { teamId } = parseInput(teamQuerySchema, query, 'query');
     // Officers and team managers work their own team; service-wide roles may pick one with ?teamId=.

@@ -61,7 +61,6 @@ export class RequestsController {
   @ApiOperation({ summary: 'Requests you may see: your own, or (staff) the service' })
   @ApiZodQuery(listFilterSchema)
   @ApiPagedList(requestViewSchema)
-  @ApiProblems(400)
   list(@CurrentUser() user: AuthUser, @Query() query: unknown): Promise<RequestView[]> {
     return this.queries.execute(new ListRequestsQuery(user, parseInput(listFilterSchema, query, 'query')));
   }
@@ -87,7 +86,7 @@ export class RequestsController {
   @ApiOperation({ summary: 'Record that the requester tried again and got no answer' })
   @ApiJsonBody(recordAttemptSchema)
   @ApiAnswer(recordAttemptAnswerSchema, { status: 201, description: 'The attempt recorded, and the request after it' })
-  @ApiCommand()
+  @ApiCommand(404)
   recordAttempt(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
     return this.commands.execute(new RecordAttemptCommand(id, parseInput(recordAttemptSchema, body), context(user, key)));
   }
@@ -98,7 +97,7 @@ export class RequestsController {
   @ApiOperation({ summary: 'Claim (officer) or assign (manager) a request' })
   @ApiJsonBody(assignSchema)
   @ApiAnswer(requestViewSchema, { description: 'The request after assignment' })
-  @ApiCommand()
+  @ApiCommand(404)
   assign(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
     return this.commands.execute(new AssignRequestCommand(id, parseInput(assignSchema, body).officerId, context(user, key)));
   }
@@ -108,7 +107,7 @@ export class RequestsController {
   @ApiOperation({ summary: 'Record an officer response (clears unanswered attempts, resolves an open escalation)' })
   @ApiJsonBody(recordResponseSchema)
   @ApiAnswer(recordResponseAnswerSchema, { status: 201, description: 'The response recorded, and the request after it' })
-  @ApiCommand()
+  @ApiCommand(404)
   respond(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
     return this.commands.execute(new RecordResponseCommand(id, parseInput(recordResponseSchema, body), context(user, key)));
   }
@@ -118,7 +117,7 @@ export class RequestsController {
   @ApiOperation({ summary: 'Record a call-back that did not get through (effort, not a response)' })
   @ApiJsonBody(callBackFailedSchema, { required: false, description: 'May be omitted, as may its `at`' })
   @ApiAnswer(requestViewSchema, { status: 201, description: 'The request after the failed call-back' })
-  @ApiCommand()
+  @ApiCommand(404)
   callBackFailed(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
     return this.commands.execute(new RecordFailedCallBackCommand(id, parseInput(callBackFailedSchema, body ?? {}), context(user, key)));
   }
@@ -129,7 +128,7 @@ export class RequestsController {
   @ApiOperation({ summary: 'Resolve a request' })
   @ApiJsonBody(resolveSchema)
   @ApiAnswer(requestViewSchema, { description: 'The request, resolved' })
-  @ApiCommand()
+  @ApiCommand(404)
   resolve(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
     return this.commands.execute(new ResolveRequestCommand(id, parseInput(resolveSchema, body).outcome, context(user, key)));
   }
