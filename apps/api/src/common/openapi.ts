@@ -52,27 +52,31 @@ const convertOptions = (io: Io) =>
     },
   }) as const;
 
-/** Rewrites zod's local definitions into references to the document's components. */
-function toComponentRefs(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(toComponentRefs);
-  if (!node || typeof node !== 'object') return node;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(node)) {
-    // $id is not an OpenAPI 3.0 schema keyword; the definitions are the components themselves.
-    if (key === '$id' || key === 'definitions' || key === '$defs' || key === '$schema') continue;
-    out[key] =
-      key === '$ref' && typeof value === 'string'
-        ? value.replace(/^#\/(definitions|\$defs)\//, '#/components/schemas/')
-        : toComponentRefs(value);
-  }
-  return out;
+/**
+ * Makes zod's JSON Schema an OpenAPI 3.0 schema: its local definitions become references to the
+ * document's components (which hold the same schemas), and JSON Schema's root keywords go.
+ */
+function forOpenApi(root: object): SchemaObject {
+  const { definitions: _definitions, $defs: _defs, $schema: _schema, ...schema } = root as Record<string, unknown>;
+  const walk = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (!node || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string') out[key] = value.replace(/^#\/(definitions|\$defs)\//, '#/components/schemas/');
+      // zod sets $id to the component's own uri; not an OpenAPI 3.0 keyword.
+      else if (!(key === '$id' && typeof value === 'string' && value.startsWith('#/components/'))) out[key] = walk(value);
+    }
+    return out;
+  };
+  return walk(schema) as SchemaObject;
 }
 
 /** A schema as the document shows it: a reference when it is named, inline otherwise. */
 export function openApiSchema(schema: z.ZodType, io: Io): OpenApiSchema {
   const named = registries[io].get(schema);
   if (named) return schemaRef(named.id);
-  return toComponentRefs(z.toJSONSchema(schema, convertOptions(io))) as SchemaObject;
+  return forOpenApi(z.toJSONSchema(schema, convertOptions(io)));
 }
 
 /** Every named schema, for #/components/schemas. Throws when one name means two shapes. */
@@ -81,7 +85,7 @@ export function openApiComponents(): Record<string, SchemaObject> {
   for (const io of ['input', 'output'] as const) {
     const { schemas } = z.toJSONSchema(registries[io], convertOptions(io));
     for (const [id, schema] of Object.entries(schemas)) {
-      const converted = toComponentRefs(schema) as SchemaObject;
+      const converted = forOpenApi(schema);
       if (components[id] && JSON.stringify(components[id]) !== JSON.stringify(converted)) {
         throw new Error(`OpenAPI component ${id} is named for two different shapes; give the ${io} one another name.`);
       }
