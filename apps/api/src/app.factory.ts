@@ -1,11 +1,12 @@
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { AppConfig } from '@send/platform';
 import { AppModule } from './app.module';
 import { mountQueuesBoard } from './admin/queues-board';
+import { buildOpenApiDocument } from './openapi-document';
 
 /** Builds the api exactly as `main.ts` runs it; tests call it too. */
 export async function createApiApp(config: AppConfig): Promise<NestFastifyApplication> {
@@ -28,13 +29,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     },
   });
 
-  const openApi = new DocumentBuilder()
-    .setTitle('SEND case communication API')
-    .setDescription('Contact requests, attempts, responses, queues, alerts and SLA dashboards for a council SEND service.')
-    .setVersion('1')
-    .addBearerAuth()
-    .build();
-  SwaggerModule.setup('api/docs', app, () => SwaggerModule.createDocument(app, openApi), { jsonDocumentUrl: 'api/docs/openapi.json' });
+  SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'api/docs/openapi.json' });
 
   const closeBoard = await mountQueuesBoard(app, config);
   app.getHttpAdapter().getInstance().addHook('onClose', closeBoard);

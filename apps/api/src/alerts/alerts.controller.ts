@@ -1,12 +1,16 @@
 import { Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, Sse } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 import { AlertsRepository, type Alert } from '@send/read-models';
 import { CurrentUser, Roles, TokenInQuery } from '../auth/auth.decorators';
 import { answerPage, parsePageQuery } from '../common/paging';
+import { ApiAnswer, ApiCommand, ApiEventStream, ApiPagedList, ApiSignedIn } from '../common/openapi';
+import { requestViewSchema } from '../requests/dto/request-view.dto';
+import { alertItemSchema } from './dto/alert-item.dto';
+import { liveAlertSchema } from './dto/live-alert.dto';
 import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
 import { AcknowledgeEscalationCommand } from './acknowledge-escalation.handler';
 import { LiveAlerts } from './live-alerts';
@@ -24,7 +28,7 @@ const toApi = ({ escalationId, requestId, reference, level, reason, unansweredCo
 });
 
 @ApiTags('alerts')
-@ApiBearerAuth()
+@ApiSignedIn()
 @Controller('api/alerts')
 export class AlertsController {
   constructor(
@@ -36,6 +40,7 @@ export class AlertsController {
   @Get()
   @Roles(...MANAGER_ROLES)
   @ApiOperation({ summary: "Open escalations at or routed to the caller's level (team managers: their team)" })
+  @ApiPagedList(alertItemSchema)
   async list(
     @CurrentUser() user: AuthUser,
     @Query() query: unknown,
@@ -51,6 +56,13 @@ export class AlertsController {
   @Roles(...MANAGER_ROLES)
   @TokenInQuery()
   @ApiOperation({ summary: 'Live alerts as server-sent events (EventSource may pass ?access_token=)' })
+  @ApiQuery({
+    name: 'access_token',
+    required: false,
+    schema: { type: 'string' },
+    description: 'The bearer token, for EventSource, which cannot send headers',
+  })
+  @ApiEventStream('Server-sent events named `alert`; each data line is a JSON LiveAlert (#/components/schemas/LiveAlert)', liveAlertSchema)
   stream(@CurrentUser() user: AuthUser): Observable<{ type: string; data: unknown }> {
     return this.live.for(user);
   }
@@ -59,6 +71,8 @@ export class AlertsController {
   @HttpCode(200)
   @Roles(...MANAGER_ROLES)
   @ApiOperation({ summary: 'Acknowledge an escalation routed to you (starts its response window)' })
+  @ApiAnswer(requestViewSchema, { description: 'The request after the acknowledgement' })
+  @ApiCommand(404)
   acknowledge(@Param('escalationId') escalationId: string, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
     return this.commands.execute(
       new AcknowledgeEscalationCommand(escalationId, { actor: user, idempotencyKey: key, correlationId: randomUUID() }),

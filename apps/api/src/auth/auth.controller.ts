@@ -1,13 +1,12 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
+import { ApiAnswer, ApiJsonBody, ApiProblems } from '../common/openapi';
 import { problem, ProblemException } from '../common/problem';
 import { parseInput } from '../common/zod-body';
 import { AccountsService } from './accounts.service';
 import { Public } from './auth.decorators';
-
-const loginSchema = z.object({ email: z.string().email(), password: z.string().min(1) });
+import { loginAnswerSchema, loginSchema } from './dto/login.dto';
 
 @ApiTags('auth')
 @Controller('api/auth')
@@ -21,6 +20,9 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in with email and password; answers a bearer token' })
+  @ApiJsonBody(loginSchema)
+  @ApiAnswer(loginAnswerSchema, { description: 'Signed in' })
+  @ApiProblems(400, 401)
   async login(@Body() body: unknown) {
     const { email, password } = parseInput(loginSchema, body);
     const user = await this.accounts.authenticate(email, password);

@@ -31,31 +31,28 @@ export function decodeCursor(text: string): PageCursor | null {
   return encodeCursor(cursor) === text ? cursor : null;
 }
 
-const pageQuerySchema = z.object({
+const LIMIT_RULE = `limit must be a whole number from 1 to ${MAX_PAGE_LIMIT}`;
+
+/** `?limit=&cursor=` of every list route: what the routes parse and what the OpenAPI document describes. */
+export const pageQuerySchema = z.object({
   limit: z.coerce
-    .number({ message: `limit must be a whole number from 1 to ${MAX_PAGE_LIMIT}` })
-    .int(`limit must be a whole number from 1 to ${MAX_PAGE_LIMIT}`)
-    .min(1, `limit must be a whole number from 1 to ${MAX_PAGE_LIMIT}`)
-    .max(MAX_PAGE_LIMIT, `limit must be a whole number from 1 to ${MAX_PAGE_LIMIT}`)
-    .default(DEFAULT_PAGE_LIMIT),
+    .number({ message: LIMIT_RULE })
+    .int(LIMIT_RULE)
+    .min(1, LIMIT_RULE)
+    .max(MAX_PAGE_LIMIT, LIMIT_RULE)
+    .default(DEFAULT_PAGE_LIMIT)
+    .describe('Most items in the answer'),
   cursor: z
     .string()
+    .refine((text) => decodeCursor(text) !== null, 'cursor is not one this API gave out: use the Link header of the previous page')
     .optional()
-    .transform((text, ctx) => {
-      if (text === undefined) return null;
-      const cursor = decodeCursor(text);
-      if (!cursor) {
-        ctx.addIssue({ code: 'custom', message: 'cursor is not one this API gave out: use the Link header of the previous page' });
-        return z.NEVER;
-      }
-      return cursor;
-    }),
+    .describe("Opaque: where the next page starts, from the previous answer's Link header"),
 });
 
 /** `?limit=&cursor=` of a list route, or 400 problem+json naming the bad field. Other parameters are left to the route. */
 export function parsePageQuery(query: unknown): PageRequest & { limit: number; after: PageCursor | null } {
   const { limit, cursor } = parseInput(pageQuerySchema, query ?? {}, 'query');
-  return { limit, after: cursor };
+  return { limit, after: cursor === undefined ? null : decodeCursor(cursor) };
 }
 
 /**

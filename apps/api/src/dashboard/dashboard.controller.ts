@@ -1,10 +1,12 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { SlaDashboardService, type SlaDashboard } from '@send/read-models';
+import { ApiAnswer, ApiProblems, ApiSignedIn, ApiZodQuery } from '../common/openapi';
 import { parseInput } from '../common/zod-body';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
+import { slaDashboardSchema } from './dto/sla-dashboard.dto';
 
 const date = z.iso
   .datetime({ offset: true, error: 'must be an ISO 8601 date-time' })
@@ -17,7 +19,7 @@ const dashboardQuerySchema = z.object({
 });
 
 @ApiTags('dashboard')
-@ApiBearerAuth()
+@ApiSignedIn()
 @Controller('api/dashboard')
 export class DashboardController {
   constructor(private readonly dashboard: SlaDashboardService) {}
@@ -25,6 +27,9 @@ export class DashboardController {
   @Get('sla')
   @Roles(...MANAGER_ROLES, 'admin')
   @ApiOperation({ summary: 'SLA figures in working hours; ?asOf= replays the event store up to a past date' })
+  @ApiZodQuery(dashboardQuerySchema)
+  @ApiAnswer(slaDashboardSchema)
+  @ApiProblems(400)
   sla(@CurrentUser() user: AuthUser, @Query() query: unknown): Promise<SlaDashboard> {
     const { asOf, ...filter } = parseInput(dashboardQuerySchema, query, 'query');
     // A team manager's dashboard is their team's unless they ask for another.

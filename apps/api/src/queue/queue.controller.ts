@@ -1,12 +1,14 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { QueuesRepository, type Page, type QueueEntry } from '@send/read-models';
 import { answerPage, parsePageQuery } from '../common/paging';
+import { ApiPagedList, ApiSignedIn, ApiZodQuery } from '../common/openapi';
 import { parseInput } from '../common/zod-body';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
+import { queueEntrySchema } from './dto/queue-entry.dto';
 
 const teamQuerySchema = z.object({ teamId: z.string().trim().min(1).max(64).optional() });
 
@@ -17,7 +19,7 @@ const rows = (page: Page<QueueEntry>): Page<QueueRow> => ({ ...page, items: page
 
 /** Work queues, most urgent first: escalated requests, then the earliest due. Paged (?limit=&cursor=, Link rel="next"). */
 @ApiTags('queue')
-@ApiBearerAuth()
+@ApiSignedIn()
 @Controller('api/queue')
 export class QueueController {
   constructor(private readonly queues: QueuesRepository) {}
@@ -25,6 +27,7 @@ export class QueueController {
   @Get()
   @Roles('officer')
   @ApiOperation({ summary: "The caller's own open requests, most urgent first" })
+  @ApiPagedList(queueEntrySchema)
   async mine(
     @CurrentUser() user: AuthUser,
     @Query() query: unknown,
@@ -38,6 +41,8 @@ export class QueueController {
   @Get('team')
   @Roles('officer', ...MANAGER_ROLES)
   @ApiOperation({ summary: "The team's unassigned requests and those not yet routed to any team, most urgent first" })
+  @ApiZodQuery(teamQuerySchema)
+  @ApiPagedList(queueEntrySchema)
   async team(
     @CurrentUser() user: AuthUser,
     @Query() query: unknown,

@@ -1,16 +1,27 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Page, RequestView } from '@send/read-models';
 import { answerPage, parsePageQuery } from '../common/paging';
+import {
+  ApiAnswer,
+  ApiCommand,
+  ApiJsonBody,
+  ApiPagedList,
+  ApiProblems,
+  ApiSignedIn,
+  ApiZodQuery,
+  idempotencyKeySchema,
+} from '../common/openapi';
 import { parseInput } from '../common/zod-body';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
 import { AssignRequestCommand } from './assign-request.handler';
 import { assignSchema, callBackFailedSchema, recordAttemptSchema, recordResponseSchema, resolveSchema } from './dto/request-actions.dto';
+import { recordAttemptAnswerSchema, recordResponseAnswerSchema, requestViewSchema, timelineEntrySchema } from './dto/request-view.dto';
 import { submitRequestSchema } from './dto/submit-request.dto';
 import { RecordAttemptCommand } from './record-attempt.handler';
 import { RecordFailedCallBackCommand } from './record-failed-call-back.handler';
@@ -21,7 +32,6 @@ import { ResolveRequestCommand } from './resolve-request.handler';
 import { GetTimelineQuery } from './timeline.query';
 import { SubmitRequestCommand } from './submit-request.command';
 
-const idempotencyKeySchema = z.string().trim().min(1).max(200).optional();
 const listFilterSchema = z.object({
   status: z.enum(['open', 'assigned', 'responded', 'resolved']).optional(),
   caseRef: z.string().trim().min(1).max(64).optional(),
@@ -29,8 +39,7 @@ const listFilterSchema = z.object({
 
 /** Thin: parse, authorize by role, hand to the command or query bus. Rules live in the domain. */
 @ApiTags('requests')
-@ApiBearerAuth()
-@ApiHeader({ name: 'Idempotency-Key', required: false, description: 'A retried command with the same key appends nothing new.' })
+@ApiSignedIn()
 @Controller('api/requests')
 export class RequestsController {
   constructor(
@@ -41,6 +50,9 @@ export class RequestsController {
   @Post()
   @Roles('parent', 'school', 'professional', 'officer', ...MANAGER_ROLES)
   @ApiOperation({ summary: 'Submit a contact request (staff: on behalf of `requester`)' })
+  @ApiJsonBody(submitRequestSchema)
+  @ApiAnswer(requestViewSchema, { status: 201, description: 'The request as submitted' })
+  @ApiCommand()
   async submit(@Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string): Promise<RequestView> {
     const input = parseInput(submitRequestSchema, body);
     const { idempotencyKey, correlationId } = context(user, key);
@@ -49,6 +61,8 @@ export class RequestsController {
 
   @Get()
   @ApiOperation({ summary: 'Requests you may see: your own, or (staff) the service' })
+  @ApiZodQuery(listFilterSchema)
+  @ApiPagedList(requestViewSchema)
   async list(
     @CurrentUser() user: AuthUser,
     @Query() query: unknown,
@@ -63,12 +77,16 @@ export class RequestsController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One request view' })
+  @ApiAnswer(requestViewSchema)
+  @ApiProblems(404)
   get(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<RequestView> {
     return this.queries.execute(new GetRequestViewQuery(id, user));
   }
 
   @Get(':id/timeline')
   @ApiOperation({ summary: "The request's history, oldest first" })
+  @ApiAnswer(z.array(timelineEntrySchema))
+  @ApiProblems(404)
   timeline(@Param('id') id: string, @CurrentUser() user: AuthUser) {
     return this.queries.execute(new GetTimelineQuery(id, user));
   }
@@ -76,6 +94,9 @@ export class RequestsController {
   @Post(':id/attempts')
   @Roles('parent', 'school', 'professional', 'officer', ...MANAGER_ROLES)
   @ApiOperation({ summary: 'Record that the requester tried again and got no answer' })
+  @ApiJsonBody(recordAttemptSchema)
+  @ApiAnswer(recordAttemptAnswerSchema, { status: 201, description: 'The attempt recorded, and the request after it' })
+  @ApiCommand(404)
   recordAttempt(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
     return this.commands.execute(new RecordAttemptCommand(id, parseInput(recordAttemptSchema, body), context(user, key)));
   }
@@ -84,6 +105,9 @@ export class RequestsController {
   @HttpCode(200)
   @Roles('officer', ...MANAGER_ROLES)
   @ApiOperation({ summary: 'Claim (officer) or assign (manager) a request' })
+  @ApiJsonBody(assignSchema)
+  @ApiAnswer(requestViewSchema, { description: 'The request after assignment' })
+  @ApiCommand(404)
   assign(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
     return this.commands.execute(new AssignRequestCommand(id, parseInput(assignSchema, body).officerId, context(user, key)));
   }
@@ -91,6 +115,9 @@ export class RequestsController {
   @Post(':id/responses')
   @Roles('officer', ...MANAGER_ROLES)
   @ApiOperation({ summary: 'Record an officer response (clears unanswered attempts, resolves an open escalation)' })
+  @ApiJsonBody(recordResponseSchema)
+  @ApiAnswer(recordResponseAnswerSchema, { status: 201, description: 'The response recorded, and the request after it' })
+  @ApiCommand(404)
   respond(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
     return this.commands.execute(new RecordResponseCommand(id, parseInput(recordResponseSchema, body), context(user, key)));
   }
@@ -98,6 +125,9 @@ export class RequestsController {
   @Post(':id/call-back-failed')
   @Roles('officer', ...MANAGER_ROLES)
   @ApiOperation({ summary: 'Record a call-back that did not get through (effort, not a response)' })
+  @ApiJsonBody(callBackFailedSchema, { required: false, description: 'May be omitted, as may its `at`' })
+  @ApiAnswer(requestViewSchema, { status: 201, description: 'The request after the failed call-back' })
+  @ApiCommand(404)
   callBackFailed(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
     return this.commands.execute(new RecordFailedCallBackCommand(id, parseInput(callBackFailedSchema, body ?? {}), context(user, key)));
   }
@@ -106,6 +136,9 @@ export class RequestsController {
   @HttpCode(200)
   @Roles('officer', ...MANAGER_ROLES)
   @ApiOperation({ summary: 'Resolve a request' })
+  @ApiJsonBody(resolveSchema)
+  @ApiAnswer(requestViewSchema, { description: 'The request, resolved' })
+  @ApiCommand(404)
   resolve(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
     return this.commands.execute(new ResolveRequestCommand(id, parseInput(resolveSchema, body).outcome, context(user, key)));
   }

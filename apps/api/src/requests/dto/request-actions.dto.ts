@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { apiInput } from '../../common/openapi';
 import { CHANNELS } from './submit-request.dto';
 
 const ATTEMPT_OUTCOMES = ['unanswered', 'voicemail', 'no_reply', 'message_left'] as const;
@@ -33,3 +34,10 @@ export const callBackFailedSchema = object({ at: instant.optional() });
 
 /** POST /api/requests/:id/resolve */
 export const resolveSchema = object({ outcome: text(2_000) });
+
+// Named once for the OpenAPI document, where generated clients get them as types.
+apiInput('RecordAttempt', recordAttemptSchema);
+apiInput('AssignRequest', assignSchema);
+apiInput('RecordResponse', recordResponseSchema);
+apiInput('CallBackFailed', callBackFailedSchema);
+apiInput('ResolveRequest', resolveSchema);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { apiInput } from '../../common/openapi';
 
 /** "is required" when missing, "must be text" when present with another type. */
 const text = () => z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be text') });
@@ -29,3 +30,6 @@ export const submitRequestSchema = z.object(
   { error: 'must be a JSON object' },
 );
 export type SubmitRequestInput = z.infer<typeof submitRequestSchema>;
+
+// Named once for the OpenAPI document, where generated clients get it as a type.
+apiInput('SubmitRequest', submitRequestSchema);
