@@ -28,7 +28,7 @@
  * 1000000 for the full figure), BENCH_HTTP_POOL (requests the attempts/responses rotate over, 300),
  * BENCH_HTTP_DEEP_REQUESTS (500), BENCH_HTTP_DEEP_EVENTS (200), BENCH_HTTP_ALERTS (200),
  * BENCH_HTTP_ALERT_GAP_MS (default: spread over the mixed phase), BENCH_HTTP_WARMUP (seconds, 2),
- * BENCH_HTTP_SETTLE_SECONDS (max wait for the worker to catch up, 600), BENCH_HTTP_LOG_LEVEL (the
+ * BENCH_HTTP_SETTLE_SECONDS (max wait for the worker to catch up, 1800), BENCH_HTTP_LOG_LEVEL (the
  * apps' LOG_LEVEL, warn), BENCH_HTTP_MAX_NON2XX (0.01), BENCH_HTTP_PHASES (comma list of raw,
  * attempts, submissions, responses, get, queue, deep, dashboard, mixed; default all),
  * BENCH_HTTP_RESULTS (directory for the JSON summary, ./bench-results), SKIP_BUILD=1.
@@ -36,8 +36,8 @@
 import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Redis from 'ioredis';
@@ -102,7 +102,7 @@ const DEEP_EVENTS = num('BENCH_HTTP_DEEP_EVENTS', 200);
 const ALERTS = num('BENCH_HTTP_ALERTS', 200);
 const ALERT_GAP_MS = num('BENCH_HTTP_ALERT_GAP_MS', Math.max(5, Math.floor((SECONDS * 1000 - 2000) / Math.max(1, ALERTS))));
 const WARMUP = num('BENCH_HTTP_WARMUP', 2);
-const SETTLE_SECONDS = num('BENCH_HTTP_SETTLE_SECONDS', 600);
+const SETTLE_SECONDS = num('BENCH_HTTP_SETTLE_SECONDS', 1800);
 const MAX_NON2XX = num('BENCH_HTTP_MAX_NON2XX', 0.01);
 const LOG_LEVEL = process.env.BENCH_HTTP_LOG_LEVEL ?? 'warn';
 const RESULTS_DIR = resolve(process.env.BENCH_HTTP_RESULTS ?? join(root, 'bench-results'));
@@ -176,6 +176,58 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | nul
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await sleep(100);
   }
+}
+
+/** CPU seconds a process has used so far (Linux /proc; null elsewhere). */
+function cpuSeconds(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100/s on Linux)
+  } catch {
+    return null;
+  }
+}
+
+let appProcs: Proc[] = [];
+
+/**
+ * Between phases: autocannon stops at the deadline but the api still works through what was in
+ * flight (and the worker through what it appended). Waits until both use < 20% of a core over half a
+ * second (at most 120 s), so one phase's backlog is not measured in the next.
+ */
+async function drain(after: string): Promise<void> {
+  const t = now();
+  for (;;) {
+    const before = appProcs.map((p) => cpuSeconds(p.child.pid));
+    if (before.some((v) => v === null)) return void (await sleep(1000)); // no /proc: a fixed pause
+    await sleep(500);
+    const busy = appProcs.map((p, i) => ((cpuSeconds(p.child.pid) ?? 0) - before[i]!) / 0.5);
+    if (busy.every((b) => b < 0.2)) break;
+    if (now() - t > 120_000) {
+      notes.push(`After ${after} the api/worker were still busy after 120 s; the next phase started anyway.`);
+      break;
+    }
+  }
+  const waited = (now() - t) / 1000;
+  if (waited > 2) progress(`  (the api and worker were busy for ${waited.toFixed(1)} s after ${after})`);
+  drains[after] = waited;
+}
+const drains: Record<string, number> = {};
+
+/** A few requests one at a time, before the load: the call's cost without queueing. */
+async function oneAtATime(path: string, token: string, count: number): Promise<ReturnType<typeof summary> & { status: number[] }> {
+  const times: number[] = [];
+  const status: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = now();
+    const res = await fetch(baseUrl + path, { headers: { authorization: `Bearer ${token}` } });
+    await res.arrayBuffer();
+    status.push(res.status);
+    if (res.ok) times.push(now() - t);
+  }
+  return { ...summary(times), status };
 }
 
 // --- HTTP helpers ---------------------------------------------------------------------------------
@@ -299,7 +351,10 @@ function record(result: CallResult): CallResult {
 async function main(): Promise<void> {
   const startedAt = new Date();
   const t0 = now();
-  console.log(`HTTP benchmark: ${cpus().length} CPUs (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}`);
+  console.log(
+    `HTTP benchmark: ${cpus().length} CPUs (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, ` +
+      `load average ${loadAverage()} at the start`,
+  );
   console.log(
     `${n(REQUESTS)} open requests, ${SECONDS} s per phase, ${CONNECTIONS} connections, attempts/responses over ${POOL} requests, ` +
       `deep/shallow ${n(DEEP_REQUESTS)} x ${DEEP_EVENTS} vs 2 events, ${ALERTS} alert probes, store filled to ${n(EVENTS)} events\n`,
@@ -347,6 +402,7 @@ async function main(): Promise<void> {
     }
   });
   await waitFor('the worker to start', 120_000, () => worker.tail().includes('worker running'));
+  appProcs = [api, worker];
   progress(`api and worker up in ${((now() - tStart) / 1000).toFixed(1)} s`);
   await settle(redis, tStart);
 
@@ -407,6 +463,7 @@ async function main(): Promise<void> {
     progress(`warm-up: ${WARMUP} s of attempts and reads...`);
     const c = Math.max(1, Math.floor(CONNECTIONS / 5));
     await Promise.all([load('warm-up', calls.attempts(c), WARMUP), load('warm-up', calls.get(c), WARMUP), load('warm-up', calls.queue(1), WARMUP)]);
+    await drain('the warm-up');
   }
 
   // 3. Phases.
@@ -415,33 +472,51 @@ async function main(): Promise<void> {
   const byPhase: Record<string, CallResult> = {};
   for (const phase of ['attempts', 'submissions', 'responses', 'get', 'queue'] as const) {
     if (!PHASES.has(phase)) continue;
+    if (phase === 'queue') unloaded.queue = await oneAtATime('/api/queue/team?limit=100', officer.token, 5);
     progress(`${phase}: ${CONNECTIONS} connections for ${SECONDS} s...`);
     byPhase[phase] = record(await load(phase, calls[phase]()));
+    await drain(`the ${phase} phase`);
   }
 
-  let deep: { shallow: CallResult; deep: CallResult; shallowEvents: number; deepEvents: number } | null = null;
+  let deep: DeepFigures | null = null;
   if (PHASES.has('deep')) {
-    progress(`deep vs shallow: one attempt on each of ${n(DEEP_REQUESTS)} requests with ${seeded.shallowEvents} events, then with ${seeded.deepEvents}...`);
-    const on = (ids: string[], name: string): Call => ({
-      name,
+    // One attempt on each request, so every stream keeps its length: the first few one at a time
+    // (the command's own cost), the rest with all the connections (its cost under load).
+    const sequential = Math.min(100, Math.floor(DEEP_REQUESTS / 5));
+    progress(
+      `deep vs shallow: one attempt on each of ${n(DEEP_REQUESTS)} requests with ${seeded.shallowEvents} events, then with ${seeded.deepEvents} ` +
+        `(${sequential} one at a time, ${n(DEEP_REQUESTS - sequential)} over ${CONNECTIONS} connections)...`,
+    );
+    const on = (ids: string[], events: number, connections: number): Call => ({
+      name: `attempt on a ${events}-event request${connections === 1 ? ', one at a time' : ''}`,
       method: 'POST',
       path: (i) => `/api/requests/${ids[i % ids.length]}/attempts`,
       token: parent.token,
       body: { channel: 'phone' },
       amount: ids.length,
+      connections,
     });
-    const shallow = record(await load('deep', on(seeded.shallow, `attempt on a ${seeded.shallowEvents}-event request`)));
-    const deepResult = record(await load('deep', on(seeded.deep, `attempt on a ${seeded.deepEvents}-event request`)));
-    deep = { shallow, deep: deepResult, shallowEvents: seeded.shallowEvents, deepEvents: seeded.deepEvents };
+    const run = async (ids: string[], events: number) => {
+      const one = sequential > 0 ? record(await load('deep', on(ids.slice(0, sequential), events, 1))) : null;
+      await drain('deep, one at a time');
+      const loaded = record(await load('deep', on(ids.slice(sequential), events, CONNECTIONS)));
+      await drain('deep, under load');
+      return { one, loaded };
+    };
+    const shallow = await run(seeded.shallow, seeded.shallowEvents);
+    const deepRuns = await run(seeded.deep, seeded.deepEvents);
+    deep = { shallow, deep: deepRuns, shallowEvents: seeded.shallowEvents, deepEvents: seeded.deepEvents };
   }
 
   let dashboard: { result: CallResult; events: number } | null = null;
   if (PHASES.has('dashboard')) {
     const events = Number(storeHead());
-    progress(`dashboard: GET /api/dashboard/sla (live) over ${n(events)} events...`);
+    progress(`dashboard: GET /api/dashboard/sla (live) over ${n(events)} events, 3 one at a time, then ${CONNECTIONS} connections for ${SECONDS} s...`);
+    unloaded.dashboard = await oneAtATime('/api/dashboard/sla', serviceManager.token, 3);
     const result = record(
       await load('dashboard', { name: 'GET /api/dashboard/sla (live)', method: 'GET', path: () => '/api/dashboard/sla', token: serviceManager.token }),
     );
+    await drain('the dashboard phase');
     dashboard = { result, events };
   }
 
@@ -552,6 +627,14 @@ async function rawBaseline(): Promise<CallResult> {
   return result;
 }
 
+interface DeepFigures {
+  shallow: { one: CallResult | null; loaded: CallResult };
+  deep: { one: CallResult | null; loaded: CallResult };
+  shallowEvents: number;
+  deepEvents: number;
+}
+const unloaded: Record<string, ReturnType<typeof summary> & { status: number[] }> = {};
+
 interface AlertFigures {
   n: number;
   missing: number;
@@ -631,6 +714,10 @@ async function mixed(
 
 // --- 4. report ------------------------------------------------------------------------------------
 
+const loadAverage = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 const fmt = (v: number) => (!Number.isFinite(v) ? 'n/a' : Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-GB') : v.toFixed(v >= 10 ? 1 : 2));
 
 interface Target {
@@ -638,7 +725,8 @@ interface Target {
   result: string;
   /** > 1 means met. */
   ratio: number;
-  met: boolean;
+  /** null: a figure with no fixed target, printed for comparison. */
+  met: boolean | null;
   note?: string;
 }
 
@@ -648,7 +736,7 @@ function report(r: {
   seeded: Record<string, number>;
   raw: CallResult | null;
   byPhase: Record<string, CallResult>;
-  deep: { shallow: CallResult; deep: CallResult; shallowEvents: number; deepEvents: number } | null;
+  deep: DeepFigures | null;
   dashboard: { result: CallResult; events: number } | null;
   alerts: AlertFigures | null;
 }): void {
@@ -726,6 +814,18 @@ function report(r: {
       note: `over ${n(d.events)} events${d.events < 1_000_000 ? ' (the target is stated at 1M: BENCH_HTTP_EVENTS=1000000)' : ''}`,
     });
   }
+  if (r.deep) {
+    const d = r.deep;
+    const one = (d.deep.one?.latency.p50 ?? NaN) / (d.shallow.one?.latency.p50 ?? NaN);
+    const loaded = d.shallow.loaded.rps / d.deep.loaded.rps;
+    targets.push({
+      target: `${d.deepEvents}-event vs ${d.shallowEvents}-event command cost`,
+      result: `x${fmt(one)} p50 alone, x${fmt(loaded)} under load`,
+      ratio: NaN,
+      met: null,
+      note: 'no fixed target; cost ratios (latency one at a time; inverse throughput with all connections)',
+    });
+  }
   if (r.alerts) {
     const a = r.alerts;
     targets.push({
@@ -741,19 +841,31 @@ function report(r: {
   console.log(
     grid(
       ['target', 'result', 'ratio', '', 'note'],
-      targets.map((t) => [t.target, t.result, Number.isFinite(t.ratio) ? t.ratio.toFixed(2) : '', t.met ? 'met' : 'NOT MET', t.note ?? '']),
+      targets.map((t) => [t.target, t.result, Number.isFinite(t.ratio) ? t.ratio.toFixed(2) : '', t.met === null ? '(info)' : t.met ? 'met' : 'NOT MET', t.note ?? '']),
       [2],
     ),
   );
 
   if (r.deep) {
-    const { shallow, deep } = r.deep;
+    const d = r.deep;
+    const line = (c: CallResult | null) =>
+      c ? `${n(Math.round(c.rps))} req/s, p50 ${fmt(c.latency.p50)} ms, p99 ${fmt(c.latency.p99)} ms, mean ${fmt(c.latency.mean)} ms (n=${c.ok})` : 'not run';
+    const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `x${(a / b).toFixed(2)}` : 'n/a');
     console.log(
-      `\nCommand cost by stream length (one attempt on each of ${n(DEEP_REQUESTS)} requests, ${CONNECTIONS} connections):\n` +
-        `  ${r.deep.shallowEvents} events: ${n(Math.round(shallow.rps))} req/s, p50 ${fmt(shallow.latency.p50)} ms, p99 ${fmt(shallow.latency.p99)} ms\n` +
-        `  ${r.deep.deepEvents} events: ${n(Math.round(deep.rps))} req/s, p50 ${fmt(deep.latency.p50)} ms, p99 ${fmt(deep.latency.p99)} ms\n` +
-        `  ${r.deep.deepEvents}-event / ${r.deep.shallowEvents}-event: p50 latency x${(deep.latency.p50 / shallow.latency.p50).toFixed(2)}, ` +
-        `mean latency x${(deep.latency.mean / shallow.latency.mean).toFixed(2)}, throughput x${(deep.rps / shallow.rps).toFixed(2)}`,
+      `\nCommand cost by stream length (POST attempts, one on each request so every stream keeps its length):\n` +
+        `  ${d.shallowEvents} events, one at a time:   ${line(d.shallow.one)}\n` +
+        `  ${d.deepEvents} events, one at a time: ${line(d.deep.one)}\n` +
+        `  ${d.shallowEvents} events, ${CONNECTIONS} connections:  ${line(d.shallow.loaded)}\n` +
+        `  ${d.deepEvents} events, ${CONNECTIONS} connections: ${line(d.deep.loaded)}\n` +
+        `  ${d.deepEvents}-event / ${d.shallowEvents}-event: one at a time p50 ${ratio(d.deep.one?.latency.p50 ?? NaN, d.shallow.one?.latency.p50 ?? NaN)}; ` +
+        `under load mean latency ${ratio(d.deep.loaded.latency.mean, d.shallow.loaded.latency.mean)}, throughput ${ratio(d.deep.loaded.rps, d.shallow.loaded.rps)}`,
+    );
+  }
+  if (Object.keys(unloaded).length) {
+    console.log(
+      `\nOne at a time, before the load (ms): ${Object.entries(unloaded)
+        .map(([k, u]) => `${k} p50 ${fmt(u.p50)}, max ${fmt(u.max)} (n=${u.n}${u.status.some((x) => x >= 300) ? `, statuses ${u.status.join(' ')}` : ''})`)
+        .join('; ')}`,
     );
   }
   if (r.alerts) {
@@ -772,21 +884,23 @@ function report(r: {
     if (c.phase === 'warm-up') continue;
     if (c.requests > 0 && c.non2xx / c.requests > MAX_NON2XX) broken.push(`${c.phase} / ${c.name}: ${c.non2xx} of ${c.requests} answers were not 2xx`);
     if (c.errors + c.timeouts > 0) broken.push(`${c.phase} / ${c.name}: ${c.errors} connection errors, ${c.timeouts} timeouts`);
-    if (c.ok === 0) broken.push(`${c.phase} / ${c.name}: no 2xx answers at all`);
+    if (c.ok === 0 && c.requests === 0 && c.errors + c.timeouts === 0) {
+      notes.push(`${c.phase} / ${c.name}: no answer came back within the ${c.seconds} s phase (each took longer under ${c.connections} connections); BENCH_HTTP_SECONDS lengthens it.`);
+    }
   }
   if (r.alerts && (r.alerts.failed + r.alerts.missing) / Math.max(1, r.alerts.n) > MAX_NON2XX) {
     broken.push(`alert probe: ${r.alerts.failed} attempts failed and ${r.alerts.missing} alerts never arrived of ${r.alerts.n}`);
   }
   if (notes.length) console.log(`\n${notes.map((x) => `- ${x}`).join('\n')}`);
   if (broken.length) console.log(`\nBROKEN:\n${broken.map((b) => `- ${b}`).join('\n')}`);
-  console.log(`\n${r.elapsed.toFixed(0)} s in all.`);
+  console.log(`\n${r.elapsed.toFixed(0)} s in all; load average ${loadAverage()} at the end (anything near or above ${cpus().length} means other work shared the CPUs).`);
 
   const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
   const out = {
     bench: 'http',
     startedAt: r.startedAt.toISOString(),
     commit: git.status === 0 ? git.stdout.trim() : null,
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadAverageAtEnd: loadavg() },
     options: { REQUESTS, SECONDS, CONNECTIONS, EVENTS, POOL, DEEP_REQUESTS, DEEP_EVENTS, ALERTS, ALERT_GAP_MS, WARMUP, LOG_LEVEL, phases: [...PHASES] },
     seed: r.seeded,
     worker: figures,
@@ -794,10 +908,12 @@ function report(r: {
     deep: r.deep && {
       shallowEvents: r.deep.shallowEvents,
       deepEvents: r.deep.deepEvents,
-      p50Ratio: r.deep.deep.latency.p50 / r.deep.shallow.latency.p50,
-      meanRatio: r.deep.deep.latency.mean / r.deep.shallow.latency.mean,
-      throughputRatio: r.deep.deep.rps / r.deep.shallow.rps,
+      oneAtATimeP50Ratio: (r.deep.deep.one?.latency.p50 ?? NaN) / (r.deep.shallow.one?.latency.p50 ?? NaN),
+      loadedMeanRatio: r.deep.deep.loaded.latency.mean / r.deep.shallow.loaded.latency.mean,
+      loadedThroughputRatio: r.deep.deep.loaded.rps / r.deep.shallow.loaded.rps,
     },
+    unloaded,
+    drains,
     dashboardEvents: r.dashboard?.events ?? null,
     alerts: r.alerts,
     targets,
