@@ -477,13 +477,16 @@ async function main(): Promise<void> {
 
   // 3. Phases.
   let raw: CallResult | null = null;
-  if (PHASES.has('raw')) raw = await rawBaseline();
+  if (PHASES.has('raw')) raw = await guarded('raw', rawBaseline);
   const byPhase: Record<string, CallResult> = {};
   for (const phase of ['attempts', 'submissions', 'responses', 'get', 'queue'] as const) {
     if (!PHASES.has(phase)) continue;
-    if (phase === 'queue') unloaded.queue = await oneAtATime('/api/queue/team?limit=100', officer.token, 5);
-    progress(`${phase}: ${CONNECTIONS} connections for ${SECONDS} s...`);
-    byPhase[phase] = record(await load(phase, calls[phase]()));
+    const result = await guarded(phase, async () => {
+      if (phase === 'queue') unloaded.queue = await oneAtATime('/api/queue/team?limit=100', officer.token, 5);
+      progress(`${phase}: ${CONNECTIONS} connections for ${SECONDS} s...`);
+      return record(await load(phase, calls[phase]()));
+    });
+    if (result) byPhase[phase] = result;
     await drain(`the ${phase} phase`);
   }
 
@@ -512,30 +515,45 @@ async function main(): Promise<void> {
       await drain('deep, under load');
       return { one, loaded };
     };
-    const shallow = await run(seeded.shallow, seeded.shallowEvents);
-    const deepRuns = await run(seeded.deep, seeded.deepEvents);
-    deep = { shallow, deep: deepRuns, shallowEvents: seeded.shallowEvents, deepEvents: seeded.deepEvents };
+    deep = await guarded('deep', async () => {
+      const shallow = await run(seeded.shallow, seeded.shallowEvents);
+      const deepRuns = await run(seeded.deep, seeded.deepEvents);
+      return { shallow, deep: deepRuns, shallowEvents: seeded.shallowEvents, deepEvents: seeded.deepEvents };
+    });
   }
 
   let dashboard: { result: CallResult; events: number } | null = null;
   if (PHASES.has('dashboard')) {
     const events = Number(storeHead());
     progress(`dashboard: GET /api/dashboard/sla (live) over ${n(events)} events, 3 one at a time, then ${CONNECTIONS} connections for ${SECONDS} s...`);
-    unloaded.dashboard = await oneAtATime('/api/dashboard/sla', serviceManager.token, 3);
-    const result = record(
-      await load('dashboard', { name: 'GET /api/dashboard/sla (live)', method: 'GET', path: () => '/api/dashboard/sla', token: serviceManager.token }),
-    );
+    dashboard = await guarded('dashboard', async () => {
+      unloaded.dashboard = await oneAtATime('/api/dashboard/sla', serviceManager.token, 3);
+      const result = record(
+        await load('dashboard', { name: 'GET /api/dashboard/sla (live)', method: 'GET', path: () => '/api/dashboard/sla', token: serviceManager.token }),
+      );
+      return { result, events };
+    });
     await drain('the dashboard phase');
-    dashboard = { result, events };
   }
 
   let alerts: AlertFigures | null = null;
-  if (PHASES.has('mixed')) alerts = await mixed(calls, { manager: manager.token, parent: parent.token }, seeded.alertIds);
+  if (PHASES.has('mixed')) alerts = await guarded('mixed', () => mixed(calls, { manager: manager.token, parent: parent.token }, seeded.alertIds));
 
   const elapsed = (now() - t0) / 1000;
   await redis.quit().catch(() => redis.disconnect());
   if (api.child.exitCode !== null) broken.push('the api had stopped by the end');
   report({ startedAt, elapsed, seeded: seeded.figures, raw, byPhase, deep, dashboard, alerts });
+}
+
+/** Runs a phase; a failure is recorded (the bench then exits non-zero) and the next phase runs. */
+async function guarded<T>(phase: string, run: () => Promise<T>): Promise<T | null> {
+  try {
+    return await run();
+  } catch (error) {
+    broken.push(`${phase}: ${(error as Error).message}`);
+    progress(`${phase} failed: ${(error as Error).stack ?? error}`);
+    return null;
+  }
 }
 
 // --- 1. seeding -----------------------------------------------------------------------------------
@@ -553,7 +571,8 @@ async function seed() {
   };
   progress(`seeding ${n(REQUESTS)} open requests...`);
   const open = await seeder.seed(REQUESTS, { kind: 'open' }, show('open'));
-  const alertIds = await seeder.seed(ALERTS, { kind: 'two-attempts' });
+  // + the probe's sentinels (test/bench/http/alert-probe.ts), which prove its stream live first.
+  const alertIds = await seeder.seed(ALERTS > 0 ? ALERTS + 3 : 0, { kind: 'two-attempts' });
   const shallowStory = { kind: 'shallow', events: 2 } as const;
   const deepStory = { kind: 'deep', events: DEEP_EVENTS } as const;
   progress(`seeding ${n(DEEP_REQUESTS)} requests of ${seeder.eventsPer(deepStory)} events and as many of ${seeder.eventsPer(shallowStory)}...`);
@@ -573,7 +592,7 @@ async function seed() {
     seconds,
     eventsPerSecond: seeder.events / seconds,
     requestsPerSecond: seeder.requests / seconds,
-    openRequests: REQUESTS + ALERTS + 2 * DEEP_REQUESTS,
+    openRequests: REQUESTS + alertIds.length + 2 * DEEP_REQUESTS,
   };
   progress(`seeded ${n(seeder.requests)} requests, ${n(seeder.events)} events in ${seconds.toFixed(1)} s`);
   return { open, alertIds, shallow, deep, shallowEvents: seeder.eventsPer(shallowStory), deepEvents: seeder.eventsPer(deepStory), figures };
@@ -672,7 +691,7 @@ async function mixed(
   if (alertIds.length > 0) {
     const options = { baseUrl, managerToken: tokens.manager, requesterToken: tokens.parent, requestIds: alertIds, gapMs: ALERT_GAP_MS, timeoutMs: 15_000 };
     probe = spawnProc('alert-probe', ['-r', join(root, 'libs/event-store/src/testing/register-ts.js'), join(__dirname, 'http/alert-probe.ts'), JSON.stringify(options)], {}, 'pipe');
-    await waitFor('the alert probe to connect', 30_000, () => probe!.tail().includes('"ready":true') || probe!.tail().includes('"error"'));
+    await waitFor('the alert probe to connect', 60_000, () => probe!.tail().includes('"ready":true') || probe!.tail().includes('"error"'));
     if (probe.tail().includes('"error"')) throw new Error(`alert probe: ${probe.tail()}`);
   }
   const running = (Object.keys(split) as Array<keyof typeof split>).map((k) => load('mixed', calls[k](split[k])));

@@ -5,11 +5,13 @@
  *   node -r ./libs/event-store/src/testing/register-ts.js test/bench/http/alert-probe.ts '<json options>'
  *
  * Opens GET /api/alerts/stream?access_token=<manager token> as EventSource would (raw
- * text/event-stream over node:http), prints {"ready":true} once the stream answers, waits for a line
- * "go" on stdin, then sends the threshold-crossing attempt (POST /api/requests/:id/attempts as the
- * requester, the 3rd unanswered one) on each request, one every gapMs, and times each from the moment
- * the request is written to the moment the manager's `alert` event naming that request arrives.
- * Prints one JSON line with the samples and exits.
+ * text/event-stream over node:http). The api sends the stream's headers with its first event, so the
+ * first request ids are sentinels: their threshold attempts are sent one by one until an alert proves
+ * the stream live; then the probe prints {"ready":true}, waits for a line "go" on stdin, sends the
+ * threshold-crossing attempt (POST /api/requests/:id/attempts as the requester, the 3rd unanswered
+ * one) on each other request, one every gapMs, and times each from the moment the request is written
+ * to the moment the manager's `alert` event naming that request arrives. Prints one JSON line with
+ * the samples and exits.
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -36,6 +38,8 @@ interface Sample {
 }
 
 const options = JSON.parse(process.argv[2]) as Options;
+/** The first request ids prove the stream live (tried in turn until one's alert arrives); not samples. */
+const SENTINELS = 3;
 const url = new URL(options.baseUrl);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 const now = () => performance.now();
@@ -45,8 +49,9 @@ const heard = new Map<string, number>();
 const waiting = new Map<string, (at: number) => void>();
 let events = 0;
 
-function openStream(): Promise<http.ClientRequest> {
-  return new Promise((resolve, reject) => {
+/** Sends the stream's request; its answer (headers included) comes with the first event. */
+function openStream(onError: (error: Error) => void): http.ClientRequest {
+  {
     const req = http.get(
       {
         host: url.hostname,
@@ -55,7 +60,7 @@ function openStream(): Promise<http.ClientRequest> {
         headers: { accept: 'text/event-stream', 'cache-control': 'no-cache' },
       },
       (res) => {
-        if (res.statusCode !== 200) return reject(new Error(`alert stream answered ${res.statusCode}`));
+        if (res.statusCode !== 200) return onError(new Error(`alert stream answered ${res.statusCode}`));
         res.setEncoding('utf8');
         let buffer = '';
         res.on('data', (chunk: string) => {
@@ -84,11 +89,11 @@ function openStream(): Promise<http.ClientRequest> {
             }
           }
         });
-        resolve(req);
       },
     );
-    req.once('error', reject);
-  });
+    req.once('error', onError);
+    return req;
+  }
 }
 
 function attempt(requestId: string): Promise<{ status: number; body: string; written: number; answered: number }> {
@@ -147,9 +152,20 @@ async function one(requestId: string): Promise<Sample> {
 }
 
 async function main(): Promise<void> {
-  const stream = await openStream();
-  // The api subscribes to Redis on the first stream: give the SUBSCRIBE a moment to land.
-  await sleep(300);
+  let streamError: Error | null = null;
+  const stream = openStream((error) => (streamError = error));
+  // The api subscribes to Redis when the first stream opens: give the SUBSCRIBE a moment to land,
+  // then prove the stream live with a sentinel's alert (the next one if an early alert went unheard).
+  const sentinels = options.requestIds.slice(0, SENTINELS);
+  const requestIds = options.requestIds.slice(SENTINELS);
+  await sleep(500);
+  let sentinelSample: Sample | null = null;
+  for (const sentinel of sentinels) {
+    sentinelSample = await one(sentinel);
+    if (streamError) throw streamError;
+    if (sentinelSample.toAlert !== null) break;
+  }
+  if (sentinelSample?.toAlert == null) throw new Error(`no sentinel's alert arrived on the stream (last attempt answered ${sentinelSample?.status})`);
   process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
   await new Promise<void>((resolve) => {
     let input = '';
@@ -161,14 +177,14 @@ async function main(): Promise<void> {
   });
   const started = now();
   const running: Promise<Sample>[] = [];
-  for (const id of options.requestIds) {
+  for (const id of requestIds) {
     running.push(one(id));
     await sleep(options.gapMs);
   }
   const samples = await Promise.all(running);
   stream.destroy();
   agent.destroy();
-  process.stdout.write(`${JSON.stringify({ samples, events, seconds: (now() - started) / 1000 })}\n`);
+  process.stdout.write(`${JSON.stringify({ samples, sentinel: sentinelSample, events, seconds: (now() - started) / 1000 })}\n`);
   process.exit(0);
 }
 
