@@ -9,7 +9,7 @@
  * first request ids are sentinels: their threshold attempts are sent one by one until an alert proves
  * the stream live; then the probe prints {"ready":true}, waits for a line "go" on stdin, sends the
  * threshold-crossing attempt (POST /api/requests/:id/attempts as the requester, the 3rd unanswered
- * one) on each other request, one every gapMs, and times each from the moment the request is written
+ * one) on each other request, one every gapMs with at most 4 in flight, and times each from the moment the request is written
  * to the moment the manager's `alert` event naming that request arrives. Prints one JSON line with
  * the samples and exits.
  */
@@ -40,6 +40,7 @@ interface Sample {
 const options = JSON.parse(process.argv[2]) as Options;
 /** The first request ids prove the stream live (tried in turn until one's alert arrives); not samples. */
 const SENTINELS = 3;
+const MAX_IN_FLIGHT = 4;
 const url = new URL(options.baseUrl);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 const now = () => performance.now();
@@ -177,8 +178,14 @@ async function main(): Promise<void> {
   });
   const started = now();
   const running: Promise<Sample>[] = [];
+  // At most MAX_IN_FLIGHT probes at once, so the probe measures the load and does not become it.
+  const inFlight = new Set<Promise<Sample>>();
   for (const id of requestIds) {
-    running.push(one(id));
+    while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
+    const p = one(id);
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    running.push(p);
     await sleep(options.gapMs);
   }
   const samples = await Promise.all(running);
