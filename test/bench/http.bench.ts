@@ -167,7 +167,11 @@ async function stopProc(proc: Proc, signal: NodeJS.Signals = 'SIGTERM'): Promise
   clearTimeout(timer);
 }
 
-async function waitFor<T>(what: string, ms: number, check: () => Promise<T | null | undefined | false> | T | null | undefined | false): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  ms: number,
+  check: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await check();
@@ -473,7 +477,11 @@ async function main(): Promise<void> {
   if (WARMUP > 0) {
     progress(`warm-up: ${WARMUP} s of attempts and reads...`);
     const c = Math.max(1, Math.floor(CONNECTIONS / 5));
-    await Promise.all([load('warm-up', calls.attempts(c), WARMUP), load('warm-up', calls.get(c), WARMUP), load('warm-up', calls.queue(1), WARMUP)]);
+    await Promise.all([
+      load('warm-up', calls.attempts(c), WARMUP),
+      load('warm-up', calls.get(c), WARMUP),
+      load('warm-up', calls.queue(1), WARMUP),
+    ]);
     await drain('the warm-up');
   }
 
@@ -527,11 +535,18 @@ async function main(): Promise<void> {
   let dashboard: { result: CallResult; events: number } | null = null;
   if (PHASES.has('dashboard')) {
     const events = Number(storeHead());
-    progress(`dashboard: GET /api/dashboard/sla (live) over ${n(events)} events, 3 one at a time, then ${CONNECTIONS} connections for ${SECONDS} s...`);
+    progress(
+      `dashboard: GET /api/dashboard/sla (live) over ${n(events)} events, 3 one at a time, then ${CONNECTIONS} connections for ${SECONDS} s...`,
+    );
     dashboard = await guarded('dashboard', async () => {
       unloaded.dashboard = await oneAtATime('/api/dashboard/sla', serviceManager.token, 3);
       const result = record(
-        await load('dashboard', { name: 'GET /api/dashboard/sla (live)', method: 'GET', path: () => '/api/dashboard/sla', token: serviceManager.token }),
+        await load('dashboard', {
+          name: 'GET /api/dashboard/sla (live)',
+          method: 'GET',
+          path: () => '/api/dashboard/sla',
+          token: serviceManager.token,
+        }),
       );
       return { result, events };
     });
@@ -539,7 +554,8 @@ async function main(): Promise<void> {
   }
 
   let alerts: AlertFigures | null = null;
-  if (PHASES.has('mixed')) alerts = await guarded('mixed', () => mixed(calls, { manager: manager.token, parent: parent.token }, seeded.alertIds));
+  if (PHASES.has('mixed'))
+    alerts = await guarded('mixed', () => mixed(calls, { manager: manager.token, parent: parent.token }, seeded.alertIds));
 
   const elapsed = (now() - t0) / 1000;
   await redis.quit().catch(() => redis.disconnect());
@@ -577,7 +593,9 @@ async function seed() {
   const alertIds = await seeder.seed(ALERTS > 0 ? ALERTS + 3 : 0, { kind: 'two-attempts' });
   const shallowStory = { kind: 'shallow', events: 2 } as const;
   const deepStory = { kind: 'deep', events: DEEP_EVENTS } as const;
-  progress(`seeding ${n(DEEP_REQUESTS)} requests of ${seeder.eventsPer(deepStory)} events and as many of ${seeder.eventsPer(shallowStory)}...`);
+  progress(
+    `seeding ${n(DEEP_REQUESTS)} requests of ${seeder.eventsPer(deepStory)} events and as many of ${seeder.eventsPer(shallowStory)}...`,
+  );
   const shallow = await seeder.seed(DEEP_REQUESTS, shallowStory);
   const deep = await seeder.seed(DEEP_REQUESTS, deepStory, show('deep'));
   const perResolved = seeder.eventsPer({ kind: 'resolved', weeksAgo: 0 });
@@ -624,14 +642,24 @@ async function settle(redis: Redis, since: number): Promise<void> {
     return at >= storeHead(PROJECTED_STREAM_PREFIXES);
   });
   const projectedSeconds = (now() - since) / 1000;
-  figures.projectionCatchUp = { events: Number(projected), seconds: projectedSeconds, eventsPerSecond: Number(projected) / projectedSeconds };
-  progress(`projections at the head ${projectedSeconds.toFixed(1)} s after start (${n(Math.round(Number(projected) / projectedSeconds))} events/s)`);
+  figures.projectionCatchUp = {
+    events: Number(projected),
+    seconds: projectedSeconds,
+    eventsPerSecond: Number(projected) / projectedSeconds,
+  };
+  progress(
+    `projections at the head ${projectedSeconds.toFixed(1)} s after start (${n(Math.round(Number(projected) / projectedSeconds))} events/s)`,
+  );
 
   // The timers process manager schedules a timer per open clock; measuring while it still does so
   // would measure that too.
   const requestHead = storeHead(['contact-request-']);
   try {
-    await waitFor('checkpoint:timers', Math.max(1000, SETTLE_SECONDS * 1000 - (now() - since)), async () => (await checkpoint('timers')) >= requestHead);
+    await waitFor(
+      'checkpoint:timers',
+      Math.max(1000, SETTLE_SECONDS * 1000 - (now() - since)),
+      async () => (await checkpoint('timers')) >= requestHead,
+    );
     figures.timersCatchUpSeconds = (now() - since) / 1000;
     progress(`timers process manager at the head ${((now() - since) / 1000).toFixed(1)} s after start`);
   } catch (error) {
@@ -646,7 +674,10 @@ async function rawBaseline(): Promise<CallResult> {
   progress(`raw Fastify baseline: JSON POST, ${CONNECTIONS} connections for ${SECONDS} s (its own process)...`);
   const proc = spawnProc('raw-fastify', [join(__dirname, 'http/raw-fastify.js')]);
   const port = await waitFor('the raw Fastify server', 30_000, () => {
-    const line = proc.tail().split('\n').find((l) => l.startsWith('{"port"'));
+    const line = proc
+      .tail()
+      .split('\n')
+      .find((l) => l.startsWith('{"port"'));
     return line ? (JSON.parse(line) as { port: number }).port : null;
   });
   const url = `http://127.0.0.1:${port}`;
@@ -683,7 +714,10 @@ async function mixed(
   alertIds: string[],
 ): Promise<AlertFigures | null> {
   const share = { attempts: 0.4, get: 0.3, submissions: 0.1, responses: 0.1, queue: 0.1 } as const;
-  const split = Object.fromEntries(Object.entries(share).map(([k, v]) => [k, Math.max(1, Math.round(CONNECTIONS * v))])) as Record<keyof typeof share, number>;
+  const split = Object.fromEntries(Object.entries(share).map(([k, v]) => [k, Math.max(1, Math.round(CONNECTIONS * v))])) as Record<
+    keyof typeof share,
+    number
+  >;
   progress(
     `mixed: ${Object.entries(split)
       .map(([k, v]) => `${k} ${v}`)
@@ -691,8 +725,20 @@ async function mixed(
   );
   let probe: Proc | null = null;
   if (alertIds.length > 0) {
-    const options = { baseUrl, managerToken: tokens.manager, requesterToken: tokens.parent, requestIds: alertIds, gapMs: ALERT_GAP_MS, timeoutMs: 15_000 };
-    probe = spawnProc('alert-probe', ['-r', join(root, 'libs/event-store/src/testing/register-ts.js'), join(__dirname, 'http/alert-probe.ts'), JSON.stringify(options)], {}, 'pipe');
+    const options = {
+      baseUrl,
+      managerToken: tokens.manager,
+      requesterToken: tokens.parent,
+      requestIds: alertIds,
+      gapMs: ALERT_GAP_MS,
+      timeoutMs: 15_000,
+    };
+    probe = spawnProc(
+      'alert-probe',
+      ['-r', join(root, 'libs/event-store/src/testing/register-ts.js'), join(__dirname, 'http/alert-probe.ts'), JSON.stringify(options)],
+      {},
+      'pipe',
+    );
     await waitFor('the alert probe to connect', 60_000, () => probe!.tail().includes('"ready":true') || probe!.tail().includes('"error"'));
     if (probe.tail().includes('"error"')) throw new Error(`alert probe: ${probe.tail()}`);
   }
@@ -741,7 +787,10 @@ async function mixed(
   progress(
     `  attempt -> SSE: p50 ${fmt(figuresOut.toAlert.p50)} ms, p99 ${fmt(figuresOut.toAlert.p99)} ms (n=${figuresOut.toAlert.n}, ${figuresOut.missing} missing, ${figuresOut.failed} failed)`,
   );
-  if (mixedResults[0].seconds > SECONDS + 0.5) notes.push(`The mixed phase ran ${mixedResults[0].seconds.toFixed(1)} s, longer than BENCH_HTTP_SECONDS, until the alert probe was done (${out.seconds.toFixed(1)} s).`);
+  if (mixedResults[0].seconds > SECONDS + 0.5)
+    notes.push(
+      `The mixed phase ran ${mixedResults[0].seconds.toFixed(1)} s, longer than BENCH_HTTP_SECONDS, until the alert probe was done (${out.seconds.toFixed(1)} s).`,
+    );
   return figuresOut;
 }
 
@@ -751,7 +800,8 @@ const loadAverage = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
-const fmt = (v: number) => (!Number.isFinite(v) ? 'n/a' : Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-GB') : v.toFixed(v >= 10 ? 1 : 2));
+const fmt = (v: number) =>
+  !Number.isFinite(v) ? 'n/a' : Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-GB') : v.toFixed(v >= 10 ? 1 : 2);
 
 interface Target {
   target: string;
@@ -782,7 +832,9 @@ function report(r: {
   if (catchUp) {
     console.log(
       `Worker: projections at the head (${n(catchUp.events)} events) ${catchUp.seconds.toFixed(1)} s after api + worker started (${n(Math.round(catchUp.eventsPerSecond))} events/s)` +
-        (figures.timersCatchUpSeconds ? `; timers process manager at the head after ${(figures.timersCatchUpSeconds as number).toFixed(1)} s` : ''),
+        (figures.timersCatchUpSeconds
+          ? `; timers process manager at the head after ${(figures.timersCatchUpSeconds as number).toFixed(1)} s`
+          : ''),
     );
   }
 
@@ -798,10 +850,12 @@ function report(r: {
     fmt(c.latency.p999),
     fmt(c.latency.max),
     n(c.ok),
-    c.non2xx ? `${n(c.non2xx)} (${Object.entries(c.statusCodes)
-      .filter(([code]) => !code.startsWith('2'))
-      .map(([code, count]) => `${code}: ${count}`)
-      .join(', ')})` : '0',
+    c.non2xx
+      ? `${n(c.non2xx)} (${Object.entries(c.statusCodes)
+          .filter(([code]) => !code.startsWith('2'))
+          .map(([code, count]) => `${code}: ${count}`)
+          .join(', ')})`
+      : '0',
     String(c.errors + c.timeouts),
   ]);
   console.log(grid(header, rows, [2, 3, 4, 5, 6, 7, 8, 10]));
@@ -811,8 +865,18 @@ function report(r: {
   if (attempts) {
     const absolute = attempts.rps / 5000;
     const p99ok = attempts.latency.p99 < 50;
-    targets.push({ target: 'attempts >= 5,000 req/s', result: `${n(Math.round(attempts.rps))} req/s`, ratio: absolute, met: absolute >= 1 });
-    targets.push({ target: 'attempts p99 < 50 ms (50 connections)', result: `${fmt(attempts.latency.p99)} ms`, ratio: 50 / attempts.latency.p99, met: p99ok });
+    targets.push({
+      target: 'attempts >= 5,000 req/s',
+      result: `${n(Math.round(attempts.rps))} req/s`,
+      ratio: absolute,
+      met: absolute >= 1,
+    });
+    targets.push({
+      target: 'attempts p99 < 50 ms (50 connections)',
+      result: `${fmt(attempts.latency.p99)} ms`,
+      ratio: 50 / attempts.latency.p99,
+      met: p99ok,
+    });
     if (r.raw) {
       const relative = attempts.rps / (0.15 * r.raw.rps);
       targets.push({
@@ -832,11 +896,19 @@ function report(r: {
       result: `${fmt(queue.latency.p99)} ms`,
       ratio: 10 / queue.latency.p99,
       met: queue.latency.p99 < 10,
-      note: `${n(r.seeded.openRequests)} open requests seeded${r.seeded.openRequests < 100_000 ? ' (fewer than the target states)' : ''}`,
+      note:
+        `${n(r.seeded.openRequests)} open requests seeded${r.seeded.openRequests < 100_000 ? ' (fewer than the target states)' : ''}` +
+        (unloaded.queue ? `; one at a time p50 ${fmt(unloaded.queue.p50)} ms` : ''),
     });
   }
   const get = r.byPhase.get;
-  if (get) targets.push({ target: 'GET /api/requests/:id p99 < 10 ms', result: `${fmt(get.latency.p99)} ms`, ratio: 10 / get.latency.p99, met: get.latency.p99 < 10 });
+  if (get)
+    targets.push({
+      target: 'GET /api/requests/:id p99 < 10 ms',
+      result: `${fmt(get.latency.p99)} ms`,
+      ratio: 10 / get.latency.p99,
+      met: get.latency.p99 < 10,
+    });
   if (r.dashboard) {
     const d = r.dashboard;
     targets.push({
@@ -844,7 +916,9 @@ function report(r: {
       result: `${fmt(d.result.latency.p99)} ms`,
       ratio: 100 / d.result.latency.p99,
       met: d.result.latency.p99 < 100,
-      note: `over ${n(d.events)} events${d.events < 1_000_000 ? ' (the target is stated at 1M: BENCH_HTTP_EVENTS=1000000)' : ''}`,
+      note:
+        `over ${n(d.events)} events${d.events < 1_000_000 ? ' (the target is stated at 1M: BENCH_HTTP_EVENTS=1000000)' : ''}` +
+        (unloaded.dashboard ? `; one at a time p50 ${fmt(unloaded.dashboard.p50)} ms` : ''),
     });
   }
   if (r.deep) {
@@ -874,7 +948,13 @@ function report(r: {
   console.log(
     grid(
       ['target', 'result', 'ratio', '', 'note'],
-      targets.map((t) => [t.target, t.result, Number.isFinite(t.ratio) ? t.ratio.toFixed(2) : '', t.met === null ? '(info)' : t.met ? 'met' : 'NOT MET', t.note ?? '']),
+      targets.map((t) => [
+        t.target,
+        t.result,
+        Number.isFinite(t.ratio) ? t.ratio.toFixed(2) : '',
+        t.met === null ? '(info)' : t.met ? 'met' : 'NOT MET',
+        t.note ?? '',
+      ]),
       [2],
     ),
   );
@@ -882,7 +962,9 @@ function report(r: {
   if (r.deep) {
     const d = r.deep;
     const line = (c: CallResult | null) =>
-      c ? `${n(Math.round(c.rps))} req/s, p50 ${fmt(c.latency.p50)} ms, p99 ${fmt(c.latency.p99)} ms, mean ${fmt(c.latency.mean)} ms (n=${c.ok})` : 'not run';
+      c
+        ? `${n(Math.round(c.rps))} req/s, p50 ${fmt(c.latency.p50)} ms, p99 ${fmt(c.latency.p99)} ms, mean ${fmt(c.latency.mean)} ms (n=${c.ok})`
+        : 'not run';
     const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `x${(a / b).toFixed(2)}` : 'n/a');
     console.log(
       `\nCommand cost by stream length (POST attempts, one on each request so every stream keeps its length):\n` +
@@ -897,7 +979,10 @@ function report(r: {
   if (Object.keys(unloaded).length) {
     console.log(
       `\nOne at a time, before the load (ms): ${Object.entries(unloaded)
-        .map(([k, u]) => `${k} p50 ${fmt(u.p50)}, max ${fmt(u.max)} (n=${u.n}${u.status.some((x) => x >= 300) ? `, statuses ${u.status.join(' ')}` : ''})`)
+        .map(
+          ([k, u]) =>
+            `${k} p50 ${fmt(u.p50)}, max ${fmt(u.max)} (n=${u.n}${u.status.some((x) => x >= 300) ? `, statuses ${u.status.join(' ')}` : ''})`,
+        )
         .join('; ')}`,
     );
   }
@@ -915,10 +1000,13 @@ function report(r: {
   // What broke: non-2xx beyond the expected share, connection errors, lost alerts.
   for (const c of results) {
     if (c.phase === 'warm-up') continue;
-    if (c.requests > 0 && c.non2xx / c.requests > MAX_NON2XX) broken.push(`${c.phase} / ${c.name}: ${c.non2xx} of ${c.requests} answers were not 2xx`);
+    if (c.requests > 0 && c.non2xx / c.requests > MAX_NON2XX)
+      broken.push(`${c.phase} / ${c.name}: ${c.non2xx} of ${c.requests} answers were not 2xx`);
     if (c.errors + c.timeouts > 0) broken.push(`${c.phase} / ${c.name}: ${c.errors} connection errors, ${c.timeouts} timeouts`);
     if (c.ok === 0 && c.requests === 0 && c.errors + c.timeouts === 0) {
-      notes.push(`${c.phase} / ${c.name}: no answer came back within the ${c.seconds} s phase (each took longer under ${c.connections} connections); BENCH_HTTP_SECONDS lengthens it.`);
+      notes.push(
+        `${c.phase} / ${c.name}: no answer came back within the ${c.seconds} s phase (each took longer under ${c.connections} connections); BENCH_HTTP_SECONDS lengthens it.`,
+      );
     }
   }
   if (r.alerts && (r.alerts.failed + r.alerts.missing) / Math.max(1, r.alerts.n) > MAX_NON2XX) {
@@ -926,15 +1014,36 @@ function report(r: {
   }
   if (notes.length) console.log(`\n${notes.map((x) => `- ${x}`).join('\n')}`);
   if (broken.length) console.log(`\nBROKEN:\n${broken.map((b) => `- ${b}`).join('\n')}`);
-  console.log(`\n${r.elapsed.toFixed(0)} s in all; load average ${loadAverage()} at the end (anything near or above ${cpus().length} means other work shared the CPUs).`);
+  console.log(
+    `\n${r.elapsed.toFixed(0)} s in all; load average ${loadAverage()} at the end (anything near or above ${cpus().length} means other work shared the CPUs).`,
+  );
 
   const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
   const out = {
     bench: 'http',
     startedAt: r.startedAt.toISOString(),
     commit: git.status === 0 ? git.stdout.trim() : null,
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadAverageAtEnd: loadavg() },
-    options: { REQUESTS, SECONDS, CONNECTIONS, EVENTS, POOL, DEEP_REQUESTS, DEEP_EVENTS, ALERTS, ALERT_GAP_MS, WARMUP, LOG_LEVEL, phases: [...PHASES] },
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      loadAverageAtEnd: loadavg(),
+    },
+    options: {
+      REQUESTS,
+      SECONDS,
+      CONNECTIONS,
+      EVENTS,
+      POOL,
+      DEEP_REQUESTS,
+      DEEP_EVENTS,
+      ALERTS,
+      ALERT_GAP_MS,
+      WARMUP,
+      LOG_LEVEL,
+      phases: [...PHASES],
+    },
     seed: r.seeded,
     worker: figures,
     calls: results,
@@ -963,7 +1072,11 @@ function report(r: {
 /** A plain text table; columns in `right` are right-aligned. */
 function grid(header: string[], rows: string[][], right: number[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (right.includes(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (right.includes(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 

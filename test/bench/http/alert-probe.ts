@@ -107,7 +107,11 @@ function attempt(requestId: string): Promise<{ status: number; body: string; wri
         port: url.port,
         method: 'POST',
         path: `/api/requests/${requestId}/attempts`,
-        headers: { authorization: `Bearer ${options.requesterToken}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: {
+          authorization: `Bearer ${options.requesterToken}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
       },
       (res) => {
         let text = '';
@@ -135,7 +139,8 @@ async function one(requestId: string): Promise<Sample> {
     } catch {
       /* not JSON */
     }
-    if (res.status < 200 || res.status >= 300) return { requestId, status: res.status, escalated, toAlert: null, afterAnswer: null, roundTrip: res.answered - res.written };
+    if (res.status < 200 || res.status >= 300)
+      return { requestId, status: res.status, escalated, toAlert: null, afterAnswer: null, roundTrip: res.answered - res.written };
     const at = heard.get(requestId) ?? (await alerted);
     return {
       requestId,
@@ -146,7 +151,15 @@ async function one(requestId: string): Promise<Sample> {
       roundTrip: res.answered - res.written,
     };
   } catch (error) {
-    return { requestId, status: 0, escalated: false, toAlert: null, afterAnswer: null, roundTrip: null, ...{ error: (error as Error).message } };
+    return {
+      requestId,
+      status: 0,
+      escalated: false,
+      toAlert: null,
+      afterAnswer: null,
+      roundTrip: null,
+      ...{ error: (error as Error).message },
+    };
   } finally {
     waiting.delete(requestId);
   }
@@ -166,7 +179,8 @@ async function main(): Promise<void> {
     if (streamError) throw streamError;
     if (sentinelSample.toAlert !== null) break;
   }
-  if (sentinelSample?.toAlert == null) throw new Error(`no sentinel's alert arrived on the stream (last attempt answered ${sentinelSample?.status})`);
+  if (sentinelSample?.toAlert == null)
+    throw new Error(`no sentinel's alert arrived on the stream (last attempt answered ${sentinelSample?.status})`);
   process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
   await new Promise<void>((resolve) => {
     let input = '';

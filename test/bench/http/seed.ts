@@ -38,7 +38,12 @@ const officerActor = { id: officerId, role: 'officer' };
  * - resolved: submitted, assigned, attempt, responded, resolved (5 events), `weeksAgo` in the past:
  *   history for the dashboard, never on a queue.
  */
-export type Story = { kind: 'open' } | { kind: 'two-attempts' } | { kind: 'shallow'; events: number } | { kind: 'deep'; events: number } | { kind: 'resolved'; weeksAgo: number };
+export type Story =
+  | { kind: 'open' }
+  | { kind: 'two-attempts' }
+  | { kind: 'shallow'; events: number }
+  | { kind: 'deep'; events: number }
+  | { kind: 'resolved'; weeksAgo: number };
 
 function commandsFor(story: Story): Array<{ command: ContactRequestCommand; actor: { id: string; role: string } }> {
   const submit: ContactRequestCommand = {
@@ -55,7 +60,13 @@ function commandsFor(story: Story): Array<{ command: ContactRequestCommand; acto
   };
   let n = 0;
   const attempt = () => ({
-    command: { type: 'RecordAttempt', requestId: PLACEHOLDER, attemptId: `${PLACEHOLDER}-a${++n}`, channel: 'phone', source: 'portal' } as ContactRequestCommand,
+    command: {
+      type: 'RecordAttempt',
+      requestId: PLACEHOLDER,
+      attemptId: `${PLACEHOLDER}-a${++n}`,
+      channel: 'phone',
+      source: 'portal',
+    } as ContactRequestCommand,
     actor: parentActor,
   });
   const respond = () => ({
@@ -107,7 +118,11 @@ function template(story: Story, now: Date): Template {
     const at = new Date(end - (commands.length - i) * 1000);
     for (const event of decide(command as never, state, { now: at, policy: defaultPolicy })) {
       state = evolve(state, event);
-      out.push({ type: event.type, data: event.data, metadata: { correlationId: `${PLACEHOLDER}-c${i}`, causationId: `${PLACEHOLDER}-c${i}`, actor } });
+      out.push({
+        type: event.type,
+        data: event.data,
+        metadata: { correlationId: `${PLACEHOLDER}-c${i}`, causationId: `${PLACEHOLDER}-c${i}`, actor },
+      });
     }
   });
   return { json: JSON.stringify(out), count: out.length };
@@ -146,9 +161,9 @@ export class Seeder {
         const t = this.template(typeof story === 'function' ? story(i) : story);
         const id = uuid();
         const reference = `SEND-2026-${String(++this.number).padStart(6, '0')}`;
-        const events = (JSON.parse(t.json.replaceAll(PLACEHOLDER, id).replaceAll(PLACEHOLDER_REF, reference)) as Omit<EventData, 'id'>[]).map(
-          (e) => ({ id: uuid(), ...e }),
-        );
+        const events = (
+          JSON.parse(t.json.replaceAll(PLACEHOLDER, id).replaceAll(PLACEHOLDER_REF, reference)) as Omit<EventData, 'id'>[]
+        ).map((e) => ({ id: uuid(), ...e }));
         this.events += events.length;
         ids.push(id);
         batch.push(this.store.append(streamIdFor(id), events, { expectedRevision: 'no_stream' }));
