@@ -1,0 +1,1116 @@
+/**
+ * HTTP benchmark: the real system from dist/ (api + worker processes, a redis-server of its own on a
+ * free port, SQLite in a temp dir, DEMO=true, the default policy) under autocannon.
+ *
+ *   npm run bench:http            (builds dist/ first unless SKIP_BUILD=1)
+ *   node -r ./libs/event-store/src/testing/register-ts.js test/bench/http.bench.ts
+ *
+ * 1. Seeds the SQLite file before the api starts, through the real decider (test/bench/http/seed.ts):
+ *    BENCH_HTTP_REQUESTS open requests (the parent's, north team, unassigned), the alert probe's
+ *    requests (two unanswered attempts each), BENCH_HTTP_DEEP_REQUESTS requests with ~200 events and
+ *    as many with 2, and resolved history up to BENCH_HTTP_EVENTS events in all. Prints the seed rate.
+ * 2. Starts api + worker, waits until checkpoint:projections (and the timers' checkpoint) reach the
+ *    store's head, and prints how long the worker took.
+ * 3. Measures, each phase with autocannon (50 connections, BENCH_HTTP_SECONDS): a raw Fastify JSON
+ *    POST in a child process (the baseline), attempts, submissions, responses, GET one request, the
+ *    team queue's first page, a command on a 200-event vs a 2-event stream, the live SLA dashboard,
+ *    and a mixed phase with all the calls at once while a probe (its own process) times the
+ *    threshold-crossing attempt -> the manager's SSE alert.
+ * 4. Prints a table per call, the targets with met / NOT MET and their ratios, and writes a JSON
+ *    summary to bench-results/ (git-ignored) for before/after comparisons.
+ *
+ * A bench prints; it does not fail on a missed target. It exits non-zero only when something broke:
+ * more non-2xx answers than BENCH_HTTP_MAX_NON2XX (share, default 0.01) on a call, connection errors
+ * or timeouts, lost alerts, or the api or worker dying.
+ *
+ * Options (env): BENCH_HTTP_REQUESTS (open requests, default 100000), BENCH_HTTP_SECONDS (per phase,
+ * 10), BENCH_HTTP_CONNECTIONS (50), BENCH_HTTP_EVENTS (events in the store for the dashboard, 200000;
+ * 1000000 for the full figure), BENCH_HTTP_POOL (requests the attempts/responses rotate over, 300),
+ * BENCH_HTTP_DEEP_REQUESTS (500), BENCH_HTTP_DEEP_EVENTS (200), BENCH_HTTP_ALERTS (200),
+ * BENCH_HTTP_ALERT_GAP_MS (default: spread over the mixed phase), BENCH_HTTP_WARMUP (seconds, 2),
+ * BENCH_HTTP_SETTLE_SECONDS (max wait for the worker to catch up, 1800), BENCH_HTTP_LOG_LEVEL (the
+ * apps' LOG_LEVEL, warn), BENCH_HTTP_MAX_NON2XX (0.01), BENCH_HTTP_PHASES (comma list of raw,
+ * attempts, submissions, responses, get, queue, deep, dashboard, mixed; default all),
+ * BENCH_HTTP_RESULTS (directory for the JSON summary, ./bench-results), SKIP_BUILD=1.
+ */
+import Database from 'better-sqlite3';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Redis from 'ioredis';
+import { SqliteEventStore } from '@send/event-store';
+import { keys, PROJECTED_STREAM_PREFIXES, PROJECTIONS_NAME } from '@send/read-models';
+import { OFFICER_EMAIL, PARENT_EMAIL, SERVICE_MANAGER_EMAIL, Seeder, TEAM_MANAGER_EMAIL } from './http/seed';
+import { summary } from './worker/report';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ensureRedisServer, startRedis, freePort } = require('../../scripts/lib/redis.js') as {
+  ensureRedisServer(log: (m: string) => void): string;
+  startRedis(o: { binary: string; port: number; dir: string; persistent: boolean; log?: (m: string) => void }): Promise<{
+    url: string;
+    child: ChildProcess;
+    stop(): Promise<void>;
+  }>;
+  freePort(): Promise<number>;
+};
+
+/** The part of autocannon's programmatic API this bench uses (it ships no types). */
+interface AutocannonRequest {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  setupRequest?: (req: AutocannonRequest, context: object) => AutocannonRequest;
+}
+interface AutocannonResult {
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  statusCodeStats: Record<string, { count: number }>;
+}
+interface AutocannonInstance {
+  on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): void;
+  on(event: 'reqError', listener: (error: Error) => void): void;
+  stop(): void;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as (
+  options: {
+    url: string;
+    connections: number;
+    duration?: number;
+    amount?: number;
+    timeout?: number;
+    requests: AutocannonRequest[];
+  },
+  done: (error: Error | null, result: AutocannonResult) => void,
+) => AutocannonInstance;
+
+const root = resolve(__dirname, '../..');
+const num = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
+const REQUESTS = num('BENCH_HTTP_REQUESTS', 100_000);
+const SECONDS = num('BENCH_HTTP_SECONDS', 10);
+const CONNECTIONS = num('BENCH_HTTP_CONNECTIONS', 50);
+const EVENTS = num('BENCH_HTTP_EVENTS', 200_000);
+const POOL = Math.min(num('BENCH_HTTP_POOL', 300), REQUESTS);
+const DEEP_REQUESTS = num('BENCH_HTTP_DEEP_REQUESTS', 500);
+const DEEP_EVENTS = num('BENCH_HTTP_DEEP_EVENTS', 200);
+const ALERTS = num('BENCH_HTTP_ALERTS', 200);
+const ALERT_GAP_MS = num('BENCH_HTTP_ALERT_GAP_MS', Math.max(5, Math.floor((SECONDS * 1000 - 2000) / Math.max(1, ALERTS))));
+const WARMUP = num('BENCH_HTTP_WARMUP', 2);
+const SETTLE_SECONDS = num('BENCH_HTTP_SETTLE_SECONDS', 1800);
+const MAX_NON2XX = num('BENCH_HTTP_MAX_NON2XX', 0.01);
+const LOG_LEVEL = process.env.BENCH_HTTP_LOG_LEVEL ?? 'warn';
+const RESULTS_DIR = resolve(process.env.BENCH_HTTP_RESULTS ?? join(root, 'bench-results'));
+const ALL_PHASES = ['raw', 'attempts', 'submissions', 'responses', 'get', 'queue', 'deep', 'dashboard', 'mixed'];
+const PHASES = new Set((process.env.BENCH_HTTP_PHASES ?? ALL_PHASES.join(',')).split(',').map((s) => s.trim()));
+/** GET /api/requests/:id rotates over this many of the open requests. */
+const GET_IDS = Math.min(REQUESTS, 10_000);
+const PASSWORD = 'demo';
+
+const dir = mkdtempSync(join(tmpdir(), 'http-bench-'));
+const sqlitePath = join(dir, 'events.sqlite');
+const now = () => performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const progress = (message: string) => process.stderr.write(`[bench:http ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+const n = (v: number) => v.toLocaleString('en-GB');
+
+// --- processes ------------------------------------------------------------------------------------
+
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  /** The last 20 kB of its stdout and stderr. */
+  tail(): string;
+  exited: Promise<void>;
+  expectedExit: boolean;
+}
+const procs = new Set<Proc>();
+const broken: string[] = [];
+
+function spawnProc(name: string, args: string[], env: Record<string, string> = {}, stdin: 'ignore' | 'pipe' = 'ignore'): Proc {
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: [stdin, 'pipe', 'pipe'] });
+  let tail = '';
+  const keep = (d: Buffer) => {
+    tail = (tail + d.toString()).slice(-20_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const proc: Proc = {
+    name,
+    child,
+    tail: () => tail,
+    exited: new Promise((res) => child.once('exit', () => res())),
+    expectedExit: false,
+  };
+  procs.add(proc);
+  child.once('exit', (code, signal) => {
+    procs.delete(proc);
+    if (!proc.expectedExit && !cleaning) {
+      broken.push(`${name} exited unexpectedly (${signal ?? `exit ${code}`})`);
+      progress(`${name} exited unexpectedly (${signal ?? `exit ${code}`}):\n${tail.slice(-3000)}`);
+    }
+  });
+  return proc;
+}
+
+async function stopProc(proc: Proc, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  proc.expectedExit = true;
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  proc.child.kill(signal);
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), 15_000);
+  await proc.exited;
+  clearTimeout(timer);
+}
+
+async function waitFor<T>(
+  what: string,
+  ms: number,
+  check: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (broken.length) throw new Error(`${broken.join('; ')} while waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** CPU seconds a process has used so far (Linux /proc; null elsewhere). */
+function cpuSeconds(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100/s on Linux)
+  } catch {
+    return null;
+  }
+}
+
+let appProcs: Proc[] = [];
+
+/**
+ * Between phases: autocannon stops at the deadline but the api still works through what was in
+ * flight (and the worker through what it appended). Waits until both use < 20% of a core over half a
+ * second (at most 120 s), so one phase's backlog is not measured in the next.
+ */
+async function drain(after: string): Promise<void> {
+  const t = now();
+  for (;;) {
+    const before = appProcs.map((p) => cpuSeconds(p.child.pid));
+    if (before.some((v) => v === null)) return void (await sleep(1000)); // no /proc: a fixed pause
+    await sleep(500);
+    const busy = appProcs.map((p, i) => ((cpuSeconds(p.child.pid) ?? 0) - before[i]!) / 0.5);
+    if (busy.every((b) => b < 0.2)) break;
+    if (now() - t > 120_000) {
+      notes.push(`After ${after} the api/worker were still busy after 120 s; the next phase started anyway.`);
+      break;
+    }
+  }
+  const waited = (now() - t) / 1000;
+  if (waited > 2) progress(`  (the api and worker were busy for ${waited.toFixed(1)} s after ${after})`);
+  drains[after] = waited;
+}
+const drains: Record<string, number> = {};
+
+/** A few requests one at a time, before the load: the call's cost without queueing. */
+async function oneAtATime(path: string, token: string, count: number): Promise<ReturnType<typeof summary> & { status: number[] }> {
+  const times: number[] = [];
+  const status: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = now();
+    const res = await fetch(baseUrl + path, { headers: { authorization: `Bearer ${token}` } });
+    await res.arrayBuffer();
+    status.push(res.status);
+    if (res.ok) times.push(now() - t);
+  }
+  return { ...summary(times), status };
+}
+
+// --- HTTP helpers ---------------------------------------------------------------------------------
+
+let baseUrl = '';
+
+async function login(email: string): Promise<{ token: string; id: string }> {
+  const res = await fetch(`${baseUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  const body = (await res.json()) as { token: string; user: { id: string } };
+  if (res.status !== 200) throw new Error(`login ${email}: ${res.status} ${JSON.stringify(body)}`);
+  return { token: body.token, id: body.user.id };
+}
+
+interface Call {
+  name: string;
+  method: 'GET' | 'POST';
+  /** The i-th request's path (i counts across the phase, over all connections). */
+  path: (i: number) => string;
+  token?: string;
+  body?: unknown;
+  connections?: number;
+  /** A fixed number of requests instead of BENCH_HTTP_SECONDS. */
+  amount?: number;
+  url?: string;
+}
+
+interface CallResult {
+  name: string;
+  phase: string;
+  connections: number;
+  seconds: number;
+  requests: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  /** 2xx answers per second over the phase. */
+  rps: number;
+  /** Latency of 2xx answers, ms (autocannon's per-response time, measured in this process). */
+  latency: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
+}
+
+/** `until`: stop when it resolves instead of after `seconds` (then `seconds` is only a cap). */
+function load(phase: string, call: Call, seconds = SECONDS, until?: Promise<unknown>): Promise<CallResult> {
+  const connections = call.connections ?? CONNECTIONS;
+  let i = 0;
+  const headers: Record<string, string> = {};
+  if (call.token) headers.authorization = `Bearer ${call.token}`;
+  if (call.body !== undefined) headers['content-type'] = 'application/json';
+  const latencies: number[] = [];
+  const started = now();
+  let lastAnswer = started;
+  return new Promise((resolveResult, reject) => {
+    const instance = autocannon(
+      {
+        url: call.url ?? baseUrl,
+        connections,
+        ...(call.amount ? { amount: call.amount } : { duration: seconds }),
+        timeout: 30,
+        requests: [
+          {
+            method: call.method,
+            path: call.path(0),
+            headers,
+            body: call.body === undefined ? undefined : JSON.stringify(call.body),
+            setupRequest: (req) => ({ ...req, path: call.path(i++) }),
+          },
+        ],
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        const s = summary(latencies);
+        const mean = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : NaN;
+        const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, v]) => [code, Number(v.count)]));
+        const requests = Object.values(statusCodes).reduce((a, b) => a + b, 0);
+        // autocannon ends an `amount` run on its next 1 s tick: time those to the last answer instead.
+        const seconds = call.amount ? (lastAnswer - started) / 1000 : result.duration;
+        resolveResult({
+          name: call.name,
+          phase,
+          connections,
+          seconds,
+          requests,
+          ok: latencies.length,
+          non2xx: result.non2xx,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          statusCodes,
+          rps: latencies.length / seconds,
+          latency: { p50: s.p50, p90: percentileOf(latencies, 90), p99: s.p99, p999: s.p999, max: s.max, mean },
+        });
+      },
+    );
+    void until?.then(() => instance.stop());
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      lastAnswer = now();
+      if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+    });
+  });
+}
+
+function percentileOf(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  return [...values].sort((a, b) => a - b)[Math.max(0, Math.ceil((p / 100) * values.length) - 1)];
+}
+
+// --- the run --------------------------------------------------------------------------------------
+
+const results: CallResult[] = [];
+const figures: Record<string, unknown> = {};
+const notes: string[] = [];
+let redisServer: Awaited<ReturnType<typeof startRedis>> | null = null;
+
+function record(result: CallResult): CallResult {
+  results.push(result);
+  progress(
+    `  ${result.phase} / ${result.name}: ${n(Math.round(result.rps))} req/s, p50 ${fmt(result.latency.p50)} ms, p99 ${fmt(result.latency.p99)} ms, ` +
+      `${result.non2xx} non-2xx, ${result.errors} errors`,
+  );
+  return result;
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const t0 = now();
+  console.log(
+    `HTTP benchmark: ${cpus().length} CPUs (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, ` +
+      `load average ${loadAverage()} at the start`,
+  );
+  console.log(
+    `${n(REQUESTS)} open requests, ${SECONDS} s per phase, ${CONNECTIONS} connections, attempts/responses over ${POOL} requests, ` +
+      `deep/shallow ${n(DEEP_REQUESTS)} x ${DEEP_EVENTS} vs 2 events, ${ALERTS} alert probes, store filled to ${n(EVENTS)} events\n`,
+  );
+
+  if (process.env.SKIP_BUILD !== '1') {
+    progress('building dist/ (npm run build; SKIP_BUILD=1 skips it)...');
+    const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (build.status !== 0) throw new Error(`npm run build failed (exit ${build.status})`);
+  }
+  for (const app of ['api', 'worker']) {
+    if (!existsSync(join(root, 'dist/apps', app, 'main.js'))) throw new Error(`dist/apps/${app}/main.js is missing: run \`npm run build\``);
+  }
+
+  // 1. Seed the store before the api starts.
+  const seeded = await seed();
+
+  // 2. Redis, api, worker.
+  const binary = ensureRedisServer(progress);
+  redisServer = await startRedis({ binary, port: await freePort(), dir: join(dir, 'redis'), persistent: false, log: progress });
+  const redis = new Redis(redisServer.url, { maxRetriesPerRequest: 3 });
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  const appEnv = {
+    NODE_ENV: 'production',
+    JWT_SECRET: randomBytes(24).toString('hex'),
+    LOG_LEVEL,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    SQLITE_PATH: sqlitePath,
+    REDIS_URL: redisServer.url,
+    DEMO: 'true',
+    DEMO_DATA: 'false',
+    DEMO_PASSWORD: PASSWORD,
+    POLICY_FILE: '', // empty is unset: the built-in default policy
+    // In-app alerts only: nothing leaves the machine whatever the caller's environment holds.
+    SMTP_URL: '',
+    NOTIFY_API_KEY: '',
+    WEBHOOK_URL: '',
+    EVENT_STORE: 'sqlite',
+  };
+  const tStart = now();
+  const api = spawnProc('api', [join(root, 'dist/apps/api/main.js')], appEnv);
+  const worker = spawnProc('worker', [join(root, 'dist/apps/worker/main.js')], appEnv);
+  await waitFor('the api to answer /health', 120_000, async () => {
+    try {
+      return (await fetch(`${baseUrl}/health`)).ok;
+    } catch {
+      return false;
+    }
+  });
+  appProcs = [api, worker];
+  progress(`api answering /health ${((now() - tStart) / 1000).toFixed(1)} s after start`);
+  await settle(redis, tStart);
+
+  const parent = await login(PARENT_EMAIL);
+  const officer = await login(OFFICER_EMAIL);
+  const manager = await login(TEAM_MANAGER_EMAIL);
+  const serviceManager = await login(SERVICE_MANAGER_EMAIL);
+
+  const pool = seeded.open.slice(0, POOL);
+  const getIds = seeded.open.slice(0, GET_IDS);
+  const calls = {
+    attempts: (connections?: number): Call => ({
+      name: 'POST /api/requests/:id/attempts',
+      method: 'POST',
+      path: (i) => `/api/requests/${pool[i % pool.length]}/attempts`,
+      token: parent.token,
+      body: { channel: 'phone' },
+      connections,
+    }),
+    submissions: (connections?: number): Call => ({
+      name: 'POST /api/requests',
+      method: 'POST',
+      path: () => '/api/requests',
+      token: parent.token,
+      body: {
+        category: 'transport',
+        subject: 'Transport to school from September',
+        message: 'Our transport application has had no reply for three weeks. Please call me back.',
+        channel: 'portal',
+      },
+      connections,
+    }),
+    responses: (connections?: number): Call => ({
+      name: 'POST /api/requests/:id/responses',
+      method: 'POST',
+      path: (i) => `/api/requests/${pool[i % pool.length]}/responses`,
+      token: officer.token,
+      body: { channel: 'phone', summary: 'Called back and explained the next steps and the panel date.' },
+      connections,
+    }),
+    get: (connections?: number): Call => ({
+      name: 'GET /api/requests/:id',
+      method: 'GET',
+      path: (i) => `/api/requests/${getIds[(i * 7919) % getIds.length]}`,
+      token: parent.token,
+      connections,
+    }),
+    queue: (connections?: number): Call => ({
+      name: 'GET /api/queue/team?limit=100',
+      method: 'GET',
+      path: () => '/api/queue/team?limit=100',
+      token: officer.token,
+      connections,
+    }),
+  };
+
+  if (WARMUP > 0) {
+    progress(`warm-up: ${WARMUP} s of attempts and reads...`);
+    const c = Math.max(1, Math.floor(CONNECTIONS / 5));
+    await Promise.all([
+      load('warm-up', calls.attempts(c), WARMUP),
+      load('warm-up', calls.get(c), WARMUP),
+      load('warm-up', calls.queue(1), WARMUP),
+    ]);
+    await drain('the warm-up');
+  }
+
+  // 3. Phases.
+  let raw: CallResult | null = null;
+  if (PHASES.has('raw')) raw = await guarded('raw', rawBaseline);
+  const byPhase: Record<string, CallResult> = {};
+  for (const phase of ['attempts', 'submissions', 'responses', 'get', 'queue'] as const) {
+    if (!PHASES.has(phase)) continue;
+    const result = await guarded(phase, async () => {
+      if (phase === 'queue') unloaded.queue = await oneAtATime('/api/queue/team?limit=100', officer.token, 5);
+      progress(`${phase}: ${CONNECTIONS} connections for ${SECONDS} s...`);
+      return record(await load(phase, calls[phase]()));
+    });
+    if (result) byPhase[phase] = result;
+    await drain(`the ${phase} phase`);
+  }
+
+  let deep: DeepFigures | null = null;
+  if (PHASES.has('deep')) {
+    // One attempt on each request, so every stream keeps its length: the first few one at a time
+    // (the command's own cost), the rest with all the connections (its cost under load).
+    const sequential = Math.min(100, Math.floor(DEEP_REQUESTS / 5));
+    progress(
+      `deep vs shallow: one attempt on each of ${n(DEEP_REQUESTS)} requests with ${seeded.shallowEvents} events, then with ${seeded.deepEvents} ` +
+        `(${sequential} one at a time, ${n(DEEP_REQUESTS - sequential)} over ${CONNECTIONS} connections)...`,
+    );
+    const on = (ids: string[], events: number, connections: number): Call => ({
+      name: `attempt on a ${events}-event request${connections === 1 ? ', one at a time' : ''}`,
+      method: 'POST',
+      path: (i) => `/api/requests/${ids[i % ids.length]}/attempts`,
+      token: parent.token,
+      body: { channel: 'phone' },
+      amount: ids.length,
+      connections,
+    });
+    const run = async (ids: string[], events: number) => {
+      const one = sequential > 0 ? record(await load('deep', on(ids.slice(0, sequential), events, 1))) : null;
+      await drain('deep, one at a time');
+      const loaded = record(await load('deep', on(ids.slice(sequential), events, CONNECTIONS)));
+      await drain('deep, under load');
+      return { one, loaded };
+    };
+    deep = await guarded('deep', async () => {
+      const shallow = await run(seeded.shallow, seeded.shallowEvents);
+      const deepRuns = await run(seeded.deep, seeded.deepEvents);
+      return { shallow, deep: deepRuns, shallowEvents: seeded.shallowEvents, deepEvents: seeded.deepEvents };
+    });
+  }
+
+  let dashboard: { result: CallResult; events: number } | null = null;
+  if (PHASES.has('dashboard')) {
+    const events = Number(storeHead());
+    progress(
+      `dashboard: GET /api/dashboard/sla (live) over ${n(events)} events, 3 one at a time, then ${CONNECTIONS} connections for ${SECONDS} s...`,
+    );
+    dashboard = await guarded('dashboard', async () => {
+      unloaded.dashboard = await oneAtATime('/api/dashboard/sla', serviceManager.token, 3);
+      const result = record(
+        await load('dashboard', {
+          name: 'GET /api/dashboard/sla (live)',
+          method: 'GET',
+          path: () => '/api/dashboard/sla',
+          token: serviceManager.token,
+        }),
+      );
+      return { result, events };
+    });
+    await drain('the dashboard phase');
+  }
+
+  let alerts: AlertFigures | null = null;
+  if (PHASES.has('mixed'))
+    alerts = await guarded('mixed', () => mixed(calls, { manager: manager.token, parent: parent.token }, seeded.alertIds));
+
+  const elapsed = (now() - t0) / 1000;
+  await redis.quit().catch(() => redis.disconnect());
+  if (api.child.exitCode !== null) broken.push('the api had stopped by the end');
+  report({ startedAt, elapsed, seeded: seeded.figures, raw, byPhase, deep, dashboard, alerts });
+}
+
+/** Runs a phase; a failure is recorded (the bench then exits non-zero) and the next phase runs. */
+async function guarded<T>(phase: string, run: () => Promise<T>): Promise<T | null> {
+  try {
+    return await run();
+  } catch (error) {
+    broken.push(`${phase}: ${(error as Error).message}`);
+    progress(`${phase} failed: ${(error as Error).stack ?? error}`);
+    return null;
+  }
+}
+
+// --- 1. seeding -----------------------------------------------------------------------------------
+
+async function seed() {
+  const store = new SqliteEventStore({ path: sqlitePath, synchronous: 'normal' });
+  const seeder = new Seeder(store);
+  const t = now();
+  let shown = now();
+  const show = (what: string) => (done: number) => {
+    if (now() - shown > 5000) {
+      shown = now();
+      progress(`  ${what}: ${n(done)} requests (${n(seeder.events)} events so far)`);
+    }
+  };
+  progress(`seeding ${n(REQUESTS)} open requests...`);
+  const open = await seeder.seed(REQUESTS, { kind: 'open' }, show('open'));
+  // + the probe's sentinels (test/bench/http/alert-probe.ts), which prove its stream live first.
+  const alertIds = await seeder.seed(ALERTS > 0 ? ALERTS + 3 : 0, { kind: 'two-attempts' });
+  const shallowStory = { kind: 'shallow', events: 2 } as const;
+  const deepStory = { kind: 'deep', events: DEEP_EVENTS } as const;
+  progress(
+    `seeding ${n(DEEP_REQUESTS)} requests of ${seeder.eventsPer(deepStory)} events and as many of ${seeder.eventsPer(shallowStory)}...`,
+  );
+  const shallow = await seeder.seed(DEEP_REQUESTS, shallowStory);
+  const deep = await seeder.seed(DEEP_REQUESTS, deepStory, show('deep'));
+  const perResolved = seeder.eventsPer({ kind: 'resolved', weeksAgo: 0 });
+  const filler = Math.max(0, Math.ceil((EVENTS - seeder.events) / perResolved));
+  if (filler > 0) {
+    progress(`seeding ${n(filler)} resolved requests over the past 8 weeks (history up to ${n(EVENTS)} events)...`);
+    await seeder.seed(filler, (i) => ({ kind: 'resolved', weeksAgo: i % 8 }), show('history'));
+  }
+  const seconds = (now() - t) / 1000;
+  await store.close();
+  const figures = {
+    requests: seeder.requests,
+    events: seeder.events,
+    seconds,
+    eventsPerSecond: seeder.events / seconds,
+    requestsPerSecond: seeder.requests / seconds,
+    openRequests: REQUESTS + alertIds.length + 2 * DEEP_REQUESTS,
+  };
+  progress(`seeded ${n(seeder.requests)} requests, ${n(seeder.events)} events in ${seconds.toFixed(1)} s`);
+  return { open, alertIds, shallow, deep, shallowEvents: seeder.eventsPer(shallowStory), deepEvents: seeder.eventsPer(deepStory), figures };
+}
+
+let headDb: Database.Database | null = null;
+function storeHead(prefixes?: readonly string[]): bigint {
+  headDb ??= new Database(sqlitePath, { readonly: true, fileMustExist: true });
+  const where = prefixes ? ` WHERE ${prefixes.map(() => 'substr(stream_id, 1, ?) = ?').join(' OR ')}` : '';
+  const params = prefixes ? prefixes.flatMap((p) => [p.length, p]) : [];
+  const row = headDb.prepare(`SELECT max(position) AS head FROM events${where}`).get(...params) as { head: number | null };
+  return BigInt(row.head ?? 0);
+}
+
+/** Waits until the worker's projections (and its timers process manager) have reached the store's head. */
+async function settle(redis: Redis, since: number): Promise<void> {
+  const checkpoint = async (name: string) => BigInt((await redis.get(keys.checkpoint(name))) ?? '0');
+  const projected = storeHead(PROJECTED_STREAM_PREFIXES);
+  progress(`waiting for checkpoint:${PROJECTIONS_NAME} to reach ${n(Number(projected))} (the store's head)...`);
+  let shown = now();
+  await waitFor(`checkpoint:${PROJECTIONS_NAME}`, SETTLE_SECONDS * 1000, async () => {
+    const at = await checkpoint(PROJECTIONS_NAME);
+    if (now() - shown > 10_000) {
+      shown = now();
+      progress(`  projected ${n(Number(at))}/${n(Number(projected))}`);
+    }
+    return at >= storeHead(PROJECTED_STREAM_PREFIXES);
+  });
+  const projectedSeconds = (now() - since) / 1000;
+  figures.projectionCatchUp = {
+    events: Number(projected),
+    seconds: projectedSeconds,
+    eventsPerSecond: Number(projected) / projectedSeconds,
+  };
+  progress(
+    `projections at the head ${projectedSeconds.toFixed(1)} s after start (${n(Math.round(Number(projected) / projectedSeconds))} events/s)`,
+  );
+
+  // The timers process manager schedules a timer per open clock; measuring while it still does so
+  // would measure that too.
+  const requestHead = storeHead(['contact-request-']);
+  try {
+    await waitFor(
+      'checkpoint:timers',
+      Math.max(1000, SETTLE_SECONDS * 1000 - (now() - since)),
+      async () => (await checkpoint('timers')) >= requestHead,
+    );
+    figures.timersCatchUpSeconds = (now() - since) / 1000;
+    progress(`timers process manager at the head ${((now() - since) / 1000).toFixed(1)} s after start`);
+  } catch (error) {
+    if (broken.length) throw error;
+    notes.push(`The timers process manager had not reached the head after ${SETTLE_SECONDS} s; figures include its catch-up.`);
+  }
+}
+
+// --- 3. phases ------------------------------------------------------------------------------------
+
+async function rawBaseline(): Promise<CallResult> {
+  progress(`raw Fastify baseline: JSON POST, ${CONNECTIONS} connections for ${SECONDS} s (its own process)...`);
+  const proc = spawnProc('raw-fastify', [join(__dirname, 'http/raw-fastify.js')]);
+  const port = await waitFor('the raw Fastify server', 30_000, () => {
+    const line = proc
+      .tail()
+      .split('\n')
+      .find((l) => l.startsWith('{"port"'));
+    return line ? (JSON.parse(line) as { port: number }).port : null;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const call: Call = { name: 'raw Fastify POST /hello (baseline)', method: 'POST', path: () => '/hello', body: { channel: 'phone' }, url };
+  await load('raw', call, Math.min(2, SECONDS)); // its warm-up
+  const result = record(await load('raw', call));
+  await stopProc(proc);
+  return result;
+}
+
+interface DeepFigures {
+  shallow: { one: CallResult | null; loaded: CallResult };
+  deep: { one: CallResult | null; loaded: CallResult };
+  shallowEvents: number;
+  deepEvents: number;
+}
+const unloaded: Record<string, ReturnType<typeof summary> & { status: number[] }> = {};
+
+interface AlertFigures {
+  n: number;
+  missing: number;
+  failed: number;
+  notEscalated: number;
+  toAlert: ReturnType<typeof summary>;
+  afterAnswer: ReturnType<typeof summary>;
+  roundTrip: ReturnType<typeof summary>;
+  streamEvents: number;
+  seconds: number;
+}
+
+async function mixed(
+  calls: Record<'attempts' | 'submissions' | 'responses' | 'get' | 'queue', (connections?: number) => Call>,
+  tokens: { manager: string; parent: string },
+  alertIds: string[],
+): Promise<AlertFigures | null> {
+  const share = { attempts: 0.4, get: 0.3, submissions: 0.1, responses: 0.1, queue: 0.1 } as const;
+  const split = Object.fromEntries(Object.entries(share).map(([k, v]) => [k, Math.max(1, Math.round(CONNECTIONS * v))])) as Record<
+    keyof typeof share,
+    number
+  >;
+  progress(
+    `mixed: ${Object.entries(split)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')} connections for ${SECONDS} s, with ${alertIds.length} threshold attempts -> SSE, one every ${ALERT_GAP_MS} ms...`,
+  );
+  let probe: Proc | null = null;
+  if (alertIds.length > 0) {
+    const options = {
+      baseUrl,
+      managerToken: tokens.manager,
+      requesterToken: tokens.parent,
+      requestIds: alertIds,
+      gapMs: ALERT_GAP_MS,
+      timeoutMs: 15_000,
+    };
+    probe = spawnProc(
+      'alert-probe',
+      ['-r', join(root, 'libs/event-store/src/testing/register-ts.js'), join(__dirname, 'http/alert-probe.ts'), JSON.stringify(options)],
+      {},
+      'pipe',
+    );
+    await waitFor('the alert probe to connect', 60_000, () => probe!.tail().includes('"ready":true') || probe!.tail().includes('"error"'));
+    if (probe.tail().includes('"error"')) throw new Error(`alert probe: ${probe.tail()}`);
+  }
+  let probeDone: Promise<void> = Promise.resolve();
+  if (probe) {
+    const p = probe;
+    probeDone = (async () => {
+      await sleep(1000);
+      p.expectedExit = true;
+      p.child.stdin!.write('go\n');
+      await p.exited;
+    })();
+  }
+  // The load runs BENCH_HTTP_SECONDS, or longer until the probe is done (at most 120 s more), so
+  // every probe sample is taken under it.
+  const stop = Promise.all([sleep(SECONDS * 1000), probeDone]);
+  const running = (Object.keys(split) as Array<keyof typeof split>).map((k) => load('mixed', calls[k](split[k]), SECONDS + 120, stop));
+  const mixedResults = await Promise.all(running);
+  mixedResults.forEach(record);
+  await probeDone;
+  if (!probe) return null;
+  const line = probe
+    .tail()
+    .split('\n')
+    .find((l) => l.startsWith('{"samples"') || l.startsWith('{"error"'));
+  if (!line) throw new Error(`the alert probe printed no result:\n${probe.tail().slice(-3000)}`);
+  const out = JSON.parse(line) as {
+    error?: string;
+    samples: Array<{ status: number; escalated: boolean; toAlert: number | null; afterAnswer: number | null; roundTrip: number | null }>;
+    events: number;
+    seconds: number;
+  };
+  if (out.error) throw new Error(`alert probe: ${out.error}`);
+  const ok = out.samples.filter((s) => s.status >= 200 && s.status < 300);
+  const figuresOut: AlertFigures = {
+    n: out.samples.length,
+    failed: out.samples.length - ok.length,
+    notEscalated: ok.filter((s) => !s.escalated).length,
+    missing: ok.filter((s) => s.toAlert === null).length,
+    toAlert: summary(ok.flatMap((s) => (s.toAlert === null ? [] : [s.toAlert]))),
+    afterAnswer: summary(ok.flatMap((s) => (s.afterAnswer === null ? [] : [s.afterAnswer]))),
+    roundTrip: summary(ok.flatMap((s) => (s.roundTrip === null ? [] : [s.roundTrip]))),
+    streamEvents: out.events,
+    seconds: out.seconds,
+  };
+  progress(
+    `  attempt -> SSE: p50 ${fmt(figuresOut.toAlert.p50)} ms, p99 ${fmt(figuresOut.toAlert.p99)} ms (n=${figuresOut.toAlert.n}, ${figuresOut.missing} missing, ${figuresOut.failed} failed)`,
+  );
+  if (mixedResults[0].seconds > SECONDS + 0.5)
+    notes.push(
+      `The mixed phase ran ${mixedResults[0].seconds.toFixed(1)} s, longer than BENCH_HTTP_SECONDS, until the alert probe was done (${out.seconds.toFixed(1)} s).`,
+    );
+  return figuresOut;
+}
+
+// --- 4. report ------------------------------------------------------------------------------------
+
+const loadAverage = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+const fmt = (v: number) =>
+  !Number.isFinite(v) ? 'n/a' : Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-GB') : v.toFixed(v >= 10 ? 1 : 2);
+
+interface Target {
+  target: string;
+  result: string;
+  /** > 1 means met. */
+  ratio: number;
+  /** null: a figure with no fixed target, printed for comparison. */
+  met: boolean | null;
+  note?: string;
+}
+
+function report(r: {
+  startedAt: Date;
+  elapsed: number;
+  seeded: Record<string, number>;
+  raw: CallResult | null;
+  byPhase: Record<string, CallResult>;
+  deep: DeepFigures | null;
+  dashboard: { result: CallResult; events: number } | null;
+  alerts: AlertFigures | null;
+}): void {
+  const s = r.seeded;
+  console.log(
+    `\nSeed: ${n(s.requests)} requests, ${n(s.events)} events in ${s.seconds.toFixed(1)} s: ${n(Math.round(s.eventsPerSecond))} events/s, ` +
+      `${n(Math.round(s.requestsPerSecond))} requests/s (straight into SQLite through the decider, synchronous=normal, group commit)`,
+  );
+  const catchUp = figures.projectionCatchUp as { events: number; seconds: number; eventsPerSecond: number } | undefined;
+  if (catchUp) {
+    console.log(
+      `Worker: projections at the head (${n(catchUp.events)} events) ${catchUp.seconds.toFixed(1)} s after api + worker started (${n(Math.round(catchUp.eventsPerSecond))} events/s)` +
+        (figures.timersCatchUpSeconds
+          ? `; timers process manager at the head after ${(figures.timersCatchUpSeconds as number).toFixed(1)} s`
+          : ''),
+    );
+  }
+
+  console.log(`\nCalls (latency of 2xx answers in ms, as autocannon saw them; req/s = 2xx answers per second):\n`);
+  const header = ['phase', 'call', 'conns', 'req/s', 'p50', 'p99', 'p99.9', 'max', '2xx', 'non-2xx', 'errors'];
+  const rows = results.map((c) => [
+    c.phase,
+    c.name,
+    String(c.connections),
+    n(Math.round(c.rps)),
+    fmt(c.latency.p50),
+    fmt(c.latency.p99),
+    fmt(c.latency.p999),
+    fmt(c.latency.max),
+    n(c.ok),
+    c.non2xx
+      ? `${n(c.non2xx)} (${Object.entries(c.statusCodes)
+          .filter(([code]) => !code.startsWith('2'))
+          .map(([code, count]) => `${code}: ${count}`)
+          .join(', ')})`
+      : '0',
+    String(c.errors + c.timeouts),
+  ]);
+  console.log(grid(header, rows, [2, 3, 4, 5, 6, 7, 8, 10]));
+
+  const targets: Target[] = [];
+  const attempts = r.byPhase.attempts;
+  if (attempts) {
+    const absolute = attempts.rps / 5000;
+    const p99ok = attempts.latency.p99 < 50;
+    targets.push({
+      target: 'attempts >= 5,000 req/s',
+      result: `${n(Math.round(attempts.rps))} req/s`,
+      ratio: absolute,
+      met: absolute >= 1,
+    });
+    targets.push({
+      target: 'attempts p99 < 50 ms (50 connections)',
+      result: `${fmt(attempts.latency.p99)} ms`,
+      ratio: 50 / attempts.latency.p99,
+      met: p99ok,
+    });
+    if (r.raw) {
+      const relative = attempts.rps / (0.15 * r.raw.rps);
+      targets.push({
+        target: 'attempts >= 15% of raw Fastify POST',
+        result: `${((100 * attempts.rps) / r.raw.rps).toFixed(1)}% (raw ${n(Math.round(r.raw.rps))} req/s)`,
+        ratio: relative,
+        met: relative >= 1,
+      });
+    }
+    const either = (absolute >= 1 || (r.raw ? attempts.rps >= 0.15 * r.raw.rps : false)) && p99ok;
+    targets.push({ target: 'attempts: (>= 5,000/s or >= 15% raw) at p99 < 50 ms', result: either ? 'yes' : 'no', ratio: NaN, met: either });
+  }
+  const queue = r.byPhase.queue;
+  if (queue) {
+    targets.push({
+      target: `team queue first page p99 < 10 ms at 100k open`,
+      result: `${fmt(queue.latency.p99)} ms`,
+      ratio: 10 / queue.latency.p99,
+      met: queue.latency.p99 < 10,
+      note:
+        `${n(r.seeded.openRequests)} open requests seeded${r.seeded.openRequests < 100_000 ? ' (fewer than the target states)' : ''}` +
+        (unloaded.queue ? `; one at a time p50 ${fmt(unloaded.queue.p50)} ms` : ''),
+    });
+  }
+  const get = r.byPhase.get;
+  if (get)
+    targets.push({
+      target: 'GET /api/requests/:id p99 < 10 ms',
+      result: `${fmt(get.latency.p99)} ms`,
+      ratio: 10 / get.latency.p99,
+      met: get.latency.p99 < 10,
+    });
+  if (r.dashboard) {
+    const d = r.dashboard;
+    targets.push({
+      target: 'dashboard (live) p99 < 100 ms',
+      result: `${fmt(d.result.latency.p99)} ms`,
+      ratio: 100 / d.result.latency.p99,
+      met: d.result.latency.p99 < 100,
+      note:
+        `over ${n(d.events)} events${d.events < 1_000_000 ? ' (the target is stated at 1M: BENCH_HTTP_EVENTS=1000000)' : ''}` +
+        (unloaded.dashboard ? `; one at a time p50 ${fmt(unloaded.dashboard.p50)} ms` : ''),
+    });
+  }
+  if (r.deep) {
+    const d = r.deep;
+    const one = (d.deep.one?.latency.p50 ?? NaN) / (d.shallow.one?.latency.p50 ?? NaN);
+    const loaded = d.shallow.loaded.rps / d.deep.loaded.rps;
+    targets.push({
+      target: `${d.deepEvents}-event vs ${d.shallowEvents}-event command cost`,
+      result: `x${fmt(one)} p50 alone, x${fmt(loaded)} under load`,
+      ratio: NaN,
+      met: null,
+      note: 'no fixed target; cost ratios (latency one at a time; inverse throughput with all connections)',
+    });
+  }
+  if (r.alerts) {
+    const a = r.alerts;
+    targets.push({
+      target: 'attempt -> manager SSE p99 <= 50 ms (under mixed load)',
+      result: `${fmt(a.toAlert.p99)} ms`,
+      ratio: 50 / a.toAlert.p99,
+      met: a.toAlert.p99 <= 50,
+      note: `p50 ${fmt(a.toAlert.p50)} ms, n=${a.toAlert.n}${a.missing ? `, ${a.missing} never arrived` : ''}`,
+    });
+  }
+
+  console.log('\nTargets (ratio > 1 is met):\n');
+  console.log(
+    grid(
+      ['target', 'result', 'ratio', '', 'note'],
+      targets.map((t) => [
+        t.target,
+        t.result,
+        Number.isFinite(t.ratio) ? t.ratio.toFixed(2) : '',
+        t.met === null ? '(info)' : t.met ? 'met' : 'NOT MET',
+        t.note ?? '',
+      ]),
+      [2],
+    ),
+  );
+
+  if (r.deep) {
+    const d = r.deep;
+    const line = (c: CallResult | null) =>
+      c
+        ? `${n(Math.round(c.rps))} req/s, p50 ${fmt(c.latency.p50)} ms, p99 ${fmt(c.latency.p99)} ms, mean ${fmt(c.latency.mean)} ms (n=${c.ok})`
+        : 'not run';
+    const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `x${(a / b).toFixed(2)}` : 'n/a');
+    console.log(
+      `\nCommand cost by stream length (POST attempts, one on each request so every stream keeps its length):\n` +
+        `  ${d.shallowEvents} events, one at a time:   ${line(d.shallow.one)}\n` +
+        `  ${d.deepEvents} events, one at a time: ${line(d.deep.one)}\n` +
+        `  ${d.shallowEvents} events, ${CONNECTIONS} connections:  ${line(d.shallow.loaded)}\n` +
+        `  ${d.deepEvents} events, ${CONNECTIONS} connections: ${line(d.deep.loaded)}\n` +
+        `  ${d.deepEvents}-event / ${d.shallowEvents}-event: one at a time p50 ${ratio(d.deep.one?.latency.p50 ?? NaN, d.shallow.one?.latency.p50 ?? NaN)}; ` +
+        `under load mean latency ${ratio(d.deep.loaded.latency.mean, d.shallow.loaded.latency.mean)}, throughput ${ratio(d.deep.loaded.rps, d.shallow.loaded.rps)}`,
+    );
+  }
+  if (Object.keys(unloaded).length) {
+    console.log(
+      `\nOne at a time, before the load (ms): ${Object.entries(unloaded)
+        .map(
+          ([k, u]) =>
+            `${k} p50 ${fmt(u.p50)}, max ${fmt(u.max)} (n=${u.n}${u.status.some((x) => x >= 300) ? `, statuses ${u.status.join(' ')}` : ''})`,
+        )
+        .join('; ')}`,
+    );
+  }
+  if (r.alerts) {
+    const a = r.alerts;
+    console.log(
+      `\nAlert path (probe in its own process, ${a.n} threshold attempts during the mixed phase, ${a.streamEvents} SSE events heard in all):\n` +
+        `  attempt written -> manager's SSE alert: p50 ${fmt(a.toAlert.p50)} ms, p99 ${fmt(a.toAlert.p99)} ms, max ${fmt(a.toAlert.max)} ms\n` +
+        `  attempt's 201 received -> SSE alert:    p50 ${fmt(a.afterAnswer.p50)} ms, p99 ${fmt(a.afterAnswer.p99)} ms\n` +
+        `  the attempt's own round trip:           p50 ${fmt(a.roundTrip.p50)} ms, p99 ${fmt(a.roundTrip.p99)} ms\n` +
+        `  ${a.failed} attempts failed, ${a.notEscalated} answered without an escalation, ${a.missing} alerts never arrived (15 s)`,
+    );
+  }
+
+  // What broke: non-2xx beyond the expected share, connection errors, lost alerts.
+  for (const c of results) {
+    if (c.phase === 'warm-up') continue;
+    if (c.requests > 0 && c.non2xx / c.requests > MAX_NON2XX)
+      broken.push(`${c.phase} / ${c.name}: ${c.non2xx} of ${c.requests} answers were not 2xx`);
+    if (c.errors + c.timeouts > 0) broken.push(`${c.phase} / ${c.name}: ${c.errors} connection errors, ${c.timeouts} timeouts`);
+    if (c.ok === 0 && c.requests === 0 && c.errors + c.timeouts === 0) {
+      notes.push(
+        `${c.phase} / ${c.name}: no answer came back within the ${c.seconds} s phase (each took longer under ${c.connections} connections); BENCH_HTTP_SECONDS lengthens it.`,
+      );
+    }
+  }
+  if (r.alerts && (r.alerts.failed + r.alerts.missing) / Math.max(1, r.alerts.n) > MAX_NON2XX) {
+    broken.push(`alert probe: ${r.alerts.failed} attempts failed and ${r.alerts.missing} alerts never arrived of ${r.alerts.n}`);
+  }
+  if (notes.length) console.log(`\n${notes.map((x) => `- ${x}`).join('\n')}`);
+  if (broken.length) console.log(`\nBROKEN:\n${broken.map((b) => `- ${b}`).join('\n')}`);
+  console.log(
+    `\n${r.elapsed.toFixed(0)} s in all; load average ${loadAverage()} at the end (anything near or above ${cpus().length} means other work shared the CPUs).`,
+  );
+
+  const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
+  const out = {
+    bench: 'http',
+    startedAt: r.startedAt.toISOString(),
+    commit: git.status === 0 ? git.stdout.trim() : null,
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      loadAverageAtEnd: loadavg(),
+    },
+    options: {
+      REQUESTS,
+      SECONDS,
+      CONNECTIONS,
+      EVENTS,
+      POOL,
+      DEEP_REQUESTS,
+      DEEP_EVENTS,
+      ALERTS,
+      ALERT_GAP_MS,
+      WARMUP,
+      LOG_LEVEL,
+      phases: [...PHASES],
+    },
+    seed: r.seeded,
+    worker: figures,
+    calls: results,
+    deep: r.deep && {
+      shallowEvents: r.deep.shallowEvents,
+      deepEvents: r.deep.deepEvents,
+      oneAtATimeP50Ratio: (r.deep.deep.one?.latency.p50 ?? NaN) / (r.deep.shallow.one?.latency.p50 ?? NaN),
+      loadedMeanRatio: r.deep.deep.loaded.latency.mean / r.deep.shallow.loaded.latency.mean,
+      loadedThroughputRatio: r.deep.deep.loaded.rps / r.deep.shallow.loaded.rps,
+    },
+    unloaded,
+    drains,
+    dashboardEvents: r.dashboard?.events ?? null,
+    alerts: r.alerts,
+    targets,
+    notes,
+    broken,
+  };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, `http-${r.startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  writeFileSync(join(RESULTS_DIR, 'http-latest.json'), `${JSON.stringify(out, null, 2)}\n`);
+  console.log(`JSON summary: ${file} (and ${join(RESULTS_DIR, 'http-latest.json')})`);
+}
+
+/** A plain text table; columns in `right` are right-aligned. */
+function grid(header: string[], rows: string[][], right: number[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (right.includes(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+// --- cleanup --------------------------------------------------------------------------------------
+
+let cleaning = false;
+async function cleanup(): Promise<void> {
+  if (cleaning) return;
+  cleaning = true;
+  await Promise.all([...procs].map((p) => stopProc(p)));
+  headDb?.close();
+  await redisServer?.stop().catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+}
+process.on('exit', () => {
+  for (const p of procs) p.child.kill('SIGKILL');
+  redisServer?.child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    progress(`${signal}: stopping the api, the worker and redis-server, removing ${dir}`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+main().then(
+  async () => {
+    await cleanup();
+    process.exit(broken.length ? 1 : 0);
+  },
+  async (error) => {
+    console.error(error);
+    await cleanup();
+    process.exit(1);
+  },
+);
