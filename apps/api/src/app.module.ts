@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { loggerOptions, PlatformModule, type AppConfig } from '@send/platform';
 import { AuthModule } from './auth/auth.module';
 import { ProblemFilter } from './common/problem.filter';
@@ -15,11 +16,11 @@ import { RequestsModule } from './requests/requests.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, options: { logDestination?: DestinationStream } = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        LoggerModule.forRoot(loggerOptions(config, 'api')),
+        LoggerModule.forRoot(loggerOptions(config, 'api', options.logDestination)),
         PlatformModule.forRoot(config),
         CqrsModule.forRoot(),
         AuthModule,
