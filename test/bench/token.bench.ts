@@ -30,7 +30,9 @@ async function rate(name: string, verify: () => Promise<unknown> | unknown): Pro
     n += 500;
   }
   const perSecond = n / ((performance.now() - started) / 1000);
-  console.log(`${name.padEnd(28)} ${Math.round(perSecond).toLocaleString('en-GB').padStart(10)} verifies/s  (${(1e6 / perSecond).toFixed(1)} µs each)`);
+  console.log(
+    `${name.padEnd(28)} ${Math.round(perSecond).toLocaleString('en-GB').padStart(10)} verifies/s  (${(1e6 / perSecond).toFixed(1)} µs each)`,
+  );
   return perSecond;
 }
 

@@ -37,6 +37,10 @@ const envSchema = z
     // Alert channels (email, GOV.UK Notify, webhook); in-app live alerts are always on.
     ...notificationsEnvShape,
     TIMER_RECONCILE_EVERY: z.coerce.number().int().min(1000).default(300_000),
+    // GET /metrics: with a token, only `Authorization: Bearer <token>`; without, not served in production.
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    // The worker has no HTTP server: it serves its /metrics on this port when set.
+    METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   })
   .superRefine((env, ctx) => {
     refineNotificationsEnv(env, ctx);

@@ -22,9 +22,12 @@ export function loggerOptions(config: AppConfig, app: 'api' | 'worker', destinat
     quietReqLogger: true,
     customAttributeKeys: { reqId: 'correlationId' },
     // Fastify's genReqId already put the correlation id on the raw request; this is the fallback.
-    genReqId: (req: { id?: unknown; headers: IncomingHttpHeaders }) => (typeof req.id === 'string' ? req.id : correlationIdFrom(req.headers)),
+    genReqId: (req: { id?: unknown; headers: IncomingHttpHeaders }) =>
+      typeof req.id === 'string' ? req.id : correlationIdFrom(req.headers),
     redact: ['req.headers.authorization', 'req.headers.cookie'],
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
+    ...(pretty
+      ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } }
+      : {}),
   };
   return { pinoHttp: destination ? [options, destination] : options };
 }

@@ -10,7 +10,9 @@ function handMade(header: object, payload: object, sign: 'hs256' | 'hs512' | 'no
   const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const input = `${b64(header)}.${b64(payload)}`;
   if (sign === 'none') return `${input}.`;
-  return `${input}.${createHmac(sign === 'hs256' ? 'sha256' : 'sha512', config.JWT_SECRET).update(input).digest('base64url')}`;
+  return `${input}.${createHmac(sign === 'hs256' ? 'sha256' : 'sha512', config.JWT_SECRET)
+    .update(input)
+    .digest('base64url')}`;
 }
 
 describe('JWT options: a key object made once, HS256 only', () => {
@@ -32,7 +34,9 @@ describe('JWT options: a key object made once, HS256 only', () => {
   it('refuses a token signed with the right secret under another HMAC algorithm', async () => {
     const exp = Math.floor(Date.now() / 1000) + 3600;
     await expect(now.verifyAsync(handMade({ alg: 'HS512', typ: 'JWT' }, { ...claims, exp }, 'hs512'))).rejects.toThrow(/invalid algorithm/);
-    await expect(now.verifyAsync(handMade({ alg: 'HS256', typ: 'JWT' }, { ...claims, exp }, 'hs256'))).resolves.toMatchObject({ sub: 'user-1' });
+    await expect(now.verifyAsync(handMade({ alg: 'HS256', typ: 'JWT' }, { ...claims, exp }, 'hs256'))).resolves.toMatchObject({
+      sub: 'user-1',
+    });
   });
 
   it('refuses an unsigned token (alg none)', async () => {

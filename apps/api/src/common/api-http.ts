@@ -19,4 +19,3 @@ export function useApiLogging(app: NestFastifyApplication): void {
   app.useLogger(app.get(Logger));
   installRequestLog(app.getHttpAdapter().getInstance());
 }
-

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { correlationIdFrom } from '@send/platform';
-import { inProcessApi, type InProcessApi } from '../testing/in-process-api';
+import { inProcessApi, type InProcessApi } from '../../../../test/support/in-process-api';
 
 describe('request log: one line per request, nothing personal', () => {
   let api: InProcessApi;
