@@ -18,7 +18,7 @@ export interface ReadToHeadOptions {
  */
 export async function readToHead(
   store: EventStore,
-  onEvent: (event: RecordedEvent) => void,
+  onEvent: (event: RecordedEvent) => unknown, // a returned promise is awaited
   options: ReadToHeadOptions = {},
 ): Promise<number> {
   const headOf = options.head ?? defaultHead(store);
@@ -35,7 +35,7 @@ export async function readToHead(
       const next = await Promise.race([iterator.next(), idle]);
       clearTimeout(timer);
       if (next === 'idle' || next.done) break;
-      onEvent(next.value);
+      await onEvent(next.value); // lets a long pass hand the event loop over (TakeTurns)
       count += 1;
       if (head !== null && next.value.position >= head) break;
     }

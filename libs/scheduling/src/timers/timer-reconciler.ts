@@ -1,5 +1,5 @@
 import { nextTimers, type Timer } from '@send/domain';
-import type { EventStore } from '@send/event-store';
+import { TakeTurns, type EventStore } from '@send/event-store';
 import { consoleLogger, type SchedulingLogger } from './logger';
 import { readToHead, type ReadToHeadOptions } from './read-to-head';
 import { foldRequest, REQUEST_STREAM_PREFIX } from './request-state';
@@ -61,12 +61,16 @@ export class TimerReconciler {
   async openRequests(): Promise<{ open: Set<string>; submitted: number }> {
     const open = new Set<string>();
     let submitted = 0;
+    // Reading SQLite resolves in microtasks only: without turns, a pass over a large log would hold
+    // the worker's event loop (its BullMQ locks and subscriptions) until it ends.
+    const turns = new TakeTurns();
     await readToHead(
       this.options.store,
       (event) => {
         if (event.type === 'ContactRequestSubmitted') submitted += 1;
         if (OPENS.has(event.type)) open.add(event.streamId);
         else if (event.type === RESOLVES) open.delete(event.streamId);
+        return turns.turn();
       },
       { ...this.options.readToHead, filter: { streamPrefixes: [REQUEST_STREAM_PREFIX] } },
     );
@@ -84,10 +88,12 @@ export class TimerReconciler {
       timers += batch.length;
       batch = [];
     };
+    const turns = new TakeTurns();
     for (const streamId of open) {
       // Read now, not during the pass: the stream's latest state (it may have moved on since).
       batch.push(...nextTimers(foldRequest(await this.options.store.read(streamId))));
       if (batch.length >= this.chunk) await flush();
+      await turns.turn();
     }
     if (batch.length > 0) await flush();
     const report = { requests: submitted, open: open.size, timers, added: counts.added, retried: counts.retried, ms: Date.now() - started };
