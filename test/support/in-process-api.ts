@@ -35,6 +35,7 @@ export async function inProcessApi(env: Record<string, string> = {}): Promise<In
     bufferLogs: true,
   });
   useApiLogging(app);
+  app.flushLogs(); // listen() would; inject() never listens, and buffered lines would wait forever
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return {
@@ -42,15 +43,13 @@ export async function inProcessApi(env: Record<string, string> = {}): Promise<In
     redisUrl: redis.url,
     logLines: () => lines.flatMap((l) => l.split('\n').filter(Boolean)).map((l) => JSON.parse(l) as Record<string, unknown>),
     token: (user) =>
-      app
-        .get(JwtService)
-        .signAsync({
-          sub: user.id,
-          email: `${user.id}@example.org`,
-          name: `Name of ${user.id}`,
-          role: user.role,
-          teamId: user.teamId ?? null,
-        }),
+      app.get(JwtService).signAsync({
+        sub: user.id,
+        email: `${user.id}@example.org`,
+        name: `Name of ${user.id}`,
+        role: user.role,
+        teamId: user.teamId ?? null,
+      }),
     async close() {
       await app.close();
       await redis.stop();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { correlationIdFrom } from '@send/platform';
+import { AppMetrics, correlationIdFrom } from '@send/platform';
 import { inProcessApi, type InProcessApi } from '../../../../test/support/in-process-api';
 
 describe('request log: one line per request, nothing personal', () => {
@@ -57,6 +57,19 @@ describe('request log: one line per request, nothing personal', () => {
     const mine = requestLines().slice(before);
     expect(mine).toMatchObject([{ method: 'GET', route: null, status: 404 }]);
     expect(JSON.stringify(mine)).not.toContain('SEND-2026');
+  });
+
+  it('marks application lines written while serving a request with its correlation id', async () => {
+    // An unexpected error inside a route: the ProblemFilter logs it through Nest's logger.
+    jest.spyOn(api.app.get(AppMetrics).registry, 'metrics').mockRejectedValueOnce(new Error('registry on fire'));
+    const before = api.logLines().length;
+    const res = await api.app.inject({ method: 'GET', url: '/metrics', headers: { 'x-correlation-id': 'corr-5xx-123456' } });
+    expect(res.statusCode).toBe(500);
+    const mine = api.logLines().slice(before);
+    expect(mine.find((l) => String(JSON.stringify(l)).includes('registry on fire'))).toMatchObject({
+      correlationId: 'corr-5xx-123456',
+      level: 50,
+    });
   });
 
   it('correlationIdFrom: well-formed ids kept, anything else replaced by a new UUID', () => {
