@@ -18,6 +18,8 @@ export const keys = {
   alert: (escalationId: string) => `rm:alert:${escalationId}`,
   /** zset of open (unresolved) escalation ids scored by raisedAt (ms). */
   openAlerts: () => 'rm:alerts:open',
+  /** set of the escalation ids that ever reached this level (raised at it, or advanced to it): SCARD counts alerts raised. */
+  alertsRaised: (level: number) => `rm:alerts:raised:${level}`,
   referenceSequence: (year: number) => `seq:reference:${year}`,
   checkpoint: (name: string) => `checkpoint:${name}`,
 };

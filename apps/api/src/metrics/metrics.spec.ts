@@ -104,8 +104,11 @@ describe('GET /metrics', () => {
           JSON.stringify({ ...alert, raisedAt: new Date().toISOString(), status: 'acknowledged', teamId: null, notifyRole: null }),
         );
         await redis.zadd(keys.openAlerts(), Date.now(), escalationId);
+        await redis.sadd(keys.alertsRaised(1), escalationId, randomUUID());
+        await redis.sadd(keys.alertsRaised(2), escalationId);
         const text = await scrape();
         expect(sample(text, 'send_alerts_open', { level: '2', status: 'acknowledged' })).toBe(1);
+        expect([1, 2, 3].map((level) => sample(text, 'send_alerts_raised_total', { level: String(level) }))).toEqual([2, 1, 0]);
         expect(sample(text, 'send_timers_open')).toBe(0);
         expect(sample(text, 'send_notifications_failed')).toBe(0);
         expect(sample(text, 'send_event_store_append_batch_size_count')).toBeGreaterThanOrEqual(1);

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { EventStore } from '@send/event-store';
 import { NOTIFICATIONS_QUEUE } from '@send/notifications';
-import { AppMetrics, Clock, EVENT_STORE, REDIS } from '@send/platform';
+import { APP_CONFIG, AppMetrics, Clock, EVENT_STORE, REDIS, type AppConfig } from '@send/platform';
 import { AlertsRepository } from '@send/read-models';
 import { TIMER_QUEUE_NAME } from '@send/scheduling';
 import { projectionLag, type ProjectionLag } from './projection-lag';
@@ -28,6 +28,7 @@ export class StateMetrics implements OnModuleDestroy {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.alerts = new AlertsRepository(redis);
     const registers = [metrics.registry];
@@ -63,6 +64,21 @@ export class StateMetrics implements OnModuleDestroy {
       registers,
       async collect() {
         this.set(await self.read('notifications', () => self.queue('notifications').getFailedCount()));
+      },
+    });
+    const levels = config.policy.escalation.chain.length;
+    new Counter({
+      name: 'send_alerts_raised_total',
+      help: 'Escalation alerts raised at each level (raised at it or advanced to it), from the alerts read model',
+      labelNames: ['level'],
+      registers,
+      async collect() {
+        this.reset();
+        try {
+          (await self.alerts.raisedByLevel(levels)).forEach((count, i) => this.inc({ level: String(i + 1) }, count));
+        } catch (error) {
+          self.logger.warn(`alerts raised: ${(error as Error).message}`);
+        }
       },
     });
     new Gauge({

@@ -5,7 +5,7 @@ import type { ReadModelReader, ReadModelWrites } from '../read-through';
 import { requestChange, requestChangeKeys } from '../request-view/request-change';
 import { alertsOf } from './alert';
 
-/** rm:alert:<escalationId> (kept after resolution) and rm:alerts:open (unresolved ones by raisedAt). */
+/** rm:alert:<escalationId> (kept after resolution), rm:alerts:open (unresolved ones by raisedAt), rm:alerts:raised:<level>. */
 export class AlertsProjection implements Projection {
   readonly name = 'alerts';
 
@@ -19,6 +19,7 @@ export class AlertsProjection implements Projection {
       const json = JSON.stringify(alert);
       if (before.get(alert.escalationId) === json) continue; // this escalation did not change
       tx.set(keys.alert(alert.escalationId), json);
+      tx.sadd(keys.alertsRaised(alert.level), alert.escalationId); // a set: replays and re-deliveries count once
       if (alert.status === 'resolved') tx.zrem(keys.openAlerts(), alert.escalationId);
       else tx.zadd(keys.openAlerts(), Date.parse(alert.raisedAt), alert.escalationId);
     }
