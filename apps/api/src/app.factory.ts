@@ -1,21 +1,23 @@
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import type { AppConfig } from '@send/platform';
 import { AppModule } from './app.module';
 import { mountQueuesBoard } from './admin/queues-board';
+import { apiHttpAdapter, useApiLogging } from './common/api-http';
 import { buildOpenApiDocument } from './openapi-document';
 
-/** Builds the api exactly as `main.ts` runs it; tests call it too. */
-export async function createApiApp(config: AppConfig): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config),
-    new FastifyAdapter({ trustProxy: true, bodyLimit: 1_048_576 }),
-    { bufferLogs: true },
-  );
-  app.useLogger(app.get(Logger));
+export interface ApiAppOptions {
+  /** Where log lines go instead of stdout (tests read them). */
+  logDestination?: DestinationStream;
+}
+
+/** Builds the api exactly as `main.ts` runs it; e2e tests run it built. */
+export async function createApiApp(config: AppConfig, options: ApiAppOptions = {}): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), apiHttpAdapter(), { bufferLogs: true });
+  useApiLogging(app);
   app.enableShutdownHooks();
   await app.register(helmet, {
     // Swagger UI at /api/docs needs inline styles and scripts; everything else stays strict.

@@ -2,10 +2,12 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import { loggerOptions, PlatformModule, type AppConfig } from '@send/platform';
+import type { DestinationStream } from 'pino';
+import { AppMetrics, loggerOptions, PlatformModule, type AppConfig } from '@send/platform';
 import { AuthModule } from './auth/auth.module';
 import { ProblemFilter } from './common/problem.filter';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { AlertsModule } from './alerts/alerts.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DemoDataModule } from './demo/demo-data.module';
@@ -15,12 +17,13 @@ import { RequestsModule } from './requests/requests.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, options: { logDestination?: DestinationStream } = {}): DynamicModule {
+    const metrics = new AppMetrics('api');
     return {
       module: AppModule,
       imports: [
-        LoggerModule.forRoot(loggerOptions(config, 'api')),
-        PlatformModule.forRoot(config),
+        LoggerModule.forRoot(loggerOptions(config, 'api', options.logDestination)),
+        PlatformModule.forRoot(config, { eventStoreObserver: metrics.eventStoreObserver }),
         CqrsModule.forRoot(),
         AuthModule,
         HealthModule,
@@ -30,6 +33,7 @@ export class AppModule {
         AlertsModule,
         DashboardModule,
         DemoDataModule,
+        MetricsModule.forRoot(metrics),
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
     };

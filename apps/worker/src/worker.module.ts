@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import { loggerOptions, PlatformModule, type AppConfig } from '@send/platform';
+import { AppMetrics, loggerOptions, PlatformModule, type AppConfig } from '@send/platform';
+import { WorkerMetricsServer } from './metrics/metrics-server';
 import { Notifications } from './processors/notifications';
 import { Timers } from './processors/timers';
 import { ProjectionsSubscription } from './subscriptions/projections.subscription';
@@ -8,10 +9,14 @@ import { ProjectionsSubscription } from './subscriptions/projections.subscriptio
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
+    const metrics = new AppMetrics('worker');
     return {
       module: WorkerModule,
-      imports: [LoggerModule.forRoot(loggerOptions(config, 'worker')), PlatformModule.forRoot(config)],
-      providers: [ProjectionsSubscription, Timers, Notifications],
+      imports: [
+        LoggerModule.forRoot(loggerOptions(config, 'worker')),
+        PlatformModule.forRoot(config, { eventStoreObserver: metrics.eventStoreObserver }),
+      ],
+      providers: [ProjectionsSubscription, Timers, Notifications, { provide: AppMetrics, useValue: metrics }, WorkerMetricsServer],
     };
   }
 }

@@ -1,13 +1,14 @@
 import type { EventStore } from './event-store.port';
-import { SqliteEventStore } from './sqlite/sqlite-event-store';
+import { SqliteEventStore, type EventStoreObserver } from './sqlite/sqlite-event-store';
 
-export type EventStoreConfig = { kind: 'sqlite'; path: string } | { kind: 'kurrentdb'; url: string };
+/** `observer` is told about each SQLite group commit; KurrentDB batches on the server and has none. */
+export type EventStoreConfig = { kind: 'sqlite'; path: string; observer?: EventStoreObserver } | { kind: 'kurrentdb'; url: string; observer?: EventStoreObserver };
 
 /** The adapter selector (DESIGN.md: EVENT_STORE=sqlite|kurrentdb, SQLITE_PATH, KURRENTDB_URL). */
 export function createEventStore(config: EventStoreConfig): EventStore {
   switch (config.kind) {
     case 'sqlite':
-      return new SqliteEventStore({ path: config.path });
+      return new SqliteEventStore({ path: config.path, observer: config.observer });
     case 'kurrentdb': {
       // Loaded lazily: the embedded (SQLite) setup never loads the gRPC client.
       // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -3,5 +3,6 @@ export * from './sqlite';
 export * from './command';
 export * from './subscription';
 export * from './create-event-store';
+export * from './take-turns';
 // Type-only: the KurrentDB client is loaded by createEventStore({ kind: 'kurrentdb' }) when used.
 export type { KurrentDbEventStore, KurrentDbEventStoreOptions } from './kurrentdb';

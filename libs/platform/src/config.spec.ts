@@ -30,6 +30,8 @@ describe('loadConfig', () => {
     [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL: must start with redis:\/\//],
     [{ DEMO: 'maybe' }, /DEMO: /],
     [{ NODE_ENV: 'production' }, /JWT_SECRET: must be set in production/],
+    [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN: must be at least 16 characters/],
+    [{ METRICS_PORT: 'ninety' }, /METRICS_PORT: /],
   ])('stops on %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -2,3 +2,4 @@ export * from './config';
 export * from './clock';
 export * from './platform.module';
 export * from './logging';
+export * from './metrics';

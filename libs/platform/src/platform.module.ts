@@ -1,6 +1,6 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown, type DynamicModule } from '@nestjs/common';
 import Redis from 'ioredis';
-import { createEventStore, type EventStore } from '@send/event-store';
+import { createEventStore, type EventStore, type EventStoreObserver } from '@send/event-store';
 import { APP_CONFIG, type AppConfig } from './config';
 import { Clock, SystemClock } from './clock';
 
@@ -31,7 +31,9 @@ class ConnectionCloser implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class PlatformModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `eventStoreObserver`: told about each group commit of the embedded store (the app's metrics). */
+  static forRoot(config: AppConfig, options: { eventStoreObserver?: EventStoreObserver } = {}): DynamicModule {
+    const observer = options.eventStoreObserver;
     return {
       module: PlatformModule,
       providers: [
@@ -41,8 +43,8 @@ export class PlatformModule {
           provide: EVENT_STORE,
           useFactory: () =>
             config.EVENT_STORE === 'kurrentdb'
-              ? createEventStore({ kind: 'kurrentdb', url: config.KURRENTDB_URL! })
-              : createEventStore({ kind: 'sqlite', path: config.SQLITE_PATH }),
+              ? createEventStore({ kind: 'kurrentdb', url: config.KURRENTDB_URL!, observer })
+              : createEventStore({ kind: 'sqlite', path: config.SQLITE_PATH, observer }),
         },
         {
           provide: REDIS,

@@ -26,6 +26,8 @@ export const keys = {
   teamAlerts: (teamId: string) => `rm:alerts:team:${teamId}`,
   /** zset of the open escalation ids a service-wide manager role sees (service_manager, head_of_service), by alertScore. */
   roleAlerts: (role: string) => `rm:alerts:role:${role}`,
+  /** set of the escalation ids that ever reached this level (raised at it, or advanced to it): SCARD counts alerts raised. */
+  alertsRaised: (level: number) => `rm:alerts:raised:${level}`,
   referenceSequence: (year: number) => `seq:reference:${year}`,
   /** The READ_MODEL_VERSION the stored read models were built by (outside rm: so a drop keeps it until rewritten). */
   readModelVersion: () => 'read-models:version',

@@ -225,6 +225,8 @@ describe('alerts', () => {
     for (const user of [northManager, serviceManager, head, { role: 'team_manager', teamId: 'south' }])
       expect(await alerts.forUser(user)).toEqual([]);
     expect((await alerts.get(escNorth))?.status).toBe('resolved');
+    // Two raised at level 1, north advanced to 2 then 3; resolving takes nothing back.
+    expect(await alerts.raisedByLevel(3)).toEqual([2, 1, 1]);
   });
 
   it('routes level 1 of a request with no team to the service managers (there is no team manager to tell)', async () => {

@@ -1,12 +1,12 @@
 import { Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res, Sse } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 import { AlertsRepository, type Alert } from '@send/read-models';
 import { CurrentUser, Roles, TokenInQuery } from '../auth/auth.decorators';
 import { answerPage, parsePageQuery } from '../common/paging';
+import { CorrelationId } from '../common/api-http';
 import { ApiAnswer, ApiCommand, ApiEventStream, ApiPagedList, ApiSignedIn } from '../common/openapi';
 import { requestViewSchema } from '../requests/dto/request-view.dto';
 import { alertItemSchema } from './dto/alert-item.dto';
@@ -73,9 +73,12 @@ export class AlertsController {
   @ApiOperation({ summary: 'Acknowledge an escalation routed to you (starts its response window)' })
   @ApiAnswer(requestViewSchema, { description: 'The request after the acknowledgement' })
   @ApiCommand(404)
-  acknowledge(@Param('escalationId') escalationId: string, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
-    return this.commands.execute(
-      new AcknowledgeEscalationCommand(escalationId, { actor: user, idempotencyKey: key, correlationId: randomUUID() }),
-    );
+  acknowledge(
+    @Param('escalationId') escalationId: string,
+    @CurrentUser() user: AuthUser,
+    @CorrelationId() correlationId: string,
+    @Headers('idempotency-key') key?: string,
+  ) {
+    return this.commands.execute(new AcknowledgeEscalationCommand(escalationId, { actor: user, idempotencyKey: key, correlationId }));
   }
 }

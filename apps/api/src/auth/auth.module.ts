@@ -6,12 +6,13 @@ import { AccountsService } from './accounts.service';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { demoUsers } from './demo-users';
+import { jwtModuleOptions } from './jwt-options';
 
 @Module({
   imports: [
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ secret: config.JWT_SECRET, signOptions: { expiresIn: config.JWT_TTL as `${number}h` } }),
+      useFactory: (config: AppConfig) => jwtModuleOptions(config),
     }),
   ],
   controllers: [AuthController],

@@ -16,32 +16,39 @@ export class ProblemFilter implements ExceptionFilter {
   }
 
   private toProblem(error: unknown): Problem {
-    if (error instanceof ProblemException) return error.problem;
-    if (error instanceof DomainError) {
-      return problem(error.httpStatus, error.code.replace(/_/g, '-'), error.message);
-    }
-    if (error instanceof ConcurrencyConflict) {
-      return problem(409, 'concurrency-conflict', 'The request changed while this was being saved; try again.');
-    }
-    if (error instanceof DuplicateEventId) {
-      return problem(422, 'idempotency-key-reused', 'This Idempotency-Key was already used for a different command; use a new key.');
-    }
-    if (error instanceof HttpException) {
-      const status = error.getStatus();
-      const response = error.getResponse();
-      const detail = typeof response === 'string' ? response : ((response as { message?: string }).message ?? error.message);
-      return problem(
-        status,
-        status === 404 ? 'not-found' : status === 400 ? 'invalid-input' : `http-${status}`,
-        Array.isArray(detail) ? detail.join('; ') : detail,
-      );
-    }
-    // Fastify's own errors (e.g. a body that is not JSON) carry a statusCode.
-    const statusCode = (error as { statusCode?: number })?.statusCode;
-    if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-      return problem(statusCode, 'invalid-input', (error as Error).message);
-    }
+    const known = problemOf(error);
+    if (known) return known;
     this.logger.error(error);
     return problem(500, 'internal-error', 'Something went wrong on our side. It has been logged.');
   }
+}
+
+/** The problem an error answers with, or null for an unexpected error (a 500). Metrics classify commands with it too. */
+export function problemOf(error: unknown): Problem | null {
+  if (error instanceof ProblemException) return error.problem;
+  if (error instanceof DomainError) {
+    return problem(error.httpStatus, error.code.replace(/_/g, '-'), error.message);
+  }
+  if (error instanceof ConcurrencyConflict) {
+    return problem(409, 'concurrency-conflict', 'The request changed while this was being saved; try again.');
+  }
+  if (error instanceof DuplicateEventId) {
+    return problem(422, 'idempotency-key-reused', 'This Idempotency-Key was already used for a different command; use a new key.');
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const response = error.getResponse();
+    const detail = typeof response === 'string' ? response : ((response as { message?: string }).message ?? error.message);
+    return problem(
+      status,
+      status === 404 ? 'not-found' : status === 400 ? 'invalid-input' : `http-${status}`,
+      Array.isArray(detail) ? detail.join('; ') : detail,
+    );
+  }
+  // Fastify's own errors (e.g. a body that is not JSON) carry a statusCode.
+  const statusCode = (error as { statusCode?: number })?.statusCode;
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    return problem(statusCode, 'invalid-input', (error as Error).message);
+  }
+  return null;
 }

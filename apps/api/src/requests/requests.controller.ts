@@ -2,10 +2,10 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res 
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Page, RequestView } from '@send/read-models';
 import { answerPage, parsePageQuery } from '../common/paging';
+import { CorrelationId } from '../common/api-http';
 import {
   ApiAnswer,
   ApiCommand,
@@ -53,9 +53,14 @@ export class RequestsController {
   @ApiJsonBody(submitRequestSchema)
   @ApiAnswer(requestViewSchema, { status: 201, description: 'The request as submitted' })
   @ApiCommand()
-  async submit(@Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string): Promise<RequestView> {
+  async submit(
+    @Body() body: unknown,
+    @CurrentUser() user: AuthUser,
+    @CorrelationId() correlationId: string,
+    @Headers('idempotency-key') key?: string,
+  ): Promise<RequestView> {
     const input = parseInput(submitRequestSchema, body);
-    const { idempotencyKey, correlationId } = context(user, key);
+    const { idempotencyKey } = context(user, key, correlationId);
     return this.commands.execute(new SubmitRequestCommand(input, user, idempotencyKey, correlationId));
   }
 
@@ -97,8 +102,14 @@ export class RequestsController {
   @ApiJsonBody(recordAttemptSchema)
   @ApiAnswer(recordAttemptAnswerSchema, { status: 201, description: 'The attempt recorded, and the request after it' })
   @ApiCommand(404)
-  recordAttempt(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
-    return this.commands.execute(new RecordAttemptCommand(id, parseInput(recordAttemptSchema, body), context(user, key)));
+  recordAttempt(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentUser() user: AuthUser,
+    @CorrelationId() correlationId: string,
+    @Headers('idempotency-key') key?: string,
+  ) {
+    return this.commands.execute(new RecordAttemptCommand(id, parseInput(recordAttemptSchema, body), context(user, key, correlationId)));
   }
 
   @Post(':id/assign')
@@ -108,8 +119,14 @@ export class RequestsController {
   @ApiJsonBody(assignSchema)
   @ApiAnswer(requestViewSchema, { description: 'The request after assignment' })
   @ApiCommand(404)
-  assign(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
-    return this.commands.execute(new AssignRequestCommand(id, parseInput(assignSchema, body).officerId, context(user, key)));
+  assign(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentUser() user: AuthUser,
+    @CorrelationId() correlationId: string,
+    @Headers('idempotency-key') key?: string,
+  ) {
+    return this.commands.execute(new AssignRequestCommand(id, parseInput(assignSchema, body).officerId, context(user, key, correlationId)));
   }
 
   @Post(':id/responses')
@@ -118,8 +135,14 @@ export class RequestsController {
   @ApiJsonBody(recordResponseSchema)
   @ApiAnswer(recordResponseAnswerSchema, { status: 201, description: 'The response recorded, and the request after it' })
   @ApiCommand(404)
-  respond(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
-    return this.commands.execute(new RecordResponseCommand(id, parseInput(recordResponseSchema, body), context(user, key)));
+  respond(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentUser() user: AuthUser,
+    @CorrelationId() correlationId: string,
+    @Headers('idempotency-key') key?: string,
+  ) {
+    return this.commands.execute(new RecordResponseCommand(id, parseInput(recordResponseSchema, body), context(user, key, correlationId)));
   }
 
   @Post(':id/call-back-failed')
@@ -128,8 +151,16 @@ export class RequestsController {
   @ApiJsonBody(callBackFailedSchema, { required: false, description: 'May be omitted, as may its `at`' })
   @ApiAnswer(requestViewSchema, { status: 201, description: 'The request after the failed call-back' })
   @ApiCommand(404)
-  callBackFailed(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
-    return this.commands.execute(new RecordFailedCallBackCommand(id, parseInput(callBackFailedSchema, body ?? {}), context(user, key)));
+  callBackFailed(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentUser() user: AuthUser,
+    @CorrelationId() correlationId: string,
+    @Headers('idempotency-key') key?: string,
+  ) {
+    return this.commands.execute(
+      new RecordFailedCallBackCommand(id, parseInput(callBackFailedSchema, body ?? {}), context(user, key, correlationId)),
+    );
   }
 
   @Post(':id/resolve')
@@ -139,11 +170,17 @@ export class RequestsController {
   @ApiJsonBody(resolveSchema)
   @ApiAnswer(requestViewSchema, { description: 'The request, resolved' })
   @ApiCommand(404)
-  resolve(@Param('id') id: string, @Body() body: unknown, @CurrentUser() user: AuthUser, @Headers('idempotency-key') key?: string) {
-    return this.commands.execute(new ResolveRequestCommand(id, parseInput(resolveSchema, body).outcome, context(user, key)));
+  resolve(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentUser() user: AuthUser,
+    @CorrelationId() correlationId: string,
+    @Headers('idempotency-key') key?: string,
+  ) {
+    return this.commands.execute(new ResolveRequestCommand(id, parseInput(resolveSchema, body).outcome, context(user, key, correlationId)));
   }
 }
 
-function context(actor: AuthUser, key: string | undefined): RequestCommandContext {
-  return { actor, idempotencyKey: parseInput(idempotencyKeySchema, key, 'Idempotency-Key header'), correlationId: randomUUID() };
+function context(actor: AuthUser, key: string | undefined, correlationId: string): RequestCommandContext {
+  return { actor, idempotencyKey: parseInput(idempotencyKeySchema, key, 'Idempotency-Key header'), correlationId };
 }

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { v4 as uuid } from 'uuid';
 import { DuplicateEventId, WrongExpectedRevision, type AppendResult, type EventData, type RecordedEvent } from '../event-store.port';
-import { SqliteEventStore } from './sqlite-event-store';
+import { SqliteEventStore, type CommitObservation } from './sqlite-event-store';
 
 const ev = (type = 'Happened'): EventData => ({ id: uuid(), type, data: {} });
 
@@ -127,6 +127,32 @@ describe('SqliteEventStore (beyond the contract)', () => {
       expect(await store.read('b')).toEqual([]);
       expect(await store.read('a')).toHaveLength(1);
       expect(await store.read('c')).toHaveLength(1);
+    });
+
+    it('tells its observer what each group commit held, and goes on when the observer throws', async () => {
+      const seen: CommitObservation[] = [];
+      const store = new SqliteEventStore({
+        path: join(dir, 'observed.sqlite'),
+        observer: {
+          commit: (o) => {
+            seen.push(o);
+            throw new Error('a broken metrics hook');
+          },
+        },
+      });
+      stores.push(store);
+      await Promise.all([
+        store.append('a', [ev()], { expectedRevision: 'no_stream' }),
+        store.append('b', [ev(), ev()], { expectedRevision: 'no_stream' }),
+        store.append('a', [ev()], { expectedRevision: 'no_stream' }).catch(() => 'refused'),
+      ]);
+      await store.append('c', [ev()], { expectedRevision: 'no_stream' });
+      expect(seen.map(({ appends, events, committed }) => ({ appends, events, committed }))).toEqual([
+        { appends: 3, events: 4, committed: true },
+        { appends: 1, events: 1, committed: true },
+      ]);
+      expect(seen.every((o) => o.ms >= 0)).toBe(true);
+      expect(await store.read('b')).toHaveLength(2);
     });
 
     it('commits what is queued before close() returns', async () => {

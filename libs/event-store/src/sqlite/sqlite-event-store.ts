@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import {
   DuplicateEventId,
   WrongExpectedRevision,
@@ -39,6 +40,23 @@ import {
  * of the batch is rejected with that error.
  */
 
+/** What one group commit did, for whoever measures it (the apps' metrics); the lib only reports. */
+export interface CommitObservation {
+  /** Appends in the batch (each append() call is one, whatever its outcome). */
+  appends: number;
+  /** Events those appends carried. */
+  events: number;
+  /** Wall time of BEGIN ... COMMIT. */
+  ms: number;
+  /** False when BEGIN or COMMIT itself failed and the whole batch was rejected. */
+  committed: boolean;
+}
+
+export interface EventStoreObserver {
+  /** Called after each group commit, synchronously: keep it cheap. Errors it throws are ignored. */
+  commit?(observation: CommitObservation): void;
+}
+
 export interface SqliteEventStoreOptions {
   /** A file path (its folder is created when missing) or ':memory:' (one instance only). */
   path: string;
@@ -59,6 +77,8 @@ export interface SqliteEventStoreOptions {
    * last commits on power loss.
    */
   synchronous?: 'full' | 'normal';
+  /** Told about every group commit (batch sizes, commit time). */
+  observer?: EventStoreObserver;
 }
 
 export const SQLITE_SCHEMA = `
@@ -127,6 +147,7 @@ export class SqliteEventStore implements EventStore {
   private inserting = false;
   private failedMidAppend = false;
   private readonly commitBatch: (items: PendingAppend[]) => void;
+  private readonly observer: EventStoreObserver | undefined;
 
   constructor(options: SqliteEventStoreOptions) {
     const memory = options.path === ':memory:' || options.path === '';
@@ -134,6 +155,7 @@ export class SqliteEventStore implements EventStore {
     if (this.file) mkdirSync(dirname(this.file), { recursive: true });
     this.pollIntervalMs = options.pollIntervalMs ?? 5;
     this.pageSize = options.pageSize ?? 1000;
+    this.observer = options.observer;
 
     this.db = new Database(this.file ?? ':memory:', { timeout: options.busyTimeoutMs ?? 5000 });
     this.db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
@@ -346,13 +368,25 @@ export class SqliteEventStore implements EventStore {
     this.queue = [];
     let done!: () => void;
     this.flushing = new Promise<void>((r) => (done = r));
+    const started = this.observer ? performance.now() : 0;
+    let committed = true;
     try {
       this.commitBatch(items);
     } catch (error) {
+      committed = false;
       // BEGIN or COMMIT failed (busy past the timeout, disk full...): nothing of the batch is stored.
       for (const item of items) {
         item.result = undefined;
         item.error = error;
+      }
+    }
+    if (this.observer?.commit) {
+      let events = 0;
+      for (const item of items) events += item.events.length;
+      try {
+        this.observer.commit({ appends: items.length, events, ms: performance.now() - started, committed });
+      } catch {
+        // Measuring must never fail an append.
       }
     }
     let maxPosition = 0n;

@@ -6,8 +6,9 @@ import { requestChange, requestChangeKeys } from '../request-view/request-change
 import { alertRoutingKeys, alertScore, alertsOf, type Alert } from './alert';
 
 /**
- * rm:alert:<escalationId> (kept after resolution), rm:alerts:open (unresolved ones by raisedAt) and
- * the routing indexes rm:alerts:team:<teamId> / rm:alerts:role:<role> (by alertScore).
+ * rm:alert:<escalationId> (kept after resolution), rm:alerts:open (unresolved ones by raisedAt),
+ * the routing indexes rm:alerts:team:<teamId> / rm:alerts:role:<role> (by alertScore), and
+ * rm:alerts:raised:<level> (every escalation that reached the level, for /metrics).
  */
 export class AlertsProjection implements Projection {
   readonly name = 'alerts';
@@ -23,6 +24,7 @@ export class AlertsProjection implements Projection {
       const json = JSON.stringify(alert);
       if (previous && JSON.stringify(previous) === json) continue; // this escalation did not change
       tx.set(keys.alert(alert.escalationId), json);
+      tx.sadd(keys.alertsRaised(alert.level), alert.escalationId); // a set: replays and re-deliveries count once
       if (alert.status === 'resolved') tx.zrem(keys.openAlerts(), alert.escalationId);
       else tx.zadd(keys.openAlerts(), Date.parse(alert.raisedAt), alert.escalationId);
       const routed = alertRoutingKeys(alert);

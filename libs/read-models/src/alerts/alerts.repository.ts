@@ -35,6 +35,17 @@ export class AlertsRepository {
     return stored.filter((s): s is string => s !== null).map((s) => JSON.parse(s) as Alert);
   }
 
+  /** How many escalations ever reached each level 1..levels (raised at it or advanced to it). */
+  async raisedByLevel(levels: number): Promise<number[]> {
+    const pipeline = this.redis.pipeline();
+    for (let level = 1; level <= levels; level++) pipeline.scard(keys.alertsRaised(level));
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([error, count]) => {
+      if (error) throw error;
+      return Number(count);
+    });
+  }
+
   async get(escalationId: string): Promise<Alert | null> {
     const stored = await this.redis.get(keys.alert(escalationId));
     return stored ? (JSON.parse(stored) as Alert) : null;

@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { readAllToHead, type EventStore } from '@send/event-store';
+import { readAllToHead, TakeTurns, type EventStore } from '@send/event-store';
 import type { Policy } from '@send/sla';
 import { keys } from '../keys';
 import { eventTime } from '../event-time';
@@ -21,6 +21,8 @@ export interface SlaDashboardServiceDeps {
  */
 export class SlaDashboardService {
   private readonly users: UsersRepository;
+  /** As-of replays run one at a time: each reads the whole log, so N at once would take N times the CPU and memory. */
+  private replays: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly deps: SlaDashboardServiceDeps) {
     this.users = new UsersRepository(deps.redis);
@@ -33,7 +35,9 @@ export class SlaDashboardService {
 
   /** As the dashboard stood at `date`: events recorded after it are not replayed. */
   async asOf(date: Date, query: SlaDashboardQuery = {}): Promise<SlaDashboard> {
-    const records = await replayRequestRecords(this.deps.store, date);
+    const replay = this.replays.then(() => replayRequestRecords(this.deps.store, date));
+    this.replays = replay.catch(() => undefined);
+    const records = await replay;
     const dashboard = computeSlaDashboard(records, { ...query, now: date, policy: this.deps.policy });
     // Replayed records have no names from the users directory: take today's names.
     for (const row of dashboard.byOfficer) row.name ??= (await this.users.get(row.officerId))?.name ?? null;
@@ -60,13 +64,18 @@ export class SlaDashboardService {
 export async function replayRequestRecords(store: EventStore, asOf: Date): Promise<RequestRecord[]> {
   const records = new Map<string, RequestRecord>();
   const limit = asOf.getTime();
+  // The read resolves in microtasks only: hand the loop over every few hundred events so /health
+  // and other requests are served while a large store replays.
+  const turns = new TakeTurns();
   await readAllToHead(
     store,
     (event) => {
-      if (Date.parse(eventTime(event)) > limit) return;
-      const id = requestIdOf(event.streamId)!;
-      const after = applyToRequestRecord(records.get(id) ?? null, event);
-      if (after) records.set(id, after);
+      if (Date.parse(eventTime(event)) <= limit) {
+        const id = requestIdOf(event.streamId)!;
+        const after = applyToRequestRecord(records.get(id) ?? null, event);
+        if (after) records.set(id, after);
+      }
+      return turns.turn();
     },
     { streamPrefixes: [REQUEST_STREAM_PREFIX] },
   );

@@ -1,5 +1,5 @@
 import { nextTimers, type Timer } from '@send/domain';
-import { readAllToHead, type EventStore } from '@send/event-store';
+import { readAllToHead, TakeTurns, type EventStore } from '@send/event-store';
 import { consoleLogger, type SchedulingLogger } from './logger';
 import { foldStored, REQUEST_STREAM_PREFIX } from '@send/domain';
 import { ENSURE_CHUNK, type EnsureOutcome, type TimerQueue } from './timer-queue';
@@ -58,12 +58,16 @@ export class TimerReconciler {
   async openRequests(): Promise<{ open: Set<string>; submitted: number }> {
     const open = new Set<string>();
     let submitted = 0;
+    // Reading SQLite resolves in microtasks only: without turns, a pass over a large log would hold
+    // the worker's event loop (its BullMQ locks and subscriptions) until it ends.
+    const turns = new TakeTurns();
     await readAllToHead(
       this.options.store,
       (event) => {
         if (event.type === 'ContactRequestSubmitted') submitted += 1;
         if (OPENS.has(event.type)) open.add(event.streamId);
         else if (event.type === RESOLVES) open.delete(event.streamId);
+        return turns.turn();
       },
       { streamPrefixes: [REQUEST_STREAM_PREFIX] },
     );
@@ -81,10 +85,12 @@ export class TimerReconciler {
       timers += batch.length;
       batch = [];
     };
+    const turns = new TakeTurns();
     for (const streamId of open) {
       // Read now, not during the pass: the stream's latest state (it may have moved on since).
       batch.push(...nextTimers(foldStored(await this.options.store.read(streamId))));
       if (batch.length >= this.chunk) await flush();
+      await turns.turn();
     }
     if (batch.length > 0) await flush();
     const report = { requests: submitted, open: open.size, timers, added: counts.added, retried: counts.retried, ms: Date.now() - started };
