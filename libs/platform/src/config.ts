@@ -35,6 +35,8 @@ const baseShape = {
   TIMER_RECONCILE_EVERY: z.coerce.number().int().min(1000).default(300_000),
   // Requests whose folded state the api keeps in memory (ADR 0003); 0 reads every stream per command.
   COMMAND_CACHE_STREAMS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
+  // How old (ms) a live SLA dashboard may be: one computation serves every manager within it; 0 computes each time.
+  DASHBOARD_LIVE_MAX_AGE: z.coerce.number().int().min(0).max(600_000).default(2_000),
   // GET /metrics: with a token, only `Authorization: Bearer <token>`; without, not served in production.
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   // The worker has no HTTP server: it serves its /metrics on this port when set.

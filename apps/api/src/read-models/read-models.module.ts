@@ -30,7 +30,13 @@ const onRedis = <T>(Repository: new (redis: Redis) => T) => ({
       provide: SlaDashboardService,
       inject: [EVENT_STORE, REDIS, APP_CONFIG, Clock],
       useFactory: (store: EventStore, redis: Redis, config: AppConfig, clock: Clock) =>
-        new SlaDashboardService({ store, redis, policy: config.policy, clock: () => clock.now() }),
+        new SlaDashboardService({
+          store,
+          redis,
+          policy: config.policy,
+          clock: () => clock.now(),
+          liveMaxAgeMs: config.DASHBOARD_LIVE_MAX_AGE,
+        }),
     },
   ],
   exports: [RequestViewsRepository, TimelineRepository, QueuesRepository, AlertsRepository, UsersRepository, SlaDashboardService],

@@ -5,7 +5,7 @@ import type { SqliteEventStore } from '@send/event-store';
 import { allProjections } from '../all-projections';
 import { PROJECTIONS_NAME } from '../keys';
 import { Projector } from '../projector';
-import { projectAll, readModelRedis, registerUser, RequestDriver, tempStore } from '../testing/read-model-fixtures';
+import { projectAll, readModelRedis, registerUser, RequestDriver, tempStore, until } from '../testing/read-model-fixtures';
 import { SlaDashboardService } from './sla-dashboard.service';
 
 const DB = 12; // this file's own Redis database
@@ -65,6 +65,41 @@ describe('SlaDashboardService', () => {
 
     const later = await service.asOf(drive.at(200).now); // a answered in time, b and c overdue, b escalated
     expect(later).toMatchObject({ total: 3, escalations: { open: 1 }, firstResponse: { total: 3, withinSla: 1 } });
+  });
+
+  it('live with a max age: one computation serves every caller within it; then the stale one answers at once while the next is computed', async () => {
+    const drive = new RequestDriver(store);
+    await drive.submit(uuid(), { teamId: 'north' }, 1);
+    const projector = new Projector(PROJECTIONS_NAME, redis, allProjections());
+    await projectAll(store, projector);
+    let now = new Date(drive.at(10).now);
+    const service = new SlaDashboardService({ store, redis, policy: fastPolicy, clock: () => now, liveMaxAgeMs: 2000 });
+    const reads = jest.spyOn(redis, 'zrange');
+
+    const [first, same] = await Promise.all([service.live(), service.live()]);
+    expect(same).toBe(first); // computed once for both
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(first).toMatchObject({ total: 1, asOf: now.toISOString() });
+
+    await drive.submit(uuid(), { teamId: 'north' }, 2);
+    await projectAll(store, projector);
+    now = new Date(now.getTime() + 1999);
+    expect(await service.live()).toBe(first); // within the max age
+    expect(reads).toHaveBeenCalledTimes(1);
+
+    now = new Date(now.getTime() + 2); // past it: the stale answer comes at once, the next is on its way
+    expect(await service.live()).toBe(first);
+    await until(() => reads.mock.calls.length === 2);
+    const fresh = await (async () => {
+      for (;;) {
+        const d = await service.live();
+        if (d !== first) return d;
+        await sleep(5);
+      }
+    })();
+    expect(fresh).toMatchObject({ total: 2, asOf: now.toISOString() });
+    expect(await service.live({ teamId: 'south' })).toMatchObject({ total: 0 }); // another query, its own computation
+    reads.mockRestore();
   });
 
   it('as of a date before the first event is empty', async () => {

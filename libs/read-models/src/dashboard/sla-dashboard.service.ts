@@ -13,7 +13,22 @@ export interface SlaDashboardServiceDeps {
   redis: Redis;
   policy: Policy;
   clock?: () => Date;
+  /**
+   * How old a live dashboard may be (ms): one computation over every record serves every manager
+   * who asks within this, and a stale one is answered at once while the next is computed, for up to
+   * ten times as long. 0 (the default) computes on every call. Its `asOf` says when it was computed.
+   */
+  liveMaxAgeMs?: number;
 }
+
+interface LiveEntry {
+  at: number;
+  value?: SlaDashboard;
+  pending?: Promise<SlaDashboard>;
+}
+
+/** Distinct live queries kept (from, to, teamId): the oldest goes first. */
+const LIVE_QUERIES_KEPT = 64;
 
 /**
  * GET /api/dashboard/sla: `live` from the request records in Redis at the clock's now; `asOf` a past
@@ -23,14 +38,42 @@ export class SlaDashboardService {
   private readonly users: UsersRepository;
   /** As-of replays run one at a time: each reads the whole log, so N at once would take N times the CPU and memory. */
   private replays: Promise<unknown> = Promise.resolve();
+  private readonly liveKept = new Map<string, LiveEntry>();
 
   constructor(private readonly deps: SlaDashboardServiceDeps) {
     this.users = new UsersRepository(deps.redis);
   }
 
   async live(query: SlaDashboardQuery = {}): Promise<SlaDashboard> {
-    const now = (this.deps.clock ?? (() => new Date()))();
-    return computeSlaDashboard(await this.storedRecords(), { ...query, now, policy: this.deps.policy });
+    const maxAge = this.deps.liveMaxAgeMs ?? 0;
+    if (maxAge <= 0) return this.computeLive(query);
+    const key = JSON.stringify([query.from ?? null, query.to ?? null, query.teamId ?? null]);
+    const entry = this.liveKept.get(key) ?? this.keepLive(key);
+    const age = this.now().getTime() - entry.at;
+    if (entry.value && age < maxAge) return entry.value;
+    if (!entry.pending) {
+      entry.pending = this.computeLive(query)
+        .then((value) => Object.assign(entry, { value, at: Date.parse(value.asOf) }).value)
+        .finally(() => (entry.pending = undefined));
+      entry.pending.catch(() => undefined); // a refresh nobody waits for must not fail unhandled; waiters still see the error
+    }
+    return entry.value && age < maxAge * 10 ? entry.value : entry.pending;
+  }
+
+  private keepLive(key: string): LiveEntry {
+    if (this.liveKept.size >= LIVE_QUERIES_KEPT) this.liveKept.delete(this.liveKept.keys().next().value!);
+    const entry: LiveEntry = { at: 0 };
+    this.liveKept.set(key, entry);
+    return entry;
+  }
+
+  private async computeLive(query: SlaDashboardQuery): Promise<SlaDashboard> {
+    const records = await this.storedRecords();
+    return computeSlaDashboard(records, { ...query, now: this.now(), policy: this.deps.policy });
+  }
+
+  private now(): Date {
+    return (this.deps.clock ?? (() => new Date()))();
   }
 
   /** As the dashboard stood at `date`: events recorded after it are not replayed. */
