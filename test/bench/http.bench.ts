@@ -408,8 +408,11 @@ async function main(): Promise<void> {
     EVENT_STORE: 'sqlite',
   };
   const tStart = now();
-  const api = spawnProc('api', [join(root, 'dist/apps/api/main.js')], appEnv);
-  const worker = spawnProc('worker', [join(root, 'dist/apps/worker/main.js')], appEnv);
+  // BENCH_HTTP_API_NODE_ARGS / BENCH_HTTP_WORKER_NODE_ARGS: node flags for one app, e.g.
+  // `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes.
+  const nodeArgs = (name: string) => (process.env[name] ?? '').split(' ').filter(Boolean);
+  const api = spawnProc('api', [...nodeArgs('BENCH_HTTP_API_NODE_ARGS'), join(root, 'dist/apps/api/main.js')], appEnv);
+  const worker = spawnProc('worker', [...nodeArgs('BENCH_HTTP_WORKER_NODE_ARGS'), join(root, 'dist/apps/worker/main.js')], appEnv);
   await waitFor('the api to answer /health', 120_000, async () => {
     try {
       return (await fetch(`${baseUrl}/health`)).ok;

@@ -1,7 +1,6 @@
-import { initialState, nextTimers, type State, type Timer } from '@send/domain';
+import { evolveStored, initialState, nextTimers, REQUEST_STREAM_PREFIX, type State, type Timer } from '@send/domain';
 import { SubscriptionRunner, type CheckpointStore, type EventStore, type RecordedEvent } from '@send/event-store';
 import { consoleLogger, type SchedulingLogger } from './logger';
-import { foldStored, REQUEST_STREAM_PREFIX } from '@send/domain';
 import { ENSURE_CHUNK, type TimerQueue } from './timer-queue';
 
 export const TIMER_PROCESS_MANAGER_NAME = 'timers';
@@ -16,7 +15,7 @@ export interface TimerProcessManagerOptions {
   name?: string;
   /** Runner backoff on failures (tests shorten it). */
   retry?: { initialMs?: number; maxMs?: number };
-  /** How many requests to remember as "already scheduled up to revision r" (default 10 000). */
+  /** How many requests to keep folded ("scheduled up to revision r, in this state"; default 10 000). */
   memory?: number;
   /** Timer changes written together while catching up (default ENSURE_CHUNK). */
   batchSize?: number;
@@ -44,7 +43,8 @@ export interface TimerProcessManagerOptions {
  */
 export class TimerProcessManager {
   readonly runner: SubscriptionRunner;
-  private readonly handledUpTo = new Map<string, bigint>();
+  /** Requests' states as of the last event planned for them: the next event of the stream is folded on, not read again. */
+  private readonly kept = new Map<string, { revision: bigint; state: State }>();
   private readonly memory: number;
   private readonly logger: SchedulingLogger;
   private readonly batchSize: number;
@@ -116,23 +116,26 @@ export class TimerProcessManager {
   /** Adds what the event's request wants now to the pending batch. */
   private async plan(event: RecordedEvent): Promise<void> {
     const streamId = event.streamId;
-    const done = this.handledUpTo.get(streamId);
-    if (done === undefined || event.revision > done) {
-      const events = await this.options.store.read(streamId);
+    const known = this.kept.get(streamId);
+    if (known === undefined || event.revision > known.revision) {
+      // The usual case: the event follows what is kept, and is folded on. Otherwise (a stream not
+      // kept, or events missed) read what is not known yet: the event and whatever followed it.
+      const follows = known !== undefined && event.revision === known.revision + 1n;
+      const events = follows ? [event] : await this.options.store.read(streamId, known ? { fromRevision: known.revision + 1n } : undefined);
       if (events.length > 0) {
-        // One fold: the states from just before this event up to the stream's end, for what to cancel.
-        let state: State = initialState;
+        // The states from just before this event up to the stream's end, for what to cancel.
+        let state: State = known?.state ?? initialState;
         const earlier = new Map<string, Timer>();
         for (const e of events) {
           if (e.revision >= event.revision) for (const t of nextTimers(state)) earlier.set(t.key, t);
-          state = foldStored([e], state);
+          state = evolveStored(state, e);
         }
         const wanted = nextTimers(state);
         // Timers this event (or a later one in the stream) retired: tidy them away.
         for (const timer of wanted) earlier.delete(timer.key);
         for (const key of earlier.keys()) this.pending.set(key, null);
         for (const timer of wanted) this.pending.set(timer.key, timer);
-        this.remember(streamId, events[events.length - 1].revision);
+        this.remember(streamId, events[events.length - 1].revision, state);
       }
     }
     if (this.pendingPosition === null || event.position > this.pendingPosition) this.pendingPosition = event.position;
@@ -193,9 +196,9 @@ export class TimerProcessManager {
     return position >= this.knownHead;
   }
 
-  private remember(streamId: string, revision: bigint): void {
-    this.handledUpTo.delete(streamId); // re-insert: Map order doubles as least-recently-used
-    this.handledUpTo.set(streamId, revision);
-    if (this.handledUpTo.size > this.memory) this.handledUpTo.delete(this.handledUpTo.keys().next().value!);
+  private remember(streamId: string, revision: bigint, state: State): void {
+    this.kept.delete(streamId); // re-insert: Map order doubles as least-recently-used
+    this.kept.set(streamId, { revision, state });
+    if (this.kept.size > this.memory) this.kept.delete(this.kept.keys().next().value!);
   }
 }
