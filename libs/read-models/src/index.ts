@@ -21,6 +21,7 @@ export * from './alerts/alert';
 export * from './alerts/alerts.projection';
 export * from './alerts/alerts.repository';
 export * from './dashboard/sla-dashboard';
+export * from './dashboard/dashboard-row';
 export * from './dashboard/sla-dashboard.service';
 export * from './lease/projector-lease';
 export * from './lease/projections-runner';

@@ -4,6 +4,8 @@ import { REQUEST_STREAM_PREFIX, USER_STREAM_PREFIX } from '@send/domain';
 export const READ_MODEL_PREFIX = 'rm:';
 export const keys = {
   request: (id: string) => `rm:request:${id}`,
+  /** JSON DashboardRow: the few fields of a request the SLA dashboard reads. */
+  dashboardRow: (id: string) => `rm:dashboard-row:${id}`,
   requestsByRequester: (userId: string) => `rm:requests:requester:${userId}`,
   allRequests: () => 'rm:requests:all',
   /** JSON list of timeline entries, oldest first. */

@@ -6,6 +6,7 @@ import { eventTime } from '../event-time';
 import { REQUEST_STREAM_PREFIX, requestIdOf } from '@send/domain';
 import { applyToRequestRecord, type RequestRecord } from '../request-view/request-view';
 import { UsersRepository } from '../users/users.repository';
+import { dashboardRowOf, type DashboardRow } from './dashboard-row';
 import { computeSlaDashboard, type SlaDashboard, type SlaDashboardQuery } from './sla-dashboard';
 
 export interface SlaDashboardServiceDeps {
@@ -68,8 +69,8 @@ export class SlaDashboardService {
   }
 
   private async computeLive(query: SlaDashboardQuery): Promise<SlaDashboard> {
-    const records = await this.storedRecords();
-    return computeSlaDashboard(records, { ...query, now: this.now(), policy: this.deps.policy });
+    const rows = await this.storedRows();
+    return computeSlaDashboard(rows, { ...query, now: this.now(), policy: this.deps.policy });
   }
 
   private now(): Date {
@@ -81,20 +82,21 @@ export class SlaDashboardService {
     const replay = this.replays.then(() => replayRequestRecords(this.deps.store, date));
     this.replays = replay.catch(() => undefined);
     const records = await replay;
-    const dashboard = computeSlaDashboard(records, { ...query, now: date, policy: this.deps.policy });
+    const dashboard = computeSlaDashboard(records.map(dashboardRowOf), { ...query, now: date, policy: this.deps.policy });
     // Replayed records have no names from the users directory: take today's names.
     for (const row of dashboard.byOfficer) row.name ??= (await this.users.get(row.officerId))?.name ?? null;
     return dashboard;
   }
 
-  private async storedRecords(): Promise<RequestRecord[]> {
+  /** Every request's dashboard row, read in chunks (each MGET hands the event loop back). */
+  private async storedRows(): Promise<DashboardRow[]> {
     const ids = await this.deps.redis.zrange(keys.allRequests(), 0, -1);
-    const records: RequestRecord[] = [];
-    for (let i = 0; i < ids.length; i += 500) {
-      const stored = await this.deps.redis.mget(ids.slice(i, i + 500).map(keys.request));
-      for (const s of stored) if (s !== null) records.push(JSON.parse(s) as RequestRecord);
+    const rows: DashboardRow[] = [];
+    for (let i = 0; i < ids.length; i += 1000) {
+      const stored = await this.deps.redis.mget(ids.slice(i, i + 1000).map(keys.dashboardRow));
+      for (const s of stored) if (s !== null) rows.push(JSON.parse(s) as DashboardRow);
     }
-    return records;
+    return rows;
   }
 }
 

@@ -18,6 +18,9 @@ import {
 import { defaultPolicy } from '@send/sla';
 import { applyToRequestRecord, type RequestRecord } from '../request-view/request-view';
 import { computeSlaDashboard, percentile } from './sla-dashboard';
+import { dashboardRowOf } from './dashboard-row';
+
+const rows = (records: readonly RequestRecord[]) => records.map(dashboardRowOf);
 
 const H = 3600;
 /** A request record folded from domain events, as the projection would. */
@@ -58,7 +61,7 @@ describe('computeSlaDashboard', () => {
   const now = new Date(at(6 * H));
 
   it('counts open, overdue, breached, first response within SLA and its percentiles', () => {
-    const d = computeSlaDashboard(records, { now, policy: fastPolicy });
+    const d = computeSlaDashboard(rows(records), { now, policy: fastPolicy });
     expect(d).toMatchObject({
       total: 4,
       open: 3, // all but onTime
@@ -71,7 +74,7 @@ describe('computeSlaDashboard', () => {
   });
 
   it('slices by officer, team, category, requester role and week', () => {
-    const d = computeSlaDashboard(records, { now, policy: fastPolicy });
+    const d = computeSlaDashboard(rows(records), { now, policy: fastPolicy });
     expect(d.byOfficer.map((o) => [o.officerId, o.total, o.firstResponse.withinSla])).toEqual([
       ['officer-1', 1, 1],
       ['officer-2', 1, 0],
@@ -96,14 +99,14 @@ describe('computeSlaDashboard', () => {
   });
 
   it('scopes by submission date [from, to) and by team', () => {
-    expect(computeSlaDashboard(records, { now, policy: fastPolicy, from: T0 }).total).toBe(3);
-    expect(computeSlaDashboard(records, { now, policy: fastPolicy, to: T0 }).total).toBe(1);
-    const south = computeSlaDashboard(records, { now, policy: fastPolicy, teamId: 'south' });
+    expect(computeSlaDashboard(rows(records), { now, policy: fastPolicy, from: T0 }).total).toBe(3);
+    expect(computeSlaDashboard(rows(records), { now, policy: fastPolicy, to: T0 }).total).toBe(1);
+    const south = computeSlaDashboard(rows(records), { now, policy: fastPolicy, teamId: 'south' });
     expect(south).toMatchObject({ total: 1, teamId: 'south', breached: 1, byOfficer: [{ officerId: 'officer-2' }] });
   });
 
   it('is a picture at `now`: earlier, the waiting request was not overdue yet', () => {
-    const d = computeSlaDashboard([waiting], { now: new Date(at(3.5 * H)), policy: fastPolicy });
+    const d = computeSlaDashboard(rows([waiting]), { now: new Date(at(3.5 * H)), policy: fastPolicy });
     expect(d).toMatchObject({ overdue: 0, firstResponse: { total: 0, withinSla: 0, p50Hours: null } });
   });
 
@@ -118,7 +121,7 @@ describe('computeSlaDashboard', () => {
       }),
       responded('2026-03-02T10:00:00.000Z'),
     );
-    const d = computeSlaDashboard([r], { now: new Date('2026-03-03T00:00:00Z'), policy: defaultPolicy });
+    const d = computeSlaDashboard(rows([r]), { now: new Date('2026-03-03T00:00:00Z'), policy: defaultPolicy });
     expect(d.firstResponse).toEqual({ total: 1, withinSla: 1, p50Hours: 2, p90Hours: 2 });
   });
 
@@ -159,7 +162,7 @@ describe('computeSlaDashboard', () => {
     it('keeps the counts consistent: withinSla <= total, p50 <= p90, slices add up', () => {
       fc.assert(
         fc.property(fc.array(history, { maxLength: 25 }), fc.integer({ min: 0, max: 800 }), (histories, nowH) => {
-          const d = computeSlaDashboard(histories.map(build), { now: new Date(at(nowH * H)), policy: fastPolicy });
+          const d = computeSlaDashboard(rows(histories.map(build)), { now: new Date(at(nowH * H)), policy: fastPolicy });
           expect(d.firstResponse.withinSla).toBeLessThanOrEqual(d.firstResponse.total);
           expect(d.overdue).toBeLessThanOrEqual(d.open);
           expect(d.open).toBeLessThanOrEqual(d.total);
@@ -180,7 +183,7 @@ describe('computeSlaDashboard', () => {
         fc.property(fc.array(history, { minLength: 1, maxLength: 15 }), (histories) => {
           const records = histories.map(build);
           const options = { now: new Date(at(600 * H)), policy: fastPolicy };
-          expect(computeSlaDashboard([...records].reverse(), options)).toEqual(computeSlaDashboard(records, options));
+          expect(computeSlaDashboard(rows([...records].reverse()), options)).toEqual(computeSlaDashboard(rows(records), options));
         }),
         { numRuns: 50 },
       );

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { calendarOf, workingTimeBetween, type Policy } from '@send/sla';
-import { requestFacts, type RequestRecord } from '../request-view/request-view';
+import type { DashboardRow } from './dashboard-row';
 
 export interface SlaDashboardQuery {
   /** Requests submitted at or after `from` (inclusive). */
@@ -59,26 +59,25 @@ const HOUR_MS = 3_600_000;
 const toIso = (d: Date | string | null | undefined): string | null => (d == null || d === '' ? null : new Date(d).toISOString());
 
 /**
- * The SLA dashboard (GET /api/dashboard/sla) from request records. Pure: the live dashboard passes
- * the records in Redis and the clock's now; "as of" a past date passes records replayed up to that
- * date and now = that date, so both are the same computation.
+ * The SLA dashboard (GET /api/dashboard/sla) from the requests' dashboard rows. Pure: the live
+ * dashboard passes the rows in Redis and the clock's now; "as of" a past date passes rows of records
+ * replayed up to that date and now = that date, so both are the same computation.
  */
-export function computeSlaDashboard(records: readonly RequestRecord[], options: SlaDashboardOptions): SlaDashboard {
+export function computeSlaDashboard(rows: readonly DashboardRow[], options: SlaDashboardOptions): SlaDashboard {
   const from = toIso(options.from);
   const to = toIso(options.to);
   const now = options.now.getTime();
   const fromMs = from ? Date.parse(from) : -Infinity;
   const toMs = to ? Date.parse(to) : Infinity;
-  const inScope = records.filter((r) => {
-    const submitted = Date.parse(r.view.submittedAt);
-    return submitted >= fromMs && submitted < toMs && submitted <= now && (!options.teamId || r.view.teamId === options.teamId);
+  const inScope = rows.filter((r) => {
+    const submitted = Date.parse(r.submittedAt);
+    return submitted >= fromMs && submitted < toMs && submitted <= now && (!options.teamId || r.teamId === options.teamId);
   });
-  const figures = (slice: readonly RequestRecord[]) => figuresOf(slice, now, options.policy);
+  const figures = (slice: readonly DashboardRow[]) => figuresOf(slice, now, options.policy);
   const timezone = options.policy.calendar.timezone;
 
   const officerNames = new Map<string, string | null>();
-  for (const r of inScope)
-    if (r.view.assignee) officerNames.set(r.view.assignee.id, r.view.assignee.name ?? officerNames.get(r.view.assignee.id) ?? null);
+  for (const r of inScope) if (r.assignee) officerNames.set(r.assignee.id, r.assignee.name ?? officerNames.get(r.assignee.id) ?? null);
 
   return {
     asOf: options.now.toISOString(),
@@ -86,22 +85,22 @@ export function computeSlaDashboard(records: readonly RequestRecord[], options: 
     to,
     teamId: options.teamId ?? null,
     ...figures(inScope),
-    byOfficer: groupBy(inScope, (r) => r.view.assignee?.id ?? null).map(([officerId, slice]) => ({
+    byOfficer: groupBy(inScope, (r) => r.assignee?.id ?? null).map(([officerId, slice]) => ({
       officerId,
       name: officerNames.get(officerId) ?? null,
       ...figures(slice),
     })),
-    byTeam: groupBy(inScope, (r) => r.view.teamId ?? 'unrouted').map(([teamId, slice]) => ({ teamId, ...figures(slice) })),
-    byCategory: groupBy(inScope, (r) => r.view.category).map(([category, slice]) => ({ category, ...figures(slice) })),
-    byRequesterRole: groupBy(inScope, (r) => r.view.requesterRole).map(([requesterRole, slice]) => ({ requesterRole, ...figures(slice) })),
-    byWeek: groupBy(inScope, (r) => weekOf(r.view.submittedAt, timezone)).map(([week, slice]) => ({ week, ...figures(slice) })),
+    byTeam: groupBy(inScope, (r) => r.teamId ?? 'unrouted').map(([teamId, slice]) => ({ teamId, ...figures(slice) })),
+    byCategory: groupBy(inScope, (r) => r.category).map(([category, slice]) => ({ category, ...figures(slice) })),
+    byRequesterRole: groupBy(inScope, (r) => r.requesterRole).map(([requesterRole, slice]) => ({ requesterRole, ...figures(slice) })),
+    byWeek: groupBy(inScope, (r) => weekOf(r.submittedAt, timezone)).map(([week, slice]) => ({ week, ...figures(slice) })),
   };
 }
 
-function figuresOf(records: readonly RequestRecord[], now: number, policy: Policy): SlaFigures {
+function figuresOf(rows: readonly DashboardRow[], now: number, policy: Policy): SlaFigures {
   const calendar = calendarOf(policy);
   const out: SlaFigures = {
-    total: records.length,
+    total: rows.length,
     open: 0,
     overdue: 0,
     breached: 0,
@@ -110,34 +109,30 @@ function figuresOf(records: readonly RequestRecord[], now: number, policy: Polic
     escalations: { open: 0, total: 0, byLevel: {} },
   };
   const hours: number[] = [];
-  for (const record of records) {
-    const v = record.view;
-    const facts = requestFacts(record);
-    const open = v.status !== 'resolved';
-    if (open) {
+  for (const r of rows) {
+    if (!r.resolved) {
       out.open += 1;
-      const firstResponseLate = v.firstRespondedAt === null && now > Date.parse(v.due.firstResponseAt);
-      if (firstResponseLate || now > Date.parse(v.due.resolutionAt)) out.overdue += 1;
-      const unanswered = facts.attempts.filter((a) => a.answeredAt === null).length;
-      if (unanswered > 0) {
+      const firstResponseLate = r.firstRespondedAt === null && now > Date.parse(r.due.firstResponseAt);
+      if (firstResponseLate || now > Date.parse(r.due.resolutionAt)) out.overdue += 1;
+      if (r.unansweredAttempts > 0) {
         out.unanswered.requestsWithUnanswered += 1;
-        out.unanswered.attempts += unanswered;
+        out.unanswered.attempts += r.unansweredAttempts;
       }
     }
-    if (v.breaches.length > 0) out.breached += 1;
+    if (r.breached) out.breached += 1;
 
-    const dueAt = Date.parse(facts.firstResponseDueAt);
-    if (facts.firstResponseAt !== null) {
+    const dueAt = Date.parse(r.firstResponseDueAt);
+    if (r.firstResponseAt !== null) {
       out.firstResponse.total += 1;
-      if (Date.parse(facts.firstResponseAt) <= dueAt) out.firstResponse.withinSla += 1;
-      hours.push(workingTimeBetween(calendar, new Date(v.submittedAt), new Date(facts.firstResponseAt)) / HOUR_MS);
+      if (Date.parse(r.firstResponseAt) <= dueAt) out.firstResponse.withinSla += 1;
+      hours.push(workingTimeBetween(calendar, new Date(r.submittedAt), new Date(r.firstResponseAt)) / HOUR_MS);
     } else if (now > dueAt) {
       out.firstResponse.total += 1; // due and not done: counts against the SLA
     }
 
-    for (const e of facts.escalations) {
+    for (const e of r.escalations) {
       out.escalations.total += 1;
-      if (e.status !== 'resolved') out.escalations.open += 1;
+      if (e.open) out.escalations.open += 1;
       out.escalations.byLevel[String(e.level)] = (out.escalations.byLevel[String(e.level)] ?? 0) + 1;
     }
   }
@@ -159,9 +154,9 @@ function weekOf(iso: string, timezone: string): string {
 }
 
 /** Groups by key (null keys dropped), sorted by key. */
-function groupBy(records: readonly RequestRecord[], keyOf: (r: RequestRecord) => string | null): Array<[string, RequestRecord[]]> {
-  const groups = new Map<string, RequestRecord[]>();
-  for (const r of records) {
+function groupBy(rows: readonly DashboardRow[], keyOf: (r: DashboardRow) => string | null): Array<[string, DashboardRow[]]> {
+  const groups = new Map<string, DashboardRow[]>();
+  for (const r of rows) {
     const key = keyOf(r);
     if (key === null) continue;
     const slice = groups.get(key);

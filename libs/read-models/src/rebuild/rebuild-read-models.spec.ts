@@ -57,7 +57,14 @@ async function history(n: number): Promise<void> {
 
 /** The worker's runner on the rebuilt database, with short timings. */
 async function liveRunner(): Promise<ProjectionsRunner> {
-  const runner = new ProjectionsRunner({ store, redis: rebuilt, leaseTtlMs: 600, pollMs: 20, logger: quiet, retry: { initialMs: 5, maxMs: 50 } });
+  const runner = new ProjectionsRunner({
+    store,
+    redis: rebuilt,
+    leaseTtlMs: 600,
+    pollMs: 20,
+    logger: quiet,
+    retry: { initialMs: 5, maxMs: 50 },
+  });
   await runner.start();
   return runner;
 }

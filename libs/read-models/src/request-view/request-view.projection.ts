@@ -4,6 +4,7 @@ import type { EventContext, Projection } from '../projector';
 import type { ReadModelReader, ReadModelWrites } from '../read-through';
 import { requestChange, requestChangeKeys } from './request-change';
 import { requesterUserIdOf } from './request-view';
+import { dashboardRowOf } from '../dashboard/dashboard-row';
 
 /** Keeps rm:request:<id> and the lists that index it. */
 export class RequestViewProjection implements Projection {
@@ -16,6 +17,7 @@ export class RequestViewProjection implements Projection {
     if (!change?.changed) return;
     const { requestId, after } = change;
     tx.setJson(keys.request(requestId), after);
+    tx.setJson(keys.dashboardRow(requestId), dashboardRowOf(after));
     if (event.type === 'ContactRequestSubmitted') {
       const score = Date.parse(after.view.submittedAt);
       tx.zadd(keys.allRequests(), score, requestId);
