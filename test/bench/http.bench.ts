@@ -506,7 +506,9 @@ async function main(): Promise<void> {
   let deep: DeepFigures | null = null;
   if (PHASES.has('deep')) {
     // One attempt on each request, so every stream keeps its length: the first few one at a time
-    // (the command's own cost), the rest with all the connections (its cost under load).
+    // (the command's own cost), the rest with all the connections (its cost under load). Twice: the
+    // first command on a stream the api has not seen (it reads the stream), then one more on each
+    // (the api keeps recently used states: the family that calls again).
     const sequential = Math.min(100, Math.floor(DEEP_REQUESTS / 5));
     progress(
       `deep vs shallow: one attempt on each of ${n(DEEP_REQUESTS)} requests with ${seeded.shallowEvents} events, then with ${seeded.deepEvents} ` +
@@ -529,9 +531,9 @@ async function main(): Promise<void> {
       return { one, loaded };
     };
     deep = await guarded('deep', async () => {
-      const shallow = await run(seeded.shallow, seeded.shallowEvents);
-      const deepRuns = await run(seeded.deep, seeded.deepEvents);
-      return { shallow, deep: deepRuns, shallowEvents: seeded.shallowEvents, deepEvents: seeded.deepEvents };
+      const cold = { shallow: await run(seeded.shallow, seeded.shallowEvents), deep: await run(seeded.deep, seeded.deepEvents) };
+      const kept = { shallow: await run(seeded.shallow, seeded.shallowEvents), deep: await run(seeded.deep, seeded.deepEvents) };
+      return { cold, kept, shallowEvents: seeded.shallowEvents, deepEvents: seeded.deepEvents };
     });
   }
 
@@ -691,9 +693,15 @@ async function rawBaseline(): Promise<CallResult> {
   return result;
 }
 
-interface DeepFigures {
+interface DeepRuns {
   shallow: { one: CallResult | null; loaded: CallResult };
   deep: { one: CallResult | null; loaded: CallResult };
+}
+interface DeepFigures {
+  /** The first command on each stream in this api process (it reads the stream). */
+  cold: DeepRuns;
+  /** A further command on the same streams (the api kept their states). */
+  kept: DeepRuns;
   shallowEvents: number;
   deepEvents: number;
 }
@@ -925,16 +933,20 @@ function report(r: {
     });
   }
   if (r.deep) {
-    const d = r.deep;
-    const one = (d.deep.one?.latency.p50 ?? NaN) / (d.shallow.one?.latency.p50 ?? NaN);
-    const loaded = d.shallow.loaded.rps / d.deep.loaded.rps;
-    targets.push({
-      target: `${d.deepEvents}-event vs ${d.shallowEvents}-event command cost`,
-      result: `x${fmt(one)} p50 alone, x${fmt(loaded)} under load`,
-      ratio: NaN,
-      met: null,
-      note: 'no fixed target; cost ratios (latency one at a time; inverse throughput with all connections)',
-    });
+    for (const [which, d] of [
+      ['a further command (state kept)', r.deep.kept],
+      ['first command on the stream', r.deep.cold],
+    ] as const) {
+      const one = (d.deep.one?.latency.p50 ?? NaN) / (d.shallow.one?.latency.p50 ?? NaN);
+      const loaded = d.shallow.loaded.rps / d.deep.loaded.rps;
+      targets.push({
+        target: `${r.deep.deepEvents}-event vs ${r.deep.shallowEvents}-event: ${which}`,
+        result: `x${fmt(one)} p50 alone, x${fmt(loaded)} under load`,
+        ratio: NaN,
+        met: null,
+        note: 'cost ratios (latency one at a time; inverse throughput with all connections); the same cost is x1',
+      });
+    }
   }
   if (r.alerts) {
     const a = r.alerts;
@@ -962,15 +974,19 @@ function report(r: {
     ),
   );
 
-  if (r.deep) {
-    const d = r.deep;
+  for (const [which, d] of r.deep
+    ? ([
+        ['the first on each stream', { ...r.deep.cold, shallowEvents: r.deep.shallowEvents, deepEvents: r.deep.deepEvents }],
+        ['a further one, state kept', { ...r.deep.kept, shallowEvents: r.deep.shallowEvents, deepEvents: r.deep.deepEvents }],
+      ] as const)
+    : []) {
     const line = (c: CallResult | null) =>
       c
         ? `${n(Math.round(c.rps))} req/s, p50 ${fmt(c.latency.p50)} ms, p99 ${fmt(c.latency.p99)} ms, mean ${fmt(c.latency.mean)} ms (n=${c.ok})`
         : 'not run';
     const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `x${(a / b).toFixed(2)}` : 'n/a');
     console.log(
-      `\nCommand cost by stream length (POST attempts, one on each request so every stream keeps its length):\n` +
+      `\nCommand cost by stream length, ${which} (POST attempts, one on each request so every stream keeps its length):\n` +
         `  ${d.shallowEvents} events, one at a time:   ${line(d.shallow.one)}\n` +
         `  ${d.deepEvents} events, one at a time: ${line(d.deep.one)}\n` +
         `  ${d.shallowEvents} events, ${CONNECTIONS} connections:  ${line(d.shallow.loaded)}\n` +
@@ -1053,9 +1069,19 @@ function report(r: {
     deep: r.deep && {
       shallowEvents: r.deep.shallowEvents,
       deepEvents: r.deep.deepEvents,
-      oneAtATimeP50Ratio: (r.deep.deep.one?.latency.p50 ?? NaN) / (r.deep.shallow.one?.latency.p50 ?? NaN),
-      loadedMeanRatio: r.deep.deep.loaded.latency.mean / r.deep.shallow.loaded.latency.mean,
-      loadedThroughputRatio: r.deep.deep.loaded.rps / r.deep.shallow.loaded.rps,
+      ...Object.fromEntries(
+        (['cold', 'kept'] as const).map((k) => {
+          const d = r.deep![k];
+          return [
+            k,
+            {
+              oneAtATimeP50Ratio: (d.deep.one?.latency.p50 ?? NaN) / (d.shallow.one?.latency.p50 ?? NaN),
+              loadedMeanRatio: d.deep.loaded.latency.mean / d.shallow.loaded.latency.mean,
+              loadedThroughputRatio: d.deep.loaded.rps / d.shallow.loaded.rps,
+            },
+          ];
+        }),
+      ),
     },
     unloaded,
     drains,
