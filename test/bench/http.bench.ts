@@ -124,7 +124,7 @@ const n = (v: number) => v.toLocaleString('en-GB');
 interface Proc {
   name: string;
   child: ChildProcess;
-  /** The last 20 kB of its stdout and stderr. */
+  /** The last 1 MB of its stdout and stderr (the alert probe prints its result as one long line). */
   tail(): string;
   exited: Promise<void>;
   expectedExit: boolean;
@@ -136,7 +136,7 @@ function spawnProc(name: string, args: string[], env: Record<string, string> = {
   const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: [stdin, 'pipe', 'pipe'] });
   let tail = '';
   const keep = (d: Buffer) => {
-    tail = (tail + d.toString()).slice(-20_000);
+    tail = (tail + d.toString()).slice(-1_000_000);
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
