@@ -197,6 +197,20 @@ describe('DeciderCommandHandler keeping streams', () => {
     await store.close();
   });
 
+  it('reads a long stream once for an idempotent command, kept state or not', async () => {
+    const store = new SqliteEventStore({ path: ':memory:' });
+    for (const cacheSize of [0, 10]) {
+      const handler = new DeciderCommandHandler({ store, decider: tally, streamIdFor: (id) => `tally-${cacheSize}-${id}`, cacheSize });
+      await handler.handle('1', { type: 'Open', owner: 'ann' }, ctx);
+      for (let i = 0; i < 40; i++) await handler.handle('1', { type: 'Add', amount: 1 }, ctx);
+      const read = jest.spyOn(store, 'read');
+      await handler.handle('1', { type: 'Add', amount: 1 }, ctx, { eventIds: eventIdsFor(`k-${cacheSize}`, 's') });
+      expect(read).toHaveBeenCalledTimes(1);
+      read.mockRestore();
+    }
+    await store.close();
+  });
+
   it('reads only the events after what it kept when another writer moved the stream', async () => {
     const store = new SqliteEventStore({ path: ':memory:' });
     const handler = new DeciderCommandHandler({ store, decider: tally, streamIdFor: (id) => `tally-${id}`, cacheSize: 10 });

@@ -122,11 +122,6 @@ export class DeciderCommandHandler<TCommand, TEvent extends DomainEvent, TState,
     this.maxRetries = options.maxRetries ?? 3;
   }
 
-  /** The stream of an aggregate id, as this handler names it. */
-  streamIdFor(id: string): string {
-    return this.options.streamIdFor(id);
-  }
-
   async handle(id: string, command: TCommand, ctx: TCtx, options: HandleOptions = {}): Promise<HandleCommandResult<TEvent, TState>> {
     const { store, decider } = this.options;
     const { eventIds, metadata, guard } = options;
@@ -134,23 +129,23 @@ export class DeciderCommandHandler<TCommand, TEvent extends DomainEvent, TState,
     type Result = HandleCommandResult<TEvent, TState>;
 
     const kept = this.cache?.get(streamId);
-    let current = kept ?? (await this.load(streamId));
+    /** The whole stream, when this call read it (no state was kept): an idempotency check looks there. */
+    let read: RecordedEvent[] | null = kept ? null : await store.read(streamId);
+    let current = kept ?? this.remember(streamId, this.foldEvents(read!));
     /** Read from the store in this call (not a kept guess): a refusal on it is final. */
     let fresh = kept === undefined;
 
     let lastError: unknown;
     for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
       if (eventIds) {
-        const repeated = await this.repeatedResult(streamId, current, eventIds);
-        if (repeated) return repeated as Result;
-        if (!this.coversStream(current)) {
+        if (!read && !this.coversStream(current)) {
           // The kept ids do not reach back to the stream's start: read it all to know.
-          const events = await store.read(streamId);
-          current = this.remember(streamId, this.foldEvents(events));
+          read = await store.read(streamId);
+          current = this.remember(streamId, this.foldEvents(read));
           fresh = true;
-          const found = this.findRepeat(events, eventIds);
-          if (found) return found as Result;
         }
+        const repeated = read ? this.findRepeat(read, eventIds) : await this.repeatedResult(streamId, current, eventIds);
+        if (repeated) return repeated as Result;
       }
 
       let decided: TEvent[];
@@ -160,7 +155,7 @@ export class DeciderCommandHandler<TCommand, TEvent extends DomainEvent, TState,
       } catch (error) {
         if (fresh) throw error;
         current = await this.catchUp(streamId, current);
-        fresh = true;
+        [fresh, read] = [true, null];
         attempt -= 1; // a refresh after a refusal is not a concurrency retry
         continue;
       }
@@ -202,19 +197,10 @@ export class DeciderCommandHandler<TCommand, TEvent extends DomainEvent, TState,
         if (!(error instanceof WrongExpectedRevision)) throw error;
         lastError = error;
         current = await this.catchUp(streamId, current);
-        fresh = true;
+        [fresh, read] = [true, null];
       }
     }
     throw new ConcurrencyConflict(streamId, this.maxRetries + 1, lastError);
-  }
-
-  /** Forget what is kept of a stream (e.g. after an error left it unknown). */
-  forget(id: string): void {
-    this.cache?.delete(this.options.streamIdFor(id));
-  }
-
-  private async load(streamId: string): Promise<StreamState<TState>> {
-    return this.remember(streamId, this.foldEvents(await this.options.store.read(streamId)));
   }
 
   /** The events appended after `known`, folded on: a stale guess costs this one read. */
