@@ -6,6 +6,7 @@ import {
   isSubmitted,
   streamIdFor,
   type ContactRequestCommand,
+  type ContactRequestEvent,
   type ContactRequestState,
   type RequestView,
   type State,
@@ -33,12 +34,7 @@ export interface RequestCommandContext {
  */
 @Injectable()
 export class RequestCommands {
-  private readonly handler: DeciderCommandHandler<
-    ContactRequestCommand,
-    ReturnType<typeof contactRequestDecider.decide>[number],
-    State,
-    unknown
-  >;
+  private readonly handler: DeciderCommandHandler<ContactRequestCommand, ContactRequestEvent, State, unknown>;
 
   constructor(
     @Inject(EVENT_STORE) store: EventStore,
