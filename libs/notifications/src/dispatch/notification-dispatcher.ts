@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { REQUEST_STREAM_PREFIX, type EscalationRole } from '@send/domain';
+import { REQUEST_STREAM_PREFIX, USER_ACCOUNT_EVENT_TYPES, USER_STREAM_PREFIX, type EscalationRole } from '@send/domain';
 import { SubscriptionRunner, type CheckpointStore, type EventStore, type RecordedEvent, type RunnerLogger } from '@send/event-store';
 import type { ChannelName, DeliveryTarget, NotificationChannel } from '../channels';
 import type { Recipient, RecipientDirectory } from '../recipients';
@@ -38,6 +38,14 @@ export interface PlannedDelivery {
 export class NotificationDispatcher {
   readonly name: string;
   private readonly runner: SubscriptionRunner;
+  /**
+   * The position of the last account event this dispatcher has seen (0n: none since it knew the
+   * users read model complete; null: unknown, just after starting from a checkpoint). An alert's
+   * recipients need the read model to hold every account registered before the alert, which is
+   * this position, not the alert's: so an alert waits for the projections only when an account
+   * changed since, not for the projection of every busy request in between.
+   */
+  private lastAccountEvent: bigint | null = null;
 
   constructor(private readonly options: NotificationDispatcherOptions) {
     this.name = options.name ?? 'notifications';
@@ -45,7 +53,10 @@ export class NotificationDispatcher {
       store: options.store,
       checkpoints: options.checkpoints,
       name: this.name,
-      filter: { streamPrefixes: [REQUEST_STREAM_PREFIX], eventTypes: [...ALERT_EVENT_TYPES] },
+      filter: {
+        streamPrefixes: [REQUEST_STREAM_PREFIX, USER_STREAM_PREFIX],
+        eventTypes: [...ALERT_EVENT_TYPES, ...USER_ACCOUNT_EVENT_TYPES],
+      },
       checkpointMode: 'after-handle',
       handle: (event) => this.handle(event),
       logger: options.logger,
@@ -71,6 +82,10 @@ export class NotificationDispatcher {
   }
 
   async handle(event: RecordedEvent): Promise<void> {
+    if (event.streamId.startsWith(USER_STREAM_PREFIX)) {
+      this.lastAccountEvent = event.position;
+      return;
+    }
     const jobs = await this.plan(event);
     if (jobs.length > 0) await this.options.queue.addBulk(jobs);
   }
@@ -79,7 +94,8 @@ export class NotificationDispatcher {
   async plan(event: RecordedEvent): Promise<PlannedDelivery[]> {
     const loaded = await loadAlert(this.options.store, event, { breachRole: this.options.breachRole });
     if (!loaded) return [];
-    const { alert, recipients } = await this.recipientsOf(loaded, event.position);
+    const { alert, recipients } = await this.recipientsOf(loaded, this.lastAccountEvent ?? event.position);
+    this.lastAccountEvent ??= 0n; // the read model held every account up to this alert
     const role = alert.notifyRole;
     const userIds = recipients.map((r) => r.userId);
     const jobs: PlannedDelivery[] = [];

@@ -1,0 +1,73 @@
+import type { Queue } from 'bullmq';
+import { v4 as uuid } from 'uuid';
+import type { EscalationRole } from '@send/domain';
+import { SqliteEventStore, type CheckpointStore, type RecordedEvent } from '@send/event-store';
+import type { Recipient, RecipientDirectory } from '../recipients';
+import { after, attempt, run, submit } from '../testing/request-story';
+import { registerUser } from '../testing/users';
+import { NotificationDispatcher } from './notification-dispatcher';
+
+/** Records the position each lookup asked the users read model to have reached. */
+class RecordingDirectory implements RecipientDirectory {
+  readonly asked: Array<bigint | undefined> = [];
+  async recipientsFor(role: EscalationRole, teamId: string | null, asOf?: bigint): Promise<Recipient[]> {
+    this.asked.push(asOf);
+    return [{ userId: 'm', email: 'manager@example.org', role, teamId }];
+  }
+}
+
+describe('NotificationDispatcher: how far the users read model must have got', () => {
+  let store: SqliteEventStore;
+  beforeEach(() => (store = new SqliteEventStore({ path: ':memory:' })));
+  afterEach(() => store.close());
+
+  const dispatcherWith = (directory: RecipientDirectory) =>
+    new NotificationDispatcher({
+      store,
+      checkpoints: {} as CheckpointStore,
+      queue: { addBulk: async () => [] } as unknown as Queue,
+      directory,
+      channels: [{ name: 'email', fanOut: 'recipient' }],
+    });
+  const escalate = async (requestId: string) => {
+    await run(store, submit(requestId), after(0));
+    for (const n of [1, 2, 3]) await run(store, attempt(requestId, n), after(n));
+  };
+  const inOrder = async (): Promise<RecordedEvent[]> => {
+    const events: RecordedEvent[] = [];
+    const sub = store.subscribeToAll({ from: 'start' });
+    for await (const e of sub) {
+      events.push(e);
+      if (e.position === (await store.headPosition())) break;
+    }
+    await sub.close();
+    return events;
+  };
+
+  it('asks for the last account event seen, not the alert: a busy projection of requests does not hold alerts back', async () => {
+    await registerUser(store, { email: 'manager@example.org', role: 'team_manager', teamId: 'north' });
+    await escalate(uuid());
+    await registerUser(store, { email: 'manager3@example.org', role: 'team_manager', teamId: 'north' });
+    await escalate(uuid());
+    const directory = new RecordingDirectory();
+    const dispatcher = dispatcherWith(directory);
+    const events = await inOrder();
+    for (const event of events) await dispatcher.handle(event);
+
+    const accounts = events.filter((e) => e.streamId.startsWith('user-')).map((e) => e.position);
+    // Started from the beginning: it saw the first account, then the second one.
+    expect(directory.asked).toEqual([accounts[0], accounts[1]]);
+  });
+
+  it('started from a checkpoint it knows no account event: the first alert waits for its own position, later ones need not', async () => {
+    await registerUser(store, { email: 'manager@example.org', role: 'team_manager', teamId: 'north' });
+    await escalate(uuid());
+    await escalate(uuid());
+    const directory = new RecordingDirectory();
+    const dispatcher = dispatcherWith(directory);
+    const requestEvents = (await inOrder()).filter((e) => e.streamId.startsWith('contact-request-'));
+    for (const event of requestEvents) await dispatcher.handle(event);
+    const alerts = requestEvents.filter((e) => e.type === 'EscalationRaised').map((e) => e.position);
+    expect(directory.asked).toEqual([alerts[0], 0n]);
+  });
+});
