@@ -62,9 +62,7 @@ export interface AttemptSummary {
   channel: Channel;
   outcome: AttemptOutcome;
   at: IsoInstant;
-  /** Still unanswered (no officer response recorded after it). */
-  unanswered: boolean;
-  /** The response (or reopen) that dealt with it; null while unanswered. */
+  /** The response (or reopen) that dealt with it; null while it is still unanswered. */
   answeredAt: IsoInstant | null;
 }
 
@@ -199,7 +197,6 @@ const evolveSubmitted = (s: ContactRequestState, event: ContactRequestEvent): Co
             channel: d.channel,
             outcome: d.outcome,
             at: d.at,
-            unanswered,
             answeredAt: unanswered ? null : s.lastRespondedAt,
           },
         ],
@@ -219,7 +216,7 @@ const evolveSubmitted = (s: ContactRequestState, event: ContactRequestEvent): Co
         firstEverRespondedAt: s.firstEverRespondedAt ?? at,
         lastRespondedAt: s.lastRespondedAt === null || ms(at) > ms(s.lastRespondedAt) ? at : s.lastRespondedAt,
         unansweredCount: 0,
-        attempts: s.attempts.map((a) => (a.unanswered && ms(a.at) <= ms(at) ? { ...a, unanswered: false, answeredAt: at } : a)),
+        attempts: s.attempts.map((a) => (a.answeredAt === null && ms(a.at) <= ms(at) ? { ...a, answeredAt: at } : a)),
       };
       return s.status === 'resolved' ? next : { ...next, status: liveStatus(next) };
     }
@@ -236,7 +233,7 @@ const evolveSubmitted = (s: ContactRequestState, event: ContactRequestEvent): Co
         period: s.period + 1,
         firstRespondedAt: null,
         unansweredCount: 0,
-        attempts: s.attempts.map((a) => (a.unanswered ? { ...a, unanswered: false, answeredAt: event.data.at } : a)),
+        attempts: s.attempts.map((a) => (a.answeredAt === null ? { ...a, answeredAt: event.data.at } : a)),
         breached: { first_response: false, resolution: false },
         resolvedAt: null,
         resolvedBy: null,

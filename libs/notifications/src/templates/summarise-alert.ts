@@ -20,7 +20,7 @@ export function summariseAlert(
   const openEscalation = e && e.status !== 'resolved' ? e : null;
   const firstUnanswered =
     state.attempts
-      .filter((a) => a.unanswered)
+      .filter((a) => a.answeredAt === null)
       .map((a) => a.at)
       .sort()[0] ?? null;
   const base = {
