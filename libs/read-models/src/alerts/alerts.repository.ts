@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { keys } from '../keys';
-import { pageOf, readZsetPage, type Page, type PageRequest } from '../paging/zset-page';
+import { readPageValues, readZsetPage, type Page, type PageRequest } from '../paging/zset-page';
 import { alertListKeyOf, type Alert } from './alert';
 
 export class AlertsRepository {
@@ -13,13 +13,7 @@ export class AlertsRepository {
   async pageForUser(user: { role: string; teamId?: string | null }, page: PageRequest): Promise<Page<Alert>> {
     const key = alertListKeyOf(user);
     if (!key) return { items: [], next: null };
-    const members = await readZsetPage(this.redis, key, 'asc', page);
-    if (members.members.length === 0) return pageOf(members, []);
-    const stored = await this.redis.mget(members.members.map((m) => keys.alert(m.id)));
-    return pageOf(
-      members,
-      stored.map((s) => (s === null ? null : (JSON.parse(s) as Alert))),
-    );
+    return readPageValues(this.redis, await readZsetPage(this.redis, key, 'asc', page), keys.alert);
   }
 
   /** Every open escalation routed to this user, in the order of pageForUser. */

@@ -105,6 +105,16 @@ export function pageOf<T>(page: ZsetPage, values: Array<T | null>): Page<T> {
   };
 }
 
+/** A page of JSON values: one MGET of `keyOf(member)` for the page's members (see pageOf). */
+export async function readPageValues<T>(redis: Redis, page: ZsetPage, keyOf: (id: string) => string): Promise<Page<T>> {
+  if (page.members.length === 0) return pageOf(page, []);
+  const stored = await redis.mget(page.members.map((m) => keyOf(m.id)));
+  return pageOf(
+    page,
+    stored.map((s) => (s === null ? null : (JSON.parse(s) as T))),
+  );
+}
+
 function pairs(flat: string[]): PageCursor[] {
   const out: PageCursor[] = [];
   for (let i = 0; i < flat.length; i += 2) out.push({ id: flat[i], score: Number(flat[i + 1]) });

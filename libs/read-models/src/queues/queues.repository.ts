@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { keys } from '../keys';
-import { mergeZsetPages, pageOf, readZsetPage, type Page, type PageRequest, type ZsetPage } from '../paging/zset-page';
+import { mergeZsetPages, readPageValues, readZsetPage, type Page, type PageRequest, type ZsetPage } from '../paging/zset-page';
 import type { RequestRecord } from '../request-view/request-view';
 import type { QueueEntry } from './queue-entry';
 
@@ -37,13 +37,8 @@ export class QueuesRepository {
     return this.read(keys.teamQueue(teamId), limit);
   }
 
-  private async entries(page: ZsetPage): Promise<Page<QueueEntry>> {
-    if (page.members.length === 0) return pageOf(page, []);
-    const stored = await this.redis.mget(page.members.map((m) => keys.queueEntry(m.id)));
-    return pageOf(
-      page,
-      stored.map((s) => (s === null ? null : (JSON.parse(s) as QueueEntry))),
-    );
+  private entries(page: ZsetPage): Promise<Page<QueueEntry>> {
+    return readPageValues(this.redis, page, keys.queueEntry);
   }
 
   private async read(key: string, limit: number): Promise<RequestRecord[]> {
