@@ -7,7 +7,10 @@ import { notFound } from '../common/problem';
 import { isStaff, type AuthUser } from '../auth/roles';
 
 /** Staff see any request in the service; a requester sees only their own (others get 404: existence is private). */
-export const maySee = (user: AuthUser, state: ContactRequestState) => isStaff(user) || (state.requester.userId ?? null) === user.id;
+export const maySee = (user: AuthUser, state: ContactRequestState) => isStaff(user) || state.requester.userId === user.id;
+
+/** Request ids are UUIDs: anything else names no request, and is answered without a read. */
+export const isRequestId = (id: string): boolean => /^[0-9a-f-]{36}$/i.test(id);
 
 /** Finds a request the caller may see, or answers 404. */
 @Injectable()
@@ -26,7 +29,7 @@ export class RequestAccess {
 
   /** The request folded straight from its stream: for a request the projection has not reached yet (it runs milliseconds behind). */
   private async fold(requestId: string): Promise<RequestRecord | null> {
-    if (!/^[0-9a-f-]{36}$/i.test(requestId)) return null;
+    if (!isRequestId(requestId)) return null;
     const state = foldStored(await this.store.read(streamIdFor(requestId)));
     return isSubmitted(state) ? { state, view: await this.viewOf(state) } : null;
   }

@@ -15,7 +15,7 @@ import { DeciderCommandHandler, eventIdsFor, type EventStore } from '@send/event
 import { APP_CONFIG, Clock, EVENT_STORE, type AppConfig } from '@send/platform';
 import { notFound } from '../common/problem';
 import type { AuthUser } from '../auth/roles';
-import { maySee, RequestAccess } from './request-access';
+import { isRequestId, maySee, RequestAccess } from './request-access';
 
 const COMMAND_ID_NAMESPACE = '0e7c1a4b-55f2-4d6e-b1f9-7a0d3c2e8b14';
 
@@ -66,7 +66,7 @@ export class RequestCommands {
     ctx: RequestCommandContext,
     scope: string = command.type,
   ): Promise<RequestView> {
-    if (!/^[0-9a-f-]{36}$/i.test(requestId)) throw notFound(`No request ${requestId} that you can see.`);
+    if (!isRequestId(requestId)) throw notFound(`No request ${requestId} that you can see.`);
     const streamId = streamIdFor(requestId);
     const result = await this.handler.handle(
       requestId,
