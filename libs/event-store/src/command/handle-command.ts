@@ -180,16 +180,10 @@ export class DeciderCommandHandler<TCommand, TEvent extends DomainEvent, TState,
         }
         if (events[0].revision !== current.revision + 1n) {
           // A no-op re-append: a concurrent twin of this request stored the same ids first, somewhere
-          // after what we knew. Rare: read the stream and answer as of those events.
-          const all = await store.read(streamId);
-          this.remember(streamId, this.foldEvents(all));
-          const last = events[events.length - 1];
-          return {
-            events: events as Result['events'],
-            state: this.foldEvents(all.filter((e) => e.revision <= last.revision)).state,
-            nextRevision: last.revision,
-            position: last.position,
-          };
+          // after what we knew. Rare: read the stream and answer with the twin's result.
+          read = await store.read(streamId);
+          this.remember(streamId, this.foldEvents(read));
+          return this.findRepeat(read, (i) => toAppend[i]?.id)! as Result;
         }
         const next = this.remember(streamId, this.evolveWith(current, events));
         return { events: events as Result['events'], state: next.state, nextRevision: next.revision, position: next.position };
@@ -242,7 +236,7 @@ export class DeciderCommandHandler<TCommand, TEvent extends DomainEvent, TState,
     return this.findRepeat(await this.options.store.read(streamId), ids);
   }
 
-  private findRepeat(recorded: RecordedEvent[], ids: (index: number) => string): HandleCommandResult<TEvent, TState> | null {
+  private findRepeat(recorded: RecordedEvent[], ids: (index: number) => string | undefined): HandleCommandResult<TEvent, TState> | null {
     const start = recorded.findIndex((e) => e.id === ids(0));
     if (start < 0) return null;
     let end = start + 1;
