@@ -1,4 +1,5 @@
 import type { EventStore, RecordedEvent } from '../event-store.port';
+import { TakeTurns } from '../take-turns';
 
 export interface ReadAllToHeadOptions {
   /** Exclusive, as subscribeToAll's `from` (default 'start'). */
@@ -30,6 +31,10 @@ export interface ReadAllToHeadResult {
  * stream, and a filtered subscription whose last match lies below the head would wait for the next
  * match instead of ending. The price is reading (and parsing) the events the filter drops; catch-up
  * still comes in the adapter's pages.
+ *
+ * It hands the event loop over every few hundred events (TakeTurns): reading SQLite resolves in
+ * microtasks only, and a pass over a large log must not hold /health, HTTP requests or a worker's
+ * BullMQ locks until it ends.
  */
 export async function readAllToHead(
   store: EventStore,
@@ -44,6 +49,7 @@ export async function readAllToHead(
   const prefixes = options.streamPrefixes;
   const types = options.eventTypes ? new Set(options.eventTypes) : null;
   const subscription = store.subscribeToAll({ from });
+  const turns = new TakeTurns();
   try {
     for await (const event of subscription) {
       if (event.position > head) break;
@@ -56,6 +62,8 @@ export async function readAllToHead(
       }
       last = event.position;
       if (event.position >= head) break;
+      const turn = turns.turn();
+      if (turn) await turn;
     }
   } finally {
     await subscription.close();

@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import { readAllToHead, TakeTurns, type EventStore } from '@send/event-store';
+import { readAllToHead, type EventStore } from '@send/event-store';
 import type { Policy } from '@send/sla';
 import { keys } from '../keys';
 import { eventTime } from '../event-time';
@@ -109,9 +109,6 @@ export class SlaDashboardService {
 export async function replayRequestRecords(store: EventStore, asOf: Date): Promise<RequestRecord[]> {
   const records = new Map<string, RequestRecord>();
   const limit = asOf.getTime();
-  // The read resolves in microtasks only: hand the loop over every few hundred events so /health
-  // and other requests are served while a large store replays.
-  const turns = new TakeTurns();
   await readAllToHead(
     store,
     (event) => {
@@ -120,7 +117,6 @@ export async function replayRequestRecords(store: EventStore, asOf: Date): Promi
         const after = applyToRequestRecord(records.get(id) ?? null, event);
         if (after) records.set(id, after);
       }
-      return turns.turn();
     },
     { streamPrefixes: [REQUEST_STREAM_PREFIX] },
   );

@@ -58,16 +58,12 @@ export class TimerReconciler {
   async openRequests(): Promise<{ open: Set<string>; submitted: number }> {
     const open = new Set<string>();
     let submitted = 0;
-    // Reading SQLite resolves in microtasks only: without turns, a pass over a large log would hold
-    // the worker's event loop (its BullMQ locks and subscriptions) until it ends.
-    const turns = new TakeTurns();
     await readAllToHead(
       this.options.store,
       (event) => {
         if (event.type === 'ContactRequestSubmitted') submitted += 1;
         if (OPENS.has(event.type)) open.add(event.streamId);
         else if (event.type === RESOLVES) open.delete(event.streamId);
-        return turns.turn();
       },
       { streamPrefixes: [REQUEST_STREAM_PREFIX] },
     );
