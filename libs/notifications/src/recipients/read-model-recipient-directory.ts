@@ -14,8 +14,8 @@ export interface ReadModelRecipientDirectoryOptions {
  * Recipients from the users read model (rm:user:<id>, rm:users:role:<role>, rm:users:team:<teamId>,
  * libs/read-models), the same one that names assignees: no fold of its own.
  *
- * Given the alert's position, a lookup first waits until the projections checkpoint has reached it,
- * so every account registered before the alert is in the read model. Without that, an alert handled
+ * Given a position (`asOf`, see RecipientDirectory), a lookup first waits until the projections
+ * checkpoint has reached it, so every account registered before the alert is in the read model. Without that, an alert handled
  * while the read model is empty or behind (a rebuild, a Redis that came back empty, a fresh worker)
  * would find no one and go out on the audience channels only, for good. Past `waitMs` it throws:
  * the dispatcher's subscription retries the event with backoff.

@@ -10,8 +10,9 @@ export interface Recipient {
 
 /**
  * Who holds a role for a request: team managers are those of the request's team; service
- * managers and heads of service are service-wide (teamId is ignored for them). `asOf`, the alert
- * event's position: the answer must include every account registered before it.
+ * managers and heads of service are service-wide (teamId is ignored for them). `asOf`: a position
+ * the answer must include every account event up to (the dispatcher passes the last account event
+ * it has seen before the alert, or the alert's own position when it does not know).
  */
 export interface RecipientDirectory {
   recipientsFor(role: EscalationRole, teamId: string | null, asOf?: bigint): Promise<Recipient[]>;
