@@ -7,33 +7,19 @@ import { keys, PROJECTIONS_NAME } from './keys';
 import { Projector } from './projector';
 import { QueuesRepository } from './queues/queues.repository';
 import { RequestViewsRepository } from './request-view/request-views.repository';
-import { dumpKeys, projectAll, readModelRedis, registerUser, RequestDriver, tempStore } from './testing/read-model-fixtures';
+import { dumpKeys, projectAll, registerUser, RequestDriver, readModelTestHooks } from './testing/read-model-fixtures';
 import { TimelineRepository } from './timeline/timeline.repository';
 import { UsersRepository } from './users/users.repository';
 
 // This file's own Redis database: the read-model keys are global.
 const DB = 11;
 
-let redisHandle: Awaited<ReturnType<typeof readModelRedis>>;
 let redis: Redis;
 let store: SqliteEventStore;
-let disposeStore: () => Promise<void>;
 let drive: RequestDriver;
 let projector: Projector;
-const project = () => projectAll(store, projector);
-
-beforeAll(async () => {
-  redisHandle = await readModelRedis(DB);
-  redis = redisHandle.redis;
-});
-afterAll(() => redisHandle?.stop());
-beforeEach(async () => {
-  await redis.flushdb();
-  ({ store, dispose: disposeStore } = tempStore());
-  drive = new RequestDriver(store);
-  projector = new Projector(PROJECTIONS_NAME, redis, allProjections());
-});
-afterEach(() => disposeStore());
+let project: () => Promise<number>;
+readModelTestHooks(DB, (w) => ({ redis, store, drive, projector, project } = w));
 
 const ids = (records: { view: { id: string } }[]) => records.map((r) => r.view.id);
 

@@ -5,28 +5,15 @@ import { allProjections } from './all-projections';
 import { keys, PROJECTIONS_NAME } from './keys';
 import { ProjectorLease } from './lease/projector-lease';
 import { LeaseLost, Projector, type Projection } from './projector';
-import { dumpKeys, readModelRedis, registerUser, RequestDriver, tempStore } from './testing/read-model-fixtures';
+import { dumpKeys, registerUser, RequestDriver, readModelTestHooks } from './testing/read-model-fixtures';
 
 // This file's own Redis database: the read-model keys are global.
 const DB = 15;
 
-let redisHandle: Awaited<ReturnType<typeof readModelRedis>>;
 let redis: Redis;
 let store: SqliteEventStore;
-let disposeStore: () => Promise<void>;
 let drive: RequestDriver;
-
-beforeAll(async () => {
-  redisHandle = await readModelRedis(DB);
-  redis = redisHandle.redis;
-});
-afterAll(() => redisHandle?.stop());
-beforeEach(async () => {
-  await redis.flushdb();
-  ({ store, dispose: disposeStore } = tempStore());
-  drive = new RequestDriver(store);
-});
-afterEach(() => disposeStore());
+readModelTestHooks(DB, (w) => ({ redis, store, drive } = w));
 
 /**
  * Requests whose events interleave in the store (each step advances every request), so one batch

@@ -5,26 +5,14 @@ import type { SqliteEventStore } from '@send/event-store';
 import { allProjections } from '../all-projections';
 import { PROJECTIONS_NAME } from '../keys';
 import { Projector } from '../projector';
-import { projectAll, readModelRedis, registerUser, RequestDriver, tempStore, until } from '../testing/read-model-fixtures';
+import { projectAll, registerUser, RequestDriver, until, readModelTestHooks } from '../testing/read-model-fixtures';
 import { SlaDashboardService } from './sla-dashboard.service';
 
 const DB = 12; // this file's own Redis database
 
-let redisHandle: Awaited<ReturnType<typeof readModelRedis>>;
 let redis: Redis;
 let store: SqliteEventStore;
-let disposeStore: () => Promise<void>;
-
-beforeAll(async () => {
-  redisHandle = await readModelRedis(DB);
-  redis = redisHandle.redis;
-});
-afterAll(() => redisHandle?.stop());
-beforeEach(async () => {
-  await redis.flushdb();
-  ({ store, dispose: disposeStore } = tempStore());
-});
-afterEach(() => disposeStore());
+readModelTestHooks(DB, (w) => ({ redis, store } = w));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

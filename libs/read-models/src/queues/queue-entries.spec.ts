@@ -1,39 +1,24 @@
 import type Redis from 'ioredis';
 import { v4 as uuid } from 'uuid';
 import type { SqliteEventStore } from '@send/event-store';
-import { allProjections } from '../all-projections';
 import { AlertsRepository } from '../alerts/alerts.repository';
-import { keys, PROJECTIONS_NAME } from '../keys';
+import { keys } from '../keys';
 import type { PageCursor } from '../paging/zset-page';
 import { Projector } from '../projector';
 import { RequestViewsRepository } from '../request-view/request-views.repository';
-import { projectAll, readModelRedis, RequestDriver, tempStore } from '../testing/read-model-fixtures';
+import { RequestDriver, readModelTestHooks } from '../testing/read-model-fixtures';
 import { toQueueEntry } from './queue-entry';
 import { QueuesRepository } from './queues.repository';
 
 // This file's own Redis database: the read-model keys are global.
 const DB = 5; // this file's own Redis database (see readModelRedis for who has which)
 
-let redisHandle: Awaited<ReturnType<typeof readModelRedis>>;
 let redis: Redis;
 let store: SqliteEventStore;
-let disposeStore: () => Promise<void>;
 let drive: RequestDriver;
 let projector: Projector;
-const project = () => projectAll(store, projector);
-
-beforeAll(async () => {
-  redisHandle = await readModelRedis(DB);
-  redis = redisHandle.redis;
-});
-afterAll(() => redisHandle?.stop());
-beforeEach(async () => {
-  await redis.flushdb();
-  ({ store, dispose: disposeStore } = tempStore());
-  drive = new RequestDriver(store);
-  projector = new Projector(PROJECTIONS_NAME, redis, allProjections());
-});
-afterEach(() => disposeStore());
+let project: () => Promise<number>;
+readModelTestHooks(DB, (w) => ({ redis, store, drive, projector, project } = w));
 
 const entryOf = async (id: string) => {
   const stored = await redis.get(keys.queueEntry(id));

@@ -7,7 +7,9 @@ import { contactRequestDecider, streamIdFor, userStreamId, type ContactRequestCo
 import { fastPolicy, submitRequest, T0 } from '@send/domain/testing/fixtures';
 import { DeciderCommandHandler, readAllToHead, SqliteEventStore, type EventStore, type RecordedEvent } from '@send/event-store';
 import { testRedis } from '@send/event-store/testing/test-redis';
-import type { Projector } from '../projector';
+import { allProjections } from '../all-projections';
+import { PROJECTIONS_NAME } from '../keys';
+import { Projector } from '../projector';
 
 /**
  * Test Redis on a database number of the spec's own (the read-model keys are global: rm:*), flushed
@@ -27,6 +29,39 @@ export async function readModelRedis(db: number): Promise<{ redis: Redis; stop()
       await server.stop();
     },
   };
+}
+
+/** What a read-model spec works with in each test (see readModelTestHooks). */
+export interface ReadModelTestWorld {
+  redis: Redis;
+  store: SqliteEventStore;
+  drive: RequestDriver;
+  /** Every read model, writing to `redis`. */
+  projector: Projector;
+  /** Projects the whole store with `projector`. */
+  project(): Promise<number>;
+}
+
+/**
+ * The Jest hooks read-model specs share: the spec's own Redis database (readModelRedis), flushed
+ * before each test, and a fresh SQLite store, driver and projector per test, handed to `each`.
+ */
+export function readModelTestHooks(db: number, each: (world: ReadModelTestWorld) => void): void {
+  let handle: Awaited<ReturnType<typeof readModelRedis>> | undefined;
+  let dispose: () => Promise<void> = async () => undefined;
+  beforeAll(async () => {
+    handle = await readModelRedis(db);
+  });
+  afterAll(() => handle?.stop());
+  beforeEach(async () => {
+    const redis = handle!.redis;
+    await redis.flushdb();
+    const temp = tempStore();
+    dispose = temp.dispose;
+    const projector = new Projector(PROJECTIONS_NAME, redis, allProjections());
+    each({ redis, store: temp.store, drive: new RequestDriver(temp.store), projector, project: () => projectAll(temp.store, projector) });
+  });
+  afterEach(() => dispose());
 }
 
 /** A SQLite event store in a temp file. */
