@@ -6,24 +6,26 @@ import { queueScoreOf } from './queue-score';
  * a few hundred bytes per row instead of the whole record. The fields are the request view's, so a
  * client of the old full-view queues keeps working; the rest is one GET /api/requests/:id away.
  */
-export interface QueueEntry {
-  id: string;
-  reference: string;
-  caseRef: string | null;
-  status: RequestView['status'];
-  category: string;
-  priority: string;
-  requesterRole: string;
-  assignee: { id: string; name: string | null } | null;
-  teamId: string | null;
-  submittedAt: string;
-  due: { firstResponseAt: string; resolutionAt: string };
-  unansweredAttempts: number;
-  lastAttemptAt: string | null;
-  escalation: { level: number; status: 'open' | 'acknowledged' | 'resolved' } | null;
+export type QueueEntry = Pick<
+  RequestView,
+  | 'id'
+  | 'reference'
+  | 'caseRef'
+  | 'status'
+  | 'category'
+  | 'priority'
+  | 'requesterRole'
+  | 'assignee'
+  | 'teamId'
+  | 'submittedAt'
+  | 'due'
+  | 'unansweredAttempts'
+  | 'lastAttemptAt'
+> & {
+  escalation: Pick<NonNullable<RequestView['escalation']>, 'level' | 'status'> | null;
   /** The request's queue score (queueScoreOf in queue-score.ts): its position in whichever queue holds it. */
   score: number;
-}
+};
 
 export function toQueueEntry(v: RequestView): QueueEntry {
   return {
