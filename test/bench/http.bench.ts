@@ -41,6 +41,7 @@ import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Redis from 'ioredis';
+import { REQUEST_STREAM_PREFIX } from '@send/domain';
 import { SqliteEventStore } from '@send/event-store';
 import { keys, PROJECTED_STREAM_PREFIXES, PROJECTIONS_NAME } from '@send/read-models';
 import { OFFICER_EMAIL, PARENT_EMAIL, SERVICE_MANAGER_EMAIL, Seeder, TEAM_MANAGER_EMAIL } from './http/seed';
@@ -658,7 +659,7 @@ async function settle(redis: Redis, since: number): Promise<void> {
 
   // The timers process manager schedules a timer per open clock; measuring while it still does so
   // would measure that too.
-  const requestHead = storeHead(['contact-request-']);
+  const requestHead = storeHead([REQUEST_STREAM_PREFIX]);
   try {
     await waitFor(
       'checkpoint:timers',

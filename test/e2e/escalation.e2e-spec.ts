@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { streamIdFor } from '@send/domain';
 import { AppProcess } from '../support/processes';
 import { startSmtpSink } from '../support/smtp-sink';
 import { apiClient, eventually, freePort, startThrowawayRedis } from '../support/system';
@@ -47,7 +48,7 @@ describe('escalation chains, SLA timers and alerts (api + worker + SQLite + Redi
     try {
       const rows = db
         .prepare(`SELECT type, data FROM events WHERE stream_id = ? ${type ? 'AND type = ?' : ''} ORDER BY position`)
-        .all(...[`contact-request-${requestId}`, ...(type ? [type] : [])]) as Array<{ type: string; data: string }>;
+        .all(...[streamIdFor(requestId), ...(type ? [type] : [])]) as Array<{ type: string; data: string }>;
       return rows.map((r) => ({ type: r.type, data: JSON.parse(r.data) }));
     } finally {
       db.close();
