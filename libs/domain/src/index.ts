@@ -20,3 +20,6 @@ export * from './contact-request/view';
 export const contactRequestDecider = { decide, evolve: evolveStored, initialState } as const;
 
 export * from './user-account/user-account';
+
+export * from './case/case';
+export * from './case/phone';
