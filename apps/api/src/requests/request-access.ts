@@ -4,10 +4,10 @@ import type { EventStore } from '@send/event-store';
 import { RequestViewsRepository, UsersRepository, type RequestRecord } from '@send/read-models';
 import { EVENT_STORE } from '@send/platform';
 import { notFound } from '../common/problem';
-import { isStaff, type AuthUser } from '../auth/roles';
+import { isStaff, isSystem, type AuthUser } from '../auth/roles';
 
 /** Staff see any request in the service; a requester sees only their own (others get 404: existence is private). */
-export const maySee = (user: AuthUser, state: ContactRequestState) => isStaff(user) || state.requester.userId === user.id;
+export const maySee = (user: AuthUser, state: ContactRequestState) => isSystem(user) || isStaff(user) || state.requester.userId === user.id;
 
 /** Request ids are UUIDs: anything else names no request, and is answered without a read. */
 export const isRequestId = (id: string): boolean => /^[0-9a-f-]{36}$/i.test(id);
