@@ -37,7 +37,12 @@ export class CasesProjection implements Projection {
 const indexOf =
   (pick: (c: CaseState['contacts'][number]) => string | undefined, key: (value: string) => string) =>
   (state: CaseState | null): Set<string> =>
-    new Set((state?.contacts ?? []).map(pick).filter((v): v is string => !!v).map(key));
+    new Set(
+      (state?.contacts ?? [])
+        .map(pick)
+        .filter((v): v is string => !!v)
+        .map(key),
+    );
 
 const byUser = indexOf((c) => c.userId, keys.casesByUser);
 const byEmail = indexOf((c) => c.email?.toLowerCase(), keys.casesByEmail);

@@ -68,7 +68,9 @@ describe('cases read model', () => {
     expect(refs(await cases.casesOfUser({ id: 'parent-2', email: 'x@example.org' }))).toEqual(['C-1001']);
     expect(await cases.casesOfUser({ id: 'senco-1', email: 'senco@example.org' })).toEqual([]);
     // No index keeps a member it should not: the emptied sets are gone.
-    expect(await redis.exists(keys.casesByEmail('senco@example.org'), keys.casesByUser('parent-1'), keys.casesByPhone('+447700900101'))).toBe(0);
+    expect(
+      await redis.exists(keys.casesByEmail('senco@example.org'), keys.casesByUser('parent-1'), keys.casesByPhone('+447700900101')),
+    ).toBe(0);
   });
 
   it('lists open cases only; a reopened case is listed again', async () => {
