@@ -13,6 +13,7 @@ import { CasesModule } from './cases/cases.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DemoDataModule } from './demo/demo-data.module';
 import { QueueModule } from './queue/queue.module';
+import { ScopeModule } from './scope/request-scopes';
 import { ReadModelsModule } from './read-models/read-models.module';
 import { RequestsModule } from './requests/requests.module';
 
@@ -29,6 +30,7 @@ export class AppModule {
         AuthModule,
         HealthModule,
         ReadModelsModule,
+        ScopeModule,
         RequestsModule,
         QueueModule,
         AlertsModule,

@@ -12,6 +12,7 @@ export * from './contact-request/timers';
 export * from './contact-request/upcast';
 export * from './contact-request/fold';
 export * from './contact-request/view';
+export * from './contact-request/routing';
 
 /**
  * The decider as one value, in Emmett's `Decider` shape. Its evolve takes events as stored (any

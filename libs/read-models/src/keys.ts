@@ -8,6 +8,14 @@ export const keys = {
   dashboardRow: (id: string) => `rm:dashboard-row:${id}`,
   requestsByRequester: (userId: string) => `rm:requests:requester:${userId}`,
   allRequests: () => 'rm:requests:all',
+  /** The requests filed on a case, by submission time (scope: the case's contacts; GET /api/cases/:ref). */
+  requestsByCase: (caseRef: string) => `rm:requests:case:${caseRef}`,
+  /** The requests routed to a team, by submission time (scope: its officers and manager). */
+  requestsByTeam: (teamId: string) => `rm:requests:team:${teamId}`,
+  /** The requests routed to no team, by submission time (scope: every officer and manager). */
+  requestsInTriage: () => 'rm:requests:triage',
+  /** The requests assigned to an officer now, open or not, by submission time (scope: their own). */
+  requestsByAssignee: (officerId: string) => `rm:requests:assignee:${officerId}`,
   /** JSON list of timeline entries, oldest first. */
   timeline: (requestId: string) => `rm:timeline:${requestId}`,
   /** JSON {id, name, email, role, teamId} (never the password hash). */
@@ -45,10 +53,10 @@ export const keys = {
 export const UNROUTED_TEAM = 'unrouted';
 
 /**
- * Raise when what the projections store changes shape (2: request records keep the domain's state).
+ * Raise when what the projections store changes shape (2: request records keep the domain's state; 3: requests indexed by case, team, triage and assignee).
  * A worker that finds read models of another version drops them and projects again from the start.
  */
-export const READ_MODEL_VERSION = 2;
+export const READ_MODEL_VERSION = 3;
 
 /** The one checkpoint name every read model shares (they are all fed by one Projector). */
 export const PROJECTIONS_NAME = 'projections';

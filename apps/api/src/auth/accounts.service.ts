@@ -27,7 +27,7 @@ export class AccountsService {
     await this.store.append(userStreamFor(account.email), [event], { expectedRevision: 'any' });
   }
 
-  async authenticate(email: string, password: string): Promise<AuthUser | null> {
+  async authenticate(email: string, password: string): Promise<(AuthUser & { role: Role }) | null> {
     // The account's own stream, not the users read model: read-your-writes right after registering,
     // and the password hash never leaves the event store.
     const account = foldUserAccount<Role>(await this.store.read(userStreamFor(email)));

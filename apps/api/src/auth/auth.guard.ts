@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { problem, ProblemException } from '../common/problem';
 import { IS_PUBLIC, ROLES_KEY, TOKEN_IN_QUERY } from './auth.decorators';
-import type { AuthUser, Role } from './roles';
+import { ROLES, type AuthUser, type Role } from './roles';
 
 /** Bearer token on every route unless @Public(); then @Roles(...) if the route names any. */
 @Injectable()
@@ -30,13 +30,15 @@ export class AuthGuard implements CanActivate {
     }
     try {
       const claims = await this.jwt.verifyAsync<AuthUser & { sub: string }>(token);
+      // Only the roles people sign in with: 'system' is never carried by a token.
+      if (!(ROLES as readonly string[]).includes(claims.role)) throw new Error(`unknown role ${claims.role}`);
       request.user = { id: claims.sub, email: claims.email, name: claims.name, role: claims.role, teamId: claims.teamId ?? null };
     } catch {
       throw new ProblemException(problem(401, 'unauthorized', 'The token is invalid or has expired; sign in again.'));
     }
 
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
-    if (roles && !roles.includes(request.user.role)) {
+    if (roles && !(roles as readonly string[]).includes(request.user.role)) {
       throw new ProblemException(problem(403, 'forbidden', `This needs one of the roles: ${roles.join(', ')}.`));
     }
     return true;

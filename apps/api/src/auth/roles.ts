@@ -14,13 +14,24 @@ export type Role = (typeof ROLES)[number];
 export const REQUESTER_ROLES = ['parent', 'school', 'professional'] as const satisfies readonly Role[];
 export const STAFF_ROLES = ['officer', 'team_manager', 'service_manager', 'head_of_service', 'admin'] as const satisfies readonly Role[];
 export const MANAGER_ROLES = ['team_manager', 'service_manager', 'head_of_service'] as const satisfies readonly Role[];
+/** Who may read requests at all (each within their scope): administrators run the system and read no case content. */
+export const CASE_CONTENT_ROLES = [...REQUESTER_ROLES, 'officer', ...MANAGER_ROLES] as const satisfies readonly Role[];
 
 export interface AuthUser {
   id: string;
   email: string;
   name: string;
-  role: Role;
+  /** 'system': an integration acting on its own authority (systemActor), never a signed-in user. */
+  role: Role | 'system';
   teamId: string | null;
 }
 
-export const isStaff = (user: AuthUser) => (STAFF_ROLES as readonly Role[]).includes(user.role);
+export const isStaff = (user: AuthUser) => (STAFF_ROLES as readonly string[]).includes(user.role);
+
+/**
+ * An integration acting on its own authority (the telephony webhook): it signs in with no token, so
+ * it passes no role check, and its events say `actor: { id: 'system:<name>', role: 'system' }`.
+ * Scope lets it act on any request: what it may do is decided by the route that uses it.
+ */
+export const systemActor = (name: string): AuthUser => ({ id: `system:${name}`, email: '', name, role: 'system', teamId: null });
+export const isSystem = (user: AuthUser): boolean => user.role === 'system';

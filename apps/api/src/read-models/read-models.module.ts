@@ -41,14 +41,6 @@ const onRedis = <T>(Repository: new (redis: Redis) => T) => ({
         }),
     },
   ],
-  exports: [
-    RequestViewsRepository,
-    TimelineRepository,
-    QueuesRepository,
-    AlertsRepository,
-    UsersRepository,
-    CasesRepository,
-    SlaDashboardService,
-  ],
+  exports: [RequestViewsRepository, TimelineRepository, QueuesRepository, AlertsRepository, UsersRepository, CasesRepository, SlaDashboardService],
 })
 export class ReadModelsModule {}

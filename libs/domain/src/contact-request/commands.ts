@@ -17,6 +17,7 @@ import type {
   Requester,
   ResponseChannel,
 } from './events';
+import type { Routing } from './routing';
 
 export interface SubmitRequest {
   type: 'SubmitRequest';
@@ -32,6 +33,18 @@ export interface SubmitRequest {
   subject: string;
   message: string;
   teamId?: string;
+  /** Where the request goes (routeRequest); without it the request is filed as given, with no RequestRouted. */
+  routing?: Routing;
+  /** Who submitted it (the requester, or staff on their behalf): recorded on the routing event. */
+  by?: string;
+}
+
+/** Staff send a request to a case or team (from triage, or away from where it was). */
+export interface RouteRequest {
+  type: 'RouteRequest';
+  requestId: string;
+  routing: Routing;
+  by: string;
 }
 
 export interface RecordAttempt {
@@ -123,6 +136,7 @@ export interface AdvanceEscalation {
 
 export type ContactRequestCommand =
   | SubmitRequest
+  | RouteRequest
   | RecordAttempt
   | AssignRequest
   | RecordResponse

@@ -41,8 +41,10 @@ import type {
   RecordResponse,
   ReopenRequest,
   ResolveRequest,
+  RouteRequest,
   SubmitRequest,
 } from './commands';
+import { ROUTING_RULES, type Routing } from './routing';
 import {
   EscalationClosed,
   EscalationNotFound,
@@ -166,8 +168,9 @@ const submit = (c: SubmitRequest, state: State, ctx: DecideContext): ContactRequ
   oneOf('channel', c.channel, CHANNELS);
   oneOf('category', c.category, CATEGORIES);
   oneOf('priority', priority, PRIORITIES);
+  if (c.routing) checkRouting(c.routing);
   const due = dueDatesFor(ctx.policy, { category: c.category, priority }, ctx.now);
-  return [
+  const submitted: ContactRequestEvent[] = [
     {
       type: 'ContactRequestSubmitted',
       data: {
@@ -187,6 +190,42 @@ const submit = (c: SubmitRequest, state: State, ctx: DecideContext): ContactRequ
       },
     },
   ];
+  return c.routing ? [...submitted, ...routed(c.routing, c.by ?? c.requester.userId ?? 'requester', ctx.now)] : submitted;
+};
+
+const checkRouting = (r: Routing): void => {
+  oneOf('routing.rule', r.rule, ROUTING_RULES);
+  const inTriage = r.teamId === null;
+  if (inTriage && (r.caseRef !== null || r.officerId !== null || r.needsCover)) {
+    throw new InvalidCommand('routing', 'a request in triage (no team) has no case, officer or cover flag');
+  }
+  if (!inTriage) nonEmpty('routing.teamId', r.teamId);
+  if (r.needsCover && r.officerId !== null) throw new InvalidCommand('routing', 'a request that needs cover is assigned to no one');
+};
+
+/** The routing event, and the assignment to the case officer when there is one. */
+const routed = (r: Routing, by: string, now: Date): ContactRequestEvent[] => {
+  const at = iso(now);
+  const events: ContactRequestEvent[] = [{ type: 'RequestRouted', data: { schemaVersion: SCHEMA_VERSION, ...r, by, at } }];
+  if (r.officerId !== null && r.teamId !== null) {
+    events.push({ type: 'RequestAssigned', data: { schemaVersion: SCHEMA_VERSION, officerId: r.officerId, teamId: r.teamId, by, at } });
+  }
+  return events;
+};
+
+const route = (c: RouteRequest, s: ContactRequestState, ctx: DecideContext): ContactRequestEvent[] => {
+  if (s.status === 'resolved') throw new RequestClosed(s.requestId, 'routing');
+  checkRouting(c.routing);
+  // Moving to a team without naming a case keeps the case the request is filed on.
+  const routing = c.routing.caseRef === null && c.routing.teamId !== null && s.caseRef ? { ...c.routing, caseRef: s.caseRef } : c.routing;
+  const same =
+    s.routing !== null &&
+    s.caseRef === (routing.caseRef ?? '') &&
+    s.teamId === routing.teamId &&
+    s.needsCover === routing.needsCover &&
+    (s.assignee?.officerId ?? null) === routing.officerId;
+  if (same) return []; // already there: a retry
+  return routed(routing, c.by, ctx.now);
 };
 
 const recordAttempt = (c: RecordAttempt, s: ContactRequestState, ctx: DecideContext): ContactRequestEvent[] => {
@@ -402,6 +441,8 @@ export const decide = (command: ContactRequestCommand, state: State, ctx: Decide
     throw new InvalidCommand('requestId', `command is for ${command.requestId} but the stream holds ${state.requestId}`);
   }
   switch (command.type) {
+    case 'RouteRequest':
+      return route(command, state, ctx);
     case 'RecordAttempt':
       return recordAttempt(command, state, ctx);
     case 'AssignRequest':

@@ -6,6 +6,7 @@
  * actor, idempotency key) are added by the app layer, not here.
  */
 import type { Category, EscalationRole, Priority } from '@send/sla';
+import type { Routing } from './routing';
 
 export type { Category, EscalationRole, Priority };
 
@@ -74,6 +75,14 @@ export type ContactRequestSubmitted = Ev<
     teamId?: string;
   }
 >;
+
+/**
+ * Where the request went and why (shared DESIGN.md "Cases, routing and scope"): at submission, and
+ * each time staff re-route it. It files the request on `routing.caseRef` and team `routing.teamId`
+ * (both null: triage) and clears any assignee; an assignment to `routing.officerId`, when there is
+ * one, follows in the same append.
+ */
+export type RequestRouted = Ev<'RequestRouted', Routing & { by: string; at: IsoInstant }>;
 
 export type ContactAttemptRecorded = Ev<
   'ContactAttemptRecorded',
@@ -173,6 +182,7 @@ export type EscalationResolved = Ev<'EscalationResolved', { escalationId: string
 
 export type ContactRequestEvent =
   | ContactRequestSubmitted
+  | RequestRouted
   | ContactAttemptRecorded
   | RequestAssigned
   | RequestReassigned
@@ -191,6 +201,7 @@ export type ContactRequestEventType = ContactRequestEvent['type'];
 
 export const CONTACT_REQUEST_EVENT_TYPES: readonly ContactRequestEventType[] = [
   'ContactRequestSubmitted',
+  'RequestRouted',
   'ContactAttemptRecorded',
   'RequestAssigned',
   'RequestReassigned',

@@ -17,6 +17,7 @@ import type {
   Priority,
   Requester,
 } from './events';
+import type { RoutingRule } from './routing';
 
 export type RequestStatus = 'open' | 'assigned' | 'responded' | 'resolved';
 export type EscalationStatus = 'open' | 'acknowledged' | 'resolved';
@@ -70,7 +71,14 @@ export interface ContactRequestState {
   status: RequestStatus;
   requestId: string;
   reference: string;
+  /** The case the request is filed on ('' when none: triage, or submitted before routing existed). Scope follows it. */
   caseRef: string;
+  /** The case number the request named when submitted ('' when none), whether or not it was routed there. */
+  requestedCaseRef: string;
+  /** How it got where it is (null for requests submitted before routing existed). */
+  routing: { rule: RoutingRule; at: IsoInstant } | null;
+  /** Routed to a case whose officer was away, and nobody has taken it yet. */
+  needsCover: boolean;
   requester: Requester;
   channel: Channel;
   category: Category;
@@ -138,6 +146,9 @@ export const evolve = (state: State, event: ContactRequestEvent): State => {
       requestId: d.requestId,
       reference: d.reference,
       caseRef: d.caseRef,
+      requestedCaseRef: d.caseRef,
+      routing: null,
+      needsCover: false,
       requester: d.requester,
       channel: d.channel,
       category: d.category,
@@ -203,9 +214,26 @@ const evolveSubmitted = (s: ContactRequestState, event: ContactRequestEvent): Co
         escalation: escalationOpen && unanswered ? { ...s.escalation!, unansweredCount: s.escalation!.unansweredCount + 1 } : s.escalation,
       };
     }
+    case 'RequestRouted': {
+      const d = event.data;
+      const next = {
+        ...s,
+        caseRef: d.caseRef ?? '',
+        teamId: d.teamId,
+        assignee: null,
+        needsCover: d.needsCover,
+        routing: { rule: d.rule, at: d.at },
+      };
+      return s.status === 'resolved' ? next : { ...next, status: liveStatus(next) };
+    }
     case 'RequestAssigned':
     case 'RequestReassigned': {
-      const next = { ...s, assignee: { officerId: event.data.officerId, teamId: event.data.teamId }, teamId: event.data.teamId };
+      const next = {
+        ...s,
+        assignee: { officerId: event.data.officerId, teamId: event.data.teamId },
+        teamId: event.data.teamId,
+        needsCover: false,
+      };
       return s.status === 'resolved' ? next : { ...next, status: liveStatus(next) };
     }
     case 'OfficerResponded': {

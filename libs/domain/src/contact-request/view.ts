@@ -17,6 +17,8 @@ export interface RequestView {
   requesterRole: string;
   assignee: { id: string; name: string | null } | null;
   teamId: string | null;
+  /** Routed to a case whose officer is away, and nobody has taken it yet. */
+  needsCover: boolean;
   submittedAt: string;
   due: { firstResponseAt: string; resolutionAt: string };
   firstRespondedAt: string | null;
@@ -36,7 +38,8 @@ export interface ViewNames {
 export const toView = (s: ContactRequestState, names: ViewNames = {}): RequestView => ({
   id: s.requestId,
   reference: s.reference,
-  caseRef: s.caseRef || null,
+  // The case it is filed on; in triage, the number the requester gave (theirs to see, and staff's to check).
+  caseRef: s.caseRef || s.requestedCaseRef || null,
   status: s.status,
   category: s.category,
   priority: s.priority,
@@ -45,6 +48,7 @@ export const toView = (s: ContactRequestState, names: ViewNames = {}): RequestVi
   requesterRole: s.requester.role,
   assignee: s.assignee ? { id: s.assignee.officerId, name: names.assigneeName ?? null } : null,
   teamId: s.teamId,
+  needsCover: s.needsCover,
   submittedAt: s.submittedAt,
   due: { firstResponseAt: s.due.firstResponseAt, resolutionAt: s.due.resolutionAt },
   firstRespondedAt: s.firstRespondedAt,

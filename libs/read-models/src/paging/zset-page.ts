@@ -56,11 +56,16 @@ export async function readZsetPage(redis: Redis, key: string, order: PageOrder, 
 /**
  * Merges pages of several sets read with the same cursor (each with limit + 1) into one: the first
  * `limit` of their union in the same order. Exact because every set returned everything after the
- * cursor up to its own limit + 1, and a member is in one set only.
+ * cursor up to its own limit + 1; a member in several sets must have the same score in each.
  */
 export function mergeZsetPages(pages: ZsetPage[], order: PageOrder, limit: number): ZsetPage {
   const sign = order === 'asc' ? 1 : -1;
-  const all = pages.flatMap((p) => p.members).sort((a, b) => sign * compareCursor(a, b));
+  // A member in several sets with the same score (a request both the caller's own and on their case)
+  // sorts next to itself: keep it once.
+  const all = pages
+    .flatMap((p) => p.members)
+    .sort((a, b) => sign * compareCursor(a, b))
+    .filter((m, i, sorted) => i === 0 || sorted[i - 1]!.id !== m.id || sorted[i - 1]!.score !== m.score);
   return { members: all.slice(0, limit), more: all.length > limit || pages.some((p) => p.more) };
 }
 

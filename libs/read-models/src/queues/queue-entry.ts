@@ -17,6 +17,7 @@ export type QueueEntry = Pick<
   | 'requesterRole'
   | 'assignee'
   | 'teamId'
+  | 'needsCover'
   | 'submittedAt'
   | 'due'
   | 'unansweredAttempts'
@@ -38,6 +39,7 @@ export function toQueueEntry(v: RequestView): QueueEntry {
     requesterRole: v.requesterRole,
     assignee: v.assignee ? { id: v.assignee.id, name: v.assignee.name } : null,
     teamId: v.teamId,
+    needsCover: v.needsCover,
     submittedAt: v.submittedAt,
     due: { firstResponseAt: v.due.firstResponseAt, resolutionAt: v.due.resolutionAt },
     unansweredAttempts: v.unansweredAttempts,

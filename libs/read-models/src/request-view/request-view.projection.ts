@@ -3,7 +3,7 @@ import { keys } from '../keys';
 import type { EventContext, Projection } from '../projector';
 import type { ReadModelReader, ReadModelWrites } from '../read-through';
 import { requestChange, requestChangeKeys } from './request-change';
-import { requesterUserIdOf } from './request-view';
+import { requesterUserIdOf, type RequestRecord } from './request-view';
 import { dashboardRowOf } from '../dashboard/dashboard-row';
 
 /** Keeps rm:request:<id> and the lists that index it. */
@@ -18,14 +18,27 @@ export class RequestViewProjection implements Projection {
     const { requestId, after } = change;
     tx.setJson(keys.request(requestId), after);
     tx.setJson(keys.dashboardRow(requestId), dashboardRowOf(after));
+    // The lists a request belongs to follow where it is now: routing and assignment move it between them.
+    const score = Date.parse(after.view.submittedAt);
+    const was = change.before ? listKeysOf(change.before) : [];
+    const is = listKeysOf(after);
+    for (const key of was) if (!is.includes(key)) tx.zrem(key, requestId);
+    for (const key of is) if (!was.includes(key)) tx.zadd(key, score, requestId);
     if (event.type === 'ContactRequestSubmitted') {
-      const score = Date.parse(after.view.submittedAt);
-      tx.zadd(keys.allRequests(), score, requestId);
-      const requesterUserId = requesterUserIdOf(after);
-      if (requesterUserId) tx.zadd(keys.requestsByRequester(requesterUserId), score, requestId);
       // Keep the reference counter ahead of every reference seen, so a rebuilt Redis never reissues one.
       const match = /^SEND-(\d{4})-(\d+)$/.exec(after.view.reference);
       if (match) tx.raiseTo(keys.referenceSequence(Number(match[1])), Number(match[2]));
     }
   }
+}
+
+/** Every list (zset by submission time) that holds the request as it stands: what scoped reads page through. */
+export function listKeysOf(record: RequestRecord): string[] {
+  const s = record.state;
+  const out = [keys.allRequests(), s.teamId ? keys.requestsByTeam(s.teamId) : keys.requestsInTriage()];
+  const requesterUserId = requesterUserIdOf(record);
+  if (requesterUserId) out.push(keys.requestsByRequester(requesterUserId));
+  if (s.caseRef) out.push(keys.requestsByCase(s.caseRef));
+  if (s.assignee) out.push(keys.requestsByAssignee(s.assignee.officerId));
+  return out;
 }

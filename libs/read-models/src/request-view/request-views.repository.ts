@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { keys } from '../keys';
-import { readPageValues, readZsetPage, type Page, type PageRequest } from '../paging/zset-page';
+import { mergeZsetPages, readPageValues, readZsetPage, type Page, type PageRequest } from '../paging/zset-page';
 import type { RequestRecord } from './request-view';
 
 /** Reads of the request view read model. */
@@ -20,6 +20,34 @@ export class RequestViewsRepository {
   /** One page of every request, newest first. */
   async pageAll(page: PageRequest): Promise<Page<RequestRecord>> {
     return this.page(keys.allRequests(), page);
+  }
+
+  /** One page of the requests filed on a case, newest first. */
+  async pageForCase(caseRef: string, page: PageRequest): Promise<Page<RequestRecord>> {
+    return this.page(keys.requestsByCase(caseRef), page);
+  }
+
+  /**
+   * One page of the union of several lists (keys from `keys.requests*`), newest first: each read from
+   * the same cursor and merged, so a scope made of a few lists (a team's, triage, the caller's own)
+   * pages in O(page) whatever the lists hold. A request in two of them is listed once.
+   */
+  async pageOfUnion(listKeys: readonly string[], page: PageRequest): Promise<Page<RequestRecord>> {
+    if (listKeys.length === 1) return this.page(listKeys[0]!, page);
+    if (listKeys.length === 0) return { items: [], next: null };
+    const pages = await Promise.all(listKeys.map((key) => readZsetPage(this.redis, key, 'desc', page)));
+    return readPageValues(this.redis, mergeZsetPages(pages, 'desc', page.limit), keys.request);
+  }
+
+  /**
+   * The case's requests that are not resolved, the most recently active first (latest attempt or
+   * event). A case has a handful of requests: one page of its list is all of them.
+   */
+  async openOnCase(caseRef: string): Promise<RequestRecord[]> {
+    const { items } = await this.pageForCase(caseRef, { limit: 500 });
+    const activity = (r: RequestRecord) =>
+      Math.max(Date.parse(r.state.updatedAt), r.state.lastAttemptAt ? Date.parse(r.state.lastAttemptAt) : 0);
+    return items.filter((r) => r.state.status !== 'resolved').sort((a, b) => activity(b) - activity(a));
   }
 
   private async page(key: string, request: PageRequest): Promise<Page<RequestRecord>> {

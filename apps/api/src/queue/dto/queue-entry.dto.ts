@@ -20,6 +20,7 @@ export const queueEntrySchema = apiOutput(
       requesterRole: true,
       assignee: true,
       teamId: true,
+      needsCover: true,
       submittedAt: true,
       due: true,
       unansweredAttempts: true,
