@@ -4,7 +4,7 @@ import type { EventStore } from '@send/event-store';
 import { CasesRepository } from '@send/read-models';
 import { EVENT_STORE } from '@send/platform';
 import { notFound } from '../common/problem';
-import type { AuthUser } from '../auth/roles';
+import { CASE_CONTENT_ROLES, type AuthUser } from '../auth/roles';
 
 /**
  * Which staff may read a case (shared API.md, "Cases and routing"): service managers and the head
@@ -26,7 +26,7 @@ export const mayReadCase = (user: AuthUser, state: CaseState): boolean => {
 };
 
 /** May this reader see the case's requests (request content)? Administrators read none. */
-export const mayReadCaseRequests = (user: AuthUser): boolean => user.role !== 'admin';
+export const mayReadCaseRequests = (user: AuthUser): boolean => (CASE_CONTENT_ROLES as readonly string[]).includes(user.role);
 
 @Injectable()
 export class CaseAccess {

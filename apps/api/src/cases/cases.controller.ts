@@ -3,13 +3,15 @@ import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { CaseState } from '@send/domain';
-import { CasesRepository } from '@send/read-models';
+import { CasesRepository, RequestViewsRepository, type RequestView } from '@send/read-models';
 import { CorrelationId } from '../common/api-http';
 import { ApiAnswer, ApiJsonBody, ApiProblems, ApiSignedIn } from '../common/openapi';
 import { badRequest } from '../common/problem';
 import { parseInput } from '../common/zod-body';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { REQUESTER_ROLES, STAFF_ROLES, type AuthUser } from '../auth/roles';
+import { inScope } from '../scope/request-scope';
+import { RequestScopes } from '../scope/request-scopes';
 import { CaseAccess, mayReadCaseRequests } from './case-access';
 import { CaseFileError, CaseImport, CASE_CSV_COLUMNS, type ImportReport } from './case-import';
 import {
@@ -24,6 +26,7 @@ import {
 import { SyncCaseService } from './sync-case';
 
 const CASE_WRITERS = ['service_manager', 'head_of_service', 'admin'] as const;
+const CASE_REQUESTS_LIMIT = 500;
 
 /** Thin: parse, authorize by role, hand to the case services. Rules live in the domain's caseDecider. */
 @ApiTags('cases')
@@ -35,6 +38,8 @@ export class CasesController {
     private readonly imports: CaseImport,
     private readonly access: CaseAccess,
     private readonly cases: CasesRepository,
+    private readonly views: RequestViewsRepository,
+    private readonly scopes: RequestScopes,
   ) {}
 
   @Post('cases')
@@ -102,12 +107,17 @@ export class CasesController {
     return (await this.cases.casesOfUser(user)).map(({ caseRef, childName, teamId }) => ({ caseRef, childName, teamId }));
   }
 
-  /** Administrators read no request content (ADR 0006). */
-  private async requestsOf(_state: CaseState, user: AuthUser): Promise<CaseWithRequests['requests']> {
+  /**
+   * The case's requests the caller may read (the one request scope: a team's officers see their
+   * team's, triage and their own), newest first. Administrators read no request content (ADR 0006):
+   * their scope holds none, and they are not even read.
+   */
+  private async requestsOf(state: CaseState, user: AuthUser): Promise<RequestView[]> {
     if (!mayReadCaseRequests(user)) return [];
-    // TODO(requests): answer RequestViewsRepository.pageForCase(caseRef, page) (the request engineer's,
-    // not in main yet) here; until then a case answers with no requests.
-    return [];
+    const scope = await this.scopes.of(user);
+    // A case has a handful of requests: one page of its list is all of them.
+    const { items } = await this.views.pageForCase(state.caseRef, { limit: CASE_REQUESTS_LIMIT });
+    return items.filter((r) => inScope(scope, r.state)).map((r) => r.view);
   }
 }
 

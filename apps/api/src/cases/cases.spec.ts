@@ -187,7 +187,23 @@ describe('GET /api/cases/:caseRef, by role', () => {
   ])('%s reading %s: %d', async (who, ref, status) => {
     const res = await get(who, `/api/cases/${ref}`);
     expect(res.statusCode).toBe(status);
-    if (status === 200) expect(res.json()).toMatchObject({ caseRef: ref, contacts: expect.any(Array), requests: [] });
+    if (status === 200) expect(res.json()).toMatchObject({ caseRef: ref, contacts: expect.any(Array), requests: expect.any(Array) });
+  });
+
+  it("answers the case's requests to those whose scope holds them; administrators get none", async () => {
+    const submitted = await post('parent@example.org', '/api/requests', {
+      caseRef: 'C-1001',
+      category: 'transport',
+      subject: 'Taxi to school',
+      message: 'The taxi did not come this week.',
+    });
+    expect(submitted.statusCode).toBe(201);
+    await project();
+    const ids = async (who: string) => (await get(who, '/api/cases/C-1001')).json().requests.map((r: { id: string }) => r.id);
+    expect(await ids('officer@example.org')).toEqual([submitted.json().id]);
+    expect(await ids('head@example.org')).toEqual([submitted.json().id]);
+    expect(await ids('admin@example.org')).toEqual([]);
+    expect(await ids('service.manager@example.org')).toEqual([submitted.json().id]);
   });
 
   it('reads a case written a moment ago, before the projection has it', async () => {
