@@ -9,6 +9,7 @@ import { ProblemFilter } from './common/problem.filter';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { AlertsModule } from './alerts/alerts.module';
+import { CasesModule } from './cases/cases.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DemoDataModule } from './demo/demo-data.module';
 import { QueueModule } from './queue/queue.module';
@@ -36,6 +37,7 @@ export class AppModule {
         OfficersModule,
         AlertsModule,
         DashboardModule,
+        CasesModule,
         DemoDataModule,
         MetricsModule.forRoot(metrics),
       ],
