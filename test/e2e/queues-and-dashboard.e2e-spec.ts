@@ -30,9 +30,13 @@ describe('queues, timeline and dashboard over the API', () => {
   }, 60_000);
 
   it('lists new requests on the team queue, most urgent first; a claim moves one to the officer queue', async () => {
-    const normal = (await as.parent.post('/api/requests', { category: 'general', subject: 'Normal', message: 'When?' })).body;
+    // parent@ is linked to one demo case (C-1001), whose requests go straight to its officer: these name
+    // a case that does not exist, so they wait in triage, which the team view shows, unassigned.
+    const normal = (await as.parent.post('/api/requests', { caseRef: 'C-9999', category: 'general', subject: 'Normal', message: 'When?' }))
+      .body;
     const urgent = (
       await as.parent.post('/api/requests', {
+        caseRef: 'C-9999',
         category: 'placement',
         subject: 'Urgent',
         message: 'No school place from Monday',
@@ -66,6 +70,7 @@ describe('queues, timeline and dashboard over the API', () => {
       due: urgent.due,
       unansweredAttempts: 0,
       lastAttemptAt: null,
+      needsCover: false,
       escalation: null,
     });
 
@@ -123,12 +128,18 @@ describe('queues, timeline and dashboard over the API', () => {
     const timeline = await eventually(
       async () => {
         const { body } = await as.parent.get(`/api/requests/${request.id}/timeline`);
-        return body.length === 2 && body;
+        return body.some((e: { type: string }) => e.type === 'ContactAttemptRecorded') && body;
       },
       10_000,
       'the timeline',
     );
-    expect(timeline.map((e: { type: string }) => e.type)).toEqual(['ContactRequestSubmitted', 'ContactAttemptRecorded']);
+    // Routed by the parent's only case (C-1001) to its officer: the timeline says how it got there.
+    expect(timeline.map((e: { type: string }) => e.type)).toEqual([
+      'ContactRequestSubmitted',
+      'RequestRouted',
+      'RequestAssigned',
+      'ContactAttemptRecorded',
+    ]);
     expect(timeline[0]).toMatchObject({ at: expect.any(String), actor: { role: 'parent' } });
     expect(JSON.stringify(timeline)).not.toContain('parent@example.org');
   });
