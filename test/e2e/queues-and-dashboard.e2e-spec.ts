@@ -31,18 +31,15 @@ describe('queues, timeline and dashboard over the API', () => {
 
   it('lists new requests on the team queue, most urgent first; a claim moves one to the officer queue', async () => {
     // parent@ is linked to one demo case (C-1001), whose requests go straight to its officer: these name
-    // a case that does not exist, so they wait in triage, which the team view shows, unassigned.
-    const normal = (await as.parent.post('/api/requests', { caseRef: 'C-9999', category: 'general', subject: 'Normal', message: 'When?' }))
-      .body;
-    const urgent = (
-      await as.parent.post('/api/requests', {
-        caseRef: 'C-9999',
-        category: 'placement',
-        subject: 'Urgent',
-        message: 'No school place from Monday',
-        priority: 'urgent',
-      })
-    ).body;
+    // a case that does not exist, so they land in triage, and the manager sends them to the team.
+    const toTeam = async (submission: Record<string, string>) => {
+      const { id } = (await as.parent.post('/api/requests', { caseRef: 'C-9999', ...submission })).body;
+      const routed = await as.manager.post(`/api/requests/${id}/route`, { teamId: 'north' });
+      expect(routed.status).toBe(200);
+      return routed.body;
+    };
+    const normal = await toTeam({ category: 'general', subject: 'Normal', message: 'When?' });
+    const urgent = await toTeam({ category: 'placement', subject: 'Urgent', message: 'No school place from Monday', priority: 'urgent' });
     const teamQueue = await eventually(
       async () => {
         const { body } = await as.officer.get('/api/queue/team');
