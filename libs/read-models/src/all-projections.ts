@@ -1,4 +1,5 @@
 import { AlertsProjection } from './alerts/alerts.projection';
+import { CasesProjection } from './cases/cases.projection';
 import type { Projection } from './projector';
 import { QueuesProjection } from './queues/queues.projection';
 import { RequestViewProjection } from './request-view/request-view.projection';
@@ -11,5 +12,5 @@ import { UsersProjection } from './users/users.projection';
  * before the MULTI).
  */
 export function allProjections(): Projection[] {
-  return [new UsersProjection(), new RequestViewProjection(), new TimelineProjection(), new QueuesProjection(), new AlertsProjection()];
+  return [new UsersProjection(), new RequestViewProjection(), new TimelineProjection(), new QueuesProjection(), new AlertsProjection(), new CasesProjection()];
 }

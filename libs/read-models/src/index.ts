@@ -26,3 +26,5 @@ export * from './dashboard/sla-dashboard.service';
 export * from './lease/projector-lease';
 export * from './lease/projections-runner';
 export * from './rebuild/rebuild-read-models';
+export * from './cases/cases.projection';
+export * from './cases/cases.repository';

@@ -1,4 +1,4 @@
-import { REQUEST_STREAM_PREFIX, USER_STREAM_PREFIX } from '@send/domain';
+import { CASE_STREAM_PREFIX, REQUEST_STREAM_PREFIX, USER_STREAM_PREFIX } from '@send/domain';
 
 /** Every Redis key the read models use, in one place, so a rebuild knows what to drop. */
 export const READ_MODEL_PREFIX = 'rm:';
@@ -38,6 +38,12 @@ export const keys = {
   roleAlerts: (role: string) => `rm:alerts:role:${role}`,
   /** set of the escalation ids that ever reached this level (raised at it, or advanced to it): SCARD counts alerts raised. */
   alertsRaised: (level: number) => `rm:alerts:raised:${level}`,
+  /** JSON CaseState (the domain's fold of case-<caseRef>). */
+  case: (caseRef: string) => `rm:case:${caseRef}`,
+  /** sets of caseRefs with a contact of this portal userId / email (lower case) / E.164 phone, whatever the case's status. */
+  casesByUser: (userId: string) => `rm:cases:user:${userId}`,
+  casesByEmail: (email: string) => `rm:cases:email:${email}`,
+  casesByPhone: (e164: string) => `rm:cases:phone:${e164}`,
   referenceSequence: (year: number) => `seq:reference:${year}`,
   /** The READ_MODEL_VERSION the stored read models were built by (outside rm: so a drop keeps it until rewritten). */
   readModelVersion: () => 'read-models:version',
@@ -56,7 +62,7 @@ export const READ_MODEL_VERSION = 3;
 export const PROJECTIONS_NAME = 'projections';
 
 /**
- * Streams the read models read: requests and user accounts. The worker's projections subscription
+ * Streams the read models read: requests, user accounts and cases. The worker's projections subscription
  * filters on these (a constant, so adding a projection of another stream changes one place).
  */
-export const PROJECTED_STREAM_PREFIXES: readonly string[] = [REQUEST_STREAM_PREFIX, USER_STREAM_PREFIX];
+export const PROJECTED_STREAM_PREFIXES: readonly string[] = [REQUEST_STREAM_PREFIX, USER_STREAM_PREFIX, CASE_STREAM_PREFIX];
