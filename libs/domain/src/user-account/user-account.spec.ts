@@ -1,4 +1,4 @@
-import { evolveUserAccount, foldUserAccount, USER_STREAM_PREFIX, userIdFor, userRegistered, userStreamFor, userStreamId } from '../index';
+import { availabilitySet, evolveUserAccount, isAwayAt, foldUserAccount, USER_STREAM_PREFIX, userIdFor, userRegistered, userStreamFor, userStreamId } from '../index';
 
 describe('user account', () => {
   const officer = { email: 'officer@example.org', name: 'Olu Officer', role: 'officer', teamId: 'north', passwordHash: 'h1' };
@@ -14,7 +14,7 @@ describe('user account', () => {
   it('folds the registration into the account, the latest registration winning', () => {
     const first = userRegistered(officer);
     const moved = userRegistered({ ...officer, role: 'team_manager', teamId: 'south', passwordHash: 'h2' });
-    expect(foldUserAccount([first])).toEqual({ userId: userIdFor(officer.email), ...officer });
+    expect(foldUserAccount([first])).toEqual({ userId: userIdFor(officer.email), ...officer, awayFrom: null, awayUntil: null });
     expect(foldUserAccount([first, moved])).toMatchObject({ role: 'team_manager', teamId: 'south', passwordHash: 'h2' });
     expect(foldUserAccount([])).toBeNull();
   });
@@ -24,5 +24,34 @@ describe('user account', () => {
     expect(evolveUserAccount(account, { type: 'SomethingElse', data: { userId: 'x', role: 'admin' } })).toBe(account);
     expect(evolveUserAccount(account, { type: 'UserRegistered', data: {} })).toBe(account);
     expect(evolveUserAccount(null, { type: 'UserRegistered', data: { userId: 'x' } })).toBeNull();
+  });
+
+  describe('availability', () => {
+    const now = new Date('2026-12-07T09:00:00Z');
+    const userId = userIdFor(officer.email);
+
+    it('is away from awayFrom (inclusive) until awayUntil (exclusive); null ends are open', () => {
+      expect(isAwayAt({ awayFrom: null, awayUntil: null }, now)).toBe(false);
+      expect(isAwayAt({ awayFrom: '2026-12-07T09:00:00Z', awayUntil: '2026-12-08T09:00:00Z' }, now)).toBe(true);
+      expect(isAwayAt({ awayFrom: '2026-12-07T09:00:01Z', awayUntil: null }, now)).toBe(false);
+      expect(isAwayAt({ awayFrom: null, awayUntil: '2026-12-07T09:00:00Z' }, now)).toBe(false);
+      expect(isAwayAt({ awayFrom: null, awayUntil: '2026-12-07T09:00:01Z' }, now)).toBe(true);
+    });
+
+    it('folds onto the account, survives a re-registration, and clears with nulls', () => {
+      const away = availabilitySet(userId, { awayFrom: '2026-12-07T00:00:00Z', awayUntil: '2026-12-14T00:00:00Z' }, 'manager', now);
+      const account = foldUserAccount([userRegistered(officer), away, userRegistered({ ...officer, teamId: 'south' })]);
+      expect(account).toMatchObject({ teamId: 'south', awayFrom: '2026-12-07T00:00:00.000Z', awayUntil: '2026-12-14T00:00:00.000Z' });
+      const back = evolveUserAccount(account, availabilitySet(userId, { awayFrom: null, awayUntil: null }, 'manager', now));
+      expect(back).toMatchObject({ awayFrom: null, awayUntil: null });
+      // Another account's event, or one before the registration, changes nothing.
+      expect(evolveUserAccount(null, away)).toBeNull();
+      expect(evolveUserAccount(back, availabilitySet('someone-else', { awayFrom: null, awayUntil: '2027-01-01T00:00:00Z' }, 'x', now))).toBe(back);
+    });
+
+    it('refuses an absence that ends before it starts, or a date that is not one', () => {
+      expect(() => availabilitySet(userId, { awayFrom: '2026-12-08T00:00:00Z', awayUntil: '2026-12-07T00:00:00Z' }, 'x', now)).toThrow('awayUntil');
+      expect(() => availabilitySet(userId, { awayFrom: 'monday', awayUntil: null }, 'x', now)).toThrow('awayFrom');
+    });
   });
 });

@@ -30,10 +30,39 @@ export type UserRegisteredData<Role extends string = string> = {
 };
 
 export type UserRegistered<Role extends string = string> = { type: 'UserRegistered'; data: UserRegisteredData<Role> };
-export type UserAccountEvent<Role extends string = string> = UserRegistered<Role>;
-export const USER_ACCOUNT_EVENT_TYPES = ['UserRegistered'] as const;
 
-export type UserAccount<Role extends string = string> = Omit<UserRegisteredData<Role>, 'schemaVersion'>;
+/**
+ * An officer's absence (PUT /api/officers/:id/availability): away from `awayFrom` (null: now) until
+ * `awayUntil` (null: until cleared); both null clears it. Routing gives no new requests to an officer
+ * who is away, and their open requests show in the team queue as needing cover.
+ */
+export type OfficerAvailabilitySetData = {
+  schemaVersion: 1;
+  userId: string;
+  awayFrom: string | null;
+  awayUntil: string | null;
+  by: string;
+  at: string;
+};
+export type OfficerAvailabilitySet = { type: 'OfficerAvailabilitySet'; data: OfficerAvailabilitySetData };
+
+export type UserAccountEvent<Role extends string = string> = UserRegistered<Role> | OfficerAvailabilitySet;
+export const USER_ACCOUNT_EVENT_TYPES = ['UserRegistered', 'OfficerAvailabilitySet'] as const;
+
+export interface Availability {
+  awayFrom: string | null;
+  awayUntil: string | null;
+}
+export const AVAILABLE: Availability = Object.freeze({ awayFrom: null, awayUntil: null });
+
+export type UserAccount<Role extends string = string> = Omit<UserRegisteredData<Role>, 'schemaVersion'> & Availability;
+
+/** Is someone with this availability away at `now`? */
+export const isAwayAt = (a: Availability, now: Date): boolean => {
+  if (a.awayFrom === null && a.awayUntil === null) return false;
+  const t = now.getTime();
+  return (a.awayFrom === null || Date.parse(a.awayFrom) <= t) && (a.awayUntil === null || t < Date.parse(a.awayUntil));
+};
 
 /**
  * A registration, with its event id: fixed per account, so a repeated registration (DEMO seeding,
@@ -59,6 +88,10 @@ export function evolveUserAccount<Role extends string = string>(
   state: UserAccount<Role> | null,
   event: { type: string; data: unknown },
 ): UserAccount<Role> | null {
+  if (event.type === 'OfficerAvailabilitySet') {
+    const d = event.data as Partial<OfficerAvailabilitySetData>;
+    return state === null || d.userId !== state.userId ? state : { ...state, awayFrom: d.awayFrom ?? null, awayUntil: d.awayUntil ?? null };
+  }
   if (event.type !== 'UserRegistered') return state;
   const d = event.data as Partial<UserRegisteredData<Role>>;
   if (!d.userId || !d.role) return state;
@@ -69,6 +102,30 @@ export function evolveUserAccount<Role extends string = string>(
     role: d.role,
     teamId: d.teamId ?? null,
     passwordHash: d.passwordHash ?? '',
+    // A re-registration (role or team change) leaves an absence as it was.
+    awayFrom: state?.awayFrom ?? null,
+    awayUntil: state?.awayUntil ?? null,
+  };
+}
+
+/** The availability event, checked: instants are ISO, and the absence ends after it starts. */
+export function availabilitySet(
+  userId: string,
+  availability: Availability,
+  by: string,
+  now: Date,
+): OfficerAvailabilitySet {
+  for (const [field, value] of Object.entries(availability)) {
+    if (value !== null && Number.isNaN(Date.parse(value))) throw new RangeError(`${field}: "${value}" is not an ISO-8601 instant`);
+  }
+  const { awayFrom, awayUntil } = availability;
+  if (awayFrom !== null && awayUntil !== null && Date.parse(awayUntil) <= Date.parse(awayFrom)) {
+    throw new RangeError('awayUntil: must be after awayFrom');
+  }
+  const iso = (v: string | null) => (v === null ? null : new Date(v).toISOString());
+  return {
+    type: 'OfficerAvailabilitySet',
+    data: { schemaVersion: 1, userId, awayFrom: iso(awayFrom), awayUntil: iso(awayUntil), by, at: now.toISOString() },
   };
 }
 

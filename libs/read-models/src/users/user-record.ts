@@ -7,6 +7,9 @@ export interface UserRecord {
   email: string;
   role: string;
   teamId: string | null;
+  /** Absence (OfficerAvailabilitySet); both null when available. */
+  awayFrom: string | null;
+  awayUntil: string | null;
 }
 
 /** The account as the read side may hold it: everything but the password hash. */
@@ -16,4 +19,18 @@ export const toUserRecord = (account: UserAccount): UserRecord => ({
   email: account.email,
   role: account.role,
   teamId: account.teamId,
+  awayFrom: account.awayFrom,
+  awayUntil: account.awayUntil,
+});
+
+/** The account the record was made from, less the password hash it never held: to fold the next event onto. */
+export const toAccount = (record: UserRecord): UserAccount => ({
+  userId: record.id,
+  name: record.name,
+  email: record.email,
+  role: record.role,
+  teamId: record.teamId,
+  passwordHash: '',
+  awayFrom: record.awayFrom ?? null,
+  awayUntil: record.awayUntil ?? null,
 });

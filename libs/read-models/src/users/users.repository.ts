@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { isAwayAt } from '@send/domain';
 import { keys } from '../keys';
 import type { UserRecord } from './user-record';
 
@@ -18,6 +19,11 @@ export class UsersRepository {
   /** Sorted by name. */
   async byTeam(teamId: string): Promise<UserRecord[]> {
     return this.getMany(await this.redis.smembers(keys.usersByTeam(teamId)));
+  }
+
+  /** The team's officers who are away at `now` (OfficerAvailabilitySet). */
+  async awayInTeam(teamId: string, now: Date): Promise<UserRecord[]> {
+    return (await this.byTeam(teamId)).filter((u) => u.role === 'officer' && isAwayAt({ awayFrom: u.awayFrom ?? null, awayUntil: u.awayUntil ?? null }, now));
   }
 
   async getMany(ids: string[]): Promise<UserRecord[]> {
