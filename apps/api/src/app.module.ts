@@ -14,6 +14,7 @@ import { DemoDataModule } from './demo/demo-data.module';
 import { QueueModule } from './queue/queue.module';
 import { ReadModelsModule } from './read-models/read-models.module';
 import { RequestsModule } from './requests/requests.module';
+import { TelephonyModule } from './telephony/telephony.module';
 
 @Module({})
 export class AppModule {
@@ -32,6 +33,7 @@ export class AppModule {
         QueueModule,
         AlertsModule,
         DashboardModule,
+        TelephonyModule,
         DemoDataModule,
         MetricsModule.forRoot(metrics),
       ],

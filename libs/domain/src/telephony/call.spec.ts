@@ -1,6 +1,7 @@
 import { InvalidCommand } from '../contact-request/errors';
 import { deciderSpec } from '../testing/decider-spec';
 import {
+  callAttemptId,
   callDecider,
   callIdOf,
   CallNotFileable,
@@ -31,7 +32,10 @@ const received = (over: Partial<CallRecord> = {}, number = '+447700900101'): Cal
   type: 'CallReceived',
   data: { schemaVersion: 1, call: call(over), number, numberIsE164: number.startsWith('+'), at: AT },
 });
-const unmatched = (): CallEvent => ({ type: 'CallUnmatched', data: { schemaVersion: 1, callId: 'call-1', number: '+447700900101', at: AT } });
+const unmatched = (): CallEvent => ({
+  type: 'CallUnmatched',
+  data: { schemaVersion: 1, callId: 'call-1', number: '+447700900101', at: AT },
+});
 const linked = (caseRef = 'C-1001'): CallEvent => ({
   type: 'CallLinked',
   data: { schemaVersion: 1, callId: 'call-1', number: '+447700900101', caseRef, by: 'officer-1', at: AT },
@@ -48,7 +52,16 @@ const file = (over: Partial<Extract<CallCommand, { type: 'FileCall' }>> = {}): C
 });
 const filed = (caseRef = 'C-1001'): CallEvent => ({
   type: 'CallFiled',
-  data: { schemaVersion: 1, callId: 'call-1', caseRef, requestId: 'r-1', attemptId: 'a-1', filedAs: 'attempt', by: 'system:telephony', at: AT },
+  data: {
+    schemaVersion: 1,
+    callId: 'call-1',
+    caseRef,
+    requestId: 'r-1',
+    attemptId: 'a-1',
+    filedAs: 'attempt',
+    by: 'system:telephony',
+    at: AT,
+  },
 });
 
 describe('call stream names', () => {
@@ -70,12 +83,24 @@ describe('the call decider', () => {
       .then(received({ from: ' withheld ' }, 'withheld')));
 
   it('records nothing for a callId it already has, whatever the body says', () =>
-    spec.given(received()).when({ type: 'ReceiveCall', call: call({ outcome: 'voicemail' }), e164: '+447700900101' }).thenNothing());
+    spec
+      .given(received())
+      .when({ type: 'ReceiveCall', call: call({ outcome: 'voicemail' }), e164: '+447700900101' })
+      .thenNothing());
 
   it('refuses a record that would be stored broken', () => {
-    spec.given().when({ type: 'ReceiveCall', call: call({ startedAt: 'yesterday' }), e164: null }).thenThrows(InvalidCommand);
-    spec.given().when({ type: 'ReceiveCall', call: call({ callId: '' }), e164: null }).thenThrows(InvalidCommand);
-    spec.given().when({ type: 'ReceiveCall', call: call({ durationSeconds: -1 }), e164: null }).thenThrows(InvalidCommand);
+    spec
+      .given()
+      .when({ type: 'ReceiveCall', call: call({ startedAt: 'yesterday' }), e164: null })
+      .thenThrows(InvalidCommand);
+    spec
+      .given()
+      .when({ type: 'ReceiveCall', call: call({ callId: '' }), e164: null })
+      .thenThrows(InvalidCommand);
+    spec
+      .given()
+      .when({ type: 'ReceiveCall', call: call({ durationSeconds: -1 }), e164: null })
+      .thenThrows(InvalidCommand);
   });
 
   it('files an unanswered call once', () => {
@@ -84,8 +109,14 @@ describe('the call decider', () => {
   });
 
   it('never files an answered call: it is not an unanswered attempt', () => {
-    spec.given(received({ outcome: 'answered' })).when(file()).thenThrows(CallNotFileable);
-    spec.given(received({ outcome: 'answered' })).when({ type: 'MarkCallUnmatched', callId: 'call-1' }).thenNothing();
+    spec
+      .given(received({ outcome: 'answered' }))
+      .when(file())
+      .thenThrows(CallNotFileable);
+    spec
+      .given(received({ outcome: 'answered' }))
+      .when({ type: 'MarkCallUnmatched', callId: 'call-1' })
+      .thenNothing();
   });
 
   it('keeps an unknown caller for triage; filing it needs a link first', () => {
@@ -96,9 +127,15 @@ describe('the call decider', () => {
 
   it('links an unmatched call to a case, then files it there and only there', () => {
     spec.given(received(), unmatched()).when({ type: 'LinkCall', callId: 'call-1', caseRef: 'C-1001', by: 'officer-1' }).then(linked());
-    spec.given(received(), unmatched(), linked()).when({ type: 'LinkCall', callId: 'call-1', caseRef: 'C-1001', by: 'officer-2' }).thenNothing();
+    spec
+      .given(received(), unmatched(), linked())
+      .when({ type: 'LinkCall', callId: 'call-1', caseRef: 'C-1001', by: 'officer-2' })
+      .thenNothing();
     spec.given(received(), unmatched(), linked()).when(file()).then(filed());
-    spec.given(received(), unmatched(), linked()).when(file({ caseRef: 'C-2001' })).thenThrows(InvalidCommand);
+    spec
+      .given(received(), unmatched(), linked())
+      .when(file({ caseRef: 'C-2001' }))
+      .thenThrows(InvalidCommand);
     spec.given(received(), filed()).when({ type: 'LinkCall', callId: 'call-1', caseRef: 'C-2001', by: 'officer-1' }).thenNothing();
   });
 
@@ -108,7 +145,10 @@ describe('the call decider', () => {
   it('folds what happened to the call', () => {
     expect(foldCall([received()])?.status).toBe('received');
     expect(foldCall([received({ outcome: 'answered' })])?.status).toBe('answered');
-    expect(foldCall([received(), unmatched(), linked()])).toMatchObject({ status: 'linked', linkedTo: { caseRef: 'C-1001', by: 'officer-1' } });
+    expect(foldCall([received(), unmatched(), linked()])).toMatchObject({
+      status: 'linked',
+      linkedTo: { caseRef: 'C-1001', by: 'officer-1' },
+    });
     expect(foldCall([received(), filed()])).toMatchObject({ status: 'filed', filing: { requestId: 'r-1', filedAs: 'attempt' } });
     // A second CallReceived (never appended, but a fold must not fail on it) changes nothing.
     expect(foldCall([received(), filed(), received({ outcome: 'voicemail' })])?.status).toBe('filed');
@@ -141,4 +181,12 @@ describe('chooseFiling (a number on several cases)', () => {
 
   it('opens a request on the first case by caseRef when none is open', () =>
     expect(chooseFiling(['C-2001', 'C-1001'], [])).toEqual({ kind: 'request', caseRef: 'C-1001' }));
+});
+
+describe('callAttemptId', () => {
+  it('is the same uuid for the same call, and another for another call', () => {
+    expect(callAttemptId('call-1')).toBe(callAttemptId('call-1'));
+    expect(callAttemptId('call-1')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(callAttemptId('call-2')).not.toBe(callAttemptId('call-1'));
+  });
 });

@@ -5,12 +5,18 @@
  * what became of it: filed on a request (CallFiled), kept for triage (CallUnmatched), linked to a
  * case by staff (CallLinked). A re-link replays from here. Pure: the app looks up cases and requests.
  */
+import { v5 as uuidv5 } from 'uuid';
 import { DomainError, InvalidCommand } from '../contact-request/errors';
 
 export const CALL_STREAM_PREFIX = 'telephony-call-';
 export const callStreamId = (callId: string): string => CALL_STREAM_PREFIX + callId;
 export const callIdOf = (streamId: string): string | null =>
   streamId.startsWith(CALL_STREAM_PREFIX) ? streamId.slice(CALL_STREAM_PREFIX.length) : null;
+
+/** Fixed forever: the attempt a call becomes keeps its id however often the call is sent or filed. */
+const CALL_ATTEMPT_NAMESPACE = '6d2b8f3a-1c47-4e0b-a9d5-0f3e7b2c9a64';
+/** The id of the unanswered attempt a call becomes, derived from its callId alone (uuid v5). */
+export const callAttemptId = (callId: string): string => uuidv5(`call-attempt:${callId}`, CALL_ATTEMPT_NAMESPACE);
 
 export const CALL_OUTCOMES = ['answered', 'missed', 'voicemail'] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
@@ -158,7 +164,8 @@ const checkRecord = (call: CallRecord): void => {
     throw new InvalidCommand('callId', 'must be letters, digits and -_.: (up to 128 characters)');
   if (typeof call.from !== 'string' || call.from.trim() === '') throw new InvalidCommand('from', 'must be a non-empty string');
   if (typeof call.to !== 'string') throw new InvalidCommand('to', 'must be a string');
-  if (typeof call.startedAt !== 'string' || !isInstant(call.startedAt)) throw new InvalidCommand('startedAt', 'must be an ISO 8601 instant');
+  if (typeof call.startedAt !== 'string' || !isInstant(call.startedAt))
+    throw new InvalidCommand('startedAt', 'must be an ISO 8601 instant');
   if (!CALL_OUTCOMES.includes(call.outcome)) throw new InvalidCommand('outcome', `must be one of ${CALL_OUTCOMES.join(', ')}`);
   if (!Number.isInteger(call.durationSeconds) || call.durationSeconds < 0)
     throw new InvalidCommand('durationSeconds', 'must be a whole number of seconds, 0 or more');
@@ -181,7 +188,9 @@ export const decideCall = (command: CallCommand, state: CallFold, ctx: { now: Da
   switch (command.type) {
     case 'MarkCallUnmatched':
       // Only a call still waiting to be filed can be unmatched; one already settled stays as it is.
-      return state.status === 'received' ? [{ type: 'CallUnmatched', data: { schemaVersion: 1, callId: state.callId, number: state.number, at } }] : [];
+      return state.status === 'received'
+        ? [{ type: 'CallUnmatched', data: { schemaVersion: 1, callId: state.callId, number: state.number, at } }]
+        : [];
     case 'LinkCall': {
       if (state.status === 'answered' || state.status === 'filed') return [];
       if (state.status === 'linked' && state.linkedTo?.caseRef === command.caseRef) return [];

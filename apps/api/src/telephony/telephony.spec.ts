@@ -1,0 +1,362 @@
+import Redis from 'ioredis';
+import { v4 as uuid } from 'uuid';
+import { callAttemptId, caseDecider, caseStreamId, callStreamId, foldCall, streamIdFor, userIdFor, type CaseCommand } from '@send/domain';
+import { DeciderCommandHandler, type EventStore } from '@send/event-store';
+import { allProjections, PROJECTIONS_NAME, Projector } from '@send/read-models';
+import { projectAll } from '@send/read-models/testing/read-model-fixtures';
+import { EVENT_STORE } from '@send/platform';
+import { inProcessApi, type InProcessApi } from '../../../../test/support/in-process-api';
+import { signCall } from './call-signature';
+
+const SECRET = 'telephony-test-secret-0123456789';
+
+/**
+ * POST /api/telephony/calls and the unmatched list on the real stack: the api in process on a
+ * fresh SQLite store and its own Redis, the demo users (DEMO=true), and every read model projected
+ * from the store between steps, as the worker would.
+ */
+describe('telephony', () => {
+  let api: InProcessApi;
+  let store: EventStore;
+  let redis: Redis;
+  let projector: Projector;
+  const project = () => projectAll(store, projector);
+  const tokens: Record<string, string> = {};
+
+  beforeAll(async () => {
+    api = await inProcessApi({ DEMO: 'true', TELEPHONY_SECRET: SECRET });
+    store = api.app.get<EventStore>(EVENT_STORE);
+    redis = new Redis(api.redisUrl);
+    projector = new Projector(PROJECTIONS_NAME, redis, allProjections());
+    await ensureDemoCases(store);
+    for (const who of ['parent', 'officer', 'service.manager', 'admin', 'senco'])
+      tokens[who] = (await post('/api/auth/login', { email: `${who}@example.org`, password: 'demo' })).json().token;
+    await project();
+  }, 60_000);
+  afterAll(async () => {
+    await redis?.quit();
+    await api?.close();
+  });
+
+  const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
+    api.app.inject({ method: 'POST', url, payload: payload as object, headers });
+  const get = (url: string, who: string) => api.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${tokens[who]}` } });
+
+  let calls = 0;
+  const aCall = (over: Record<string, unknown> = {}) => ({
+    callId: `call-${++calls}-${uuid().slice(0, 8)}`,
+    from: '07700 900101',
+    to: '0300 123 4567',
+    startedAt: new Date(Date.now() - 60_000).toISOString(),
+    outcome: 'missed',
+    durationSeconds: 0,
+    ...over,
+  });
+  /** Sent as the telephony system would: these exact bytes, signed. */
+  const sendCall = (call: object, sign: (raw: string) => string | undefined = (raw) => signCall(raw, SECRET)) => {
+    const raw = JSON.stringify(call);
+    const signature = sign(raw);
+    return api.app.inject({
+      method: 'POST',
+      url: '/api/telephony/calls',
+      payload: raw,
+      headers: { 'content-type': 'application/json', ...(signature === undefined ? {} : { 'x-signature': signature }) },
+    });
+  };
+  const request = async (id: string) => {
+    const res = await get(`/api/requests/${id}`, 'service.manager');
+    expect(res.statusCode).toBe(200);
+    return res.json();
+  };
+  const attemptsOf = async (requestId: string, attemptId: string) =>
+    (await store.read(streamIdFor(requestId))).filter((e) => e.type === 'ContactAttemptRecorded' && e.data.attemptId === attemptId);
+
+  /** parent@'s open request on C-1001, submitted through the api and projected. */
+  let parentRequestId: string;
+  const parentRequest = async (): Promise<string> => {
+    if (parentRequestId) return parentRequestId;
+    const res = await post(
+      '/api/requests',
+      { caseRef: 'C-1001', category: 'transport', subject: 'Taxi to school', message: 'The taxi did not come this week.' },
+      { authorization: `Bearer ${tokens.parent}` },
+    );
+    expect(res.statusCode).toBe(201);
+    parentRequestId = res.json().id;
+    await project();
+    return parentRequestId;
+  };
+
+  it("files a signed missed call from 07700 900101 as an unanswered phone attempt on parent@'s open request", async () => {
+    const requestId = await parentRequest();
+    const before = (await request(requestId)).unansweredAttempts;
+    const call = aCall();
+
+    const res = await sendCall(call);
+    expect([res.statusCode, res.json()]).toEqual([202, { recorded: 'attempt', requestId }]);
+
+    const [attempt] = await attemptsOf(requestId, callAttemptId(call.callId));
+    expect(attempt).toMatchObject({
+      data: { channel: 'phone', outcome: 'unanswered', source: 'telephony', at: call.startedAt, direction: 'inbound' },
+      metadata: { actor: { id: 'system:telephony', role: 'system' } },
+    });
+    await project();
+    expect((await request(requestId)).unansweredAttempts).toBe(before + 1);
+    // The call stream keeps the raw record, the caller in E.164, and where it went.
+    const stream = await store.read(callStreamId(call.callId));
+    expect(stream.map((e) => e.type)).toEqual(['CallReceived', 'CallFiled']);
+    expect(stream[0]!.data).toMatchObject({ call, number: '+447700900101', numberIsE164: true });
+    expect(stream[1]!.data).toMatchObject({ caseRef: 'C-1001', requestId, filedAs: 'attempt', by: 'system:telephony' });
+  });
+
+  it('records nothing for a callId it has seen: the stream decides, not memory', async () => {
+    const requestId = await parentRequest();
+    const call = aCall({ outcome: 'voicemail' });
+    expect((await sendCall(call)).json()).toEqual({ recorded: 'attempt', requestId });
+    await project();
+    const attempts = (await request(requestId)).unansweredAttempts;
+    const head = await store.headPosition();
+
+    const again = await sendCall(call);
+    expect([again.statusCode, again.json()]).toEqual([202, { recorded: 'duplicate' }]);
+    // The same callId with another body is still the same call.
+    expect((await sendCall({ ...call, outcome: 'missed', durationSeconds: 3 })).json()).toEqual({ recorded: 'duplicate' });
+    expect(await store.headPosition()).toBe(head);
+    await project();
+    expect((await request(requestId)).unansweredAttempts).toBe(attempts);
+  });
+
+  it('answers 401 to a missing or wrong signature and records nothing', async () => {
+    await parentRequest();
+    const head = await store.headPosition();
+    const call = aCall();
+    const refused = [
+      await sendCall(call, () => undefined),
+      await sendCall(call, () => 'sha256=' + '0'.repeat(64)),
+      await sendCall(call, (raw) => signCall(raw, 'another-secret-0123456789')),
+      await sendCall(call, () => signCall(JSON.stringify({ ...call, outcome: 'answered' }), SECRET)), // signs other bytes
+      await sendCall(call, (raw) => signCall(raw, SECRET).replace('sha256=', 'sha1=')),
+      await sendCall(call, (raw) => signCall(raw, SECRET).slice(0, -2)),
+    ];
+    for (const res of refused) {
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+    expect(await store.headPosition()).toBe(head);
+    expect(await store.read(callStreamId(call.callId))).toEqual([]);
+  });
+
+  it('answers 400 naming each bad field of a signed body, and records nothing', async () => {
+    const head = await store.headPosition();
+    const res = await sendCall({ callId: '', from: '07700 900101', startedAt: 'yesterday', outcome: 'dropped', durationSeconds: -1 });
+    expect(res.statusCode).toBe(400);
+    expect(
+      res
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual(['callId', 'durationSeconds', 'outcome', 'startedAt', 'to']);
+    expect(await store.headPosition()).toBe(head);
+  });
+
+  it('opens a request for a missed call from a contact whose case has none open', async () => {
+    const call = aCall({ from: '+44 7700 900202', outcome: 'voicemail' });
+    const res = await sendCall(call);
+    expect(res.statusCode).toBe(202);
+    const { recorded, requestId } = res.json();
+    expect(recorded).toBe('request');
+    await project();
+
+    expect(await request(requestId)).toMatchObject({
+      caseRef: 'C-2001',
+      channel: 'phone',
+      category: 'general',
+      requesterRole: 'parent',
+      unansweredAttempts: 1,
+      lastAttemptAt: call.startedAt,
+    });
+    const submitted = (await store.read(streamIdFor(requestId))).find((e) => e.type === 'ContactRequestSubmitted')!;
+    expect(submitted.data).toMatchObject({ subject: 'Missed call', requester: { phone: '+447700900202', email: 'parent2@example.org' } });
+    expect(String(submitted.data.message)).toContain('+447700900202');
+    expect(await attemptsOf(requestId, callAttemptId(call.callId))).toHaveLength(1);
+
+    // The next missed call from that number goes on the request it opened.
+    expect((await sendCall(aCall({ from: '07700900202' }))).json()).toEqual({ recorded: 'attempt', requestId });
+  });
+
+  it('keeps a call that was answered, and records no attempt for it', async () => {
+    const requestId = await parentRequest();
+    const attempts = (await request(requestId)).unansweredAttempts;
+    const head = await store.headPosition();
+    const call = aCall({ outcome: 'answered', durationSeconds: 240 });
+
+    const res = await sendCall(call);
+    expect([res.statusCode, res.json()]).toEqual([202, { recorded: 'answered' }]);
+    expect((await store.read(callStreamId(call.callId))).map((e) => e.type)).toEqual(['CallReceived']);
+    expect(await store.headPosition()).toBe(head + 1n);
+    await project();
+    expect((await request(requestId)).unansweredAttempts).toBe(attempts);
+    expect((await sendCall(call)).json()).toEqual({ recorded: 'duplicate' });
+  });
+
+  it('keeps an unknown number for triage; linking it to a case files its calls there, oldest first', async () => {
+    const requestId = await parentRequest();
+    const attempts = (await request(requestId)).unansweredAttempts;
+    const first = aCall({ from: '07700 900999', startedAt: new Date(Date.now() - 600_000).toISOString() });
+    const second = aCall({ from: '+447700900999', outcome: 'voicemail', startedAt: new Date(Date.now() - 300_000).toISOString() });
+    for (const call of [first, second]) expect((await sendCall(call)).json()).toEqual({ recorded: 'unmatched' });
+    await project();
+
+    const list = await get('/api/telephony/unmatched', 'officer');
+    expect(list.statusCode).toBe(200);
+    const entry = list.json().find((n: { number: string }) => n.number === '+447700900999');
+    expect(entry).toMatchObject({ numberIsE164: true, lastCallAt: second.startedAt });
+    expect(entry.calls.map((c: { callId: string }) => c.callId)).toEqual([second.callId, first.callId]);
+    // Staff in triage roles only.
+    expect((await get('/api/telephony/unmatched', 'parent')).statusCode).toBe(403);
+    expect((await get('/api/telephony/unmatched', 'admin')).statusCode).toBe(403);
+
+    const link = (number: string, caseRef: string, who = 'officer') =>
+      post(`/api/telephony/unmatched/${encodeURIComponent(number)}/link`, { caseRef }, { authorization: `Bearer ${tokens[who]}` });
+    expect((await link('+447700900999', 'C-9999')).statusCode).toBe(404);
+    expect((await link('+447700900999', 'C-1001', 'parent')).statusCode).toBe(403);
+
+    const linked = await link('+447700900999', 'C-1001');
+    expect([linked.statusCode, linked.json()]).toEqual([
+      200,
+      {
+        number: '+447700900999',
+        caseRef: 'C-1001',
+        filed: [
+          { callId: first.callId, recorded: 'attempt', requestId },
+          { callId: second.callId, recorded: 'attempt', requestId },
+        ],
+      },
+    ]);
+    const officerId = userIdFor('officer@example.org');
+    for (const call of [first, second]) {
+      const stream = await store.read(callStreamId(call.callId));
+      expect(stream.map((e) => e.type)).toEqual(['CallReceived', 'CallUnmatched', 'CallLinked', 'CallFiled']);
+      expect(stream[2]!.data).toMatchObject({ caseRef: 'C-1001', by: officerId });
+      expect(await attemptsOf(requestId, callAttemptId(call.callId))).toHaveLength(1);
+    }
+    await project();
+    expect((await request(requestId)).unansweredAttempts).toBe(attempts + 2);
+    const after = (await get('/api/telephony/unmatched', 'officer')).json();
+    expect(after.map((n: { number: string }) => n.number)).not.toContain('+447700900999');
+    // Nothing left to link.
+    expect((await link('+447700900999', 'C-1001')).statusCode).toBe(404);
+  });
+
+  it('finishes the filing on a retry after a crash between the attempt and CallFiled, with no second attempt', async () => {
+    const requestId = await parentRequest();
+    const attempts = (await request(requestId)).unansweredAttempts;
+    const call = aCall();
+    // The process "dies" just before CallFiled: the append throws, as a killed process never makes it.
+    const append = store.append.bind(store);
+    const crash = jest.spyOn(store, 'append').mockImplementation(async (stream, events, options) => {
+      if (events.some((e) => e.type === 'CallFiled')) throw new Error('simulated crash before CallFiled');
+      return append(stream, events, options);
+    });
+    try {
+      expect((await sendCall(call)).statusCode).toBe(500);
+    } finally {
+      crash.mockRestore();
+    }
+    expect((await store.read(callStreamId(call.callId))).map((e) => e.type)).toEqual(['CallReceived']);
+    expect(await attemptsOf(requestId, callAttemptId(call.callId))).toHaveLength(1);
+    await project();
+
+    const retry = await sendCall(call);
+    expect([retry.statusCode, retry.json()]).toEqual([202, { recorded: 'attempt', requestId }]);
+    expect(await attemptsOf(requestId, callAttemptId(call.callId))).toHaveLength(1);
+    expect(foldCall(await store.read(callStreamId(call.callId)))).toMatchObject({ status: 'filed', filing: { requestId } });
+    await project();
+    expect((await request(requestId)).unansweredAttempts).toBe(attempts + 1);
+    expect((await sendCall(call)).json()).toEqual({ recorded: 'duplicate' });
+  });
+});
+
+describe('telephony without TELEPHONY_SECRET', () => {
+  let api: InProcessApi;
+  beforeAll(async () => {
+    api = await inProcessApi();
+  });
+  afterAll(() => api?.close());
+
+  it('answers 503 naming the missing setting, and accepts no call, signed or not', async () => {
+    const store = api.app.get<EventStore>(EVENT_STORE);
+    const head = await store.headPosition();
+    const raw = JSON.stringify({
+      callId: 'c-1',
+      from: '07700 900101',
+      to: '0300',
+      startedAt: '2026-12-01T10:00:00Z',
+      outcome: 'missed',
+      durationSeconds: 0,
+    });
+    for (const signature of [undefined, signCall(raw, SECRET)]) {
+      const res = await api.app.inject({
+        method: 'POST',
+        url: '/api/telephony/calls',
+        payload: raw,
+        headers: { 'content-type': 'application/json', ...(signature ? { 'x-signature': signature } : {}) },
+      });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().detail).toContain('TELEPHONY_SECRET');
+    }
+    expect(await store.headPosition()).toBe(head);
+  });
+});
+
+/**
+ * API.md's demo cases C-1001 and C-2001, through the real case decider, until DEMO=true seeds them
+ * (the cases branch): a case the demo already holds is synced to the same content, so nothing changes.
+ */
+async function ensureDemoCases(store: EventStore): Promise<void> {
+  const handler = new DeciderCommandHandler({ store, decider: caseDecider, streamIdFor: caseStreamId });
+  const cases: CaseCommand[] = [
+    {
+      type: 'SyncCase',
+      caseRef: 'C-1001',
+      childName: 'Sam',
+      teamId: 'north',
+      caseOfficerId: userIdFor('officer@example.org'),
+      contacts: [
+        {
+          name: 'Pat Parent',
+          relationship: 'parent',
+          email: 'parent@example.org',
+          phone: '+447700900101',
+          userId: userIdFor('parent@example.org'),
+        },
+        { name: 'Alex Senco', relationship: 'SENCo', email: 'senco@example.org', userId: userIdFor('senco@example.org') },
+      ],
+    },
+    {
+      type: 'SyncCase',
+      caseRef: 'C-2001',
+      childName: 'Alex',
+      teamId: 'south',
+      caseOfficerId: userIdFor('officer3@example.org'),
+      contacts: [
+        {
+          name: 'Sam Parent',
+          relationship: 'parent',
+          email: 'parent2@example.org',
+          phone: '+447700900202',
+          userId: userIdFor('parent2@example.org'),
+        },
+      ],
+    },
+  ];
+  for (const command of cases) {
+    if ((await store.read(caseStreamId(command.caseRef))).length > 0) continue;
+    await handler.handle(
+      command.caseRef,
+      command,
+      { now: new Date() },
+      { metadata: { correlationId: uuid(), actor: { id: 'test', role: 'admin' } } },
+    );
+  }
+}
+
