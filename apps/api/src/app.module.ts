@@ -12,6 +12,7 @@ import { AlertsModule } from './alerts/alerts.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DemoDataModule } from './demo/demo-data.module';
 import { QueueModule } from './queue/queue.module';
+import { ScopeModule } from './scope/request-scopes';
 import { ReadModelsModule } from './read-models/read-models.module';
 import { RequestsModule } from './requests/requests.module';
 import { TelephonyModule } from './telephony/telephony.module';
@@ -29,6 +30,7 @@ export class AppModule {
         AuthModule,
         HealthModule,
         ReadModelsModule,
+        ScopeModule,
         RequestsModule,
         QueueModule,
         AlertsModule,

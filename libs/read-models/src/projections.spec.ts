@@ -35,6 +35,8 @@ describe('users directory', () => {
 
     const users = new UsersRepository(redis);
     expect(await users.get('officer-1')).toEqual({
+      awayFrom: null,
+      awayUntil: null,
       id: 'officer-1',
       name: 'Olu Officer',
       email: 'officer-1@example.org',

@@ -14,6 +14,8 @@ export type Role = (typeof ROLES)[number];
 export const REQUESTER_ROLES = ['parent', 'school', 'professional'] as const satisfies readonly Role[];
 export const STAFF_ROLES = ['officer', 'team_manager', 'service_manager', 'head_of_service', 'admin'] as const satisfies readonly Role[];
 export const MANAGER_ROLES = ['team_manager', 'service_manager', 'head_of_service'] as const satisfies readonly Role[];
+/** Who may read requests at all (each within their scope): administrators run the system and read no case content. */
+export const CASE_CONTENT_ROLES = [...REQUESTER_ROLES, 'officer', ...MANAGER_ROLES] as const satisfies readonly Role[];
 
 export interface AuthUser {
   id: string;

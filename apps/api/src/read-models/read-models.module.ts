@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import type { EventStore } from '@send/event-store';
 import {
   AlertsRepository,
+  CasesRepository,
   QueuesRepository,
   RequestViewsRepository,
   SlaDashboardService,
@@ -26,6 +27,7 @@ const onRedis = <T>(Repository: new (redis: Redis) => T) => ({
     onRedis(QueuesRepository),
     onRedis(AlertsRepository),
     onRedis(UsersRepository),
+    onRedis(CasesRepository),
     {
       provide: SlaDashboardService,
       inject: [EVENT_STORE, REDIS, APP_CONFIG, Clock],
@@ -39,6 +41,6 @@ const onRedis = <T>(Repository: new (redis: Redis) => T) => ({
         }),
     },
   ],
-  exports: [RequestViewsRepository, TimelineRepository, QueuesRepository, AlertsRepository, UsersRepository, SlaDashboardService],
+  exports: [RequestViewsRepository, TimelineRepository, QueuesRepository, AlertsRepository, UsersRepository, CasesRepository, SlaDashboardService],
 })
 export class ReadModelsModule {}

@@ -4,26 +4,29 @@ import type { EventStore } from '@send/event-store';
 import { RequestViewsRepository, UsersRepository, type RequestRecord } from '@send/read-models';
 import { EVENT_STORE } from '@send/platform';
 import { notFound } from '../common/problem';
-import { isStaff, isSystem, type AuthUser } from '../auth/roles';
-
-/** Staff see any request in the service; a requester sees only their own (others get 404: existence is private). */
-export const maySee = (user: AuthUser, state: ContactRequestState) => isSystem(user) || isStaff(user) || state.requester.userId === user.id;
+import type { AuthUser } from '../auth/roles';
+import { RequestScopes } from '../scope/request-scopes';
+import { inScope } from '../scope/request-scope';
 
 /** Request ids are UUIDs: anything else names no request, and is answered without a read. */
 export const isRequestId = (id: string): boolean => /^[0-9a-f-]{36}$/i.test(id);
 
-/** Finds a request the caller may see, or answers 404. */
+/** The answer for a request outside the caller's scope: 404, as for one that does not exist (existence is private). */
+export const noSuchRequest = (requestId: string) => notFound(`No request ${requestId} that you can see.`);
+
+/** Finds a request the caller may see (RequestScopes), or answers 404. */
 @Injectable()
 export class RequestAccess {
   constructor(
     private readonly views: RequestViewsRepository,
     private readonly users: UsersRepository,
+    private readonly scopes: RequestScopes,
     @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   async visible(requestId: string, user: AuthUser): Promise<RequestRecord> {
-    const record = (await this.views.get(requestId)) ?? (await this.fold(requestId));
-    if (!record || !maySee(user, record.state)) throw notFound(`No request ${requestId} that you can see.`);
+    const [record, scope] = await Promise.all([this.views.get(requestId).then((r) => r ?? this.fold(requestId)), this.scopes.of(user)]);
+    if (!record || !inScope(scope, record.state)) throw noSuchRequest(requestId);
     return record;
   }
 

@@ -13,9 +13,10 @@ import {
 } from '@send/domain';
 import { DeciderCommandHandler, eventIdsFor, type EventStore } from '@send/event-store';
 import { APP_CONFIG, Clock, EVENT_STORE, type AppConfig } from '@send/platform';
-import { notFound } from '../common/problem';
 import type { AuthUser } from '../auth/roles';
-import { isRequestId, maySee, RequestAccess } from './request-access';
+import { RequestScopes } from '../scope/request-scopes';
+import { inScope } from '../scope/request-scope';
+import { isRequestId, noSuchRequest, RequestAccess } from './request-access';
 
 const COMMAND_ID_NAMESPACE = '0e7c1a4b-55f2-4d6e-b1f9-7a0d3c2e8b14';
 
@@ -41,6 +42,7 @@ export class RequestCommands {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly access: RequestAccess,
+    private readonly scopes: RequestScopes,
   ) {
     this.handler = new DeciderCommandHandler({
       store,
@@ -66,8 +68,11 @@ export class RequestCommands {
     ctx: RequestCommandContext,
     scope: string = command.type,
   ): Promise<RequestView> {
-    if (!isRequestId(requestId)) throw notFound(`No request ${requestId} that you can see.`);
+    if (!isRequestId(requestId)) throw noSuchRequest(requestId);
     const streamId = streamIdFor(requestId);
+    // A new request needs no right to see it first; on any other, the caller's scope is checked on
+    // the very state the decision is made on.
+    const callerScope = command.type === 'SubmitRequest' ? null : await this.scopes.of(ctx.actor);
     const result = await this.handler.handle(
       requestId,
       command,
@@ -81,11 +86,10 @@ export class RequestCommands {
           idempotencyKey: ctx.idempotencyKey,
         },
         guard:
-          command.type === 'SubmitRequest'
+          callerScope === null
             ? undefined
             : (state) => {
-                if (!isSubmitted(state as State) || !maySee(ctx.actor, state as ContactRequestState))
-                  throw notFound(`No request ${requestId} that you can see.`);
+                if (!isSubmitted(state as State) || !inScope(callerScope, state as ContactRequestState)) throw noSuchRequest(requestId);
               },
       },
     );

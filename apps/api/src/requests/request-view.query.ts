@@ -1,6 +1,8 @@
 import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
 import { RequestViewsRepository, type Page, type PageRequest, type RequestView } from '@send/read-models';
-import { isStaff, type AuthUser } from '../auth/roles';
+import type { AuthUser } from '../auth/roles';
+import { RequestScopes } from '../scope/request-scopes';
+import { inScope, scopeListKeys } from '../scope/request-scope';
 import { RequestAccess } from './request-access';
 
 export class GetRequestViewQuery {
@@ -28,20 +30,28 @@ export class ListRequestsQuery {
 }
 
 /**
- * One page of the requests the user may list, newest first. status and caseRef filter the page after
- * it is read, so a filtered page can hold fewer than `limit` (even none) while the cursor still
- * points on: the read stays O(page) with no index per status or case to keep in step.
+ * One page of the requests in the caller's scope, newest first: the union of the few lists the scope
+ * is made of (a team's, triage, the caller's own, their cases'), each read from the same cursor, so
+ * the read stays O(page). `caseRef` reads that case's list instead, filtered by the scope. `status`
+ * filters the page after it is read, so a filtered page can hold fewer than `limit` (even none) while
+ * the cursor still points on: no index per status to keep in step.
  */
 @QueryHandler(ListRequestsQuery)
 export class ListRequestsHandler implements IQueryHandler<ListRequestsQuery, Page<RequestView>> {
-  constructor(private readonly views: RequestViewsRepository) {}
+  constructor(
+    private readonly views: RequestViewsRepository,
+    private readonly scopes: RequestScopes,
+  ) {}
 
   async execute({ user, filter, page }: ListRequestsQuery): Promise<Page<RequestView>> {
-    const records = isStaff(user) ? await this.views.pageAll(page) : await this.views.pageForRequester(user.id, page);
+    const scope = await this.scopes.of(user);
+    const records = filter.caseRef
+      ? await this.views.pageForCase(filter.caseRef, page)
+      : await this.views.pageOfUnion(scopeListKeys(scope), page);
     return {
       items: records.items
-        .map((r) => r.view)
-        .filter((v) => (!filter.status || v.status === filter.status) && (!filter.caseRef || v.caseRef === filter.caseRef)),
+        .filter((r) => inScope(scope, r.state) && (!filter.status || r.state.status === filter.status))
+        .map((r) => r.view),
       next: records.next,
     };
   }

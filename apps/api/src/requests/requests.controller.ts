@@ -18,7 +18,7 @@ import {
 } from '../common/openapi';
 import { parseInput } from '../common/zod-body';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
-import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
+import { CASE_CONTENT_ROLES, MANAGER_ROLES, type AuthUser } from '../auth/roles';
 import { AssignRequestCommand } from './assign-request.handler';
 import { assignSchema, callBackFailedSchema, recordAttemptSchema, recordResponseSchema, resolveSchema } from './dto/request-actions.dto';
 import { recordAttemptAnswerSchema, recordResponseAnswerSchema, requestViewSchema, timelineEntrySchema } from './dto/request-view.dto';
@@ -65,7 +65,11 @@ export class RequestsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'Requests you may see: your own, or (staff) the service' })
+  @Roles(...CASE_CONTENT_ROLES)
+  @ApiOperation({
+    summary:
+      "Requests in your scope, newest first: your own and your cases' (families, schools); your team's, yours and triage (officers, team managers); all (service managers)",
+  })
   @ApiZodQuery(listFilterSchema)
   @ApiPagedList(requestViewSchema)
   async list(
@@ -81,6 +85,7 @@ export class RequestsController {
   }
 
   @Get(':id')
+  @Roles(...CASE_CONTENT_ROLES)
   @ApiOperation({ summary: 'One request view' })
   @ApiAnswer(requestViewSchema)
   @ApiProblems(404)
@@ -89,6 +94,7 @@ export class RequestsController {
   }
 
   @Get(':id/timeline')
+  @Roles(...CASE_CONTENT_ROLES)
   @ApiOperation({ summary: "The request's history, oldest first" })
   @ApiAnswer(z.array(timelineEntrySchema))
   @ApiProblems(404)

@@ -6,6 +6,7 @@ import { RecordFailedCallBackHandler } from './record-failed-call-back.handler';
 import { RecordResponseHandler } from './record-response.handler';
 import { RequestAccess } from './request-access';
 import { RequestCommands } from './request-commands';
+import { RequestRouting } from './request-routing';
 import { GetRequestViewHandler, ListRequestsHandler } from './request-view.query';
 import { ResolveRequestHandler } from './resolve-request.handler';
 import { GetTimelineHandler } from './timeline.query';
@@ -25,11 +26,12 @@ import { SubmitRequestHandler } from './submit-request.handler';
     ResolveRequestHandler,
     RequestAccess,
     RequestCommands,
+    RequestRouting,
     GetRequestViewHandler,
     ListRequestsHandler,
     ReferenceNumbers,
     GetTimelineHandler,
   ],
-  exports: [RequestCommands, RequestAccess],
+  exports: [RequestCommands, RequestAccess, RequestRouting],
 })
 export class RequestsModule {}

@@ -5,7 +5,9 @@ import type { RequestView, SubmitRequest } from '@send/domain';
 import { Clock } from '@send/platform';
 import { badRequest } from '../common/problem';
 import { isStaff } from '../auth/roles';
+import { isSystem } from '../auth/roles';
 import { ReferenceNumbers } from './reference-numbers';
+import { RequestRouting } from './request-routing';
 import { RequestCommands } from './request-commands';
 import { SubmitRequestCommand } from './submit-request.command';
 
@@ -17,10 +19,12 @@ export class SubmitRequestHandler implements ICommandHandler<SubmitRequestComman
     private readonly requests: RequestCommands,
     private readonly clock: Clock,
     private readonly references: ReferenceNumbers,
+    private readonly routing: RequestRouting,
   ) {}
 
   async execute({ input, actor, idempotencyKey, correlationId }: SubmitRequestCommand): Promise<RequestView> {
-    const onBehalf = isStaff(actor);
+    // Staff, and integrations such as telephony, submit on someone's behalf.
+    const onBehalf = isStaff(actor) || isSystem(actor);
     if (onBehalf && !input.requester) {
       throw badRequest('Staff submit on behalf of someone: say who in `requester`.', [
         { field: 'requester', message: 'is required when staff submit a request' },
@@ -33,19 +37,22 @@ export class SubmitRequestHandler implements ICommandHandler<SubmitRequestComman
     // The same key from the same user always names the same request, so a retry finds its first result.
     const requestId = idempotencyKey ? uuidv5(`submit:${actor.id}:${idempotencyKey}`, REQUEST_ID_NAMESPACE) : randomUUID();
     const now = this.clock.now();
+    const requester = input.requester
+      ? { ...input.requester, email: input.requester.email ?? '' }
+      : { role: actor.role as 'parent' | 'school' | 'professional', name: actor.name, email: actor.email, userId: actor.id };
     const command: SubmitRequest = {
       type: 'SubmitRequest',
       requestId,
       reference: await this.references.next(now),
       caseRef: input.caseRef ?? '',
-      requester: input.requester
-        ? { ...input.requester, email: input.requester.email ?? '' }
-        : { role: actor.role as 'parent' | 'school' | 'professional', name: actor.name, email: actor.email, userId: actor.id },
+      requester,
       channel: input.channel,
       category: input.category,
       priority: input.priority,
       subject: input.subject,
       message: input.message,
+      routing: await this.routing.atSubmission({ requestedCaseRef: input.caseRef ?? null, requester, onBehalf, now }),
+      by: actor.id,
     };
 
     return this.requests.run(requestId, command, { actor, idempotencyKey, correlationId });

@@ -11,6 +11,7 @@ import {
   fastPolicy,
   assigned,
   reassigned,
+  routed,
   recordAttempt,
   reopened,
   resolved,
@@ -22,6 +23,7 @@ import {
 
 const oneOfEach: ContactRequestEvent[] = [
   submitted(),
+  routed(),
   attemptRecorded('a1', at(10)),
   assigned('officer-1'),
   reassigned('officer-2'),

@@ -22,7 +22,14 @@ export type RoutingRule =
   /** Triage: no case named, and the requester is linked to none. */
   | 'no_case';
 
-export const ROUTING_RULES: readonly RoutingRule[] = ['named_case', 'only_linked_case', 'rerouted', 'case_not_matched', 'several_cases', 'no_case'];
+export const ROUTING_RULES: readonly RoutingRule[] = [
+  'named_case',
+  'only_linked_case',
+  'rerouted',
+  'case_not_matched',
+  'several_cases',
+  'no_case',
+];
 
 export interface Routing {
   rule: RoutingRule;
@@ -68,7 +75,8 @@ export const routeRequest = (input: RoutingInput): Routing => {
   const named = input.requestedCaseRef?.trim() || null;
   if (named !== null) {
     const c = input.namedCase;
-    const mayUse = c !== null && c.caseRef === named && c.status === 'open' && (input.onBehalf || input.linkedCases.some((l) => l.caseRef === named));
+    const mayUse =
+      c !== null && c.caseRef === named && c.status === 'open' && (input.onBehalf || input.linkedCases.some((l) => l.caseRef === named));
     return mayUse ? toCase('named_case', c, input.isAway) : triage('case_not_matched');
   }
   const open = input.linkedCases.filter((c) => c.status === 'open');

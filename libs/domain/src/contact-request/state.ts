@@ -216,7 +216,14 @@ const evolveSubmitted = (s: ContactRequestState, event: ContactRequestEvent): Co
     }
     case 'RequestRouted': {
       const d = event.data;
-      const next = { ...s, caseRef: d.caseRef ?? '', teamId: d.teamId, assignee: null, needsCover: d.needsCover, routing: { rule: d.rule, at: d.at } };
+      const next = {
+        ...s,
+        caseRef: d.caseRef ?? '',
+        teamId: d.teamId,
+        assignee: null,
+        needsCover: d.needsCover,
+        routing: { rule: d.rule, at: d.at },
+      };
       return s.status === 'resolved' ? next : { ...next, status: liveStatus(next) };
     }
     case 'RequestAssigned':

@@ -29,6 +29,7 @@ import {
   type OfficerResponded,
   type RequestAssigned,
   type RequestReassigned,
+  type RequestRouted,
   type RequestReopened,
   type RequestResolved,
   type SlaBreached,
@@ -193,6 +194,21 @@ export const attemptRecorded = (
     outcome: 'unanswered',
     at: atIso,
     source: 'portal',
+    ...over,
+  },
+});
+
+export const routed = (over: Partial<RequestRouted['data']> = {}): RequestRouted => ({
+  type: 'RequestRouted',
+  data: {
+    schemaVersion: v,
+    rule: 'named_case',
+    caseRef: 'CASE-42',
+    teamId: 'north',
+    officerId: 'officer-1',
+    needsCover: false,
+    by: 'parent-1',
+    at: T0,
     ...over,
   },
 });

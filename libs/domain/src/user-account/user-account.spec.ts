@@ -1,4 +1,14 @@
-import { availabilitySet, evolveUserAccount, isAwayAt, foldUserAccount, USER_STREAM_PREFIX, userIdFor, userRegistered, userStreamFor, userStreamId } from '../index';
+import {
+  availabilitySet,
+  evolveUserAccount,
+  isAwayAt,
+  foldUserAccount,
+  USER_STREAM_PREFIX,
+  userIdFor,
+  userRegistered,
+  userStreamFor,
+  userStreamId,
+} from '../index';
 
 describe('user account', () => {
   const officer = { email: 'officer@example.org', name: 'Olu Officer', role: 'officer', teamId: 'north', passwordHash: 'h1' };
@@ -46,11 +56,15 @@ describe('user account', () => {
       expect(back).toMatchObject({ awayFrom: null, awayUntil: null });
       // Another account's event, or one before the registration, changes nothing.
       expect(evolveUserAccount(null, away)).toBeNull();
-      expect(evolveUserAccount(back, availabilitySet('someone-else', { awayFrom: null, awayUntil: '2027-01-01T00:00:00Z' }, 'x', now))).toBe(back);
+      expect(
+        evolveUserAccount(back, availabilitySet('someone-else', { awayFrom: null, awayUntil: '2027-01-01T00:00:00Z' }, 'x', now)),
+      ).toBe(back);
     });
 
     it('refuses an absence that ends before it starts, or a date that is not one', () => {
-      expect(() => availabilitySet(userId, { awayFrom: '2026-12-08T00:00:00Z', awayUntil: '2026-12-07T00:00:00Z' }, 'x', now)).toThrow('awayUntil');
+      expect(() => availabilitySet(userId, { awayFrom: '2026-12-08T00:00:00Z', awayUntil: '2026-12-07T00:00:00Z' }, 'x', now)).toThrow(
+        'awayUntil',
+      );
       expect(() => availabilitySet(userId, { awayFrom: 'monday', awayUntil: null }, 'x', now)).toThrow('awayFrom');
     });
   });

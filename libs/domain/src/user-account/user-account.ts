@@ -109,12 +109,7 @@ export function evolveUserAccount<Role extends string = string>(
 }
 
 /** The availability event, checked: instants are ISO, and the absence ends after it starts. */
-export function availabilitySet(
-  userId: string,
-  availability: Availability,
-  by: string,
-  now: Date,
-): OfficerAvailabilitySet {
+export function availabilitySet(userId: string, availability: Availability, by: string, now: Date): OfficerAvailabilitySet {
   for (const [field, value] of Object.entries(availability)) {
     if (value !== null && Number.isNaN(Date.parse(value))) throw new RangeError(`${field}: "${value}" is not an ISO-8601 instant`);
   }

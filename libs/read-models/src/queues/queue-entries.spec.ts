@@ -58,6 +58,7 @@ describe('queue entries', () => {
     expect(Object.keys(entry).sort()).toEqual(
       [
         'id',
+        'needsCover',
         'reference',
         'caseRef',
         'status',

@@ -45,7 +45,8 @@ export class RequestViewsRepository {
    */
   async openOnCase(caseRef: string): Promise<RequestRecord[]> {
     const { items } = await this.pageForCase(caseRef, { limit: 500 });
-    const activity = (r: RequestRecord) => Math.max(Date.parse(r.state.updatedAt), r.state.lastAttemptAt ? Date.parse(r.state.lastAttemptAt) : 0);
+    const activity = (r: RequestRecord) =>
+      Math.max(Date.parse(r.state.updatedAt), r.state.lastAttemptAt ? Date.parse(r.state.lastAttemptAt) : 0);
     return items.filter((r) => r.state.status !== 'resolved').sort((a, b) => activity(b) - activity(a));
   }
 

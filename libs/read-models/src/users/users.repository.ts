@@ -23,7 +23,9 @@ export class UsersRepository {
 
   /** The team's officers who are away at `now` (OfficerAvailabilitySet). */
   async awayInTeam(teamId: string, now: Date): Promise<UserRecord[]> {
-    return (await this.byTeam(teamId)).filter((u) => u.role === 'officer' && isAwayAt({ awayFrom: u.awayFrom ?? null, awayUntil: u.awayUntil ?? null }, now));
+    return (await this.byTeam(teamId)).filter(
+      (u) => u.role === 'officer' && isAwayAt({ awayFrom: u.awayFrom ?? null, awayUntil: u.awayUntil ?? null }, now),
+    );
   }
 
   async getMany(ids: string[]): Promise<UserRecord[]> {
