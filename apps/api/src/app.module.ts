@@ -9,6 +9,7 @@ import { ProblemFilter } from './common/problem.filter';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { AlertsModule } from './alerts/alerts.module';
+import { CasesModule } from './cases/cases.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DemoDataModule } from './demo/demo-data.module';
 import { QueueModule } from './queue/queue.module';
@@ -35,6 +36,7 @@ export class AppModule {
         QueueModule,
         AlertsModule,
         DashboardModule,
+        CasesModule,
         TelephonyModule,
         DemoDataModule,
         MetricsModule.forRoot(metrics),

@@ -2,8 +2,14 @@ import 'reflect-metadata';
 import { notificationsEnv } from '@send/notifications';
 import { ConfigError, loadConfig } from '@send/platform';
 import { createApiApp } from './app.factory';
+import { runImportCasesCli } from './cases/import-cases-cli';
 
+/** `node dist/apps/api/main.js` runs the api; `... import-cases file.csv` imports cases and exits. */
 async function main(): Promise<void> {
+  if (process.argv[2] === 'import-cases') {
+    process.exitCode = await runImportCasesCli(process.argv.slice(3));
+    return;
+  }
   // The worker sends the alerts, but both apps refuse a bad alert setting at start, as before.
   const config = loadConfig(process.env, notificationsEnv);
   const app = await createApiApp(config);
