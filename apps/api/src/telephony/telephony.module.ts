@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import type Redis from 'ioredis';
-import { CasesRepository, TelephonyRepository } from '@send/read-models';
+import { TelephonyRepository } from '@send/read-models';
 import { REDIS } from '@send/platform';
 import { RequestsModule } from '../requests/requests.module';
 import { CallCommands } from './call-commands';
@@ -20,6 +20,6 @@ const onRedis = <T>(Repository: new (redis: Redis) => T) => ({
 @Module({
   imports: [CqrsModule, RequestsModule],
   controllers: [TelephonyController],
-  providers: [CallCommands, CallFiling, ReceiveCallHandler, LinkNumberHandler, onRedis(TelephonyRepository), onRedis(CasesRepository)],
+  providers: [CallCommands, CallFiling, ReceiveCallHandler, LinkNumberHandler, onRedis(TelephonyRepository)],
 })
 export class TelephonyModule {}

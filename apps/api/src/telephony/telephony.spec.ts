@@ -12,7 +12,7 @@ const SECRET = 'telephony-test-secret-0123456789';
 
 /**
  * POST /api/telephony/calls and the unmatched list on the real stack: the api in process on a
- * fresh SQLite store and its own Redis, the demo users (DEMO=true), and every read model projected
+ * fresh SQLite store and its own Redis, the demo users and cases (DEMO=true), and every read model projected
  * from the store between steps, as the worker would.
  */
 describe('telephony', () => {
@@ -28,7 +28,6 @@ describe('telephony', () => {
     store = api.app.get<EventStore>(EVENT_STORE);
     redis = new Redis(api.redisUrl);
     projector = new Projector(PROJECTIONS_NAME, redis, allProjections());
-    await ensureDemoCases(store);
     for (const who of ['parent', 'officer', 'service.manager', 'admin', 'senco'])
       tokens[who] = (await post('/api/auth/login', { email: `${who}@example.org`, password: 'demo' })).json().token;
     await project();
@@ -168,6 +167,9 @@ describe('telephony', () => {
 
     expect(await request(requestId)).toMatchObject({
       caseRef: 'C-2001',
+      // Routed by the case: its team, its case officer.
+      teamId: 'south',
+      assignee: { id: userIdFor('officer3@example.org') },
       channel: 'phone',
       category: 'general',
       requesterRole: 'parent',
@@ -307,56 +309,3 @@ describe('telephony without TELEPHONY_SECRET', () => {
     expect(await store.headPosition()).toBe(head);
   });
 });
-
-/**
- * API.md's demo cases C-1001 and C-2001, through the real case decider, until DEMO=true seeds them
- * (the cases branch): a case the demo already holds is synced to the same content, so nothing changes.
- */
-async function ensureDemoCases(store: EventStore): Promise<void> {
-  const handler = new DeciderCommandHandler({ store, decider: caseDecider, streamIdFor: caseStreamId });
-  const cases: CaseCommand[] = [
-    {
-      type: 'SyncCase',
-      caseRef: 'C-1001',
-      childName: 'Sam',
-      teamId: 'north',
-      caseOfficerId: userIdFor('officer@example.org'),
-      contacts: [
-        {
-          name: 'Pat Parent',
-          relationship: 'parent',
-          email: 'parent@example.org',
-          phone: '+447700900101',
-          userId: userIdFor('parent@example.org'),
-        },
-        { name: 'Alex Senco', relationship: 'SENCo', email: 'senco@example.org', userId: userIdFor('senco@example.org') },
-      ],
-    },
-    {
-      type: 'SyncCase',
-      caseRef: 'C-2001',
-      childName: 'Alex',
-      teamId: 'south',
-      caseOfficerId: userIdFor('officer3@example.org'),
-      contacts: [
-        {
-          name: 'Sam Parent',
-          relationship: 'parent',
-          email: 'parent2@example.org',
-          phone: '+447700900202',
-          userId: userIdFor('parent2@example.org'),
-        },
-      ],
-    },
-  ];
-  for (const command of cases) {
-    if ((await store.read(caseStreamId(command.caseRef))).length > 0) continue;
-    await handler.handle(
-      command.caseRef,
-      command,
-      { now: new Date() },
-      { metadata: { correlationId: uuid(), actor: { id: 'test', role: 'admin' } } },
-    );
-  }
-}
-
