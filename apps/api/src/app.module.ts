@@ -14,6 +14,7 @@ import { DashboardModule } from './dashboard/dashboard.module';
 import { DemoDataModule } from './demo/demo-data.module';
 import { QueueModule } from './queue/queue.module';
 import { ScopeModule } from './scope/request-scopes';
+import { OfficersModule } from './officers/officers.module';
 import { ReadModelsModule } from './read-models/read-models.module';
 import { RequestsModule } from './requests/requests.module';
 import { TelephonyModule } from './telephony/telephony.module';
@@ -34,6 +35,7 @@ export class AppModule {
         ScopeModule,
         RequestsModule,
         QueueModule,
+        OfficersModule,
         AlertsModule,
         DashboardModule,
         CasesModule,

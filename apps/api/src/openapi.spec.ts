@@ -41,6 +41,7 @@ import type { RecordFailedCallBackHandler } from './requests/record-failed-call-
 import type { RecordResponseHandler } from './requests/record-response.handler';
 import type { RequestsController } from './requests/requests.controller';
 import type { ResolveRequestHandler } from './requests/resolve-request.handler';
+import type { RouteRequestHandler } from './requests/route-request.handler';
 import type { SubmitRequestHandler } from './requests/submit-request.handler';
 import type { GetTimelineHandler } from './requests/timeline.query';
 
@@ -66,6 +67,7 @@ export type AnswersMatchTheirSchemas = [
   Agree<Same<Item<RequestsController['list']>, z.output<typeof requestViewSchema>>>,
   Agree<Same<Answer<SubmitRequestHandler['execute']>, z.output<typeof requestViewSchema>>>,
   Agree<Same<Answer<AssignRequestHandler['execute']>, z.output<typeof requestViewSchema>>>,
+  Agree<Same<Answer<RouteRequestHandler['execute']>, z.output<typeof requestViewSchema>>>,
   Agree<Same<Answer<ResolveRequestHandler['execute']>, z.output<typeof requestViewSchema>>>,
   Agree<Same<Answer<RecordFailedCallBackHandler['execute']>, z.output<typeof requestViewSchema>>>,
   Agree<Same<Answer<AcknowledgeEscalationHandler['execute']>, z.output<typeof requestViewSchema>>>,
@@ -75,6 +77,7 @@ export type AnswersMatchTheirSchemas = [
   // Queues document the slim entry; today's full views carry every field of it.
   Agree<Fits<Item<QueueController['mine']>, QueueEntry>>,
   Agree<Fits<Item<QueueController['team']>, QueueEntry>>,
+  Agree<Fits<Item<QueueController['triage']>, QueueEntry>>,
   Agree<Same<Item<AlertsController['list']>, z.output<typeof alertItemSchema>>>,
   Agree<Same<z.output<typeof liveAlertSchema>, LiveAlert>>,
   Agree<Same<Answer<DashboardController['sla']>, z.output<typeof slaDashboardSchema>>>,

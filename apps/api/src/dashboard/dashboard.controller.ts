@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { SlaDashboardService, type SlaDashboard } from '@send/read-models';
 import { ApiAnswer, ApiProblems, ApiSignedIn, ApiZodQuery } from '../common/openapi';
 import { parseInput } from '../common/zod-body';
+import { forbidden } from '../common/problem';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
 import { slaDashboardSchema } from './dto/sla-dashboard.dto';
@@ -29,11 +30,13 @@ export class DashboardController {
   @ApiOperation({ summary: 'SLA figures in working hours; ?asOf= replays the event store up to a past date' })
   @ApiZodQuery(dashboardQuerySchema)
   @ApiAnswer(slaDashboardSchema)
-  @ApiProblems(400)
+  @ApiProblems(400, 403)
   sla(@CurrentUser() user: AuthUser, @Query() query: unknown): Promise<SlaDashboard> {
     const { asOf, ...filter } = parseInput(dashboardQuerySchema, query, 'query');
-    // A team manager's dashboard is their team's unless they ask for another.
-    const scoped = { ...filter, teamId: filter.teamId ?? (user.role === 'team_manager' ? user.teamId : undefined) };
+    // A team manager's dashboard is their team's, and only theirs (API.md's scope table).
+    if (user.role === 'team_manager' && filter.teamId !== undefined && filter.teamId !== user.teamId)
+      throw forbidden(`You manage team ${user.teamId}: your dashboard is that team's.`);
+    const scoped = { ...filter, teamId: user.role === 'team_manager' ? (user.teamId ?? undefined) : filter.teamId };
     return asOf ? this.dashboard.asOf(new Date(asOf), scoped) : this.dashboard.live(scoped);
   }
 }

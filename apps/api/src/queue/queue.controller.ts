@@ -2,7 +2,8 @@ import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { QueuesRepository, type Page, type QueueEntry } from '@send/read-models';
+import { QueuesRepository, UsersRepository, type Page, type QueueEntry } from '@send/read-models';
+import { Clock } from '@send/platform';
 import { answerPage, parsePageQuery } from '../common/paging';
 import { ApiPagedList, ApiSignedIn, ApiZodQuery } from '../common/openapi';
 import { parseInput } from '../common/zod-body';
@@ -22,7 +23,11 @@ const rows = (page: Page<QueueEntry>): Page<QueueRow> => ({ ...page, items: page
 @ApiSignedIn()
 @Controller('api/queue')
 export class QueueController {
-  constructor(private readonly queues: QueuesRepository) {}
+  constructor(
+    private readonly queues: QueuesRepository,
+    private readonly users: UsersRepository,
+    private readonly clock: Clock,
+  ) {}
 
   @Get()
   @Roles('officer')
@@ -40,7 +45,10 @@ export class QueueController {
 
   @Get('team')
   @Roles('officer', ...MANAGER_ROLES)
-  @ApiOperation({ summary: "The team's unassigned requests and those not yet routed to any team, most urgent first" })
+  @ApiOperation({
+    summary:
+      "The team's unassigned requests and its away officers' open ones (needsCover), most urgent first. Officers and team managers: their own team; service managers and the head of service: ?teamId= (none: triage)",
+  })
   @ApiZodQuery(teamQuerySchema)
   @ApiPagedList(queueEntrySchema)
   async team(
@@ -51,9 +59,34 @@ export class QueueController {
   ): Promise<QueueRow[]> {
     const { teamId } = parseInput(teamQuerySchema, query, 'query');
     const page = parsePageQuery(query);
-    // Officers and team managers work their own team; service-wide roles may pick one with ?teamId=.
-    // A request nobody has routed yet belongs on every team's list until someone claims it.
+    // Officers and team managers work their own team whatever they ask for; service-wide roles pick one.
     const team = user.teamId ?? teamId ?? null;
-    return answerPage(request, reply, page.limit, rows(await this.queues.teamQueuePage(team, page)));
+    if (team === null) return answerPage(request, reply, page.limit, rows(await this.queues.triagePage(page)));
+    const away = await this.users.awayInTeam(team, this.clock.now());
+    return answerPage(
+      request,
+      reply,
+      page.limit,
+      rows(
+        await this.queues.teamQueuePage(
+          team,
+          page,
+          away.map((u) => u.id),
+        ),
+      ),
+    );
+  }
+
+  @Get('triage')
+  @Roles('officer', ...MANAGER_ROLES)
+  @ApiOperation({ summary: 'Requests routed to no team (no case, an unknown case, or several), most urgent first' })
+  @ApiPagedList(queueEntrySchema)
+  async triage(
+    @Query() query: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<QueueRow[]> {
+    const page = parsePageQuery(query);
+    return answerPage(request, reply, page.limit, rows(await this.queues.triagePage(page)));
   }
 }

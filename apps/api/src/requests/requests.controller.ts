@@ -20,7 +20,15 @@ import { parseInput } from '../common/zod-body';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { CASE_CONTENT_ROLES, MANAGER_ROLES, type AuthUser } from '../auth/roles';
 import { AssignRequestCommand } from './assign-request.handler';
-import { assignSchema, callBackFailedSchema, recordAttemptSchema, recordResponseSchema, resolveSchema } from './dto/request-actions.dto';
+import {
+  assignSchema,
+  callBackFailedSchema,
+  recordAttemptSchema,
+  recordResponseSchema,
+  resolveSchema,
+  routeSchema,
+} from './dto/request-actions.dto';
+import { RouteRequestCommand } from './route-request.handler';
 import { recordAttemptAnswerSchema, recordResponseAnswerSchema, requestViewSchema, timelineEntrySchema } from './dto/request-view.dto';
 import { submitRequestSchema } from './dto/submit-request.dto';
 import { RecordAttemptCommand } from './record-attempt.handler';
@@ -133,6 +141,25 @@ export class RequestsController {
     @Headers('idempotency-key') key?: string,
   ) {
     return this.commands.execute(new AssignRequestCommand(id, parseInput(assignSchema, body).officerId, context(user, key, correlationId)));
+  }
+
+  @Post(':id/route')
+  @HttpCode(200)
+  @Roles('officer', ...MANAGER_ROLES)
+  @ApiOperation({ summary: 'Send a request to a case (its team and case officer) or to a team: from triage, or away from where it is' })
+  @ApiJsonBody(routeSchema)
+  @ApiAnswer(requestViewSchema, { description: 'The request after routing' })
+  @ApiCommand(404)
+  route(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentUser() user: AuthUser,
+    @CorrelationId() correlationId: string,
+    @Headers('idempotency-key') key?: string,
+  ) {
+    const { caseRef, teamId } = parseInput(routeSchema, body);
+    const target = caseRef !== undefined ? { caseRef } : { teamId: teamId! };
+    return this.commands.execute(new RouteRequestCommand(id, target, context(user, key, correlationId)));
   }
 
   @Post(':id/responses')

@@ -9,6 +9,7 @@ import { RequestCommands } from './request-commands';
 import { RequestRouting } from './request-routing';
 import { GetRequestViewHandler, ListRequestsHandler } from './request-view.query';
 import { ResolveRequestHandler } from './resolve-request.handler';
+import { RouteRequestHandler } from './route-request.handler';
 import { GetTimelineHandler } from './timeline.query';
 import { ReferenceNumbers } from './reference-numbers';
 import { RequestsController } from './requests.controller';
@@ -24,6 +25,7 @@ import { SubmitRequestHandler } from './submit-request.handler';
     RecordResponseHandler,
     RecordFailedCallBackHandler,
     ResolveRequestHandler,
+    RouteRequestHandler,
     RequestAccess,
     RequestCommands,
     RequestRouting,

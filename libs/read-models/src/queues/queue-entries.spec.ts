@@ -91,18 +91,25 @@ describe('queue entries', () => {
     expect(await entryOf(id)).toEqual(toQueueEntry((await new RequestViewsRepository(redis).get(id))!.view));
   });
 
-  it("pages a team's view, its own and the unrouted requests merged, most urgent first", async () => {
-    const [n1, n2, u1, s1] = [uuid(), uuid(), uuid(), uuid()];
+  it("pages a team's queue (its unassigned requests and its away officers' open ones, needing cover) apart from triage", async () => {
+    const [n1, n2, u1, s1, mine] = [uuid(), uuid(), uuid(), uuid(), uuid()];
     await drive.at(0).submit(n1, { teamId: 'north' }, 1); // due +100
-    await drive.at(-30).submit(u1, {}, 2); // due +70, no team
+    await drive.at(-30).submit(u1, {}, 2); // due +70, no team: triage
     await drive.at(-60).submit(n2, { teamId: 'north' }, 3); // due +40
     await drive.at(-90).submit(s1, { teamId: 'south' }, 4); // another team's
+    await drive.at(-20).submit(mine, { teamId: 'north' }, 5); // due +80, assigned below
+    await drive.at(1).assign(mine, 'officer-1');
     await project();
     const queues = new QueuesRepository(redis);
     const pages = await walk((after) => queues.teamQueuePage('north', { limit: 2, after }));
-    expect(pages.map((p) => p.map((e) => e.id))).toEqual([[n2, u1], [n1]]);
-    expect(pages[0][0]).toMatchObject({ reference: 'SEND-2026-000003', teamId: 'north', assignee: null });
-    expect((await queues.teamQueuePage(null, { limit: 10 })).items.map((e) => e.id)).toEqual([u1]);
+    expect(pages.map((p) => p.map((e) => e.id))).toEqual([[n2, n1]]);
+    expect(pages[0][0]).toMatchObject({ reference: 'SEND-2026-000003', teamId: 'north', assignee: null, needsCover: false });
+
+    const covered = await walk((after) => queues.teamQueuePage('north', { limit: 2, after }, ['officer-1']));
+    expect(covered.map((p) => p.map((e) => e.id))).toEqual([[n2, mine], [n1]]);
+    expect(covered[0][1]).toMatchObject({ assignee: { id: 'officer-1' }, needsCover: true });
+
+    expect((await queues.triagePage({ limit: 10 })).items.map((e) => e.id)).toEqual([u1]);
   });
 });
 

@@ -14,17 +14,24 @@ export class QueuesRepository {
   }
 
   /**
-   * One page of a team's view: its unassigned requests and those routed to no team (null: only
-   * those). Both zsets are read from the same cursor, limit + 1 each, in one round trip, and the two
-   * short pages merged: O(page) whatever either queue holds. (The alternative, copying every
-   * unrouted request into a combined zset per team, would write each one once per team and need the
-   * list of teams inside the projection.)
+   * One page of a team's queue: its unassigned requests, and the open requests of its officers who
+   * are away (`awayOfficerIds`), marked as needing cover. Each zset is read from the same cursor,
+   * limit + 1, in one round trip, and the short pages merged: O(page) whatever the queues hold.
    */
-  async teamQueuePage(teamId: string | null, page: PageRequest): Promise<Page<QueueEntry>> {
-    const unrouted = readZsetPage(this.redis, keys.teamQueue(null), 'asc', page);
-    if (teamId === null) return this.entries(await unrouted);
-    const pages = await Promise.all([readZsetPage(this.redis, keys.teamQueue(teamId), 'asc', page), unrouted]);
-    return this.entries(mergeZsetPages(pages, 'asc', page.limit));
+  async teamQueuePage(teamId: string, page: PageRequest, awayOfficerIds: readonly string[] = []): Promise<Page<QueueEntry>> {
+    const keysToRead = [keys.teamQueue(teamId), ...awayOfficerIds.map(keys.officerQueue)];
+    const pages = await Promise.all(keysToRead.map((key) => readZsetPage(this.redis, key, 'asc', page)));
+    const merged = await this.entries(pages.length === 1 ? pages[0]! : mergeZsetPages(pages, 'asc', page.limit));
+    const away = new Set(awayOfficerIds);
+    return {
+      ...merged,
+      items: merged.items.map((e) => (e.assignee && away.has(e.assignee.id) ? { ...e, needsCover: true } : e)),
+    };
+  }
+
+  /** One page of triage: open requests routed to no team, most urgent first. */
+  async triagePage(page: PageRequest): Promise<Page<QueueEntry>> {
+    return this.entries(await readZsetPage(this.redis, keys.teamQueue(null), 'asc', page));
   }
 
   /** Every record of an officer's queue (tests and tools; the api reads pages). */

@@ -41,3 +41,14 @@ apiInput('AssignRequest', assignSchema);
 apiInput('RecordResponse', recordResponseSchema);
 apiInput('CallBackFailed', callBackFailedSchema);
 apiInput('ResolveRequest', resolveSchema);
+
+/** POST /api/requests/:id/route: a case (its team and officer) or a team alone. */
+export const routeSchema = object({
+  caseRef: z.string().trim().min(1).max(64).optional(),
+  teamId: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a team id (lower-case letters, digits, - and _)')
+    .optional(),
+}).refine((b) => (b.caseRef === undefined) !== (b.teamId === undefined), { message: 'give either caseRef or teamId', path: ['caseRef'] });
+apiInput('RouteRequest', routeSchema);

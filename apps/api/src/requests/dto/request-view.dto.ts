@@ -20,7 +20,7 @@ export const requestViewSchema = apiOutput(
     requesterRole: z.string(),
     assignee: z.object({ id: z.string(), name: z.string().nullable() }).nullable(),
     teamId: z.string().nullable().describe('null while the request waits in triage'),
-    needsCover: z.boolean().describe("Routed to a case whose officer is away, and nobody has taken it yet"),
+    needsCover: z.boolean().describe('Routed to a case whose officer is away, and nobody has taken it yet'),
     submittedAt: instant,
     due: z.object({ firstResponseAt: instant, resolutionAt: instant }).describe('Frozen at submission, in working time'),
     firstRespondedAt: instant.nullable(),
