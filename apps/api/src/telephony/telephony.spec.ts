@@ -28,7 +28,7 @@ describe('telephony', () => {
     store = api.app.get<EventStore>(EVENT_STORE);
     redis = new Redis(api.redisUrl);
     projector = new Projector(PROJECTIONS_NAME, redis, allProjections());
-    for (const who of ['parent', 'officer', 'service.manager', 'admin', 'senco'])
+    for (const who of ['parent', 'parent2', 'officer', 'service.manager', 'admin'])
       tokens[who] = (await post('/api/auth/login', { email: `${who}@example.org`, password: 'demo' })).json().token;
     await project();
   }, 60_000);
@@ -100,6 +100,20 @@ describe('telephony', () => {
     });
     await project();
     expect((await request(requestId)).unansweredAttempts).toBe(before + 1);
+    // parent@ sees it on their request's timeline, recorded by the system.
+    const timeline = await api.app.inject({
+      method: 'GET',
+      url: `/api/requests/${requestId}/timeline`,
+      headers: { authorization: `Bearer ${tokens.parent}` },
+    });
+    expect(timeline.json()).toContainEqual(
+      expect.objectContaining({
+        type: 'ContactAttemptRecorded',
+        at: call.startedAt,
+        actor: { role: 'system' },
+        data: expect.objectContaining({ source: 'telephony' }),
+      }),
+    );
     // The call stream keeps the raw record, the caller in E.164, and where it went.
     const stream = await store.read(callStreamId(call.callId));
     expect(stream.map((e) => e.type)).toEqual(['CallReceived', 'CallFiled']);
@@ -180,6 +194,8 @@ describe('telephony', () => {
     expect(submitted.data).toMatchObject({ subject: 'Missed call', requester: { phone: '+447700900202', email: 'parent2@example.org' } });
     expect(String(submitted.data.message)).toContain('+447700900202');
     expect(await attemptsOf(requestId, callAttemptId(call.callId))).toHaveLength(1);
+    // The family sees it: it is on their case.
+    expect((await get(`/api/requests/${requestId}`, 'parent2')).statusCode).toBe(200);
 
     // The next missed call from that number goes on the request it opened.
     expect((await sendCall(aCall({ from: '07700900202' }))).json()).toEqual({ recorded: 'attempt', requestId });
