@@ -16,6 +16,7 @@ describe('queues, timeline and dashboard over the API', () => {
     for (const [who, email] of Object.entries({
       parent: 'parent@example.org',
       officer: 'officer@example.org',
+      officer2: 'officer2@example.org',
       manager: 'manager@example.org',
     })) {
       const login = await api.call('POST', '/api/auth/login', { email, password: 'demo' });
@@ -30,6 +31,11 @@ describe('queues, timeline and dashboard over the API', () => {
   }, 60_000);
 
   it('lists new requests on the team queue, most urgent first; a claim moves one to the officer queue', async () => {
+    // parent@ is a contact of one case only (C-1001, north, officer@): their requests are routed to
+    // officer@. With officer@ away, they wait in north's team queue, needing cover.
+    const away = await as.manager.put(`/api/officers/${ids.officer}/availability`, { awayFrom: before, awayUntil: null });
+    expect(away.status).toBe(200);
+    expect(away.body).toEqual({ officerId: ids.officer, awayFrom: before, awayUntil: null, awayNow: true });
     const normal = (await as.parent.post('/api/requests', { category: 'general', subject: 'Normal', message: 'When?' })).body;
     const urgent = (
       await as.parent.post('/api/requests', {
@@ -41,7 +47,7 @@ describe('queues, timeline and dashboard over the API', () => {
     ).body;
     const teamQueue = await eventually(
       async () => {
-        const { body } = await as.officer.get('/api/queue/team');
+        const { body } = await as.officer2.get('/api/queue/team');
         const order = body.map((v: { id: string }) => v.id).filter((id: string) => id === normal.id || id === urgent.id);
         return order.length === 2 && order;
       },
@@ -51,7 +57,8 @@ describe('queues, timeline and dashboard over the API', () => {
     expect(teamQueue).toEqual([urgent.id, normal.id]); // the urgent one is due first
 
     // Queue rows are slim: what a row shows, a subset of the request view (the rest is GET /api/requests/:id).
-    const row = (await as.officer.get('/api/queue/team')).body.find((v: { id: string }) => v.id === urgent.id);
+    const row = (await as.officer2.get('/api/queue/team')).body.find((v: { id: string }) => v.id === urgent.id);
+    expect(urgent).toMatchObject({ caseRef: 'C-1001', teamId: 'north', assignee: null, needsCover: true });
     expect(row).toEqual({
       id: urgent.id,
       reference: urgent.reference,
@@ -62,6 +69,7 @@ describe('queues, timeline and dashboard over the API', () => {
       requesterRole: 'parent',
       assignee: urgent.assignee,
       teamId: urgent.teamId,
+      needsCover: true,
       submittedAt: urgent.submittedAt,
       due: urgent.due,
       unansweredAttempts: 0,
@@ -70,7 +78,7 @@ describe('queues, timeline and dashboard over the API', () => {
     });
 
     // Paged: limit=1 answers the most urgent with a Link to the next page, which keeps the other parameters.
-    const first = await as.officer.get('/api/queue/team?limit=1&teamId=ignored');
+    const first = await as.officer2.get('/api/queue/team?limit=1&teamId=ignored');
     expect(first.body).toHaveLength(1);
     expect(first.link).toMatch(/^<\/api\/queue\/team\?limit=1&teamId=ignored&cursor=[A-Za-z0-9_-]+>; rel="next"$/);
     const walked: string[] = [];
@@ -78,12 +86,12 @@ describe('queues, timeline and dashboard over the API', () => {
       walked.push(...page.body.map((v: { id: string }) => v.id));
       const next = page.link && /^<([^>]+)>; rel="next"$/.exec(page.link)![1];
       if (!next) break;
-      page = await as.officer.get(next);
+      page = await as.officer2.get(next);
       expect(page.status).toBe(200);
     }
     expect(walked.filter((id) => id === normal.id || id === urgent.id)).toEqual([urgent.id, normal.id]);
     expect(new Set(walked).size).toBe(walked.length);
-    expect(walked).toEqual((await as.officer.get('/api/queue/team?limit=500')).body.map((v: { id: string }) => v.id));
+    expect(walked).toEqual((await as.officer2.get('/api/queue/team?limit=500')).body.map((v: { id: string }) => v.id));
 
     const badLimit = await as.officer.get('/api/queue/team?limit=0');
     expect(badLimit.status).toBe(400);
@@ -102,17 +110,18 @@ describe('queues, timeline and dashboard over the API', () => {
     const second = await as.parent.get(/^<([^>]+)>/.exec(mine.link!)![1]);
     expect(second.body.map((v: { id: string }) => v.id)).toEqual([normal.id]);
 
-    await as.officer.post(`/api/requests/${urgent.id}/assign`, { officerId: ids.officer });
+    await as.officer2.post(`/api/requests/${urgent.id}/assign`, { officerId: ids.officer2 });
     await eventually(
-      async () => (await as.officer.get('/api/queue')).body.some((v: { id: string }) => v.id === urgent.id),
+      async () => (await as.officer2.get('/api/queue')).body.some((v: { id: string }) => v.id === urgent.id),
       10_000,
       'the officer queue',
     );
     await eventually(
-      async () => !(await as.officer.get('/api/queue/team')).body.some((v: { id: string }) => v.id === urgent.id),
+      async () => !(await as.officer2.get('/api/queue/team')).body.some((v: { id: string }) => v.id === urgent.id),
       10_000,
       'off the team queue',
     );
+    expect((await as.manager.put(`/api/officers/${ids.officer}/availability`, { awayFrom: null, awayUntil: null })).body.awayNow).toBe(false);
 
     expect((await as.parent.get('/api/queue')).status).toBe(403);
   });
@@ -123,12 +132,19 @@ describe('queues, timeline and dashboard over the API', () => {
     const timeline = await eventually(
       async () => {
         const { body } = await as.parent.get(`/api/requests/${request.id}/timeline`);
-        return body.length === 2 && body;
+        return body.length === 4 && body;
       },
       10_000,
       'the timeline',
     );
-    expect(timeline.map((e: { type: string }) => e.type)).toEqual(['ContactRequestSubmitted', 'ContactAttemptRecorded']);
+    // Routed by the family's one case to its officer, in the submission's own append.
+    expect(timeline.map((e: { type: string }) => e.type)).toEqual([
+      'ContactRequestSubmitted',
+      'RequestRouted',
+      'RequestAssigned',
+      'ContactAttemptRecorded',
+    ]);
+    expect(timeline[1].data).toMatchObject({ rule: 'only_linked_case', caseRef: 'C-1001', teamId: 'north' });
     expect(timeline[0]).toMatchObject({ at: expect.any(String), actor: { role: 'parent' } });
     expect(JSON.stringify(timeline)).not.toContain('parent@example.org');
   });

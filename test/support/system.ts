@@ -115,6 +115,7 @@ export function apiClient(baseUrl: string) {
       get: (path: string) => call('GET', path, undefined, { authorization: `Bearer ${token}` }),
       post: (path: string, body: unknown, headers: Record<string, string> = {}) =>
         call('POST', path, body, { authorization: `Bearer ${token}`, ...headers }),
+      put: (path: string, body: unknown) => call('PUT', path, body, { authorization: `Bearer ${token}` }),
     }),
   };
 }

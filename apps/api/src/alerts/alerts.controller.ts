@@ -3,7 +3,8 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
-import { AlertsRepository, type Alert } from '@send/read-models';
+import { AlertsRepository, isUserAwayAt, QueuesRepository, UsersRepository, type Alert } from '@send/read-models';
+import { Clock } from '@send/platform';
 import { CurrentUser, Roles, TokenInQuery } from '../auth/auth.decorators';
 import { answerPage, parsePageQuery } from '../common/paging';
 import { CorrelationId } from '../common/api-http';
@@ -35,6 +36,9 @@ export class AlertsController {
     private readonly alerts: AlertsRepository,
     private readonly live: LiveAlerts,
     private readonly commands: CommandBus,
+    private readonly queues: QueuesRepository,
+    private readonly users: UsersRepository,
+    private readonly clock: Clock,
   ) {}
 
   @Get()
@@ -49,7 +53,20 @@ export class AlertsController {
   ) {
     const page = parsePageQuery(query);
     const alerts = await this.alerts.pageForUser(user, page);
-    return answerPage(request, reply, page.limit, { ...alerts, items: alerts.items.map(toApi) });
+    const away = await this.ownersAway(alerts.items);
+    return answerPage(request, reply, page.limit, {
+      ...alerts,
+      items: alerts.items.map((a) => ({ ...toApi(a), ownerAway: away.has(a.requestId) })),
+    });
+  }
+
+  /** Which of these alerts' requests need cover: their officer is away now, or nobody took them while the case officer was. */
+  private async ownersAway(alerts: readonly Alert[]): Promise<Set<string>> {
+    const entries = (await this.queues.entriesOf(alerts.map((a) => a.requestId))).filter((e) => e !== null);
+    const officers = await this.users.getMany([...new Set(entries.flatMap((e) => (e.assignee ? [e.assignee.id] : [])))]);
+    const now = this.clock.now();
+    const awayOfficers = new Set(officers.filter((o) => isUserAwayAt(o, now)).map((o) => o.id));
+    return new Set(entries.filter((e) => e.needsCover || (e.assignee !== null && awayOfficers.has(e.assignee.id))).map((e) => e.id));
   }
 
   @Sse('stream')

@@ -6,7 +6,7 @@ import { availabilitySet, foldUserAccount, isAwayAt, userStreamId } from '@send/
 import { WrongExpectedRevision, type EventStore } from '@send/event-store';
 import { Clock, EVENT_STORE } from '@send/platform';
 import { CorrelationId } from '../common/api-http';
-import { ApiAnswer, ApiCommand, ApiJsonBody, ApiSignedIn, apiInput, apiOutput } from '../common/openapi';
+import { ApiAnswer, ApiJsonBody, ApiProblems, ApiSignedIn, apiInput, apiOutput } from '../common/openapi';
 import { badRequest, forbidden, notFound } from '../common/problem';
 import { parseInput } from '../common/zod-body';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
@@ -48,7 +48,7 @@ export class OfficersController {
   @ApiOperation({ summary: 'Mark an officer away (from, until; null clears), so routing passes their cases to the team' })
   @ApiJsonBody(availabilitySchema)
   @ApiAnswer(availabilityAnswerSchema)
-  @ApiCommand(404)
+  @ApiProblems(400, 403, 404)
   async setAvailability(
     @Param('id') officerId: string,
     @Body() body: unknown,

@@ -44,6 +44,13 @@ export class QueuesRepository {
     return this.read(keys.teamQueue(teamId), limit);
   }
 
+  /** The queue rows of these requests (null for a request in no queue: resolved, or not projected yet). */
+  async entriesOf(requestIds: readonly string[]): Promise<Array<QueueEntry | null>> {
+    if (requestIds.length === 0) return [];
+    const stored = await this.redis.mget(requestIds.map(keys.queueEntry));
+    return stored.map((s) => (s === null ? null : (JSON.parse(s) as QueueEntry)));
+  }
+
   private entries(page: ZsetPage): Promise<Page<QueueEntry>> {
     return readPageValues(this.redis, page, keys.queueEntry);
   }

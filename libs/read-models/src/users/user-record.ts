@@ -1,4 +1,4 @@
-import type { UserAccount } from '@send/domain';
+import { isAwayAt, type UserAccount } from '@send/domain';
 
 /** A user as the read side knows them (from UserRegistered; never the password hash). */
 export interface UserRecord {
@@ -34,3 +34,7 @@ export const toAccount = (record: UserRecord): UserAccount => ({
   awayFrom: record.awayFrom ?? null,
   awayUntil: record.awayUntil ?? null,
 });
+
+/** Is this user away at `now`? (Records written before availability existed have no fields: available.) */
+export const isUserAwayAt = (user: UserRecord, now: Date): boolean =>
+  isAwayAt({ awayFrom: user.awayFrom ?? null, awayUntil: user.awayUntil ?? null }, now);

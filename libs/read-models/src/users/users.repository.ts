@@ -1,7 +1,6 @@
 import type Redis from 'ioredis';
-import { isAwayAt } from '@send/domain';
 import { keys } from '../keys';
-import type { UserRecord } from './user-record';
+import { isUserAwayAt, type UserRecord } from './user-record';
 
 export class UsersRepository {
   constructor(private readonly redis: Redis) {}
@@ -23,9 +22,7 @@ export class UsersRepository {
 
   /** The team's officers who are away at `now` (OfficerAvailabilitySet). */
   async awayInTeam(teamId: string, now: Date): Promise<UserRecord[]> {
-    return (await this.byTeam(teamId)).filter(
-      (u) => u.role === 'officer' && isAwayAt({ awayFrom: u.awayFrom ?? null, awayUntil: u.awayUntil ?? null }, now),
-    );
+    return (await this.byTeam(teamId)).filter((u) => u.role === 'officer' && isUserAwayAt(u, now));
   }
 
   async getMany(ids: string[]): Promise<UserRecord[]> {

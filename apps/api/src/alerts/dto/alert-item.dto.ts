@@ -13,6 +13,9 @@ export const alertItemSchema = apiOutput(
     unansweredCount: z.number().int().describe('Unanswered attempts when raised and since'),
     raisedAt: z.string().describe('ISO 8601 date-time'),
     status: z.enum(['open', 'acknowledged', 'resolved']),
+    ownerAway: z
+      .boolean()
+      .describe('The request needs cover: its officer is away (or it was routed while its case officer was), so the team must answer it'),
   }),
 );
 export type AlertItem = z.output<typeof alertItemSchema>;
