@@ -20,7 +20,8 @@ export class LinkNumberCommand {
 /**
  * Staff say whose number it is: each unmatched call of the number gets CallLinked (who, which case)
  * and is filed there as any matched call is, oldest first, so the request's attempts keep the
- * order the family called in. Linking again finds nothing left to link.
+ * order the family called in. Linking again finds nothing left to link. Like re-routing from triage,
+ * the case need not be in the caller's own team: unmatched calls belong to nobody yet.
  */
 @CommandHandler(LinkNumberCommand)
 export class LinkNumberHandler implements ICommandHandler<LinkNumberCommand, LinkAnswer> {
@@ -32,7 +33,8 @@ export class LinkNumberHandler implements ICommandHandler<LinkNumberCommand, Lin
   ) {}
 
   async execute({ number, caseRef, user, correlationId }: LinkNumberCommand): Promise<LinkAnswer> {
-    if (!(await this.cases.get(caseRef))) throw notFound(`No case ${caseRef}.`);
+    // A closed case takes no new requests (routing would send one to triage): as for re-routing, 404.
+    if ((await this.cases.get(caseRef))?.status !== 'open') throw notFound(`No open case ${caseRef}.`);
     const listed = (await this.telephony.unmatched(number)) ?? (await this.unmatchedAsE164(number));
     if (!listed) throw notFound(`No unmatched calls from ${number}.`);
 

@@ -62,7 +62,9 @@ describe('telephony', () => {
       headers: { 'content-type': 'application/json', ...(signature === undefined ? {} : { 'x-signature': signature }) },
     });
   };
+  /** The request's view once the read models have caught up with the store. */
   const request = async (id: string) => {
+    await project();
     const res = await get(`/api/requests/${id}`, 'service.manager');
     expect(res.statusCode).toBe(200);
     return res.json();
@@ -236,6 +238,7 @@ describe('telephony', () => {
     const link = (number: string, caseRef: string, who = 'officer') =>
       post(`/api/telephony/unmatched/${encodeURIComponent(number)}/link`, { caseRef }, { authorization: `Bearer ${tokens[who]}` });
     expect((await link('+447700900999', 'C-9999')).statusCode).toBe(404);
+    expect((await link('+447700900999', 'C-9999')).json().detail).toBe('No open case C-9999.');
     expect((await link('+447700900999', 'C-1001', 'parent')).statusCode).toBe(403);
 
     const linked = await link('+447700900999', 'C-1001');
@@ -263,6 +266,39 @@ describe('telephony', () => {
     expect(after.map((n: { number: string }) => n.number)).not.toContain('+447700900999');
     // Nothing left to link.
     expect((await link('+447700900999', 'C-1001')).statusCode).toBe(404);
+  });
+
+  it('files a call from a number on several cases on the most recently active open request across them', async () => {
+    // The same family number on a second child's case (C-3001), with its own open request.
+    const sync = await post(
+      '/api/cases',
+      {
+        caseRef: 'C-3001',
+        childName: 'Robin',
+        teamId: 'south',
+        caseOfficerEmail: 'officer3@example.org',
+        contacts: [{ name: 'Pat Parent', relationship: 'mother', email: 'parent@example.org', phone: '07700 900101' }],
+      },
+      { authorization: `Bearer ${tokens['service.manager']}` },
+    );
+    expect(sync.statusCode).toBe(201);
+    await project();
+    const c1001 = await parentRequest();
+    const submitted = await post(
+      '/api/requests',
+      { caseRef: 'C-3001', category: 'placement', subject: 'School place', message: 'Robin has no place from January.' },
+      { authorization: `Bearer ${tokens.parent}` },
+    );
+    expect(submitted.statusCode).toBe(201);
+    const c3001 = submitted.json().id;
+    await project();
+
+    // C-3001's request was the last active: it gets the call; a call to C-1001's request makes it the last active.
+    expect((await sendCall(aCall())).json()).toEqual({ recorded: 'attempt', requestId: c3001 });
+    const emailed = await post(`/api/requests/${c1001}/attempts`, { channel: 'email' }, { authorization: `Bearer ${tokens.parent}` });
+    expect(emailed.statusCode).toBe(201);
+    await project();
+    expect((await sendCall(aCall())).json()).toEqual({ recorded: 'attempt', requestId: c1001 });
   });
 
   it('finishes the filing on a retry after a crash between the attempt and CallFiled, with no second attempt', async () => {
