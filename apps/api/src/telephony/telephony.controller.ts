@@ -67,6 +67,7 @@ export class TelephonyController {
           401,
           'bad-signature',
           'X-Signature must be sha256=<hex HMAC-SHA256 of the exact body with the shared secret>; nothing was recorded.',
+          { title: 'Bad signature' },
         ),
       );
     }

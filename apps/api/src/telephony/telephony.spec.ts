@@ -155,6 +155,7 @@ describe('telephony', () => {
     for (const res of refused) {
       expect(res.statusCode).toBe(401);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.json()).toMatchObject({ status: 401, title: 'Bad signature' });
     }
     expect(await store.headPosition()).toBe(head);
     expect(await store.read(callStreamId(call.callId))).toEqual([]);
