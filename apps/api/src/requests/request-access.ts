@@ -6,7 +6,6 @@ import { EVENT_STORE } from '@send/platform';
 import { notFound } from '../common/problem';
 import type { AuthUser } from '../auth/roles';
 import { RequestScopes } from '../scope/request-scopes';
-import { inScope } from '../scope/request-scope';
 
 /** Request ids are UUIDs: anything else names no request, and is answered without a read. */
 export const isRequestId = (id: string): boolean => /^[0-9a-f-]{36}$/i.test(id);
@@ -25,8 +24,8 @@ export class RequestAccess {
   ) {}
 
   async visible(requestId: string, user: AuthUser): Promise<RequestRecord> {
-    const [record, scope] = await Promise.all([this.views.get(requestId).then((r) => r ?? this.fold(requestId)), this.scopes.of(user)]);
-    if (!record || !inScope(scope, record.state)) throw noSuchRequest(requestId);
+    const record = (await this.views.get(requestId)) ?? (await this.fold(requestId));
+    if (!record || !(await this.scopes.allows(user, record.state))) throw noSuchRequest(requestId);
     return record;
   }
 

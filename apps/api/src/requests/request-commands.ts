@@ -15,7 +15,7 @@ import { DeciderCommandHandler, eventIdsFor, type EventStore } from '@send/event
 import { APP_CONFIG, Clock, EVENT_STORE, type AppConfig } from '@send/platform';
 import type { AuthUser } from '../auth/roles';
 import { RequestScopes } from '../scope/request-scopes';
-import { inScope } from '../scope/request-scope';
+import { inScope, needsLinkedCases, type RequestScope } from '../scope/request-scope';
 import { isRequestId, noSuchRequest, RequestAccess } from './request-access';
 
 const COMMAND_ID_NAMESPACE = '0e7c1a4b-55f2-4d6e-b1f9-7a0d3c2e8b14';
@@ -70,29 +70,45 @@ export class RequestCommands {
   ): Promise<RequestView> {
     if (!isRequestId(requestId)) throw noSuchRequest(requestId);
     const streamId = streamIdFor(requestId);
-    // A new request needs no right to see it first; on any other, the caller's scope is checked on
-    // the very state the decision is made on.
-    const callerScope = command.type === 'SubmitRequest' ? null : await this.scopes.of(ctx.actor);
-    const result = await this.handler.handle(
-      requestId,
-      command,
-      { now: this.clock.now(), policy: this.config.policy },
-      {
-        eventIds: ctx.idempotencyKey ? eventIdsFor(`${scope}:${ctx.actor.id}:${ctx.idempotencyKey}`, streamId) : undefined,
-        metadata: {
-          correlationId: ctx.correlationId,
-          causationId: ctx.correlationId,
-          actor: { id: ctx.actor.id, role: ctx.actor.role },
-          idempotencyKey: ctx.idempotencyKey,
+    const decideWithin = (callerScope: RequestScope | null) =>
+      this.handler.handle(
+        requestId,
+        command,
+        { now: this.clock.now(), policy: this.config.policy },
+        {
+          eventIds: ctx.idempotencyKey ? eventIdsFor(`${scope}:${ctx.actor.id}:${ctx.idempotencyKey}`, streamId) : undefined,
+          metadata: {
+            correlationId: ctx.correlationId,
+            causationId: ctx.correlationId,
+            actor: { id: ctx.actor.id, role: ctx.actor.role },
+            idempotencyKey: ctx.idempotencyKey,
+          },
+          guard:
+            callerScope === null
+              ? undefined
+              : (state) => {
+                  if (!isSubmitted(state as State) || !inScope(callerScope, state as ContactRequestState)) throw new OutOfScope();
+                },
         },
-        guard:
-          callerScope === null
-            ? undefined
-            : (state) => {
-                if (!isSubmitted(state as State) || !inScope(callerScope, state as ContactRequestState)) throw noSuchRequest(requestId);
-              },
-      },
-    );
+      );
+    // A new request needs no right to see it first; on any other, the caller's scope is checked on
+    // the very state the decision is made on. A family's scope is first tried without their linked
+    // cases (most commands are on their own requests), and with them only when that is not enough.
+    let result;
+    try {
+      result = await decideWithin(command.type === 'SubmitRequest' ? null : this.scopes.withoutCases(ctx.actor));
+    } catch (error) {
+      if (!(error instanceof OutOfScope)) throw error;
+      if (!needsLinkedCases(ctx.actor)) throw noSuchRequest(requestId);
+      try {
+        result = await decideWithin(await this.scopes.of(ctx.actor));
+      } catch (again) {
+        throw again instanceof OutOfScope ? noSuchRequest(requestId) : again;
+      }
+    }
     return this.access.viewOf(result.state as ContactRequestState);
   }
 }
+
+/** The guard's refusal, told apart from the domain's own errors. */
+class OutOfScope extends Error {}

@@ -55,7 +55,10 @@ export function scopeOf(user: AuthUser, linkedCaseRefs: readonly string[] = []):
   }
 }
 
-export function inScope(scope: RequestScope, s: Pick<ContactRequestState, 'teamId' | 'assignee' | 'requester' | 'caseRef'>): boolean {
+/** What the scope looks at on a request. */
+export type ScopedState = Pick<ContactRequestState, 'teamId' | 'assignee' | 'requester' | 'caseRef'>;
+
+export function inScope(scope: RequestScope, s: ScopedState): boolean {
   if (scope.kind === 'all') return true;
   return (
     (scope.teamId !== null && s.teamId === scope.teamId) ||

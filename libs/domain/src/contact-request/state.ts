@@ -51,6 +51,9 @@ export interface Breach {
   breachedAt: IsoInstant;
   /** 0 for the first period, n after the n-th reopen. */
   period: number;
+  /** Who owned the request when the clock ran out (the breach is theirs, whoever owns it later). */
+  officerId: string | null;
+  teamId: string | null;
 }
 
 export interface Assignee {
@@ -274,7 +277,17 @@ const evolveSubmitted = (s: ContactRequestState, event: ContactRequestEvent): Co
       return {
         ...s,
         breached: { ...s.breached, [d.clock]: true },
-        breaches: [...s.breaches, { clock: d.clock, dueAt: d.dueAt, breachedAt: d.breachedAt, period: s.period }],
+        breaches: [
+          ...s.breaches,
+          {
+            clock: d.clock,
+            dueAt: d.dueAt,
+            breachedAt: d.breachedAt,
+            period: s.period,
+            officerId: s.assignee?.officerId ?? null,
+            teamId: s.teamId,
+          },
+        ],
       };
     }
     case 'EscalationRaised': {
