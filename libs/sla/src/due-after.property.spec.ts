@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { prevDate } from './calendar';
 import { calendarOf, dueAfter } from './due-dates';
+import { dueInWords } from './due-in-words';
 import { validatePolicy } from './parse-policy';
 import type { PolicyInput } from './policy.schema';
 import { addWorkingTime } from './working-time';
@@ -60,6 +61,15 @@ describe.each(policies)('dueAfter, end_of_day, %s', (_name, policy) => {
         expect(before?.[1]).toBe(exact);
         expect(due).toBe(exact);
       }
+    }), RUNS));
+
+  it('in words, a day clock is "by the end of" the exact due time\'s working day', () =>
+    fc.assert(fc.property(instant, dayDuration, (from, iso) => {
+      const exact = addWorkingTime(calendar, from, iso).getTime();
+      const local = DateTime.fromMillis(exact, { zone: calendar.timezone });
+      const own = calendar.intervalOn(local.toISODate()!);
+      const day = own && own[0] <= exact && exact <= own[1] ? local : local.minus({ days: 1 });
+      expect(dueInWords(dueAfter(policy, from, iso), policy)).toBe(`by the end of ${day.setLocale('en-GB').toFormat('cccc d LLLL')}`);
     }), RUNS));
 
   it('leaves durations with a time part exact', () =>
