@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const s = (performance.now() - t) / 1000;
   const cpu = process.cpuUsage(cpu0);
   if (out) writeFileSync(out, JSON.stringify((await post('Profiler.stop')).profile));
-  console.log(`catch-up: ${head} events in ${s.toFixed(2)} s = ${Math.round(Number(head) / s)} events/s, this process's CPU ${((cpu.user + cpu.system) / Number(head)).toFixed(1)} µs/event (steadier than the rate on a shared machine)`);
+  console.log(`catch-up: ${head} events in ${s.toFixed(2)} s = ${Math.round(Number(head) / s)} events/s, this process's CPU ${((cpu.user + cpu.system) / Number(head)).toFixed(1)} µs/event (user ${(cpu.user / Number(head)).toFixed(1)}) (steadier than the rate on a shared machine)`);
   await runner.stop();
   await store.close();
   await redis.quit();
