@@ -14,6 +14,8 @@ import {
 } from '@send/domain';
 import { SqliteEventStore, type RecordedEvent } from '@send/event-store';
 import type { Clock } from '@send/platform';
+import { AlertsRepository, allProjections, PROJECTIONS_NAME, Projector, SlaDashboardService } from '@send/read-models';
+import { projectAll } from '@send/read-models/testing/read-model-fixtures';
 import { testRedis } from '@send/event-store/testing/test-redis';
 import { defaultPolicy } from '@send/sla';
 import { CaseCommands } from '../cases/case-commands';
@@ -258,6 +260,33 @@ describe('DemoDataSeeder', () => {
     expect(before.escalation).toMatchObject({ level: 3, status: 'acknowledged' });
   });
 
+  it("projects as live data does: each team manager's alerts are their team's, and the dashboard by team shows the inspection's request", async () => {
+    await redis.flushdb(); // this test reads the projected read models, so none of an earlier test's may remain
+    await seeder(NOW).seed();
+    await projectAll(store, new Projector(PROJECTIONS_NAME, redis, allProjections()));
+
+    const alerts = new AlertsRepository(redis);
+    const north = await alerts.forUser({ role: 'team_manager', teamId: 'north' });
+    const south = await alerts.forUser({ role: 'team_manager', teamId: 'south' });
+    expect(north.filter((a) => a.level === 1).length).toBeGreaterThanOrEqual(2); // manager@'s live level-1 alerts
+    for (const a of north) expect(a.teamId).toBe('north');
+    for (const a of south) expect(a.teamId).toBe('south');
+    const inspection = demoRequestId(INSPECTION_INDEX);
+    expect(north.some((a) => a.requestId === inspection)).toBe(false); // south's family, not manager@'s
+
+    const dashboards = new SlaDashboardService({ store, redis, policy: defaultPolicy, clock: () => NOW });
+    const southNow = await dashboards.live({ teamId: 'south' });
+    expect(southNow.escalations.byLevel['3']).toBeGreaterThanOrEqual(1);
+    expect(southNow.total).toBe((await finalStates()).filter((s) => s.teamId === 'south').length);
+    // As of the day before the family's answer: their 46 unanswered tries on one request, at level 3.
+    const answeredAt = Date.parse((await finalStates()).find((s) => s.requestId === inspection)!.firstRespondedAt!);
+    const before = await dashboards.asOf(new Date(answeredAt - 24 * 3600_000), { teamId: 'south' });
+    expect(before.unanswered.attempts).toBeGreaterThanOrEqual(INSPECTION_ATTEMPTS);
+    expect(before.escalations.byLevel['3']).toBeGreaterThanOrEqual(1);
+    const northBefore = await dashboards.asOf(new Date(answeredAt - 24 * 3600_000), { teamId: 'north' });
+    expect(northBefore.unanswered.attempts).toBeLessThan(INSPECTION_ATTEMPTS);
+  });
+
   it('tells the same stories on any store: same requests, same events, same instants', async () => {
     await seeder(NOW).seed();
     const one = (await allEvents()).map((e) => [e.id, e.type, JSON.stringify(e.data).replace(/SEND-\d{4}-\d{6}/, 'REF')]);
@@ -362,6 +391,11 @@ describe('DemoDataSeeder', () => {
     expect(northAlerts.length).toBeGreaterThanOrEqual(2);
     expect(northAlerts.some((s) => s.escalation!.status === 'acknowledged')).toBe(true);
     expect(states.filter((s) => s.status === 'resolved').length).toBeGreaterThanOrEqual(25);
+    // Whatever the day: every request routed at submission, and the inspection's family's whole story told.
+    for (let i = 0; i < DEMO_REQUEST_COUNT; i++) expect((await eventsOf(i))[1]?.type).toBe('RequestRouted');
+    const inspection = states.find((s) => s.requestId === demoRequestId(INSPECTION_INDEX))!;
+    expect(inspection.attempts).toHaveLength(INSPECTION_ATTEMPTS);
+    expect(inspection.escalation).toMatchObject({ level: 3, status: 'resolved' });
   });
 
   it('plans are independent of the day it runs: the same stories, shifted in time', () => {
