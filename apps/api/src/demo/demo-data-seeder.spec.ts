@@ -10,12 +10,13 @@ import {
   streamIdFor,
   toDomainEvent,
   userIdFor,
+  userStreamId,
   type ContactRequestState,
 } from '@send/domain';
 import { SqliteEventStore, type RecordedEvent } from '@send/event-store';
 import type { Clock } from '@send/platform';
 import { AlertsRepository, allProjections, PROJECTIONS_NAME, Projector, SlaDashboardService } from '@send/read-models';
-import { projectAll } from '@send/read-models/testing/read-model-fixtures';
+import { projectAll, registerUser } from '@send/read-models/testing/read-model-fixtures';
 import { testRedis } from '@send/event-store/testing/test-redis';
 import { defaultPolicy } from '@send/sla';
 import { CaseCommands } from '../cases/case-commands';
@@ -258,6 +259,46 @@ describe('DemoDataSeeder', () => {
     expect(before.unansweredCount).toBe(INSPECTION_ATTEMPTS);
     expect(before.attempts.every((a) => a.answeredAt === null)).toBe(true);
     expect(before.escalation).toMatchObject({ level: 3, status: 'acknowledged' });
+  });
+
+  it("an officer's past leave: requests routed to them meanwhile needed cover and the team covered them; recorded once", async () => {
+    const officer2 = userIdFor('officer2@example.org');
+    await registerUser(store, { id: officer2, name: 'Officer Two', role: 'officer', teamId: 'north', email: 'officer2@example.org' });
+    await seeder(NOW).seed();
+    const account = await store.read(userStreamId(officer2));
+    const set = account.filter((e) => e.type === 'OfficerAvailabilitySet');
+    expect(set).toHaveLength(1);
+    expect(set[0]!.metadata.actor).toEqual({ id: userIdFor('manager@example.org'), role: 'team_manager' });
+    const { awayFrom, awayUntil } = set[0]!.data as { awayFrom: string; awayUntil: string };
+    expect(Date.parse(awayUntil)).toBeLessThan(NOW.getTime()); // over: not away now
+
+    let covered = 0;
+    for (let i = 0; i < DEMO_REQUEST_COUNT; i++) {
+      const events = await eventsOf(i);
+      const routed = events[1]!.data as {
+        needsCover: boolean;
+        officerId: string | null;
+        teamId: string | null;
+        caseRef: string | null;
+        at: string;
+      };
+      if (!routed.needsCover) continue;
+      covered++;
+      expect(routed).toMatchObject({ teamId: 'north', officerId: null, caseRef: expect.stringMatching(/^C-100[24]$/) }); // officer2@'s cases
+      expect(Date.parse(routed.at)).toBeGreaterThanOrEqual(Date.parse(awayFrom));
+      expect(Date.parse(routed.at)).toBeLessThan(Date.parse(awayUntil));
+      // Nobody assigned at submission (it waited in the team queue); officer@ took it later, if anyone has.
+      const taken = events.find((e) => e.type === 'RequestAssigned');
+      if (taken) {
+        expect(Date.parse((taken.data as { at: string }).at)).toBeGreaterThan(Date.parse(routed.at));
+        expect((taken.data as { officerId: string }).officerId).toBe(userIdFor('officer@example.org'));
+      }
+    }
+    expect(covered).toBeGreaterThanOrEqual(1);
+
+    await seeder(NOW).seed();
+    await seeder(new Date(NOW.getTime() + 24 * 3600_000)).seed();
+    expect((await store.read(userStreamId(officer2))).map((e) => e.id)).toEqual(account.map((e) => e.id));
   });
 
   it("projects as live data does: each team manager's alerts are their team's, and the dashboard by team shows the inspection's request", async () => {

@@ -1,9 +1,10 @@
-import type { EventStore } from '@send/event-store';
-import { streamIdFor, type SyncCase } from '@send/domain';
+import { eventIdsFor, type EventStore } from '@send/event-store';
+import { availabilitySet, foldUserAccount, streamIdFor, userStreamId, type SyncCase } from '@send/domain';
 import type { Policy } from '@send/sla';
 import type { CaseCommandContext, CaseCommandResult } from '../cases/case-commands';
 import { allDemoCases } from './demo-families';
-import { DEMO_REQUEST_COUNT, DEMO_WEEKS, demoRequests } from './demo-stories';
+import { TEAMS } from './demo-people';
+import { DEMO_REQUEST_COUNT, DEMO_WEEKS, demoLeave, demoRequests, type DemoLeave } from './demo-stories';
 import { HistoryPlayer } from './history-player';
 
 export interface DemoDataSeederDeps {
@@ -55,7 +56,8 @@ export class DemoDataSeeder {
       if (outcome !== 'unchanged') casesWritten++;
     }
     const player = new HistoryPlayer({ store, policy });
-    const requests = demoRequests(now, policy, this.deps.count ?? DEMO_REQUEST_COUNT);
+    const leave = await this.recordLeave(demoLeave(now, policy));
+    const requests = demoRequests(now, policy, this.deps.count ?? DEMO_REQUEST_COUNT, leave);
     const result: DemoDataResult = { casesWritten, total: requests.length, seeded: 0, skipped: 0, failed: 0, events: 0 };
     for (const request of requests) {
       if ((await store.read(streamIdFor(request.requestId))).length > 0) {
@@ -77,5 +79,39 @@ export class DemoDataSeeder {
         (result.failed ? `, ${result.failed} failed` : ''),
     );
     return result;
+  }
+
+  /**
+   * The officer's past leave, on their own account as `PUT /api/officers/:id/availability` records it
+   * (set by their team manager before it began), so the history's "needs cover" routing has its
+   * cause. Only on an account that has never had availability set: a live setting is never
+   * overwritten, and a restart appends nothing. Null (no leave in the history) when the account is
+   * missing or holds another availability.
+   */
+  private async recordLeave(wanted: DemoLeave): Promise<DemoLeave | null> {
+    const { store } = this.deps;
+    const stream = userStreamId(wanted.officerId);
+    const events = await store.read(stream);
+    const account = foldUserAccount(events);
+    if (!account || account.role !== 'officer') return null;
+    const manager = TEAMS.north.manager;
+    const setAt = new Date(Date.parse(wanted.awayFrom) - 3 * 24 * 3600_000);
+    const event = availabilitySet(wanted.officerId, { awayFrom: wanted.awayFrom, awayUntil: wanted.awayUntil }, manager.id, setAt);
+    const leave = { officerId: wanted.officerId, awayFrom: event.data.awayFrom!, awayUntil: event.data.awayUntil! };
+    if (events.some((e) => e.type === 'OfficerAvailabilitySet'))
+      return account.awayFrom === leave.awayFrom && account.awayUntil === leave.awayUntil ? leave : null;
+    const correlationId = 'demo:leave';
+    await store.append(
+      stream,
+      [
+        {
+          id: eventIdsFor(correlationId, stream)(0),
+          ...event,
+          metadata: { correlationId, causationId: correlationId, actor: { ...manager } },
+        },
+      ],
+      { expectedRevision: BigInt(events.length - 1) },
+    );
+    return leave;
   }
 }

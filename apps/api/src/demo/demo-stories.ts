@@ -21,7 +21,7 @@ import type {
   SubmitRequest,
   SyncCase,
 } from '@send/domain';
-import { rerouteTo, routeRequest } from '@send/domain';
+import { isAwayAt, rerouteTo, routeRequest } from '@send/domain';
 import { addWorkingTime, calendarOf, dueDatesFor, slaFor, workingTimeBetween, type Policy, type WorkingCalendar } from '@send/sla';
 import { allDemoCases, casesOf, routable } from './demo-families';
 import {
@@ -121,16 +121,40 @@ export interface DemoRequest {
   steps: ScriptStep[];
 }
 
-/** The whole demo set, in submission order. */
-export function demoRequests(now: Date, policy: Policy, count = DEMO_REQUEST_COUNT): DemoRequest[] {
+/** An officer's past leave: requests routed to them meanwhile wait in the team queue needing cover. */
+export interface DemoLeave {
+  officerId: string;
+  awayFrom: string;
+  awayUntil: string;
+}
+
+/** officer2@'s fortnight off, five to three weeks ago (whole days, London time); officer@ covers. */
+export const demoLeave = (now: Date, policy: Policy): DemoLeave => {
+  const today = DateTime.fromJSDate(now, { zone: policy.calendar.timezone }).startOf('day');
+  return {
+    officerId: TEAMS.north.officers[1].id,
+    awayFrom: today.minus({ days: 35 }).toUTC().toISO()!,
+    awayUntil: today.minus({ days: 21 }).toUTC().toISO()!,
+  };
+};
+
+/** The whole demo set, in submission order; `leave` when the seeder recorded demoLeave on the officer's account. */
+export function demoRequests(now: Date, policy: Policy, count = DEMO_REQUEST_COUNT, leave: DemoLeave | null = null): DemoRequest[] {
   const cal = calendarOf(policy);
   const cases = allDemoCases();
-  return Array.from({ length: count }, (_, index) => demoRequest(index, now, policy, cal, cases)).sort(
+  return Array.from({ length: count }, (_, index) => demoRequest(index, now, policy, cal, cases, leave)).sort(
     (a, b) => a.submittedAt.getTime() - b.submittedAt.getTime() || a.index - b.index,
   );
 }
 
-function demoRequest(index: number, now: Date, policy: Policy, cal: WorkingCalendar, cases: readonly SyncCase[]): DemoRequest {
+function demoRequest(
+  index: number,
+  now: Date,
+  policy: Policy,
+  cal: WorkingCalendar,
+  cases: readonly SyncCase[],
+  leave: DemoLeave | null,
+): DemoRequest {
   const rng = new Prng(DEMO_SEED + index * 7919);
   const drawn = rng.weighted(STORY_WEIGHTS);
   const story: Story = index === INSPECTION_INDEX ? 'inspection' : CHASING_NOW[index] ? 'chasing_now' : drawn;
@@ -150,7 +174,7 @@ function demoRequest(index: number, now: Date, policy: Policy, cal: WorkingCalen
   const portal = viaMp ? undefined : PORTAL_REQUESTERS.find((p) => contact.userId !== undefined && p.requester.userId === contact.userId);
   const requester: Requester = portal ? portal.requester : viaMp ? MP : OFFLINE_REQUESTERS.find((o) => o.name === contact.name)!;
   const team = about.teamId as TeamId;
-  const officer = TEAMS[team].officers.find((o) => o.id === about.caseOfficerId)!;
+  const caseOfficer = TEAMS[team].officers.find((o) => o.id === about.caseOfficerId)!;
   const manager = TEAMS[team].manager;
 
   // How it reached the service.
@@ -161,31 +185,35 @@ function demoRequest(index: number, now: Date, policy: Policy, cal: WorkingCalen
     : requester.role === 'mp'
       ? 'mp'
       : rng.weighted({ phone: 45, email: 35, letter: 10, in_person: 10 });
-  // Portal requests come in at any hour; the rest are entered by the case officer in working time.
-  const submitter = portal && channel === 'portal' ? portal.actor : officer;
-  const onBehalf = submitter === officer;
+  // Portal requests come in at any hour; the rest are entered by an officer in working time.
+  const onBehalf = !(portal && channel === 'portal');
 
   // The case number they gave: families with one case often leave it out (routing finds it); a
   // SENCo with several pupils must give it; now and then a mistyped one lands in triage.
   const linked = casesOf(cases, requester);
   const named = story === 'inspection' ? false : rng.chance(onBehalf ? 0.8 : linked.length > 1 ? 0.85 : 0.5);
   const requestedCaseRef = named ? (rng.chance(0.05) ? `${about.caseRef}0` : about.caseRef) : '';
+  const submittedAt =
+    story === 'chasing_now'
+      ? workingTimeAgo(cal, now, rng.between(0.45, 0.5) * slaSpan(cal, now, slaFor(policy, { category, priority }).firstResponse))
+      : story === 'inspection'
+        ? workingTimeAgo(cal, now, 30 * slaSpan(cal, now, 'P1D') + rng.between(0.1, 0.5) * slaSpan(cal, now, 'P1D'))
+        : submissionTime(rng, story, onBehalf, now, cal);
+
+  // Who works it: the case officer, or while they are on leave the team's other officer (cover).
+  const awayAt = (officerId: string, at: Date) => leave !== null && leave.officerId === officerId && isAwayAt(leave, at);
+  const cover = TEAMS[team].officers.find((o) => o.id !== caseOfficer.id);
+  const officer = awayAt(caseOfficer.id, submittedAt) && cover ? cover : caseOfficer;
+  const submitter = onBehalf ? officer : portal!.actor;
+  // Routed as the live submission routes it, with the case officer's availability at that instant.
   const namedCase = cases.find((c) => c.caseRef === requestedCaseRef);
   const routing = routeRequest({
     requestedCaseRef,
     namedCase: namedCase ? routable(namedCase) : null,
     linkedCases: linked.map(routable),
     onBehalf,
-    // The demo officers are never away in the history: availability is the officers' own, set live.
-    isAway: () => false,
+    isAway: (officerId) => awayAt(officerId, submittedAt),
   });
-
-  const submittedAt =
-    story === 'chasing_now'
-      ? workingTimeAgo(cal, now, rng.between(0.45, 0.5) * slaSpan(cal, now, slaFor(policy, { category, priority }).firstResponse))
-      : story === 'inspection'
-        ? workingTimeAgo(cal, now, 30 * slaSpan(cal, now, 'P1D') + rng.between(0.1, 0.5) * slaSpan(cal, now, 'P1D'))
-        : submissionTime(rng, story, submitter === officer, now, cal);
   const due = dueDatesFor(policy, { category, priority }, submittedAt);
   const requestId = demoRequestId(index);
 
@@ -405,9 +433,10 @@ function demoRequest(index: number, now: Date, policy: Policy, cal: WorkingCalen
     if (story === 'fresh') steps.length = 0;
     else {
       const by = rng.chance(0.6) ? manager : officer;
-      step(after(submittedAt, rng.between(0.005, 0.025) * fr), by, (s) =>
+      const at = after(submittedAt, rng.between(0.005, 0.025) * fr);
+      step(at, by, (s) =>
         open(s) && s.teamId === null
-          ? { type: 'RouteRequest', requestId, routing: rerouteTo({ case: routable(about) }, () => false), by: by.id }
+          ? { type: 'RouteRequest', requestId, routing: rerouteTo({ case: routable(about) }, (id) => awayAt(id, at)), by: by.id }
           : null,
       );
     }
