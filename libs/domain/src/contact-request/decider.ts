@@ -127,7 +127,6 @@ const instantOrNow = (
   return iso(new Date(Math.min(t, ctx.now.getTime())));
 };
 
-
 /**
  * Last line of defence for what gets stored forever: the app validates input shapes (zod) first, but
  * an event with an unknown enum value or an empty key field must never reach the stream.
