@@ -21,6 +21,7 @@ export * from './contact-request/routing';
 export const contactRequestDecider = { decide, evolve: evolveStored, initialState } as const;
 
 export * from './user-account/user-account';
+export * from './user-account/family-notifications';
 
 export * from './case/case';
 export * from './case/phone';

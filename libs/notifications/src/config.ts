@@ -19,6 +19,10 @@ export const notificationsEnvShape = {
     .url({ error: 'must be a URL (e.g. https://api.notifications.service.gov.uk)' })
     .default('https://api.notifications.service.gov.uk'),
   NOTIFY_TEMPLATE_ID: z.uuid({ error: 'must be the UUID of a Notify email template' }).optional(),
+  /** A Notify text message template whose content is ((body)): families who chose texts get them through it. */
+  NOTIFY_SMS_TEMPLATE_ID: z.uuid({ error: 'must be the UUID of a Notify text message template' }).optional(),
+  /** Tell families where their request stands (ADR 0009): on unless set to off. */
+  FAMILY_NOTIFICATIONS: z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'),
   WEBHOOK_URL: z.url({ error: 'must be a URL (e.g. https://example.webhook.office.com/...)' }).optional(),
   WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Makes links in messages absolute (https://send.example.gov.uk/requests/<id>). */
@@ -49,7 +53,9 @@ export type NotificationsEnv = z.infer<typeof notificationsEnvSchema>;
 /** What the channels need, grouped; a channel is on when its group is present. */
 export interface NotificationsConfig {
   smtp?: { url: string; from: string };
-  notify?: { apiKey: string; baseUrl: string; templateId: string };
+  notify?: { apiKey: string; baseUrl: string; templateId: string; smsTemplateId?: string };
+  /** Messages to families about their requests (default on). */
+  family?: boolean;
   webhook?: { url: string; secret: string };
   /** Redis pub/sub channel of the in-app live alerts (the api's /api/alerts/stream subscribes). */
   inAppChannel?: string;
@@ -65,10 +71,12 @@ export function notificationsConfigFrom(env: Partial<NotificationsEnv>): Notific
             apiKey: env.NOTIFY_API_KEY,
             baseUrl: env.NOTIFY_BASE_URL ?? 'https://api.notifications.service.gov.uk',
             templateId: env.NOTIFY_TEMPLATE_ID,
+            ...(env.NOTIFY_SMS_TEMPLATE_ID ? { smsTemplateId: env.NOTIFY_SMS_TEMPLATE_ID } : {}),
           },
         }
       : {}),
     ...(env.WEBHOOK_URL && env.WEBHOOK_SECRET ? { webhook: { url: env.WEBHOOK_URL, secret: env.WEBHOOK_SECRET } } : {}),
     ...(env.PUBLIC_BASE_URL ? { publicBaseUrl: env.PUBLIC_BASE_URL } : {}),
+    family: env.FAMILY_NOTIFICATIONS !== 'off',
   };
 }

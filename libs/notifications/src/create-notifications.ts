@@ -7,6 +7,8 @@ import type { NotificationsConfig } from './config';
 import { NOTIFICATIONS_QUEUE, NotificationDispatcher, type DeliveryRetryOptions, type NotificationJobData } from './dispatch';
 import { NotificationWorker } from './delivery';
 import { ReadModelRecipientDirectory, type RecipientDirectory } from './recipients';
+import type { Policy } from '@send/sla';
+import { FAMILY_NOTIFICATIONS_QUEUE, FamilyDispatcher, FamilyWorker, familySendersFrom, type FamilyJobData } from './family';
 
 export interface NotificationsLogger {
   error(message: string, error?: unknown): void;
@@ -37,6 +39,11 @@ export interface CreateNotificationsOptions {
   channels?: NotificationChannel[];
   /** SubscriptionRunner backoff of the dispatcher. */
   subscriptionRetry?: { initialMs?: number; maxMs?: number };
+  /**
+   * The policy the due dates are worded in. With it (and `config.family` not false, and an email
+   * or Notify channel on), families are told where their requests stand (ADR 0009).
+   */
+  policy?: Policy;
 }
 
 export interface Notifications {
@@ -45,6 +52,8 @@ export interface Notifications {
   queue: Queue<NotificationJobData>;
   directory: RecipientDirectory;
   channels: NotificationChannel[];
+  /** Present when families are told where they stand. */
+  family: { dispatcher: FamilyDispatcher; worker: FamilyWorker; queue: Queue<FamilyJobData> } | null;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -92,6 +101,30 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
     concurrency: options.concurrency,
     logger,
   });
+  const senders = familySendersFrom({
+    smtp: channels.find((c): c is SmtpEmailChannel => c instanceof SmtpEmailChannel),
+    notify: channels.find((c): c is NotifyChannel => c instanceof NotifyChannel),
+  });
+  const familyQueue =
+    options.policy && options.config.family !== false && (senders.email || senders.sms)
+      ? new Queue<FamilyJobData>(FAMILY_NOTIFICATIONS_QUEUE, { connection, prefix: bullPrefix })
+      : null;
+  const family = familyQueue
+    ? {
+        queue: familyQueue,
+        dispatcher: new FamilyDispatcher({
+          store: options.store,
+          checkpoints: new RedisCheckpointStore(options.redis, { prefix }),
+          queue: familyQueue,
+          policy: options.policy!,
+          available: { email: Boolean(senders.email), sms: Boolean(senders.sms) },
+          retry: options.retry,
+          logger,
+          subscriptionRetry: options.subscriptionRetry,
+        }),
+        worker: new FamilyWorker({ connection, prefix: bullPrefix, senders, concurrency: options.concurrency, logger }),
+      }
+    : null;
   let state: 'new' | 'started' | 'stopped' = 'new';
   let stopping: Promise<void> | null = null;
   return {
@@ -100,21 +133,27 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
     queue,
     directory,
     channels,
+    family,
     async start() {
       if (state !== 'new') throw new Error(`notifications already ${state}; create a new instance to start again`);
       state = 'started';
       worker.start();
+      family?.worker.start();
       await dispatcher.start();
+      await family?.dispatcher.start();
     },
     stop() {
       // Once only: stop producing, let deliveries in flight finish, then let go of connections.
       stopping ??= (async () => {
         if (state === 'started') {
           await dispatcher.stop();
+          await family?.dispatcher.stop();
         }
         state = 'stopped';
         await worker.stop();
+        await family?.worker.stop();
         await queue.close();
+        await family?.queue.close();
         await Promise.all(channels.map((c) => c.close?.()));
         await connection.quit().catch(() => connection.disconnect());
       })();

@@ -7,3 +7,4 @@ export * from './channels';
 export * from './dispatch';
 export * from './delivery';
 export * from './create-notifications';
+export * from './family';

@@ -11,12 +11,14 @@ export class Notifications implements OnApplicationBootstrap, BeforeApplicationS
   readonly notifications: NotificationsLib;
 
   constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(REDIS) redis: Redis, @Inject(APP_CONFIG) config: AppConfig & Partial<NotificationsEnv>, clock: Clock) {
-    this.notifications = createNotifications({ store, redis, config: notificationsConfigFrom(config), clock, logger: this.logger });
+    this.notifications = createNotifications({ store, redis, config: notificationsConfigFrom(config), clock, logger: this.logger, policy: config.policy });
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.notifications.start();
-    this.logger.log(`notifications started (channels: ${this.notifications.channels.map((c) => c.name).join(', ')})`);
+    this.logger.log(
+      `notifications started (channels: ${this.notifications.channels.map((c) => c.name).join(', ')}; families told: ${this.notifications.family ? 'yes' : 'no'})`,
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {

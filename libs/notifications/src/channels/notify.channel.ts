@@ -7,6 +7,8 @@ export interface NotifyChannelOptions {
   baseUrl: string;
   /** An email template whose subject is ((subject)) and body ((body)). */
   templateId: string;
+  /** A text message template whose content is ((body)): the family's texts (none: no texts). */
+  smsTemplateId?: string;
 }
 
 /** GOV.UK Notify email. The delivery id is sent as Notify's `reference`, to trace and dedupe. */
@@ -26,6 +28,32 @@ export class NotifyChannel implements NotificationChannel {
         personalisation: outgoing.message.personalisation,
         reference: outgoing.deliveryId,
       });
+    } catch (error) {
+      throw notifyError(error);
+    }
+  }
+
+  /** Texts are on when an SMS template is configured. */
+  get sendsSms(): boolean {
+    return Boolean(this.options.smsTemplateId);
+  }
+
+  /** An email to one person that is not an alert (the family's updates), through the same ((subject))/((body)) template. */
+  async sendPlainEmail(message: { deliveryId: string; to: string; subject: string; text: string }): Promise<void> {
+    try {
+      await this.client.sendEmail(this.options.templateId, message.to, {
+        personalisation: { subject: message.subject, body: message.text },
+        reference: message.deliveryId,
+      });
+    } catch (error) {
+      throw notifyError(error);
+    }
+  }
+
+  async sendSms(message: { deliveryId: string; to: string; text: string }): Promise<void> {
+    if (!this.options.smsTemplateId) throw new PermanentDeliveryError('Notify: no SMS template configured (NOTIFY_SMS_TEMPLATE_ID)');
+    try {
+      await this.client.sendSms(this.options.smsTemplateId, message.to, { personalisation: { body: message.text }, reference: message.deliveryId });
     } catch (error) {
       throw notifyError(error);
     }

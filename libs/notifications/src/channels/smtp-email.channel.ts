@@ -29,6 +29,17 @@ export class SmtpEmailChannel implements NotificationChannel {
     });
   }
 
+  /** A message to one person that is not an alert (the family's updates): plain text only. */
+  async sendPlain(message: { deliveryId: string; to: string; subject: string; text: string }): Promise<void> {
+    await this.transport.sendMail({
+      from: this.options.from,
+      to: message.to,
+      subject: message.subject,
+      text: message.text,
+      messageId: `<${message.deliveryId}@send-family>`,
+    });
+  }
+
   async close(): Promise<void> {
     this.transport.close();
   }

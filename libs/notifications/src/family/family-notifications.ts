@@ -1,0 +1,193 @@
+import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import type Redis from 'ioredis';
+import { REQUEST_STREAM_PREFIX, familyChannelOf, foldUserAccount, userStreamId } from '@send/domain';
+import { SubscriptionRunner, type CheckpointStore, type EventStore, type RecordedEvent, type RunnerLogger } from '@send/event-store';
+import type { Policy } from '@send/sla';
+import { PermanentDeliveryError, type NotifyChannel, type SmtpEmailChannel } from '../channels';
+import type { DeliveryRetryOptions } from '../dispatch';
+import { FAMILY_EVENT_TYPES, familyNoticeFor, type FamilyNoticeKind } from './family-notice';
+import { familyRoute, type FamilyRoute } from './family-route';
+import { firstNameOf, wordFamilyMessage, type OfficerForFamily } from './family-wording';
+
+export const FAMILY_NOTIFICATIONS_QUEUE = 'family-notifications';
+
+/** One message to one family: already worded (so a retry sends the same words), with its route. */
+export interface FamilyJobData {
+  kind: FamilyNoticeKind;
+  reference: string;
+  route: FamilyRoute;
+  subject: string;
+  text: string;
+}
+
+/** One job per event: the event id alone, so a redelivery, or a preference changed meanwhile, never sends a second message. */
+export const familyJobId = (eventId: string): string => `family|${eventId}`.replace(/:/g, '-');
+
+/** How family messages leave: email through Notify when configured, else SMTP; texts through Notify only. */
+export interface FamilySenders {
+  email?: (message: { deliveryId: string; to: string; subject: string; text: string }) => Promise<void>;
+  sms?: (message: { deliveryId: string; to: string; text: string }) => Promise<void>;
+}
+
+export function familySendersFrom(channels: { smtp?: SmtpEmailChannel; notify?: NotifyChannel }): FamilySenders {
+  const { smtp, notify } = channels;
+  return {
+    ...(notify ? { email: (m) => notify.sendPlainEmail(m) } : smtp ? { email: (m) => smtp.sendPlain(m) } : {}),
+    ...(notify?.sendsSms ? { sms: (m) => notify.sendSms(m) } : {}),
+  } satisfies FamilySenders;
+}
+
+export interface FamilyDispatcherOptions {
+  store: EventStore;
+  checkpoints: CheckpointStore;
+  queue: Queue<FamilyJobData>;
+  policy: Policy;
+  available: { email: boolean; sms: boolean };
+  retry?: DeliveryRetryOptions;
+  logger?: RunnerLogger & { warn?(message: string): void };
+  subscriptionRetry?: { initialMs?: number; maxMs?: number };
+}
+
+/**
+ * The durable subscriber (checkpoint `family-notifications`, after each batch) that turns request
+ * events into at most one family message each. Everything a message needs is read from the event
+ * store as of the event: the request's stream up to it, the officer's and the family's accounts.
+ */
+export class FamilyDispatcher {
+  private readonly runner: SubscriptionRunner;
+
+  constructor(private readonly options: FamilyDispatcherOptions) {
+    this.runner = new SubscriptionRunner({
+      store: options.store,
+      checkpoints: options.checkpoints,
+      name: 'family-notifications',
+      filter: { streamPrefixes: [REQUEST_STREAM_PREFIX], eventTypes: [...FAMILY_EVENT_TYPES] },
+      checkpointMode: 'after-handle',
+      handleBatch: (events) => this.handleBatch(events),
+      logger: options.logger,
+      retry: options.subscriptionRetry,
+    });
+  }
+
+  start(): Promise<void> {
+    return this.runner.start();
+  }
+
+  stop(): Promise<void> {
+    return this.runner.stop();
+  }
+
+  get checkpoint(): bigint | 'start' {
+    return this.runner.checkpoint;
+  }
+
+  async handleBatch(events: RecordedEvent[]): Promise<void> {
+    const jobs = [];
+    for (const event of events) {
+      const job = await this.plan(event);
+      if (job) jobs.push(job);
+    }
+    if (jobs.length > 0) await this.options.queue.addBulk(jobs);
+  }
+
+  /** The job an event calls for, or null. */
+  async plan(event: RecordedEvent): Promise<{ name: string; data: FamilyJobData; opts: JobsOptions } | null> {
+    const stream = await this.options.store.read(event.streamId);
+    const index = stream.findIndex((e) => e.id === event.id);
+    const notice = index < 0 ? null : familyNoticeFor(stream, index);
+    if (!notice) return null;
+    const { userId } = notice.requester;
+    const preference = userId ? familyChannelOf(await this.options.store.read(userStreamId(userId))) : null;
+    const route = familyRoute(notice.requester, preference, this.options.available);
+    if (!route) {
+      if (preference !== 'none') this.warn(`no way to tell the family of ${notice.reference} (${notice.kind}): no email, or no phone and no texts`);
+      return null;
+    }
+    const officer = notice.officerId ? await this.officer(notice.officerId) : null;
+    const message = wordFamilyMessage(notice, { policy: this.options.policy, now: event.recordedAt, officer });
+    const retry = this.options.retry ?? {};
+    return {
+      name: `family:${notice.kind}:${route.channel}`,
+      data: {
+        kind: notice.kind,
+        reference: notice.reference,
+        route,
+        subject: message.subject,
+        text: route.channel === 'sms' ? message.sms : message.body,
+      },
+      opts: {
+        jobId: familyJobId(event.id),
+        attempts: retry.attempts ?? 5,
+        backoff: { type: 'exponential', delay: retry.backoffMs ?? 30_000 },
+        removeOnComplete: { age: retry.keepCompletedSeconds ?? 7 * 24 * 3600 },
+        removeOnFail: false,
+      },
+    };
+  }
+
+  private async officer(officerId: string): Promise<OfficerForFamily | null> {
+    const account = foldUserAccount(await this.options.store.read(userStreamId(officerId)));
+    return account ? { firstName: firstNameOf(account.name), role: account.role } : null;
+  }
+
+  private warn(message: string): void {
+    const logger = this.options.logger;
+    if (logger?.warn) logger.warn(`[family-notifications] ${message}`);
+    else logger?.info?.(`[family-notifications] ${message}`);
+  }
+}
+
+export interface FamilyWorkerOptions {
+  connection: Redis | ConnectionOptions;
+  prefix?: string;
+  senders: FamilySenders;
+  concurrency?: number;
+  logger?: { error(message: string, error?: unknown): void; warn?(message: string): void };
+}
+
+/** Sends family jobs; retries like alert deliveries, and keeps failed ones. */
+export class FamilyWorker {
+  readonly worker: Worker<FamilyJobData>;
+
+  constructor(private readonly options: FamilyWorkerOptions) {
+    this.worker = new Worker<FamilyJobData>(FAMILY_NOTIFICATIONS_QUEUE, (job) => this.deliver(job.id ?? job.name, job.data), {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency ?? 5,
+      autorun: false,
+    });
+    this.worker.on('failed', (job, error) => {
+      if (!job) return;
+      const final = job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError;
+      const message = `[family-notifications] ${job.id} (${job.data.kind} via ${job.data.route.channel}) failed (attempt ${job.attemptsMade}${final ? ', giving up' : ', will retry'}): ${error.message}`;
+      if (final) options.logger?.error(message);
+      else options.logger?.warn?.(message);
+    });
+    this.worker.on('error', (error) => options.logger?.error('[family-notifications] worker error', error));
+  }
+
+  start(): void {
+    if (!this.worker.isRunning())
+      void this.worker.run().catch((error) => this.options.logger?.error('[family-notifications] worker stopped', error));
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.close();
+  }
+
+  async deliver(deliveryId: string, data: FamilyJobData): Promise<void> {
+    const { email, sms } = this.options.senders;
+    try {
+      if (data.route.channel === 'sms') {
+        if (!sms) throw new PermanentDeliveryError('texts are not configured in this worker');
+        await sms({ deliveryId, to: data.route.to, text: data.text });
+      } else {
+        if (!email) throw new PermanentDeliveryError('email is not configured in this worker');
+        await email({ deliveryId, to: data.route.to, subject: data.subject, text: data.text });
+      }
+    } catch (error) {
+      if (error instanceof PermanentDeliveryError) throw new UnrecoverableError(error.message);
+      throw error;
+    }
+  }
+}

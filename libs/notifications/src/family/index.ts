@@ -1,0 +1,4 @@
+export * from './family-notice';
+export * from './family-wording';
+export * from './family-route';
+export * from './family-notifications';
