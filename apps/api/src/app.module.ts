@@ -15,6 +15,7 @@ import { DemoDataModule } from './demo/demo-data.module';
 import { QueueModule } from './queue/queue.module';
 import { ScopeModule } from './scope/request-scopes';
 import { OfficersModule } from './officers/officers.module';
+import { MeModule } from './me/me.module';
 import { ReadModelsModule } from './read-models/read-models.module';
 import { RequestsModule } from './requests/requests.module';
 import { TelephonyModule } from './telephony/telephony.module';
@@ -37,6 +38,7 @@ export class AppModule {
         RequestsModule,
         QueueModule,
         OfficersModule,
+        MeModule,
         AlertsModule,
         DashboardModule,
         CasesModule,
