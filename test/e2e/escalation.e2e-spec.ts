@@ -125,7 +125,12 @@ describe('escalation chains, SLA timers and alerts (api + worker + SQLite + Redi
     });
     expect(await alertFor('southManager', request.id)).toBeUndefined(); // another team's manager
 
-    const mail = await eventually(() => smtp.mails.find((m) => m.raw.includes(request.reference)), 15_000, 'the alert email');
+    // The family's own messages (ADR 0009) carry the reference too: the alert is the manager's.
+    const mail = await eventually(
+      () => smtp.mails.find((m) => m.to.includes('manager@example.org') && m.raw.includes(request.reference)),
+      15_000,
+      'the alert email',
+    );
     expect(mail.to).toEqual(['manager@example.org']);
     expect(mail.raw).not.toContain('No taxi this week'); // no more personal data than needed
 
