@@ -74,7 +74,12 @@ describe('the family is told where they stand (api + worker + SQLite + Redis + S
     await startWorker();
     redis = new Redis(redisServer.url);
     const client = apiClient(`http://127.0.0.1:${env.PORT}`);
-    for (const [who, email] of Object.entries({ parent: 'parent@example.org', officer: 'officer@example.org' })) {
+    for (const [who, email] of Object.entries({
+      parent: 'parent@example.org',
+      officer: 'officer@example.org',
+      officer2: 'officer2@example.org',
+      manager: 'manager@example.org',
+    })) {
       const login = await client.call('POST', '/api/auth/login', { email, password: 'demo' });
       as[who] = client.as(login.body.token);
       ids[who] = login.body.user.id;
@@ -92,14 +97,17 @@ describe('the family is told where they stand (api + worker + SQLite + Redis + S
     const { body: request } = await as.parent.post('/api/requests', { category: 'complaint', subject: CASE_TEXT.subject, message: CASE_TEXT.message });
     const ref: string = request.reference;
 
+    // Routing assigned it to the case officer in the submission's own append: one receipt says so.
     const receipt = await mailSaying(ref, 'We have your request');
     expect(receipt).toContain(`Your reference is ${ref}.`);
-    expect(receipt).toMatch(/We will reply by /);
+    expect(receipt).toContain('Olu, a SEND officer, is looking after it.');
+    expect(receipt).toMatch(/We will reply by \d+:\d\d(am|pm) today, /);
 
-    expect((await as.officer.post(`/api/requests/${request.id}/assign`, { officerId: ids.officer })).status).toBe(200);
+    // The team manager hands it to another officer: the family hears who, by first name and role.
+    expect((await as.manager.post(`/api/requests/${request.id}/assign`, { officerId: ids.officer2 })).status).toBe(200);
     const pickUp = await mailSaying(ref, 'is now looking after your request');
-    expect(pickUp).toContain('Olu, a SEND officer,');
-    expect(pickUp).not.toContain('Olu Officer'); // first name only
+    expect(pickUp).toContain('Priya, a SEND officer,');
+    expect(pickUp).not.toMatch(/Priya Officer|Olu Officer/); // first names only
 
     // The complaint's 3 s first-response clock runs out.
     const late = await mailSaying(ref, 'We have not met our promise');
@@ -111,8 +119,8 @@ describe('the family is told where they stand (api + worker + SQLite + Redis + S
     await redis.del('checkpoint:family-notifications');
     await startWorker();
 
-    expect((await as.officer.post(`/api/requests/${request.id}/responses`, { channel: 'phone', summary: CASE_TEXT.summary })).status).toBe(201);
-    expect((await as.officer.post(`/api/requests/${request.id}/resolve`, { outcome: CASE_TEXT.outcome })).status).toBe(200);
+    expect((await as.officer2.post(`/api/requests/${request.id}/responses`, { channel: 'phone', summary: CASE_TEXT.summary })).status).toBe(201);
+    expect((await as.officer2.post(`/api/requests/${request.id}/resolve`, { outcome: CASE_TEXT.outcome })).status).toBe(200);
     await mailSaying(ref, `We have closed your request ${ref}.`);
 
     // Long enough for any redelivered event to have been sent again.

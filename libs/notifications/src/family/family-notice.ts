@@ -47,10 +47,30 @@ function submissionAppendLength(stream: readonly FamilyStreamEvent[]): number {
 }
 
 /**
- * The message `stream[index]` calls for, or null. Pure: the request's events in revision order
- * (up to at least `index`), so a redelivered event words the same notice.
+ * The message `stream[index]` calls for, or null. Pure, on the request's events in revision order.
+ * Given the stream as it stands, so an event read late (a worker that was down) whose news is
+ * already out of date (a late-reply notice for a request answered since) is not sent: suppressing
+ * can never duplicate, and a redelivered event words the same notice or none.
  */
 export function familyNoticeFor(stream: readonly FamilyStreamEvent[], index: number): FamilyNotice | null {
+  const notice = noticeAt(stream, index);
+  return notice && !superseded(notice.kind, stream.slice(index + 1)) ? notice : null;
+}
+
+/** Which later events make a notice old news (read late, after a worker outage): the family hears the newer one instead. */
+const SUPERSEDED_BY: Record<FamilyNoticeKind, readonly string[]> = {
+  received: [],
+  picked_up: ['RequestAssigned', 'RequestReassigned', 'RequestResolved'],
+  late: ['OfficerResponded', 'RequestResolved'],
+  holding_reply: ['OfficerResponded', 'RequestResolved'],
+  update_late: ['OfficerResponded', 'RequestResolved'],
+  resolved: ['RequestReopened'],
+  reopened: ['RequestResolved'],
+};
+const superseded = (kind: FamilyNoticeKind, later: readonly FamilyStreamEvent[]): boolean =>
+  later.some((e) => SUPERSEDED_BY[kind].includes(e.type));
+
+function noticeAt(stream: readonly FamilyStreamEvent[], index: number): FamilyNotice | null {
   const event = stream[index];
   if (!event) return null;
   let before: State = { status: 'none' };

@@ -58,6 +58,7 @@ describe('which request events tell the family something', () => {
   it('receipt folds in the assignment routing made in the same append; later assignments are a pick-up', () => {
     const stream = [submitted(), routed('o1'), assigned('o1', 'submit'), reassigned('o2')];
     expect(kinds(stream)).toEqual(['received', null, null, 'picked_up']);
+    expect(familyNoticeFor(stream.slice(0, 3), 0)).toMatchObject({ kind: 'received', officerId: 'o1' });
     expect(familyNoticeFor(stream, 0)).toMatchObject({ kind: 'received', reference: REF, dueAt: DUE.firstResponseAt, officerId: 'o1' });
     expect(familyNoticeFor(stream, 3)).toMatchObject({ kind: 'picked_up', officerId: 'o2', dueAt: DUE.firstResponseAt });
   });
@@ -69,7 +70,9 @@ describe('which request events tell the family something', () => {
   });
 
   it('assigning the officer who already has it says nothing', () => {
-    expect(kinds([submitted(), assigned('o1'), reassigned('o1')])).toEqual(['received', 'picked_up', null]);
+    expect(kinds([submitted(), assigned('o1'), reassigned('o1')])).toEqual(['received', null, null]);
+    const stream = [submitted(), assigned('o1'), reassigned('o1')];
+    expect(familyNoticeFor(stream.slice(0, 2), 1)?.kind).toBe('picked_up');
   });
 
   it('late first reply, holding reply, missed update, closing and reopening: one message each', () => {
@@ -84,9 +87,16 @@ describe('which request events tell the family something', () => {
       resolved(),
       reopened(),
     ];
-    expect(kinds(stream)).toEqual(['received', 'late', 'holding_reply', 'update_late', null, null, 'resolved', 'reopened']);
-    expect(familyNoticeFor(stream, 2)!.dueAt).toBe(update);
-    expect(familyNoticeFor(stream, 3)!.dueAt).toBe(update);
+    // One at a time, as the worker reads them live.
+    const live = stream.map((_, i) => familyNoticeFor(stream.slice(0, i + 1), i)?.kind ?? null);
+    expect(live).toEqual(['received', 'late', 'holding_reply', 'update_late', null, null, 'resolved', 'reopened']);
+    expect(familyNoticeFor(stream.slice(0, 3), 2)!.dueAt).toBe(update);
+    expect(familyNoticeFor(stream.slice(0, 4), 3)!.dueAt).toBe(update);
+  });
+
+  it('read late (the worker was down), news already overtaken is not sent: only the latest', () => {
+    const stream = [submitted(), assigned('o1'), breached('first_response', DUE.firstResponseAt), responded('full'), resolved(), reopened()];
+    expect(kinds(stream)).toEqual(['received', null, null, null, null, 'reopened']);
   });
 
   it('a breach already told (a duplicate in the stream) is not told twice', () => {
@@ -100,7 +110,7 @@ describe('which request events tell the family something', () => {
   it('a notice carries the reference, dates and ids only: no subject, message, summary, outcome or case number', () => {
     const stream = [submitted(), routed('o1'), assigned('o1', 'submit'), breached('first_response', DUE.firstResponseAt), responded('holding', DUE.resolutionAt), resolved(), reopened()];
     for (let i = 0; i < stream.length; i++) {
-      const notice = familyNoticeFor(stream, i);
+      const notice = familyNoticeFor(stream.slice(0, i + 1), i);
       if (!notice) continue;
       const { requester, ...rest } = notice;
       const text = JSON.stringify(rest);
