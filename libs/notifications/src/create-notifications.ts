@@ -118,6 +118,7 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
           queue: familyQueue,
           policy: options.policy!,
           available: { email: Boolean(senders.email), sms: Boolean(senders.sms) },
+          now,
           retry: options.retry,
           logger,
           subscriptionRetry: options.subscriptionRetry,

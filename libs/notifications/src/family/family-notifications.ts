@@ -10,6 +10,7 @@ import { familyRoute, type FamilyRoute } from './family-route';
 import { firstNameOf, wordFamilyMessage, type OfficerForFamily } from './family-wording';
 
 export const FAMILY_NOTIFICATIONS_QUEUE = 'family-notifications';
+export const FAMILY_MAX_AGE_MS = 2 * 24 * 3600 * 1000;
 
 /** One message to one family: already worded (so a retry sends the same words), with its route. */
 export interface FamilyJobData {
@@ -43,6 +44,12 @@ export interface FamilyDispatcherOptions {
   queue: Queue<FamilyJobData>;
   policy: Policy;
   available: { email: boolean; sms: boolean };
+  now: () => Date;
+  /**
+   * Events older than this are not told (default 2 days): a Redis that came back empty loses the
+   * checkpoint and the job ids, and must not send every family every message of past years again.
+   */
+  maxAgeMs?: number;
   retry?: DeliveryRetryOptions;
   logger?: RunnerLogger & { warn?(message: string): void };
   subscriptionRetry?: { initialMs?: number; maxMs?: number };
@@ -92,6 +99,7 @@ export class FamilyDispatcher {
 
   /** The job an event calls for, or null. */
   async plan(event: RecordedEvent): Promise<{ name: string; data: FamilyJobData; opts: JobsOptions } | null> {
+    if (this.options.now().getTime() - happenedAt(event) > (this.options.maxAgeMs ?? FAMILY_MAX_AGE_MS)) return null;
     const stream = await this.options.store.read(event.streamId);
     const index = stream.findIndex((e) => e.id === event.id);
     const notice = index < 0 ? null : familyNoticeFor(stream, index);
@@ -135,6 +143,16 @@ export class FamilyDispatcher {
     if (logger?.warn) logger.warn(`[family-notifications] ${message}`);
     else logger?.info?.(`[family-notifications] ${message}`);
   }
+}
+
+/**
+ * When the event's news happened: its own instant (an imported history, such as the demo data, is
+ * appended today about days long past), or when a late-entered reply was entered; else when stored.
+ */
+function happenedAt(event: RecordedEvent): number {
+  const d = event.data as { enteredAt?: string; at?: string; submittedAt?: string; breachedAt?: string };
+  const t = Date.parse(d.enteredAt ?? d.at ?? d.submittedAt ?? d.breachedAt ?? '');
+  return Number.isNaN(t) ? event.recordedAt.getTime() : Math.max(t, 0);
 }
 
 export interface FamilyWorkerOptions {
