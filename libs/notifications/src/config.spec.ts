@@ -13,6 +13,17 @@ describe('notifications config', () => {
     expect(notificationsConfigFrom(env)).toEqual({});
   });
 
+  it('family messages: off when asked; texts with a Notify SMS template', () => {
+    expect(notificationsConfigFrom(notificationsEnvSchema.parse({ FAMILY_NOTIFICATIONS: 'off' }))).toEqual({ family: false });
+    const env = notificationsEnvSchema.parse({
+      NOTIFY_API_KEY: KEY,
+      NOTIFY_TEMPLATE_ID: 'f33517ff-2a88-4f6e-b855-c550268ce08a',
+      NOTIFY_SMS_TEMPLATE_ID: '0d6a1b8e-4d1c-4a59-9d5c-2b1f4f8e9a10',
+    });
+    expect(notificationsConfigFrom(env).notify?.smsTemplateId).toBe('0d6a1b8e-4d1c-4a59-9d5c-2b1f4f8e9a10');
+    expect(() => notificationsEnvSchema.parse({ FAMILY_NOTIFICATIONS: 'maybe' })).toThrow(/on or off/);
+  });
+
   it('groups each channel’s settings when they are set', () => {
     const env = notificationsEnvSchema.parse({
       SMTP_URL: 'smtp://127.0.0.1:2525',

@@ -54,7 +54,7 @@ export type NotificationsEnv = z.infer<typeof notificationsEnvSchema>;
 export interface NotificationsConfig {
   smtp?: { url: string; from: string };
   notify?: { apiKey: string; baseUrl: string; templateId: string; smsTemplateId?: string };
-  /** Messages to families about their requests (default on). */
+  /** Messages to families about their requests: on unless false. */
   family?: boolean;
   webhook?: { url: string; secret: string };
   /** Redis pub/sub channel of the in-app live alerts (the api's /api/alerts/stream subscribes). */
@@ -77,6 +77,6 @@ export function notificationsConfigFrom(env: Partial<NotificationsEnv>): Notific
       : {}),
     ...(env.WEBHOOK_URL && env.WEBHOOK_SECRET ? { webhook: { url: env.WEBHOOK_URL, secret: env.WEBHOOK_SECRET } } : {}),
     ...(env.PUBLIC_BASE_URL ? { publicBaseUrl: env.PUBLIC_BASE_URL } : {}),
-    family: env.FAMILY_NOTIFICATIONS !== 'off',
+    ...(env.FAMILY_NOTIFICATIONS === 'off' ? { family: false } : {}),
   };
 }
