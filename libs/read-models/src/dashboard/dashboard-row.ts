@@ -4,7 +4,7 @@ import { requestFacts, type RequestRecord } from '../request-view/request-view';
  * What the SLA dashboard needs of one request, and nothing else: a few hundred bytes where the
  * request record (the domain state and the view) is kilobytes. The projection keeps one per request
  * (rm:dashboard-row:<id>), so the live dashboard reads and parses only these; the as-of dashboard
- * makes the same rows from replayed records.
+ * makes the same rows from replayed records. A change of shape raises READ_MODEL_VERSION.
  */
 export interface DashboardRow {
   submittedAt: string;
@@ -12,21 +12,38 @@ export interface DashboardRow {
   assignee: { id: string; name: string | null } | null;
   category: string;
   requesterRole: string;
+  /** How the request came in (`mp`: an MP's enquiry on a family's behalf). */
+  channel: string;
   resolved: boolean;
+  /** When it was last resolved (null while open): where a wait that ended with no reply stops counting. */
+  resolvedAt: string | null;
   /** The current period's first response (null: not yet) and due dates: what "overdue" is measured on. */
   firstRespondedAt: string | null;
   due: { firstResponseAt: string; resolutionAt: string };
-  breached: boolean;
+  /** Every breach with the officer and team that owned the request when its clock ran out. */
+  breaches: Array<{ clock: string; officerId: string | null; teamId: string | null }>;
   /** Inbound attempts no response has answered yet. */
   unansweredAttempts: number;
+  /** Inbound attempts ever recorded (every period, answered or not). */
+  attempts: number;
   /** The first response ever against the first due date: the SLA figure. */
   firstResponseAt: string | null;
   firstResponseDueAt: string;
-  escalations: Array<{ level: number; open: boolean }>;
+  /**
+   * Every escalation: its level now, whether it is unresolved, when it was resolved, and each level
+   * it reached with when it got there and when it was acknowledged there.
+   */
+  escalations: Array<{
+    level: number;
+    open: boolean;
+    resolvedAt: string | null;
+    levels: Array<{ level: number; reachedAt: string; acknowledgedAt: string | null }>;
+  }>;
 }
 
 export function dashboardRowOf(record: RequestRecord): DashboardRow {
   const v = record.view;
+  const s = record.state;
   const facts = requestFacts(record);
   return {
     submittedAt: v.submittedAt,
@@ -34,13 +51,22 @@ export function dashboardRowOf(record: RequestRecord): DashboardRow {
     assignee: v.assignee,
     category: v.category,
     requesterRole: v.requesterRole,
+    channel: s.channel,
     resolved: v.status === 'resolved',
+    resolvedAt: s.resolvedAt,
     firstRespondedAt: v.firstRespondedAt,
     due: v.due,
-    breached: v.breaches.length > 0,
+    breaches: s.breaches.map(({ clock, officerId, teamId }) => ({ clock, officerId: officerId ?? null, teamId: teamId ?? null })),
     unansweredAttempts: facts.attempts.filter((a) => a.answeredAt === null).length,
+    attempts: s.attempts.length,
     firstResponseAt: facts.firstResponseAt,
     firstResponseDueAt: facts.firstResponseDueAt,
-    escalations: facts.escalations.map((e) => ({ level: e.level, open: e.status !== 'resolved' })),
+    escalations: facts.escalations.map((e) => ({
+      level: e.level,
+      open: e.status !== 'resolved',
+      resolvedAt: e.resolvedAt,
+      // Records folded before levels were tracked know only the level now and when it was raised.
+      levels: record.escalationLevels?.[e.id] ?? [{ level: e.level, reachedAt: e.raisedAt, acknowledgedAt: null }],
+    })),
   };
 }

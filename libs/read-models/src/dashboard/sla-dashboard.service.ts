@@ -70,7 +70,7 @@ export class SlaDashboardService {
 
   private async computeLive(query: SlaDashboardQuery): Promise<SlaDashboard> {
     const rows = await this.storedRows();
-    return computeSlaDashboard(rows, { ...query, now: this.now(), policy: this.deps.policy });
+    return this.named(computeSlaDashboard(rows, { ...query, now: this.now(), policy: this.deps.policy }));
   }
 
   private now(): Date {
@@ -82,8 +82,14 @@ export class SlaDashboardService {
     const replay = this.replays.then(() => replayRequestRecords(this.deps.store, date));
     this.replays = replay.catch(() => undefined);
     const records = await replay;
-    const dashboard = computeSlaDashboard(records.map(dashboardRowOf), { ...query, now: date, policy: this.deps.policy });
-    // Replayed records have no names from the users directory: take today's names.
+    return this.named(computeSlaDashboard(records.map(dashboardRowOf), { ...query, now: date, policy: this.deps.policy }));
+  }
+
+  /**
+   * Officers the rows give no name for (replayed records, or officers who own nothing now but had a
+   * breach attributed to them) get today's name from the users directory.
+   */
+  private async named(dashboard: SlaDashboard): Promise<SlaDashboard> {
     for (const row of dashboard.byOfficer) row.name ??= (await this.users.get(row.officerId))?.name ?? null;
     return dashboard;
   }
