@@ -139,7 +139,9 @@ export function computeSlaDashboard(rows: readonly DashboardRow[], options: SlaD
     const submitted = Date.parse(r.submittedAt);
     return submitted >= fromMs && submitted < toMs && submitted <= now;
   });
-  const inScope = inPeriod.filter((r) => !options.teamId || r.teamId === options.teamId).map((r) => measure(r, now, calendar));
+  const scoped = inPeriod.filter((r) => !options.teamId || r.teamId === options.teamId);
+  const between = workingHoursBetween(calendar, now, startsOfOpenWaits(scoped, now));
+  const inScope = scoped.map((r) => measure(r, now, between));
   const timezone = options.policy.calendar.timezone;
 
   const officerNames = new Map<string, string | null>();
@@ -218,9 +220,41 @@ function withAttributedBreaches(groups: Array<[string, Measured[]]>, attributed:
     });
 }
 
-function measure(row: DashboardRow, now: number, calendar: WorkingCalendar): Measured {
-  const submitted = new Date(row.submittedAt);
-  const hoursTo = (end: number) => workingTimeBetween(calendar, submitted, new Date(Math.max(end, submitted.getTime()))) / HOUR_MS;
+/** Where waits still running at `now` began: submissions not answered, escalation levels not acknowledged. */
+function startsOfOpenWaits(rows: readonly DashboardRow[], now: number): number[] {
+  const starts: number[] = [];
+  for (const r of rows) {
+    if (r.firstResponseAt === null && !r.resolved) starts.push(Date.parse(r.submittedAt));
+    for (const e of r.escalations) {
+      const last = e.levels[e.levels.length - 1];
+      if (e.open && last && last.acknowledgedAt === null) starts.push(Date.parse(last.reachedAt));
+    }
+  }
+  return starts.filter((t) => t <= now);
+}
+
+/**
+ * Working hours in [a, b]. Waits still running at `now` go back months (years, as of a far date),
+ * and the calendar walks day by day: their spans to `now` are summed once, from the latest start
+ * back, over consecutive starts (working time is additive), so each day is walked once per call.
+ */
+function workingHoursBetween(calendar: WorkingCalendar, now: number, openStarts: number[]): (a: number, b: number) => number {
+  // Summed in whole milliseconds, so a span to now is exactly what one call would give.
+  const direct = (a: number, b: number) => (b <= a ? 0 : workingTimeBetween(calendar, new Date(a), new Date(b)));
+  const toNow = new Map<number, number>();
+  let later = now;
+  let sum = 0;
+  for (const t of [...new Set(openStarts)].sort((x, y) => y - x)) {
+    sum += direct(t, later);
+    toNow.set(t, sum);
+    later = t;
+  }
+  return (a, b) => (b === now ? (toNow.get(a) ?? direct(a, b)) : direct(a, b)) / HOUR_MS;
+}
+
+function measure(row: DashboardRow, now: number, between: (a: number, b: number) => number): Measured {
+  const submitted = Date.parse(row.submittedAt);
+  const hoursTo = (end: number) => between(submitted, end);
   const dueAt = Date.parse(row.firstResponseDueAt);
   const answered = row.firstResponseAt !== null ? Date.parse(row.firstResponseAt) : null;
   // A wait with no answer ends at now, or at the resolution that closed it unanswered.
@@ -229,13 +263,13 @@ function measure(row: DashboardRow, now: number, calendar: WorkingCalendar): Mea
   for (const e of row.escalations) {
     const end = e.resolvedAt && !e.open ? Math.min(Date.parse(e.resolvedAt), now) : now;
     e.levels.forEach((l, i) => {
-      const reached = new Date(l.reachedAt);
+      const reached = Date.parse(l.reachedAt);
       const left = i + 1 < e.levels.length ? Date.parse(e.levels[i + 1]!.reachedAt) : end;
       const ackAt = l.acknowledgedAt ? Date.parse(l.acknowledgedAt) : null;
       const stop = ackAt ?? left;
       acks.push({
         level: l.level,
-        hours: workingTimeBetween(calendar, reached, new Date(Math.max(stop, reached.getTime()))) / HOUR_MS,
+        hours: between(reached, stop),
         censored: ackAt === null,
       });
     });
