@@ -77,8 +77,13 @@ export class SlaDashboardService {
     return (this.deps.clock ?? (() => new Date()))();
   }
 
-  /** As the dashboard stood at `date`: events recorded after it are not replayed. */
-  async asOf(date: Date, query: SlaDashboardQuery = {}): Promise<SlaDashboard> {
+  /**
+   * As the dashboard stood at `date`: events recorded after it are not replayed. A date still to come
+   * is taken as now: nothing is known of it yet, and aging waiting requests to a far date would only
+   * walk the calendar for nothing.
+   */
+  async asOf(requested: Date, query: SlaDashboardQuery = {}): Promise<SlaDashboard> {
+    const date = requested.getTime() > this.now().getTime() ? this.now() : requested;
     const replay = this.replays.then(() => replayRequestRecords(this.deps.store, date));
     this.replays = replay.catch(() => undefined);
     const records = await replay;
