@@ -6,7 +6,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@send/platform';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../../apps/api/src/app.module';
-import { apiHttpAdapter, useApiLogging } from '../../apps/api/src/common/api-http';
+import { API_APP_OPTIONS, apiHttpAdapter, useApiLogging } from '../../apps/api/src/common/api-http';
 import type { Role } from '../../apps/api/src/auth/roles';
 import { startThrowawayRedis } from './system';
 
@@ -31,9 +31,11 @@ export async function inProcessApi(env: Record<string, string> = {}): Promise<In
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', REDIS_URL: redis.url, SQLITE_PATH: join(dir, 'events.db'), ...env });
   const lines: string[] = [];
   const logDestination = { write: (line: string) => void lines.push(line) };
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, { logDestination }), apiHttpAdapter(), {
-    bufferLogs: true,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, { logDestination }),
+    apiHttpAdapter(),
+    API_APP_OPTIONS,
+  );
   useApiLogging(app);
   app.flushLogs(); // listen() would; inject() never listens, and buffered lines would wait forever
   await app.init();

@@ -6,7 +6,7 @@ import type { DestinationStream } from 'pino';
 import type { AppConfig } from '@send/platform';
 import { AppModule } from './app.module';
 import { mountQueuesBoard } from './admin/queues-board';
-import { apiHttpAdapter, useApiLogging } from './common/api-http';
+import { API_APP_OPTIONS, apiHttpAdapter, useApiLogging } from './common/api-http';
 import { buildOpenApiDocument } from './openapi-document';
 
 export interface ApiAppOptions {
@@ -16,7 +16,7 @@ export interface ApiAppOptions {
 
 /** Builds the api exactly as `main.ts` runs it; e2e tests run it built. */
 export async function createApiApp(config: AppConfig, options: ApiAppOptions = {}): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), apiHttpAdapter(), { bufferLogs: true });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), apiHttpAdapter(), API_APP_OPTIONS);
   useApiLogging(app);
   app.enableShutdownHooks();
   await app.register(helmet, {

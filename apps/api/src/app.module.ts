@@ -17,6 +17,7 @@ import { ScopeModule } from './scope/request-scopes';
 import { OfficersModule } from './officers/officers.module';
 import { ReadModelsModule } from './read-models/read-models.module';
 import { RequestsModule } from './requests/requests.module';
+import { TelephonyModule } from './telephony/telephony.module';
 
 @Module({})
 export class AppModule {
@@ -38,6 +39,7 @@ export class AppModule {
         AlertsModule,
         DashboardModule,
         CasesModule,
+        TelephonyModule,
         DemoDataModule,
         MetricsModule.forRoot(metrics),
       ],

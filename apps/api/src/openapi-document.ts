@@ -5,7 +5,7 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import type { AppConfig } from '@send/platform';
 import { AppModule } from './app.module';
 import type { ParameterObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import { openApiComponents } from './common/openapi';
+import { openApiComponents, SIGNED_WEBHOOK_SCHEME } from './common/openapi';
 
 /**
  * The OpenAPI document served at /api/docs/openapi.json (and written by `npm run openapi`): what
@@ -20,6 +20,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The token from POST /api/auth/login' })
+    .addApiKey(
+      {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-Signature',
+        description: '`sha256=<hex HMAC-SHA256 of the raw body>` with the shared secret (TELEPHONY_SECRET)',
+      },
+      SIGNED_WEBHOOK_SCHEME,
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     // "requests_submit" rather than "RequestsController_submit": generated clients name methods after it.

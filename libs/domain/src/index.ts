@@ -24,3 +24,5 @@ export * from './user-account/user-account';
 
 export * from './case/case';
 export * from './case/phone';
+
+export * from './telephony/call';

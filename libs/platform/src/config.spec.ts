@@ -32,6 +32,7 @@ describe('loadConfig', () => {
     [{ NODE_ENV: 'production' }, /JWT_SECRET: must be set in production/],
     [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN: must be at least 16 characters/],
     [{ METRICS_PORT: 'ninety' }, /METRICS_PORT: /],
+    [{ TELEPHONY_SECRET: 'short' }, /TELEPHONY_SECRET: must be at least 16 characters/],
   ])('stops on %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

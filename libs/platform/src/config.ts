@@ -31,6 +31,7 @@ const baseShape = {
     .string()
     .regex(/^\d+[smhd]$/, 'must look like 30m, 8h or 1d')
     .default('8h'),
+  // POST /api/telephony/calls verifies X-Signature (HMAC-SHA256 of the raw body) with it; unset, the route answers 503.
   TELEPHONY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   TIMER_RECONCILE_EVERY: z.coerce.number().int().min(1000).default(300_000),
   // Requests whose folded state the api keeps in memory (ADR 0003); 0 reads every stream per command.

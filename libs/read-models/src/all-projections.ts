@@ -2,6 +2,7 @@ import { AlertsProjection } from './alerts/alerts.projection';
 import { CasesProjection } from './cases/cases.projection';
 import type { Projection } from './projector';
 import { QueuesProjection } from './queues/queues.projection';
+import { TelephonyProjection } from './telephony/telephony.projection';
 import { RequestViewProjection } from './request-view/request-view.projection';
 import { TimelineProjection } from './timeline/timeline.projection';
 import { UsersProjection } from './users/users.projection';
@@ -12,5 +13,13 @@ import { UsersProjection } from './users/users.projection';
  * before the MULTI).
  */
 export function allProjections(): Projection[] {
-  return [new UsersProjection(), new RequestViewProjection(), new TimelineProjection(), new QueuesProjection(), new AlertsProjection(), new CasesProjection()];
+  return [
+    new UsersProjection(),
+    new RequestViewProjection(),
+    new TimelineProjection(),
+    new QueuesProjection(),
+    new AlertsProjection(),
+    new CasesProjection(),
+    new TelephonyProjection(),
+  ];
 }

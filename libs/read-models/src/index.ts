@@ -28,3 +28,6 @@ export * from './lease/projections-runner';
 export * from './rebuild/rebuild-read-models';
 export * from './cases/cases.projection';
 export * from './cases/cases.repository';
+export * from './telephony/unmatched-number';
+export * from './telephony/telephony.projection';
+export * from './telephony/telephony.repository';

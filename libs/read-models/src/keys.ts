@@ -1,4 +1,4 @@
-import { CASE_STREAM_PREFIX, REQUEST_STREAM_PREFIX, USER_STREAM_PREFIX } from '@send/domain';
+import { CALL_STREAM_PREFIX, CASE_STREAM_PREFIX, REQUEST_STREAM_PREFIX, USER_STREAM_PREFIX } from '@send/domain';
 
 /** Every Redis key the read models use, in one place, so a rebuild knows what to drop. */
 export const READ_MODEL_PREFIX = 'rm:';
@@ -44,6 +44,12 @@ export const keys = {
   casesByUser: (userId: string) => `rm:cases:user:${userId}`,
   casesByEmail: (email: string) => `rm:cases:email:${email}`,
   casesByPhone: (e164: string) => `rm:cases:phone:${e164}`,
+  /** JSON CallState (the domain's fold of telephony-call-<callId>). */
+  telephonyCall: (callId: string) => `rm:telephony:call:${callId}`,
+  /** zset of the numbers with unmatched calls, scored by their newest call's start (ms). */
+  unmatchedNumbers: () => 'rm:telephony:unmatched',
+  /** JSON UnmatchedNumber: one number's unmatched calls, newest first. */
+  unmatchedNumber: (number: string) => `rm:telephony:unmatched:${number}`,
   referenceSequence: (year: number) => `seq:reference:${year}`,
   /** The READ_MODEL_VERSION the stored read models were built by (outside rm: so a drop keeps it until rewritten). */
   readModelVersion: () => 'read-models:version',
@@ -63,7 +69,12 @@ export const READ_MODEL_VERSION = 4;
 export const PROJECTIONS_NAME = 'projections';
 
 /**
- * Streams the read models read: requests, user accounts and cases. The worker's projections subscription
+ * Streams the read models read: requests, user accounts, cases and telephone calls. The worker's projections subscription
  * filters on these (a constant, so adding a projection of another stream changes one place).
  */
-export const PROJECTED_STREAM_PREFIXES: readonly string[] = [REQUEST_STREAM_PREFIX, USER_STREAM_PREFIX, CASE_STREAM_PREFIX];
+export const PROJECTED_STREAM_PREFIXES: readonly string[] = [
+  REQUEST_STREAM_PREFIX,
+  USER_STREAM_PREFIX,
+  CASE_STREAM_PREFIX,
+  CALL_STREAM_PREFIX,
+];

@@ -14,9 +14,15 @@ sla:
   categories:
     complaint: { firstResponse: P5D, resolution: P15D }
   urgent: { firstResponse: P1D, resolution: P5D }
+  dueAt: end_of_day       # "within 3 working days" = by the close of the 3rd working day; or exact
+  updateWithin: P10D      # after a holding reply, the family hears again within this
+  reopenWithin: P20D      # a requester may reopen a resolved request within this
 unanswered:
   threshold: 3            # unanswered inbound attempts that raise an escalation
+intake:
+  maxBackdate: P30D       # how old a staff-entered receivedAt may be (calendar days)
 escalation:
+  memory: P20D            # a new escalation within this of the last one starts at the level it reached
   chain:
     - { role: team_manager,    ackWithin: P1D, respondWithin: P1D }
     - { role: service_manager, ackWithin: P1D, respondWithin: P2D }
@@ -62,9 +68,14 @@ describe('parsePolicy', () => {
         default: { firstResponse: 'P3D', resolution: 'P10D' },
         categories: { complaint: { firstResponse: 'P5D', resolution: 'P15D' } },
         urgent: { firstResponse: 'P1D', resolution: 'P5D' },
+        dueAt: 'end_of_day',
+        updateWithin: 'P10D',
+        reopenWithin: 'P20D',
       },
       unanswered: { threshold: 3 },
+      intake: { maxBackdate: 'P30D' },
       escalation: {
+        memory: 'P20D',
         chain: [
           { role: 'team_manager', ackWithin: 'P1D', respondWithin: 'P1D' },
           { role: 'service_manager', ackWithin: 'P1D', respondWithin: 'P2D' },

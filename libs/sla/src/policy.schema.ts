@@ -45,6 +45,15 @@ export const slaSchema = z.strictObject({
   default: slaTargetSchema,
   categories: z.strictObject(Object.fromEntries(CATEGORIES.map((c) => [c, slaOverrideSchema.optional()])) as Record<Category, z.ZodOptional<typeof slaOverrideSchema>>).default({}),
   urgent: slaOverrideSchema.optional(),
+  /**
+   * `end_of_day`: a day-granular duration ("within 3 working days") is due at the close of the last
+   * working day, as councils count it; `exact`: to the minute.
+   */
+  dueAt: z.enum(['end_of_day', 'exact']).default('end_of_day'),
+  /** After a holding reply, the family hears again within this. */
+  updateWithin: isoDurationSchema.default('P10D'),
+  /** A requester may reopen a resolved request within this of its resolution. */
+  reopenWithin: isoDurationSchema.default('P20D'),
 });
 
 export const escalationLevelSchema = z.strictObject({
@@ -59,7 +68,15 @@ export const policySchema = z.strictObject({
   unanswered: z.strictObject({
     threshold: positiveIntegerSchema,
   }),
+  intake: z
+    .strictObject({
+      /** How old a staff-entered receivedAt (or a dated attempt, call-back or response) may be: calendar time. */
+      maxBackdate: isoDurationSchema.default('P30D'),
+    })
+    .default({ maxBackdate: 'P30D' }),
   escalation: z.strictObject({
+    /** A new escalation within this of the last one's end starts at the level that one reached. */
+    memory: isoDurationSchema.default('P20D'),
     chain: z.array(escalationLevelSchema).min(1),
   }),
 });

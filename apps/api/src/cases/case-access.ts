@@ -8,7 +8,7 @@ import { CASE_CONTENT_ROLES, type AuthUser } from '../auth/roles';
 
 /**
  * Which staff may read a case (shared API.md, "Cases and routing"): service managers and the head
- * any; officers and team managers their own team's; administrators any (they run the import), but
+ * any; officers their team's and those they are case officer of; team managers their team's; administrators any (they run the import), but
  * without its requests (ADR 0006). Requesters read their cases through GET /api/me/cases.
  */
 export const mayReadCase = (user: AuthUser, state: CaseState): boolean => {
@@ -18,6 +18,8 @@ export const mayReadCase = (user: AuthUser, state: CaseState): boolean => {
     case 'admin':
       return true;
     case 'officer':
+      // Their team's cases, and their own (a case officer covering another team's case).
+      return (user.teamId !== null && user.teamId === state.teamId) || state.caseOfficerId === user.id;
     case 'team_manager':
       return user.teamId !== null && user.teamId === state.teamId;
     default:

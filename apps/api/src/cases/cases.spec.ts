@@ -206,6 +206,14 @@ describe('GET /api/cases/:caseRef, by role', () => {
     expect(await ids('service.manager@example.org')).toEqual([submitted.json().id]);
   });
 
+  it("lets an officer read a case they are case officer of in another team; that team's staff too, not their own manager", async () => {
+    const payload = body({ caseRef: 'C-3006', teamId: 'south', caseOfficerEmail: 'officer@example.org' });
+    expect((await post('service.manager@example.org', '/api/cases', payload)).statusCode).toBe(201);
+    expect((await get('officer@example.org', '/api/cases/C-3006')).statusCode).toBe(200);
+    expect((await get('officer3@example.org', '/api/cases/C-3006')).statusCode).toBe(200);
+    expect((await get('manager@example.org', '/api/cases/C-3006')).statusCode).toBe(404);
+  });
+
   it('reads a case written a moment ago, before the projection has it', async () => {
     expect((await post('service.manager@example.org', '/api/cases', body({ caseRef: 'C-3005' }))).statusCode).toBe(201);
     expect((await get('officer@example.org', '/api/cases/C-3005')).json()).toMatchObject({ caseRef: 'C-3005', childName: 'Robin' });
@@ -216,7 +224,7 @@ describe('GET /api/me/cases', () => {
   beforeAll(project);
 
   it.each([
-    ['parent@example.org', ['C-1001', 'C-3001', 'C-3005']],
+    ['parent@example.org', ['C-1001', 'C-3001', 'C-3005', 'C-3006']],
     ['senco@example.org', ['C-1001', 'C-1002']],
     ['parent2@example.org', ['C-2001']],
   ])("lists %s's open cases", async (who, refs) => {

@@ -70,6 +70,18 @@ describe('import-cases CLI', () => {
     expect((await readCase('C-1')).head).toBe(head);
   });
 
+  it('draws a progress bar when stderr is a terminal', async () => {
+    const file = write('tty.csv', [HEADER, 'C-1,Sam,north,officer@example.org,,,,']);
+    const err: string[] = [];
+    const tty = Object.assign(new Writable({ write: (chunk, _e, cb) => (err.push(chunk.toString()), cb()) }), {
+      isTTY: true,
+      columns: 100,
+    });
+    const out = new Writable({ write: (_chunk, _e, cb) => cb() });
+    expect(await runImportCasesCli([file], env, { stdout: out, stderr: tty })).toBe(0);
+    expect(err.join('')).toMatch(/importing cases \[[█░=\- ]*\] 100% \| 1\/1 lines/);
+  });
+
   it('lists every rejected line with its reasons (exit 2); the other cases import', async () => {
     const file = write('some-bad.csv', [
       HEADER,

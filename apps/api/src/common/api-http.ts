@@ -15,6 +15,13 @@ export function apiHttpAdapter(): FastifyAdapter {
   });
 }
 
+/**
+ * NestFactory.create's options for the api (app.factory.ts and the in-process test app alike).
+ * `rawBody`: JSON bodies keep their exact bytes as `request.rawBody`, which a signed webhook is
+ * verified against (the telephony HMAC: re-serialising the parsed body would not give the same bytes).
+ */
+export const API_APP_OPTIONS = { bufferLogs: true, rawBody: true } as const;
+
 /** Logging and the request log line; in-process tests call it too (they skip Swagger and bull-board, which Jest cannot load). */
 export function useApiLogging(app: NestFastifyApplication): void {
   app.useLogger(app.get(Logger));

@@ -1,6 +1,6 @@
 import { pageQuerySchema } from './paging';
 import { applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiQuery, ApiResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiQuery, ApiResponse, ApiSecurity } from '@nestjs/swagger';
 import type { ReferenceObject, SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { z } from 'zod';
 
@@ -158,6 +158,26 @@ export const ApiProblems = (...statuses: ProblemStatus[]) =>
 
 /** Routes behind `Authorization: Bearer <token>` (from POST /api/auth/login); use on the controller. */
 export const ApiSignedIn = () => applyDecorators(ApiBearerAuth(), ApiProblems(401, 403));
+
+/** The security scheme of webhooks signed with a shared secret (see buildOpenApiDocument). */
+export const SIGNED_WEBHOOK_SCHEME = 'signature';
+
+/**
+ * Routes an integration calls with no token, signing the raw body instead (`X-Signature: sha256=<hex
+ * HMAC-SHA256>`): 401 on a missing or wrong signature, 503 while the secret is not configured.
+ */
+export const ApiSignedWebhook = () =>
+  applyDecorators(
+    ApiSecurity(SIGNED_WEBHOOK_SCHEME),
+    ...(
+      [
+        [401, 'Missing or wrong X-Signature; nothing is recorded.'],
+        [503, 'The shared secret is not configured, so no call is accepted.'],
+      ] as const
+    ).map(([status, description]) =>
+      ApiResponse({ status, description, content: { 'application/problem+json': { schema: openApiSchema(problemSchema, 'output') } } }),
+    ),
+  );
 
 /** `Idempotency-Key` as commands validate it: trimmed, 1 to 200 characters. */
 export const idempotencyKeySchema = z.string().trim().min(1).max(200).optional();

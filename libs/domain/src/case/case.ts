@@ -113,7 +113,16 @@ export const evolveCase = (state: CaseFold, event: { type: string; data: unknown
   const e = event as CaseEvent;
   if (e.type === 'CaseOpened') {
     const d = e.data;
-    return { status: 'open', caseRef: d.caseRef, childName: d.childName, teamId: d.teamId, caseOfficerId: d.caseOfficerId, contacts: [], openedAt: d.at, updatedAt: d.at };
+    return {
+      status: 'open',
+      caseRef: d.caseRef,
+      childName: d.childName,
+      teamId: d.teamId,
+      caseOfficerId: d.caseOfficerId,
+      contacts: [],
+      openedAt: d.at,
+      updatedAt: d.at,
+    };
   }
   if (state === null) return state;
   switch (e.type) {
@@ -157,9 +166,11 @@ const contactOf = (input: CaseContactInput, field: string): CaseContact => {
   nonEmpty(`${field}.name`, input.name);
   nonEmpty(`${field}.relationship`, input.relationship, 100);
   const email = input.email?.trim().toLowerCase() || undefined;
-  if (email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new InvalidCommand(`${field}.email`, `"${email}" is not an email address`);
+  if (email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+    throw new InvalidCommand(`${field}.email`, `"${email}" is not an email address`);
   const phone = input.phone?.trim() || undefined;
-  if (phone !== undefined && !isE164(phone)) throw new InvalidCommand(`${field}.phone`, `"${phone}" is not an E.164 number (e.g. +447700900101)`);
+  if (phone !== undefined && !isE164(phone))
+    throw new InvalidCommand(`${field}.phone`, `"${phone}" is not an E.164 number (e.g. +447700900101)`);
   const contact = {
     name: input.name.trim(),
     relationship: input.relationship.trim(),
@@ -171,7 +182,12 @@ const contactOf = (input: CaseContactInput, field: string): CaseContact => {
 };
 
 const sameContact = (a: CaseContact, b: CaseContact): boolean =>
-  a.contactId === b.contactId && a.name === b.name && a.relationship === b.relationship && a.email === b.email && a.phone === b.phone && a.userId === b.userId;
+  a.contactId === b.contactId &&
+  a.name === b.name &&
+  a.relationship === b.relationship &&
+  a.email === b.email &&
+  a.phone === b.phone &&
+  a.userId === b.userId;
 
 const linked = (caseRef: string, contact: CaseContact, at: string): CaseContactLinked => ({
   type: 'CaseContactLinked',
@@ -180,11 +196,13 @@ const linked = (caseRef: string, contact: CaseContact, at: string): CaseContactL
 
 export const decideCase = (command: CaseCommand, state: CaseFold, ctx: { now: Date }): CaseEvent[] => {
   const at = ctx.now.toISOString();
-  if (!isCaseRef(command.caseRef)) throw new InvalidCommand('caseRef', `"${command.caseRef}" is not a case number (letters, digits and -/._, up to 64)`);
+  if (!isCaseRef(command.caseRef))
+    throw new InvalidCommand('caseRef', `"${command.caseRef}" is not a case number (letters, digits and -/._, up to 64)`);
   const caseRef = command.caseRef;
   if (command.type === 'SyncCase') {
     nonEmpty('childName', command.childName);
-    if (!TEAM_ID_PATTERN.test(command.teamId)) throw new InvalidCommand('teamId', `"${command.teamId}" is not a team id (lower-case letters, digits, - and _)`);
+    if (!TEAM_ID_PATTERN.test(command.teamId))
+      throw new InvalidCommand('teamId', `"${command.teamId}" is not a team id (lower-case letters, digits, - and _)`);
     nonEmpty('caseOfficerId', command.caseOfficerId);
     const contacts = command.contacts?.map((c, i) => contactOf(c, `contacts[${i}]`));
     const ids = new Set<string>();
@@ -195,7 +213,10 @@ export const decideCase = (command: CaseCommand, state: CaseFold, ctx: { now: Da
     const events: CaseEvent[] = [];
     const childName = command.childName.trim();
     if (state === null) {
-      events.push({ type: 'CaseOpened', data: { schemaVersion: 1, caseRef, childName, teamId: command.teamId, caseOfficerId: command.caseOfficerId, at } });
+      events.push({
+        type: 'CaseOpened',
+        data: { schemaVersion: 1, caseRef, childName, teamId: command.teamId, caseOfficerId: command.caseOfficerId, at },
+      });
     } else {
       if (state.status === 'closed') events.push({ type: 'CaseReopened', data: { schemaVersion: 1, caseRef, at } });
       const changed = {
@@ -212,7 +233,8 @@ export const decideCase = (command: CaseCommand, state: CaseFold, ctx: { now: Da
         if (!was || !sameContact(was, c)) events.push(linked(caseRef, c, at));
       }
       for (const was of current) {
-        if (!ids.has(was.contactId)) events.push({ type: 'CaseContactUnlinked', data: { schemaVersion: 1, caseRef, contactId: was.contactId, at } });
+        if (!ids.has(was.contactId))
+          events.push({ type: 'CaseContactUnlinked', data: { schemaVersion: 1, caseRef, contactId: was.contactId, at } });
       }
     }
     return events;
@@ -230,7 +252,9 @@ export const decideCase = (command: CaseCommand, state: CaseFold, ctx: { now: Da
         : [];
     case 'CloseCase':
       nonEmpty('reason', command.reason, 500);
-      return state.status === 'closed' ? [] : [{ type: 'CaseClosed', data: { schemaVersion: 1, caseRef, reason: command.reason.trim(), at } }];
+      return state.status === 'closed'
+        ? []
+        : [{ type: 'CaseClosed', data: { schemaVersion: 1, caseRef, reason: command.reason.trim(), at } }];
   }
 };
 

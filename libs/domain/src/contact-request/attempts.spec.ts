@@ -68,9 +68,9 @@ describe('RecordAttempt: unanswered attempts', () => {
       .when(recordAttempt('a2', { at: at(20) }))
       .thenState((state) => expect(state).toMatchObject({ unansweredCount: 0 })));
 
-  it('refuses attempts on a resolved request (RequestClosed, 422)', () =>
+  it('refuses attempts on a request resolved longer ago than the family may reopen it (RequestClosed, 422)', () =>
     s
-      .now(50)
+      .now(221) // resolved at 20, reopenWithin PT200S
       .given(submitted(), responded(at(10)), resolved(at(20)))
       .when(recordAttempt('a1'))
       .thenThrows(RequestClosed, (e) => expect(e).toMatchObject({ code: 'request_closed', httpStatus: 422 })));

@@ -16,6 +16,8 @@ import type {
   Priority,
   Requester,
   ResponseChannel,
+  ResponseKind,
+  WithoutReply,
 } from './events';
 import type { Routing } from './routing';
 
@@ -37,6 +39,18 @@ export interface SubmitRequest {
   routing?: Routing;
   /** Who submitted it (the requester, or staff on their behalf): recorded on the routing event. */
   by?: string;
+  /** Staff: when the letter, call or email actually arrived (not in the future, at most intake.maxBackdate old). */
+  receivedAt?: string;
+  /** The requester asked for urgency (kept apart from `priority`, which staff set). */
+  requesterFlaggedUrgent?: boolean;
+}
+
+/** Staff set the priority that drives the clocks. */
+export interface SetPriority {
+  type: 'SetPriority';
+  requestId: string;
+  priority: Priority;
+  by: string;
 }
 
 /** Staff send a request to a case or team (from triage, or away from where it was). */
@@ -62,6 +76,8 @@ export interface RecordAttempt {
    * attemptId); when absent the decider derives `esc-<attemptId>`.
    */
   escalationId?: string;
+  /** Who recorded it: named on the reopening when the attempt reopens a recently resolved request. */
+  by?: string;
 }
 
 export interface AssignRequest {
@@ -79,6 +95,10 @@ export interface RecordResponse {
   officerId: string;
   channel: ResponseChannel;
   summary: string;
+  /** Defaults to 'full'. */
+  kind?: ResponseKind;
+  /** When the reply was made, if earlier than now (bounded like receivedAt, never before the request was received). */
+  at?: string;
 }
 
 export interface RecordFailedCallBack {
@@ -94,6 +114,8 @@ export interface ResolveRequest {
   requestId: string;
   by: string;
   outcome: string;
+  /** Required when the request never had a reply: why it is resolved without one. */
+  withoutReply?: WithoutReply;
 }
 
 export interface ReopenRequest {
@@ -101,6 +123,8 @@ export interface ReopenRequest {
   requestId: string;
   by: string;
   reason: string;
+  /** The requester reopens (only within sla.reopenWithin of resolution); staff may reopen any time. */
+  byRequester?: boolean;
 }
 
 /** From a deadline timer (`nextTimers`). */
@@ -108,7 +132,7 @@ export interface CheckDeadline {
   type: 'CheckDeadline';
   requestId: string;
   clock: Clock;
-  /** Id for the level-1 escalation a first-response breach may raise; derived when absent. */
+  /** Id for the escalation a first-response or update breach may raise; derived when absent. */
   escalationId?: string;
 }
 
@@ -143,6 +167,7 @@ export type ContactRequestCommand =
   | RecordFailedCallBack
   | ResolveRequest
   | ReopenRequest
+  | SetPriority
   | CheckDeadline
   | AcknowledgeEscalation
   | AdvanceEscalation;

@@ -29,6 +29,7 @@
  *   (acknowledged) window; then the escalation stays open with no more timers.
  * - Timers that fire early, twice, or after the fact (answered, resolved, other level) yield no events.
  */
+import { DateTime, Duration } from 'luxon';
 import { addWorkingTime, CATEGORIES, calendarOf, dueDatesFor, PRIORITIES, type Policy } from '@send/sla';
 import type {
   AcknowledgeEscalation,
@@ -42,6 +43,7 @@ import type {
   ReopenRequest,
   ResolveRequest,
   RouteRequest,
+  SetPriority,
   SubmitRequest,
 } from './commands';
 import { ROUTING_RULES, type Routing } from './routing';
@@ -51,6 +53,8 @@ import {
   InvalidCommand,
   NotRoutedToYou,
   RequestAlreadyExists,
+  ReopenWindowClosed,
+  ReplyNeeded,
   RequestClosed,
   RequestNotFound,
   RequestNotResolved,
@@ -59,9 +63,12 @@ import {
   ATTEMPT_OUTCOMES,
   CHANNELS,
   REQUESTER_ROLES,
+  RESOLVED_WITHOUT_REPLY_REASONS,
+  RESPONSE_KINDS,
   SCHEMA_VERSION,
   type Clock,
   type ContactRequestEvent,
+  type AdvanceReason,
   type EscalationAdvanced,
   type EscalationRaised,
   type EscalationReason,
@@ -69,8 +76,9 @@ import {
   type EscalationResolved,
   type EscalationRole,
   type SlaBreached,
+  type WithoutReply,
 } from './events';
-import { isSubmitted, type ContactRequestState, type EscalationState, type State } from './state';
+import { evolve, isSubmitted, type ContactRequestState, type EscalationState, type State } from './state';
 
 export interface DecideContext {
   now: Date;
@@ -90,13 +98,30 @@ export const ESCALATION_ROLE_RANK: Readonly<Record<EscalationRole, number>> = {
 const iso = (d: Date): string => d.toISOString();
 const ms = (s: string): number => Date.parse(s);
 
-const instantOrNow = (field: string, value: string | undefined, now: Date): string => {
-  if (value === undefined) return iso(now);
+/**
+ * When something happened, as the command says (default: now). Never later than the decision time (a
+ * sender's clock running ahead must not put facts in the future), never older than the policy's
+ * intake.maxBackdate, and never before `floor` (the request's received time): no clock may run
+ * before its request arrived.
+ */
+const instantOrNow = (field: string, value: string | undefined, ctx: DecideContext, floor?: string): string => {
+  if (value === undefined) return iso(ctx.now);
   const t = Date.parse(value);
   if (Number.isNaN(t)) throw new InvalidCommand(field, `"${value}" is not an ISO-8601 instant (e.g. 2026-12-24T16:30:00Z)`);
-  // Never later than the decision time: a sender's clock running ahead must not put facts in the future.
-  return iso(new Date(Math.min(t, now.getTime())));
+  const earliest = earliestBackdate(ctx);
+  if (t < earliest.getTime()) {
+    throw new InvalidCommand(
+      field,
+      `${value} is more than ${ctx.policy.intake.maxBackdate} ago (intake.maxBackdate): enter it as a new contact`,
+    );
+  }
+  if (floor !== undefined && t < ms(floor)) throw new InvalidCommand(field, `${value} is before the request was received (${floor})`);
+  return iso(new Date(Math.min(t, ctx.now.getTime())));
 };
+
+/** The oldest instant a staff-entered time may name: now minus intake.maxBackdate, in calendar time. */
+const earliestBackdate = (ctx: DecideContext): Date =>
+  DateTime.fromJSDate(ctx.now, { zone: ctx.policy.calendar.timezone }).minus(Duration.fromISO(ctx.policy.intake.maxBackdate)).toJSDate();
 
 /**
  * Last line of defence for what gets stored forever: the app validates input shapes (zod) first, but
@@ -121,23 +146,47 @@ const chainLevel = (policy: Policy, level: number): ChainLevel | undefined => {
   return chain[Math.min(Math.max(level, 1), chain.length) - 1];
 };
 
-const addWorking = (ctx: DecideContext, duration: string): string => iso(addWorkingTime(calendarOf(ctx.policy), ctx.now, duration));
+/** `from` (default now) plus a working-time duration of the policy. */
+const addWorking = (ctx: DecideContext, duration: string, from: Date | string = ctx.now): string =>
+  iso(addWorkingTime(calendarOf(ctx.policy), typeof from === 'string' ? new Date(from) : from, duration));
 
-const raiseLevel1 = (ctx: DecideContext, escalationId: string, reason: EscalationReason, unansweredCount: number): EscalationRaised[] => {
-  const first = chainLevel(ctx.policy, 1);
-  if (!first) return []; // a policy without a chain escalates to no one
+/**
+ * Raises an escalation: at level 1, or, when an earlier escalation of this request ended within the
+ * policy's escalation.memory, at the level that one reached (a family who was failed at head-of-service
+ * level a week ago does not start again at the bottom).
+ */
+const raiseEscalation = (
+  ctx: DecideContext,
+  s: ContactRequestState,
+  escalationId: string,
+  reason: EscalationReason,
+  unansweredCount: number,
+): EscalationRaised[] => {
+  const chain = ctx.policy.escalation.chain;
+  if (chain.length === 0) return []; // a policy without a chain escalates to no one
+  const last = s.escalation;
+  const remembered =
+    last !== null &&
+    last.status === 'resolved' &&
+    last.resolvedAt !== null &&
+    addWorking(ctx, ctx.policy.escalation.memory, last.resolvedAt) >= iso(ctx.now)
+      ? last
+      : null;
+  const level = Math.min(remembered?.level ?? 1, chain.length);
+  const entry = chainLevel(ctx.policy, level)!;
   return [
     {
       type: 'EscalationRaised',
       data: {
         schemaVersion: SCHEMA_VERSION,
         escalationId,
-        level: 1,
-        notifyRole: first.role,
+        level,
+        notifyRole: entry.role,
         reason,
         unansweredCount,
         raisedAt: iso(ctx.now),
-        ackDueAt: addWorking(ctx, first.ackWithin),
+        ackDueAt: addWorking(ctx, entry.ackWithin),
+        ...(remembered && level > 1 ? { resumesFrom: remembered.id } : {}),
       },
     },
   ];
@@ -169,7 +218,9 @@ const submit = (c: SubmitRequest, state: State, ctx: DecideContext): ContactRequ
   oneOf('category', c.category, CATEGORIES);
   oneOf('priority', priority, PRIORITIES);
   if (c.routing) checkRouting(c.routing);
-  const due = dueDatesFor(ctx.policy, { category: c.category, priority }, ctx.now);
+  // A letter or call entered later runs its clocks from when it arrived.
+  const receivedAt = c.receivedAt === undefined ? iso(ctx.now) : instantOrNow('receivedAt', c.receivedAt, ctx);
+  const due = dueDatesFor(ctx.policy, { category: c.category, priority }, new Date(receivedAt));
   const submitted: ContactRequestEvent[] = [
     {
       type: 'ContactRequestSubmitted',
@@ -187,6 +238,8 @@ const submit = (c: SubmitRequest, state: State, ctx: DecideContext): ContactRequ
         submittedAt: iso(ctx.now),
         due: { firstResponseAt: iso(due.firstResponseAt), resolutionAt: iso(due.resolutionAt) },
         ...(c.teamId !== undefined ? { teamId: c.teamId } : {}),
+        ...(receivedAt !== iso(ctx.now) ? { receivedAt } : {}),
+        ...(c.requesterFlaggedUrgent ? { requesterFlaggedUrgent: true } : {}),
       },
     },
   ];
@@ -228,13 +281,28 @@ const route = (c: RouteRequest, s: ContactRequestState, ctx: DecideContext): Con
   return routed(routing, c.by, ctx.now);
 };
 
-const recordAttempt = (c: RecordAttempt, s: ContactRequestState, ctx: DecideContext): ContactRequestEvent[] => {
-  if (s.status === 'resolved') throw new RequestClosed(s.requestId, 'recording an attempt');
+const recordAttempt = (c: RecordAttempt, state: ContactRequestState, ctx: DecideContext): ContactRequestEvent[] => {
+  // The family getting in touch about a request resolved in the last sla.reopenWithin reopens it
+  // rather than being turned away; later than that, it is a new request.
+  let s = state;
+  const reopening: ContactRequestEvent[] = [];
+  if (s.status === 'resolved') {
+    const closesAt = addWorking(ctx, ctx.policy.sla.reopenWithin, s.resolvedAt!);
+    if (iso(ctx.now) > closesAt) throw new RequestClosed(s.requestId, 'recording an attempt');
+    reopening.push(
+      reopened(s, ctx, { by: c.by ?? s.requester.userId ?? 'requester', reason: 'The family got in touch again', byRequester: true }),
+    );
+    s = evolve(s, reopening[0]!) as ContactRequestState;
+  }
+  return [...reopening, ...attemptOn(c, s, ctx)];
+};
+
+const attemptOn = (c: RecordAttempt, s: ContactRequestState, ctx: DecideContext): ContactRequestEvent[] => {
   nonEmpty('attemptId', c.attemptId);
   oneOf('channel', c.channel, CHANNELS);
   oneOf('outcome', c.outcome ?? 'unanswered', ATTEMPT_OUTCOMES);
   oneOf('source', c.source, ['portal', 'officer', 'telephony'] as const);
-  const at = instantOrNow('at', c.at, ctx.now);
+  const at = instantOrNow('at', c.at, ctx, s.receivedAt);
   const events: ContactRequestEvent[] = [
     {
       type: 'ContactAttemptRecorded',
@@ -262,9 +330,9 @@ const recordAttempt = (c: RecordAttempt, s: ContactRequestState, ctx: DecideCont
   if (!escalationIsOpen(s.escalation)) {
     const escalationId = c.escalationId ?? `esc-${c.attemptId}`;
     if (pastFirstResponseDue) {
-      events.push(...raiseLevel1(ctx, escalationId, 'sla_breached', unansweredCount));
+      events.push(...raiseEscalation(ctx, s, escalationId, 'sla_breached', unansweredCount));
     } else if (unansweredCount >= ctx.policy.unanswered.threshold) {
-      events.push(...raiseLevel1(ctx, escalationId, 'repeated_unanswered', unansweredCount));
+      events.push(...raiseEscalation(ctx, s, escalationId, 'repeated_unanswered', unansweredCount));
     }
   }
   return events;
@@ -285,6 +353,10 @@ const assign = (c: AssignRequest, s: ContactRequestState, ctx: DecideContext): C
 
 const respond = (c: RecordResponse, s: ContactRequestState, ctx: DecideContext): ContactRequestEvent[] => {
   if (s.status === 'resolved') throw new RequestClosed(s.requestId, 'recording a response');
+  const kind = c.kind ?? 'full';
+  oneOf('kind', kind, RESPONSE_KINDS);
+  const at = instantOrNow('at', c.at, ctx, s.receivedAt);
+  const backdated = at !== iso(ctx.now);
   const events: ContactRequestEvent[] = [
     {
       type: 'OfficerResponded',
@@ -294,11 +366,15 @@ const respond = (c: RecordResponse, s: ContactRequestState, ctx: DecideContext):
         officerId: c.officerId,
         channel: c.channel,
         summary: c.summary,
-        at: iso(ctx.now),
+        at,
+        kind,
+        ...(kind === 'holding' ? { updateDueAt: addWorking(ctx, ctx.policy.sla.updateWithin, at) } : {}),
+        ...(backdated ? { enteredAt: iso(ctx.now) } : {}),
       },
     },
   ];
-  if (escalationIsOpen(s.escalation)) events.push(resolveEscalation(s.escalation, c.officerId, ctx.now));
+  // Only a full reply answers the family: a holding reply leaves an open escalation open.
+  if (kind === 'full' && escalationIsOpen(s.escalation)) events.push(resolveEscalation(s.escalation, c.officerId, ctx.now));
   return events;
 };
 
@@ -308,32 +384,77 @@ const failedCallBack = (c: RecordFailedCallBack, s: ContactRequestState, ctx: De
   return [
     {
       type: 'CallBackFailed',
-      data: { schemaVersion: SCHEMA_VERSION, officerId: c.officerId, at: instantOrNow('at', c.at, ctx.now) },
+      data: { schemaVersion: SCHEMA_VERSION, officerId: c.officerId, at: instantOrNow('at', c.at, ctx, s.receivedAt) },
     },
   ];
 };
 
 const resolve = (c: ResolveRequest, s: ContactRequestState, ctx: DecideContext): ContactRequestEvent[] => {
   if (s.status === 'resolved') throw new RequestClosed(s.requestId, 'resolving again');
+  const withoutReply = c.withoutReply === undefined ? undefined : checkWithoutReply(c.withoutReply, s, ctx);
+  if (s.firstEverRespondedAt === null && withoutReply === undefined) throw new ReplyNeeded(s.requestId);
   const events: ContactRequestEvent[] = [];
   if (escalationIsOpen(s.escalation)) events.push(resolveEscalation(s.escalation, c.by, ctx.now));
   events.push({
     type: 'RequestResolved',
-    data: { schemaVersion: SCHEMA_VERSION, by: c.by, outcome: c.outcome, at: iso(ctx.now) },
+    data: { schemaVersion: SCHEMA_VERSION, by: c.by, outcome: c.outcome, at: iso(ctx.now), ...(withoutReply ? { withoutReply } : {}) },
   });
   return events;
 };
 
+const checkWithoutReply = (w: WithoutReply, s: ContactRequestState, ctx: DecideContext): WithoutReply => {
+  oneOf('withoutReply.reason', w.reason, RESOLVED_WITHOUT_REPLY_REASONS);
+  if (w.reason !== 'answered_outside') {
+    if (w.answeredAt !== undefined) throw new InvalidCommand('withoutReply.answeredAt', 'is only for answered_outside');
+    return { reason: w.reason };
+  }
+  if (w.answeredAt === undefined)
+    throw new InvalidCommand('withoutReply.answeredAt', 'is required for answered_outside: when the family was answered');
+  return { reason: w.reason, answeredAt: instantOrNow('withoutReply.answeredAt', w.answeredAt, ctx, s.receivedAt) };
+};
+
+const reopened = (
+  s: ContactRequestState,
+  ctx: DecideContext,
+  r: { by: string; reason: string; byRequester: boolean },
+): ContactRequestEvent => {
+  const due = dueDatesFor(ctx.policy, { category: s.category, priority: s.priority }, ctx.now);
+  return {
+    type: 'RequestReopened',
+    data: {
+      schemaVersion: SCHEMA_VERSION,
+      by: r.by,
+      reason: r.reason,
+      at: iso(ctx.now),
+      due: { firstResponseAt: iso(due.firstResponseAt), resolutionAt: iso(due.resolutionAt) },
+      ...(r.byRequester ? { byRequester: true } : {}),
+    },
+  };
+};
+
 const reopen = (c: ReopenRequest, s: ContactRequestState, ctx: DecideContext): ContactRequestEvent[] => {
   if (s.status !== 'resolved') throw new RequestNotResolved(s.requestId);
-  const due = dueDatesFor(ctx.policy, { category: s.category, priority: s.priority }, ctx.now);
+  nonEmpty('reason', c.reason);
+  if (c.byRequester) {
+    const closesAt = addWorking(ctx, ctx.policy.sla.reopenWithin, s.resolvedAt!);
+    if (iso(ctx.now) > closesAt) throw new ReopenWindowClosed(s.requestId, closesAt);
+  }
+  return [reopened(s, ctx, { by: c.by, reason: c.reason, byRequester: c.byRequester === true })];
+};
+
+const setPriority = (c: SetPriority, s: ContactRequestState, ctx: DecideContext): ContactRequestEvent[] => {
+  if (s.status === 'resolved') throw new RequestClosed(s.requestId, 'changing the priority');
+  oneOf('priority', c.priority, PRIORITIES);
+  if (c.priority === s.priority) return [];
+  // The current period's clocks run from when it started: the received time, or the last reopening.
+  const due = dueDatesFor(ctx.policy, { category: s.category, priority: c.priority }, new Date(s.periodStartedAt));
   return [
     {
-      type: 'RequestReopened',
+      type: 'PriorityChanged',
       data: {
         schemaVersion: SCHEMA_VERSION,
+        priority: c.priority,
         by: c.by,
-        reason: c.reason,
         at: iso(ctx.now),
         due: { firstResponseAt: iso(due.firstResponseAt), resolutionAt: iso(due.resolutionAt) },
       },
@@ -351,8 +472,21 @@ const checkDeadline = (c: CheckDeadline, s: ContactRequestState, ctx: DecideCont
     const events: ContactRequestEvent[] = [breach('first_response', dueAt, ctx.now)];
     if (!escalationIsOpen(s.escalation)) {
       const escalationId = c.escalationId ?? `esc-${s.requestId}-first_response-p${s.period}`;
-      events.push(...raiseLevel1(ctx, escalationId, 'sla_breached', s.unansweredCount));
+      events.push(...raiseEscalation(ctx, s, escalationId, 'sla_breached', s.unansweredCount));
     }
+    return events;
+  }
+  if (c.clock === 'update') {
+    // A holding reply promised an update by updateDueAt; a full reply (or another holding reply) since clears or moves it.
+    const dueAt = s.updateDueAt;
+    if (dueAt === null || ctx.now.getTime() < ms(dueAt)) return [];
+    const events: ContactRequestEvent[] = [breach('update', dueAt, ctx.now)];
+    // A missed update raises an escalation, or moves an open one up: the family was told to wait and was let down again.
+    if (escalationIsOpen(s.escalation)) events.push(...climb(s.escalation, 'update_missed', ctx));
+    else
+      events.push(
+        ...raiseEscalation(ctx, s, c.escalationId ?? `esc-${s.requestId}-update-h${s.holdingReplies}`, 'update_missed', s.unansweredCount),
+      );
     return events;
   }
   const dueAt = s.due.resolutionAt;
@@ -388,7 +522,7 @@ const advance = (c: AdvanceEscalation, s: ContactRequestState, ctx: DecideContex
   const e = s.escalation;
   if (s.status === 'resolved' || !escalationIsOpen(e) || e.id !== c.escalationId || e.level !== c.expectedLevel) return [];
   const now = ctx.now.getTime();
-  let reason: 'ack_timeout' | 'still_unanswered';
+  let reason: AdvanceReason;
   if (e.status === 'open') {
     if (now < ms(e.ackDueAt)) return [];
     reason = 'ack_timeout';
@@ -396,6 +530,11 @@ const advance = (c: AdvanceEscalation, s: ContactRequestState, ctx: DecideContex
     if (e.respondDueAt === null || now < ms(e.respondDueAt)) return [];
     reason = 'still_unanswered';
   }
+  return climb(e, reason, ctx);
+};
+
+/** One step up the chain (or, at its last level, a bounded re-notification of the same role). */
+const climb = (e: EscalationState, reason: AdvanceReason, ctx: DecideContext): ContactRequestEvent[] => {
   const chain = ctx.policy.escalation.chain;
   if (chain.length === 0) return [];
   if (e.level < chain.length) {
@@ -455,6 +594,8 @@ export const decide = (command: ContactRequestCommand, state: State, ctx: Decide
       return resolve(command, state, ctx);
     case 'ReopenRequest':
       return reopen(command, state, ctx);
+    case 'SetPriority':
+      return setPriority(command, state, ctx);
     case 'CheckDeadline':
       return checkDeadline(command, state, ctx);
     case 'AcknowledgeEscalation':

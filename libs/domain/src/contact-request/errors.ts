@@ -99,3 +99,28 @@ export class InvalidCommand extends DomainError {
     super(`${field}: ${rule}`);
   }
 }
+
+/** Resolving a request that never had a reply needs a reason from the closed list (withoutReply). */
+export class ReplyNeeded extends DomainError {
+  readonly code = 'reply_needed';
+  readonly httpStatus = 422;
+  constructor(readonly requestId: string) {
+    super(
+      `Contact request ${requestId} never had a reply: record one, or resolve it with withoutReply.reason (withdrawn, duplicate, answered_outside with answeredAt)`,
+    );
+  }
+}
+
+/** A requester may reopen only within the policy's sla.reopenWithin of resolution (staff may any time). */
+export class ReopenWindowClosed extends DomainError {
+  readonly code = 'reopen_window_closed';
+  readonly httpStatus = 422;
+  constructor(
+    readonly requestId: string,
+    readonly closedAt: string,
+  ) {
+    super(
+      `Contact request ${requestId} can no longer be reopened by the family (the window closed at ${closedAt}); a new request, or staff, can take it on`,
+    );
+  }
+}

@@ -299,9 +299,9 @@ describe('Resolving a request with an open escalation', () => {
     s
       .now(45)
       .given(...raisedAtLevel1)
-      .when(resolveRequest({ by: 'manager-1', outcome: 'withdrawn' }))
+      .when(resolveRequest({ by: 'manager-1', outcome: 'withdrawn', withoutReply: { reason: 'withdrawn' } }))
       .thenMatches(
         { type: 'EscalationResolved', data: { escalationId: 'esc-1', by: 'manager-1', at: at(45) } },
-        { type: 'RequestResolved', data: { by: 'manager-1', outcome: 'withdrawn', at: at(45) } },
+        { type: 'RequestResolved', data: { by: 'manager-1', outcome: 'withdrawn', at: at(45), withoutReply: { reason: 'withdrawn' } } },
       ));
 });

@@ -38,11 +38,26 @@ export const ATTEMPT_OUTCOMES: readonly AttemptOutcome[] = ['unanswered', 'voice
 /** Who recorded the attempt: the requester on the portal, an officer logging a call, the telephony system. */
 export type AttemptSource = 'portal' | 'officer' | 'telephony';
 
-export type Clock = 'first_response' | 'resolution';
-export const CLOCKS: readonly Clock[] = ['first_response', 'resolution'];
+/** `update`: after a holding reply, the family hears again within the policy's sla.updateWithin. */
+export type Clock = 'first_response' | 'resolution' | 'update';
+export const CLOCKS: readonly Clock[] = ['first_response', 'resolution', 'update'];
 
-export type EscalationReason = 'repeated_unanswered' | 'sla_breached';
-export type AdvanceReason = 'ack_timeout' | 'still_unanswered';
+/** `update_missed`: a holding reply's promised update did not come. */
+export type EscalationReason = 'repeated_unanswered' | 'sla_breached' | 'update_missed';
+export type AdvanceReason = 'ack_timeout' | 'still_unanswered' | 'update_missed';
+
+/** A holding reply ("we're looking into it") stops the first-response clock; only a full reply answers. */
+export type ResponseKind = 'full' | 'holding';
+export const RESPONSE_KINDS: readonly ResponseKind[] = ['full', 'holding'];
+
+/** Why a request was resolved with no reply recorded (a closed list: the dashboard counts each apart). */
+export type ResolvedWithoutReplyReason = 'withdrawn' | 'duplicate' | 'answered_outside';
+export const RESOLVED_WITHOUT_REPLY_REASONS: readonly ResolvedWithoutReplyReason[] = ['withdrawn', 'duplicate', 'answered_outside'];
+export interface WithoutReply {
+  reason: ResolvedWithoutReplyReason;
+  /** answered_outside: when the family was answered (by letter, at a meeting...). */
+  answeredAt?: IsoInstant;
+}
 
 /** ISO-8601 instant, e.g. `2026-12-24T16:30:00.000Z`. */
 export type IsoInstant = string;
@@ -73,6 +88,10 @@ export type ContactRequestSubmitted = Ev<
     /** Computed from the policy at submission and frozen here: a later policy change never rewrites it. */
     due: DueDates;
     teamId?: string;
+    /** When a letter, call or email actually arrived (staff-entered, earlier than submittedAt): its clocks run from then. */
+    receivedAt?: IsoInstant;
+    /** The requester asked for urgency; staff decide the priority that drives the clocks. */
+    requesterFlaggedUrgent?: boolean;
   }
 >;
 
@@ -105,12 +124,25 @@ export type RequestReassigned = Ev<
 
 export type OfficerResponded = Ev<
   'OfficerResponded',
-  { responseId: string; officerId: string; channel: ResponseChannel; summary: string; at: IsoInstant }
+  {
+    responseId: string;
+    officerId: string;
+    channel: ResponseChannel;
+    summary: string;
+    /** When the reply was made (it may be recorded later: then `enteredAt` says when). */
+    at: IsoInstant;
+    /** Absent on replies recorded before holding replies existed: those were full replies. */
+    kind?: ResponseKind;
+    /** A holding reply: when the family must hear again (the update clock). */
+    updateDueAt?: IsoInstant;
+    /** Recorded after the fact: when it was entered. */
+    enteredAt?: IsoInstant;
+  }
 >;
 
 export type CallBackFailed = Ev<'CallBackFailed', { officerId: string; at: IsoInstant }>;
 
-export type RequestResolved = Ev<'RequestResolved', { by: string; outcome: string; at: IsoInstant }>;
+export type RequestResolved = Ev<'RequestResolved', { by: string; outcome: string; at: IsoInstant; withoutReply?: WithoutReply }>;
 
 export type RequestReopened = Ev<
   'RequestReopened',
@@ -120,8 +152,13 @@ export type RequestReopened = Ev<
     at: IsoInstant;
     /** Restarted from `at` with the policy in force at the reopen. */
     due: DueDates;
+    /** The family reopened it (themselves, or by getting in touch again), not staff. */
+    byRequester?: boolean;
   }
 >;
+
+/** Staff set the priority that drives the clocks; the due dates are computed again from the received time. */
+export type PriorityChanged = Ev<'PriorityChanged', { priority: Priority; by: string; at: IsoInstant; due: DueDates }>;
 
 export type SlaBreached = Ev<'SlaBreached', { clock: Clock; dueAt: IsoInstant; breachedAt: IsoInstant }>;
 
@@ -136,6 +173,8 @@ export type EscalationRaised = Ev<
     unansweredCount: number;
     raisedAt: IsoInstant;
     ackDueAt: IsoInstant;
+    /** Raised at the level an earlier escalation reached (escalation.memory): that escalation's id. */
+    resumesFrom?: string;
   }
 >;
 
@@ -190,6 +229,7 @@ export type ContactRequestEvent =
   | CallBackFailed
   | RequestResolved
   | RequestReopened
+  | PriorityChanged
   | SlaBreached
   | EscalationRaised
   | EscalationAcknowledged
@@ -209,6 +249,7 @@ export const CONTACT_REQUEST_EVENT_TYPES: readonly ContactRequestEventType[] = [
   'CallBackFailed',
   'RequestResolved',
   'RequestReopened',
+  'PriorityChanged',
   'SlaBreached',
   'EscalationRaised',
   'EscalationAcknowledged',

@@ -37,6 +37,16 @@ const oneOfEach: ContactRequestEvent[] = [
   slaBreached('resolution', at(1000), at(1000)),
   resolved(at(1100)),
   reopened(at(1200)),
+  {
+    type: 'PriorityChanged',
+    data: {
+      schemaVersion: 1,
+      priority: 'urgent',
+      by: 'officer-1',
+      at: at(1210),
+      due: { firstResponseAt: at(1250), resolutionAt: at(1700) },
+    },
+  },
 ];
 
 describe('evolve records facts and never fails', () => {

@@ -16,6 +16,8 @@ import type {
   IsoInstant,
   Priority,
   Requester,
+  ResponseKind,
+  WithoutReply,
 } from './events';
 import type { RoutingRule } from './routing';
 
@@ -88,6 +90,12 @@ export interface ContactRequestState {
   priority: Priority;
   subject: string;
   submittedAt: IsoInstant;
+  /** When the contact arrived (staff may backdate a letter or call); its clocks run from then. */
+  receivedAt: IsoInstant;
+  /** When the current period's clocks started: the received time, or the last reopening. */
+  periodStartedAt: IsoInstant;
+  /** The requester asked for urgency (staff set the priority that drives the clocks). */
+  requesterFlaggedUrgent: boolean;
   teamId: string | null;
   assignee: Assignee | null;
   /** Due dates of the current period (from submission, or from the last reopen). */
@@ -105,6 +113,12 @@ export interface ContactRequestState {
   /** First officer response ever (firstRespondedAt restarts on reopen). */
   firstEverRespondedAt: IsoInstant | null;
   lastAttemptAt: IsoInstant | null;
+  /** The latest reply's kind (null before any). */
+  lastResponseKind: ResponseKind | null;
+  /** After a holding reply: when the family must hear again (null once a full reply came, or none is owed). */
+  updateDueAt: IsoInstant | null;
+  /** Holding replies so far (keys the update clock's timer: each holding reply starts a new one). */
+  holdingReplies: number;
   /** Inbound attempts with no officer response after them. */
   unansweredCount: number;
   attempts: AttemptSummary[];
@@ -119,6 +133,8 @@ export interface ContactRequestState {
   resolvedAt: IsoInstant | null;
   resolvedBy: string | null;
   outcome: string | null;
+  /** Resolved with no reply recorded: why (null otherwise). */
+  resolvedWithoutReply: WithoutReply | null;
   /** When the latest event happened (its own instant). */
   updatedAt: IsoInstant;
 }
@@ -158,6 +174,9 @@ export const evolve = (state: State, event: ContactRequestEvent): State => {
       priority: d.priority,
       subject: d.subject,
       submittedAt: d.submittedAt,
+      receivedAt: d.receivedAt ?? d.submittedAt,
+      periodStartedAt: d.receivedAt ?? d.submittedAt,
+      requesterFlaggedUrgent: d.requesterFlaggedUrgent ?? false,
       teamId: d.teamId ?? null,
       assignee: null,
       due: d.due,
@@ -167,16 +186,20 @@ export const evolve = (state: State, event: ContactRequestEvent): State => {
       lastRespondedAt: null,
       firstEverRespondedAt: null,
       lastAttemptAt: null,
+      lastResponseKind: null,
+      updateDueAt: null,
+      holdingReplies: 0,
       unansweredCount: 0,
       attempts: [],
       failedCallBacks: 0,
-      breached: { first_response: false, resolution: false },
+      breached: { first_response: false, resolution: false, update: false },
       breaches: [],
       escalation: null,
       earlierEscalations: [],
       resolvedAt: null,
       resolvedBy: null,
       outcome: null,
+      resolvedWithoutReply: null,
       updatedAt: d.submittedAt,
     };
     return submitted;
@@ -241,8 +264,14 @@ const evolveSubmitted = (s: ContactRequestState, event: ContactRequestEvent): Co
     }
     case 'OfficerResponded': {
       const at = event.data.at;
+      const kind = event.data.kind ?? 'full';
       const next: ContactRequestState = {
         ...s,
+        lastResponseKind: kind,
+        // A holding reply owes the family an update (and starts a fresh update clock); a full reply answers them.
+        updateDueAt: kind === 'holding' ? (event.data.updateDueAt ?? null) : null,
+        holdingReplies: s.holdingReplies + (kind === 'holding' ? 1 : 0),
+        breached: kind === 'holding' ? { ...s.breached, update: false } : s.breached,
         firstRespondedAt: s.firstRespondedAt ?? at,
         firstEverRespondedAt: s.firstEverRespondedAt ?? at,
         lastRespondedAt: s.lastRespondedAt === null || ms(at) > ms(s.lastRespondedAt) ? at : s.lastRespondedAt,
@@ -254,7 +283,17 @@ const evolveSubmitted = (s: ContactRequestState, event: ContactRequestEvent): Co
     case 'CallBackFailed':
       return { ...s, failedCallBacks: s.failedCallBacks + 1 };
     case 'RequestResolved':
-      return { ...s, status: 'resolved', resolvedAt: event.data.at, resolvedBy: event.data.by, outcome: event.data.outcome };
+      return {
+        ...s,
+        status: 'resolved',
+        resolvedAt: event.data.at,
+        resolvedBy: event.data.by,
+        outcome: event.data.outcome,
+        resolvedWithoutReply: event.data.withoutReply ?? null,
+        updateDueAt: null,
+      };
+    case 'PriorityChanged':
+      return { ...s, priority: event.data.priority, due: event.data.due };
     case 'RequestReopened': {
       // A new period: clocks restart from the reopen, breach flags and unanswered attempts reset
       // (the resolution dealt with what came before); breach history and the last escalation stay.
@@ -262,13 +301,16 @@ const evolveSubmitted = (s: ContactRequestState, event: ContactRequestEvent): Co
         ...s,
         due: event.data.due,
         period: s.period + 1,
+        periodStartedAt: event.data.at,
         firstRespondedAt: null,
         unansweredCount: 0,
         attempts: s.attempts.map((a) => (a.answeredAt === null ? { ...a, answeredAt: event.data.at } : a)),
-        breached: { first_response: false, resolution: false },
+        breached: { first_response: false, resolution: false, update: false },
+        updateDueAt: null,
         resolvedAt: null,
         resolvedBy: null,
         outcome: null,
+        resolvedWithoutReply: null,
       };
       return { ...next, status: liveStatus(next) };
     }

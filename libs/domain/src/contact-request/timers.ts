@@ -8,6 +8,7 @@
  * keys unique where one stream needs the "same" timer again, because a queue that still holds a
  * finished job with that id would refuse the new one:
  * - `:p<n>` on deadline keys after the n-th reopen (new period, new due dates);
+ * - `:h<n>` on the update clock's key after the n-th holding reply (each promises a new update);
  * - `:r<n>` on escalation keys after the n-th re-notification at the last level.
  * A timer firing early or late is harmless: the decider re-checks and yields nothing when stale.
  */
@@ -60,6 +61,11 @@ export const nextTimers = (state: State): Timer[] => {
     timers.push(deadline('first_response', state.due.firstResponseAt));
   }
   if (!state.breached.resolution) timers.push(deadline('resolution', state.due.resolutionAt));
+  if (state.updateDueAt !== null && !state.breached.update) {
+    // Each holding reply starts a new update clock: its own key (`:h<n>`), as a reopen gets `:p<n>`.
+    const timer = deadline('update', state.updateDueAt);
+    timers.push({ ...timer, key: `${timer.key}:h${state.holdingReplies}` });
+  }
 
   const e = state.escalation;
   if (e !== null && e.status !== 'resolved' && e.renotifications < MAX_RENOTIFICATIONS) {

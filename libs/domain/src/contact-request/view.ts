@@ -20,11 +20,17 @@ export interface RequestView {
   /** Routed to a case whose officer is away, and nobody has taken it yet. */
   needsCover: boolean;
   submittedAt: string;
+  /** When the contact arrived (staff may backdate it); the clocks run from then. */
+  receivedAt: string;
+  /** The requester asked for urgency; `priority` is what staff set. */
+  requesterFlaggedUrgent: boolean;
   due: { firstResponseAt: string; resolutionAt: string };
+  /** After a holding reply: when the family must hear again; null when no update is owed. */
+  updateDueAt: string | null;
   firstRespondedAt: string | null;
   unansweredAttempts: number;
   lastAttemptAt: string | null;
-  breaches: Array<{ clock: 'first_response' | 'resolution'; dueAt: string; breachedAt: string }>;
+  breaches: Array<{ clock: 'first_response' | 'resolution' | 'update'; dueAt: string; breachedAt: string }>;
   escalation: null | { id: string; level: number; status: 'open' | 'acknowledged' | 'resolved'; raisedAt: string; reason: string };
   resolvedAt: string | null;
   updatedAt: string;
@@ -50,7 +56,10 @@ export const toView = (s: ContactRequestState, names: ViewNames = {}): RequestVi
   teamId: s.teamId,
   needsCover: s.needsCover,
   submittedAt: s.submittedAt,
+  receivedAt: s.receivedAt,
+  requesterFlaggedUrgent: s.requesterFlaggedUrgent,
   due: { firstResponseAt: s.due.firstResponseAt, resolutionAt: s.due.resolutionAt },
+  updateDueAt: s.updateDueAt,
   firstRespondedAt: s.firstRespondedAt,
   unansweredAttempts: s.unansweredCount,
   lastAttemptAt: s.lastAttemptAt,

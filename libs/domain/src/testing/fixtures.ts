@@ -45,9 +45,10 @@ export const at = (seconds: number, from: string = T0): string => new Date(Date.
 export const atDate = (seconds: number, from: string = T0): Date => new Date(Date.parse(from) + seconds * 1000);
 
 /**
- * 24/7, no holidays: first response PT100S, resolution PT1000S (urgent PT50S / PT500S),
- * threshold 3, chain team_manager (ack PT10S, respond PT20S) -> service_manager (PT30S, PT40S)
- * -> head_of_service (PT50S, PT60S).
+ * 24/7, no holidays: first response PT100S, resolution PT1000S (urgent PT50S / PT500S), an update
+ * within PT300S of a holding reply, reopening by the family within PT200S, threshold 3, chain
+ * team_manager (ack PT10S, respond PT20S) -> service_manager (PT30S, PT40S) -> head_of_service
+ * (PT50S, PT60S), remembered for PT500S.
  */
 export const fastPolicyInput: PolicyInput = {
   calendar: { timezone: 'Europe/London', workingHours: '24/7', bankHolidays: 'none', closures: [] },
@@ -55,9 +56,14 @@ export const fastPolicyInput: PolicyInput = {
     default: { firstResponse: 'PT100S', resolution: 'PT1000S' },
     categories: { complaint: { firstResponse: 'PT200S', resolution: 'PT2000S' } },
     urgent: { firstResponse: 'PT50S', resolution: 'PT500S' },
+    dueAt: 'exact',
+    updateWithin: 'PT300S',
+    reopenWithin: 'PT200S',
   },
   unanswered: { threshold: 3 },
+  intake: { maxBackdate: 'P30D' },
   escalation: {
+    memory: 'PT500S',
     chain: [
       { role: 'team_manager', ackWithin: 'PT10S', respondWithin: 'PT20S' },
       { role: 'service_manager', ackWithin: 'PT30S', respondWithin: 'PT40S' },
@@ -232,6 +238,7 @@ export const responded = (atIso: string, over: Partial<OfficerResponded['data']>
     channel: 'phone',
     summary: 'Called back; explained the assessment timetable.',
     at: atIso,
+    kind: 'full',
     ...over,
   },
 });

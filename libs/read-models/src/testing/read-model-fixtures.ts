@@ -14,7 +14,7 @@ import { Projector } from '../projector';
 /**
  * Test Redis on a database number of the spec's own (the read-model keys are global: rm:*), flushed
  * at start. REDIS_URL when set (npm test), otherwise a private redis-server. Spec files run at once,
- * so each has its own number: 1 cases, 5 queue entries, 6 paging, 7 and 8 notifications, 9 the rebuild CLI,
+ * so each has its own number: 1 cases, 3 telephony, 5 queue entries, 6 paging, 7 and 8 notifications, 9 the rebuild CLI,
  * 10 demo data, 11 projections, 12 the dashboard service, 13 and 14 rebuild, 15 projector batches.
  */
 export async function readModelRedis(db: number): Promise<{ redis: Redis; stop(): Promise<void> }> {

@@ -22,11 +22,16 @@ export const requestViewSchema = apiOutput(
     teamId: z.string().nullable().describe('null while the request waits in triage'),
     needsCover: z.boolean().describe('Routed to a case whose officer is away, and nobody has taken it yet'),
     submittedAt: instant,
-    due: z.object({ firstResponseAt: instant, resolutionAt: instant }).describe('Frozen at submission, in working time'),
+    receivedAt: instant.describe('When the contact arrived (staff may backdate a letter or call); the clocks run from then'),
+    requesterFlaggedUrgent: z.boolean().describe('The requester asked for urgency; `priority` is what staff set'),
+    due: z
+      .object({ firstResponseAt: instant, resolutionAt: instant })
+      .describe('Computed from the received time in working time; again on reopening or when staff change the priority'),
+    updateDueAt: instant.nullable().describe('After a holding reply: when the family must hear again; null when no update is owed'),
     firstRespondedAt: instant.nullable(),
     unansweredAttempts: z.number().int(),
     lastAttemptAt: instant.nullable(),
-    breaches: z.array(z.object({ clock: z.enum(['first_response', 'resolution']), dueAt: instant, breachedAt: instant })),
+    breaches: z.array(z.object({ clock: z.enum(['first_response', 'resolution', 'update']), dueAt: instant, breachedAt: instant })),
     escalation: z
       .object({
         id: z.string(),
