@@ -8,6 +8,8 @@ import { requestFacts, type RequestRecord } from '../request-view/request-view';
  */
 export interface DashboardRow {
   submittedAt: string;
+  /** When the contact arrived (staff may backdate a letter or call): where its first-response wait starts. */
+  receivedAt: string;
   teamId: string | null;
   assignee: { id: string; name: string | null } | null;
   category: string;
@@ -17,6 +19,8 @@ export interface DashboardRow {
   resolved: boolean;
   /** When it was last resolved (null while open): where a wait that ended with no reply stops counting. */
   resolvedAt: string | null;
+  /** Resolved with no reply recorded: why (withdrawn, duplicate, answered_outside); null otherwise. */
+  withoutReply: string | null;
   /** The current period's first response (null: not yet) and due dates: what "overdue" is measured on. */
   firstRespondedAt: string | null;
   due: { firstResponseAt: string; resolutionAt: string };
@@ -26,7 +30,7 @@ export interface DashboardRow {
   unansweredAttempts: number;
   /** Inbound attempts ever recorded (every period, answered or not). */
   attempts: number;
-  /** The first response ever against the first due date: the SLA figure. */
+  /** The first reply ever (holding or full; or the date a reply given outside the system was made) against the first due date: the SLA figure. */
   firstResponseAt: string | null;
   firstResponseDueAt: string;
   /**
@@ -47,6 +51,7 @@ export function dashboardRowOf(record: RequestRecord): DashboardRow {
   const facts = requestFacts(record);
   return {
     submittedAt: v.submittedAt,
+    receivedAt: s.receivedAt ?? v.submittedAt,
     teamId: v.teamId,
     assignee: v.assignee,
     category: v.category,
@@ -54,12 +59,13 @@ export function dashboardRowOf(record: RequestRecord): DashboardRow {
     channel: s.channel,
     resolved: v.status === 'resolved',
     resolvedAt: s.resolvedAt,
+    withoutReply: s.resolvedWithoutReply?.reason ?? null,
     firstRespondedAt: v.firstRespondedAt,
     due: v.due,
     breaches: s.breaches.map(({ clock, officerId, teamId }) => ({ clock, officerId: officerId ?? null, teamId: teamId ?? null })),
     unansweredAttempts: facts.attempts.filter((a) => a.answeredAt === null).length,
     attempts: s.attempts.length,
-    firstResponseAt: facts.firstResponseAt,
+    firstResponseAt: facts.firstResponseAt ?? (s.resolvedWithoutReply?.reason === 'answered_outside' ? (s.resolvedWithoutReply.answeredAt ?? null) : null),
     firstResponseDueAt: facts.firstResponseDueAt,
     escalations: facts.escalations.map((e) => ({
       level: e.level,

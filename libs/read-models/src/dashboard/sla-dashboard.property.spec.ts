@@ -20,7 +20,24 @@ import { computeSlaDashboard, type SlaDashboard } from './sla-dashboard';
  * The count reads events only, never the domain's state, the record or the dashboard row.
  */
 
-const KINDS = ['attempt', 'attempt', 'attempt', 'assign', 'respond', 'resolve', 'reopen', 'ack', 'advance', 'checkFirst', 'checkResolution'] as const;
+const KINDS = [
+  'attempt',
+  'attempt',
+  'attempt',
+  'assign',
+  'respond',
+  'holding',
+  'resolve',
+  'withdrawn',
+  'duplicate',
+  'answeredOutside',
+  'reopen',
+  'ack',
+  'advance',
+  'checkFirst',
+  'checkResolution',
+  'checkUpdate',
+] as const;
 const OFFICERS = [
   { officerId: 'officer-1', teamId: 'north' },
   { officerId: 'officer-2', teamId: 'south' },
@@ -38,7 +55,7 @@ export const requestHistory = fc.record({
 export type RequestHistory = typeof requestHistory extends fc.Arbitrary<infer T> ? T : never;
 
 /** The command a step stands for, given the request as it stands (null: nothing to do). */
-export function commandOf(step: RequestHistory['steps'][number], requestId: string, state: State): ContactRequestCommand | null {
+export function commandOf(step: RequestHistory['steps'][number], requestId: string, state: State, now: Date): ContactRequestCommand | null {
   const escalation = isSubmitted(state) ? state.escalation : null;
   switch (step.kind) {
     case 'attempt': {
@@ -49,8 +66,17 @@ export function commandOf(step: RequestHistory['steps'][number], requestId: stri
       return { type: 'AssignRequest', requestId, ...OFFICERS[step.who]!, by: 'manager-1' };
     case 'respond':
       return { type: 'RecordResponse', requestId, responseId: uuid(), officerId: OFFICERS[step.who]!.officerId, channel: 'phone', summary: 'Called.' };
+    case 'holding':
+      return { type: 'RecordResponse', requestId, responseId: uuid(), officerId: OFFICERS[step.who]!.officerId, channel: 'email', summary: 'Looking into it.', kind: 'holding' };
     case 'resolve':
       return { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'answered' };
+    case 'withdrawn':
+    case 'duplicate':
+      return { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'closed', withoutReply: { reason: step.kind } };
+    case 'answeredOutside': {
+      const answeredAt = new Date(Math.max(now.getTime() - step.dt * 500, isSubmitted(state) ? Date.parse(state.receivedAt) : 0)).toISOString();
+      return { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'answered by letter', withoutReply: { reason: 'answered_outside', answeredAt } };
+    }
     case 'reopen':
       return { type: 'ReopenRequest', requestId, by: 'parent-1', reason: 'Still waiting' };
     case 'ack':
@@ -61,6 +87,8 @@ export function commandOf(step: RequestHistory['steps'][number], requestId: stri
       return { type: 'CheckDeadline', requestId, clock: 'first_response' };
     case 'checkResolution':
       return { type: 'CheckDeadline', requestId, clock: 'resolution' };
+    case 'checkUpdate':
+      return { type: 'CheckDeadline', requestId, clock: 'update' };
   }
 }
 
@@ -92,7 +120,7 @@ function play(h: RequestHistory, n: number): { events: ContactRequestEvent[]; en
   run(submitOf(h, requestId, n));
   for (const step of h.steps) {
     s += step.dt;
-    run(commandOf(step, requestId, state));
+    run(commandOf(step, requestId, state, new Date(Date.parse(T0) + s * 1000)));
   }
   return { events, endS: s };
 }
@@ -117,6 +145,7 @@ export function countFromEvents(histories: ReadonlyArray<ReadonlyArray<{ type: s
   let due = 0;
   let within = 0;
   let late = 0;
+  let closedBeforeDue = 0;
   const attempts: number[] = [];
   const breachesByOfficer = new Map<string, number>();
   const breachesByTeam = new Map<string, number>();
@@ -125,13 +154,14 @@ export function countFromEvents(histories: ReadonlyArray<ReadonlyArray<{ type: s
   for (const events of histories) {
     const submitted = events.find((e) => e.type === 'ContactRequestSubmitted');
     if (!submitted) continue;
-    const start = Date.parse(submitted.data.submittedAt);
-    if (start > now) continue;
+    if (Date.parse(submitted.data.submittedAt) > now) continue;
+    const start = Date.parse(submitted.data.receivedAt ?? submitted.data.submittedAt);
     const dueAt = Date.parse(submitted.data.due.firstResponseAt);
     let officer: string | null = null;
     let team: string | null = submitted.data.teamId ?? null;
     let firstResponse: number | null = null;
     let resolvedAt: number | null = null;
+    let withoutReply: { reason: string; answeredAt?: string } | null = null;
     let count = 0;
     const escalations: Array<{ id: string; levels: Array<{ level: number; at: number; ack: number | null }>; resolvedAt: number | null }> = [];
     for (const e of events) {
@@ -140,8 +170,8 @@ export function countFromEvents(histories: ReadonlyArray<ReadonlyArray<{ type: s
       if (e.type === 'RequestAssigned' || e.type === 'RequestReassigned') [officer, team] = [d.officerId, d.teamId];
       if (e.type === 'ContactAttemptRecorded') count += 1;
       if (e.type === 'OfficerResponded') firstResponse ??= Date.parse(d.at);
-      if (e.type === 'RequestResolved') resolvedAt = Date.parse(d.at);
-      if (e.type === 'RequestReopened') resolvedAt = null;
+      if (e.type === 'RequestResolved') [resolvedAt, withoutReply] = [Date.parse(d.at), d.withoutReply ?? null];
+      if (e.type === 'RequestReopened') [resolvedAt, withoutReply] = [null, null];
       if (e.type === 'SlaBreached') {
         if (officer) breachesByOfficer.set(officer, (breachesByOfficer.get(officer) ?? 0) + 1);
         breachesByTeam.set(team ?? 'unrouted', (breachesByTeam.get(team ?? 'unrouted') ?? 0) + 1);
@@ -155,19 +185,25 @@ export function countFromEvents(histories: ReadonlyArray<ReadonlyArray<{ type: s
         if (e.type === 'EscalationResolved') current.resolvedAt = Date.parse(d.at);
       }
     }
-    const end = firstResponse ?? (resolvedAt !== null ? Math.min(resolvedAt, now) : now);
+    if (withoutReply?.reason === 'answered_outside' && withoutReply.answeredAt) firstResponse ??= Date.parse(withoutReply.answeredAt);
+    const closedAt = firstResponse === null && resolvedAt !== null ? Math.min(resolvedAt, now) : null;
+    const end = firstResponse ?? closedAt ?? now;
     const wait = { value: Math.max(0, end - start), censored: firstResponse === null };
-    firstWaits.push(wait);
+    const duplicate = withoutReply?.reason === 'duplicate';
+    attempts.push(count);
+    if (!duplicate) firstWaits.push(wait);
+    if (closedAt !== null && closedAt <= dueAt && !duplicate) closedBeforeDue += 1;
     const role = submitted.data.requester.role;
     const mp = submitted.data.channel === 'mp' || role === 'mp';
-    if (mp) byRequester.mp.push(wait);
+    if (duplicate) {
+      // a duplicate's wait is the other request's: no first-response figure
+    } else if (mp) byRequester.mp.push(wait);
     else if (role === 'parent' || role === 'school') byRequester[role as 'parent' | 'school'].push(wait);
-    if (now > dueAt) {
+    if (!duplicate && now > dueAt && (closedAt === null || closedAt > dueAt)) {
       due += 1;
       if (firstResponse !== null && firstResponse <= dueAt) within += 1;
       else if (firstResponse !== null) late += 1;
     }
-    attempts.push(count);
     for (const esc of escalations) {
       for (const level of new Set(esc.levels.map((l) => l.level))) reached.set(level, (reached.get(level) ?? 0) + 1);
       esc.levels.forEach((l, i) => {
@@ -185,7 +221,15 @@ export function countFromEvents(histories: ReadonlyArray<ReadonlyArray<{ type: s
     return { measured: waits.length, censored: waits.filter((w) => w.censored).length, p50Hours: p50, p90Hours: p90, p50LowerBound, p90LowerBound };
   };
   return {
-    firstResponse: { total: due, withinSla: within, answeredLate: late, unanswered: due - within - late, notYetDue: firstWaits.length - due, ...percentiles(firstWaits) },
+    firstResponse: {
+      total: due,
+      withinSla: within,
+      answeredLate: late,
+      unanswered: due - within - late,
+      notYetDue: firstWaits.length - due - closedBeforeDue,
+      closedBeforeDue,
+      ...percentiles(firstWaits),
+    },
     attemptsPerRequest: {
       total: attempts.reduce((a, b) => a + b, 0),
       max: sortedAttempts.length ? sortedAttempts[sortedAttempts.length - 1]! : 0,

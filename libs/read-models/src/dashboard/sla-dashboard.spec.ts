@@ -83,6 +83,7 @@ describe('computeSlaDashboard', () => {
       unanswered: 1,
       withinSlaPercent: 50,
       notYetDue: 0,
+      closedBeforeDue: 0,
       measured: 4,
       censored: 1,
       p50Hours: 3,
@@ -121,10 +122,23 @@ describe('computeSlaDashboard', () => {
     expect(later.firstResponse).toMatchObject({ p50Hours: 3, p50LowerBound: false, p90Hours: 4, p90LowerBound: false, censored: 0 });
   });
 
-  it('a request resolved with no reply stays censored at the time it was closed', () => {
-    const closed = record(submit(), resolved(at(2 * H)));
-    const d = computeSlaDashboard(rows([closed]), { now: new Date(at(8 * H)), policy: fastPolicy });
-    expect(d.firstResponse).toMatchObject({ total: 1, unanswered: 1, measured: 1, censored: 1, p50Hours: 2, p50LowerBound: true });
+  it('resolved without a reply: counted apart by reason; withdrawn stays censored when it was closed, duplicates are left out, answered outside counts at its date', () => {
+    const withdrawnEarly = record(submit(), resolved(at(2 * H), { withoutReply: { reason: 'withdrawn' } }));
+    const withdrawnLate = record(submit(), resolved(at(5 * H), { withoutReply: { reason: 'withdrawn' } }));
+    const duplicate = record(submit(), resolved(at(1 * H), { withoutReply: { reason: 'duplicate' } }));
+    const outside = record(submit(), resolved(at(6 * H), { withoutReply: { reason: 'answered_outside', answeredAt: at(3 * H) } }));
+    const d = computeSlaDashboard(rows([withdrawnEarly, withdrawnLate, duplicate, outside]), { now: new Date(at(8 * H)), policy: fastPolicy });
+    expect(d.resolvedWithoutReply).toEqual({ withdrawn: 2, duplicate: 1, answeredOutside: 1 });
+    // Due at 4 h: the early withdrawal was never due; the late one was due and unanswered; outside answered in time.
+    expect(d.firstResponse).toMatchObject({ total: 2, withinSla: 1, unanswered: 1, closedBeforeDue: 1, notYetDue: 0 });
+    // Waits 2+, 5+, 3 (the duplicate is not counted).
+    expect(d.firstResponse).toMatchObject({ measured: 3, censored: 2, p50Hours: 3, p50LowerBound: true, p90Hours: 5, p90LowerBound: true });
+  });
+
+  it('waits start when the contact was received, not when staff typed it in', () => {
+    const letter = record(submit({ submittedAt: at(10 * H), receivedAt: at(2 * H) }), responded(at(11 * H)));
+    const d = computeSlaDashboard(rows([letter]), { now: new Date(at(12 * H)), policy: fastPolicy });
+    expect(d.firstResponse).toMatchObject({ p50Hours: 9, censored: 0 });
   });
 
   it('breaches belong to the officer and team that owned the request when the clock ran out', () => {

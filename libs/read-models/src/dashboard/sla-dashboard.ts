@@ -52,6 +52,8 @@ export interface FirstResponseFigures extends CensoredPercentiles {
   withinSlaPercent: number | null;
   /** Requests whose due time is still to come (not in `total`). */
   notYetDue: number;
+  /** Requests resolved without a reply before their due time came (withdrawn...): not in `total`. */
+  closedBeforeDue: number;
 }
 
 /** The figures of one slice of requests (the whole scope, one officer, one week...). */
@@ -65,8 +67,10 @@ export interface SlaFigures {
   /** Requests with at least one recorded SlaBreached (by officer and team: one attributed to them). */
   breached: number;
   /** Recorded breaches, by clock (by officer and team: those attributed to them). */
-  breaches: { total: number; firstResponse: number; resolution: number };
-  /** Submission to first response ever, in working hours; waits with no response count censored at their age. */
+  breaches: { total: number; firstResponse: number; resolution: number; update: number };
+  /** Requests resolved now with no reply recorded, by the reason given. */
+  resolvedWithoutReply: { withdrawn: number; duplicate: number; answeredOutside: number };
+  /** Receipt to first reply ever, in working hours; waits with no reply count censored at their age; duplicates left out. */
   firstResponse: FirstResponseFigures;
   /** Inbound attempts with no officer response after them, on open requests. */
   unanswered: { requestsWithUnanswered: number; attempts: number };
@@ -111,8 +115,12 @@ interface Measured {
   /** First response: hours to it, or waited so far (censored). */
   firstHours: number;
   firstCensored: boolean;
-  /** Due time passed by now. */
+  /** A duplicate of another request: its wait is the other's. */
+  firstExcluded: boolean;
+  /** Due time passed by now while it was waiting or after it was answered (in the SLA denominator). */
   firstDue: boolean;
+  /** Resolved with no reply before its due time. */
+  closedBeforeDue: boolean;
   firstWithin: boolean;
   /** Open with a running deadline of the current period passed: first response (not yet responded) or resolution. */
   overdue: boolean;
@@ -120,7 +128,8 @@ interface Measured {
   acks: Array<{ level: number; hours: number; censored: boolean }>;
 }
 
-type BreachTally = { requests: number; total: number; firstResponse: number; resolution: number };
+type BreachTally = { requests: number; total: number; firstResponse: number; resolution: number; update: number };
+const noBreaches = (): BreachTally => ({ requests: 0, total: 0, firstResponse: 0, resolution: 0, update: 0 });
 
 /**
  * The SLA dashboard (GET /api/dashboard/sla) from the requests' dashboard rows. Pure: the live
@@ -199,10 +208,8 @@ export function computeSlaDashboard(rows: readonly DashboardRow[], options: SlaD
 const UNROUTED = 'unrouted';
 
 function tally(map: Map<string, BreachTally>, key: string, clock: string, newRequest: boolean): void {
-  const t = map.get(key) ?? { requests: 0, total: 0, firstResponse: 0, resolution: 0 };
-  t.total += 1;
-  if (clock === 'first_response') t.firstResponse += 1;
-  else if (clock === 'resolution') t.resolution += 1;
+  const t = map.get(key) ?? noBreaches();
+  countBreach(t, clock);
   if (newRequest) t.requests += 1;
   map.set(key, t);
 }
@@ -214,9 +221,8 @@ function withAttributedBreaches(groups: Array<[string, Measured[]]>, attributed:
   return [...slices.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, slice]) => {
-      const t = attributed.get(key) ?? { requests: 0, total: 0, firstResponse: 0, resolution: 0 };
-      const figures = figuresOf(slice);
-      return [key, { ...figures, breached: t.requests, breaches: { total: t.total, firstResponse: t.firstResponse, resolution: t.resolution } }];
+      const { requests, ...breaches } = attributed.get(key) ?? noBreaches();
+      return [key, { ...figuresOf(slice), breached: requests, breaches }];
     });
 }
 
@@ -224,7 +230,7 @@ function withAttributedBreaches(groups: Array<[string, Measured[]]>, attributed:
 function startsOfOpenWaits(rows: readonly DashboardRow[], now: number): number[] {
   const starts: number[] = [];
   for (const r of rows) {
-    if (r.firstResponseAt === null && !r.resolved) starts.push(Date.parse(r.submittedAt));
+    if (r.firstResponseAt === null && !r.resolved) starts.push(Date.parse(r.receivedAt ?? r.submittedAt));
     for (const e of r.escalations) {
       const last = e.levels[e.levels.length - 1];
       if (e.open && last && last.acknowledgedAt === null) starts.push(Date.parse(last.reachedAt));
@@ -252,13 +258,21 @@ function workingHoursBetween(calendar: WorkingCalendar, now: number, openStarts:
   return (a, b) => (b === now ? (toNow.get(a) ?? direct(a, b)) : direct(a, b)) / HOUR_MS;
 }
 
+function countBreach(t: { total: number; firstResponse: number; resolution: number; update: number }, clock: string): void {
+  t.total += 1;
+  if (clock === 'first_response') t.firstResponse += 1;
+  else if (clock === 'resolution') t.resolution += 1;
+  else if (clock === 'update') t.update += 1;
+}
+
 function measure(row: DashboardRow, now: number, between: (a: number, b: number) => number): Measured {
-  const submitted = Date.parse(row.submittedAt);
-  const hoursTo = (end: number) => between(submitted, end);
+  const received = Date.parse(row.receivedAt ?? row.submittedAt);
+  const hoursTo = (end: number) => between(received, end);
   const dueAt = Date.parse(row.firstResponseDueAt);
   const answered = row.firstResponseAt !== null ? Date.parse(row.firstResponseAt) : null;
   // A wait with no answer ends at now, or at the resolution that closed it unanswered.
-  const waitEnd = answered ?? (row.resolved && row.resolvedAt ? Math.min(Date.parse(row.resolvedAt), now) : now);
+  const closedAt = answered === null && row.resolved && row.resolvedAt ? Math.min(Date.parse(row.resolvedAt), now) : null;
+  const waitEnd = answered ?? closedAt ?? now;
   const acks: Measured['acks'] = [];
   for (const e of row.escalations) {
     const end = e.resolvedAt && !e.open ? Math.min(Date.parse(e.resolvedAt), now) : now;
@@ -278,7 +292,9 @@ function measure(row: DashboardRow, now: number, between: (a: number, b: number)
     row,
     firstHours: hoursTo(waitEnd),
     firstCensored: answered === null,
-    firstDue: now > dueAt,
+    firstExcluded: row.resolved && row.withoutReply === 'duplicate',
+    firstDue: now > dueAt && (closedAt === null || closedAt > dueAt),
+    closedBeforeDue: closedAt !== null && closedAt <= dueAt,
     firstWithin: answered !== null && answered <= dueAt,
     overdue: !row.resolved && ((row.firstRespondedAt === null && now > Date.parse(row.due.firstResponseAt)) || now > Date.parse(row.due.resolutionAt)),
     acks,
@@ -291,7 +307,8 @@ function figuresOf(slice: readonly Measured[]): SlaFigures {
     open: 0,
     overdue: 0,
     breached: 0,
-    breaches: { total: 0, firstResponse: 0, resolution: 0 },
+    breaches: { total: 0, firstResponse: 0, resolution: 0, update: 0 },
+    resolvedWithoutReply: { withdrawn: 0, duplicate: 0, answeredOutside: 0 },
     firstResponse: firstResponseOf(slice),
     unanswered: { requestsWithUnanswered: 0, attempts: 0 },
     attemptsPerRequest: { total: 0, max: 0, p90: 0, tenOrMore: 0 },
@@ -310,11 +327,10 @@ function figuresOf(slice: readonly Measured[]): SlaFigures {
       }
     }
     if (r.breaches.length > 0) out.breached += 1;
-    for (const b of r.breaches) {
-      out.breaches.total += 1;
-      if (b.clock === 'first_response') out.breaches.firstResponse += 1;
-      else if (b.clock === 'resolution') out.breaches.resolution += 1;
-    }
+    for (const b of r.breaches) countBreach(out.breaches, b.clock);
+    if (r.resolved && r.withoutReply === 'withdrawn') out.resolvedWithoutReply.withdrawn += 1;
+    else if (r.resolved && r.withoutReply === 'duplicate') out.resolvedWithoutReply.duplicate += 1;
+    else if (r.resolved && r.withoutReply === 'answered_outside') out.resolvedWithoutReply.answeredOutside += 1;
     attempts.push(r.attempts);
     out.attemptsPerRequest.total += r.attempts;
     if (r.attempts >= ATTEMPTS_MANY) out.attemptsPerRequest.tenOrMore += 1;
@@ -349,9 +365,14 @@ function firstResponseOf(slice: readonly Measured[]): FirstResponseFigures {
   let total = 0;
   let withinSla = 0;
   let answeredLate = 0;
+  let closedBeforeDue = 0;
+  let counted = 0;
   const waits: Array<{ value: number; censored: boolean }> = [];
   for (const m of slice) {
+    if (m.firstExcluded) continue;
+    counted += 1;
     waits.push({ value: m.firstHours, censored: m.firstCensored });
+    if (m.closedBeforeDue) closedBeforeDue += 1;
     if (!m.firstDue) continue;
     total += 1;
     if (m.firstWithin) withinSla += 1;
@@ -363,7 +384,8 @@ function firstResponseOf(slice: readonly Measured[]): FirstResponseFigures {
     answeredLate,
     unanswered: total - withinSla - answeredLate,
     withinSlaPercent: total === 0 ? null : Math.round((withinSla / total) * 1000) / 10,
-    notYetDue: slice.length - total,
+    notYetDue: counted - total - closedBeforeDue,
+    closedBeforeDue,
     ...censoredPercentiles(waits),
   };
 }

@@ -24,7 +24,8 @@ const censoredPercentilesShape = {
 const firstResponseSchema = z
   .object({
     total: int(
-      'Denominator of the SLA figure: requests whose first-response due time (set at submission) has passed by asOf, answered or not. ' +
+      'Denominator of the SLA figure: requests whose first-response due time (set at submission) has passed by asOf, answered or not ' +
+        '(a request resolved without a reply counts when the due time passed before it was resolved; duplicates never). ' +
         'Changed: it used to also count requests answered before a due time still to come, which flattered recent weeks.',
     ),
     withinSla: int('Of total: first response at or before the first-response due time.'),
@@ -32,10 +33,12 @@ const firstResponseSchema = z
     unanswered: int('Of total: no response by asOf (still waiting, or resolved without one).'),
     withinSlaPercent: z.number().nullable().describe('withinSla / total as a percentage, one decimal; null when total is 0.'),
     notYetDue: int('Requests whose first-response due time is still to come, answered or not: not in total.'),
+    closedBeforeDue: int('Requests resolved without a reply (e.g. withdrawn) before their due time came: not in total.'),
     ...censoredPercentilesShape,
   })
   .describe(
-    'First response: from submission to the first officer response ever, in working hours of the policy calendar. ' +
+    'First response: from receipt (receivedAt: submission, or when a backdated contact arrived) to the first reply ever (holding or full; ' +
+      'for a request resolved as answered outside the system, the date given), in working hours of the policy calendar. Duplicates are left out. ' +
       'Percentiles count every request: answered ones at their response time, unanswered ones at their age (censored). ' +
       'Changed: p50Hours/p90Hours used to leave out requests never answered.',
   );
@@ -58,8 +61,16 @@ export const slaFiguresSchema = apiOutput(
         total: int('Recorded breaches (one per clock per period).'),
         firstResponse: int('Of total: first-response clock.'),
         resolution: int('Of total: resolution clock.'),
+        update: int('Of total: update clock (a holding reply’s promised update missed).'),
       })
       .describe('Recorded SlaBreached; in byOfficer and byTeam those attributed to the officer or team that owned the request when the clock ran out.'),
+    resolvedWithoutReply: z
+      .object({
+        withdrawn: int('Withdrawn by the family.'),
+        duplicate: int('Duplicate of another request (left out of first-response figures).'),
+        answeredOutside: int('Answered outside the system (its first response is the date given).'),
+      })
+      .describe('Requests resolved at asOf with no reply recorded, by the reason given: counted apart, never as answered in the system.'),
     firstResponse: firstResponseSchema,
     unanswered: z
       .object({
