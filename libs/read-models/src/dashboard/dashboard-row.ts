@@ -65,7 +65,8 @@ export function dashboardRowOf(record: RequestRecord): DashboardRow {
     breaches: s.breaches.map(({ clock, officerId, teamId }) => ({ clock, officerId: officerId ?? null, teamId: teamId ?? null })),
     unansweredAttempts: facts.attempts.filter((a) => a.answeredAt === null).length,
     attempts: s.attempts.length,
-    firstResponseAt: facts.firstResponseAt ?? (s.resolvedWithoutReply?.reason === 'answered_outside' ? (s.resolvedWithoutReply.answeredAt ?? null) : null),
+    firstResponseAt:
+      facts.firstResponseAt ?? (s.resolvedWithoutReply?.reason === 'answered_outside' ? (s.resolvedWithoutReply.answeredAt ?? null) : null),
     firstResponseDueAt: facts.firstResponseDueAt,
     escalations: facts.escalations.map((e) => ({
       level: e.level,

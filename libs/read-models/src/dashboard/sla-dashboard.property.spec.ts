@@ -1,104 +1,16 @@
 import fc from 'fast-check';
 import { v4 as uuid } from 'uuid';
-import {
-  decide,
-  evolve,
-  initialState,
-  isSubmitted,
-  type ContactRequestCommand,
-  type ContactRequestEvent,
-  type State,
-} from '@send/domain';
-import { fastPolicy, submitRequest, T0 } from '@send/domain/testing/fixtures';
+import { decide, evolve, initialState, type ContactRequestCommand, type ContactRequestEvent, type State } from '@send/domain';
+import { fastPolicy, T0 } from '@send/domain/testing/fixtures';
 import { applyToRequestRecord, type RequestRecord } from '../request-view/request-view';
+import { commandOf, countFromEvents, figuresOfDashboard, requestHistory, submitOf, type RequestHistory } from '../testing/dashboard-count';
 import { dashboardRowOf } from './dashboard-row';
-import { computeSlaDashboard, type SlaDashboard } from './sla-dashboard';
+import { computeSlaDashboard } from './sla-dashboard';
 
 /**
- * The dashboard against a count made here, straight from the events of random request histories
- * (played through the domain's decider with fastPolicy: 24/7, so working hours are elapsed hours).
- * The count reads events only, never the domain's state, the record or the dashboard row.
+ * The dashboard against a count made in the test from the events of random request histories,
+ * played through the domain's decider with fastPolicy (24/7: working hours are elapsed hours).
  */
-
-const KINDS = [
-  'attempt',
-  'attempt',
-  'attempt',
-  'assign',
-  'respond',
-  'holding',
-  'resolve',
-  'withdrawn',
-  'duplicate',
-  'answeredOutside',
-  'reopen',
-  'ack',
-  'advance',
-  'checkFirst',
-  'checkResolution',
-  'checkUpdate',
-] as const;
-const OFFICERS = [
-  { officerId: 'officer-1', teamId: 'north' },
-  { officerId: 'officer-2', teamId: 'south' },
-  { officerId: 'officer-3', teamId: 'north' },
-];
-export const requestHistory = fc.record({
-  startS: fc.integer({ min: 0, max: 14 * 86_400 }),
-  role: fc.constantFrom('parent', 'school', 'mp', 'professional'),
-  channel: fc.constantFrom('portal', 'phone', 'mp'),
-  steps: fc.array(
-    fc.record({ dt: fc.integer({ min: 1, max: 70 }), kind: fc.constantFrom(...KINDS), who: fc.integer({ min: 0, max: 2 }) }),
-    { maxLength: 30 },
-  ),
-});
-export type RequestHistory = typeof requestHistory extends fc.Arbitrary<infer T> ? T : never;
-
-/** The command a step stands for, given the request as it stands (null: nothing to do). */
-export function commandOf(step: RequestHistory['steps'][number], requestId: string, state: State, now: Date): ContactRequestCommand | null {
-  const escalation = isSubmitted(state) ? state.escalation : null;
-  switch (step.kind) {
-    case 'attempt': {
-      const attemptId = uuid();
-      return { type: 'RecordAttempt', requestId, attemptId, channel: 'phone', source: 'portal', escalationId: `esc-${attemptId}` };
-    }
-    case 'assign':
-      return { type: 'AssignRequest', requestId, ...OFFICERS[step.who]!, by: 'manager-1' };
-    case 'respond':
-      return { type: 'RecordResponse', requestId, responseId: uuid(), officerId: OFFICERS[step.who]!.officerId, channel: 'phone', summary: 'Called.' };
-    case 'holding':
-      return { type: 'RecordResponse', requestId, responseId: uuid(), officerId: OFFICERS[step.who]!.officerId, channel: 'email', summary: 'Looking into it.', kind: 'holding' };
-    case 'resolve':
-      return { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'answered' };
-    case 'withdrawn':
-    case 'duplicate':
-      return { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'closed', withoutReply: { reason: step.kind } };
-    case 'answeredOutside': {
-      const answeredAt = new Date(Math.max(now.getTime() - step.dt * 500, isSubmitted(state) ? Date.parse(state.receivedAt) : 0)).toISOString();
-      return { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'answered by letter', withoutReply: { reason: 'answered_outside', answeredAt } };
-    }
-    case 'reopen':
-      return { type: 'ReopenRequest', requestId, by: 'parent-1', reason: 'Still waiting' };
-    case 'ack':
-      return escalation ? { type: 'AcknowledgeEscalation', requestId, escalationId: escalation.id, by: 'manager-1' } : null;
-    case 'advance':
-      return escalation ? { type: 'AdvanceEscalation', requestId, escalationId: escalation.id, expectedLevel: escalation.level } : null;
-    case 'checkFirst':
-      return { type: 'CheckDeadline', requestId, clock: 'first_response' };
-    case 'checkResolution':
-      return { type: 'CheckDeadline', requestId, clock: 'resolution' };
-    case 'checkUpdate':
-      return { type: 'CheckDeadline', requestId, clock: 'update' };
-  }
-}
-
-export const submitOf = (h: RequestHistory, requestId: string, n: number): ContactRequestCommand =>
-  submitRequest({
-    requestId,
-    reference: `SEND-2026-${String(n).padStart(6, '0')}`,
-    channel: h.channel as 'portal',
-    requester: { role: h.role as 'parent', name: 'R', email: 'r@example.org' },
-  });
 
 /** Plays a history through the decider in memory: its events, and when the last happened. */
 function play(h: RequestHistory, n: number): { events: ContactRequestEvent[]; endS: number } {
@@ -125,153 +37,6 @@ function play(h: RequestHistory, n: number): { events: ContactRequestEvent[]; en
   return { events, endS: s };
 }
 
-type Wait = { value: number; censored: boolean };
-const H = 3_600_000;
-
-/** Nearest-rank percentile and whether it is only a lower bound, written out again here. */
-function pct(waits: Wait[], p: number): [number | null, boolean] {
-  if (waits.length === 0) return [null, false];
-  const sorted = [...waits].sort((a, b) => a.value - b.value);
-  const k = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  const q = sorted[k - 1]!.value;
-  const finishedAtOrBelow = sorted.filter((w) => !w.censored && w.value <= q).length;
-  return [Math.round((q / H) * 100) / 100, finishedAtOrBelow < k];
-}
-
-/** The independent count: every figure the property checks, from events alone. */
-export function countFromEvents(histories: ReadonlyArray<ReadonlyArray<{ type: string; data: any }>>, now: number) {
-  const firstWaits: Wait[] = [];
-  const byRequester: Record<'mp' | 'parent' | 'school', Wait[]> = { mp: [], parent: [], school: [] };
-  let due = 0;
-  let within = 0;
-  let late = 0;
-  let closedBeforeDue = 0;
-  const attempts: number[] = [];
-  const breachesByOfficer = new Map<string, number>();
-  const breachesByTeam = new Map<string, number>();
-  const reached = new Map<number, number>();
-  const acks = new Map<number, Wait[]>();
-  for (const events of histories) {
-    const submitted = events.find((e) => e.type === 'ContactRequestSubmitted');
-    if (!submitted) continue;
-    if (Date.parse(submitted.data.submittedAt) > now) continue;
-    const start = Date.parse(submitted.data.receivedAt ?? submitted.data.submittedAt);
-    const dueAt = Date.parse(submitted.data.due.firstResponseAt);
-    let officer: string | null = null;
-    let team: string | null = submitted.data.teamId ?? null;
-    let firstResponse: number | null = null;
-    let resolvedAt: number | null = null;
-    let withoutReply: { reason: string; answeredAt?: string } | null = null;
-    let count = 0;
-    const escalations: Array<{ id: string; levels: Array<{ level: number; at: number; ack: number | null }>; resolvedAt: number | null }> = [];
-    for (const e of events) {
-      const d = e.data;
-      if (e.type === 'RequestRouted') [team, officer] = [d.teamId, null];
-      if (e.type === 'RequestAssigned' || e.type === 'RequestReassigned') [officer, team] = [d.officerId, d.teamId];
-      if (e.type === 'ContactAttemptRecorded') count += 1;
-      if (e.type === 'OfficerResponded') firstResponse ??= Date.parse(d.at);
-      if (e.type === 'RequestResolved') [resolvedAt, withoutReply] = [Date.parse(d.at), d.withoutReply ?? null];
-      if (e.type === 'RequestReopened') [resolvedAt, withoutReply] = [null, null];
-      if (e.type === 'SlaBreached') {
-        if (officer) breachesByOfficer.set(officer, (breachesByOfficer.get(officer) ?? 0) + 1);
-        breachesByTeam.set(team ?? 'unrouted', (breachesByTeam.get(team ?? 'unrouted') ?? 0) + 1);
-      }
-      const current = escalations[escalations.length - 1];
-      if (e.type === 'EscalationRaised') escalations.push({ id: d.escalationId, levels: [{ level: d.level, at: Date.parse(d.raisedAt), ack: null }], resolvedAt: null });
-      if (current && current.id === d.escalationId) {
-        const last = current.levels[current.levels.length - 1]!;
-        if (e.type === 'EscalationAcknowledged') last.ack ??= Date.parse(d.at);
-        if (e.type === 'EscalationAdvanced') current.levels.push({ level: d.toLevel, at: Date.parse(d.at), ack: null });
-        if (e.type === 'EscalationResolved') current.resolvedAt = Date.parse(d.at);
-      }
-    }
-    if (withoutReply?.reason === 'answered_outside' && withoutReply.answeredAt) firstResponse ??= Date.parse(withoutReply.answeredAt);
-    const closedAt = firstResponse === null && resolvedAt !== null ? Math.min(resolvedAt, now) : null;
-    const end = firstResponse ?? closedAt ?? now;
-    const wait = { value: Math.max(0, end - start), censored: firstResponse === null };
-    const duplicate = withoutReply?.reason === 'duplicate';
-    attempts.push(count);
-    if (!duplicate) firstWaits.push(wait);
-    if (closedAt !== null && closedAt <= dueAt && !duplicate) closedBeforeDue += 1;
-    const role = submitted.data.requester.role;
-    const mp = submitted.data.channel === 'mp' || role === 'mp';
-    if (duplicate) {
-      // a duplicate's wait is the other request's: no first-response figure
-    } else if (mp) byRequester.mp.push(wait);
-    else if (role === 'parent' || role === 'school') byRequester[role as 'parent' | 'school'].push(wait);
-    if (!duplicate && now > dueAt && (closedAt === null || closedAt > dueAt)) {
-      due += 1;
-      if (firstResponse !== null && firstResponse <= dueAt) within += 1;
-      else if (firstResponse !== null) late += 1;
-    }
-    for (const esc of escalations) {
-      for (const level of new Set(esc.levels.map((l) => l.level))) reached.set(level, (reached.get(level) ?? 0) + 1);
-      esc.levels.forEach((l, i) => {
-        const left = esc.levels[i + 1]?.at ?? (esc.resolvedAt !== null ? Math.min(esc.resolvedAt, now) : now);
-        const list = acks.get(l.level) ?? [];
-        list.push({ value: Math.max(0, (l.ack ?? left) - l.at), censored: l.ack === null });
-        acks.set(l.level, list);
-      });
-    }
-  }
-  const sortedAttempts = [...attempts].sort((a, b) => a - b);
-  const percentiles = (waits: Wait[]) => {
-    const [p50, p50LowerBound] = pct(waits, 50);
-    const [p90, p90LowerBound] = pct(waits, 90);
-    return { measured: waits.length, censored: waits.filter((w) => w.censored).length, p50Hours: p50, p90Hours: p90, p50LowerBound, p90LowerBound };
-  };
-  return {
-    firstResponse: {
-      total: due,
-      withinSla: within,
-      answeredLate: late,
-      unanswered: due - within - late,
-      notYetDue: firstWaits.length - due - closedBeforeDue,
-      closedBeforeDue,
-      ...percentiles(firstWaits),
-    },
-    attemptsPerRequest: {
-      total: attempts.reduce((a, b) => a + b, 0),
-      max: sortedAttempts.length ? sortedAttempts[sortedAttempts.length - 1]! : 0,
-      p90: sortedAttempts.length ? sortedAttempts[Math.max(1, Math.ceil(0.9 * sortedAttempts.length)) - 1]! : 0,
-      tenOrMore: attempts.filter((a) => a >= 10).length,
-    },
-    breachesByOfficer: Object.fromEntries([...breachesByOfficer].sort()),
-    breachesByTeam: Object.fromEntries([...breachesByTeam].sort()),
-    reachedLevel: Object.fromEntries([...reached].map(([l, n]) => [String(l), n])),
-    acknowledgeByLevel: Object.fromEntries(
-      [...acks].map(([l, waits]) => [String(l), { acknowledged: waits.filter((w) => !w.censored).length, ...percentiles(waits) }]),
-    ),
-    responseByRequester: { mp: percentiles(byRequester.mp), parent: percentiles(byRequester.parent), school: percentiles(byRequester.school) },
-  };
-}
-
-/** The same figures read off the dashboard, shaped as countFromEvents gives them. */
-export function figuresOfDashboard(d: SlaDashboard) {
-  const { withinSlaPercent: _, ...firstResponse } = d.firstResponse;
-  const percentiles = ({ measured, censored, p50Hours, p90Hours, p50LowerBound, p90LowerBound }: SlaDashboard['firstResponse']) => ({
-    measured,
-    censored,
-    p50Hours,
-    p90Hours,
-    p50LowerBound,
-    p90LowerBound,
-  });
-  return {
-    firstResponse,
-    attemptsPerRequest: d.attemptsPerRequest,
-    breachesByOfficer: Object.fromEntries(d.byOfficer.filter((o) => o.breaches.total > 0).map((o) => [o.officerId, o.breaches.total])),
-    breachesByTeam: Object.fromEntries(d.byTeam.filter((t) => t.breaches.total > 0).map((t) => [t.teamId, t.breaches.total])),
-    reachedLevel: d.escalations.reachedLevel,
-    acknowledgeByLevel: d.escalations.acknowledgeByLevel,
-    responseByRequester: {
-      mp: percentiles(d.responseByRequester.mp),
-      parent: percentiles(d.responseByRequester.parent),
-      school: percentiles(d.responseByRequester.school),
-    },
-  };
-}
-
 describe('the dashboard agrees with a count made from the events of random histories', () => {
   it('first response (denominator, within SLA, censored percentiles), attempts, breaches by owner, escalation levels, MP beside parents and schools', () => {
     fc.assert(
@@ -279,10 +44,20 @@ describe('the dashboard agrees with a count made from the events of random histo
         const played = histories.map((h, i) => play(h, i + 1));
         const now = Date.parse(T0) + (Math.max(...played.map((p) => p.endS)) + laterS) * 1000;
         const records = played
-          .map((p) => p.events.reduce<RequestRecord | null>((r, e) => applyToRequestRecord(r, { type: e.type, data: e.data, recordedAt: new Date(T0) }), null))
+          .map((p) =>
+            p.events.reduce<RequestRecord | null>(
+              (r, e) => applyToRequestRecord(r, { type: e.type, data: e.data, recordedAt: new Date(T0) }),
+              null,
+            ),
+          )
           .filter((r): r is RequestRecord => r !== null);
         const d = computeSlaDashboard(records.map(dashboardRowOf), { now: new Date(now), policy: fastPolicy });
-        expect(figuresOfDashboard(d)).toEqual(countFromEvents(played.map((p) => p.events), now));
+        expect(figuresOfDashboard(d)).toEqual(
+          countFromEvents(
+            played.map((p) => p.events),
+            now,
+          ),
+        );
         expect(d.total).toBe(records.length);
       }),
       { numRuns: 200 },
@@ -291,30 +66,39 @@ describe('the dashboard agrees with a count made from the events of random histo
 
   it('as of any earlier instant too: the figures of the events that had happened by then', () => {
     fc.assert(
-      fc.property(fc.array(requestHistory, { minLength: 1, maxLength: 6 }), fc.double({ min: 0, max: 1, noNaN: true }), (histories, fraction) => {
-        const played = histories.map((h, i) => play(h, i + 1));
-        const last = Math.max(...played.map((p) => p.endS));
-        const asOf = Date.parse(T0) + Math.floor(last * fraction) * 1000;
-        // As the as-of replay does: only events whose own time is at or before asOf.
-        const timeOf = (e: ContactRequestEvent) => {
-          const d = e.data as { at?: string; raisedAt?: string; breachedAt?: string; submittedAt?: string };
-          return Date.parse(d.at ?? d.raisedAt ?? d.breachedAt ?? d.submittedAt ?? T0);
-        };
-        const kept = played.map((p) => {
-          const events: ContactRequestEvent[] = [];
-          let time = -Infinity;
-          for (const e of p.events) {
-            time = Math.max(time, timeOf(e)); // undated events (assignments) go with the event before them
-            if (time <= asOf) events.push(e);
-          }
-          return events;
-        });
-        const records = kept
-          .map((events) => events.reduce<RequestRecord | null>((r, e) => applyToRequestRecord(r, { type: e.type, data: e.data, recordedAt: new Date(T0) }), null))
-          .filter((r): r is RequestRecord => r !== null);
-        const d = computeSlaDashboard(records.map(dashboardRowOf), { now: new Date(asOf), policy: fastPolicy });
-        expect(figuresOfDashboard(d)).toEqual(countFromEvents(kept, asOf));
-      }),
+      fc.property(
+        fc.array(requestHistory, { minLength: 1, maxLength: 6 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (histories, fraction) => {
+          const played = histories.map((h, i) => play(h, i + 1));
+          const last = Math.max(...played.map((p) => p.endS));
+          const asOf = Date.parse(T0) + Math.floor(last * fraction) * 1000;
+          // As the as-of replay does: only events whose own time is at or before asOf.
+          const timeOf = (e: ContactRequestEvent) => {
+            const d = e.data as { at?: string; raisedAt?: string; breachedAt?: string; submittedAt?: string };
+            return Date.parse(d.at ?? d.raisedAt ?? d.breachedAt ?? d.submittedAt ?? T0);
+          };
+          const kept = played.map((p) => {
+            const events: ContactRequestEvent[] = [];
+            let time = -Infinity;
+            for (const e of p.events) {
+              time = Math.max(time, timeOf(e)); // undated events (assignments) go with the event before them
+              if (time <= asOf) events.push(e);
+            }
+            return events;
+          });
+          const records = kept
+            .map((events) =>
+              events.reduce<RequestRecord | null>(
+                (r, e) => applyToRequestRecord(r, { type: e.type, data: e.data, recordedAt: new Date(T0) }),
+                null,
+              ),
+            )
+            .filter((r): r is RequestRecord => r !== null);
+          const d = computeSlaDashboard(records.map(dashboardRowOf), { now: new Date(asOf), policy: fastPolicy });
+          expect(figuresOfDashboard(d)).toEqual(countFromEvents(kept, asOf));
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -127,7 +127,10 @@ describe('computeSlaDashboard', () => {
     const withdrawnLate = record(submit(), resolved(at(5 * H), { withoutReply: { reason: 'withdrawn' } }));
     const duplicate = record(submit(), resolved(at(1 * H), { withoutReply: { reason: 'duplicate' } }));
     const outside = record(submit(), resolved(at(6 * H), { withoutReply: { reason: 'answered_outside', answeredAt: at(3 * H) } }));
-    const d = computeSlaDashboard(rows([withdrawnEarly, withdrawnLate, duplicate, outside]), { now: new Date(at(8 * H)), policy: fastPolicy });
+    const d = computeSlaDashboard(rows([withdrawnEarly, withdrawnLate, duplicate, outside]), {
+      now: new Date(at(8 * H)),
+      policy: fastPolicy,
+    });
     expect(d.resolvedWithoutReply).toEqual({ withdrawn: 2, duplicate: 1, answeredOutside: 1 });
     // Due at 4 h: the early withdrawal was never due; the late one was due and unanswered; outside answered in time.
     expect(d.firstResponse).toMatchObject({ total: 2, withinSla: 1, unanswered: 1, closedBeforeDue: 1, notYetDue: 0 });
@@ -258,7 +261,9 @@ describe('computeSlaDashboard', () => {
     expect(d.firstResponse).toMatchObject({ total: 0, notYetDue: 1, withinSla: 0, p50Hours: 2, p90Hours: 2, censored: 0 });
     // Waiting from Friday 16:00 to Monday 10:00: 2 working hours, not 66.
     const waiting = record(submitted({ requestId: uuid(), submittedAt: friday, due: r.state.submittedDue }));
-    expect(computeSlaDashboard(rows([waiting]), { now: new Date('2026-03-02T10:00:00.000Z'), policy: defaultPolicy }).firstResponse).toMatchObject({
+    expect(
+      computeSlaDashboard(rows([waiting]), { now: new Date('2026-03-02T10:00:00.000Z'), policy: defaultPolicy }).firstResponse,
+    ).toMatchObject({
       p50Hours: 2,
       censored: 1,
     });

@@ -154,7 +154,8 @@ export function computeSlaDashboard(rows: readonly DashboardRow[], options: SlaD
   const timezone = options.policy.calendar.timezone;
 
   const officerNames = new Map<string, string | null>();
-  for (const { row: r } of inScope) if (r.assignee) officerNames.set(r.assignee.id, r.assignee.name ?? officerNames.get(r.assignee.id) ?? null);
+  for (const { row: r } of inScope)
+    if (r.assignee) officerNames.set(r.assignee.id, r.assignee.name ?? officerNames.get(r.assignee.id) ?? null);
 
   // A breach belongs to whoever owned the request when its clock ran out, whoever owns it now; in a
   // team's dashboard, the breaches that team owned, on whichever team's requests they are now.
@@ -296,7 +297,9 @@ function measure(row: DashboardRow, now: number, between: (a: number, b: number)
     firstDue: now > dueAt && (closedAt === null || closedAt > dueAt),
     closedBeforeDue: closedAt !== null && closedAt <= dueAt,
     firstWithin: answered !== null && answered <= dueAt,
-    overdue: !row.resolved && ((row.firstRespondedAt === null && now > Date.parse(row.due.firstResponseAt)) || now > Date.parse(row.due.resolutionAt)),
+    overdue:
+      !row.resolved &&
+      ((row.firstRespondedAt === null && now > Date.parse(row.due.firstResponseAt)) || now > Date.parse(row.due.resolutionAt)),
     acks,
   };
 }

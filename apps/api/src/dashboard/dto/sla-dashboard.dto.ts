@@ -63,7 +63,9 @@ export const slaFiguresSchema = apiOutput(
         resolution: int('Of total: resolution clock.'),
         update: int('Of total: update clock (a holding reply’s promised update missed).'),
       })
-      .describe('Recorded SlaBreached; in byOfficer and byTeam those attributed to the officer or team that owned the request when the clock ran out.'),
+      .describe(
+        'Recorded SlaBreached; in byOfficer and byTeam those attributed to the officer or team that owned the request when the clock ran out.',
+      ),
     resolvedWithoutReply: z
       .object({
         withdrawn: int('Withdrawn by the family.'),
@@ -90,7 +92,9 @@ export const slaFiguresSchema = apiOutput(
       .object({
         open: int('Escalations not resolved at asOf.'),
         total: int('Escalations raised on the slice’s requests.'),
-        byLevel: z.record(z.string(), z.number().int()).describe('Escalations by the level they stand at now (the highest reached): "1", "2", ...'),
+        byLevel: z
+          .record(z.string(), z.number().int())
+          .describe('Escalations by the level they stand at now (the highest reached): "1", "2", ...'),
         reachedLevel: z
           .record(z.string(), z.number().int())
           .describe('Escalations that were at each level at some time ("1", "2", ...): raised at it or advanced to it.'),
@@ -129,7 +133,9 @@ export const slaDashboardSchema = apiOutput(
       .describe('By the team routed to now; breached/breaches by the team that owned the request when the clock ran out.'),
     byCategory: z.array(slaFiguresSchema.extend({ category: z.string() })),
     byRequesterRole: z.array(slaFiguresSchema.extend({ requesterRole: z.string() })),
-    byChannel: z.array(slaFiguresSchema.extend({ channel: z.string() })).describe('By how the request came in (portal, phone, email, letter, in_person, mp).'),
+    byChannel: z
+      .array(slaFiguresSchema.extend({ channel: z.string() }))
+      .describe('By how the request came in (portal, phone, email, letter, in_person, mp).'),
     byWeek: z.array(slaFiguresSchema.extend({ week: z.string().describe('The Monday (YYYY-MM-DD) of the week submitted') })),
     responseByRequester: z
       .object({
