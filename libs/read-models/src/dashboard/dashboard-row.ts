@@ -8,8 +8,8 @@ import { requestFacts, type RequestRecord } from '../request-view/request-view';
  */
 export interface DashboardRow {
   submittedAt: string;
-  /** When the contact arrived (staff may backdate a letter or call): where its first-response wait starts. */
-  receivedAt: string;
+  /** When the contact arrived, when staff backdated it (a letter, a call); absent: submittedAt. Where its wait starts. */
+  receivedAt?: string;
   teamId: string | null;
   assignee: { id: string; name: string | null } | null;
   category: string;
@@ -17,10 +17,10 @@ export interface DashboardRow {
   /** How the request came in (`mp`: an MP's enquiry on a family's behalf). */
   channel: string;
   resolved: boolean;
-  /** When it was last resolved (null while open): where a wait that ended with no reply stops counting. */
-  resolvedAt: string | null;
-  /** Resolved with no reply recorded: why (withdrawn, duplicate, answered_outside); null otherwise. */
-  withoutReply: string | null;
+  /** When it was last resolved (absent while open): where a wait that ended with no reply stops counting. */
+  resolvedAt?: string;
+  /** Resolved with no reply recorded: why (withdrawn, duplicate, answered_outside); absent otherwise. */
+  withoutReply?: string;
   /** The current period's first response (null: not yet) and due dates: what "overdue" is measured on. */
   firstRespondedAt: string | null;
   due: { firstResponseAt: string; resolutionAt: string };
@@ -40,8 +40,9 @@ export interface DashboardRow {
   escalations: Array<{
     level: number;
     open: boolean;
-    resolvedAt: string | null;
-    levels: Array<{ level: number; reachedAt: string; acknowledgedAt: string | null }>;
+    resolvedAt?: string;
+    /** Absent acknowledgedAt: never acknowledged at that level. */
+    levels: Array<{ level: number; reachedAt: string; acknowledgedAt?: string }>;
   }>;
 }
 
@@ -49,17 +50,15 @@ export function dashboardRowOf(record: RequestRecord): DashboardRow {
   const v = record.view;
   const s = record.state;
   const facts = requestFacts(record);
-  return {
+  // Fields absent when they say nothing (most requests): every live dashboard call parses every row.
+  const row: DashboardRow = {
     submittedAt: v.submittedAt,
-    receivedAt: s.receivedAt ?? v.submittedAt,
     teamId: v.teamId,
     assignee: v.assignee,
     category: v.category,
     requesterRole: v.requesterRole,
     channel: s.channel,
     resolved: v.status === 'resolved',
-    resolvedAt: s.resolvedAt,
-    withoutReply: s.resolvedWithoutReply?.reason ?? null,
     firstRespondedAt: v.firstRespondedAt,
     due: v.due,
     breaches: s.breaches.map(({ clock, officerId, teamId }) => ({ clock, officerId: officerId ?? null, teamId: teamId ?? null })),
@@ -71,9 +70,15 @@ export function dashboardRowOf(record: RequestRecord): DashboardRow {
     escalations: facts.escalations.map((e) => ({
       level: e.level,
       open: e.status !== 'resolved',
-      resolvedAt: e.resolvedAt,
+      ...(e.resolvedAt ? { resolvedAt: e.resolvedAt } : {}),
       // Records folded before levels were tracked know only the level now and when it was raised.
-      levels: record.escalationLevels?.[e.id] ?? [{ level: e.level, reachedAt: e.raisedAt, acknowledgedAt: null }],
+      levels: (record.escalationLevels?.[e.id] ?? [{ level: e.level, reachedAt: e.raisedAt, acknowledgedAt: null }]).map((l) =>
+        l.acknowledgedAt ? { level: l.level, reachedAt: l.reachedAt, acknowledgedAt: l.acknowledgedAt } : { level: l.level, reachedAt: l.reachedAt },
+      ),
     })),
   };
+  if (s.receivedAt && s.receivedAt !== v.submittedAt) row.receivedAt = s.receivedAt;
+  if (s.resolvedAt) row.resolvedAt = s.resolvedAt;
+  if (s.resolvedWithoutReply) row.withoutReply = s.resolvedWithoutReply.reason;
+  return row;
 }
