@@ -17,7 +17,7 @@ export interface DashboardRow {
   /** How the request came in (`mp`: an MP's enquiry on a family's behalf). */
   channel: string;
   resolved: boolean;
-  /** When it was last resolved (absent while open): where a wait that ended with no reply stops counting. */
+  /** When it was resolved with no reply ever (absent otherwise): where its censored wait stops counting. */
   resolvedAt?: string;
   /** Resolved with no reply recorded: why (withdrawn, duplicate, answered_outside); absent otherwise. */
   withoutReply?: string;
@@ -78,7 +78,7 @@ export function dashboardRowOf(record: RequestRecord): DashboardRow {
     })),
   };
   if (s.receivedAt && s.receivedAt !== v.submittedAt) row.receivedAt = s.receivedAt;
-  if (s.resolvedAt) row.resolvedAt = s.resolvedAt;
+  if (s.resolvedAt && row.firstResponseAt === null) row.resolvedAt = s.resolvedAt; // only a wait closed unanswered needs it
   if (s.resolvedWithoutReply) row.withoutReply = s.resolvedWithoutReply.reason;
   return row;
 }
