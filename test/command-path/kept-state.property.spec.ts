@@ -38,7 +38,7 @@ function commandFor(step: Step, requestId: string, state: State): ContactRequest
     case 'callback':
       return { type: 'RecordFailedCallBack', requestId, officerId: 'officer-1' };
     case 'resolve':
-      return { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'Answered' };
+      return { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'Answered', withoutReply: { reason: 'withdrawn' } };
     case 'reopen':
       return { type: 'ReopenRequest', requestId, by: 'officer-1', reason: 'Family called back' };
     case 'acknowledge': {

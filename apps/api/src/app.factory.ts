@@ -1,4 +1,3 @@
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -6,7 +5,7 @@ import type { DestinationStream } from 'pino';
 import type { AppConfig } from '@send/platform';
 import { AppModule } from './app.module';
 import { mountQueuesBoard } from './admin/queues-board';
-import { API_APP_OPTIONS, apiHttpAdapter, useApiLogging } from './common/api-http';
+import { API_APP_OPTIONS, apiHttpAdapter, installSecurityHeaders, useApiLogging } from './common/api-http';
 import { buildOpenApiDocument } from './openapi-document';
 
 export interface ApiAppOptions {
@@ -19,7 +18,7 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), apiHttpAdapter(), API_APP_OPTIONS);
   useApiLogging(app);
   app.enableShutdownHooks();
-  await app.register(helmet, {
+  installSecurityHeaders(app.getHttpAdapter().getInstance(), {
     // Swagger UI at /api/docs needs inline styles and scripts; everything else stays strict.
     contentSecurityPolicy: {
       directives: {

@@ -26,7 +26,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        LoggerModule.forRoot(loggerOptions(config, 'api', options.logDestination)),
+        // No per-request middleware (pino-http): installRequestLog binds the correlation id itself, lazily.
+        LoggerModule.forRoot({ ...loggerOptions(config, 'api', options.logDestination), forRoutes: [] }),
         PlatformModule.forRoot(config, { eventStoreObserver: metrics.eventStoreObserver }),
         CqrsModule.forRoot(),
         AuthModule,

@@ -69,6 +69,12 @@ export interface SubscribeToAllOptions {
 /** Catches up from `from`, then stays live. `close()` ends the iteration cleanly. */
 export interface AllSubscription extends AsyncIterable<RecordedEvent> {
   close(): Promise<void>;
+  /**
+   * Optional, instead of iterating: the events ready now (at most `max`, in position order),
+   * waiting only when there are none; null once closed. An adapter that reads in pages offers it
+   * so a batching consumer gets a page per call rather than one promise per event.
+   */
+  nextBatch?(max: number): Promise<RecordedEvent[] | null>;
 }
 
 export interface EventStore {

@@ -13,16 +13,22 @@ const due = (category: Category, priority: Priority, policy = defaultPolicy, at 
 
 describe('dueDatesFor with the default policy', () => {
   it.each<[Category, Priority, string, string]>([
-    // P3D / P10D: Tue 29, Wed 30, Thu 31 Dec; Fri 1 Jan is New Year's Day.
-    ['general', 'normal', '2026-12-31T16:30:00.000Z', '2027-01-12T16:30:00.000Z'],
-    ['ehc_plan', 'normal', '2026-12-31T16:30:00.000Z', '2027-01-12T16:30:00.000Z'],
+    // P3D / P10D: Tue 29, Wed 30, Thu 31 Dec (Fri 1 Jan is New Year's Day), by that day's close (end_of_day).
+    ['general', 'normal', '2026-12-31T17:00:00.000Z', '2027-01-12T17:00:00.000Z'],
+    ['ehc_plan', 'normal', '2026-12-31T17:00:00.000Z', '2027-01-12T17:00:00.000Z'],
     // Complaints: P5D / P15D (LGSCO).
-    ['complaint', 'normal', '2027-01-05T16:30:00.000Z', '2027-01-19T16:30:00.000Z'],
+    ['complaint', 'normal', '2027-01-05T17:00:00.000Z', '2027-01-19T17:00:00.000Z'],
     // Urgent overrides the category: P1D / P5D.
-    ['complaint', 'urgent', '2026-12-29T16:30:00.000Z', '2027-01-05T16:30:00.000Z'],
-    ['transport', 'urgent', '2026-12-29T16:30:00.000Z', '2027-01-05T16:30:00.000Z'],
+    ['complaint', 'urgent', '2026-12-29T17:00:00.000Z', '2027-01-05T17:00:00.000Z'],
+    ['transport', 'urgent', '2026-12-29T17:00:00.000Z', '2027-01-05T17:00:00.000Z'],
   ])('%s, %s', (category, priority, firstResponseAt, resolutionAt) =>
     expect(due(category, priority)).toEqual({ firstResponseAt, resolutionAt }));
+
+  it('with dueAt: exact, is due to the minute (16:30, as submitted)', () => {
+    const exact = validatePolicy({ ...structuredClone(defaultPolicy), sla: { ...structuredClone(defaultPolicy.sla), dueAt: 'exact' } });
+    expect(due('general', 'normal', exact)).toEqual({ firstResponseAt: '2026-12-31T16:30:00.000Z', resolutionAt: '2027-01-12T16:30:00.000Z' });
+    expect(due('complaint', 'urgent', exact)).toEqual({ firstResponseAt: '2026-12-29T16:30:00.000Z', resolutionAt: '2027-01-05T16:30:00.000Z' });
+  });
 });
 
 describe('dueDatesFor with a custom policy', () => {
@@ -39,9 +45,10 @@ describe('dueDatesFor with a custom policy', () => {
   const friday = new Date('2027-01-08T15:00:00Z'); // Fri 8 Jan 2027 15:00; Mon 11 Jan is a closure day
 
   it('takes each clock from the most specific level that sets it', () => {
-    expect(due('transport', 'normal', policy, friday)).toEqual({ firstResponseAt: '2027-01-12T11:00:00.000Z', resolutionAt: '2027-01-25T15:00:00.000Z' });
-    expect(due('placement', 'normal', policy, friday)).toEqual({ firstResponseAt: '2027-01-14T15:00:00.000Z', resolutionAt: '2027-02-08T15:00:00.000Z' });
-    expect(due('placement', 'urgent', policy, friday)).toEqual({ firstResponseAt: '2027-01-08T17:00:00.000Z', resolutionAt: '2027-02-08T15:00:00.000Z' });
+    // Hour clocks (PT4H, PT2H) are exact; day clocks are due at the day's close (end_of_day by default).
+    expect(due('transport', 'normal', policy, friday)).toEqual({ firstResponseAt: '2027-01-12T11:00:00.000Z', resolutionAt: '2027-01-25T17:00:00.000Z' });
+    expect(due('placement', 'normal', policy, friday)).toEqual({ firstResponseAt: '2027-01-14T17:00:00.000Z', resolutionAt: '2027-02-08T17:00:00.000Z' });
+    expect(due('placement', 'urgent', policy, friday)).toEqual({ firstResponseAt: '2027-01-08T17:00:00.000Z', resolutionAt: '2027-02-08T17:00:00.000Z' });
   });
 
   it('measures in elapsed time with "24/7" and no holidays', () => {

@@ -1,6 +1,7 @@
 import { createCalendar, WorkingCalendar } from './calendar';
 import type { Category, Policy, Priority } from './policy.schema';
-import { addWorkingTime } from './working-time';
+import { isDayGranular } from './duration';
+import { addWorkingTime, endOfWorkingDay } from './working-time';
 
 const calendars = new WeakMap<Policy, WorkingCalendar>();
 
@@ -27,12 +28,27 @@ export function slaFor(policy: Policy, request: { category: Category; priority: 
   };
 }
 
+/**
+ * When a clock of `isoDuration` started at `from` runs out, by the policy's `sla.dueAt`: with
+ * `end_of_day` (the default) a duration in whole days ("within 3 working days") is due at the close of
+ * the working day on which the exact working-time addition lands, as councils count it, so a reply on
+ * the last afternoon is on time; with 24/7 hours that close is local midnight. Durations with a time
+ * part (PT4H, P1DT2H) and `exact` policies are due to the millisecond. Every clock the domain computes
+ * from the policy (first response, resolution, updates, reopening, acknowledgements) should use this.
+ */
+export function dueAfter(policy: Policy, from: Date, isoDuration: string): Date {
+  const calendar = calendarOf(policy);
+  const exact = addWorkingTime(calendar, from, isoDuration);
+  // A hand-built policy without the key gets the schema's default.
+  const endOfDay = (policy.sla.dueAt ?? 'end_of_day') === 'end_of_day';
+  return endOfDay && isDayGranular(isoDuration) ? endOfWorkingDay(calendar, exact) : exact;
+}
+
 /** Due dates computed at submission (and stored in the event, so later policy changes never rewrite them). */
 export function dueDatesFor(policy: Policy, request: { category: Category; priority: Priority }, submittedAt: Date): DueDates {
-  const calendar = calendarOf(policy);
   const { firstResponse, resolution } = slaFor(policy, request);
   return {
-    firstResponseAt: addWorkingTime(calendar, submittedAt, firstResponse),
-    resolutionAt: addWorkingTime(calendar, submittedAt, resolution),
+    firstResponseAt: dueAfter(policy, submittedAt, firstResponse),
+    resolutionAt: dueAfter(policy, submittedAt, resolution),
   };
 }

@@ -1,4 +1,4 @@
-import { durationProblem, parseWorkingDuration } from './duration';
+import { calendarDurationProblem, durationProblem, isDayGranular, parseWorkingDuration } from './duration';
 
 describe('parseWorkingDuration', () => {
   it.each([
@@ -33,4 +33,26 @@ describe('parseWorkingDuration', () => {
   });
 
   it('names a value that is not a string', () => expect(durationProblem(3)).toBe('3 is not an ISO 8601 duration (e.g. P1D, PT4H)'));
+});
+
+describe('isDayGranular: the durations sla.dueAt end_of_day rounds to a day\'s close', () => {
+  it.each([
+    ['P3D', true], ['P0D', true], ['P10D', true],
+    ['PT4H', false], ['P1DT2H', false], ['P1DT0H', false], ['PT0S', false], ['PT24H', false],
+  ])('%s: %s', (iso, expected) => expect(isDayGranular(iso)).toBe(expected));
+
+  it('rejects what is not a working-time duration', () => expect(() => isDayGranular('P1W')).toThrow('"P1W" uses years, months or weeks'));
+});
+
+describe('calendarDurationProblem (intake.maxBackdate, calendar time)', () => {
+  it.each(['P30D', 'P4W', 'PT48H', 'P0D', 'P1DT12H'])('accepts %s', (iso) => expect(calendarDurationProblem(iso)).toBeUndefined());
+  it.each([
+    ['P1X', '"P1X" is not an ISO 8601 duration (e.g. P30D, P4W)'],
+    ['-P1D', '"-P1D" is not an ISO 8601 duration (e.g. P30D, P4W)'],
+    ['P1DT', '"P1DT" is not an ISO 8601 duration (e.g. P30D, P4W)'],
+    [30, '30 is not an ISO 8601 duration (e.g. P30D, P4W)'],
+    ['P1M', '"P1M" uses years or months, whose length varies; use days or weeks (e.g. P30D, P4W)'],
+    ['P1Y', '"P1Y" uses years or months, whose length varies; use days or weeks (e.g. P30D, P4W)'],
+    ['P0.5W', '"P0.5W" has a fractional number of days or weeks; use whole days or hours (e.g. P30D, P4W)'],
+  ])('rejects %s', (iso, message) => expect(calendarDurationProblem(iso)).toBe(message));
 });

@@ -48,3 +48,32 @@ export function parseWorkingDuration(iso: string): WorkingDuration {
 
 /** Whether a duration is purely hours/minutes/seconds (no working days). */
 export const isTimeOnly = (d: WorkingDuration): boolean => d.days === 0;
+
+/**
+ * Whether a duration is written in whole days only ("P3D", "P0D"): the durations that
+ * `sla.dueAt: end_of_day` rounds up to the close of a working day. Any time part, even "P1DT0H",
+ * asks for the exact instant.
+ */
+export function isDayGranular(iso: string): boolean {
+  parseWorkingDuration(iso); // validates, so a bad value fails here as it would in addWorkingTime
+  return !iso.includes('T');
+}
+
+const CALENDAR_EXAMPLES = '(e.g. P30D, P4W)';
+
+/**
+ * Why `iso` is not a usable calendar-time duration (intake.maxBackdate), or undefined. Weeks are fine
+ * in calendar time; years and months vary in length, so they are refused rather than guessed.
+ */
+export function calendarDurationProblem(iso: unknown): string | undefined {
+  const notIso = `${JSON.stringify(iso) ?? String(iso)} is not an ISO 8601 duration ${CALENDAR_EXAMPLES}`;
+  if (typeof iso !== 'string' || !/^P(?=\d|T\d)/.test(iso) || iso.endsWith('T')) return notIso;
+  const d = Duration.fromISO(iso);
+  if (!d.isValid) return notIso;
+  const o = d.toObject();
+  if (o.years || o.months || o.quarters)
+    return `${JSON.stringify(iso)} uses years or months, whose length varies; use days or weeks ${CALENDAR_EXAMPLES}`;
+  if ((o.days !== undefined && !Number.isInteger(o.days)) || (o.weeks !== undefined && !Number.isInteger(o.weeks)))
+    return `${JSON.stringify(iso)} has a fractional number of days or weeks; use whole days or hours ${CALENDAR_EXAMPLES}`;
+  return undefined;
+}

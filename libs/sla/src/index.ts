@@ -7,9 +7,9 @@ export {
   englandAndWalesBankHolidays,
 } from './calendar';
 export type { CalendarConfig, WorkingCalendar, WorkingHours, WorkingDayHours, Weekday, BankHolidays, Interval } from './calendar';
-export { parseWorkingDuration, durationProblem } from './duration';
+export { parseWorkingDuration, durationProblem, calendarDurationProblem, isDayGranular } from './duration';
 export type { WorkingDuration } from './duration';
-export { addWorkingTime, workingTimeBetween } from './working-time';
+export { addWorkingTime, workingTimeBetween, endOfWorkingDay } from './working-time';
 export {
   CATEGORIES,
   PRIORITIES,
@@ -25,5 +25,7 @@ export { PolicyError } from './policy-error';
 export type { PolicyIssue } from './policy-error';
 export { parsePolicy, validatePolicy } from './parse-policy';
 export { defaultPolicy } from './default-policy';
-export { calendarOf, dueDatesFor, slaFor } from './due-dates';
+export { calendarOf, dueAfter, dueDatesFor, slaFor } from './due-dates';
+export { dueInWords } from './due-in-words';
+export { earliestBackdate } from './backdate';
 export type { DueDates } from './due-dates';

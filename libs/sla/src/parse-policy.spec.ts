@@ -132,10 +132,39 @@ describe('parsePolicy', () => {
       'POLICY_FILE: calendar.workingHours: must be "24/7" or hours per weekday like { mon: ["09:00", "17:00"] }, got "24x7"'],
     ['unknown bank holidays', withField('calendar', { bankHolidays: 'scotland' }), 'POLICY_FILE: calendar.bankHolidays: "scotland" is not one of "england-and-wales", "none"'],
     ['an impossible closure date', withField('calendar', { closures: ['2026-02-30'] }), 'POLICY_FILE: calendar.closures[0]: "2026-02-30" is not a date YYYY-MM-DD'],
+    // The keys of issue 10 (sla.dueAt, sla.updateWithin, sla.reopenWithin, intake.maxBackdate, escalation.memory).
+    ['a dueAt spelt with hyphens', withField('sla.dueAt', 'end-of-day'), 'POLICY_FILE: sla.dueAt: "end-of-day" is not one of "end_of_day", "exact"'],
+    ['a dueAt that is not a word', withField('sla.dueAt', true), 'POLICY_FILE: sla.dueAt: true is not one of "end_of_day", "exact"'],
+    ['an invalid updateWithin', withField('sla.updateWithin', 'P1X'), 'POLICY_FILE: sla.updateWithin: "P1X" is not an ISO 8601 duration (e.g. P1D, PT4H)'],
+    ['an updateWithin in weeks', withField('sla.updateWithin', 'P2W'),
+      'POLICY_FILE: sla.updateWithin: "P2W" uses years, months or weeks, which have no fixed length in working time; use working days or hours (e.g. P1D, PT4H)'],
+    ['an updateWithin as a number', withField('sla.updateWithin', 10), 'POLICY_FILE: sla.updateWithin: must be a string, got 10'],
+    ['an invalid reopenWithin', withField('sla.reopenWithin', '20 days'), 'POLICY_FILE: sla.reopenWithin: "20 days" is not an ISO 8601 duration (e.g. P1D, PT4H)'],
+    ['a negative reopenWithin', withField('sla.reopenWithin', '-P20D'), 'POLICY_FILE: sla.reopenWithin: "-P20D" is not an ISO 8601 duration (e.g. P1D, PT4H)'],
+    ['an invalid maxBackdate', withField('intake.maxBackdate', 'P1X'), 'POLICY_FILE: intake.maxBackdate: "P1X" is not an ISO 8601 duration (e.g. P30D, P4W)'],
+    ['a maxBackdate in months', withField('intake.maxBackdate', 'P1M'),
+      'POLICY_FILE: intake.maxBackdate: "P1M" uses years or months, whose length varies; use days or weeks (e.g. P30D, P4W)'],
+    ['a fractional maxBackdate', withField('intake.maxBackdate', 'P1.5D'),
+      'POLICY_FILE: intake.maxBackdate: "P1.5D" has a fractional number of days or weeks; use whole days or hours (e.g. P30D, P4W)'],
+    ['a misspelt intake field', withField('intake.maxBackDate', 'P30D'), 'POLICY_FILE: intake: unknown field "maxBackDate"'],
+    ['an invalid escalation memory', withField('escalation.memory', 'P1X'), 'POLICY_FILE: escalation.memory: "P1X" is not an ISO 8601 duration (e.g. P1D, PT4H)'],
+    ['a fractional escalation memory', withField('escalation.memory', 'P1.5D'),
+      'POLICY_FILE: escalation.memory: "P1.5D" has a fractional number of days, but a working day has no fixed length: use whole days or hours (e.g. P1D, PT4H)'],
   ])('rejects %s, naming the field and the rule', (_name, obj, message) => {
     const error = errorOf(() => validatePolicy(obj));
     expect(error.message).toBe(message);
     expect(error.name).toBe('PolicyError');
+  });
+
+  it('defaults the keys of issue 10 and accepts their other values', () => {
+    const policy = validatePolicy(minimal);
+    expect(policy.sla).toMatchObject({ dueAt: 'end_of_day', updateWithin: 'P10D', reopenWithin: 'P20D' });
+    expect(policy.intake).toEqual({ maxBackdate: 'P30D' });
+    expect(policy.escalation.memory).toBe('P20D');
+    expect(validatePolicy(withField('sla.dueAt', 'exact')).sla.dueAt).toBe('exact');
+    // maxBackdate is calendar time, where weeks have a fixed length.
+    expect(validatePolicy(withField('intake.maxBackdate', 'P4W')).intake.maxBackdate).toBe('P4W');
+    expect(validatePolicy(withField('intake', {})).intake.maxBackdate).toBe('P30D');
   });
 
   it('reports every problem at once, one per line, with structured issues', () => {

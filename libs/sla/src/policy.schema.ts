@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { clockProblem, dateProblem, dayHoursProblem, DEFAULT_TIMEZONE, DEFAULT_WORKING_HOURS, timezoneProblem, WEEKDAYS } from './calendar';
-import { durationProblem } from './duration';
+import { calendarDurationProblem, durationProblem } from './duration';
 
 export const CATEGORIES = ['ehc_assessment', 'ehc_plan', 'annual_review', 'placement', 'transport', 'complaint', 'general'] as const;
 export type Category = (typeof CATEGORIES)[number];
@@ -71,7 +71,7 @@ export const policySchema = z.strictObject({
   intake: z
     .strictObject({
       /** How old a staff-entered receivedAt (or a dated attempt, call-back or response) may be: calendar time. */
-      maxBackdate: isoDurationSchema.default('P30D'),
+      maxBackdate: checked(calendarDurationProblem).default('P30D'),
     })
     .default({ maxBackdate: 'P30D' }),
   escalation: z.strictObject({

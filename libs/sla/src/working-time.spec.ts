@@ -1,5 +1,5 @@
 import { createCalendar, DEFAULT_WORKING_HOURS } from './calendar';
-import { addWorkingTime, workingTimeBetween } from './working-time';
+import { addWorkingTime, endOfWorkingDay, workingTimeBetween } from './working-time';
 
 // London is UTC in winter (GMT) and UTC+1 in summer (BST): instants below are written in UTC,
 // comments give the local time.
@@ -124,6 +124,22 @@ describe('workingTimeBetween', () => {
   it('skips a closure day from config', () => {
     expect(between(withClosure)('2026-12-23T09:00:00Z', '2026-12-30T09:00:00Z')).toBe(2 * 8 * H);
   });
+});
+
+describe('endOfWorkingDay: the close of the working day holding an instant', () => {
+  const end = (cal = london) => (at: string) => endOfWorkingDay(cal, new Date(at)).toISOString();
+  it.each([
+    ['Tue 3 Mar 2026 10:00 GMT: 17:00 that day', london, '2026-03-03T10:00:00Z', '2026-03-03T17:00:00.000Z'],
+    ['Tue 2 Jun 2026 10:00 BST: 17:00 BST', london, '2026-06-02T09:00:00Z', '2026-06-02T16:00:00.000Z'],
+    ['at 17:00 exactly: that same close (intervals are closed)', london, '2026-03-03T17:00:00Z', '2026-03-03T17:00:00.000Z'],
+    ['Tue 18:00: the next working day\'s close', london, '2026-03-03T18:00:00Z', '2026-03-04T17:00:00.000Z'],
+    ['Thu 24 Dec 2026, a closure day: Tue 29 Dec', withClosure, '2026-12-24T10:00:00Z', '2026-12-29T17:00:00.000Z'],
+    ['24/7 Mon 14:00: local midnight', always, '2026-03-02T14:00:00Z', '2026-03-03T00:00:00.000Z'],
+    ['24/7 at midnight: it starts the day', always, '2026-03-03T00:00:00Z', '2026-03-04T00:00:00.000Z'],
+    ['24/7 Sun 29 Mar 2026 (23 hours): its midnight is BST', always, '2026-03-29T12:00:00Z', '2026-03-29T23:00:00.000Z'],
+    ['24/7 with holidays, Christmas Eve 2026: its own midnight', alwaysButHolidays, '2026-12-24T20:00:00Z', '2026-12-25T00:00:00.000Z'],
+    ['24/7 with holidays, on Christmas Day: the close of Sun 27 Dec (Sat 26 is Boxing Day)', alwaysButHolidays, '2026-12-25T12:00:00Z', '2026-12-28T00:00:00.000Z'],
+  ])('%s', (_name, cal, at, expected) => expect(end(cal)(at)).toBe(expected));
 });
 
 describe('speed', () => {

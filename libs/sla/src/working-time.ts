@@ -116,6 +116,15 @@ export function addWorkingTime(calendar: WorkingCalendar | CalendarConfig, start
   return new Date(addWorkingMillis(cal, afterDays, ms));
 }
 
+/**
+ * The end of the working day that holds `at` (the close of its working interval), or of the next working
+ * day when `at` is outside working time. At a boundary the library's rule applies: 17:00 is still
+ * Friday's (intervals are closed), while with 24/7 hours midnight starts the next day.
+ */
+export function endOfWorkingDay(calendar: WorkingCalendar | CalendarConfig, at: Date): Date {
+  return new Date(firstWorkingPoint(toCalendar(calendar), millisOf(at, 'at')).interval[1]);
+}
+
 /** Working milliseconds in [a, b]; 0 when b <= a (never negative). */
 export function workingTimeBetween(calendar: WorkingCalendar | CalendarConfig, a: Date, b: Date): number {
   const cal = toCalendar(calendar);

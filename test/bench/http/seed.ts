@@ -96,7 +96,7 @@ function commandsFor(story: Story): Array<{ command: ContactRequestCommand; acto
         { command: { type: 'AssignRequest', requestId: PLACEHOLDER, officerId, teamId: 'north', by: officerId }, actor: officerActor },
         attempt(),
         respond(),
-        { command: { type: 'ResolveRequest', requestId: PLACEHOLDER, by: officerId, outcome: 'Answered by phone.' }, actor: officerActor },
+        { command: { type: 'ResolveRequest', requestId: PLACEHOLDER, by: officerId, outcome: 'Answered by phone.', withoutReply: { reason: 'withdrawn' } }, actor: officerActor },
       ];
   }
 }

@@ -68,7 +68,7 @@ const respond = (teamId: string): ContactRequestCommand => ({
 });
 
 const STORIES: Record<StoryKind, (teamId: string) => ContactRequestCommand[]> = {
-  answered: (t) => [submit(t), assign(t), attempt(1), respond(t), { type: 'ResolveRequest', requestId: PLACEHOLDER, by: `bench-officer-${t}`, outcome: 'answered' }],
+  answered: (t) => [submit(t), assign(t), attempt(1), respond(t), { type: 'ResolveRequest', requestId: PLACEHOLDER, by: `bench-officer-${t}`, outcome: 'answered', withoutReply: { reason: 'withdrawn' } }],
   escalated: (t) => [submit(t), attempt(1), attempt(2), attempt(3)],
   working: (t) => [submit(t), assign(t), attempt(1), { type: 'RecordFailedCallBack', requestId: PLACEHOLDER, officerId: `bench-officer-${t}` }, respond(t)],
   /** Open with the first response given: exactly one pending timer (the resolution deadline). */

@@ -33,8 +33,9 @@ export async function mountQueuesBoard(app: NestFastifyApplication, config: AppC
     options: { uiConfig: { boardTitle: 'SEND queues' } },
   });
 
-  await app.register(fastifyCookie);
   await app.register(async (scope: FastifyInstance) => {
+    // Cookies are the board's alone: registered in its scope, the rest of the api runs no cookie hooks.
+    await scope.register(fastifyCookie);
     scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const query = request.query as Record<string, unknown>;
       const fromQuery = typeof query.access_token === 'string' ? query.access_token : undefined;

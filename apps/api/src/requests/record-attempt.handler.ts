@@ -30,6 +30,7 @@ export class RecordAttemptHandler implements ICommandHandler<RecordAttemptComman
         outcome: input.outcome,
         at: input.at,
         source: isStaff(ctx.actor) ? 'officer' : 'portal',
+        by: ctx.actor.id,
       },
       ctx,
     );

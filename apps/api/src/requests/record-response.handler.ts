@@ -12,7 +12,10 @@ export class RecordResponseCommand {
   ) {}
 }
 
-/** An officer answered: stops the first-response clock, clears unanswered attempts, resolves an open escalation. */
+/**
+ * An officer replied: stops the first-response clock and clears unanswered attempts. A full reply
+ * resolves an open escalation; a holding reply starts the update clock and leaves it open.
+ */
 @CommandHandler(RecordResponseCommand)
 export class RecordResponseHandler implements ICommandHandler<RecordResponseCommand, { responseId: string; request: RequestView }> {
   constructor(private readonly requests: RequestCommands) {}
@@ -21,7 +24,16 @@ export class RecordResponseHandler implements ICommandHandler<RecordResponseComm
     const responseId = this.requests.newId(ctx, requestId, 'response');
     const request = await this.requests.run(
       requestId,
-      { type: 'RecordResponse', requestId, responseId, officerId: ctx.actor.id, channel: input.channel, summary: input.summary },
+      {
+        type: 'RecordResponse',
+        requestId,
+        responseId,
+        officerId: ctx.actor.id,
+        channel: input.channel,
+        summary: input.summary,
+        kind: input.kind,
+        at: input.at,
+      },
       ctx,
     );
     return { responseId, request };

@@ -23,6 +23,8 @@ import { AssignRequestCommand } from './assign-request.handler';
 import {
   assignSchema,
   callBackFailedSchema,
+  prioritySchema,
+  reopenSchema,
   recordAttemptSchema,
   recordResponseSchema,
   resolveSchema,
@@ -36,7 +38,7 @@ import { RecordFailedCallBackCommand } from './record-failed-call-back.handler';
 import { RecordResponseCommand } from './record-response.handler';
 import type { RequestCommandContext } from './request-commands';
 import { GetRequestViewQuery, ListRequestsQuery } from './request-view.query';
-import { ResolveRequestCommand } from './resolve-request.handler';
+import { ReopenRequestCommand, ResolveRequestCommand, SetPriorityCommand } from './resolve-request.handler';
 import { GetTimelineQuery } from './timeline.query';
 import { SubmitRequestCommand } from './submit-request.command';
 
@@ -164,7 +166,10 @@ export class RequestsController {
 
   @Post(':id/responses')
   @Roles('officer', ...MANAGER_ROLES)
-  @ApiOperation({ summary: 'Record an officer response (clears unanswered attempts, resolves an open escalation)' })
+  @ApiOperation({
+    summary:
+      'Record a reply: full (answers the family, resolves an open escalation) or holding (starts the update clock); both clear unanswered attempts',
+  })
   @ApiJsonBody(recordResponseSchema)
   @ApiAnswer(recordResponseAnswerSchema, { status: 201, description: 'The response recorded, and the request after it' })
   @ApiCommand(404)
@@ -199,7 +204,7 @@ export class RequestsController {
   @Post(':id/resolve')
   @HttpCode(200)
   @Roles('officer', ...MANAGER_ROLES)
-  @ApiOperation({ summary: 'Resolve a request' })
+  @ApiOperation({ summary: 'Resolve a request (one that never had a reply needs withoutReply.reason)' })
   @ApiJsonBody(resolveSchema)
   @ApiAnswer(requestViewSchema, { description: 'The request, resolved' })
   @ApiCommand(404)
@@ -210,7 +215,43 @@ export class RequestsController {
     @CorrelationId() correlationId: string,
     @Headers('idempotency-key') key?: string,
   ) {
-    return this.commands.execute(new ResolveRequestCommand(id, parseInput(resolveSchema, body).outcome, context(user, key, correlationId)));
+    return this.commands.execute(new ResolveRequestCommand(id, parseInput(resolveSchema, body), context(user, key, correlationId)));
+  }
+
+  @Post(':id/reopen')
+  @HttpCode(200)
+  @Roles(...CASE_CONTENT_ROLES)
+  @ApiOperation({
+    summary: 'Reopen a resolved request: the family within sla.reopenWithin of resolution, staff at any time; clocks start again',
+  })
+  @ApiJsonBody(reopenSchema)
+  @ApiAnswer(requestViewSchema, { description: 'The request, reopened' })
+  @ApiCommand(404)
+  reopen(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentUser() user: AuthUser,
+    @CorrelationId() correlationId: string,
+    @Headers('idempotency-key') key?: string,
+  ) {
+    return this.commands.execute(new ReopenRequestCommand(id, parseInput(reopenSchema, body), context(user, key, correlationId)));
+  }
+
+  @Post(':id/priority')
+  @HttpCode(200)
+  @Roles('officer', ...MANAGER_ROLES)
+  @ApiOperation({ summary: 'Set the priority that drives the clocks (due dates are computed again from the received time)' })
+  @ApiJsonBody(prioritySchema)
+  @ApiAnswer(requestViewSchema, { description: 'The request with its new priority and due dates' })
+  @ApiCommand(404)
+  priority(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @CurrentUser() user: AuthUser,
+    @CorrelationId() correlationId: string,
+    @Headers('idempotency-key') key?: string,
+  ) {
+    return this.commands.execute(new SetPriorityCommand(id, parseInput(prioritySchema, body), context(user, key, correlationId)));
   }
 }
 

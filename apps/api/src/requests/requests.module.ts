@@ -8,7 +8,7 @@ import { RequestAccess } from './request-access';
 import { RequestCommands } from './request-commands';
 import { RequestRouting } from './request-routing';
 import { GetRequestViewHandler, ListRequestsHandler } from './request-view.query';
-import { ResolveRequestHandler } from './resolve-request.handler';
+import { ReopenRequestHandler, ResolveRequestHandler, SetPriorityHandler } from './resolve-request.handler';
 import { RouteRequestHandler } from './route-request.handler';
 import { GetTimelineHandler } from './timeline.query';
 import { ReferenceNumbers } from './reference-numbers';
@@ -25,6 +25,8 @@ import { SubmitRequestHandler } from './submit-request.handler';
     RecordResponseHandler,
     RecordFailedCallBackHandler,
     ResolveRequestHandler,
+    ReopenRequestHandler,
+    SetPriorityHandler,
     RouteRequestHandler,
     RequestAccess,
     RequestCommands,

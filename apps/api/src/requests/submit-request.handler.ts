@@ -33,6 +33,11 @@ export class SubmitRequestHandler implements ICommandHandler<SubmitRequestComman
     if (!onBehalf && input.requester) {
       throw badRequest('Only staff submit on behalf of someone else.', [{ field: 'requester', message: 'is not allowed for your role' }]);
     }
+    if (!onBehalf && input.receivedAt) {
+      throw badRequest('Only staff record when a contact arrived.', [{ field: 'receivedAt', message: 'is not allowed for your role' }]);
+    }
+    // A requester may ask for urgency; only staff set the priority that drives the clocks.
+    const requesterFlaggedUrgent = !onBehalf && input.priority === 'urgent';
 
     // The same key from the same user always names the same request, so a retry finds its first result.
     const requestId = idempotencyKey ? uuidv5(`submit:${actor.id}:${idempotencyKey}`, REQUEST_ID_NAMESPACE) : randomUUID();
@@ -48,7 +53,9 @@ export class SubmitRequestHandler implements ICommandHandler<SubmitRequestComman
       requester,
       channel: input.channel,
       category: input.category,
-      priority: input.priority,
+      priority: requesterFlaggedUrgent ? 'normal' : input.priority,
+      requesterFlaggedUrgent,
+      receivedAt: input.receivedAt,
       subject: input.subject,
       message: input.message,
       routing: await this.routing.atSubmission({ requestedCaseRef: input.caseRef ?? null, requester, onBehalf, now }),

@@ -107,7 +107,7 @@ const WRITES: Array<{ name: string; roles: Who[]; path: string; body: (who: Who)
   },
   { name: 'responses', roles: STAFF_ACTORS, path: 'responses', body: () => ({ channel: 'email', summary: 'We will call you today.' }) },
   { name: 'call-back-failed', roles: STAFF_ACTORS, path: 'call-back-failed', body: () => ({}) },
-  { name: 'resolve', roles: STAFF_ACTORS, path: 'resolve', body: () => ({ outcome: 'Answered by phone' }) },
+  { name: 'resolve', roles: STAFF_ACTORS, path: 'resolve', body: () => ({ outcome: 'Withdrawn by phone', withoutReply: { reason: 'withdrawn' } }) },
   { name: 'route', roles: STAFF_ACTORS, path: 'route', body: () => ({ caseRef: 'C-1002' }) },
 ];
 

@@ -118,6 +118,8 @@ export class CallFiling {
       channel: 'phone',
       priority: 'normal',
       requester: requesterOf(contact, call.number),
+      // The clocks run from the call, and the call (its first attempt) is not before the request.
+      receivedAt: call.call.startedAt,
     };
     const view: RequestView = await this.commandBus.execute(
       new SubmitRequestCommand(input, ctx.actor, ctx.idempotencyKey, ctx.correlationId),

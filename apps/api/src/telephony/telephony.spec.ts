@@ -90,7 +90,7 @@ describe('telephony', () => {
   it("files a signed missed call from 07700 900101 as an unanswered phone attempt on parent@'s open request", async () => {
     const requestId = await parentRequest();
     const before = (await request(requestId)).unansweredAttempts;
-    const call = aCall();
+    const call = aCall({ startedAt: new Date().toISOString() }); // after the request was made (an earlier call counts from its received time)
 
     const res = await sendCall(call);
     expect([res.statusCode, res.json()]).toEqual([202, { recorded: 'attempt', requestId }]);

@@ -104,7 +104,13 @@ const ms = (s: string): number => Date.parse(s);
  * intake.maxBackdate, and never before `floor` (the request's received time): no clock may run
  * before its request arrived.
  */
-const instantOrNow = (field: string, value: string | undefined, ctx: DecideContext, floor?: string): string => {
+const instantOrNow = (
+  field: string,
+  value: string | undefined,
+  ctx: DecideContext,
+  floor?: string,
+  beforeFloor: 'refuse' | 'clamp' = 'refuse',
+): string => {
   if (value === undefined) return iso(ctx.now);
   const t = Date.parse(value);
   if (Number.isNaN(t)) throw new InvalidCommand(field, `"${value}" is not an ISO-8601 instant (e.g. 2026-12-24T16:30:00Z)`);
@@ -115,7 +121,10 @@ const instantOrNow = (field: string, value: string | undefined, ctx: DecideConte
       `${value} is more than ${ctx.policy.intake.maxBackdate} ago (intake.maxBackdate): enter it as a new contact`,
     );
   }
-  if (floor !== undefined && t < ms(floor)) throw new InvalidCommand(field, `${value} is before the request was received (${floor})`);
+  if (floor !== undefined && t < ms(floor)) {
+    if (beforeFloor === 'clamp') return floor;
+    throw new InvalidCommand(field, `${value} is before the request was received (${floor})`);
+  }
   return iso(new Date(Math.min(t, ctx.now.getTime())));
 };
 
@@ -302,7 +311,9 @@ const attemptOn = (c: RecordAttempt, s: ContactRequestState, ctx: DecideContext)
   oneOf('channel', c.channel, CHANNELS);
   oneOf('outcome', c.outcome ?? 'unanswered', ATTEMPT_OUTCOMES);
   oneOf('source', c.source, ['portal', 'officer', 'telephony'] as const);
-  const at = instantOrNow('at', c.at, ctx, s.receivedAt);
+  // A call the telephony system reports late may predate the request it is filed on (the family rang,
+  // then wrote): it counts from the request's received time, so no clock runs before the request.
+  const at = instantOrNow('at', c.at, ctx, s.receivedAt, c.source === 'telephony' ? 'clamp' : 'refuse');
   const events: ContactRequestEvent[] = [
     {
       type: 'ContactAttemptRecorded',
@@ -391,8 +402,10 @@ const failedCallBack = (c: RecordFailedCallBack, s: ContactRequestState, ctx: De
 
 const resolve = (c: ResolveRequest, s: ContactRequestState, ctx: DecideContext): ContactRequestEvent[] => {
   if (s.status === 'resolved') throw new RequestClosed(s.requestId, 'resolving again');
-  const withoutReply = c.withoutReply === undefined ? undefined : checkWithoutReply(c.withoutReply, s, ctx);
-  if (s.firstEverRespondedAt === null && withoutReply === undefined) throw new ReplyNeeded(s.requestId);
+  // The reason is for a request that never had a reply; once it had one, it is not asked for and not kept.
+  const replied = s.firstEverRespondedAt !== null;
+  const withoutReply = c.withoutReply === undefined || replied ? undefined : checkWithoutReply(c.withoutReply, s, ctx);
+  if (!replied && withoutReply === undefined) throw new ReplyNeeded(s.requestId);
   const events: ContactRequestEvent[] = [];
   if (escalationIsOpen(s.escalation)) events.push(resolveEscalation(s.escalation, c.by, ctx.now));
   events.push({

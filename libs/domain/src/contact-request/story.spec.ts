@@ -100,15 +100,15 @@ describe('story: working time on the default policy (Mon–Fri 09:00–17:00, En
     w.run(submitRequest(), '2026-04-02T14:00:00.000Z'); // Thu 15:00 London
     expect(w.state).toMatchObject({
       due: {
-        // P3D: Tue 7, Wed 8, Thu 9 April at 15:00 London.
-        firstResponseAt: '2026-04-09T14:00:00.000Z',
-        // P10D: Tue 7 .. Fri 10 (4), Mon 13 .. Fri 17 (5), Mon 20 (1).
-        resolutionAt: '2026-04-20T14:00:00.000Z',
+        // P3D: Tue 7, Wed 8, Thu 9 April, by its close (17:00 London; end_of_day).
+        firstResponseAt: '2026-04-09T16:00:00.000Z',
+        // P10D: Tue 7 .. Fri 10 (4), Mon 13 .. Fri 17 (5), Mon 20 (1), by its close.
+        resolutionAt: '2026-04-20T16:00:00.000Z',
       },
     });
-    w.advanceTo('2026-04-09T14:00:00.000Z');
+    w.advanceTo('2026-04-09T16:00:00.000Z');
     expect(w.types()).toEqual(['ContactRequestSubmitted', 'SlaBreached', 'EscalationRaised']);
-    // Level 1 ack within P2D from Thu 9 April 15:00: Mon 13 April 15:00 London.
-    expect(w.state).toMatchObject({ escalation: { level: 1, reason: 'sla_breached', ackDueAt: '2026-04-13T14:00:00.000Z' } });
+    // Level 1 ack within P2D from Thu 9 April 17:00: Mon 13 April 17:00 London.
+    expect(w.state).toMatchObject({ escalation: { level: 1, reason: 'sla_breached', ackDueAt: '2026-04-13T16:00:00.000Z' } });
   });
 });

@@ -32,7 +32,7 @@ describe('SubmitRequest', () => {
       .when(submitRequest({ teamId: 'north' }))
       .then(submitted({ teamId: 'north' })));
 
-  it('counts working time on the default Mon–Fri calendar: Friday 16:00 + P3D is Wednesday 16:00', () => {
+  it('counts working time on the default Mon–Fri calendar: Friday 16:00 + P3D is due at Wednesday\'s close, 17:00', () => {
     ctx = { now: new Date('2026-03-06T16:00:00Z'), policy: defaultPolicy };
     spec
       .given()
@@ -40,7 +40,7 @@ describe('SubmitRequest', () => {
       .then(
         submitted({
           submittedAt: '2026-03-06T16:00:00.000Z',
-          due: { firstResponseAt: '2026-03-11T16:00:00.000Z', resolutionAt: '2026-03-20T16:00:00.000Z' },
+          due: { firstResponseAt: '2026-03-11T17:00:00.000Z', resolutionAt: '2026-03-20T17:00:00.000Z' },
         }),
       );
   });

@@ -501,7 +501,10 @@ class SqliteAllSubscription implements AllSubscription {
   private closed = false;
   private wakeClosed: (() => void) | null = null;
   private iterating = false;
+  private batching = false;
   private readonly page: Database.Statement<unknown[], Row>;
+  /** As `page` with the limit a parameter: nextBatch's read. */
+  private readonly batch: Database.Statement<unknown[], Row>;
   private readonly params: unknown[];
   private last: bigint;
 
@@ -517,6 +520,33 @@ class SqliteAllSubscription implements AllSubscription {
     this.page = db.prepare(
       `SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ?${where} ORDER BY position LIMIT ${store.pageSize}`,
     );
+    this.batch = db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ?${where} ORDER BY position LIMIT ?`);
+  }
+
+  /** The events after the last one returned, up to `max`, read in one query; waits only when none are committed yet. */
+  async nextBatch(max: number): Promise<RecordedEvent[] | null> {
+    if (this.iterating) throw new Error('A subscription is either iterated or read in batches');
+    this.batching = true;
+    const limit = Math.max(1, Math.trunc(max));
+    while (!this.closed && !this.store.isClosed()) {
+      const head = this.store.readHead();
+      while (this.last < head) {
+        const rows = this.batch.all(this.last, head, ...this.params, limit);
+        // Fewer than asked: nothing else matches up to the head (other streams' events are skipped).
+        if (rows.length < limit) this.last = head;
+        if (rows.length > 0) {
+          const events = rows.map(toRecorded);
+          if (rows.length === limit) this.last = events[events.length - 1].position;
+          return events;
+        }
+      }
+      await new Promise<void>((resolve) => {
+        this.wakeClosed = resolve;
+        void this.store.waitForHeadAbove(this.last).then(resolve);
+      });
+      this.wakeClosed = null;
+    }
+    return null;
   }
 
   async close(): Promise<void> {
@@ -527,7 +557,7 @@ class SqliteAllSubscription implements AllSubscription {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
-    if (this.iterating) throw new Error('A subscription can be iterated only once');
+    if (this.iterating || this.batching) throw new Error('A subscription can be iterated only once');
     this.iterating = true;
     const generator = this.run();
     return {

@@ -20,14 +20,20 @@ import { isAlertEventType, summariseAlert, type AlertSummary } from '../template
 export async function loadAlert(
   store: EventStore,
   event: RecordedEvent,
-  options: { breachRole?: EscalationRole } = {},
+  options: { breachRole?: EscalationRole; kept?: KeptStates } = {},
 ): Promise<AlertSummary | null> {
   if (!isAlertEventType(event.type) || !event.streamId.startsWith(REQUEST_STREAM_PREFIX)) return null;
-  const stored = await store.read(event.streamId);
+  // With a state kept from an earlier alert of the stream, only what followed it is read and folded:
+  // a family that called fifty times no longer costs fifty events per alert.
+  const known = options.kept?.get(event.streamId);
+  const from = known && known.revision < event.revision ? known : null;
+  const stored = await store.read(event.streamId, from ? { fromRevision: from.revision + 1n } : undefined);
   const trigger = toDomainEvent(event);
-  const state = foldStored(stored.filter((e) => e.revision <= event.revision));
+  const upTo = stored.filter((e) => e.revision <= event.revision);
+  const state = foldStored(upTo, from?.state);
+  options.kept?.set(event.streamId, event.revision, state);
   if (!trigger || !isSubmitted(state)) return null;
-  if (isSettled(trigger, foldStored(stored))) return null;
+  if (isSettled(trigger, foldStored(stored.slice(upTo.length), state))) return null;
   if (
     trigger.type === 'SlaBreached' &&
     raisedWithEscalation(
@@ -37,6 +43,25 @@ export async function loadAlert(
   )
     return null;
   return summariseAlert(event.id, trigger, state, options);
+}
+
+/**
+ * Requests' states as of the last alert event loaded from them, most recently used last; bounded.
+ * Events are immutable, so a kept state is never stale: a later alert folds on what followed it.
+ */
+export class KeptStates {
+  private readonly states = new Map<string, { revision: bigint; state: State }>();
+  constructor(private readonly max = 10_000) {}
+
+  get(streamId: string): { revision: bigint; state: State } | undefined {
+    return this.states.get(streamId);
+  }
+
+  set(streamId: string, revision: bigint, state: State): void {
+    this.states.delete(streamId); // re-insert: Map order doubles as least-recently-used
+    this.states.set(streamId, { revision, state });
+    if (this.states.size > this.max) this.states.delete(this.states.keys().next().value!);
+  }
 }
 
 function raisedWithEscalation(breach: Extract<ContactRequestEvent, { type: 'SlaBreached' }>, next: RecordedEvent | undefined): boolean {

@@ -4,7 +4,7 @@ import { SubscriptionRunner, type CheckpointStore, type EventStore, type Recorde
 import type { ChannelName, DeliveryTarget, NotificationChannel } from '../channels';
 import type { Recipient, RecipientDirectory } from '../recipients';
 import { ALERT_EVENT_TYPES, type AlertSummary } from '../templates';
-import { loadAlert } from './load-alert';
+import { KeptStates, loadAlert } from './load-alert';
 import { deliveryJobId, deliveryJobOptions, type DeliveryRetryOptions, type NotificationJobData } from './notification-job';
 
 export interface NotificationDispatcherOptions {
@@ -46,6 +46,10 @@ export class NotificationDispatcher {
    * changed since, not for the projection of every busy request in between.
    */
   private lastAccountEvent: bigint | null = null;
+  /** Requests' states as of their last alert: the next alert reads only what followed. */
+  private readonly kept = new KeptStates();
+  /** Recipients looked up during the batch in hand (cleared per batch and when an account changes). */
+  private recipientsSeen = new Map<string, Promise<Recipient[]>>();
 
   constructor(private readonly options: NotificationDispatcherOptions) {
     this.name = options.name ?? 'notifications';
@@ -58,7 +62,9 @@ export class NotificationDispatcher {
         eventTypes: [...ALERT_EVENT_TYPES, ...USER_ACCOUNT_EVENT_TYPES],
       },
       checkpointMode: 'after-handle',
-      handle: (event) => this.handle(event),
+      // A batch at a time: one addBulk and one checkpoint for the alerts of a busy moment, not a
+      // round trip of each per alert (they queued up behind each other under load).
+      handleBatch: (events) => this.handleBatch(events),
       logger: options.logger,
       retry: options.subscriptionRetry,
     });
@@ -82,17 +88,27 @@ export class NotificationDispatcher {
   }
 
   async handle(event: RecordedEvent): Promise<void> {
-    if (event.streamId.startsWith(USER_STREAM_PREFIX)) {
-      this.lastAccountEvent = event.position;
-      return;
+    await this.handleBatch([event]);
+  }
+
+  /** Enqueues the jobs of every event of the batch at once (all or nothing: a failure retries the batch, job ids dedupe). */
+  async handleBatch(events: RecordedEvent[]): Promise<void> {
+    this.recipientsSeen = new Map();
+    const jobs: PlannedDelivery[] = [];
+    for (const event of events) {
+      if (event.streamId.startsWith(USER_STREAM_PREFIX)) {
+        this.lastAccountEvent = event.position;
+        this.recipientsSeen = new Map();
+        continue;
+      }
+      jobs.push(...(await this.plan(event)));
     }
-    const jobs = await this.plan(event);
     if (jobs.length > 0) await this.options.queue.addBulk(jobs);
   }
 
   /** The jobs an event calls for (none for events that raise no alert). */
   async plan(event: RecordedEvent): Promise<PlannedDelivery[]> {
-    const loaded = await loadAlert(this.options.store, event, { breachRole: this.options.breachRole });
+    const loaded = await loadAlert(this.options.store, event, { breachRole: this.options.breachRole, kept: this.kept });
     if (!loaded) return [];
     const { alert, recipients } = await this.recipientsOf(loaded, this.lastAccountEvent ?? event.position);
     this.lastAccountEvent ??= 0n; // the read model held every account up to this alert
@@ -124,7 +140,7 @@ export class NotificationDispatcher {
    * team without a manager, goes to the service managers instead, so it never reaches no one.
    */
   private async recipientsOf(alert: AlertSummary, asOf: bigint): Promise<{ alert: AlertSummary; recipients: Recipient[] }> {
-    const recipients = await this.options.directory.recipientsFor(alert.notifyRole, alert.teamId, asOf);
+    const recipients = await this.recipientsFor(alert.notifyRole, alert.teamId, asOf);
     if (recipients.length > 0 || alert.notifyRole !== 'team_manager') {
       if (recipients.length === 0)
         this.warn(`no ${alert.notifyRole} to alert for ${alert.reference}; only audience channels will carry it`);
@@ -132,7 +148,15 @@ export class NotificationDispatcher {
     }
     this.warn(`no team manager for ${alert.reference} (team ${alert.teamId ?? 'none'}); alerting the service managers`);
     const covering: AlertSummary = { ...alert, notifyRole: 'service_manager' };
-    return { alert: covering, recipients: await this.options.directory.recipientsFor('service_manager', alert.teamId, asOf) };
+    return { alert: covering, recipients: await this.recipientsFor('service_manager', alert.teamId, asOf) };
+  }
+
+  /** The directory's answer, asked once per role and team within a batch (no account changed in between). */
+  private recipientsFor(role: EscalationRole, teamId: string | null, asOf: bigint): Promise<Recipient[]> {
+    const key = `${role}|${teamId ?? ''}`;
+    let answer = this.recipientsSeen.get(key);
+    if (!answer) this.recipientsSeen.set(key, (answer = this.options.directory.recipientsFor(role, teamId, asOf)));
+    return answer;
   }
 
   private warn(message: string): void {

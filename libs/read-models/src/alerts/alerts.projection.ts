@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '@send/event-store';
+import { jsonEqual } from '../json-equal';
 import { keys } from '../keys';
 import type { EventContext, Projection } from '../projector';
 import type { ReadModelReader, ReadModelWrites } from '../read-through';
@@ -21,9 +22,8 @@ export class AlertsProjection implements Projection {
     const before = new Map<string, Alert>(alertsOf(change.before).map((a) => [a.escalationId, a]));
     for (const alert of alertsOf(change.after)) {
       const previous = before.get(alert.escalationId);
-      const json = JSON.stringify(alert);
-      if (previous && JSON.stringify(previous) === json) continue; // this escalation did not change
-      tx.set(keys.alert(alert.escalationId), json);
+      if (previous && jsonEqual(previous, alert)) continue; // this escalation did not change
+      tx.set(keys.alert(alert.escalationId), JSON.stringify(alert));
       tx.sadd(keys.alertsRaised(alert.level), alert.escalationId); // a set: replays and re-deliveries count once
       if (alert.status === 'resolved') tx.zrem(keys.openAlerts(), alert.escalationId);
       else tx.zadd(keys.openAlerts(), Date.parse(alert.raisedAt), alert.escalationId);

@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '@send/event-store';
+import { jsonEqual } from '../json-equal';
 import { keys } from '../keys';
 import type { EventContext, Projection } from '../projector';
 import type { ReadModelReader, ReadModelWrites } from '../read-through';
@@ -25,7 +26,7 @@ export class QueuesProjection implements Projection {
       const entry = toQueueEntry(change.after.view);
       tx.zadd(to, entry.score, change.requestId);
       // Most events (attempt times aside) leave the row as it was: skip rewriting it.
-      const unchanged = from !== null && JSON.stringify(toQueueEntry(change.before!.view)) === JSON.stringify(entry);
+      const unchanged = from !== null && jsonEqual(toQueueEntry(change.before!.view), entry);
       if (!unchanged) tx.setJson(keys.queueEntry(change.requestId), entry);
     } else if (from) {
       tx.del(keys.queueEntry(change.requestId));

@@ -105,7 +105,7 @@ describe('TimerReconciler over many requests', () => {
     const resolved: string[] = [];
     for (let i = 0; i < 24; i++) (i % 3 === 0 ? open : resolved).push(await submit(t.store));
     // Interleaved, as in a real log: requests move on after others were submitted.
-    for (const requestId of resolved) await command(t.store, { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'answered' });
+    for (const requestId of resolved) await command(t.store, { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'answered', withoutReply: { reason: 'withdrawn' } });
     const reopened = resolved.pop()!;
     await command(t.store, { type: 'ReopenRequest', requestId: reopened, by: 'officer-1', reason: 'more to do' });
     open.push(reopened);
@@ -221,7 +221,7 @@ describe('TimerProcessManager batches', () => {
     const wanted = (await timersOf(requestId)).map((x) => jobIdForTimerKey(x.key)).sort();
     await until('both deadlines scheduled', async () => (await delayedIds()).join() === wanted.join());
     await until('checkpointed', () => checkpoints.positions.get('timers') === submittedAt);
-    await command(t.store, { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'answered' });
+    await command(t.store, { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'answered', withoutReply: { reason: 'withdrawn' } });
     await until('both cancelled', async () => (await queue.queue.getDelayedCount()) === 0);
   });
 

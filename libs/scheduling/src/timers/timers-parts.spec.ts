@@ -165,7 +165,7 @@ describe('TimerReconciler', () => {
   it('recreates the timers of open requests that Redis lost, and leaves existing jobs alone', async () => {
     const open = await submit(t.store);
     const closed = await submit(t.store);
-    await command(t.store, { type: 'ResolveRequest', requestId: closed, by: 'officer-1', outcome: 'answered' });
+    await command(t.store, { type: 'ResolveRequest', requestId: closed, by: 'officer-1', outcome: 'answered', withoutReply: { reason: 'withdrawn' } });
     const reconciler = new TimerReconciler({ store: t.store, timers: queue, clock: () => new Date(), logger: quietLogger });
     const wanted = (await timersOf(open)).map((x) => jobIdForTimerKey(x.key)).sort();
     const jobIds = async () => (await queue.queue.getDelayed()).map((j) => j.id!).sort();
@@ -266,7 +266,7 @@ describe('TimerProcessManager', () => {
     await m.start();
     const requestId = await submit(t.store);
     await until('both deadlines scheduled', async () => (await queue.queue.getDelayedCount()) === 2);
-    await command(t.store, { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'answered' });
+    await command(t.store, { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'answered', withoutReply: { reason: 'withdrawn' } });
     await until('both cancelled', async () => (await queue.queue.getDelayedCount()) === 0);
   });
 });

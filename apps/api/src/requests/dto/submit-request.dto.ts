@@ -17,7 +17,18 @@ export const submitRequestSchema = z.object(
     subject: text().trim().min(1, 'must not be empty').max(200),
     message: text().trim().min(1, 'must not be empty').max(10_000),
     channel: z.enum(CHANNELS, { error: `must be one of ${CHANNELS.join(', ')}` }).default('portal'),
-    priority: z.enum(PRIORITIES, { error: `must be one of ${PRIORITIES.join(', ')}` }).default('normal'),
+    priority: z
+      .enum(PRIORITIES, { error: `must be one of ${PRIORITIES.join(', ')}` })
+      .default('normal')
+      .describe(
+        "Staff set it; a requester's 'urgent' is kept as requesterFlaggedUrgent and the priority stays normal until staff confirm it",
+      ),
+    receivedAt: z.iso
+      .datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-12-01T10:30:00Z' })
+      .optional()
+      .describe(
+        'Staff only: when the letter, call or email actually arrived (not in the future, at most intake.maxBackdate old); its clocks run from then',
+      ),
     requester: z
       .object({
         role: z.enum(REQUESTER_KINDS, { error: `must be one of ${REQUESTER_KINDS.join(', ')}` }),

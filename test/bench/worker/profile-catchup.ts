@@ -1,0 +1,53 @@
+/**
+ * CPU profile of the projection catch-up alone (the load and baselines are not in it):
+ *   node -r ./libs/event-store/src/testing/register-ts.js test/bench/worker/profile-catchup.ts <out.cpuprofile>
+ * BENCH_EVENTS (default 100000). Prints the catch-up rate; writes the profile for analysis.
+ */
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Redis from 'ioredis';
+import { SqliteEventStore } from '@send/event-store';
+import { keys, PROJECTIONS_NAME, ProjectionsRunner } from '@send/read-models';
+import { loadRequests, registerStaff, type StoryKind } from './dataset';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ensureRedisServer, startRedis, freePort } = require('../../../scripts/lib/redis.js');
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
+const out = process.argv[2];
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'profile-catchup-'));
+  const server = await startRedis({ binary: ensureRedisServer(() => undefined), port: await freePort(), dir: join(dir, 'redis'), persistent: false, log: () => undefined });
+  const redis = new Redis(server.url);
+  const store = new SqliteEventStore({ path: join(dir, 'e.sqlite'), synchronous: 'normal' });
+  const kinds: StoryKind[] = ['answered', 'escalated', 'working'];
+  await registerStaff(store);
+  await loadRequests(store, { requests: Math.ceil(EVENTS / 5), kindOf: (i) => kinds[i % 3], now: new Date() });
+  const head = store.readHead();
+  const session = new Session();
+  session.connect();
+  const post = (m: string, p?: object) => new Promise<any>((res, rej) => session.post(m, p, (e, r) => (e ? rej(e) : res(r))));
+  if (out) {
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: 500 });
+    await post('Profiler.start');
+  }
+  const runner = new ProjectionsRunner({ store, redis, logger: { error: console.error } });
+  const t = performance.now();
+  const cpu0 = process.cpuUsage();
+  await runner.start();
+  while (BigInt((await redis.get(keys.checkpoint(PROJECTIONS_NAME))) ?? '0') < head) await new Promise((r) => setTimeout(r, 20));
+  const s = (performance.now() - t) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  if (out) writeFileSync(out, JSON.stringify((await post('Profiler.stop')).profile));
+  console.log(`catch-up: ${head} events in ${s.toFixed(2)} s = ${Math.round(Number(head) / s)} events/s, this process's CPU ${((cpu.user + cpu.system) / Number(head)).toFixed(1)} µs/event (user ${(cpu.user / Number(head)).toFixed(1)}) (steadier than the rate on a shared machine)`);
+  await runner.stop();
+  await store.close();
+  await redis.quit();
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
