@@ -19,7 +19,8 @@ import {
 } from '@send/domain/testing/fixtures';
 import { defaultPolicy } from '@send/sla';
 import { applyToRequestRecord, type RequestRecord } from '../request-view/request-view';
-import { computeSlaDashboard, percentile } from './sla-dashboard';
+import { DateTime } from 'luxon';
+import { computeSlaDashboard, percentile, weeksOf } from './sla-dashboard';
 import { dashboardRowOf } from './dashboard-row';
 
 const rows = (records: readonly RequestRecord[]) => records.map(dashboardRowOf);
@@ -267,6 +268,20 @@ describe('computeSlaDashboard', () => {
       p50Hours: 2,
       censored: 1,
     });
+  });
+
+  it('the week of an instant, worked out a UTC day at a time, is luxon’s (across clock changes and time zones)', () => {
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date('2025-01-01T00:00:00Z'), max: new Date('2028-12-31T00:00:00Z'), noInvalidDate: true }),
+        fc.constantFrom('Europe/London', 'Asia/Kolkata', 'America/St_Johns', 'Pacific/Auckland'),
+        (d, zone) => {
+          const iso = d.toISOString();
+          expect(weeksOf(zone)(iso)).toBe(DateTime.fromISO(iso, { zone }).startOf('week').toISODate());
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('percentile is nearest-rank', () => {

@@ -151,7 +151,7 @@ export function computeSlaDashboard(rows: readonly DashboardRow[], options: SlaD
   const scoped = inPeriod.filter((r) => !options.teamId || r.teamId === options.teamId);
   const between = workingHoursBetween(calendar, now, startsOfOpenWaits(scoped, now));
   const inScope = scoped.map((r) => measure(r, now, between));
-  const timezone = options.policy.calendar.timezone;
+  const weekOfRow = weeksOf(options.policy.calendar.timezone);
 
   const officerNames = new Map<string, string | null>();
   for (const { row: r } of inScope)
@@ -197,7 +197,7 @@ export function computeSlaDashboard(rows: readonly DashboardRow[], options: SlaD
     byCategory: groupBy(inScope, (m) => m.row.category).map(([category, slice]) => ({ category, ...figuresOf(slice) })),
     byRequesterRole: groupBy(inScope, (m) => m.row.requesterRole).map(([requesterRole, slice]) => ({ requesterRole, ...figuresOf(slice) })),
     byChannel: groupBy(inScope, (m) => m.row.channel).map(([channel, slice]) => ({ channel, ...figuresOf(slice) })),
-    byWeek: groupBy(inScope, (m) => weekOf(m.row.submittedAt, timezone)).map(([week, slice]) => ({ week, ...figuresOf(slice) })),
+    byWeek: groupBy(inScope, (m) => weekOfRow(m.row.submittedAt)).map(([week, slice]) => ({ week, ...figuresOf(slice) })),
     responseByRequester: {
       mp: firstResponseOf(inScope.filter((m) => isMp(m.row))),
       parent: firstResponseOf(inScope.filter((m) => !isMp(m.row) && m.row.requesterRole === 'parent')),
@@ -429,6 +429,26 @@ export function percentile(sorted: readonly number[], p: number): number | null 
 
 function weekOf(iso: string, timezone: string): string {
   return DateTime.fromISO(iso, { zone: timezone }).startOf('week').toISODate()!;
+}
+
+/**
+ * weekOf for many rows: luxon's time-zone work is the costly part, and the week only changes at a
+ * local midnight, so a UTC day whose first and last instants fall in one week answers for every
+ * instant in it (the week never goes back in time).
+ */
+export function weeksOf(timezone: string): (iso: string) => string {
+  const byUtcDay = new Map<string, string | null>();
+  return (iso) => {
+    if (!iso.endsWith('Z')) return weekOf(iso, timezone); // the UTC day is read off the string
+    const day = iso.slice(0, 10);
+    let week = byUtcDay.get(day);
+    if (week === undefined) {
+      const first = weekOf(`${day}T00:00:00.000Z`, timezone);
+      week = first === weekOf(`${day}T23:59:59.999Z`, timezone) ? first : null;
+      byUtcDay.set(day, week);
+    }
+    return week ?? weekOf(iso, timezone);
+  };
 }
 
 /** Groups by key (null keys dropped), sorted by key. */
