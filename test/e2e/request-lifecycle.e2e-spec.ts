@@ -94,13 +94,28 @@ describe('request lifecycle over the API', () => {
     }
   });
 
-  it('refuses attempts and responses on a resolved request with 422 problem+json', async () => {
+  it('needs a reason to resolve without a reply, refuses replies once resolved, and reopens when the family gets in touch again', async () => {
     const request = await submit();
-    await officer.post(`/api/requests/${request.id}/resolve`, { outcome: 'Answered by letter' });
-    const attempt = await parent.post(`/api/requests/${request.id}/attempts`, { channel: 'phone' });
-    expect(attempt.status).toBe(422);
-    expect(attempt.contentType).toContain('application/problem+json');
+    const noReason = await officer.post(`/api/requests/${request.id}/resolve`, { outcome: 'Answered by letter' });
+    expect([noReason.status, noReason.body.type]).toEqual([422, expect.stringContaining('reply-needed')]);
+    expect(noReason.contentType).toContain('application/problem+json');
+    const resolved = await officer.post(`/api/requests/${request.id}/resolve`, {
+      outcome: 'Answered by letter',
+      withoutReply: { reason: 'answered_outside', answeredAt: new Date().toISOString() },
+    });
+    expect([resolved.status, resolved.body.status]).toEqual([200, 'resolved']);
     expect((await officer.post(`/api/requests/${request.id}/responses`, { channel: 'email', summary: 'x' })).status).toBe(422);
+
+    // Within sla.reopenWithin, the family's call reopens it rather than being turned away.
+    const attempt = await parent.post(`/api/requests/${request.id}/attempts`, { channel: 'phone' });
+    expect(attempt.status).toBe(201);
+    expect(attempt.body.request).toMatchObject({ status: 'assigned', unansweredAttempts: 1, resolvedAt: null });
+
+    // The family may reopen themselves too; staff at any time.
+    await officer.post(`/api/requests/${request.id}/responses`, { channel: 'phone', summary: 'Explained the plan' });
+    await officer.post(`/api/requests/${request.id}/resolve`, { outcome: 'Plan agreed' });
+    const reopened = await parent.post(`/api/requests/${request.id}/reopen`, { reason: 'The plan was not sent' });
+    expect([reopened.status, reopened.body.status]).toEqual([200, 'assigned']);
   });
 
   it('checks roles and ownership', async () => {

@@ -2,15 +2,18 @@ import { Inject, Logger, Module, type OnApplicationBootstrap } from '@nestjs/com
 import type Redis from 'ioredis';
 import type { EventStore } from '@send/event-store';
 import { APP_CONFIG, Clock, EVENT_STORE, REDIS, type AppConfig } from '@send/platform';
+import { CaseCommands } from '../cases/case-commands';
+import { CasesModule } from '../cases/cases.module';
 import { ReferenceNumbers } from '../requests/reference-numbers';
 import { DemoDataSeeder } from './demo-data-seeder';
 
 /**
  * DEMO=true DEMO_DATA=true: seeds the demo requests at start. Imported after AuthModule in
  * AppModule: Nest runs onApplicationBootstrap module by module, awaiting each, deepest first and
- * otherwise in import order, so the demo users are registered before their requests.
+ * otherwise in import order, so the demo users are registered before their requests, and the demo
+ * cases (CasesModule, imported here too) before the families' cases and requests.
  */
-@Module({})
+@Module({ imports: [CasesModule] })
 export class DemoDataModule implements OnApplicationBootstrap {
   private readonly logger = new Logger('DemoData');
 
@@ -19,6 +22,7 @@ export class DemoDataModule implements OnApplicationBootstrap {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly clock: Clock,
+    private readonly cases: CaseCommands,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -31,6 +35,7 @@ export class DemoDataModule implements OnApplicationBootstrap {
       store: this.store,
       policy: this.config.policy,
       references: new ReferenceNumbers(this.redis),
+      cases: this.cases,
       clock: () => this.clock.now(),
       logger: this.logger,
     }).seed();

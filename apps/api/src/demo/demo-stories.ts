@@ -17,10 +17,23 @@ import type {
   Priority,
   Requester,
   ResponseChannel,
+  Routing,
   SubmitRequest,
+  SyncCase,
 } from '@send/domain';
+import { isAwayAt, rerouteTo, routeRequest } from '@send/domain';
 import { addWorkingTime, calendarOf, dueDatesFor, slaFor, workingTimeBetween, type Policy, type WorkingCalendar } from '@send/sla';
-import { acknowledgerFor, OFFLINE_REQUESTERS, PORTAL_REQUESTERS, TEAMS, TELEPHONY_ACTOR, type Actor, type TeamId } from './demo-people';
+import { allDemoCases, casesOf, routable } from './demo-families';
+import {
+  acknowledgerFor,
+  HEAD_OF_SERVICE,
+  OFFLINE_REQUESTERS,
+  PORTAL_REQUESTERS,
+  TEAMS,
+  TELEPHONY_ACTOR,
+  type Actor,
+  type TeamId,
+} from './demo-people';
 import { REOPEN_REASONS, TEXTS } from './demo-texts';
 import { Prng } from './prng';
 
@@ -33,8 +46,8 @@ const DEMO_NAMESPACE = 'c3a7e0d2-8b4f-4f1e-9d6a-5e2b7c9a1f30';
 export const demoRequestId = (index: number): string => uuidv5(`demo-request:${index}`, DEMO_NAMESPACE);
 
 export type Story =
-  'prompt' | 'awaiting' | 'late' | 'chased' | 'chased_climb' | 'callback' | 'reopened' | 'fresh' | 'silent' | 'chasing_now';
-const STORY_WEIGHTS: Record<Exclude<Story, 'chasing_now'>, number> = {
+  'prompt' | 'awaiting' | 'late' | 'chased' | 'chased_climb' | 'callback' | 'reopened' | 'fresh' | 'silent' | 'chasing_now' | 'inspection';
+const STORY_WEIGHTS: Record<Exclude<Story, 'chasing_now' | 'inspection'>, number> = {
   prompt: 26,
   awaiting: 9,
   late: 12,
@@ -51,6 +64,22 @@ const STORY_WEIGHTS: Record<Exclude<Story, 'chasing_now'>, number> = {
  * acknowledged.
  */
 const CHASING_NOW: Readonly<Record<number, 'open' | 'acknowledged'>> = { 5: 'open', 41: 'acknowledged' };
+/** The inspection's family (shared/context): one request they chased 40+ times before anyone answered. */
+export const INSPECTION_INDEX = 17;
+export const INSPECTION_CASE = 'C-2001';
+export const INSPECTION_ATTEMPTS = 46;
+/** How often a family's case comes up: the API.md families most, so the demo logins have history to show. */
+const CASE_WEIGHTS: Readonly<Record<string, number>> = {
+  'C-1001': 5,
+  'C-1002': 2,
+  'C-2001': 3,
+  'C-1003': 2,
+  'C-1004': 2,
+  'C-1005': 1,
+  'C-2002': 2,
+  'C-2003': 2,
+};
+const MP = OFFLINE_REQUESTERS.find((r) => r.role === 'mp')!;
 const CATEGORY_WEIGHTS: Record<Category, number> = {
   ehc_assessment: 16,
   ehc_plan: 16,
@@ -81,6 +110,10 @@ export interface DemoRequest {
   index: number;
   requestId: string;
   story: Story;
+  /** The family's case the request is about; it is filed there at submission, or re-routed there from triage (unless still waiting in triage). */
+  aboutCase: string;
+  /** Where routing sent it at submission (routeRequest, as the live submission decides). */
+  routing: Routing;
   submittedAt: Date;
   submitter: Actor;
   /** The SubmitRequest without its reference, which is allocated when the request is actually seeded. */
@@ -88,44 +121,99 @@ export interface DemoRequest {
   steps: ScriptStep[];
 }
 
-/** The whole demo set, in submission order. */
-export function demoRequests(now: Date, policy: Policy, count = DEMO_REQUEST_COUNT): DemoRequest[] {
+/** An officer's past leave: requests routed to them meanwhile wait in the team queue needing cover. */
+export interface DemoLeave {
+  officerId: string;
+  awayFrom: string;
+  awayUntil: string;
+}
+
+/** officer2@'s fortnight off, five to three weeks ago (whole days, London time); officer@ covers. */
+export const demoLeave = (now: Date, policy: Policy): DemoLeave => {
+  const today = DateTime.fromJSDate(now, { zone: policy.calendar.timezone }).startOf('day');
+  return {
+    officerId: TEAMS.north.officers[1].id,
+    awayFrom: today.minus({ days: 35 }).toUTC().toISO()!,
+    awayUntil: today.minus({ days: 21 }).toUTC().toISO()!,
+  };
+};
+
+/** The whole demo set, in submission order; `leave` when the seeder recorded demoLeave on the officer's account. */
+export function demoRequests(now: Date, policy: Policy, count = DEMO_REQUEST_COUNT, leave: DemoLeave | null = null): DemoRequest[] {
   const cal = calendarOf(policy);
-  return Array.from({ length: count }, (_, index) => demoRequest(index, now, policy, cal)).sort(
+  const cases = allDemoCases();
+  return Array.from({ length: count }, (_, index) => demoRequest(index, now, policy, cal, cases, leave)).sort(
     (a, b) => a.submittedAt.getTime() - b.submittedAt.getTime() || a.index - b.index,
   );
 }
 
-function demoRequest(index: number, now: Date, policy: Policy, cal: WorkingCalendar): DemoRequest {
+function demoRequest(
+  index: number,
+  now: Date,
+  policy: Policy,
+  cal: WorkingCalendar,
+  cases: readonly SyncCase[],
+  leave: DemoLeave | null,
+): DemoRequest {
   const rng = new Prng(DEMO_SEED + index * 7919);
   const drawn = rng.weighted(STORY_WEIGHTS);
-  const story: Story = CHASING_NOW[index] ? 'chasing_now' : drawn;
-  const category = rng.weighted(CATEGORY_WEIGHTS);
-  const priority: Priority = rng.chance(URGENT_CHANCE[category]) ? 'urgent' : 'normal';
-  const text = rng.pick(TEXTS[category]);
-  const team: TeamId = rng.chance(0.65) || story === 'chasing_now' ? 'north' : 'south';
-  const officer = rng.pick(TEAMS[team].officers);
+  const story: Story = index === INSPECTION_INDEX ? 'inspection' : CHASING_NOW[index] ? 'chasing_now' : drawn;
+  const category = story === 'inspection' ? 'ehc_plan' : rng.weighted(CATEGORY_WEIGHTS);
+  const priority: Priority = story !== 'inspection' && rng.chance(URGENT_CHANCE[category]) ? 'urgent' : 'normal';
+  const text = story === 'inspection' ? INSPECTION_TEXT : rng.pick(TEXTS[category]);
+
+  // Which family: a case, then one of its contacts (now and then their MP writes instead).
+  const drawable = cases.filter((c) => story !== 'chasing_now' || c.teamId === 'north'); // manager@'s live alerts
+  const aboutRef =
+    story === 'inspection'
+      ? INSPECTION_CASE
+      : rng.weighted(Object.fromEntries(drawable.map((d) => [d.caseRef, CASE_WEIGHTS[d.caseRef] ?? 1])));
+  const about = cases.find((c) => c.caseRef === aboutRef)!;
+  const contact = story === 'inspection' ? about.contacts!.find((k) => k.userId)! : rng.pick(about.contacts ?? []);
+  const viaMp = story !== 'inspection' && rng.chance(0.06);
+  const portal = viaMp ? undefined : PORTAL_REQUESTERS.find((p) => contact.userId !== undefined && p.requester.userId === contact.userId);
+  const requester: Requester = portal ? portal.requester : viaMp ? MP : OFFLINE_REQUESTERS.find((o) => o.name === contact.name)!;
+  const team = about.teamId as TeamId;
+  const caseOfficer = TEAMS[team].officers.find((o) => o.id === about.caseOfficerId)!;
   const manager = TEAMS[team].manager;
 
-  // Who asked, and how it reached the service.
-  const portal = rng.chance(0.55) ? rng.pick(PORTAL_REQUESTERS) : null;
-  const offline = rng.pick(OFFLINE_REQUESTERS);
-  const requester: Requester = portal ? portal.requester : offline;
+  // How it reached the service.
   const channel: Channel = portal
-    ? rng.chance(0.85)
+    ? story === 'inspection' || rng.chance(0.85)
       ? 'portal'
       : 'email'
-    : offline.role === 'mp'
+    : requester.role === 'mp'
       ? 'mp'
       : rng.weighted({ phone: 45, email: 35, letter: 10, in_person: 10 });
   // Portal requests come in at any hour; the rest are entered by an officer in working time.
-  const submitter = portal && channel === 'portal' ? portal.actor : officer;
-  const caseRef = rng.chance(0.8) ? `C${100000 + rng.int(0, 89999)}` : '';
+  const onBehalf = !(portal && channel === 'portal');
 
+  // The case number they gave: families with one case often leave it out (routing finds it); a
+  // SENCo with several pupils must give it; now and then a mistyped one lands in triage.
+  const linked = casesOf(cases, requester);
+  const named = story === 'inspection' ? false : rng.chance(onBehalf ? 0.8 : linked.length > 1 ? 0.85 : 0.5);
+  const requestedCaseRef = named ? (rng.chance(0.05) ? `${about.caseRef}0` : about.caseRef) : '';
   const submittedAt =
     story === 'chasing_now'
       ? workingTimeAgo(cal, now, rng.between(0.45, 0.5) * slaSpan(cal, now, slaFor(policy, { category, priority }).firstResponse))
-      : submissionTime(rng, story, submitter === officer, now, cal);
+      : story === 'inspection'
+        ? workingTimeAgo(cal, now, 30 * slaSpan(cal, now, 'P1D') + rng.between(0.1, 0.5) * slaSpan(cal, now, 'P1D'))
+        : submissionTime(rng, story, onBehalf, now, cal);
+
+  // Who works it: the case officer, or while they are on leave the team's other officer (cover).
+  const awayAt = (officerId: string, at: Date) => leave !== null && leave.officerId === officerId && isAwayAt(leave, at);
+  const cover = TEAMS[team].officers.find((o) => o.id !== caseOfficer.id);
+  const officer = awayAt(caseOfficer.id, submittedAt) && cover ? cover : caseOfficer;
+  const submitter = onBehalf ? officer : portal!.actor;
+  // Routed as the live submission routes it, with the case officer's availability at that instant.
+  const namedCase = cases.find((c) => c.caseRef === requestedCaseRef);
+  const routing = routeRequest({
+    requestedCaseRef,
+    namedCase: namedCase ? routable(namedCase) : null,
+    linkedCases: linked.map(routable),
+    onBehalf,
+    isAway: (officerId) => awayAt(officerId, submittedAt),
+  });
   const due = dueDatesFor(policy, { category, priority }, submittedAt);
   const requestId = demoRequestId(index);
 
@@ -161,7 +249,7 @@ function demoRequest(index: number, now: Date, policy: Policy, cal: WorkingCalen
     step(at, officer, (s) => (open(s) ? { type: 'ResolveRequest', requestId, by: officer.id, outcome: text.outcome } : null));
   const attempt = (at: Date) => {
     const attemptId = nextId('attempt');
-    const byPortal = portal !== null && rng.chance(0.7);
+    const byPortal = portal !== undefined && rng.chance(0.7);
     const viaPhone = !byPortal && rng.chance(0.6);
     const actor = byPortal ? portal!.actor : viaPhone ? TELEPHONY_ACTOR : officer;
     const attemptChannel: Channel = byPortal ? 'portal' : viaPhone ? 'phone' : 'email';
@@ -292,6 +380,46 @@ function demoRequest(index: number, now: Date, policy: Policy, cal: WorkingCalen
       respond(after(attempts[2]!, 0.6 * fr)); // still to come
       break;
     }
+    case 'inspection': {
+      // Forty or fifty tries (shared/context): calls, emails and portal chases over three weeks, and
+      // nobody answers. The third raises level 1 to the team manager; unacknowledged, the timers
+      // climb it to the service manager and the head of SEND and re-notify there until the chain
+      // runs out. Only then does the head acknowledge, and the case officer phones the family.
+      const day = slaSpan(cal, submittedAt, 'P1D');
+      const tries = Array.from({ length: INSPECTION_ATTEMPTS }, () => rng.between(0.05, 16) * day).sort((a, b) => a - b);
+      for (const workingMs of tries) {
+        const how = rng.weighted({ phone: 26, email: 10, portal: 10 });
+        const at = after(submittedAt, workingMs);
+        const attemptId = nextId('attempt');
+        const actor = how === 'portal' ? portal!.actor : how === 'phone' ? TELEPHONY_ACTOR : officer;
+        const outcome = how === 'phone' ? rng.pick(['unanswered', 'unanswered', 'voicemail'] as const) : 'no_reply';
+        const source = how === 'portal' ? 'portal' : how === 'phone' ? 'telephony' : 'officer';
+        step(at, actor, (s) =>
+          open(s)
+            ? {
+                type: 'RecordAttempt',
+                requestId,
+                attemptId,
+                channel: how,
+                outcome,
+                at: at.toISOString(),
+                source,
+                escalationId: `esc-${attemptId}`,
+              }
+            : null,
+        );
+      }
+      const ackAt = after(submittedAt, rng.between(16.2, 16.6) * day);
+      step(ackAt, HEAD_OF_SERVICE, (s) =>
+        open(s) && s.escalation && s.escalation.status === 'open'
+          ? { type: 'AcknowledgeEscalation', requestId, escalationId: s.escalation.id, by: HEAD_OF_SERVICE.id, role: HEAD_OF_SERVICE.role }
+          : null,
+      );
+      const calledAt = after(ackAt, rng.between(0.2, 0.5) * day);
+      respond(calledAt, 'phone');
+      respond(after(calledAt, rng.between(3, 4) * day), 'meeting');
+      break;
+    }
     case 'silent': {
       // Fell through the cracks: never picked up. The timers breach, escalate and climb the whole chain.
       attempt(after(frDue, rng.between(0.1, 0.3) * fr));
@@ -299,20 +427,45 @@ function demoRequest(index: number, now: Date, policy: Policy, cal: WorkingCalen
     }
   }
 
+  // In triage: the team manager finds the family's case and re-routes it there before anyone works
+  // on it; the newest ('fresh') ones are still waiting in the triage queue.
+  if (routing.teamId === null) {
+    if (story === 'fresh') steps.length = 0;
+    else {
+      const by = rng.chance(0.6) ? manager : officer;
+      const at = after(submittedAt, rng.between(0.005, 0.025) * fr);
+      step(at, by, (s) =>
+        open(s) && s.teamId === null
+          ? { type: 'RouteRequest', requestId, routing: rerouteTo({ case: routable(about) }, (id) => awayAt(id, at)), by: by.id }
+          : null,
+      );
+    }
+  }
+
   const submit: Omit<SubmitRequest, 'reference'> = {
     type: 'SubmitRequest',
     requestId,
-    caseRef,
+    caseRef: requestedCaseRef,
     requester,
     channel,
     category,
     priority,
     subject: text.subject,
     message: text.message,
+    routing,
+    by: submitter.id,
   };
   steps.sort((a, b) => a.at.getTime() - b.at.getTime());
-  return { index, requestId, story, submittedAt, submitter, submit, steps };
+  return { index, requestId, story, aboutCase: about.caseRef, routing, submittedAt, submitter, submit, steps };
 }
+
+const INSPECTION_TEXT = {
+  subject: "Nobody has answered us about Alex's EHC plan",
+  message:
+    "Alex's annual review was weeks ago and we still have no amended plan. The new school term is coming and we do not know " +
+    'if the placement is agreed. We have phoned, emailed and messaged here again and again. Please, somebody call us back.',
+  outcome: 'Amended plan issued and placement confirmed with the school.',
+};
 
 /** When it came in: within the last 8 weeks ('fresh' ones in the last few days), officers entering them in working time. */
 function submissionTime(rng: Prng, story: Story, enteredByOfficer: boolean, now: Date, cal: WorkingCalendar): Date {

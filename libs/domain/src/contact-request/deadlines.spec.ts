@@ -95,7 +95,7 @@ describe('CheckDeadline(first_response)', () => {
       .when(checkDeadline('first_response'))
       .thenNothing());
 
-  it('uses working time on the default calendar: the ack window of P2D starts at the breach', () =>
+  it('uses working time on the default calendar: the ack window of P2D starts at the breach and ends at the close of its second working day', () =>
     s
       .policy(defaultPolicy)
       .now('2026-03-11T16:00:00.000Z')
@@ -113,7 +113,7 @@ describe('CheckDeadline(first_response)', () => {
           reason: 'sla_breached',
           unansweredCount: 0,
           raisedAt: '2026-03-11T16:00:00.000Z',
-          ackDueAt: '2026-03-13T16:00:00.000Z',
+          ackDueAt: '2026-03-13T17:00:00.000Z',
         }),
       ));
 });

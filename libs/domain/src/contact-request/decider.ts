@@ -29,8 +29,7 @@
  *   (acknowledged) window; then the escalation stays open with no more timers.
  * - Timers that fire early, twice, or after the fact (answered, resolved, other level) yield no events.
  */
-import { DateTime, Duration } from 'luxon';
-import { addWorkingTime, CATEGORIES, calendarOf, dueDatesFor, PRIORITIES, type Policy } from '@send/sla';
+import { CATEGORIES, dueAfter, dueDatesFor, earliestBackdate, PRIORITIES, type Policy } from '@send/sla';
 import type {
   AcknowledgeEscalation,
   AdvanceEscalation,
@@ -114,7 +113,7 @@ const instantOrNow = (
   if (value === undefined) return iso(ctx.now);
   const t = Date.parse(value);
   if (Number.isNaN(t)) throw new InvalidCommand(field, `"${value}" is not an ISO-8601 instant (e.g. 2026-12-24T16:30:00Z)`);
-  const earliest = earliestBackdate(ctx);
+  const earliest = earliestBackdate(ctx.policy, ctx.now);
   if (t < earliest.getTime()) {
     throw new InvalidCommand(
       field,
@@ -127,10 +126,6 @@ const instantOrNow = (
   }
   return iso(new Date(Math.min(t, ctx.now.getTime())));
 };
-
-/** The oldest instant a staff-entered time may name: now minus intake.maxBackdate, in calendar time. */
-const earliestBackdate = (ctx: DecideContext): Date =>
-  DateTime.fromJSDate(ctx.now, { zone: ctx.policy.calendar.timezone }).minus(Duration.fromISO(ctx.policy.intake.maxBackdate)).toJSDate();
 
 /**
  * Last line of defence for what gets stored forever: the app validates input shapes (zod) first, but
@@ -155,9 +150,9 @@ const chainLevel = (policy: Policy, level: number): ChainLevel | undefined => {
   return chain[Math.min(Math.max(level, 1), chain.length) - 1];
 };
 
-/** `from` (default now) plus a working-time duration of the policy. */
+/** `from` (default now) plus a working-time duration of the policy, due as the policy's sla.dueAt says. */
 const addWorking = (ctx: DecideContext, duration: string, from: Date | string = ctx.now): string =>
-  iso(addWorkingTime(calendarOf(ctx.policy), typeof from === 'string' ? new Date(from) : from, duration));
+  iso(dueAfter(ctx.policy, typeof from === 'string' ? new Date(from) : from, duration));
 
 /**
  * Raises an escalation: at level 1, or, when an earlier escalation of this request ended within the

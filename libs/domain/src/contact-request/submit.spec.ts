@@ -32,7 +32,7 @@ describe('SubmitRequest', () => {
       .when(submitRequest({ teamId: 'north' }))
       .then(submitted({ teamId: 'north' })));
 
-  it('counts working time on the default Mon–Fri calendar: Friday 16:00 + P3D is due at Wednesday\'s close, 17:00', () => {
+  it("counts working time on the default Mon–Fri calendar: Friday 16:00 + P3D is due at Wednesday's close, 17:00", () => {
     ctx = { now: new Date('2026-03-06T16:00:00Z'), policy: defaultPolicy };
     spec
       .given()
