@@ -9,8 +9,11 @@ import { allProjections, PROJECTIONS_NAME, Projector, SlaDashboardService } from
 import { projectAll } from '@send/read-models/testing/read-model-fixtures';
 import { countFromEvents, figuresOfDashboard } from '@send/read-models/testing/dashboard-count';
 import { calendarOf, defaultPolicy, workingTimeBetween } from '@send/sla';
+import type { Clock } from '@send/platform';
+import { CaseCommands } from '../cases/case-commands';
 import { ReferenceNumbers } from '../requests/reference-numbers';
 import { DemoDataSeeder } from '../demo/demo-data-seeder';
+import { INSPECTION_ATTEMPTS } from '../demo/demo-stories';
 
 const DB = 4; // this file's own Redis database
 const NOW = new Date('2026-11-27T15:30:00.000Z'); // a Friday afternoon, as the demo data spec
@@ -33,7 +36,13 @@ describe('the SLA dashboard on the demo data', () => {
     await redis.flushdb();
     dir = mkdtempSync(join(tmpdir(), 'dashboard-demo-'));
     store = new SqliteEventStore({ path: join(dir, 'events.db') });
-    await new DemoDataSeeder({ store, policy: defaultPolicy, references: new ReferenceNumbers(redis), clock: () => NOW }).seed();
+    await new DemoDataSeeder({
+      store,
+      policy: defaultPolicy,
+      references: new ReferenceNumbers(redis),
+      cases: new CaseCommands(store, { COMMAND_CACHE_STREAMS: 0 }, { now: () => NOW } as Clock),
+      clock: () => NOW,
+    }).seed();
     await projectAll(store, new Projector(PROJECTIONS_NAME, redis, allProjections()));
   });
 
@@ -68,5 +77,7 @@ describe('the SLA dashboard on the demo data', () => {
     expect(live.firstResponse.total).toBeGreaterThan(0);
     expect(live.breaches.total).toBeGreaterThan(0);
     expect(live.escalations.total).toBeGreaterThan(0);
+    expect(live.attemptsPerRequest.max).toBeGreaterThanOrEqual(INSPECTION_ATTEMPTS); // the inspection's family
+    expect(live.attemptsPerRequest.tenOrMore).toBeGreaterThanOrEqual(1);
   });
 });
