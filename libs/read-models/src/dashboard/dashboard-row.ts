@@ -71,9 +71,10 @@ export function dashboardRowOf(record: RequestRecord): DashboardRow {
       level: e.level,
       open: e.status !== 'resolved',
       ...(e.resolvedAt ? { resolvedAt: e.resolvedAt } : {}),
-      // Records folded before levels were tracked know only the level now and when it was raised.
-      levels: (record.escalationLevels?.[e.id] ?? [{ level: e.level, reachedAt: e.raisedAt, acknowledgedAt: null }]).map((l) =>
-        l.acknowledgedAt ? { level: l.level, reachedAt: l.reachedAt, acknowledgedAt: l.acknowledgedAt } : { level: l.level, reachedAt: l.reachedAt },
+      levels: e.levels.map((l) =>
+        l.acknowledgedAt
+          ? { level: l.level, reachedAt: l.reachedAt, acknowledgedAt: l.acknowledgedAt }
+          : { level: l.level, reachedAt: l.reachedAt },
       ),
     })),
   };

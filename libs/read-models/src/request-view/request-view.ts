@@ -18,19 +18,6 @@ export type { RequestView } from '@send/domain';
 export interface RequestRecord {
   state: ContactRequestState;
   view: RequestView;
-  /**
-   * Each escalation's levels as it passed through them (escalation id -> oldest first). The domain's
-   * state keeps only the level an escalation stands at now and forgets an acknowledgement when it
-   * climbs, but the dashboard's time to acknowledge is per level. Absent until a first escalation.
-   */
-  escalationLevels?: Record<string, EscalationLevelFact[]>;
-}
-
-/** One level an escalation reached: when, and when it was acknowledged there (null: never at that level). */
-export interface EscalationLevelFact {
-  level: number;
-  reachedAt: string;
-  acknowledgedAt: string | null;
 }
 
 /** Names the view shows beside ids, looked up by whoever stores the record (see ViewNames). */
@@ -49,33 +36,7 @@ export function applyToRequestRecord(record: RequestRecord | null, event: Stored
   if (after === before || !isSubmitted(after)) return record;
   const sameOfficer = record?.view.assignee && record.view.assignee.id === after.assignee?.officerId;
   const assigneeName = names.assigneeName !== undefined ? names.assigneeName : sameOfficer ? record!.view.assignee!.name : null;
-  const escalationLevels = trackEscalationLevels(isSubmitted(before) ? before : null, after, record?.escalationLevels);
-  const next: RequestRecord = { state: after, view: toView(after, { assigneeName }) };
-  if (escalationLevels) next.escalationLevels = escalationLevels;
-  return next;
-}
-
-/**
- * The escalation levels after one change of state, told from the states before and after (so any
- * event schema version folds the same): a new escalation starts at the level it was raised at, a
- * change of level adds one reached at the event's own time (the state's updatedAt), and a first
- * acknowledgement at a level is kept on it.
- */
-function trackEscalationLevels(
-  before: ContactRequestState | null,
-  after: ContactRequestState,
-  kept: Record<string, EscalationLevelFact[]> | undefined,
-): Record<string, EscalationLevelFact[]> | undefined {
-  const e = after.escalation;
-  if (!e) return kept;
-  const levels = kept?.[e.id];
-  const last = levels?.[levels.length - 1];
-  let updated: EscalationLevelFact[] | undefined;
-  if (!levels || !last) updated = [{ level: e.level, reachedAt: e.raisedAt, acknowledgedAt: e.acknowledgedAt }];
-  else if (last.level !== e.level) updated = [...levels, { level: e.level, reachedAt: after.updatedAt, acknowledgedAt: e.acknowledgedAt }];
-  else if (last.acknowledgedAt === null && e.acknowledgedAt !== null && before?.escalation?.id === e.id)
-    updated = [...levels.slice(0, -1), { ...last, acknowledgedAt: e.acknowledgedAt }];
-  return updated ? { ...kept, [e.id]: updated } : kept;
+  return { state: after, view: toView(after, { assigneeName }) };
 }
 
 /** The portal account that submitted the request (null when staff logged it for someone without one). */
@@ -107,6 +68,8 @@ export interface EscalationFact {
   /** Unanswered attempts when raised plus those recorded while it was open (as the domain counts them). */
   unansweredCount: number;
   resolvedAt: string | null;
+  /** Each level it reached, when, and its first acknowledgement there. */
+  levels: Array<{ level: number; reachedAt: string; acknowledgedAt: string | null }>;
 }
 
 export function requestFacts({ state: s }: RequestRecord): RequestFacts {
@@ -116,7 +79,7 @@ export function requestFacts({ state: s }: RequestRecord): RequestFacts {
     firstResponseDueAt: s.submittedDue.firstResponseAt,
     lastRespondedAt: s.lastRespondedAt,
     attempts: s.attempts.map(({ at, channel, answeredAt }) => ({ at, channel, answeredAt })),
-    escalations: escalations.map(({ id, level, status, reason, notifyRole, raisedAt, unansweredCount, resolvedAt }) => ({
+    escalations: escalations.map(({ id, level, status, reason, notifyRole, raisedAt, unansweredCount, resolvedAt, levels }) => ({
       id,
       level,
       status,
@@ -125,6 +88,8 @@ export function requestFacts({ state: s }: RequestRecord): RequestFacts {
       raisedAt,
       unansweredCount,
       resolvedAt,
+      // Escalations folded before levels were kept know only the level now and when it was raised.
+      levels: levels ?? [{ level, reachedAt: raisedAt, acknowledgedAt: null }],
     })),
   };
 }
