@@ -38,6 +38,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it('never echoes the value of a secret or of a URL that may hold a password', () => {
+    const message = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    };
+    expect(message({ TELEPHONY_SECRET: 'hunter2-secret' })).toMatch(/TELEPHONY_SECRET: .*\(value not shown\)/);
+    expect(message({ TELEPHONY_SECRET: 'hunter2-secret' })).not.toContain('hunter2');
+    expect(message({ REDIS_URL: 'localhost:6379/pass-w0rd' })).not.toContain('pass-w0rd');
+    expect(message({ METRICS_TOKEN: 'tok-123' })).not.toContain('tok-123');
+  });
+
   it('validates the settings of a library the app passes in (as notificationsEnv), naming them; the platform knows none itself', () => {
     const shape = { WIDGET_URL: z.url({ error: 'must be a URL' }).optional(), WIDGET_KEY: z.string().optional() };
     const widgets: ConfigFragment<typeof shape> = {

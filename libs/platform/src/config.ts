@@ -90,13 +90,18 @@ export function loadConfig<S extends z.ZodRawShape = {}>(
     const lines = parsed.error.issues.map((i) => {
       const name = i.path.join('.');
       const value = env[name];
-      return `${name}: ${i.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`;
+      // Secrets and URLs that may carry a password are never echoed: a config error ends up in logs.
+      const shown = value === undefined ? '' : SECRET_SETTING.test(name) ? ' (value not shown)' : ` (got ${JSON.stringify(value)})`;
+      return `${name}: ${i.message}${shown}`;
     });
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const data = parsed.data as unknown as Env & z.infer<z.ZodObject<S>>;
   return { ...data, policy: loadPolicy(data.POLICY_FILE) };
 }
+
+/** Settings whose values are secret, or may hold a password (connection URLs). */
+const SECRET_SETTING = /SECRET|TOKEN|PASSWORD|KEY|_URL$/;
 
 function loadPolicy(file: string | undefined): Policy {
   if (!file) return defaultPolicy;
