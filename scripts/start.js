@@ -30,9 +30,9 @@ async function main() {
   const redisHost = redisUrl.hostname || '127.0.0.1';
   const redisPort = Number(redisUrl.port || 6379);
   if (await ping(redisHost, redisPort)) {
-    log(`using the Redis that answers at ${env.REDIS_URL}`);
+    log(`using the Redis that answers at ${withoutCredentials(env.REDIS_URL)}`);
   } else if (['127.0.0.1', 'localhost', '::1', '[::1]'].includes(redisHost)) {
-    log(`nothing answers at ${env.REDIS_URL}: starting a local redis-server for this run`);
+    log(`nothing answers at ${withoutCredentials(env.REDIS_URL)}: starting a local redis-server for this run`);
     const binary = ensureRedisServer(log);
     redis = await startRedis({ binary, port: redisPort, dir: path.join(dataDir, 'redis'), persistent: true, log });
     log('it stops when you press Ctrl-C');
@@ -104,3 +104,8 @@ main().catch((err) => {
   console.error(`[start] ${err.message}`);
   process.exit(1);
 });
+
+/** A connection URL fit for the console: any user and password replaced by `***`. */
+function withoutCredentials(url) {
+  return String(url).replace(/\/\/[^@/]*@/, '//***@');
+}

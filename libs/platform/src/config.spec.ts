@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defaultPolicy } from '@send/sla';
-import { ConfigError, loadConfig, type ConfigFragment } from './config';
+import { ConfigError, loadConfig, withoutCredentials, type ConfigFragment } from './config';
 
 describe('loadConfig', () => {
   it('gives the embedded defaults of shared API.md when nothing is set', () => {
@@ -51,6 +51,12 @@ describe('loadConfig', () => {
     expect(message({ TELEPHONY_SECRET: 'hunter2-secret' })).not.toContain('hunter2');
     expect(message({ REDIS_URL: 'localhost:6379/pass-w0rd' })).not.toContain('pass-w0rd');
     expect(message({ METRICS_TOKEN: 'tok-123' })).not.toContain('tok-123');
+  });
+
+  it('takes credentials out of a connection URL for log lines', () => {
+    expect(withoutCredentials('redis://:s3cret@redis.internal:6379/2')).toBe('redis://***@redis.internal:6379/2');
+    expect(withoutCredentials('postgres://app:pw@db:5432/send')).toBe('postgres://***@db:5432/send');
+    expect(withoutCredentials('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
   });
 
   it('validates the settings of a library the app passes in (as notificationsEnv), naming them; the platform knows none itself', () => {

@@ -100,6 +100,9 @@ export function loadConfig<S extends z.ZodRawShape = {}>(
   return { ...data, policy: loadPolicy(data.POLICY_FILE) };
 }
 
+/** A connection URL fit for a log line: any user and password replaced by `***`. */
+export const withoutCredentials = (url: string): string => url.replace(/\/\/[^@/]*@/, '//***@');
+
 /** Settings whose values are secret, or may hold a password (connection URLs). */
 const SECRET_SETTING = /SECRET|TOKEN|PASSWORD|KEY|_URL$/;
 
