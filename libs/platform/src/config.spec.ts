@@ -30,6 +30,7 @@ describe('loadConfig', () => {
     [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL: must start with redis:\/\//],
     [{ DEMO: 'maybe' }, /DEMO: /],
     [{ NODE_ENV: 'production' }, /JWT_SECRET: must be set in production/],
+    [{ NODE_ENV: 'production', JWT_SECRET: 'a-real-secret-of-32-characters!!', DEMO: 'true' }, /DEMO: is not allowed in production/],
     [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN: must be at least 16 characters/],
     [{ METRICS_PORT: 'ninety' }, /METRICS_PORT: /],
     [{ TELEPHONY_SECRET: 'short' }, /TELEPHONY_SECRET: must be at least 16 characters/],

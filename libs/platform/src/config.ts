@@ -53,6 +53,10 @@ function refineBase(env: Env, ctx: z.RefinementCtx): void {
   if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEV_JWT_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'must be set in production' });
   }
+  // Demo accounts share one known password: never in production.
+  if (env.NODE_ENV === 'production' && env.DEMO) {
+    ctx.addIssue({ code: 'custom', path: ['DEMO'], message: 'is not allowed in production (demo accounts share a known password)' });
+  }
 }
 
 export type Env = z.infer<typeof envSchema>;
