@@ -18,6 +18,7 @@ async function main() {
   const dataDir = path.resolve(env.DATA_DIR || path.join(root, 'data'));
   env.SQLITE_PATH ||= path.join(dataDir, 'events.db');
   fs.mkdirSync(dataDir, { recursive: true });
+  if (!env.JWT_SECRET) env.JWT_SECRET = signingSecret(dataDir);
 
   for (const app of ['api', 'worker']) {
     if (!fs.existsSync(path.join(root, 'dist/apps', app, 'main.js'))) {
@@ -30,9 +31,9 @@ async function main() {
   const redisHost = redisUrl.hostname || '127.0.0.1';
   const redisPort = Number(redisUrl.port || 6379);
   if (await ping(redisHost, redisPort)) {
-    log(`using the Redis that answers at ${env.REDIS_URL}`);
+    log(`using the Redis that answers at ${withoutCredentials(env.REDIS_URL)}`);
   } else if (['127.0.0.1', 'localhost', '::1', '[::1]'].includes(redisHost)) {
-    log(`nothing answers at ${env.REDIS_URL}: starting a local redis-server for this run`);
+    log(`nothing answers at ${withoutCredentials(env.REDIS_URL)}: starting a local redis-server for this run`);
     const binary = ensureRedisServer(log);
     redis = await startRedis({ binary, port: redisPort, dir: path.join(dataDir, 'redis'), persistent: true, log });
     log('it stops when you press Ctrl-C');
@@ -104,3 +105,22 @@ main().catch((err) => {
   console.error(`[start] ${err.message}`);
   process.exit(1);
 });
+
+/** A connection URL fit for the console: any user and password replaced by `***`. */
+function withoutCredentials(url) {
+  return String(url).replace(/\/\/[^@/]*@/, '//***@');
+}
+
+/**
+ * The embedded default's token signing secret: made at random on the first start and kept in the
+ * data folder (mode 0600), so no two installations share one and none is published with the code.
+ * JWT_SECRET, when set, wins.
+ */
+function signingSecret(dataDir) {
+  const file = path.join(dataDir, 'jwt-secret');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const secret = require('node:crypto').randomBytes(32).toString('base64url');
+  fs.writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+  log(`made a token signing secret for this installation: ${file} (mode 0600; set JWT_SECRET to use your own)`);
+  return secret;
+}

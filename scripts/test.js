@@ -45,10 +45,24 @@ async function main() {
   if (fs.existsSync(results)) {
     const r = JSON.parse(fs.readFileSync(results, 'utf8'));
     const skipped = r.numPendingTests + r.numTodoTests;
-    console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`);
+    // A spec file can fail with none of its tests failing (it did not load, or a hook such as
+    // afterAll threw): Jest counts that against the file, not a test. Count each such file as one
+    // failure, so the line never says 0 failed when Jest failed.
+    const failedOutsideTests = r.testResults.filter(
+      (file) => file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed'),
+    );
+    for (const file of failedOutsideTests) console.log(`[test] ${path.relative(root, file.name)} failed outside its tests: ${firstLine(file.message)}`);
+    const failed = r.numFailedTests + failedOutsideTests.length;
+    console.log(`${r.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   }
   fs.rmSync(tmp, { recursive: true, force: true });
   return status;
+}
+
+function firstLine(message) {
+  // Jest's message is ANSI-coloured and long: the first line that says something is enough here.
+  const plain = String(message ?? '').replace(/\u001b\[[0-9;]*m/g, '');
+  return plain.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('●')) ?? 'see the output above';
 }
 
 main().then(

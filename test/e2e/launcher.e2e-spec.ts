@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, ping, startSystem } from '../support/system';
 
@@ -16,6 +16,11 @@ describe('npm start launcher', () => {
       expect(readdirSync(redisDir).join(' ')).toMatch(/appendonly/);
       const health = await fetch(`${system.baseUrl}/health`);
       expect(health.status).toBe(200);
+      // No JWT_SECRET given: a random one made for this installation, readable by its owner only.
+      if (!process.env.JWT_SECRET) {
+        expect(statSync(join(dataDir, 'jwt-secret')).mode & 0o777).toBe(0o600);
+        expect(system.output()).toContain('made a token signing secret');
+      }
     } finally {
       expect(await system.interrupt()).toBe(0);
     }

@@ -45,11 +45,21 @@ describe('queues, timeline and dashboard over the API', () => {
         priority: 'urgent',
       })
     ).body;
+    // A parent's "urgent" is a flag; staff confirm it, and its clocks run again from when it arrived.
+    expect(urgent).toMatchObject({ priority: 'normal', requesterFlaggedUrgent: true });
+    const confirmed = await as.officer2.post(`/api/requests/${urgent.id}/priority`, { priority: 'urgent' });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body).toMatchObject({ priority: 'urgent', requesterFlaggedUrgent: true, receivedAt: urgent.receivedAt });
+    expect(Date.parse(confirmed.body.due.firstResponseAt)).toBeLessThan(Date.parse(normal.due.firstResponseAt));
     const teamQueue = await eventually(
       async () => {
         const { body } = await as.officer2.get('/api/queue/team');
-        const order = body.map((v: { id: string }) => v.id).filter((id: string) => id === normal.id || id === urgent.id);
-        return order.length === 2 && order;
+        const order = body
+          .map((v: { id: string; priority: string }) => v)
+          .filter((v: { id: string }) => v.id === normal.id || v.id === urgent.id);
+        return (
+          order.length === 2 && order.some((v: { priority: string }) => v.priority === 'urgent') && order.map((v: { id: string }) => v.id)
+        );
       },
       10_000,
       'both on the team queue',
@@ -65,13 +75,14 @@ describe('queues, timeline and dashboard over the API', () => {
       caseRef: urgent.caseRef,
       status: 'open',
       category: 'placement',
-      priority: urgent.priority,
+      priority: 'urgent',
       requesterRole: 'parent',
       assignee: urgent.assignee,
       teamId: urgent.teamId,
       needsCover: true,
+      requesterFlaggedUrgent: true, // a parent asked for urgency; staff set the priority
       submittedAt: urgent.submittedAt,
-      due: urgent.due,
+      due: confirmed.body.due,
       unansweredAttempts: 0,
       lastAttemptAt: null,
       escalation: null,
@@ -121,7 +132,9 @@ describe('queues, timeline and dashboard over the API', () => {
       10_000,
       'off the team queue',
     );
-    expect((await as.manager.put(`/api/officers/${ids.officer}/availability`, { awayFrom: null, awayUntil: null })).body.awayNow).toBe(false);
+    expect((await as.manager.put(`/api/officers/${ids.officer}/availability`, { awayFrom: null, awayUntil: null })).body.awayNow).toBe(
+      false,
+    );
 
     expect((await as.parent.get('/api/queue')).status).toBe(403);
   });

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { notificationsEnv } from '@send/notifications';
-import { ConfigError, loadConfig } from '@send/platform';
+import { ConfigError, loadConfig, withoutCredentials } from '@send/platform';
 import { runRebuildCli } from './rebuild/rebuild-cli';
 import { createWorkerApp } from './worker.factory';
 
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   }
   const config = loadConfig(process.env, notificationsEnv);
   await createWorkerApp(config);
-  console.log(`worker running (event store: ${config.EVENT_STORE}, redis: ${config.REDIS_URL})`);
+  console.log(`worker running (event store: ${config.EVENT_STORE}, redis: ${withoutCredentials(config.REDIS_URL)})`);
 }
 
 main().catch((err) => {

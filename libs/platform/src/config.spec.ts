@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defaultPolicy } from '@send/sla';
-import { ConfigError, loadConfig, type ConfigFragment } from './config';
+import { ConfigError, loadConfig, withoutCredentials, type ConfigFragment } from './config';
 
 describe('loadConfig', () => {
   it('gives the embedded defaults of shared API.md when nothing is set', () => {
@@ -30,12 +30,34 @@ describe('loadConfig', () => {
     [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL: must start with redis:\/\//],
     [{ DEMO: 'maybe' }, /DEMO: /],
     [{ NODE_ENV: 'production' }, /JWT_SECRET: must be set in production/],
+    [{ NODE_ENV: 'production', JWT_SECRET: 'a-real-secret-of-32-characters!!', DEMO: 'true' }, /DEMO: is not allowed in production/],
     [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN: must be at least 16 characters/],
     [{ METRICS_PORT: 'ninety' }, /METRICS_PORT: /],
     [{ TELEPHONY_SECRET: 'short' }, /TELEPHONY_SECRET: must be at least 16 characters/],
   ])('stops on %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never echoes the value of a secret or of a URL that may hold a password', () => {
+    const message = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    };
+    expect(message({ TELEPHONY_SECRET: 'hunter2-secret' })).toMatch(/TELEPHONY_SECRET: .*\(value not shown\)/);
+    expect(message({ TELEPHONY_SECRET: 'hunter2-secret' })).not.toContain('hunter2');
+    expect(message({ REDIS_URL: 'localhost:6379/pass-w0rd' })).not.toContain('pass-w0rd');
+    expect(message({ METRICS_TOKEN: 'tok-123' })).not.toContain('tok-123');
+  });
+
+  it('takes credentials out of a connection URL for log lines', () => {
+    expect(withoutCredentials('redis://:s3cret@redis.internal:6379/2')).toBe('redis://***@redis.internal:6379/2');
+    expect(withoutCredentials('postgres://app:pw@db:5432/send')).toBe('postgres://***@db:5432/send');
+    expect(withoutCredentials('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
   });
 
   it('validates the settings of a library the app passes in (as notificationsEnv), naming them; the platform knows none itself', () => {

@@ -53,6 +53,10 @@ function refineBase(env: Env, ctx: z.RefinementCtx): void {
   if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEV_JWT_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'must be set in production' });
   }
+  // Demo accounts share one known password: never in production.
+  if (env.NODE_ENV === 'production' && env.DEMO) {
+    ctx.addIssue({ code: 'custom', path: ['DEMO'], message: 'is not allowed in production (demo accounts share a known password)' });
+  }
 }
 
 export type Env = z.infer<typeof envSchema>;
@@ -90,13 +94,21 @@ export function loadConfig<S extends z.ZodRawShape = {}>(
     const lines = parsed.error.issues.map((i) => {
       const name = i.path.join('.');
       const value = env[name];
-      return `${name}: ${i.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`;
+      // Secrets and URLs that may carry a password are never echoed: a config error ends up in logs.
+      const shown = value === undefined ? '' : SECRET_SETTING.test(name) ? ' (value not shown)' : ` (got ${JSON.stringify(value)})`;
+      return `${name}: ${i.message}${shown}`;
     });
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const data = parsed.data as unknown as Env & z.infer<z.ZodObject<S>>;
   return { ...data, policy: loadPolicy(data.POLICY_FILE) };
 }
+
+/** A connection URL fit for a log line: any user and password replaced by `***`. */
+export const withoutCredentials = (url: string): string => url.replace(/\/\/[^@/]*@/, '//***@');
+
+/** Settings whose values are secret, or may hold a password (connection URLs). */
+const SECRET_SETTING = /SECRET|TOKEN|PASSWORD|KEY|_URL$/;
 
 function loadPolicy(file: string | undefined): Policy {
   if (!file) return defaultPolicy;

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { foldStored, isSubmitted, streamIdFor, toView, type ContactRequestState, type RequestView } from '@send/domain';
 import type { EventStore } from '@send/event-store';
 import { RequestViewsRepository, UsersRepository, type RequestRecord } from '@send/read-models';
@@ -36,9 +37,21 @@ export class RequestAccess {
     return isSubmitted(state) ? { state, view: await this.viewOf(state) } : null;
   }
 
+  /**
+   * Officers' names, kept a few seconds: every command's answer names the assignee, and a Redis read
+   * per command for a name that changes once in a career is the command path's one avoidable round trip.
+   */
+  private readonly names = new LRUCache<string, { name: string }>({ max: 1_000, ttl: 5_000 });
+
   /** The view as the projection stores it: the domain's toView, with the assignee's name from the users read model. */
   async viewOf(state: ContactRequestState): Promise<RequestView> {
-    const assigneeName = state.assignee ? ((await this.users.get(state.assignee.officerId))?.name ?? null) : null;
-    return toView(state, { assigneeName });
+    if (!state.assignee) return toView(state, { assigneeName: null });
+    const officerId = state.assignee.officerId;
+    const kept = this.names.get(officerId);
+    if (kept) return toView(state, { assigneeName: kept.name });
+    const name = (await this.users.get(officerId))?.name ?? null;
+    // An officer the users read model has not reached yet is looked up again next time.
+    if (name !== null) this.names.set(officerId, { name });
+    return toView(state, { assigneeName: name });
   }
 }

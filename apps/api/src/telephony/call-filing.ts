@@ -62,6 +62,15 @@ export class CallFiling {
           open.map((r) => ({ requestId: r.state.requestId, caseRef: r.state.caseRef, activeAt: activeAt(r) })),
         );
 
+    if (choice.kind === 'request') {
+      // No open request: a request resolved lately is reopened by the family's call (the domain
+      // decides whether it is within sla.reopenWithin; if not, the call opens a new one below).
+      const resolved = (await Promise.all(caseRefs.map((ref) => this.views.resolvedOnCase(ref))))
+        .flat()
+        .sort((a, b) => Date.parse(b.state.resolvedAt!) - Date.parse(a.state.resolvedAt!))[0];
+      if (resolved) choice = { kind: 'attempt', caseRef: resolved.state.caseRef, requestId: resolved.state.requestId };
+    }
+
     const ctx: RequestCommandContext = { actor: TELEPHONY_ACTOR, idempotencyKey: `telephony-call:${call.callId}`, correlationId };
     const attempt = (requestId: string) =>
       this.requests.run(
@@ -76,7 +85,7 @@ export class CallFiling {
       try {
         await attempt(requestId);
       } catch (error) {
-        // Resolved since the read model last saw it: the call opens a request instead.
+        // Resolved too long ago to reopen (or since the read model last saw it): the call opens a request instead.
         if (!(error instanceof RequestClosed)) throw error;
         choice = { kind: 'request', caseRef: choice.caseRef };
         requestId = await this.openRequest(choice.caseRef, call, ctx);

@@ -202,6 +202,21 @@ describe('telephony', () => {
 
     // The next missed call from that number goes on the request it opened.
     expect((await sendCall(aCall({ from: '07700900202' }))).json()).toEqual({ recorded: 'attempt', requestId });
+
+    // Resolved, then the family rings again within sla.reopenWithin: the call reopens it, not a new request.
+    const resolved = await api.app.inject({
+      method: 'POST',
+      url: `/api/requests/${requestId}/resolve`,
+      payload: { outcome: 'Rang back', withoutReply: { reason: 'answered_outside', answeredAt: new Date().toISOString() } },
+      headers: { authorization: `Bearer ${tokens['service.manager']}` },
+    });
+    expect(resolved.statusCode).toBe(200);
+    await project();
+    expect((await sendCall(aCall({ from: '07700900202', startedAt: new Date().toISOString() }))).json()).toEqual({
+      recorded: 'attempt',
+      requestId,
+    });
+    expect(await request(requestId)).toMatchObject({ status: 'assigned', resolvedAt: null, unansweredAttempts: 1 });
   });
 
   it('keeps a call that was answered, and records no attempt for it', async () => {

@@ -45,6 +45,14 @@ export interface EscalationState {
   renotifications: number;
   resolvedBy: string | null;
   resolvedAt: IsoInstant | null;
+  /** Each level it reached, when, and when it was first acknowledged there (time to acknowledge is per level). */
+  levels: EscalationLevelReached[];
+}
+
+export interface EscalationLevelReached {
+  level: number;
+  reachedAt: IsoInstant;
+  acknowledgedAt: IsoInstant | null;
 }
 
 export interface Breach {
@@ -353,6 +361,7 @@ const evolveSubmitted = (s: ContactRequestState, event: ContactRequestEvent): Co
           renotifications: 0,
           resolvedBy: null,
           resolvedAt: null,
+          levels: [{ level: d.level, reachedAt: d.raisedAt, acknowledgedAt: null }],
         },
         earlierEscalations: s.escalation ? [...s.earlierEscalations, s.escalation] : s.earlierEscalations,
       };
@@ -368,6 +377,9 @@ const evolveSubmitted = (s: ContactRequestState, event: ContactRequestEvent): Co
           acknowledgedBy: event.data.by,
           acknowledgedAt: event.data.at,
           respondDueAt: event.data.respondDueAt,
+          levels: e.levels.map((l, i) =>
+            i === e.levels.length - 1 && l.acknowledgedAt === null ? { ...l, acknowledgedAt: event.data.at } : l,
+          ),
         },
       };
     }
@@ -388,6 +400,7 @@ const evolveSubmitted = (s: ContactRequestState, event: ContactRequestEvent): Co
           acknowledgedAt: null,
           lastAdvanceReason: d.reason,
           renotifications: 0,
+          levels: [...e.levels, { level: d.toLevel, reachedAt: d.at, acknowledgedAt: null }],
         },
       };
     }

@@ -48,11 +48,44 @@ describe('SlaDashboardService', () => {
       escalations: { open: 0, total: 0 },
       unanswered: { attempts: 0 },
     });
-    expect(then.firstResponse).toEqual({ total: 0, withinSla: 0, p50Hours: null, p90Hours: null });
+    // Nothing due yet; both still waiting, counted at their age (30 s) and marked censored.
+    expect(then.firstResponse).toMatchObject({ total: 0, withinSla: 0, notYetDue: 2, measured: 2, censored: 2, p50LowerBound: true });
     expect(then.byOfficer).toEqual([expect.objectContaining({ officerId: 'officer-1', name: 'Olu Officer', total: 1 })]);
 
     const later = await service.asOf(drive.at(200).now); // a answered in time, b and c overdue, b escalated
     expect(later).toMatchObject({ total: 3, escalations: { open: 1 }, firstResponse: { total: 3, withinSla: 1 } });
+  });
+
+  it('keeps each escalation level and its acknowledgement through projection and replay alike; breaches stay with their owner', async () => {
+    const drive = new RequestDriver(store, new Date(Date.now() - 3_600_000).toISOString());
+    await registerUser(store, { id: 'officer-1', name: 'Olu Officer', role: 'officer', teamId: 'north' });
+    await registerUser(store, { id: 'officer-2', name: 'Tess Officer', role: 'officer', teamId: 'south' });
+    const a = uuid();
+    await drive.at(0).submit(a, {}, 1);
+    await drive.at(1).assign(a, 'officer-1', 'north');
+    await drive.at(2).attempt(a);
+    await drive.at(3).attempt(a);
+    const escalationId = (await drive.at(4).attempt(a)).find((e) => e.type === 'EscalationRaised')!.data as { escalationId: string };
+    await drive.at(9).acknowledge(a, escalationId.escalationId); // level 1 acknowledged after 5 s
+    await drive.at(40).advance(a, escalationId.escalationId, 1); // no response within 20 s of it: level 2
+    await drive.at(101).checkDeadline(a, 'first_response'); // officer-1 of north owns it when the clock runs out
+    await drive.at(120).assign(a, 'officer-2', 'south');
+    await projectAll(store, new Projector(PROJECTIONS_NAME, redis, allProjections()));
+
+    const now = drive.at(130).now;
+    const service = new SlaDashboardService({ store, redis, policy: fastPolicy, clock: () => now });
+    const live = await service.live();
+    expect(await service.asOf(now)).toEqual(live);
+    expect(live.escalations).toMatchObject({ total: 1, open: 1, byLevel: { '2': 1 }, reachedLevel: { '1': 1, '2': 1 } });
+    expect(live.escalations.acknowledgeByLevel).toMatchObject({
+      '1': { acknowledged: 1, censored: 0, p50LowerBound: false },
+      '2': { acknowledged: 0, censored: 1, p50LowerBound: true }, // waiting 90 s at level 2
+    });
+    expect(live.attemptsPerRequest).toEqual({ total: 3, max: 3, p90: 3, tenOrMore: 0 });
+    expect(live.byOfficer.map((o) => [o.officerId, o.name, o.total, o.breached])).toEqual([
+      ['officer-1', 'Olu Officer', 0, 1],
+      ['officer-2', 'Tess Officer', 1, 0],
+    ]);
   });
 
   it('live with a max age: one computation serves every caller within it; then the stale one answers at once while the next is computed', async () => {

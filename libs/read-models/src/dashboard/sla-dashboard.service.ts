@@ -70,20 +70,31 @@ export class SlaDashboardService {
 
   private async computeLive(query: SlaDashboardQuery): Promise<SlaDashboard> {
     const rows = await this.storedRows();
-    return computeSlaDashboard(rows, { ...query, now: this.now(), policy: this.deps.policy });
+    return this.named(computeSlaDashboard(rows, { ...query, now: this.now(), policy: this.deps.policy }));
   }
 
   private now(): Date {
     return (this.deps.clock ?? (() => new Date()))();
   }
 
-  /** As the dashboard stood at `date`: events recorded after it are not replayed. */
-  async asOf(date: Date, query: SlaDashboardQuery = {}): Promise<SlaDashboard> {
+  /**
+   * As the dashboard stood at `date`: events recorded after it are not replayed. A date still to come
+   * is taken as now: nothing is known of it yet, and aging waiting requests to a far date would only
+   * walk the calendar for nothing.
+   */
+  async asOf(requested: Date, query: SlaDashboardQuery = {}): Promise<SlaDashboard> {
+    const date = requested.getTime() > this.now().getTime() ? this.now() : requested;
     const replay = this.replays.then(() => replayRequestRecords(this.deps.store, date));
     this.replays = replay.catch(() => undefined);
     const records = await replay;
-    const dashboard = computeSlaDashboard(records.map(dashboardRowOf), { ...query, now: date, policy: this.deps.policy });
-    // Replayed records have no names from the users directory: take today's names.
+    return this.named(computeSlaDashboard(records.map(dashboardRowOf), { ...query, now: date, policy: this.deps.policy }));
+  }
+
+  /**
+   * Officers the rows give no name for (replayed records, or officers who own nothing now but had a
+   * breach attributed to them) get today's name from the users directory.
+   */
+  private async named(dashboard: SlaDashboard): Promise<SlaDashboard> {
     for (const row of dashboard.byOfficer) row.name ??= (await this.users.get(row.officerId))?.name ?? null;
     return dashboard;
   }

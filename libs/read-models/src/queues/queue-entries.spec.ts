@@ -60,6 +60,7 @@ describe('queue entries', () => {
         'id',
         'needsCover',
         'reference',
+        'requesterFlaggedUrgent',
         'caseRef',
         'status',
         'category',

@@ -18,6 +18,7 @@ export type QueueEntry = Pick<
   | 'assignee'
   | 'teamId'
   | 'needsCover'
+  | 'requesterFlaggedUrgent'
   | 'submittedAt'
   | 'due'
   | 'unansweredAttempts'
@@ -40,6 +41,7 @@ export function toQueueEntry(v: RequestView): QueueEntry {
     assignee: v.assignee ? { id: v.assignee.id, name: v.assignee.name } : null,
     teamId: v.teamId,
     needsCover: v.needsCover,
+    requesterFlaggedUrgent: v.requesterFlaggedUrgent,
     submittedAt: v.submittedAt,
     due: { firstResponseAt: v.due.firstResponseAt, resolutionAt: v.due.resolutionAt },
     unansweredAttempts: v.unansweredAttempts,

@@ -68,6 +68,8 @@ export interface EscalationFact {
   /** Unanswered attempts when raised plus those recorded while it was open (as the domain counts them). */
   unansweredCount: number;
   resolvedAt: string | null;
+  /** Each level it reached, when, and its first acknowledgement there. */
+  levels: Array<{ level: number; reachedAt: string; acknowledgedAt: string | null }>;
 }
 
 export function requestFacts({ state: s }: RequestRecord): RequestFacts {
@@ -77,7 +79,7 @@ export function requestFacts({ state: s }: RequestRecord): RequestFacts {
     firstResponseDueAt: s.submittedDue.firstResponseAt,
     lastRespondedAt: s.lastRespondedAt,
     attempts: s.attempts.map(({ at, channel, answeredAt }) => ({ at, channel, answeredAt })),
-    escalations: escalations.map(({ id, level, status, reason, notifyRole, raisedAt, unansweredCount, resolvedAt }) => ({
+    escalations: escalations.map(({ id, level, status, reason, notifyRole, raisedAt, unansweredCount, resolvedAt, levels }) => ({
       id,
       level,
       status,
@@ -86,6 +88,8 @@ export function requestFacts({ state: s }: RequestRecord): RequestFacts {
       raisedAt,
       unansweredCount,
       resolvedAt,
+      // Escalations folded before levels were kept know only the level now and when it was raised.
+      levels: levels ?? [{ level, reachedAt: raisedAt, acknowledgedAt: null }],
     })),
   };
 }

@@ -50,6 +50,14 @@ export class RequestViewsRepository {
     return items.filter((r) => r.state.status !== 'resolved').sort((a, b) => activity(b) - activity(a));
   }
 
+  /** The case's resolved requests, the most recently resolved first (a family's call may reopen one). */
+  async resolvedOnCase(caseRef: string): Promise<RequestRecord[]> {
+    const { items } = await this.pageForCase(caseRef, { limit: 500 });
+    return items
+      .filter((r) => r.state.status === 'resolved')
+      .sort((a, b) => Date.parse(b.state.resolvedAt!) - Date.parse(a.state.resolvedAt!));
+  }
+
   private async page(key: string, request: PageRequest): Promise<Page<RequestRecord>> {
     return readPageValues(this.redis, await readZsetPage(this.redis, key, 'desc', request), keys.request);
   }

@@ -146,7 +146,10 @@ export class RequestDriver {
   }
 
   resolve(requestId: string): Promise<RecordedEvent[]> {
-    return this.run({ type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'answered', withoutReply: { reason: 'withdrawn' } }, { id: 'officer-1', role: 'officer' });
+    return this.run(
+      { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'answered', withoutReply: { reason: 'withdrawn' } },
+      { id: 'officer-1', role: 'officer' },
+    );
   }
 
   reopen(requestId: string): Promise<RecordedEvent[]> {

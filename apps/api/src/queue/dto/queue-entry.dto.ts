@@ -21,6 +21,7 @@ export const queueEntrySchema = apiOutput(
       assignee: true,
       teamId: true,
       needsCover: true,
+      requesterFlaggedUrgent: true,
       submittedAt: true,
       due: true,
       unansweredAttempts: true,
