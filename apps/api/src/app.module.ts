@@ -18,6 +18,7 @@ import { OfficersModule } from './officers/officers.module';
 import { ReadModelsModule } from './read-models/read-models.module';
 import { RequestsModule } from './requests/requests.module';
 import { TelephonyModule } from './telephony/telephony.module';
+import { WebModule } from './web/web.module';
 
 @Module({})
 export class AppModule {
@@ -42,6 +43,7 @@ export class AppModule {
         CasesModule,
         TelephonyModule,
         DemoDataModule,
+        WebModule,
         MetricsModule.forRoot(metrics),
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
