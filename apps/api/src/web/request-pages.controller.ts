@@ -158,6 +158,7 @@ export class RequestPagesController {
         replyDue,
         escalatedTo: escalatedTo(view, policy),
         canChase: isRequester(user) && view.status !== 'resolved',
+        threshold: policy.unanswered.threshold,
         timeline: items,
       },
       user,
