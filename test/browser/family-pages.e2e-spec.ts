@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { source as axeSource } from 'axe-core';
-import { startSystem, type RunningSystem } from '../support/system';
+import { eventually, startSystem, type RunningSystem } from '../support/system';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -137,12 +137,21 @@ describe('the family pages in chromium', () => {
 
     await page.goto(requestUrl);
     for (let tries = 1; tries <= 3; tries++) {
-      await Promise.all([page.waitForURL(`${requestUrl}?tried=1`), page.click('button:has-text("I tried to get in touch again")')]);
+      // The same URL after each press: wait for the page the post redirects to, not for the URL.
+      await Promise.all([
+        page.waitForResponse((r) => r.url() === `${requestUrl}?tried=1` && r.request().method() === 'GET'),
+        page.click('button:has-text("I tried to get in touch again")'),
+      ]);
+      await page.waitForLoadState('domcontentloaded');
       expect(await page.locator('.govuk-summary-list').innerText()).toMatch(new RegExp(`Times you tried since our last reply\\s+${tries}\\b`));
     }
     expect(await page.locator('.govuk-notification-banner').innerText()).toContain('tried to get in touch again');
     // The third unanswered try is the policy's threshold: escalated to the team manager, named by role only.
-    expect(await page.locator('.govuk-summary-list').innerText()).toMatch(/Escalated\s+Yes, to the SEND team manager/);
+    // (raised by the worker's process manager, so it may take a moment to show)
+    await eventually(async () => {
+      await page.reload();
+      return /Escalated\s+Yes, to the SEND team manager/.test(await page.locator('.govuk-summary-list').innerText());
+    }, 15_000, 'the escalation on the request page');
     expect(await page.locator('.moj-timeline').innerText()).toContain('Tried to get in touch again');
     await expectAccessible(page);
   });
