@@ -48,6 +48,9 @@ async function main() {
     status = run('jest', bin('jest'), ['--json', `--outputFile=${results}`, ...jestArgs], {
       ...process.env,
       ...browser,
+      // @fastify/cookie (the web pages' session and CSRF cookies) loads the ESM-only `cookie` with
+      // import(), which Jest's sandbox allows only with VM modules on.
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, '--experimental-vm-modules'].filter(Boolean).join(' '),
       REDIS_URL: redis.url,
       NODE_ENV: 'test',
     });

@@ -180,4 +180,23 @@ describe('the family pages in chromium', () => {
     expect(signedOut.status).toBe(303);
     expect(signedOut.headers.get('location')).toBe('/sign-in');
   });
+
+  it('limits sign-in attempts per account email: the sixth wrong password in a minute is refused', async () => {
+    context = await browser.newContext();
+    const page = await context.newPage();
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      await page.goto(`${system.baseUrl}/sign-in`);
+      await page.fill('#email', 'senco@example.org');
+      await page.fill('#password', `wrong-${i}`);
+      const [answer] = await Promise.all([
+        page.waitForResponse((r) => r.url() === `${system.baseUrl}/sign-in` && r.request().method() === 'POST'),
+        page.click('button:has-text("Sign in")'),
+      ]);
+      statuses.push(answer.status());
+    }
+    expect(statuses).toEqual([400, 400, 400, 400, 400, 429]);
+    expect(await page.locator('h1').innerText()).toBe('Too many attempts to sign in');
+    await expectAccessible(page);
+  });
 });

@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import nunjucks from 'nunjucks';
 import type { AppConfig } from '@send/platform';
 import { isPagePath } from './page-paths';
+import { govukDateTime } from './web-words';
 
 
 /**
@@ -33,17 +34,6 @@ export function packageDir(name: string): string {
     }
   }
   throw new Error(`${name} is not installed (npm ci)`);
-}
-
-/** MoJ's timeline formats dates with this filter name; GOV.UK style: "1 December 2026 at 2:05pm". */
-export function govukDateTime(iso: string, timezone = 'Europe/London'): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: timezone, day: 'numeric', month: 'long', year: 'numeric', hour: 'numeric', minute: '2-digit', hour12: true })
-    .formatToParts(d)
-    .reduce<Record<string, string>>((acc, p) => ({ ...acc, [p.type]: p.value }), {});
-  const time = `${parts.hour}${parts.minute === '00' ? '' : `:${parts.minute}`}${(parts.dayPeriod ?? '').toLowerCase()}`;
-  return `${parts.day} ${parts.month} ${parts.year} at ${time}`;
 }
 
 /**
@@ -87,13 +77,15 @@ export async function installWebPages(app: NestFastifyApplication, config: AppCo
   });
   await fastify.register(fastifyStatic, { root: join(moj, 'moj'), prefix: '/moj/', decorateReply: false, index: false, allowedPath: builtOnly, maxAge: '1d' });
 
-  // Only the sign-in post is limited (global: false): per address and per account email, so a
-  // guesser is slowed whichever one they change. Over the limit the sign-in page says so (429).
+  // Only the sign-in post is limited (global: false): per account email (5 a minute), so guessing
+  // one account's password is slow, and per address (30 a minute: a school or council office signs in
+  // from one address), so trying many accounts is too. Over either, the page says so (429).
   await fastify.register(fastifyRateLimit, { global: false });
-  const perWindow = { max: 5, timeWindow: 60_000 };
-  const byAddress = fastify.rateLimit({ ...perWindow, keyGenerator: (req: FastifyRequest) => `ip:${req.ip}`, groupId: 'sign-in-ip' });
+  const minute = 60_000;
+  const byAddress = fastify.rateLimit({ max: 30, timeWindow: minute, keyGenerator: (req: FastifyRequest) => `ip:${req.ip}`, groupId: 'sign-in-ip' });
   const byEmail = fastify.rateLimit({
-    ...perWindow,
+    max: 5,
+    timeWindow: minute,
     groupId: 'sign-in-email',
     keyGenerator: (req: FastifyRequest) => {
       const email = (req.body as Record<string, unknown> | undefined)?.email;

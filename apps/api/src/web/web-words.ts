@@ -118,3 +118,14 @@ export function durationInWords(iso: string): string {
   const parts = [...unit(m[1], 'day'), ...unit(m[2], 'hour'), ...unit(m[3], 'minute')];
   return parts.length ? parts.join(' and ') : iso;
 }
+
+/** MoJ's timeline formats dates with this filter name; GOV.UK style: "1 December 2026 at 2:05pm". */
+export function govukDateTime(iso: string, timezone = 'Europe/London'): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: timezone, day: 'numeric', month: 'long', year: 'numeric', hour: 'numeric', minute: '2-digit', hour12: true })
+    .formatToParts(d)
+    .reduce<Record<string, string>>((acc, p) => ({ ...acc, [p.type]: p.value }), {});
+  const time = `${parts.hour}${parts.minute === '00' ? '' : `:${parts.minute}`}${(parts.dayPeriod ?? '').toLowerCase()}`;
+  return `${parts.day} ${parts.month} ${parts.year} at ${time}`;
+}
