@@ -143,7 +143,8 @@ describe('the family pages in chromium', () => {
         page.click('button:has-text("I tried to get in touch again")'),
       ]);
       await page.waitForLoadState('domcontentloaded');
-      expect(await page.locator('.govuk-summary-list').innerText()).toMatch(new RegExp(`Times you tried since our last reply\\s+${tries}\\b`));
+      const count = new RegExp(`Times you tried since our last reply\\s+${tries}\\b`);
+      await eventually(async () => count.test(await page.locator('.govuk-summary-list').innerText()), 5_000, `try ${tries} on the page`);
     }
     expect(await page.locator('.govuk-notification-banner').innerText()).toContain('tried to get in touch again');
     // The third unanswered try is the policy's threshold: escalated to the team manager, named by role only.

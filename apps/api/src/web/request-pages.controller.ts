@@ -174,10 +174,23 @@ export class RequestPagesController {
     const form = (body ?? {}) as Record<string, unknown>;
     const channel = form.channel === 'phone' || form.channel === 'email' ? form.channel : 'portal';
     const key = typeof form.idempotencyKey === 'string' ? form.idempotencyKey.slice(0, 200) : undefined;
-    await this.commands.execute(
+    const done: { request: RequestView } = await this.commands.execute(
       new RecordAttemptCommand(id, { channel, outcome: 'unanswered' }, { actor: user, idempotencyKey: key || undefined, correlationId: request.id }),
     );
+    await this.untilShown(done.request, user);
     return reply.redirect(`/requests/${encodeURIComponent(id)}?tried=1`, 303);
+  }
+
+  /**
+   * The page after a post reads the request views, which the worker projects a few ms behind: wait
+   * (briefly, at most a second) until they show this write, so the family sees what they just did.
+   */
+  private async untilShown(written: RequestView, user: AuthUser): Promise<void> {
+    for (let i = 0; i < 40; i++) {
+      const shown: RequestView = await this.queries.execute(new GetRequestViewQuery(written.id, user));
+      if (shown.updatedAt >= written.updatedAt) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 
   private async form(
