@@ -9,6 +9,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { ensureRedisServer, startRedis, freePort } = require('./lib/redis');
+const { ensureChromium } = require('./lib/chromium');
 
 const root = path.resolve(__dirname, '..');
 const log = (msg) => console.log(`[test] ${msg}`);
@@ -29,6 +30,16 @@ async function main() {
     if (run('build api and worker', 'npm', ['run', 'build', '--silent']) !== 0) return 1;
   }
 
+  // The browser tests drive Debian's chromium: installed here when missing. When it cannot be, they
+  // fail with this message (CHROMIUM_MISSING), never skip.
+  const browser = {};
+  try {
+    browser.CHROMIUM_PATH = ensureChromium(log);
+  } catch (err) {
+    log(`browser tests will fail: ${err.message}`);
+    browser.CHROMIUM_MISSING = err.message;
+  }
+
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'send-test-redis-'));
   const redis = await startRedis({ binary: ensureRedisServer(log), port: await freePort(), dir: tmp, persistent: false, log });
   const results = path.join(tmp, 'jest-results.json');
@@ -36,6 +47,10 @@ async function main() {
   try {
     status = run('jest', bin('jest'), ['--json', `--outputFile=${results}`, ...jestArgs], {
       ...process.env,
+      ...browser,
+      // @fastify/cookie (the web pages' session and CSRF cookies) loads the ESM-only `cookie` with
+      // import(), which Jest's sandbox allows only with VM modules on.
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, '--experimental-vm-modules'].filter(Boolean).join(' '),
       REDIS_URL: redis.url,
       NODE_ENV: 'test',
     });

@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import { mountQueuesBoard } from './admin/queues-board';
 import { API_APP_OPTIONS, apiHttpAdapter, installSecurityHeaders, useApiLogging } from './common/api-http';
 import { buildOpenApiDocument } from './openapi-document';
+import { installWebPages } from './web/web-http';
 
 export interface ApiAppOptions {
   /** Where log lines go instead of stdout (tests read them). */
@@ -31,6 +32,9 @@ export async function createApiApp(config: AppConfig, options: ApiAppOptions = {
   });
 
   SwaggerModule.setup('api/docs', app, () => buildOpenApiDocument(app), { jsonDocumentUrl: 'api/docs/openapi.json' });
+
+  // The GOV.UK pages' plugins (views, assets, cookies, CSRF, sign-in limit): before init, which mounts the routes.
+  await installWebPages(app, config);
 
   const closeBoard = await mountQueuesBoard(app, config);
   app.getHttpAdapter().getInstance().addHook('onClose', closeBoard);

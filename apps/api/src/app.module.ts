@@ -19,6 +19,7 @@ import { MeModule } from './me/me.module';
 import { ReadModelsModule } from './read-models/read-models.module';
 import { RequestsModule } from './requests/requests.module';
 import { TelephonyModule } from './telephony/telephony.module';
+import { WebModule } from './web/web.module';
 
 @Module({})
 export class AppModule {
@@ -44,6 +45,7 @@ export class AppModule {
         CasesModule,
         TelephonyModule,
         DemoDataModule,
+        WebModule,
         MetricsModule.forRoot(metrics),
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],

@@ -34,8 +34,8 @@ export async function mountQueuesBoard(app: NestFastifyApplication, config: AppC
   });
 
   await app.register(async (scope: FastifyInstance) => {
-    // Cookies are the board's alone: registered in its scope, the rest of the api runs no cookie hooks.
-    await scope.register(fastifyCookie);
+    // The web pages (installWebPages) already parse cookies for the whole api; a bare app gets its own here.
+    if (!scope.hasRequestDecorator('cookies')) await scope.register(fastifyCookie);
     scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const query = request.query as Record<string, unknown>;
       const fromQuery = typeof query.access_token === 'string' ? query.access_token : undefined;

@@ -1,8 +1,13 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '@send/domain';
 import { ConcurrencyConflict, DuplicateEventId } from '@send/event-store';
 import { problem, ProblemException, type Problem } from './problem';
+import { renderErrorPage } from '../web/page-errors.filter';
+import { isPagePath } from '../web/page-paths';
+
+const wantsPage = (request: FastifyRequest): boolean =>
+  isPagePath(request.url) && (request.headers.accept ?? '').includes('text/html');
 
 /** Turns every error into application/problem+json; unexpected ones are logged and hidden. */
 @Catch()
@@ -12,6 +17,12 @@ export class ProblemFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const body = this.toProblem(error);
+    // A browser asking for a page that is not there (no route) gets the GOV.UK page, not JSON; /api never does.
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    if (wantsPage(request) && typeof reply.view === 'function') {
+      void renderErrorPage(request, reply, body.status);
+      return;
+    }
     void reply.status(body.status).header('content-type', 'application/problem+json').send(body);
   }
 

@@ -1,0 +1,29 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { problemOf } from '../common/problem.filter';
+
+/** The GOV.UK error page for a status: 404 (also for what the caller may not see: its existence is private), 403, else 500. */
+export function renderErrorPage(request: FastifyRequest, reply: FastifyReply, status: number) {
+  const view = status === 404 ? 'errors/404.njk' : status === 403 ? 'errors/403.njk' : 'errors/500.njk';
+  const shown = status === 404 || status === 403 ? status : 500;
+  return reply.code(shown).header('cache-control', 'no-store').type('text/html; charset=utf-8').view(view, { currentPath: request.url });
+}
+
+/** Errors on the pages become pages, never problem+json; unexpected ones are logged and hidden behind the 500 page. */
+@Catch()
+export class PageErrorsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('PageErrors');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const known = problemOf(error);
+    if (!known) this.logger.error(error);
+    if (known?.status === 401) {
+      void reply.redirect('/sign-in', 303);
+      return;
+    }
+    void renderErrorPage(request, reply, known?.status ?? 500);
+  }
+}

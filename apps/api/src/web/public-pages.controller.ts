@@ -1,0 +1,91 @@
+import { Body, Controller, Get, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { APP_CONFIG, Clock, type AppConfig } from '@send/platform';
+import { dueAfter, dueInWords } from '@send/sla';
+import { AccountsService } from '../auth/accounts.service';
+import { Public } from '../auth/auth.decorators';
+import { REQUESTER_ROLES, type AuthUser } from '../auth/roles';
+import { PageErrorsFilter } from './page-errors.filter';
+import { PageRender } from './page-render';
+import { WebSession } from './web-session';
+import { durationInWords } from './web-words';
+
+/** Where a signed-in person starts: families their requests; staff (whose pages come later) the start page. */
+export const homeOf = (user: AuthUser): string => ((REQUESTER_ROLES as readonly string[]).includes(user.role) ? '/requests' : '/');
+
+/** The pages everyone sees, and signing in and out. Public to the API's bearer guard: the session cookie is checked here. */
+@ApiExcludeController()
+@Public()
+@UseFilters(PageErrorsFilter)
+@Controller()
+export class PublicPagesController {
+  constructor(
+    private readonly render: PageRender,
+    private readonly session: WebSession,
+    private readonly accounts: AccountsService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  async start(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const { policy } = this.config;
+    const now = this.clock.now();
+    // The promise is the policy's own: its target in words, and the date it means for a message sent now.
+    const promise = {
+      within: durationInWords(policy.sla.default.firstResponse),
+      urgentWithin: policy.sla.urgent?.firstResponse ? durationInWords(policy.sla.urgent.firstResponse) : null,
+      ifSentNow: dueInWords(dueAfter(policy, now, policy.sla.default.firstResponse), policy, now),
+      threshold: policy.unanswered.threshold,
+    };
+    return this.render.page(request, reply, 'start.njk', { promise }, await this.session.user(request));
+  }
+
+  @Get('accessibility')
+  async accessibility(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.render.page(request, reply, 'accessibility.njk', {}, await this.session.user(request));
+  }
+
+  @Get('privacy')
+  async privacy(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.render.page(request, reply, 'privacy.njk', {}, await this.session.user(request));
+  }
+
+  @Get('sign-in')
+  async signInPage(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.session.user(request);
+    if (user) return reply.redirect(homeOf(user), 303);
+    return this.render.page(request, reply, 'sign-in.njk', { values: {}, errors: null }, null);
+  }
+
+  @Post('sign-in')
+  async signIn(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const form = (body ?? {}) as Record<string, unknown>;
+    const email = typeof form.email === 'string' ? form.email.trim() : '';
+    const password = typeof form.password === 'string' ? form.password : '';
+    const errors: Array<{ field: string; text: string }> = [];
+    if (!email) errors.push({ field: 'email', text: 'Enter your email address' });
+    if (!password) errors.push({ field: 'password', text: 'Enter your password' });
+    const user = errors.length ? null : await this.accounts.authenticate(email, password);
+    if (!errors.length && !user) errors.push({ field: 'email', text: 'Enter a correct email address and password' });
+    if (!user) {
+      return this.render.page(request, reply, 'sign-in.njk', { values: { email }, errors: fieldErrors(errors) }, null, 400);
+    }
+    await this.session.start(request, reply, user);
+    return reply.redirect(homeOf(user), 303);
+  }
+
+  @Get('sign-out')
+  signOut(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    this.session.end(request, reply);
+    return reply.redirect('/', 303);
+  }
+}
+
+/** GOV.UK error summary items (each links to its field) and the inline message per field. */
+export function fieldErrors(errors: Array<{ field: string; text: string }>) {
+  const byField: Record<string, { text: string }> = {};
+  for (const e of errors) byField[e.field] ??= { text: e.text };
+  return { list: Object.entries(byField).map(([field, { text }]) => ({ text, href: `#${field}` })), byField };
+}

@@ -1,0 +1,121 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fastifyView from '@fastify/view';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import nunjucks from 'nunjucks';
+import type { AppConfig } from '@send/platform';
+import { isPagePath } from './page-paths';
+import { govukDateTime } from './web-words';
+
+
+/**
+ * Templates: next to this file in the source (ts-jest, tsc) and copied by nest-cli's `assets` to
+ * dist/apps/api/web/views in the build (webpack's bundle has __dirname = dist/apps/api), so the
+ * built app, the Docker image (dist + node_modules) and the tests all find them.
+ */
+export function viewsDir(): string {
+  for (const dir of [join(__dirname, 'views'), join(__dirname, 'web/views')]) if (existsSync(join(dir, 'layout.njk'))) return dir;
+  throw new Error(`web page templates not found beside ${__dirname}`);
+}
+
+/** A package's folder, looked up from here and from the working directory (webpack leaves node_modules outside the bundle). */
+export function packageDir(name: string): string {
+  for (let dir of [__dirname, process.cwd()]) {
+    for (;;) {
+      const candidate = join(dir, 'node_modules', name);
+      if (existsSync(join(candidate, 'package.json'))) return candidate;
+      if (dirname(dir) === dir) break;
+      dir = dirname(dir);
+    }
+  }
+  throw new Error(`${name} is not installed (npm ci)`);
+}
+
+/**
+ * The web pages' Fastify plugins, on the api's own Fastify instance (one process, one origin):
+ * cookies, CSRF, Nunjucks views over govuk-frontend's and MoJ's templates, their precompiled
+ * assets, and the sign-in rate limit. Called by createApiApp before app.init().
+ */
+export async function installWebPages(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  const govuk = join(packageDir('govuk-frontend'), 'dist');
+  const moj = packageDir('@ministryofjustice/frontend');
+
+  await fastify.register(fastifyCookie, { secret: config.JWT_SECRET });
+  // The CSRF secret lives in its own httpOnly cookie; each form carries a token made from it.
+  await fastify.register(fastifyCsrf, { sessionPlugin: '@fastify/cookie', cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, signed: true } });
+  await fastify.register(fastifyView, {
+    engine: { nunjucks },
+    templates: [viewsDir(), govuk, moj],
+    options: {
+      autoescape: true,
+      noCache: config.NODE_ENV !== 'production',
+      onConfigure: (env: nunjucks.Environment) => {
+        env.addFilter('mojDate', (iso: string) => govukDateTime(iso, config.policy.calendar.timezone));
+        env.addFilter('date', (iso: string) => govukDateTime(iso, config.policy.calendar.timezone));
+        // Nunjucks' capitalize lowercases the rest ("friday 4 december"): this only raises the first letter.
+        env.addFilter('firstUpper', (text: string) => (text ? text.charAt(0).toUpperCase() + text.slice(1) : text));
+        env.addFilter('govukDateTime', (iso: string) => govukDateTime(iso, config.policy.calendar.timezone));
+      },
+    },
+  });
+  // govuk-frontend's precompiled CSS refers to its fonts and images under /assets/.
+  await fastify.register(fastifyStatic, { root: join(govuk, 'govuk/assets'), prefix: '/assets/', index: false, maxAge: '1d' });
+  const builtOnly = (path: string) => /\.(css|js|mjs|map)$/.test(path);
+  await fastify.register(fastifyStatic, {
+    root: join(govuk, 'govuk'),
+    prefix: '/govuk/',
+    decorateReply: false,
+    index: false,
+    allowedPath: builtOnly,
+    maxAge: '1d',
+  });
+  await fastify.register(fastifyStatic, { root: join(moj, 'moj'), prefix: '/moj/', decorateReply: false, index: false, allowedPath: builtOnly, maxAge: '1d' });
+
+  // Only the sign-in post is limited (global: false): per account email (5 a minute), so guessing
+  // one account's password is slow, and per address (30 a minute: a school or council office signs in
+  // from one address), so trying many accounts is too. Over either, the page says so (429).
+  await fastify.register(fastifyRateLimit, { global: false });
+  const minute = 60_000;
+  const byAddress = fastify.rateLimit({ max: 30, timeWindow: minute, keyGenerator: (req: FastifyRequest) => `ip:${req.ip}`, groupId: 'sign-in-ip' });
+  const byEmail = fastify.rateLimit({
+    max: 5,
+    timeWindow: minute,
+    groupId: 'sign-in-email',
+    keyGenerator: (req: FastifyRequest) => {
+      const email = (req.body as Record<string, unknown> | undefined)?.email;
+      return `email:${typeof email === 'string' ? email.trim().toLowerCase() : ''}`;
+    },
+  });
+
+  fastify.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.method !== 'POST' || !isPagePath(request.url)) return;
+    // Every page form carries the token; a post without a good one changes nothing.
+    const csrfOk = await new Promise<boolean>((resolve) => {
+      const send = reply.send.bind(reply);
+      // csrfProtection answers a bad token with reply.send(error): catch that and show a page instead.
+      (reply as { send: unknown }).send = () => resolve(false);
+      fastify.csrfProtection(request, reply, () => resolve(true));
+      (reply as { send: unknown }).send = send;
+    });
+    if (!csrfOk) {
+      return reply.code(403).type('text/html').view('errors/form-expired.njk', { pageTitle: 'This form has expired' });
+    }
+    if (request.url.split('?')[0] === '/sign-in') {
+      try {
+        await byAddress.call(fastify, request, reply);
+        // The plugin marks a request as counted after one limiter; clear the mark so the second counts too.
+        const ran = Object.getOwnPropertySymbols(request).find((s) => s.description === 'fastify.request.rateLimitRan');
+        if (ran) (request as unknown as Record<symbol, boolean>)[ran] = false;
+        await byEmail.call(fastify, request, reply);
+      } catch {
+        return reply.code(429).type('text/html').view('errors/too-many.njk', { pageTitle: 'Too many attempts to sign in' });
+      }
+    }
+  });
+}

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ROLES, type AuthUser } from '../auth/roles';
+
+export const SESSION_COOKIE = 'session';
+
+/** Cookie options: never readable by scripts, sent on top-level navigation only, secure over TLS. */
+const cookieOptions = (request: FastifyRequest) =>
+  ({ path: '/', httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https' }) as const;
+
+/**
+ * The pages' session: the same JWT the API's bearer token is (same key, algorithm and lifetime,
+ * JWT_SECRET / JWT_TTL), carried in a cookie instead of a header. The JSON API never reads the
+ * cookie, so it stays bearer-only and needs no CSRF defence.
+ */
+@Injectable()
+export class WebSession {
+  constructor(private readonly jwt: JwtService) {}
+
+  async start(request: FastifyRequest, reply: FastifyReply, user: AuthUser): Promise<void> {
+    const token = await this.jwt.signAsync({ sub: user.id, email: user.email, name: user.name, role: user.role, teamId: user.teamId });
+    reply.setCookie(SESSION_COOKIE, token, cookieOptions(request));
+  }
+
+  end(request: FastifyRequest, reply: FastifyReply): void {
+    reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
+  }
+
+  /** The signed-in user, or null (no cookie, a bad signature, expired, or a role nobody signs in with). */
+  async user(request: FastifyRequest): Promise<AuthUser | null> {
+    const token = request.cookies?.[SESSION_COOKIE];
+    if (!token) return null;
+    try {
+      const claims = await this.jwt.verifyAsync<AuthUser & { sub: string }>(token);
+      if (!(ROLES as readonly string[]).includes(claims.role)) return null;
+      return { id: claims.sub, email: claims.email, name: claims.name, role: claims.role, teamId: claims.teamId ?? null };
+    } catch {
+      return null;
+    }
+  }
+}
