@@ -67,7 +67,9 @@ describe('as-of replay shares the event loop', () => {
       return subscription;
     });
     try {
-      const service = new SlaDashboardService({ store, redis, policy: fastPolicy });
+      // A fixed clock: an asOf past it is taken as now, and both replays must see the same now.
+      const now = new Date('2099-01-01T00:00:00Z');
+      const service = new SlaDashboardService({ store, redis, policy: fastPolicy, clock: () => now });
       const asOf = new Date('2100-01-01T00:00:00Z');
       const [a, b] = await Promise.all([service.asOf(asOf), service.asOf(asOf)]);
       expect(a.total).toBe(REQUESTS);
