@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
-import { AlertsRepository, isUserAwayAt, QueuesRepository, UsersRepository, type Alert } from '@send/read-models';
+import { AlertsRepository, QueuesRepository, UsersRepository, type Alert } from '@send/read-models';
 import { Clock } from '@send/platform';
 import { CurrentUser, Roles, TokenInQuery } from '../auth/auth.decorators';
 import { answerPage, parsePageQuery } from '../common/paging';
@@ -63,9 +63,10 @@ export class AlertsController {
   /** Which of these alerts' requests need cover: their officer is away now, or nobody took them while the case officer was. */
   private async ownersAway(alerts: readonly Alert[]): Promise<Set<string>> {
     const entries = (await this.queues.entriesOf(alerts.map((a) => a.requestId))).filter((e) => e !== null);
-    const officers = await this.users.getMany([...new Set(entries.flatMap((e) => (e.assignee ? [e.assignee.id] : [])))]);
-    const now = this.clock.now();
-    const awayOfficers = new Set(officers.filter((o) => isUserAwayAt(o, now)).map((o) => o.id));
+    const awayOfficers = await this.users.awayAmong(
+      entries.flatMap((e) => (e.assignee ? [e.assignee.id] : [])),
+      this.clock.now(),
+    );
     return new Set(entries.filter((e) => e.needsCover || (e.assignee !== null && awayOfficers.has(e.assignee.id))).map((e) => e.id));
   }
 

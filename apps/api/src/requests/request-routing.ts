@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { rerouteTo, routeRequest, type RoutableCase, type Routing } from '@send/domain';
-import { CasesRepository, isUserAwayAt, UsersRepository } from '@send/read-models';
+import { CasesRepository, UsersRepository } from '@send/read-models';
 
 /**
  * Looks up what routing needs (the named case, the requester's linked cases, whether their officers
@@ -41,8 +41,10 @@ export class RequestRouting {
   }
 
   private async awayAmong(cases: readonly RoutableCase[], now: Date): Promise<(officerId: string) => boolean> {
-    const officers = await this.users.getMany([...new Set(cases.map((c) => c.caseOfficerId))]);
-    const away = new Set(officers.filter((o) => isUserAwayAt(o, now)).map((o) => o.id));
+    const away = await this.users.awayAmong(
+      cases.map((c) => c.caseOfficerId),
+      now,
+    );
     return (officerId) => away.has(officerId);
   }
 }

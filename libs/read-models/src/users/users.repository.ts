@@ -25,6 +25,12 @@ export class UsersRepository {
     return (await this.byTeam(teamId)).filter((u) => u.role === 'officer' && isUserAwayAt(u, now));
   }
 
+  /** Which of these users are away at `now` (one MGET; ids may repeat). */
+  async awayAmong(ids: readonly string[], now: Date): Promise<Set<string>> {
+    const users = await this.getMany([...new Set(ids)]);
+    return new Set(users.filter((u) => isUserAwayAt(u, now)).map((u) => u.id));
+  }
+
   async getMany(ids: string[]): Promise<UserRecord[]> {
     if (ids.length === 0) return [];
     const stored = await this.redis.mget(ids.map(keys.user));
