@@ -52,7 +52,9 @@ export class CallFiling {
     }
 
     const attemptId = callAttemptId(call.callId);
-    const open = (await Promise.all(caseRefs.map((ref) => this.views.openOnCase(ref)))).flat();
+    // One read of each case's requests serves both the choice among open ones and, failing that, a reopening.
+    const onCases = (await Promise.all(caseRefs.map((ref) => this.views.allOnCase(ref)))).flat();
+    const open = onCases.filter((r) => r.state.status !== 'resolved');
     // A retry after a crash: the request that already holds this call's attempt keeps it.
     const holding = open.find((r) => r.state.attempts.some((a) => a.attemptId === attemptId));
     let choice = holding
@@ -65,8 +67,8 @@ export class CallFiling {
     if (choice.kind === 'request') {
       // No open request: a request resolved lately is reopened by the family's call (the domain
       // decides whether it is within sla.reopenWithin; if not, the call opens a new one below).
-      const resolved = (await Promise.all(caseRefs.map((ref) => this.views.resolvedOnCase(ref))))
-        .flat()
+      const resolved = onCases
+        .filter((r) => r.state.status === 'resolved')
         .sort((a, b) => Date.parse(b.state.resolvedAt!) - Date.parse(a.state.resolvedAt!))[0];
       if (resolved) choice = { kind: 'attempt', caseRef: resolved.state.caseRef, requestId: resolved.state.requestId };
     }
@@ -137,7 +139,7 @@ export class CallFiling {
   }
 }
 
-/** Latest activity of an open request, as RequestViewsRepository.openOnCase orders them. */
+/** Latest activity of an open request: its latest event or attempt (chooseFiling takes the most recent). */
 const activeAt = (r: RequestRecord): number =>
   Math.max(Date.parse(r.state.updatedAt), r.state.lastAttemptAt ? Date.parse(r.state.lastAttemptAt) : 0);
 

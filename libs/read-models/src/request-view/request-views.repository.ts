@@ -39,23 +39,9 @@ export class RequestViewsRepository {
     return readPageValues(this.redis, mergeZsetPages(pages, 'desc', page.limit), keys.request);
   }
 
-  /**
-   * The case's requests that are not resolved, the most recently active first (latest attempt or
-   * event). A case has a handful of requests: one page of its list is all of them.
-   */
-  async openOnCase(caseRef: string): Promise<RequestRecord[]> {
-    const { items } = await this.pageForCase(caseRef, { limit: 500 });
-    const activity = (r: RequestRecord) =>
-      Math.max(Date.parse(r.state.updatedAt), r.state.lastAttemptAt ? Date.parse(r.state.lastAttemptAt) : 0);
-    return items.filter((r) => r.state.status !== 'resolved').sort((a, b) => activity(b) - activity(a));
-  }
-
-  /** The case's resolved requests, the most recently resolved first (a family's call may reopen one). */
-  async resolvedOnCase(caseRef: string): Promise<RequestRecord[]> {
-    const { items } = await this.pageForCase(caseRef, { limit: 500 });
-    return items
-      .filter((r) => r.state.status === 'resolved')
-      .sort((a, b) => Date.parse(b.state.resolvedAt!) - Date.parse(a.state.resolvedAt!));
+  /** Every request filed on a case, newest first. A case has a handful: one page of its list is all of them. */
+  async allOnCase(caseRef: string): Promise<RequestRecord[]> {
+    return (await this.pageForCase(caseRef, { limit: 500 })).items;
   }
 
   private async page(key: string, request: PageRequest): Promise<Page<RequestRecord>> {
