@@ -53,7 +53,10 @@ export class NotifyChannel implements NotificationChannel {
   async sendSms(message: { deliveryId: string; to: string; text: string }): Promise<void> {
     if (!this.options.smsTemplateId) throw new PermanentDeliveryError('Notify: no SMS template configured (NOTIFY_SMS_TEMPLATE_ID)');
     try {
-      await this.client.sendSms(this.options.smsTemplateId, message.to, { personalisation: { body: message.text }, reference: message.deliveryId });
+      await this.client.sendSms(this.options.smsTemplateId, message.to, {
+        personalisation: { body: message.text },
+        reference: message.deliveryId,
+      });
     } catch (error) {
       throw notifyError(error);
     }

@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import { PermanentDeliveryError, type ChannelName, type NotificationChannel } from '../channels';
 import { NOTIFICATIONS_QUEUE, type NotificationJobData } from '../dispatch';
 import { alertPayload, renderAlert } from '../templates';
+import { logDeliveryFailures, type DeliveryLogger } from './worker-logging';
 
 export interface NotificationWorkerOptions {
   connection: Redis | ConnectionOptions;
@@ -12,7 +13,7 @@ export interface NotificationWorkerOptions {
   /** Makes links absolute. */
   publicBaseUrl?: string;
   concurrency?: number;
-  logger?: { error(message: string, error?: unknown): void; warn?(message: string): void };
+  logger?: DeliveryLogger;
 }
 
 export interface DeliveryResult {
@@ -37,14 +38,7 @@ export class NotificationWorker {
       concurrency: options.concurrency ?? 5,
       autorun: false,
     });
-    this.worker.on('failed', (job, error) => {
-      if (!job) return;
-      const final = job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError;
-      const message = `[notifications] delivery ${job.id} via ${job.data.channel} failed (attempt ${job.attemptsMade}${final ? ', giving up' : ', will retry'}): ${error.message}`;
-      if (final) options.logger?.error(message);
-      else options.logger?.warn?.(message);
-    });
-    this.worker.on('error', (error) => options.logger?.error('[notifications] worker error', error));
+    logDeliveryFailures(this.worker, 'notifications', (job) => `delivery ${job.id} via ${job.data.channel}`, options.logger);
   }
 
   /** Starts taking jobs (in the background). */

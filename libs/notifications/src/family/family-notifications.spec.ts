@@ -73,7 +73,9 @@ async function world(options: { notify?: boolean; now?: Date } = {}) {
 }
 
 const choose = (w: { store: SqliteEventStore }, userId: string, channel: FamilyChannel) =>
-  w.store.append(userStreamId(userId), [{ id: uuid(), ...familyNotificationsSet(userId, channel, userId, after(0)) }], { expectedRevision: 'any' });
+  w.store.append(userStreamId(userId), [{ id: uuid(), ...familyNotificationsSet(userId, channel, userId, after(0)) }], {
+    expectedRevision: 'any',
+  });
 
 describe('family notifications (real SQLite store, Redis, BullMQ)', () => {
   let w: Awaited<ReturnType<typeof world>>;
@@ -104,7 +106,11 @@ describe('family notifications (real SQLite store, Redis, BullMQ)', () => {
     w = await world({ notify: true });
     await w.start();
     const phoneOnly = uuid();
-    await run(w.store, submit(phoneOnly, { requester: { role: 'parent', name: PERSONAL.name, email: '', phone: '+447700900123' } }), after(0));
+    await run(
+      w.store,
+      submit(phoneOnly, { requester: { role: 'parent', name: PERSONAL.name, email: '', phone: '+447700900123' } }),
+      after(0),
+    );
     const byEmail = uuid();
     await run(w.store, submit(byEmail, { reference: 'SEND-2026-000124' }), after(1));
     const textsUser = await registerUser(w.store, { email: 'texts@example.org', role: 'parent', teamId: null, name: 'Tess Texter' });
@@ -112,20 +118,28 @@ describe('family notifications (real SQLite store, Redis, BullMQ)', () => {
     const texts = uuid();
     await run(
       w.store,
-      submit(texts, { reference: 'SEND-2026-000125', requester: { role: 'parent', name: 'Tess Texter', email: 'texts@example.org', phone: '+447700900456', userId: textsUser } }),
+      submit(texts, {
+        reference: 'SEND-2026-000125',
+        requester: { role: 'parent', name: 'Tess Texter', email: 'texts@example.org', phone: '+447700900456', userId: textsUser },
+      }),
       after(2),
     );
     const quietUser = await registerUser(w.store, { email: 'quiet@example.org', role: 'parent', teamId: null });
     await choose(w, quietUser, 'none');
     await run(
       w.store,
-      submit(uuid(), { reference: 'SEND-2026-000126', requester: { role: 'parent', name: 'Q', email: 'quiet@example.org', userId: quietUser } }),
+      submit(uuid(), {
+        reference: 'SEND-2026-000126',
+        requester: { role: 'parent', name: 'Q', email: 'quiet@example.org', userId: quietUser },
+      }),
       after(3),
     );
 
     await until(() => w.notifyFamily().length === 3, 10_000, 'three family messages');
     await new Promise((r) => setTimeout(r, 300));
-    const sent = w.notifyFamily().map((r) => ({ path: r.path, to: r.body.email_address ?? r.body.phone_number, template: r.body.template_id }));
+    const sent = w
+      .notifyFamily()
+      .map((r) => ({ path: r.path, to: r.body.email_address ?? r.body.phone_number, template: r.body.template_id }));
     expect(sent).toEqual(
       expect.arrayContaining([
         { path: '/v2/notifications/sms', to: '+447700900123', template: SMS_TEMPLATE_ID },
@@ -135,7 +149,8 @@ describe('family notifications (real SQLite store, Redis, BullMQ)', () => {
     );
     expect(w.notifyFamily()).toHaveLength(3); // nothing to the family who chose none
     expect(w.sink.mails).toHaveLength(0); // Notify, not SMTP, when both are on
-    for (const r of w.notifyFamily()) for (const secret of [PERSONAL.subject, PERSONAL.message, PERSONAL.caseRef]) expect(r.raw).not.toContain(secret);
+    for (const r of w.notifyFamily())
+      for (const secret of [PERSONAL.subject, PERSONAL.message, PERSONAL.caseRef]) expect(r.raw).not.toContain(secret);
   });
 
   it('events more than two days old are not told (a replay after Redis lost everything)', async () => {

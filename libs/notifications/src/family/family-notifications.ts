@@ -5,6 +5,7 @@ import { SubscriptionRunner, type CheckpointStore, type EventStore, type Recorde
 import type { Policy } from '@send/sla';
 import { PermanentDeliveryError, type NotifyChannel, type SmtpEmailChannel } from '../channels';
 import type { DeliveryRetryOptions } from '../dispatch';
+import { logDeliveryFailures, type DeliveryLogger } from '../delivery/worker-logging';
 import { FAMILY_EVENT_TYPES, familyNoticeFor, type FamilyNoticeKind } from './family-notice';
 import { familyRoute, type FamilyRoute } from './family-route';
 import { firstNameOf, wordFamilyMessage, type OfficerForFamily } from './family-wording';
@@ -108,7 +109,8 @@ export class FamilyDispatcher {
     const preference = userId ? familyChannelOf(await this.options.store.read(userStreamId(userId))) : null;
     const route = familyRoute(notice.requester, preference, this.options.available);
     if (!route) {
-      if (preference !== 'none') this.warn(`no way to tell the family of ${notice.reference} (${notice.kind}): no email, or no phone and no texts`);
+      if (preference !== 'none')
+        this.warn(`no way to tell the family of ${notice.reference} (${notice.kind}): no email, or no phone and no texts`);
       return null;
     }
     const officer = notice.officerId ? await this.officer(notice.officerId) : null;
@@ -174,14 +176,12 @@ export class FamilyWorker {
       concurrency: options.concurrency ?? 5,
       autorun: false,
     });
-    this.worker.on('failed', (job, error) => {
-      if (!job) return;
-      const final = job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError;
-      const message = `[family-notifications] ${job.id} (${job.data.kind} via ${job.data.route.channel}) failed (attempt ${job.attemptsMade}${final ? ', giving up' : ', will retry'}): ${error.message}`;
-      if (final) options.logger?.error(message);
-      else options.logger?.warn?.(message);
-    });
-    this.worker.on('error', (error) => options.logger?.error('[family-notifications] worker error', error));
+    logDeliveryFailures(
+      this.worker,
+      'family-notifications',
+      (job) => `${job.id} (${job.data.kind} via ${job.data.route.channel})`,
+      options.logger,
+    );
   }
 
   start(): void {

@@ -37,7 +37,9 @@ export function firstNameOf(name: string): string {
 }
 
 const who = (officer: OfficerForFamily | null): string =>
-  officer && officer.firstName ? `${officer.firstName}, ${roleInWords(officer.role)},` : `${capitalise(roleInWords(officer?.role ?? 'officer'))}`;
+  officer && officer.firstName
+    ? `${officer.firstName}, ${roleInWords(officer.role)},`
+    : `${capitalise(roleInWords(officer?.role ?? 'officer'))}`;
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**

@@ -42,12 +42,25 @@ const submitted = (correlationId = 'submit') =>
     correlationId,
   );
 const routed = (officerId: string | null, correlationId = 'submit') =>
-  ev('RequestRouted', { rule: 'named_case', caseRef: CASE_TEXT.caseRef, teamId: 'north', officerId, needsCover: false, by: 'system', at: AT }, correlationId);
-const assigned = (officerId: string, correlationId?: string) => ev('RequestAssigned', { officerId, teamId: 'north', by: 'm1', at: AT }, correlationId);
+  ev(
+    'RequestRouted',
+    { rule: 'named_case', caseRef: CASE_TEXT.caseRef, teamId: 'north', officerId, needsCover: false, by: 'system', at: AT },
+    correlationId,
+  );
+const assigned = (officerId: string, correlationId?: string) =>
+  ev('RequestAssigned', { officerId, teamId: 'north', by: 'm1', at: AT }, correlationId);
 const reassigned = (officerId: string) => ev('RequestReassigned', { officerId, teamId: 'north', by: 'm1', at: AT });
 const breached = (clock: string, dueAt: string) => ev('SlaBreached', { clock, dueAt, breachedAt: dueAt });
 const responded = (kind: 'holding' | 'full', updateDueAt?: string) =>
-  ev('OfficerResponded', { responseId: 'x', officerId: 'o1', channel: 'phone', summary: CASE_TEXT.summary, at: AT, kind, ...(updateDueAt ? { updateDueAt } : {}) });
+  ev('OfficerResponded', {
+    responseId: 'x',
+    officerId: 'o1',
+    channel: 'phone',
+    summary: CASE_TEXT.summary,
+    at: AT,
+    kind,
+    ...(updateDueAt ? { updateDueAt } : {}),
+  });
 const resolved = () => ev('RequestResolved', { by: 'o1', outcome: CASE_TEXT.outcome, at: AT });
 const reopened = () => ev('RequestReopened', { by: 'u1', reason: 'Still no taxi for Barnaby', at: AT, due: DUE, byRequester: true });
 
@@ -95,7 +108,14 @@ describe('which request events tell the family something', () => {
   });
 
   it('read late (the worker was down), news already overtaken is not sent: only the latest', () => {
-    const stream = [submitted(), assigned('o1'), breached('first_response', DUE.firstResponseAt), responded('full'), resolved(), reopened()];
+    const stream = [
+      submitted(),
+      assigned('o1'),
+      breached('first_response', DUE.firstResponseAt),
+      responded('full'),
+      resolved(),
+      reopened(),
+    ];
     expect(kinds(stream)).toEqual(['received', null, null, null, null, 'reopened']);
   });
 
@@ -108,7 +128,15 @@ describe('which request events tell the family something', () => {
   });
 
   it('a notice carries the reference, dates and ids only: no subject, message, summary, outcome or case number', () => {
-    const stream = [submitted(), routed('o1'), assigned('o1', 'submit'), breached('first_response', DUE.firstResponseAt), responded('holding', DUE.resolutionAt), resolved(), reopened()];
+    const stream = [
+      submitted(),
+      routed('o1'),
+      assigned('o1', 'submit'),
+      breached('first_response', DUE.firstResponseAt),
+      responded('holding', DUE.resolutionAt),
+      resolved(),
+      reopened(),
+    ];
     for (let i = 0; i < stream.length; i++) {
       const notice = familyNoticeFor(stream.slice(0, i + 1), i);
       if (!notice) continue;
@@ -143,7 +171,9 @@ describe('the words (GOV.UK style, dates in words, first name and role only)', (
         'You do not need to contact us before then. If you do, quote your reference.',
       ].join('\n\n'),
     );
-    expect(m.sms).toBe(`We have your SEND request ${REF}. Olu, a SEND officer, is looking after it. We will reply by the end of Thursday 5 March.`);
+    expect(m.sms).toBe(
+      `We have your SEND request ${REF}. Olu, a SEND officer, is looking after it. We will reply by the end of Thursday 5 March.`,
+    );
   });
 
   it('receipt without an officer yet', () => {
@@ -188,7 +218,9 @@ describe('the words (GOV.UK style, dates in words, first name and role only)', (
 
   it('texts fit in two text messages (306 characters)', () => {
     for (const kind of ['received', 'picked_up', 'late', 'holding_reply', 'update_late', 'resolved', 'reopened'])
-      expect(wordFamilyMessage(notice(kind, { officerId: 'o1' }), { policy: defaultPolicy, now, officer }).sms.length).toBeLessThanOrEqual(306);
+      expect(wordFamilyMessage(notice(kind, { officerId: 'o1' }), { policy: defaultPolicy, now, officer }).sms.length).toBeLessThanOrEqual(
+        306,
+      );
   });
 });
 

@@ -47,7 +47,12 @@ describe('ReadModelRecipientDirectory', () => {
     expect(await directory.recipientsFor('team_manager', 'north')).toEqual([
       { userId: staff.northManager, email: 'manager@example.org', role: 'team_manager', teamId: 'north' },
     ]);
-    expect(await directory.recipient(staff.officer)).toEqual({ userId: staff.officer, email: 'officer@example.org', role: 'officer', teamId: 'north' });
+    expect(await directory.recipient(staff.officer)).toEqual({
+      userId: staff.officer,
+      email: 'officer@example.org',
+      role: 'officer',
+      teamId: 'north',
+    });
     expect(await directory.recipient('nobody')).toBeNull();
   });
 
