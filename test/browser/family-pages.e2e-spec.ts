@@ -4,22 +4,9 @@
  * No browser is downloaded: `npm test` installs Debian's chromium when missing (scripts/lib/chromium.js),
  * and when it cannot, these tests fail saying so.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { source as axeSource } from 'axe-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { eventually, startSystem, type RunningSystem } from '../support/system';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { expectAccessible, launchBrowser, screenshot } from './browser-support';
 
 jest.setTimeout(120_000);
 
@@ -27,31 +14,13 @@ let system: RunningSystem;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `The browser tests need Debian's chromium at ${CHROMIUM}: ${process.env.CHROMIUM_MISSING ?? 'not found'}. ` +
-        '`npm test` installs it with apt-get when it runs as root; otherwise run: sudo apt-get install -y chromium',
-    );
-  }
-  [system, browser] = await Promise.all([startSystem({ DEMO: 'true' }), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
+  [system, browser] = await Promise.all([startSystem({ DEMO: 'true' }), launchBrowser()]);
 }, 90_000);
 
 afterAll(async () => {
   await browser?.close();
   await system?.interrupt();
 });
-
-/** axe-core on the page as it stands: every violation, with the elements it found, fails the test. */
-async function expectAccessible(page: Page): Promise<void> {
-  await page.addScriptTag({ content: axeSource });
-  const violations = await page.evaluate(async () => {
-    // In the page (no DOM types here): axe-core, as addScriptTag left it on the window.
-    type Axe = { run(): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: unknown }> }> }> };
-    const result = await (globalThis as unknown as { axe: Axe }).axe.run();
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => JSON.stringify(n.target)) }));
-  });
-  expect({ url: page.url(), violations }).toEqual({ url: page.url(), violations: [] });
-}
 
 async function signIn(page: Page, email: string, check = true): Promise<void> {
   await page.goto(`${system.baseUrl}/sign-in`);
@@ -87,14 +56,17 @@ describe('the family pages in chromium', () => {
       .evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { fontFamily: string } }).getComputedStyle(el).fontFamily);
     expect(font).toContain('GDS Transport');
     await expectAccessible(page);
+    await screenshot(page, 'everyone-start');
     for (const path of ['/accessibility', '/privacy']) {
       await page.goto(system.baseUrl + path);
       await expectAccessible(page);
+      await screenshot(page, `everyone${path.replace('/', '-')}`);
     }
     const missing = await page.goto(`${system.baseUrl}/no-such-page`);
     expect(missing!.status()).toBe(404);
     expect(await page.locator('h1').innerText()).toBe('Page not found');
     await expectAccessible(page);
+    await screenshot(page, 'everyone-not-found');
   });
 
   it('a parent signs in, sees the error summary, sends a request, finds it in "Your requests" and chases it', async () => {
@@ -117,6 +89,7 @@ describe('the family pages in chromium', () => {
     expect(await page.locator('#message-error').innerText()).toContain('Enter your message');
     expect(await page.inputValue('#subject')).toBe('Annual review date'); // what they typed is kept
     await expectAccessible(page);
+    await screenshot(page, 'family-new-request-errors');
 
     await sendRequest(page, 'Annual review date');
     expect(page.url()).toMatch(new RegExp(`^${system.baseUrl}/requests/[0-9a-f-]{36}\\?submitted=1$`));
@@ -127,6 +100,7 @@ describe('the family pages in chromium', () => {
     expect(facts).toMatch(/Dealing with it\s+\w+, SEND officer/);
     expect(facts).toMatch(/Escalated\s+No/);
     await expectAccessible(page);
+    await screenshot(page, 'family-request-sent');
     const requestUrl = page.url().replace('?submitted=1', '');
 
     await page.click('a:has-text("Your requests")');
@@ -134,6 +108,7 @@ describe('the family pages in chromium', () => {
     const row = page.locator('tr', { hasText: reference });
     expect(await row.innerText()).toContain('Annual review date');
     await expectAccessible(page);
+    await screenshot(page, 'family-requests');
 
     await page.goto(requestUrl);
     for (let tries = 1; tries <= 3; tries++) {
@@ -155,6 +130,7 @@ describe('the family pages in chromium', () => {
     }, 15_000, 'the escalation on the request page');
     expect(await page.locator('.moj-timeline').innerText()).toContain('Tried to get in touch again');
     await expectAccessible(page);
+    await screenshot(page, 'family-request');
   });
 
   it('works with JavaScript off: sign in, the error summary, and a request sent', async () => {

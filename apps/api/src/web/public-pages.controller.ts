@@ -5,14 +5,20 @@ import { APP_CONFIG, Clock, type AppConfig } from '@send/platform';
 import { dueAfter, dueInWords } from '@send/sla';
 import { AccountsService } from '../auth/accounts.service';
 import { Public } from '../auth/auth.decorators';
-import { REQUESTER_ROLES, type AuthUser } from '../auth/roles';
+import { MANAGER_ROLES, REQUESTER_ROLES, type AuthUser } from '../auth/roles';
 import { PageErrorsFilter } from './page-errors.filter';
 import { PageRender } from './page-render';
 import { WebSession } from './web-session';
 import { durationInWords } from './web-words';
 
-/** Where a signed-in person starts: families their requests; staff (whose pages come later) the start page. */
-export const homeOf = (user: AuthUser): string => ((REQUESTER_ROLES as readonly string[]).includes(user.role) ? '/requests' : '/');
+/** Where a signed-in person starts: families their requests, officers their queue, managers their alerts, administrators the case import. */
+export const homeOf = (user: AuthUser): string => {
+  if ((REQUESTER_ROLES as readonly string[]).includes(user.role)) return '/requests';
+  if (user.role === 'officer') return '/queue';
+  if ((MANAGER_ROLES as readonly string[]).includes(user.role)) return '/alerts';
+  if (user.role === 'admin') return '/admin/cases';
+  return '/';
+};
 
 /** The pages everyone sees, and signing in and out. Public to the API's bearer guard: the session cookie is checked here. */
 @ApiExcludeController()
