@@ -16,7 +16,7 @@ export interface ApiAppOptions {
 
 /** Builds the api exactly as `main.ts` runs it; e2e tests run it built. */
 export async function createApiApp(config: AppConfig, options: ApiAppOptions = {}): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), apiHttpAdapter(), API_APP_OPTIONS);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), apiHttpAdapter(config.TRUSTED_PROXIES), API_APP_OPTIONS);
   useApiLogging(app);
   app.enableShutdownHooks();
   installSecurityHeaders(app.getHttpAdapter().getInstance(), {

@@ -14,6 +14,13 @@ const baseShape = {
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
+  // Proxies whose X-Forwarded-For / -Proto the api believes (addresses or CIDRs, comma-separated), e.g.
+  // the council's load balancer. Empty: none, so a client cannot choose the address sign-in limits count.
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'must be IP addresses or CIDR ranges, comma-separated'))),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   EVENT_STORE: z.enum(['sqlite', 'kurrentdb']).default('sqlite'),
   SQLITE_PATH: z.string().min(1).default('./data/events.db'),

@@ -1,4 +1,5 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { JwtService } from '@nestjs/jwt';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAnswer, ApiJsonBody, ApiProblems } from '../common/openapi';
@@ -22,10 +23,10 @@ export class AuthController {
   @ApiOperation({ summary: 'Sign in with email and password; answers a bearer token' })
   @ApiJsonBody(loginSchema)
   @ApiAnswer(loginAnswerSchema, { description: 'Signed in' })
-  @ApiProblems(400, 401)
-  async login(@Body() body: unknown) {
+  @ApiProblems(400, 401, 429)
+  async login(@Body() body: unknown, @Req() request: FastifyRequest) {
     const { email, password } = parseInput(loginSchema, body);
-    const user = await this.accounts.authenticate(email, password);
+    const user = await this.accounts.authenticate(email, password, request.ip);
     if (!user) throw new ProblemException(problem(401, 'invalid-credentials', 'The email or password is not right.'));
     const token = await this.jwt.signAsync({ sub: user.id, email: user.email, name: user.name, role: user.role, teamId: user.teamId });
     return { token, user: { id: user.id, email: user.email, name: user.name, role: user.role, teamId: user.teamId } };

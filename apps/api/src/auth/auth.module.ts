@@ -2,11 +2,14 @@ import { Inject, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { APP_CONFIG, type AppConfig } from '@send/platform';
+import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { demoUsers } from './demo-users';
 import { jwtModuleOptions } from './jwt-options';
+import { SessionStanding } from './session-standing';
+import { SignInFailures } from './sign-in-limits';
 
 @Module({
   imports: [
@@ -15,9 +18,9 @@ import { jwtModuleOptions } from './jwt-options';
       useFactory: (config: AppConfig) => jwtModuleOptions(config),
     }),
   ],
-  controllers: [AuthController],
-  providers: [AccountsService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [AccountsService],
+  controllers: [AuthController, AccountsController],
+  providers: [AccountsService, SessionStanding, SignInFailures, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [AccountsService, SessionStanding],
 })
 export class AuthModule implements OnApplicationBootstrap {
   constructor(

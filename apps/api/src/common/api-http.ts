@@ -8,10 +8,14 @@ import { Logger } from 'nestjs-pino';
 import { correlationIdFrom } from '@send/platform';
 import { installRequestLog } from './request-log';
 
-/** The Fastify adapter the api runs on: the request id is the correlation id (see correlationIdFrom). */
-export function apiHttpAdapter(): FastifyAdapter {
+/**
+ * The Fastify adapter the api runs on: the request id is the correlation id (see correlationIdFrom).
+ * Forwarded headers are believed only from the configured proxies (TRUSTED_PROXIES): otherwise any
+ * client could set X-Forwarded-For and pick the address the sign-in limits count.
+ */
+export function apiHttpAdapter(trustedProxies: readonly string[] = []): FastifyAdapter {
   return new FastifyAdapter({
-    trustProxy: true,
+    trustProxy: trustedProxies.length ? [...trustedProxies] : false,
     bodyLimit: 1_048_576,
     // Kept on the raw request too, where pino-http looks for it.
     genReqId: (req: { headers: IncomingHttpHeaders; id?: unknown }) => (req.id = correlationIdFrom(req.headers)),

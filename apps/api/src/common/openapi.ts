@@ -140,6 +140,7 @@ const PROBLEM_DESCRIPTIONS = {
   404: 'Not found, or not visible to the caller.',
   409: 'A concurrency conflict that retries could not settle; try again.',
   422: 'A valid shape that breaks a rule (e.g. acting on a resolved request, or an Idempotency-Key reused for another command).',
+  429: 'Too many attempts (sign-in: wrong passwords for the account or from the address in the last minute); wait, then try again.',
   503: 'A dependency does not answer.',
 } as const;
 export type ProblemStatus = keyof typeof PROBLEM_DESCRIPTIONS;

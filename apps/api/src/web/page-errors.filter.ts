@@ -4,8 +4,9 @@ import { problemOf } from '../common/problem.filter';
 
 /** The GOV.UK error page for a status: 404 (also for what the caller may not see: its existence is private), 403, else 500. */
 export function renderErrorPage(request: FastifyRequest, reply: FastifyReply, status: number) {
-  const view = status === 404 ? 'errors/404.njk' : status === 403 ? 'errors/403.njk' : 'errors/500.njk';
-  const shown = status === 404 || status === 403 ? status : 500;
+  const views: Record<number, string> = { 403: 'errors/403.njk', 404: 'errors/404.njk', 429: 'errors/too-many.njk' };
+  const shown = views[status] ? status : 500;
+  const view = views[shown] ?? 'errors/500.njk';
   return reply.code(shown).header('cache-control', 'no-store').type('text/html; charset=utf-8').view(view, { currentPath: request.url });
 }
 

@@ -6,7 +6,8 @@ import { dueAfter, dueInWords } from '@send/sla';
 import { AccountsService } from '../auth/accounts.service';
 import { Public } from '../auth/auth.decorators';
 import { MANAGER_ROLES, REQUESTER_ROLES, type AuthUser } from '../auth/roles';
-import { PageErrorsFilter } from './page-errors.filter';
+import { ProblemException } from '../common/problem';
+import { PageErrorsFilter, renderErrorPage } from './page-errors.filter';
 import { PageRender } from './page-render';
 import { WebSession } from './web-session';
 import { durationInWords } from './web-words';
@@ -73,7 +74,13 @@ export class PublicPagesController {
     const errors: Array<{ field: string; text: string }> = [];
     if (!email) errors.push({ field: 'email', text: 'Enter your email address' });
     if (!password) errors.push({ field: 'password', text: 'Enter your password' });
-    const user = errors.length ? null : await this.accounts.authenticate(email, password);
+    let user: AuthUser | null = null;
+    try {
+      if (!errors.length) user = await this.accounts.authenticate(email, password, request.ip);
+    } catch (error) {
+      if (!(error instanceof ProblemException && error.problem.status === 429)) throw error;
+      return renderErrorPage(request, reply, 429);
+    }
     if (!errors.length && !user) errors.push({ field: 'email', text: 'Enter a correct email address and password' });
     if (!user) {
       return this.render.page(request, reply, 'sign-in.njk', { values: { email }, errors: fieldErrors(errors) }, null, 400);

@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
-import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifyView from '@fastify/view';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import nunjucks from 'nunjucks';
 import type { AppConfig } from '@send/platform';
+import { installSignInLimits } from '../auth/sign-in-limits';
 import { isPagePath } from './page-paths';
 import { govukDateTime } from './web-words';
 
@@ -39,7 +39,7 @@ export function packageDir(name: string): string {
 /**
  * The web pages' Fastify plugins, on the api's own Fastify instance (one process, one origin):
  * cookies, CSRF, Nunjucks views over govuk-frontend's and MoJ's templates, their precompiled
- * assets, and the sign-in rate limit. Called by createApiApp before app.init().
+ * assets, and the sign-in flood guard (shared with the API's login; wrong passwords are counted by SignInFailures). Called by createApiApp before app.init().
  */
 export async function installWebPages(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
@@ -77,21 +77,7 @@ export async function installWebPages(app: NestFastifyApplication, config: AppCo
   });
   await fastify.register(fastifyStatic, { root: join(moj, 'moj'), prefix: '/moj/', decorateReply: false, index: false, allowedPath: builtOnly, maxAge: '1d' });
 
-  // Only the sign-in post is limited (global: false): per account email (5 a minute), so guessing
-  // one account's password is slow, and per address (30 a minute: a school or council office signs in
-  // from one address), so trying many accounts is too. Over either, the page says so (429).
-  await fastify.register(fastifyRateLimit, { global: false });
-  const minute = 60_000;
-  const byAddress = fastify.rateLimit({ max: 30, timeWindow: minute, keyGenerator: (req: FastifyRequest) => `ip:${req.ip}`, groupId: 'sign-in-ip' });
-  const byEmail = fastify.rateLimit({
-    max: 5,
-    timeWindow: minute,
-    groupId: 'sign-in-email',
-    keyGenerator: (req: FastifyRequest) => {
-      const email = (req.body as Record<string, unknown> | undefined)?.email;
-      return `email:${typeof email === 'string' ? email.trim().toLowerCase() : ''}`;
-    },
-  });
+  const signInAllowed = await installSignInLimits(fastify);
 
   fastify.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     if (request.method !== 'POST' || !isPagePath(request.url)) return;
@@ -106,16 +92,8 @@ export async function installWebPages(app: NestFastifyApplication, config: AppCo
     if (!csrfOk) {
       return reply.code(403).type('text/html').view('errors/form-expired.njk', { pageTitle: 'This form has expired' });
     }
-    if (request.url.split('?')[0] === '/sign-in') {
-      try {
-        await byAddress.call(fastify, request, reply);
-        // The plugin marks a request as counted after one limiter; clear the mark so the second counts too.
-        const ran = Object.getOwnPropertySymbols(request).find((s) => s.description === 'fastify.request.rateLimitRan');
-        if (ran) (request as unknown as Record<symbol, boolean>)[ran] = false;
-        await byEmail.call(fastify, request, reply);
-      } catch {
-        return reply.code(429).type('text/html').view('errors/too-many.njk', { pageTitle: 'Too many attempts to sign in' });
-      }
+    if (request.url.split('?')[0] === '/sign-in' && !(await signInAllowed(request, reply))) {
+      return reply.code(429).type('text/html').view('errors/too-many.njk', { pageTitle: 'Too many attempts to sign in' });
     }
   });
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ROLES, type AuthUser } from '../auth/roles';
+import { SessionStanding } from '../auth/session-standing';
 
 export const SESSION_COOKIE = 'session';
 
@@ -16,7 +17,10 @@ const cookieOptions = (request: FastifyRequest) =>
  */
 @Injectable()
 export class WebSession {
-  constructor(private readonly jwt: JwtService) {}
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly standing: SessionStanding,
+  ) {}
 
   async start(request: FastifyRequest, reply: FastifyReply, user: AuthUser): Promise<void> {
     const token = await this.jwt.signAsync({ sub: user.id, email: user.email, name: user.name, role: user.role, teamId: user.teamId });
@@ -27,13 +31,14 @@ export class WebSession {
     reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
   }
 
-  /** The signed-in user, or null (no cookie, a bad signature, expired, or a role nobody signs in with). */
+  /** The signed-in user, or null (no cookie, a bad signature, expired, a session that no longer stands, or a role nobody signs in with). */
   async user(request: FastifyRequest): Promise<AuthUser | null> {
     const token = request.cookies?.[SESSION_COOKIE];
     if (!token) return null;
     try {
-      const claims = await this.jwt.verifyAsync<AuthUser & { sub: string }>(token);
+      const claims = await this.jwt.verifyAsync<AuthUser & { sub: string; iat?: number }>(token);
       if (!(ROLES as readonly string[]).includes(claims.role)) return null;
+      if (!(await this.standing.stands(claims.sub, claims.iat))) return null;
       return { id: claims.sub, email: claims.email, name: claims.name, role: claims.role, teamId: claims.teamId ?? null };
     } catch {
       return null;

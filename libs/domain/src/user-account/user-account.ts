@@ -46,8 +46,36 @@ export type OfficerAvailabilitySetData = {
 };
 export type OfficerAvailabilitySet = { type: 'OfficerAvailabilitySet'; data: OfficerAvailabilitySetData };
 
-export type UserAccountEvent<Role extends string = string> = UserRegistered<Role> | OfficerAvailabilitySet;
-export const USER_ACCOUNT_EVENT_TYPES = ['UserRegistered', 'OfficerAvailabilitySet'] as const;
+/**
+ * The account's life after registration. A new password, a disabled account and a revocation each
+ * end every session signed before them (`sessionsValidFrom`): tokens carry when they were issued,
+ * and the api refuses one issued earlier. `by` is who did it (the person, a manager, or
+ * `system:rehash` when sign-in upgrades an old hash to today's cost).
+ */
+export type PasswordChanged = { type: 'PasswordChanged'; data: { schemaVersion: 1; userId: string; passwordHash: string; by: string; at: string } };
+/** The same password under a stronger hash (sign-in upgrades an old one): sessions stand. */
+export type PasswordRehashed = { type: 'PasswordRehashed'; data: { schemaVersion: 1; userId: string; passwordHash: string; at: string } };
+export type AccountDisabled = { type: 'AccountDisabled'; data: { schemaVersion: 1; userId: string; reason: string; by: string; at: string } };
+export type AccountEnabled = { type: 'AccountEnabled'; data: { schemaVersion: 1; userId: string; by: string; at: string } };
+export type SessionsRevoked = { type: 'SessionsRevoked'; data: { schemaVersion: 1; userId: string; by: string; at: string } };
+
+export type UserAccountEvent<Role extends string = string> =
+  | UserRegistered<Role>
+  | OfficerAvailabilitySet
+  | PasswordChanged
+  | PasswordRehashed
+  | AccountDisabled
+  | AccountEnabled
+  | SessionsRevoked;
+export const USER_ACCOUNT_EVENT_TYPES = [
+  'UserRegistered',
+  'OfficerAvailabilitySet',
+  'PasswordChanged',
+  'PasswordRehashed',
+  'AccountDisabled',
+  'AccountEnabled',
+  'SessionsRevoked',
+] as const;
 
 export interface Availability {
   awayFrom: string | null;
@@ -55,7 +83,22 @@ export interface Availability {
 }
 export const AVAILABLE: Availability = Object.freeze({ awayFrom: null, awayUntil: null });
 
-export type UserAccount<Role extends string = string> = Omit<UserRegisteredData<Role>, 'schemaVersion'> & Availability;
+export interface AccountStanding {
+  /** Refused at sign-in and on every request while true. */
+  disabled: boolean;
+  /** Sessions (tokens) issued before this instant are refused; null: every session since registration stands. */
+  sessionsValidFrom: string | null;
+}
+
+export type UserAccount<Role extends string = string> = Omit<UserRegisteredData<Role>, 'schemaVersion'> & Availability & AccountStanding;
+
+/**
+ * Does a session issued at `issuedAtSeconds` (a token's iat) still stand for this account? iat has
+ * whole seconds, so the check is to the second: a token signed in the same second as a revocation
+ * stands (the new token a password change answers with must).
+ */
+export const sessionStands = (standing: Partial<AccountStanding>, issuedAtSeconds: number): boolean =>
+  !standing.disabled && (!standing.sessionsValidFrom || issuedAtSeconds * 1000 >= Math.floor(Date.parse(standing.sessionsValidFrom) / 1000) * 1000);
 
 /** Is someone with this availability away at `now`? */
 export const isAwayAt = (a: Availability, now: Date): boolean => {
@@ -92,6 +135,19 @@ export function evolveUserAccount<Role extends string = string>(
     const d = event.data as Partial<OfficerAvailabilitySetData>;
     return state === null || d.userId !== state.userId ? state : { ...state, awayFrom: d.awayFrom ?? null, awayUntil: d.awayUntil ?? null };
   }
+  if (event.type === 'PasswordRehashed') {
+    const d = event.data as { userId?: string; passwordHash?: string };
+    return state === null || d.userId !== state.userId || !d.passwordHash ? state : { ...state, passwordHash: d.passwordHash };
+  }
+  if (event.type === 'PasswordChanged' || event.type === 'AccountDisabled' || event.type === 'AccountEnabled' || event.type === 'SessionsRevoked') {
+    const d = event.data as { userId?: string; passwordHash?: string; at?: string };
+    if (state === null || d.userId !== state.userId) return state;
+    const ended = { sessionsValidFrom: d.at ?? state.sessionsValidFrom };
+    if (event.type === 'PasswordChanged') return { ...state, ...ended, passwordHash: d.passwordHash ?? state.passwordHash };
+    if (event.type === 'AccountDisabled') return { ...state, ...ended, disabled: true };
+    if (event.type === 'AccountEnabled') return { ...state, disabled: false };
+    return { ...state, ...ended };
+  }
   if (event.type !== 'UserRegistered') return state;
   const d = event.data as Partial<UserRegisteredData<Role>>;
   if (!d.userId || !d.role) return state;
@@ -102,9 +158,11 @@ export function evolveUserAccount<Role extends string = string>(
     role: d.role,
     teamId: d.teamId ?? null,
     passwordHash: d.passwordHash ?? '',
-    // A re-registration (role or team change) leaves an absence as it was.
+    // A re-registration (role or team change) leaves an absence, a disabling and a revocation as they were.
     awayFrom: state?.awayFrom ?? null,
     awayUntil: state?.awayUntil ?? null,
+    disabled: state?.disabled ?? false,
+    sessionsValidFrom: state?.sessionsValidFrom ?? null,
   };
 }
 
@@ -127,3 +185,25 @@ export function availabilitySet(userId: string, availability: Availability, by: 
 export const foldUserAccount = <Role extends string = string>(
   events: ReadonlyArray<{ type: string; data: unknown }>,
 ): UserAccount<Role> | null => events.reduce<UserAccount<Role> | null>(evolveUserAccount, null);
+
+/** The account events after registration, each stamped with who did it and when (the clock comes in). */
+export const passwordChanged = (userId: string, passwordHash: string, by: string, now: Date): PasswordChanged => ({
+  type: 'PasswordChanged',
+  data: { schemaVersion: 1, userId, passwordHash, by, at: now.toISOString() },
+});
+export const passwordRehashed = (userId: string, passwordHash: string, now: Date): PasswordRehashed => ({
+  type: 'PasswordRehashed',
+  data: { schemaVersion: 1, userId, passwordHash, at: now.toISOString() },
+});
+export const accountDisabled = (userId: string, reason: string, by: string, now: Date): AccountDisabled => ({
+  type: 'AccountDisabled',
+  data: { schemaVersion: 1, userId, reason, by, at: now.toISOString() },
+});
+export const accountEnabled = (userId: string, by: string, now: Date): AccountEnabled => ({
+  type: 'AccountEnabled',
+  data: { schemaVersion: 1, userId, by, at: now.toISOString() },
+});
+export const sessionsRevoked = (userId: string, by: string, now: Date): SessionsRevoked => ({
+  type: 'SessionsRevoked',
+  data: { schemaVersion: 1, userId, by, at: now.toISOString() },
+});

@@ -10,6 +10,9 @@ export interface UserRecord {
   /** Absence (OfficerAvailabilitySet); both null when available. */
   awayFrom: string | null;
   awayUntil: string | null;
+  /** Account standing (AccountDisabled, SessionsRevoked, PasswordChanged): the api refuses sessions that no longer stand. */
+  disabled?: boolean;
+  sessionsValidFrom?: string | null;
 }
 
 /** The account as the read side may hold it: everything but the password hash. */
@@ -21,6 +24,8 @@ export const toUserRecord = (account: UserAccount): UserRecord => ({
   teamId: account.teamId,
   awayFrom: account.awayFrom,
   awayUntil: account.awayUntil,
+  disabled: account.disabled,
+  sessionsValidFrom: account.sessionsValidFrom,
 });
 
 /** The account the record was made from, less the password hash it never held: to fold the next event onto. */
@@ -33,6 +38,8 @@ export const toAccount = (record: UserRecord): UserAccount => ({
   passwordHash: '',
   awayFrom: record.awayFrom ?? null,
   awayUntil: record.awayUntil ?? null,
+  disabled: record.disabled ?? false,
+  sessionsValidFrom: record.sessionsValidFrom ?? null,
 });
 
 /** Is this user away at `now`? (Records written before availability existed have no fields: available.) */

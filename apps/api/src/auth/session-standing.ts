@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import { sessionStands, type AccountStanding } from '@send/domain';
+import { UsersRepository } from '@send/read-models';
+
+/** How long one process trusts what it read of an account's standing: a revocation elsewhere takes effect within this. */
+export const STANDING_CACHE_MS = 5_000;
+
+/**
+ * Does a signed-in session still stand? A token is valid by its signature and expiry alone; this
+ * adds the account's standing (disabled, sessions ended by a password change or a revocation), read
+ * from the users read model and kept per process for a few seconds, so the check costs one Redis
+ * read per user per 5 s, not one per request. A user the read model does not know yet (projected a
+ * moment after registering) stands: their token could only have come from a sign-in that checked.
+ */
+@Injectable()
+export class SessionStanding {
+  private readonly standings = new LRUCache<string, Partial<AccountStanding> & { known: boolean }>({ max: 10_000, ttl: STANDING_CACHE_MS });
+
+  constructor(private readonly users: UsersRepository) {}
+
+  async stands(userId: string, issuedAtSeconds: number | undefined): Promise<boolean> {
+    let standing = this.standings.get(userId);
+    if (!standing) {
+      const user = await this.users.get(userId);
+      standing = user ? { known: true, disabled: user.disabled, sessionsValidFrom: user.sessionsValidFrom } : { known: false };
+      this.standings.set(userId, standing);
+    }
+    return sessionStands(standing, issuedAtSeconds ?? 0);
+  }
+
+  /** The standing as the read model holds it now (no cache). */
+  async read(userId: string): Promise<Partial<AccountStanding> | null> {
+    const user = await this.users.get(userId);
+    return user ? { disabled: user.disabled ?? false, sessionsValidFrom: user.sessionsValidFrom ?? null } : null;
+  }
+
+  /** After a change made here: read it again next time, and wait (briefly) until the read model shows it. */
+  async changed(userId: string, shows: (standing: Partial<AccountStanding>) => boolean): Promise<void> {
+    for (let i = 0; i < 40; i++) {
+      const user = await this.users.get(userId);
+      if (user && shows(user)) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    this.standings.delete(userId);
+  }
+}
