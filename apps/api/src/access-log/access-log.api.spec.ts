@@ -5,7 +5,10 @@ import { EVENT_STORE } from '@send/platform';
 import { allProjections, PROJECTIONS_NAME, Projector } from '@send/read-models';
 import { projectAll } from '@send/read-models/testing/read-model-fixtures';
 import { inProcessApi, type InProcessApi } from '../../../../test/support/in-process-api';
-import type { Role } from '../auth/roles';
+import { QueryBus } from '@nestjs/cqrs';
+import type { AuthUser, Role } from '../auth/roles';
+import { GetRequestViewQuery, ListRequestsQuery } from '../requests/request-view.query';
+import { GetTimelineQuery } from '../requests/timeline.query';
 
 /**
  * The access log through the api (ADR 0014), in-process on the demo users and cases (DEMO=true),
@@ -103,6 +106,29 @@ describe('GET /api/access-log', () => {
     ]);
   });
 
+  it("records a page's reads as a page's: the pages call the query handlers without a context", async () => {
+    const queries = api.app.get(QueryBus);
+    const staff: AuthUser = {
+      id: idOf('service.manager'),
+      email: 'service.manager@example.org',
+      name: 'S',
+      role: 'service_manager',
+      teamId: null,
+    };
+    const family: AuthUser = { id: idOf('parent'), email: 'parent@example.org', name: 'P', role: 'parent', teamId: null };
+    for (const user of [family, staff]) {
+      await queries.execute(new GetRequestViewQuery(requestId, user));
+      await queries.execute(new GetTimelineQuery(requestId, user));
+      await queries.execute(new ListRequestsQuery(user, {}));
+    }
+    const byPage = (await log('dpo', '?caseRef=C-1001')).filter((e) => e.via === 'page');
+    expect(byPage.map((e) => [e.userId, e.what, e.context])).toEqual([
+      [idOf('service.manager'), 'request', 'list'],
+      [idOf('service.manager'), 'timeline', 'direct'],
+      [idOf('service.manager'), 'request', 'direct'],
+    ]);
+  });
+
   it('filters by case, reader and time', async () => {
     expect((await get('officer', '/api/cases/C-2001')).statusCode).toBe(404); // another team's case: not a read
     expect((await get('service.manager', '/api/cases/C-2001')).statusCode).toBe(200);
@@ -112,7 +138,7 @@ describe('GET /api/access-log', () => {
       [idOf('service.manager'), 'case', 'C-2001'],
     ]);
     expect((await log('dpo', '?caseRef=C-1001')).every((e) => e.caseRef === 'C-1001')).toBe(true);
-    expect(await log('dpo', `?caseRef=C-1001&userId=${idOf('service.manager')}`)).toEqual([]);
+    expect(await log('dpo', `?caseRef=C-2001&userId=${idOf('officer')}`)).toEqual([]); // their 404 on it above was not a read
     const newest = all[0].at as string;
     const oldest = all.at(-1)!.at as string;
     expect(await log('dpo', `?from=${encodeURIComponent(new Date(Date.parse(newest) + 1).toISOString())}`)).toEqual([]);
