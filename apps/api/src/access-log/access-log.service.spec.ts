@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { AppMetrics, Clock } from '@send/platform';
 import type { AuthUser, Role } from '../auth/roles';
 import type { AccessLogEntry, AccessLogStore, ReadContext } from './access-log.port';
-import { AccessLog, FLUSH_EVERY_MS, requestRead, type ReadItem } from './access-log.service';
+import { AccessLog, FLUSH_EVERY_MS, MAX_PENDING, requestRead, type ReadItem } from './access-log.service';
 import { SqliteAccessLogStore } from './sqlite-access-log-store';
 
 class SetClock extends Clock {
@@ -123,6 +123,23 @@ describe('AccessLog (batched, on SQLite)', () => {
     await log.flush();
     expect(store.batches.map((b) => b.map((e) => e.id))).toEqual([['r-1', 'r-2']]);
     expect(await metric('send_access_log_entries_total')).toBe(2);
+  });
+
+  it('keeps at most MAX_PENDING reads while the store refuses them, dropping the oldest (counted lost)', async () => {
+    store.failing = true;
+    for (let i = 0; i < MAX_PENDING + 10; i++) log.recordReads(officer, [request(`r-${i}`)], DIRECT);
+    await log.flush();
+    expect(await metric('send_access_log_pending')).toBe(MAX_PENDING);
+    expect(await metric('send_access_log_lost_entries_total')).toBe(10);
+    store.failing = false;
+    await log.flush();
+    expect(
+      store.batches
+        .flat()
+        .map((e) => e.id)
+        .slice(0, 1),
+    ).toEqual(['r-10']);
+    expect(await metric('send_access_log_entries_total')).toBe(MAX_PENDING);
   });
 
   it('counts as lost what it still cannot write at shutdown', async () => {

@@ -40,6 +40,7 @@ export class AccessLog implements OnApplicationShutdown {
   private pending: AccessLogEntry[] = [];
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
+  private droppedUnreported = 0;
   private readonly written: Counter;
   private readonly failures: Counter;
   private readonly lost: Counter;
@@ -108,6 +109,7 @@ export class AccessLog implements OnApplicationShutdown {
     await this.flush();
     // The last write failed: nothing will try again.
     if (this.pending.length > 0) this.drop(this.pending.length);
+    this.reportDropped();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.store.close();
@@ -124,6 +126,7 @@ export class AccessLog implements OnApplicationShutdown {
   }
 
   private async write(batch: AccessLogEntry[]): Promise<void> {
+    this.reportDropped();
     try {
       await this.store.append(batch);
       this.written.inc(batch.length);
@@ -136,10 +139,17 @@ export class AccessLog implements OnApplicationShutdown {
     }
   }
 
+  /** Drops the oldest waiting entries; said once per write attempt (reportDropped), not once per read. */
   private drop(count: number): void {
     this.pending.splice(0, count);
     this.lost.inc(count);
-    this.logger.error(`Dropped ${count} access log entries that could not be written`);
+    this.droppedUnreported += count;
+  }
+
+  private reportDropped(): void {
+    if (this.droppedUnreported === 0) return;
+    this.logger.error(`Dropped ${this.droppedUnreported} access log entries that could not be written`);
+    this.droppedUnreported = 0;
   }
 }
 
