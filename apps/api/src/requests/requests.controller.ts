@@ -19,6 +19,8 @@ import {
 import { parseInput } from '../common/zod-body';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { CASE_CONTENT_ROLES, MANAGER_ROLES, type AuthUser } from '../auth/roles';
+import { ACCESS_CONTEXTS, type ReadContext } from '../access-log/access-log.port';
+import { listContext } from '../access-log/access-log.service';
 import { AssignRequestCommand } from './assign-request.handler';
 import {
   assignSchema,
@@ -41,8 +43,6 @@ import { GetRequestViewQuery, ListRequestsQuery } from './request-view.query';
 import { ReopenRequestCommand, ResolveRequestCommand, SetPriorityCommand } from './resolve-request.handler';
 import { GetTimelineQuery } from './timeline.query';
 import { SubmitRequestCommand } from './submit-request.command';
-import { ACCESS_CONTEXTS, type ReadContext } from '../access-log/access-log.port';
-import { listContext } from '../access-log/access-log.service';
 
 const listFilterSchema = z.object({
   status: z.enum(['open', 'assigned', 'responded', 'resolved']).optional(),
