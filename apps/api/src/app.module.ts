@@ -4,6 +4,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { AppMetrics, loggerOptions, PlatformModule, type AppConfig } from '@send/platform';
+import { AccessLogModule } from './access-log/access-log.module';
 import { AuthModule } from './auth/auth.module';
 import { ProblemFilter } from './common/problem.filter';
 import { HealthModule } from './health/health.module';
@@ -36,6 +37,7 @@ export class AppModule {
         HealthModule,
         ReadModelsModule,
         ScopeModule,
+        AccessLogModule.forRoot(config, metrics),
         RequestsModule,
         QueueModule,
         OfficersModule,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defaultPolicy } from '@send/sla';
-import { ConfigError, loadConfig, withoutCredentials, type ConfigFragment } from './config';
+import { accessLogPathOf, ConfigError, loadConfig, withoutCredentials, type ConfigFragment } from './config';
 
 describe('loadConfig', () => {
   it('gives the embedded defaults of shared API.md when nothing is set', () => {
@@ -17,6 +17,13 @@ describe('loadConfig', () => {
       DEMO_PASSWORD: 'demo',
     });
     expect(config.policy).toBe(defaultPolicy);
+  });
+
+  it('keeps the access log beside the event store unless ACCESS_LOG_PATH says where', () => {
+    expect(accessLogPathOf(loadConfig({}))).toBe(join('data', 'access-log.db'));
+    expect(accessLogPathOf(loadConfig({ SQLITE_PATH: '/srv/send/events.db' }))).toBe('/srv/send/access-log.db');
+    expect(accessLogPathOf(loadConfig({ SQLITE_PATH: ':memory:' }))).toBe(':memory:');
+    expect(accessLogPathOf(loadConfig({ ACCESS_LOG_PATH: '/audit/access.db' }))).toBe('/audit/access.db');
   });
 
   it('treats an empty variable as unset', () => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { defaultPolicy, parsePolicy, type Policy } from '@send/sla';
 
@@ -24,6 +25,10 @@ const baseShape = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   EVENT_STORE: z.enum(['sqlite', 'kurrentdb']).default('sqlite'),
   SQLITE_PATH: z.string().min(1).default('./data/events.db'),
+  // The access log (who of the staff read which request, case or timeline): its own SQLite file, apart
+  // from the domain events and durable (Redis keeps nothing on disk). Unset: access-log.db beside
+  // SQLITE_PATH (DATA_DIR/access-log.db under npm start); read it through accessLogPathOf.
+  ACCESS_LOG_PATH: z.string().min(1).optional(),
   KURRENTDB_URL: z.string().startsWith('kurrentdb', 'must be a kurrentdb:// connection string').optional(),
   REDIS_URL: z
     .string()
@@ -109,6 +114,12 @@ export function loadConfig<S extends z.ZodRawShape = {}>(
   }
   const data = parsed.data as unknown as Env & z.infer<z.ZodObject<S>>;
   return { ...data, policy: loadPolicy(data.POLICY_FILE) };
+}
+
+/** Where the access log is kept: ACCESS_LOG_PATH, else access-log.db beside the event store's file (in memory when it is). */
+export function accessLogPathOf(config: Pick<Env, 'ACCESS_LOG_PATH' | 'SQLITE_PATH'>): string {
+  if (config.ACCESS_LOG_PATH) return config.ACCESS_LOG_PATH;
+  return config.SQLITE_PATH === ':memory:' ? ':memory:' : join(dirname(config.SQLITE_PATH), 'access-log.db');
 }
 
 /** A connection URL fit for a log line: any user and password replaced by `***`. */

@@ -15,5 +15,6 @@ export const demoUsers = (password: string): NewAccount[] =>
       ['service.manager@example.org', 'Jordan Service-Manager', 'service_manager', null],
       ['head@example.org', 'Casey Head', 'head_of_service', null],
       ['admin@example.org', 'Ada Admin', 'admin', null],
+      ['dpo@example.org', 'Dana Data-Protection', 'dpo', null],
     ] as const
   ).map(([email, name, role, teamId]) => ({ email, name, role, teamId, password }));

@@ -8,13 +8,18 @@ export const ROLES = [
   'service_manager',
   'head_of_service',
   'admin',
+  // The data protection officer: reads the access log (who read which child's requests), no case content.
+  'dpo',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
 export const REQUESTER_ROLES = ['parent', 'school', 'professional'] as const satisfies readonly Role[];
 export const STAFF_ROLES = ['officer', 'team_manager', 'service_manager', 'head_of_service', 'admin'] as const satisfies readonly Role[];
 export const MANAGER_ROLES = ['team_manager', 'service_manager', 'head_of_service'] as const satisfies readonly Role[];
-/** Who may read requests at all (each within their scope): administrators run the system and read no case content. */
+/**
+ * Who may read requests at all (each within their scope): administrators run the system and the data
+ * protection officer audits it; neither reads case content.
+ */
 export const CASE_CONTENT_ROLES = [...REQUESTER_ROLES, 'officer', ...MANAGER_ROLES] as const satisfies readonly Role[];
 
 export interface AuthUser {
@@ -27,6 +32,9 @@ export interface AuthUser {
 }
 
 export const isStaff = (user: AuthUser) => (STAFF_ROLES as readonly string[]).includes(user.role);
+
+/** Who may read the access log (shared API.md, "Personal data"): managers (a team manager their team's) and the dpo. */
+export const ACCESS_LOG_READERS = [...MANAGER_ROLES, 'dpo'] as const satisfies readonly Role[];
 
 /**
  * An integration acting on its own authority (the telephony webhook): it signs in with no token, so

@@ -12,6 +12,7 @@ import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { REQUESTER_ROLES, STAFF_ROLES, type AuthUser } from '../auth/roles';
 import { inScope } from '../scope/request-scope';
 import { RequestScopes } from '../scope/request-scopes';
+import { AccessLog, requestRead } from '../access-log/access-log.service';
 import { CaseAccess, mayReadCaseRequests } from './case-access';
 import { CaseFileError, CaseImport, CASE_CSV_COLUMNS, type ImportReport } from './case-import';
 import {
@@ -40,6 +41,7 @@ export class CasesController {
     private readonly cases: CasesRepository,
     private readonly views: RequestViewsRepository,
     private readonly scopes: RequestScopes,
+    private readonly accessLog: AccessLog,
   ) {}
 
   @Post('cases')
@@ -96,7 +98,18 @@ export class CasesController {
   @ApiProblems(404)
   async get(@Param('caseRef') caseRef: string, @CurrentUser() user: AuthUser): Promise<CaseWithRequests> {
     const state = await this.access.readable(caseRef, user);
-    return { ...caseAnswer(state), requests: await this.requestsOf(state, user) };
+    const requests = await this.requestsOf(state, user);
+    // The case (its contacts) and each request shown on it are staff reads (ADR 0014).
+    this.accessLog.recordReads(user, [{ what: 'case', id: state.caseRef, caseRef: state.caseRef, teamId: state.teamId }], {
+      context: 'direct',
+      via: 'api',
+    });
+    this.accessLog.recordReads(
+      user,
+      requests.map((r) => requestRead('request', r)),
+      { context: 'case', via: 'api' },
+    );
+    return { ...caseAnswer(state), requests };
   }
 
   @Get('me/cases')

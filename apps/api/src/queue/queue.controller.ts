@@ -9,6 +9,7 @@ import { ApiPagedList, ApiSignedIn, ApiZodQuery } from '../common/openapi';
 import { parseInput } from '../common/zod-body';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
+import { AccessLog, requestRead } from '../access-log/access-log.service';
 import { queueEntrySchema } from './dto/queue-entry.dto';
 
 const teamQuerySchema = z.object({ teamId: z.string().trim().min(1).max(64).optional() });
@@ -18,7 +19,10 @@ export type QueueRow = Omit<QueueEntry, 'score'>;
 
 const rows = (page: Page<QueueEntry>): Page<QueueRow> => ({ ...page, items: page.items.map(({ score: _score, ...row }) => row) });
 
-/** Work queues, most urgent first: escalated requests, then the earliest due. Paged (?limit=&cursor=, Link rel="next"). */
+/**
+ * Work queues, most urgent first: escalated requests, then the earliest due. Paged (?limit=&cursor=, Link rel="next").
+ * Each row shown is a staff read of that request, context `queue`, in the access log (ADR 0014).
+ */
 @ApiTags('queue')
 @ApiSignedIn()
 @Controller('api/queue')
@@ -27,6 +31,7 @@ export class QueueController {
     private readonly queues: QueuesRepository,
     private readonly users: UsersRepository,
     private readonly clock: Clock,
+    private readonly accessLog: AccessLog,
   ) {}
 
   @Get()
@@ -40,7 +45,7 @@ export class QueueController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QueueRow[]> {
     const page = parsePageQuery(query);
-    return answerPage(request, reply, page.limit, rows(await this.queues.officerQueuePage(user.id, page)));
+    return answerPage(request, reply, page.limit, this.shown(user, rows(await this.queues.officerQueuePage(user.id, page))));
   }
 
   @Get('team')
@@ -61,17 +66,20 @@ export class QueueController {
     const page = parsePageQuery(query);
     // Officers and team managers work their own team whatever they ask for; service-wide roles pick one.
     const team = user.teamId ?? teamId ?? null;
-    if (team === null) return answerPage(request, reply, page.limit, rows(await this.queues.triagePage(page)));
+    if (team === null) return answerPage(request, reply, page.limit, this.shown(user, rows(await this.queues.triagePage(page))));
     const away = await this.users.awayInTeam(team, this.clock.now());
     return answerPage(
       request,
       reply,
       page.limit,
-      rows(
-        await this.queues.teamQueuePage(
-          team,
-          page,
-          away.map((u) => u.id),
+      this.shown(
+        user,
+        rows(
+          await this.queues.teamQueuePage(
+            team,
+            page,
+            away.map((u) => u.id),
+          ),
         ),
       ),
     );
@@ -82,11 +90,22 @@ export class QueueController {
   @ApiOperation({ summary: 'Requests routed to no team (no case, an unknown case, or several), most urgent first' })
   @ApiPagedList(queueEntrySchema)
   async triage(
+    @CurrentUser() user: AuthUser,
     @Query() query: unknown,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<QueueRow[]> {
     const page = parsePageQuery(query);
-    return answerPage(request, reply, page.limit, rows(await this.queues.triagePage(page)));
+    return answerPage(request, reply, page.limit, this.shown(user, rows(await this.queues.triagePage(page))));
+  }
+
+  /** The page, once its rows are recorded as read by the caller. */
+  private shown(user: AuthUser, page: Page<QueueRow>): Page<QueueRow> {
+    this.accessLog.recordReads(
+      user,
+      page.items.map((row) => requestRead('request', row)),
+      { context: 'queue', via: 'api' },
+    );
+    return page;
   }
 }

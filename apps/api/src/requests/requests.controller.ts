@@ -19,6 +19,8 @@ import {
 import { parseInput } from '../common/zod-body';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { CASE_CONTENT_ROLES, MANAGER_ROLES, type AuthUser } from '../auth/roles';
+import { ACCESS_CONTEXTS, type ReadContext } from '../access-log/access-log.port';
+import { listContext } from '../access-log/access-log.service';
 import { AssignRequestCommand } from './assign-request.handler';
 import {
   assignSchema,
@@ -46,6 +48,15 @@ const listFilterSchema = z.object({
   status: z.enum(['open', 'assigned', 'responded', 'resolved']).optional(),
   caseRef: z.string().trim().min(1).max(64).optional(),
 });
+
+/** Why a member of staff opens a request, for the access log (ADR 0014): the client says where the link was. */
+const readContextSchema = z.object({
+  context: z
+    .enum(ACCESS_CONTEXTS)
+    .default('direct')
+    .describe('Where the reader came from, for the access log: direct (default), list, search, queue or case'),
+});
+const readContext = (query: unknown): ReadContext => ({ context: parseInput(readContextSchema, query ?? {}, 'query').context, via: 'api' });
 
 /** Thin: parse, authorize by role, hand to the command or query bus. Rules live in the domain. */
 @ApiTags('requests')
@@ -90,26 +101,28 @@ export class RequestsController {
   ): Promise<RequestView[]> {
     const filter = parseInput(listFilterSchema, query, 'query');
     const page = parsePageQuery(query);
-    const views: Page<RequestView> = await this.queries.execute(new ListRequestsQuery(user, filter, page));
+    const views: Page<RequestView> = await this.queries.execute(new ListRequestsQuery(user, filter, page, listContext(filter, 'api')));
     return answerPage(request, reply, page.limit, views);
   }
 
   @Get(':id')
   @Roles(...CASE_CONTENT_ROLES)
   @ApiOperation({ summary: 'One request view' })
+  @ApiZodQuery(readContextSchema)
   @ApiAnswer(requestViewSchema)
-  @ApiProblems(404)
-  get(@Param('id') id: string, @CurrentUser() user: AuthUser): Promise<RequestView> {
-    return this.queries.execute(new GetRequestViewQuery(id, user));
+  @ApiProblems(400, 404)
+  get(@Param('id') id: string, @CurrentUser() user: AuthUser, @Query() query: unknown): Promise<RequestView> {
+    return this.queries.execute(new GetRequestViewQuery(id, user, readContext(query)));
   }
 
   @Get(':id/timeline')
   @Roles(...CASE_CONTENT_ROLES)
   @ApiOperation({ summary: "The request's history, oldest first" })
+  @ApiZodQuery(readContextSchema)
   @ApiAnswer(z.array(timelineEntrySchema))
-  @ApiProblems(404)
-  timeline(@Param('id') id: string, @CurrentUser() user: AuthUser) {
-    return this.queries.execute(new GetTimelineQuery(id, user));
+  @ApiProblems(400, 404)
+  timeline(@Param('id') id: string, @CurrentUser() user: AuthUser, @Query() query: unknown) {
+    return this.queries.execute(new GetTimelineQuery(id, user, readContext(query)));
   }
 
   @Post(':id/attempts')

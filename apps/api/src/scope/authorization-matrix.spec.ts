@@ -30,6 +30,7 @@ const USERS: Record<string, { role: Role; teamId?: string }> = {
   'service.manager': { role: 'service_manager' },
   head: { role: 'head_of_service' },
   admin: { role: 'admin' },
+  dpo: { role: 'dpo' },
 };
 type Who = keyof typeof USERS;
 const WHO = Object.keys(USERS) as Who[];
@@ -85,11 +86,14 @@ const READS: Record<Who, Record<Target, boolean>> = {
   'service.manager': { north: true, own: true, south: true, triage: true },
   head: { north: true, own: true, south: true, triage: true },
   admin: { north: false, own: false, south: false, triage: false },
+  dpo: { north: false, own: false, south: false, triage: false },
 };
 
 const REQUESTERS: Who[] = ['parent', 'parent2', 'senco'];
 const MANAGERS: Who[] = ['manager', 'manager2', 'service.manager', 'head'];
 const STAFF_ACTORS: Who[] = ['officer', 'officer2', 'officer3', ...MANAGERS];
+/** Roles that read no case content (administrators, the data protection officer): refused by role (403), before any scope. */
+const NO_CASE_CONTENT: Who[] = ['admin', 'dpo'];
 
 /** The writes, with the roles their route admits (others: 403 before any scope check). */
 const WRITES: Array<{ name: string; roles: Who[]; path: string; body: (who: Who) => object }> = [
@@ -107,7 +111,12 @@ const WRITES: Array<{ name: string; roles: Who[]; path: string; body: (who: Who)
   },
   { name: 'responses', roles: STAFF_ACTORS, path: 'responses', body: () => ({ channel: 'email', summary: 'We will call you today.' }) },
   { name: 'call-back-failed', roles: STAFF_ACTORS, path: 'call-back-failed', body: () => ({}) },
-  { name: 'resolve', roles: STAFF_ACTORS, path: 'resolve', body: () => ({ outcome: 'Withdrawn by phone', withoutReply: { reason: 'withdrawn' } }) },
+  {
+    name: 'resolve',
+    roles: STAFF_ACTORS,
+    path: 'resolve',
+    body: () => ({ outcome: 'Withdrawn by phone', withoutReply: { reason: 'withdrawn' } }),
+  },
   { name: 'route', roles: STAFF_ACTORS, path: 'route', body: () => ({ caseRef: 'C-1002' }) },
 ];
 
@@ -141,13 +150,13 @@ describe('authorization matrix: reads', () => {
   describe.each(WHO)('%s', (who) => {
     it.each(TARGETS)('the %s request: view, timeline and list agree with the table', async (target) => {
       const expected = READS[who][target];
-      const notFound = who === 'admin' ? 403 : 404;
+      const notFound = NO_CASE_CONTENT.includes(who) ? 403 : 404;
       const viewed = await call(who, 'GET', `/api/requests/${ids[target]}`);
       expect([target, viewed.statusCode]).toEqual([target, expected ? 200 : notFound]);
       const timeline = await call(who, 'GET', `/api/requests/${ids[target]}/timeline`);
       expect([target, timeline.statusCode]).toEqual([target, expected ? 200 : notFound]);
       const list = await call(who, 'GET', '/api/requests?limit=500');
-      if (who === 'admin') return expect(list.statusCode).toBe(403);
+      if (NO_CASE_CONTENT.includes(who)) return expect(list.statusCode).toBe(403);
       expect(list.statusCode).toBe(200);
       expect([target, list.json().some((v: { id: string }) => v.id === ids[target])]).toEqual([target, expected]);
     });
@@ -197,6 +206,17 @@ describe('scope beyond requests', () => {
         who === 'service.manager' || who === 'head',
       ]);
     }
-    for (const who of [...REQUESTERS, 'admin'] as Who[]) expect((await call(who, 'GET', '/api/queue/triage')).statusCode).toBe(403);
+    for (const who of [...REQUESTERS, ...NO_CASE_CONTENT]) expect((await call(who, 'GET', '/api/queue/triage')).statusCode).toBe(403);
+  });
+
+  it('lets managers and the data protection officer read the access log, and nobody else', async () => {
+    for (const who of WHO) {
+      const res = await call(who, 'GET', '/api/access-log');
+      expect([who, res.statusCode]).toEqual([who, MANAGERS.includes(who) || who === 'dpo' ? 200 : 403]);
+    }
+  });
+
+  it('refuses the data protection officer any case (contacts are case content)', async () => {
+    expect((await call('dpo', 'GET', '/api/cases/C-1001')).statusCode).toBe(403);
   });
 });

@@ -8,7 +8,7 @@
  * | officer                           | their team's, those assigned to them, triage               |
  * | team_manager                      | their team's, triage                                       |
  * | service_manager, head_of_service  | all                                                        |
- * | admin (and any other role)        | none                                                       |
+ * | admin, dpo (and any other role)   | none                                                       |
  *
  * Pure: the caller looks up the requester's linked cases (RequestScopes does).
  */

@@ -1,0 +1,28 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { accessLogPathOf, AppMetrics, type AppConfig } from '@send/platform';
+import { AccessLogController } from './access-log.controller';
+import { ACCESS_LOG_STORE } from './access-log.port';
+import { AccessLog } from './access-log.service';
+import { SqliteAccessLogStore } from './sqlite-access-log-store';
+
+/**
+ * The access log (ADR 0014): AccessLog for the query handlers and controllers that record staff
+ * reads (global, so they inject it without importing this module), GET /api/access-log, and its
+ * store: SQLite at ACCESS_LOG_PATH in the embedded default.
+ */
+@Global()
+@Module({})
+export class AccessLogModule {
+  static forRoot(config: AppConfig, metrics: AppMetrics): DynamicModule {
+    return {
+      module: AccessLogModule,
+      controllers: [AccessLogController],
+      providers: [
+        { provide: AppMetrics, useValue: metrics },
+        { provide: ACCESS_LOG_STORE, useFactory: () => new SqliteAccessLogStore(accessLogPathOf(config)) },
+        AccessLog,
+      ],
+      exports: [AccessLog],
+    };
+  }
+}

@@ -1,0 +1,223 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppMetrics, Clock } from '@send/platform';
+import type { AuthUser, Role } from '../auth/roles';
+import type { AccessLogEntry, AccessLogStore, ReadContext } from './access-log.port';
+import { AccessLog, FLUSH_EVERY_MS, MAX_PENDING, requestRead, type ReadItem } from './access-log.service';
+import { SqliteAccessLogStore } from './sqlite-access-log-store';
+
+class SetClock extends Clock {
+  constructor(public at = new Date('2026-12-01T10:00:00Z')) {
+    super();
+  }
+  now(): Date {
+    return this.at;
+  }
+}
+
+const user = (role: Role, id = `${role}-1`, teamId: string | null = null): AuthUser => ({
+  id,
+  email: `${id}@example.org`,
+  name: id,
+  role,
+  teamId,
+});
+const officer = user('officer', 'officer-1', 'north');
+const request = (id: string, caseRef: string | null = 'C-1001', teamId: string | null = 'north'): ReadItem =>
+  requestRead('request', { id, caseRef, teamId });
+const DIRECT: ReadContext = { context: 'direct', via: 'api' };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A store that counts its batches and refuses them while `failing` is set. */
+class ObservedStore implements AccessLogStore {
+  batches: AccessLogEntry[][] = [];
+  failing = false;
+  closed = false;
+  constructor(private readonly inner: AccessLogStore) {}
+  async append(entries: readonly AccessLogEntry[]): Promise<void> {
+    if (this.failing) throw new Error('disk full');
+    this.batches.push([...entries]);
+    await this.inner.append(entries);
+  }
+  query: AccessLogStore['query'] = (filter, page) => this.inner.query(filter, page);
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.inner.close();
+  }
+}
+
+describe('AccessLog (batched, on SQLite)', () => {
+  let dir: string;
+  let path: string;
+  let store: ObservedStore;
+  let clock: SetClock;
+  let metrics: AppMetrics;
+  let log: AccessLog;
+  const metric = async (name: string) => (await metrics.registry.getSingleMetric(name)!.get()).values[0]?.value ?? 0;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'access-log-'));
+    path = join(dir, 'access-log.db');
+    store = new ObservedStore(new SqliteAccessLogStore(path));
+    clock = new SetClock();
+    metrics = new AppMetrics('api');
+    log = new AccessLog(store, clock, metrics);
+  });
+  afterEach(async () => {
+    await log.close(); // again after a test that closed it: nothing left to write, the store already closed
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers at once and writes a burst of reads in one batch a few milliseconds later', async () => {
+    for (let i = 0; i < 50; i++) log.recordReads(officer, [request(`r-${i}`)], DIRECT);
+    expect(store.batches).toHaveLength(0); // nothing written while the reads are answered
+    await sleep(FLUSH_EVERY_MS * 10);
+    expect(store.batches.map((b) => b.length)).toEqual([50]);
+    expect(await metric('send_access_log_entries_total')).toBe(50);
+    expect(await metric('send_access_log_pending')).toBe(0);
+  });
+
+  it('records staff (administrators included), never a family, a school or the system', async () => {
+    for (const role of ['parent', 'school', 'professional', 'dpo'] as const) log.recordReads(user(role), [request('r-1')], DIRECT);
+    log.recordReads({ ...user('admin'), role: 'system' }, [request('r-1')], DIRECT);
+    log.recordReads(user('admin'), [{ what: 'case', id: 'C-1001', caseRef: 'C-1001', teamId: 'north' }], DIRECT);
+    log.recordReads(officer, [request('r-1')], { context: 'queue', via: 'page' });
+    const { items } = await log.query({}, { limit: 10 });
+    // Newest first (the same instant: the later recorded first).
+    expect(items.map((e) => [e.role, e.what, e.context, e.via])).toEqual([
+      ['officer', 'request', 'queue', 'page'],
+      ['admin', 'case', 'direct', 'api'],
+    ]);
+    expect(items[0]).toEqual({
+      at: clock.at,
+      userId: 'officer-1',
+      role: 'officer',
+      what: 'request',
+      id: 'r-1',
+      caseRef: 'C-1001',
+      teamId: 'north',
+      context: 'queue',
+      via: 'page',
+    });
+  });
+
+  it('writes what is waiting on close, and the file keeps it', async () => {
+    log.recordReads(officer, [request('r-1'), request('r-2')], DIRECT);
+    await log.close();
+    expect(store.closed).toBe(true);
+    const reopened = new SqliteAccessLogStore(path);
+    expect((await reopened.query({}, { limit: 10 })).items.map((e) => e.id).sort()).toEqual(['r-1', 'r-2']);
+    await reopened.close();
+  });
+
+  it('keeps a batch the store refused, counts the failure and writes it once the store is back', async () => {
+    store.failing = true;
+    log.recordReads(officer, [request('r-1')], DIRECT);
+    await log.flush();
+    expect(await metric('send_access_log_write_failures_total')).toBe(1);
+    expect(await metric('send_access_log_pending')).toBe(1);
+    store.failing = false;
+    log.recordReads(officer, [request('r-2')], DIRECT);
+    await log.flush();
+    expect(store.batches.map((b) => b.map((e) => e.id))).toEqual([['r-1', 'r-2']]);
+    expect(await metric('send_access_log_entries_total')).toBe(2);
+  });
+
+  it('keeps at most MAX_PENDING reads while the store refuses them, dropping the oldest (counted lost)', async () => {
+    store.failing = true;
+    for (let i = 0; i < MAX_PENDING + 10; i++) log.recordReads(officer, [request(`r-${i}`)], DIRECT);
+    await log.flush();
+    expect(await metric('send_access_log_pending')).toBe(MAX_PENDING);
+    expect(await metric('send_access_log_lost_entries_total')).toBe(10);
+    store.failing = false;
+    await log.flush();
+    expect(
+      store.batches
+        .flat()
+        .map((e) => e.id)
+        .slice(0, 1),
+    ).toEqual(['r-10']);
+    expect(await metric('send_access_log_entries_total')).toBe(MAX_PENDING);
+  });
+
+  it('counts as lost what it still cannot write at shutdown', async () => {
+    store.failing = true;
+    log.recordReads(officer, [request('r-1'), request('r-2')], DIRECT);
+    await log.close();
+    expect(await metric('send_access_log_lost_entries_total')).toBe(2);
+  });
+
+  it('answers reads recorded just before a query (it flushes first)', async () => {
+    log.recordReads(officer, [request('r-1')], DIRECT);
+    expect((await log.query({}, { limit: 10 })).items).toHaveLength(1);
+  });
+});
+
+describe('SqliteAccessLogStore', () => {
+  let dir: string;
+  let store: SqliteAccessLogStore;
+  const at = (minute: number) => new Date(Date.UTC(2026, 11, 1, 10, minute));
+  const entry = (over: Partial<AccessLogEntry>): AccessLogEntry => ({
+    at: at(0),
+    userId: 'officer-1',
+    role: 'officer',
+    what: 'request',
+    id: 'r-1',
+    caseRef: 'C-1001',
+    teamId: 'north',
+    context: 'direct',
+    via: 'api',
+    ...over,
+  });
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'access-log-store-'));
+    store = new SqliteAccessLogStore(join(dir, 'nested', 'access-log.db'));
+    await store.append([
+      entry({ at: at(1), id: 'r-1' }),
+      entry({ at: at(2), id: 'r-2', userId: 'officer-2' }),
+      entry({ at: at(3), id: 'r-3', caseRef: 'C-2001', teamId: 'south', userId: 'officer-3' }),
+      entry({ at: at(4), id: 'r-4', caseRef: null, teamId: null }),
+      entry({ at: at(4), id: 'C-1001', what: 'case', userId: 'manager-1', role: 'team_manager' }),
+    ]);
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const ids = async (filter: Parameters<SqliteAccessLogStore['query']>[0]) =>
+    (await store.query(filter, { limit: 100 })).items.map((e) => e.id);
+
+  it('answers newest first, and filters by case, reader, team and time ([from, to))', async () => {
+    expect(await ids({})).toEqual(['C-1001', 'r-4', 'r-3', 'r-2', 'r-1']);
+    expect(await ids({ caseRef: 'C-1001' })).toEqual(['C-1001', 'r-2', 'r-1']);
+    expect(await ids({ userId: 'officer-2' })).toEqual(['r-2']);
+    expect(await ids({ teamId: 'south' })).toEqual(['r-3']);
+    expect(await ids({ from: at(2), to: at(4) })).toEqual(['r-3', 'r-2']);
+    expect(await ids({ caseRef: 'C-1001', from: at(2) })).toEqual(['C-1001', 'r-2']);
+  });
+
+  it('pages by a cursor that holds between entries of the same instant', async () => {
+    const seen: string[] = [];
+    let page = await store.query({}, { limit: 2 });
+    for (;;) {
+      seen.push(...page.items.map((e) => e.id));
+      if (!page.next) break;
+      page = await store.query({}, { limit: 2, after: page.next });
+    }
+    expect(seen).toEqual(['C-1001', 'r-4', 'r-3', 'r-2', 'r-1']);
+  });
+
+  it('refuses to change or remove an entry (append-only)', async () => {
+    await store.close();
+    const db = new Database(join(dir, 'nested', 'access-log.db'));
+    expect(() => db.prepare("UPDATE access_log SET user_id = 'someone-else'").run()).toThrow(/append-only/);
+    expect(() => db.prepare('DELETE FROM access_log').run()).toThrow(/append-only/);
+    expect((db.prepare('SELECT count(*) AS n FROM access_log').get() as { n: number }).n).toBe(5);
+    db.close();
+    store = new SqliteAccessLogStore(join(dir, 'nested', 'access-log.db'));
+  });
+});

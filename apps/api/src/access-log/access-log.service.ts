@@ -1,0 +1,171 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Counter, Gauge } from 'prom-client';
+import type { Page, PageRequest } from '@send/read-models';
+import { AppMetrics, Clock } from '@send/platform';
+import { isStaff, type AuthUser } from '../auth/roles';
+import {
+  ACCESS_LOG_STORE,
+  type AccessLogEntry,
+  type AccessLogFilter,
+  type AccessLogStore,
+  type AccessWhat,
+  type ReadContext,
+} from './access-log.port';
+
+/** A thing a read showed: what, its id, and the case and team it belongs to. */
+export interface ReadItem {
+  what: AccessWhat;
+  id: string;
+  caseRef: string | null;
+  teamId: string | null;
+}
+
+/** Reads wait this long to be written together: a busy minute's reads cost a handful of commits. */
+export const FLUSH_EVERY_MS = 5;
+/** After a failed write, the batch is tried again this much later. */
+export const RETRY_AFTER_MS = 1_000;
+/** Reads kept while the store refuses them; beyond this the oldest are dropped (and counted lost). */
+export const MAX_PENDING = 50_000;
+
+/**
+ * The access log (shared DESIGN.md, "Personal data"): every staff read of a request, timeline or
+ * case, with who, when and why-context. `record` never waits for the store and never fails the
+ * read it records: entries are buffered and written in one batch every few milliseconds (and on
+ * shutdown); a failed write is retried, counted in /metrics and logged. Families' reads of their own
+ * requests are not staff access and are not recorded, nor are the system's.
+ */
+@Injectable()
+export class AccessLog implements OnApplicationShutdown {
+  private readonly logger = new Logger('AccessLog');
+  private pending: AccessLogEntry[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> | null = null;
+  private droppedUnreported = 0;
+  private readonly written: Counter;
+  private readonly failures: Counter;
+  private readonly lost: Counter;
+
+  constructor(
+    @Inject(ACCESS_LOG_STORE) private readonly store: AccessLogStore,
+    private readonly clock: Clock,
+    metrics: AppMetrics,
+  ) {
+    const registers = [metrics.registry];
+    this.written = new Counter({ name: 'send_access_log_entries_total', help: 'Staff reads written to the access log', registers });
+    this.failures = new Counter({
+      name: 'send_access_log_write_failures_total',
+      help: 'Access log batches the store refused (kept and tried again)',
+      registers,
+    });
+    this.lost = new Counter({
+      name: 'send_access_log_lost_entries_total',
+      help: 'Staff reads never written: dropped while the store kept refusing, or still unwritten at shutdown',
+      registers,
+    });
+    const pending = () => this.pending.length;
+    new Gauge({
+      name: 'send_access_log_pending',
+      help: 'Staff reads waiting to be written to the access log',
+      registers,
+      collect() {
+        this.set(pending());
+      },
+    });
+  }
+
+  /** Records that `user` read `items` (nothing for a family, school or the system). Returns at once. */
+  recordReads(user: AuthUser, items: readonly ReadItem[], how: ReadContext): void {
+    if (!isStaff(user) || items.length === 0) return;
+    const at = this.clock.now();
+    for (const item of items) this.pending.push({ at, userId: user.id, role: user.role, ...item, ...how });
+    if (this.pending.length > MAX_PENDING) this.drop(this.pending.length - MAX_PENDING);
+    this.schedule(FLUSH_EVERY_MS);
+  }
+
+  /** The log, newest first; reads recorded before the call are in it. */
+  async query(filter: AccessLogFilter, page: PageRequest): Promise<Page<AccessLogEntry>> {
+    await this.flush();
+    return this.store.query(filter, page);
+  }
+
+  /** Writes what is waiting, one batch at a time in the order recorded. */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.writing = this.write(batch).finally(() => (this.writing = null));
+    await this.writing;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  /** Writes what is waiting, then closes the store. */
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.flush();
+    // The last write failed: nothing will try again.
+    if (this.pending.length > 0) this.drop(this.pending.length);
+    this.reportDropped();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.store.close();
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, ms);
+    // A waiting flush never keeps the process alive: shutdown flushes what is left.
+    this.timer.unref();
+  }
+
+  private async write(batch: AccessLogEntry[]): Promise<void> {
+    this.reportDropped();
+    try {
+      await this.store.append(batch);
+      this.written.inc(batch.length);
+    } catch (error) {
+      this.failures.inc();
+      this.logger.error(`Could not write ${batch.length} access log entries; trying again: ${(error as Error).message}`);
+      this.pending = [...batch, ...this.pending];
+      if (this.pending.length > MAX_PENDING) this.drop(this.pending.length - MAX_PENDING);
+      this.schedule(RETRY_AFTER_MS);
+    }
+  }
+
+  /** Drops the oldest waiting entries; said once per write attempt (reportDropped), not once per read. */
+  private drop(count: number): void {
+    this.pending.splice(0, count);
+    this.lost.inc(count);
+    this.droppedUnreported += count;
+  }
+
+  private reportDropped(): void {
+    if (this.droppedUnreported === 0) return;
+    this.logger.error(`Dropped ${this.droppedUnreported} access log entries that could not be written`);
+    this.droppedUnreported = 0;
+  }
+}
+
+/** The log's item for a request read as `what`: from its view (or queue row), with the case and team shown to the reader. */
+export const requestRead = (what: 'request' | 'timeline', r: { id: string; caseRef: string | null; teamId: string | null }): ReadItem => ({
+  what,
+  id: r.id,
+  caseRef: r.caseRef,
+  teamId: r.teamId,
+});
+
+/** The context a page's read has when its caller names none: the pages call the query handlers without one. */
+export const PAGE_DIRECT: ReadContext = { context: 'direct', via: 'page' };
+
+/** A request list read: `search` when filtered (by case or status), else `list`. */
+export const listContext = (filter: { status?: string; caseRef?: string }, via: ReadContext['via']): ReadContext => ({
+  context: filter.caseRef || filter.status ? 'search' : 'list',
+  via,
+});
