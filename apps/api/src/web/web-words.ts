@@ -30,6 +30,7 @@ const ROLE_NAMES: Record<string, string> = {
   service_manager: 'SEND service manager',
   head_of_service: 'Head of SEND',
   admin: 'Administrator',
+  dpo: 'Data protection officer',
   system: 'The service',
 };
 export const roleName = (role: string): string => ROLE_NAMES[role] ?? role;
