@@ -10,13 +10,12 @@ import { problemOf } from '../common/problem.filter';
 import { parseInput } from '../common/zod-body';
 import { availabilitySchema } from '../officers/officers.controller';
 import { SetAvailabilityCommand, type AvailabilityAnswer } from '../officers/set-availability.handler';
-import { dateParts, endOfDay, parseDateParts, startOfDay } from './date-inputs';
+import { dateParts, dayInWords, endOfDay, parseDateParts, startOfDay } from './date-inputs';
 import { PageErrorsFilter, renderErrorPage } from './page-errors.filter';
 import { PageRender } from './page-render';
 import { formOf } from './request-actions';
 import { pageErrors, type PageErrors } from './request-page';
 import { WebSession } from './web-session';
-import { govukDateTime } from './web-words';
 
 const FIELDS = ['awayFrom', 'awayUntil'] as const;
 const NAMES = { awayFrom: 'The first day you are away', awayUntil: 'The last day you are away' } as const;
@@ -119,7 +118,7 @@ export class AvailabilityPagesController {
         errors,
         done,
         away: away
-          ? { from: away.from ? govukDateTime(away.from, zone) : null, until: away.until ? govukDateTime(away.until, zone) : null, now: awayNow }
+          ? { from: away.from ? dayInWords(away.from, zone) : null, until: away.until ? dayInWords(away.until, zone, true) : null, now: awayNow }
           : null,
       },
       user,

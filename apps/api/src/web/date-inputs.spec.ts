@@ -1,4 +1,4 @@
-import { dateParts, endOfDay, parseDateParts, startOfDay } from './date-inputs';
+import { dateParts, dayInWords, endOfDay, parseDateParts, startOfDay } from './date-inputs';
 
 describe('GOV.UK date inputs', () => {
   it('reads a real date, and says which part is missing or wrong', () => {
@@ -20,5 +20,7 @@ describe('GOV.UK date inputs', () => {
     expect(dateParts('2026-07-06T23:00:00.000Z', 'Europe/London')).toEqual({ day: '7', month: '7', year: '2026' });
     expect(dateParts('2026-12-12T00:00:00.000Z', 'Europe/London', true)).toEqual({ day: '11', month: '12', year: '2026' });
     expect(dateParts(null, 'Europe/London')).toEqual({});
+    expect(dayInWords('2027-01-04T00:00:00.000Z', 'Europe/London')).toBe('4 January 2027');
+    expect(dayInWords('2027-01-09T00:00:00.000Z', 'Europe/London', true)).toBe('8 January 2027');
   });
 });

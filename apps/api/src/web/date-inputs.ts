@@ -39,3 +39,7 @@ export function dateParts(iso: string | null, zone: string, lastDay = false): Da
   const local = DateTime.fromISO(iso, { zone }).minus({ milliseconds: lastDay ? 1 : 0 });
   return { day: String(local.day), month: String(local.month), year: String(local.year) };
 }
+
+/** The day an instant falls on in the zone, GOV.UK style ("4 January 2027"); `lastDay` for the end of an absence (the day before it). */
+export const dayInWords = (iso: string, zone: string, lastDay = false): string =>
+  DateTime.fromISO(iso, { zone }).minus({ milliseconds: lastDay ? 1 : 0 }).setLocale('en-GB').toFormat('d LLLL yyyy');
