@@ -144,7 +144,7 @@ describe('the officer pages in chromium', () => {
     expect(await page.locator('.govuk-inset-text').count()).toBe(0);
   });
 
-  it('works with JavaScript off: the queue, a reply, and closing a request', async () => {
+  it('works with JavaScript off: the queue, a reply, closing a request, and a service manager choosing a team', async () => {
     context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     await signIn(page, system.baseUrl, 'officer@example.org');
@@ -163,6 +163,15 @@ describe('the officer pages in chromium', () => {
     await press(page, 'Close the request');
     expect(page.url()).toBe(`${system.baseUrl}/requests/${sent[1]!.id}?done=resolved`);
     expect(await page.locator('.govuk-summary-list').innerText()).toMatch(/Status\s+Closed/);
+
+    // A service manager chooses the team whose queue to see (a GET form: no script needed).
+    await page.goto(`${system.baseUrl}/sign-out`);
+    await signIn(page, system.baseUrl, 'service.manager@example.org');
+    await page.goto(`${system.baseUrl}/queue/team`);
+    await page.selectOption('#teamId', 'north');
+    await Promise.all([page.waitForNavigation(), page.click('button:has-text("Show the team’s queue")')]);
+    expect(page.url()).toBe(`${system.baseUrl}/queue/team?teamId=north`);
+    expect(await page.locator('h1').innerText()).toBe('Team queue: north');
   });
 
   it('the family says they tried by phone, and reopens a closed request', async () => {

@@ -84,7 +84,8 @@ export class QueuePagesController {
         showAssignee: true,
       });
     }
-    const team = user.teamId ?? teamId!;
+    const team = user.teamId ?? teamId;
+    if (!team) return reply.redirect('/queue/triage', 303); // someone in no team works triage (as the API answers)
     return this.show(request, reply, user, {
       title: `Team queue: ${team}`,
       caption: `The ${team} team’s requests nobody has taken yet, and those of its officers who are away, most urgent first`,
