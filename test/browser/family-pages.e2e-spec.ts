@@ -113,8 +113,9 @@ describe('the family pages in chromium', () => {
     await page.goto(requestUrl);
     for (let tries = 1; tries <= 3; tries++) {
       // The same URL after each press: wait for the page the post redirects to, not for the URL.
+      await page.check('input[name="channel"][value="portal"]');
       await Promise.all([
-        page.waitForResponse((r) => r.url() === `${requestUrl}?tried=1` && r.request().method() === 'GET'),
+        page.waitForResponse((r) => r.url() === `${requestUrl}?done=tried` && r.request().method() === 'GET'),
         page.click('button:has-text("I tried to get in touch again")'),
       ]);
       await page.waitForLoadState('domcontentloaded');

@@ -1,9 +1,9 @@
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { QueuesRepository, UsersRepository, type Page, type QueueEntry } from '@send/read-models';
-import { Clock } from '@send/platform';
+import { QueuesRepository, type Page, type QueueEntry } from '@send/read-models';
 import { answerPage, parsePageQuery } from '../common/paging';
 import { ApiPagedList, ApiSignedIn, ApiZodQuery } from '../common/openapi';
 import { parseInput } from '../common/zod-body';
@@ -11,8 +11,9 @@ import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
 import { AccessLog, requestRead } from '../access-log/access-log.service';
 import { queueEntrySchema } from './dto/queue-entry.dto';
+import { GetTeamQueueQuery } from './team-queue.query';
 
-const teamQuerySchema = z.object({ teamId: z.string().trim().min(1).max(64).optional() });
+export const teamQuerySchema = z.object({ teamId: z.string().trim().min(1).max(64).optional() });
 
 /** A queue row: the slim entry without its sort score (a subset of the request view's fields). */
 export type QueueRow = Omit<QueueEntry, 'score'>;
@@ -29,8 +30,7 @@ const rows = (page: Page<QueueEntry>): Page<QueueRow> => ({ ...page, items: page
 export class QueueController {
   constructor(
     private readonly queues: QueuesRepository,
-    private readonly users: UsersRepository,
-    private readonly clock: Clock,
+    private readonly queries: QueryBus,
     private readonly accessLog: AccessLog,
   ) {}
 
@@ -64,25 +64,7 @@ export class QueueController {
   ): Promise<QueueRow[]> {
     const { teamId } = parseInput(teamQuerySchema, query, 'query');
     const page = parsePageQuery(query);
-    // Officers and team managers work their own team whatever they ask for; service-wide roles pick one.
-    const team = user.teamId ?? teamId ?? null;
-    if (team === null) return answerPage(request, reply, page.limit, this.shown(user, rows(await this.queues.triagePage(page))));
-    const away = await this.users.awayInTeam(team, this.clock.now());
-    return answerPage(
-      request,
-      reply,
-      page.limit,
-      this.shown(
-        user,
-        rows(
-          await this.queues.teamQueuePage(
-            team,
-            page,
-            away.map((u) => u.id),
-          ),
-        ),
-      ),
-    );
+    return answerPage(request, reply, page.limit, this.shown(user, rows(await this.queries.execute(new GetTeamQueueQuery(user, teamId, page)))));
   }
 
   @Get('triage')

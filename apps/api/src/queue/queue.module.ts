@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { QueueController } from './queue.controller';
+import { GetTeamQueueHandler } from './team-queue.query';
 
-@Module({ controllers: [QueueController] })
+@Module({ controllers: [QueueController], providers: [GetTeamQueueHandler] })
 export class QueueModule {}

@@ -5,22 +5,25 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestView } from '@send/domain';
 import { APP_CONFIG, Clock, type AppConfig } from '@send/platform';
-import { CasesRepository, type Page, type TimelineEntry } from '@send/read-models';
+import { CasesRepository, type Page } from '@send/read-models';
 import { dueInWords } from '@send/sla';
 import { Public } from '../auth/auth.decorators';
-import { CASE_CONTENT_ROLES, REQUESTER_ROLES, type AuthUser } from '../auth/roles';
+import { CASE_CONTENT_ROLES, type AuthUser } from '../auth/roles';
 import { ProblemException } from '../common/problem';
 import { parseInput } from '../common/zod-body';
 import { submitRequestSchema } from '../requests/dto/submit-request.dto';
+import { recordAttemptSchema, reopenSchema } from '../requests/dto/request-actions.dto';
 import { RecordAttemptCommand } from '../requests/record-attempt.handler';
-import { GetRequestViewQuery, ListRequestsQuery } from '../requests/request-view.query';
+import { ListRequestsQuery } from '../requests/request-view.query';
+import { ReopenRequestCommand } from '../requests/resolve-request.handler';
 import { SubmitRequestCommand } from '../requests/submit-request.command';
-import { GetTimelineQuery } from '../requests/timeline.query';
 import { PageErrorsFilter, renderErrorPage } from './page-errors.filter';
 import { PageRender } from './page-render';
 import { fieldErrors } from './public-pages.controller';
+import { formOf, RequestActions } from './request-actions';
+import { isRequester, RequestPage } from './request-page';
 import { WebSession } from './web-session';
-import { CATEGORY_CHOICES, categoryName, dealtWithBy, escalatedTo, statusTag, timelineItem } from './web-words';
+import { CATEGORY_CHOICES, categoryName, statusTag, type FieldMessages } from './web-words';
 
 /** What the GOV.UK pattern says for each field the API's schema rejects. */
 const MESSAGES: Record<string, { missing: string; tooLong?: string }> = {
@@ -32,7 +35,11 @@ const MESSAGES: Record<string, { missing: string; tooLong?: string }> = {
 const SUBJECT_MAX = 200;
 const MESSAGE_MAX = 10_000;
 
-const isRequester = (user: AuthUser) => (REQUESTER_ROLES as readonly string[]).includes(user.role);
+const ATTEMPT_MESSAGES: FieldMessages = { channel: { missing: 'Select how you tried to get in touch' } };
+const REOPEN_MESSAGES: FieldMessages = {
+  reason: { missing: 'Enter why you are reopening it', tooLong: 'Reason must be 2,000 characters or fewer', max: 2_000 },
+};
+
 const readsRequests = (user: AuthUser) => (CASE_CONTENT_ROLES as readonly string[]).includes(user.role);
 
 /**
@@ -51,6 +58,8 @@ export class RequestPagesController {
     private readonly cases: CasesRepository,
     private readonly render: PageRender,
     private readonly session: WebSession,
+    private readonly requestPage: RequestPage,
+    private readonly requestActions: RequestActions,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -126,71 +135,44 @@ export class RequestPagesController {
     const user = await this.session.user(request);
     if (!user) return reply.redirect('/sign-in', 303);
     if (!readsRequests(user)) return renderErrorPage(request, reply, 403);
-    const view: RequestView = await this.queries.execute(new GetRequestViewQuery(id, user));
-    const timeline: TimelineEntry[] = await this.queries.execute(new GetTimelineQuery(id, user));
-    const { policy } = this.config;
-    const now = this.clock.now();
-    const query = request.query as Record<string, string | undefined>;
-    const replyDue =
-      view.status === 'resolved'
-        ? null
-        : !view.firstRespondedAt
-          ? dueInWords(new Date(view.due.firstResponseAt), policy, now)
-          : view.updateDueAt
-            ? dueInWords(new Date(view.updateDueAt), policy, now)
-            : null;
-    const items = timeline
-      .map((entry) => ({ entry, item: timelineItem(entry) }))
-      .filter((x) => x.item !== null)
-      .reverse() // newest first, as the MoJ timeline shows it
-      .map(({ entry, item }) => ({ label: { text: item!.label }, text: item!.text, datetime: { timestamp: entry.at, type: 'datetime' } }));
-    return this.render.page(
-      request,
-      reply,
-      'requests/show.njk',
-      {
-        view,
-        submitted: query.submitted === '1',
-        tried: query.tried === '1',
-        category: categoryName(view.category),
-        status: statusTag(view.status),
-        dealtWithBy: dealtWithBy(view),
-        replyDue,
-        escalatedTo: escalatedTo(view, policy),
-        canChase: isRequester(user) && view.status !== 'resolved',
-        threshold: policy.unanswered.threshold,
-        timeline: items,
-      },
-      user,
-    );
+    return this.requestPage.show(request, reply, user, id);
   }
 
-  /** "I tried to get in touch again": POST /api/requests/:id/attempts's command, as the portal records it. */
+  /** "I tried to get in touch again", and how: POST /api/requests/:id/attempts's command, as the portal records it. */
   @Post(':id/attempts')
   async tried(@Param('id') id: string, @Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const user = await this.session.user(request);
     if (!user) return reply.redirect('/sign-in', 303);
     if (!isRequester(user)) return renderErrorPage(request, reply, 403);
-    const form = (body ?? {}) as Record<string, unknown>;
-    const channel = form.channel === 'phone' || form.channel === 'email' ? form.channel : 'portal';
-    const key = typeof form.idempotencyKey === 'string' ? form.idempotencyKey.slice(0, 200) : undefined;
-    const done: { request: RequestView } = await this.commands.execute(
-      new RecordAttemptCommand(id, { channel, outcome: 'unanswered' }, { actor: user, idempotencyKey: key || undefined, correlationId: request.id }),
+    const form = formOf(body);
+    const values = { channel: form('channel') };
+    return this.requestActions.act(request, reply, user, id, 'tried', ATTEMPT_MESSAGES, values, (ctx) =>
+      this.commands
+        .execute(new RecordAttemptCommand(id, parseInput(recordAttemptSchema, { channel: values.channel, outcome: 'unanswered' }), ctx))
+        .then((done: { request: RequestView }) => done.request),
+      { idempotencyKey: form('idempotencyKey') },
     );
-    await this.untilShown(done.request, user);
-    return reply.redirect(`/requests/${encodeURIComponent(id)}?tried=1`, 303);
   }
 
-  /**
-   * The page after a post reads the request views, which the worker projects a few ms behind: wait
-   * (briefly, at most a second) until they show this write, so the family sees what they just did.
-   */
-  private async untilShown(written: RequestView, user: AuthUser): Promise<void> {
-    for (let i = 0; i < 40; i++) {
-      const shown: RequestView = await this.queries.execute(new GetRequestViewQuery(written.id, user));
-      if (shown.updatedAt >= written.updatedAt) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+  /** "Reopen this request": POST /api/requests/:id/reopen's command. The family may within the policy's reopenWithin; staff any time. */
+  @Post(':id/reopen')
+  async reopen(@Param('id') id: string, @Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const user = await this.session.user(request);
+    if (!user) return reply.redirect('/sign-in', 303);
+    if (!readsRequests(user)) return renderErrorPage(request, reply, 403);
+    const form = formOf(body);
+    const values = { reason: form('reason') };
+    return this.requestActions.act(
+      request,
+      reply,
+      user,
+      id,
+      'reopened',
+      REOPEN_MESSAGES,
+      values,
+      (ctx) => this.commands.execute(new ReopenRequestCommand(id, parseInput(reopenSchema, { reason: values.reason ?? '' }), ctx)),
+      { idempotencyKey: form('idempotencyKey') },
+    );
   }
 
   private async form(

@@ -1,6 +1,19 @@
 import { defaultPolicy } from '@send/sla';
 import type { RequestView } from '@send/domain';
-import { dealtWithBy, durationInWords, escalatedTo, firstName, govukDateTime, timelineItem } from './web-words';
+import type { QueueEntry } from '@send/read-models';
+import {
+  dealtWithBy,
+  durationInWords,
+  escalatedTo,
+  firstName,
+  formErrors,
+  govukDateTime,
+  queueFlags,
+  queueRow,
+  runningDue,
+  staffTimelineItem,
+  timelineItem,
+} from './web-words';
 import { isPagePath } from './page-paths';
 
 describe('the words the pages show', () => {
@@ -47,5 +60,93 @@ describe('the words the pages show', () => {
   it('leaves the API, health, metrics and the queues board to the API', () => {
     for (const path of ['/api/requests', '/api', '/health', '/metrics', '/admin/queues']) expect(isPagePath(path)).toBe(false);
     for (const path of ['/', '/sign-in', '/requests/new', '/apiary', '/healthy']) expect(isPagePath(path)).toBe(true);
+  });
+});
+
+describe('the words of the staff pages', () => {
+  const due = { firstResponseAt: '2026-12-04T17:00:00Z', resolutionAt: '2026-12-18T17:00:00Z' };
+  const entry = (over: Partial<QueueEntry> = {}): QueueEntry => ({
+    id: 'r1',
+    reference: 'SEND-2026-000001',
+    caseRef: 'C-1001',
+    status: 'assigned',
+    category: 'annual_review',
+    priority: 'normal',
+    requesterRole: 'parent',
+    assignee: { id: 'o1', name: 'Olu Adeyemi' },
+    teamId: 'north',
+    needsCover: false,
+    requesterFlaggedUrgent: false,
+    submittedAt: '2026-12-01T10:00:00Z',
+    due,
+    unansweredAttempts: 2,
+    lastAttemptAt: null,
+    escalation: null,
+    score: 1,
+    ...over,
+  });
+
+  it('works to the first reply, then an update owed after a holding reply, then the close', () => {
+    expect(runningDue(due, false, null)).toEqual({ what: 'reply', at: due.firstResponseAt });
+    expect(runningDue(due, true, '2026-12-10T17:00:00Z')).toEqual({ what: 'update', at: '2026-12-10T17:00:00Z' });
+    expect(runningDue(due, true, '2026-12-30T17:00:00Z')).toEqual({ what: 'close', at: due.resolutionAt });
+    expect(runningDue(due, true, null)).toEqual({ what: 'close', at: due.resolutionAt });
+  });
+
+  it('flags a queue row: escalated, overdue, urgent (or only flagged so), needing cover', () => {
+    expect(queueFlags(entry(), false)).toEqual([]);
+    const all = queueFlags(entry({ escalation: { level: 1, status: 'open' }, priority: 'urgent', requesterFlaggedUrgent: true, needsCover: true }), true);
+    expect(all.map((f) => f.text)).toEqual(['Escalated', 'Overdue', 'Urgent', 'Needs cover']);
+    expect(all[0]!.classes).toContain('moj-badge');
+    expect(queueFlags(entry({ requesterFlaggedUrgent: true }), false).map((f) => f.text)).toEqual(['Flagged urgent']);
+    expect(queueFlags(entry({ escalation: { level: 1, status: 'resolved' } }), false)).toEqual([]);
+  });
+
+  it('makes a queue row from the entry and the view, with the due time in words and overdue when past', () => {
+    const words = (d: Date) => `by ${d.toISOString()}`;
+    const view = { subject: 'Annual review date', due, firstRespondedAt: null, updateDueAt: null } as unknown as RequestView;
+    const row = queueRow(entry(), view, new Date('2026-12-02T09:00:00Z'), words);
+    expect(row).toMatchObject({ reference: 'SEND-2026-000001', subject: 'Annual review date', category: 'Annual review', tries: 2, overdue: false });
+    expect(row.due).toBe(`Reply by ${new Date(due.firstResponseAt).toISOString()}`);
+    const late = queueRow(entry(), view, new Date('2026-12-07T09:00:00Z'), words);
+    expect(late.overdue).toBe(true);
+    expect(late.flags.map((f) => f.text)).toEqual(['Overdue']);
+    // Not projected yet: the entry alone, with no subject.
+    expect(queueRow(entry({ status: 'responded' }), null, new Date('2026-12-02T09:00:00Z'), words)).toMatchObject({ subject: '', due: `Close by ${new Date(due.resolutionAt).toISOString()}` });
+  });
+
+  it('tells staff what families are not told: triage, who took it, priority, a close without a reply', () => {
+    const at = '2026-12-01T10:00:00Z';
+    const staff = { role: 'officer' };
+    expect(staffTimelineItem({ type: 'RequestRouted', at, actor: { role: 'system' }, data: { teamId: null, rule: 'several_cases' } })).toEqual({
+      label: 'Sent to triage',
+      text: 'No case named, and the sender is linked to several',
+    });
+    expect(staffTimelineItem({ type: 'RequestAssigned', at, actor: staff, data: { officerId: 'o1', teamId: 'north' } }, { o1: 'Olu Adeyemi' })!.text).toBe(
+      'To Olu Adeyemi (north team)',
+    );
+    expect(staffTimelineItem({ type: 'PriorityChanged', at, actor: staff, data: { priority: 'urgent' } })!.label).toBe('Priority changed');
+    expect(
+      staffTimelineItem({ type: 'RequestResolved', at, actor: staff, data: { outcome: 'Sorted by phone', withoutReply: { reason: 'answered_outside' } } }),
+    ).toEqual({ label: 'Closed without a reply', text: 'Sorted by phone (They were answered another way)' });
+    // Everything else as the family reads it.
+    expect(staffTimelineItem({ type: 'ContactAttemptRecorded', at, actor: { role: 'parent' }, data: { channel: 'phone' } })!.text).toBe('No answer by phone');
+  });
+
+  it("puts the API's problems on the form's fields in the form's words", () => {
+    const messages = { summary: { missing: 'Enter what you told the family', tooLong: 'Too long', max: 5 }, channel: { missing: 'Select how you replied' } };
+    const invalid = (field: string) => ({ type: 'https://x/problems/invalid-input', errors: [{ field, message: 'must not be empty' }] });
+    expect(formErrors(invalid('summary'), messages, { summary: '' })).toEqual([{ field: 'summary', text: 'Enter what you told the family' }]);
+    expect(formErrors(invalid('summary'), messages, { summary: 'far too long' })).toEqual([{ field: 'summary', text: 'Too long' }]);
+    expect(formErrors({ type: 'https://x/problems/invalid-command', detail: 'channel: must be one of ...' }, messages)).toEqual([
+      { field: 'channel', text: 'Select how you replied' },
+    ]);
+    // A broken rule goes on the field it is about, or the form's first.
+    const resolve = { outcome: { missing: 'Enter how it was resolved' }, 'withoutReply.reason': { missing: 'Select why' } };
+    expect(formErrors({ type: 'https://x/problems/reply-needed', detail: '...' }, resolve)[0]!.field).toBe('withoutReply.reason');
+    expect(formErrors({ type: 'https://x/problems/request-closed', detail: '...' }, messages)).toEqual([
+      { field: 'summary', text: 'This request is closed: reopen it first' },
+    ]);
+    expect(formErrors({ type: 'https://x/problems/reopen-window-closed' }, { reason: { missing: 'Enter why' } })[0]!.text).toMatch(/too long since/);
   });
 });

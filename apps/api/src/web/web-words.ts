@@ -3,7 +3,7 @@
  * pages and their tests read the same text. Staff are named by role and first name only
  * (DOMAIN.md: families see who is dealing with it, never a manager's name).
  */
-import type { TimelineEntry } from '@send/read-models';
+import type { QueueEntry, TimelineEntry } from '@send/read-models';
 import type { Policy } from '@send/sla';
 import type { RequestView } from '@send/domain';
 
@@ -129,4 +129,178 @@ export function govukDateTime(iso: string, timezone = 'Europe/London'): string {
     .reduce<Record<string, string>>((acc, p) => ({ ...acc, [p.type]: p.value }), {});
   const time = `${parts.hour}${parts.minute === '00' ? '' : `:${parts.minute}`}${(parts.dayPeriod ?? '').toLowerCase()}`;
   return `${parts.day} ${parts.month} ${parts.year} at ${time}`;
+}
+
+/**
+ * The deadline a request is working to, as its queue row shows it: the first reply until there is
+ * one; after a holding reply, the update owed (or the resolution, if that comes first); otherwise
+ * the resolution. (The queue orders by the first reply, then the resolution: queue-score.ts.)
+ */
+export function runningDue(
+  due: RequestView['due'],
+  replied: boolean,
+  updateDueAt: string | null,
+): { what: 'reply' | 'update' | 'close'; at: string } {
+  if (!replied) return { what: 'reply', at: due.firstResponseAt };
+  if (updateDueAt && Date.parse(updateDueAt) < Date.parse(due.resolutionAt)) return { what: 'update', at: updateDueAt };
+  return { what: 'close', at: due.resolutionAt };
+}
+
+const DUE_VERBS = { reply: 'Reply', update: 'Update the family', close: 'Close' } as const;
+
+/** A GOV.UK tag or an MoJ badge, as the templates draw them. */
+export interface Flag {
+  text: string;
+  classes: string;
+}
+
+/** What a queue row shows about a request: its flags, most pressing first. */
+export function queueFlags(
+  entry: Pick<QueueEntry, 'escalation' | 'needsCover' | 'requesterFlaggedUrgent' | 'priority'>,
+  overdue: boolean,
+): Flag[] {
+  const flags: Flag[] = [];
+  if (entry.escalation && entry.escalation.status !== 'resolved') flags.push({ text: 'Escalated', classes: 'moj-badge moj-badge--red' });
+  if (overdue) flags.push({ text: 'Overdue', classes: 'govuk-tag govuk-tag--red' });
+  if (entry.priority === 'urgent') flags.push({ text: 'Urgent', classes: 'moj-badge moj-badge--purple' });
+  else if (entry.requesterFlaggedUrgent) flags.push({ text: 'Flagged urgent', classes: 'govuk-tag govuk-tag--yellow' });
+  if (entry.needsCover) flags.push({ text: 'Needs cover', classes: 'govuk-tag govuk-tag--orange' });
+  return flags;
+}
+
+export interface QueueRowWords {
+  id: string;
+  reference: string;
+  subject: string;
+  category: string;
+  due: string;
+  overdue: boolean;
+  tries: number;
+  assignee: string | null;
+  flags: Flag[];
+}
+
+/**
+ * One row of a queue page: the queue's own entry (its order, needsCover as the queue sees it) and
+ * the request's view when the read model has it (the subject and the update clock are not in the
+ * slim entry). `dueInWords` is @send/sla's, bound to the policy and now.
+ */
+export function queueRow(
+  entry: QueueEntry,
+  view: RequestView | null,
+  now: Date,
+  dueInWords: (due: Date) => string,
+): QueueRowWords {
+  // Without the view (not projected yet), the entry's status says whether it had a reply.
+  const due = view ? runningDue(view.due, view.firstRespondedAt !== null, view.updateDueAt) : runningDue(entry.due, entry.status === 'responded', null);
+  const overdue = Date.parse(due.at) < now.getTime();
+  return {
+    id: entry.id,
+    reference: entry.reference,
+    subject: view?.subject ?? '',
+    category: categoryName(entry.category),
+    due: `${DUE_VERBS[due.what]} ${dueInWords(new Date(due.at))}`,
+    overdue,
+    tries: entry.unansweredAttempts,
+    assignee: entry.assignee?.name ?? null,
+    flags: queueFlags(entry, overdue),
+  };
+}
+
+/**
+ * One timeline entry as staff read it: everything a family reads, and what only staff need (triage,
+ * priority, re-notifications, who took it, why it was closed without a reply). `names` maps officer
+ * ids to their names (staff may see them).
+ */
+export function staffTimelineItem(entry: TimelineEntry, names: Record<string, string> = {}): { label: string; text: string } | null {
+  const d = entry.data as Record<string, any>;
+  const officer = (id: unknown) => (typeof id === 'string' && names[id]) || 'an officer';
+  switch (entry.type) {
+    case 'RequestRouted':
+      return d.teamId
+        ? { label: 'Routed', text: `To the ${d.teamId} team${d.caseRef ? `, case ${d.caseRef}` : ''}${d.needsCover ? ': the case officer is away, it needs cover' : ''}` }
+        : { label: 'Sent to triage', text: TRIAGE_WORDS[d.rule] ?? 'No team could be found for it' };
+    case 'RequestAssigned':
+    case 'RequestReassigned':
+      return { label: entry.type === 'RequestAssigned' ? 'Assigned' : 'Reassigned', text: `To ${officer(d.officerId)} (${d.teamId} team)` };
+    case 'PriorityChanged':
+      return { label: 'Priority changed', text: d.priority === 'urgent' ? 'Now urgent: the clocks run faster' : 'Now normal priority' };
+    case 'RequestResolved':
+      return {
+        label: d.withoutReply ? 'Closed without a reply' : 'Closed',
+        text: `${typeof d.outcome === 'string' ? d.outcome : ''}${d.withoutReply ? ` (${WITHOUT_REPLY_WORDS[d.withoutReply.reason] ?? d.withoutReply.reason})` : ''}`.trim(),
+      };
+    case 'EscalationRenotified':
+      return { label: 'Escalation repeated', text: `The ${roleName(String(d.notifyRole))} was told again` };
+    case 'CallBackFailed':
+      return { label: 'Call-back failed', text: `${roleName(entry.actor.role)} called back and did not get through` };
+    default:
+      return timelineItem(entry);
+  }
+}
+
+const TRIAGE_WORDS: Record<string, string> = {
+  case_not_matched: 'The case it names is not one we could match to the sender',
+  several_cases: 'No case named, and the sender is linked to several',
+  no_case: 'No case named, and the sender is linked to none',
+};
+
+export const WITHOUT_REPLY_WORDS: Record<string, string> = {
+  withdrawn: 'The family withdrew it',
+  duplicate: 'It repeats another request',
+  answered_outside: 'They were answered another way',
+};
+
+/** How an officer replied, as the response form offers it (the API's response channels). */
+export const RESPONSE_CHANNEL_CHOICES = [
+  { value: 'email', text: 'By email' },
+  { value: 'phone', text: 'By phone' },
+  { value: 'portal', text: 'Through this service' },
+  { value: 'letter', text: 'By letter' },
+  { value: 'in_person', text: 'In person' },
+  { value: 'meeting', text: 'In a meeting' },
+] as const;
+
+/** What a form says for each API field it posts: when it is missing or not one of the choices, and when it is too long. */
+export type FieldMessages = Record<string, { missing: string; tooLong?: string; max?: number }>;
+
+/** The rules a problem's type names that a person can put right on the form, and the field each belongs to. */
+const RULE_MESSAGES: Record<string, { field?: string; text: string }> = {
+  'reply-needed': { field: 'withoutReply.reason', text: 'Select why you are closing it without a reply, or send a reply first' },
+  'reopen-window-closed': { field: 'reason', text: 'It is too long since this request was closed to reopen it: get in touch again instead' },
+  'request-not-resolved': { text: 'This request is open: it does not need reopening' },
+  'request-closed': { text: 'This request is closed: reopen it first' },
+  'not-an-officer': { field: 'officerId', text: 'Select an officer in a team' },
+  'not-found': { field: 'caseRef', text: 'There is no open case with that reference' },
+  'concurrency-conflict': { text: 'Someone else changed this request at the same time: check it and try again' },
+  'idempotency-key-reused': { text: 'This form was already sent: check the request and try again' },
+};
+
+/**
+ * A problem the API answers (400, 409, 422) as GOV.UK errors on the form: each field the problem
+ * names gets the form's own words for it; a broken rule gets its words on the field it is about, or
+ * the form's first field. `values` are what was typed (to tell "too long" from "missing").
+ */
+export function formErrors(
+  problem: { type: string; detail?: string; errors?: Array<{ field: string; message: string }> },
+  messages: FieldMessages,
+  values: Record<string, string | undefined> = {},
+): Array<{ field: string; text: string }> {
+  const fields = Object.keys(messages);
+  const first = fields[0] ?? 'form';
+  const slug = problem.type.split('/').pop() ?? '';
+  if (slug === 'invalid-input' || slug === 'invalid-command') {
+    // Schema problems list their fields; the domain's invalid-command names one in its detail ("field: rule").
+    const named = problem.errors?.length ? problem.errors.map((e) => e.field) : [String(problem.detail ?? '').split(':')[0]!];
+    return named.map((field) => {
+      const words = messages[field];
+      const known = words ? field : first;
+      const typed = (values[field] ?? '').trim();
+      const tooLong = words?.tooLong && words.max !== undefined && typed.length > words.max;
+      return { field: known, text: words ? (tooLong ? words.tooLong! : words.missing) : `Check the form: ${problem.detail ?? 'something is not right'}` };
+    });
+  }
+  const rule = RULE_MESSAGES[slug];
+  if (rule) return [{ field: rule.field && messages[rule.field] ? rule.field : first, text: rule.text }];
+  return [{ field: first, text: problem.detail ?? 'Something is not right with this form' }];
 }

@@ -3,8 +3,13 @@ import { JwtModule } from '@nestjs/jwt';
 import { APP_CONFIG, type AppConfig } from '@send/platform';
 import { AuthModule } from '../auth/auth.module';
 import { jwtModuleOptions } from '../auth/jwt-options';
+import { AvailabilityPagesController } from './availability-pages.controller';
 import { PageRender } from './page-render';
 import { PublicPagesController } from './public-pages.controller';
+import { QueuePagesController } from './queue-pages.controller';
+import { RequestActionPagesController } from './request-action-pages.controller';
+import { RequestActions } from './request-actions';
+import { RequestPage } from './request-page';
 import { RequestPagesController } from './request-pages.controller';
 import { WebSession } from './web-session';
 
@@ -15,7 +20,7 @@ import { WebSession } from './web-session';
     // The session is the API's token in a cookie: the same key and options (JWT_SECRET, JWT_TTL).
     JwtModule.registerAsync({ inject: [APP_CONFIG], useFactory: (config: AppConfig) => jwtModuleOptions(config) }),
   ],
-  controllers: [PublicPagesController, RequestPagesController],
-  providers: [PageRender, WebSession],
+  controllers: [PublicPagesController, RequestPagesController, RequestActionPagesController, QueuePagesController, AvailabilityPagesController],
+  providers: [PageRender, WebSession, RequestPage, RequestActions],
 })
 export class WebModule {}
