@@ -56,7 +56,7 @@ export class AdminPagesController {
   }
 
   private page(request: FastifyRequest, reply: FastifyReply, user: AuthUser, data: Record<string, unknown>, status = 200) {
-    return this.render.page(request, reply, 'admin/cases.njk', { ...data, columns: CASE_CSV_COLUMNS.join(','), isAdmin: user.role === 'admin' }, user, status);
+    return this.render.page(request, reply, 'admin/cases.njk', { ...data, columns: CASE_CSV_COLUMNS.join(', '), isAdmin: user.role === 'admin' }, user, status);
   }
 }
 

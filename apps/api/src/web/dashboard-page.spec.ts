@@ -103,14 +103,12 @@ describe('the dashboard tables', () => {
     ]);
   });
 
-  it("adds a summary row for each narrowing filter, from the answer's slices (none: zeros)", () => {
-    const d = dashboard({ teamId: 'north', byOfficer: [{ officerId: 'u-1', name: 'Olu Officer', ...figures({ total: 2 }) }] });
-    const rows = summaryTable(d, { officerId: 'u-1', channel: 'letter' }, new Map()).rows;
-    expect(rows.map((r) => [r[0], r[1]])).toEqual([
-      ['Team North', 5],
-      ['Officer Olu Officer', 2],
-      ['Came in: Letter', 0],
-    ]);
+  it("adds a summary column for each narrowing filter, from the answer's slices (none: zeros)", () => {
+    const d = dashboard({ teamId: 'north', byOfficer: [{ officerId: 'u-1', name: 'Olu Officer', ...figures({ total: 2, withinSlaPercent: 50 }) }] });
+    const table = summaryTable(d, { officerId: 'u-1', channel: 'letter' }, new Map());
+    expect(table.head).toEqual(['Figure', 'Team North', 'Officer Olu Officer', 'Came in: Letter']);
+    expect(table.rows[0]).toEqual(['Sent', 5, 2, 0]);
+    expect(table.rows[3]).toEqual(['Replied within SLA (%)', '', 50, '']);
   });
 
   it('writes a table as CSV: quoted where needed, and no cell a spreadsheet would run as a formula', () => {

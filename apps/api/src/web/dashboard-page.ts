@@ -96,49 +96,37 @@ export interface DataTable {
 const pct = (n: number | null) => (n === null ? '' : n);
 const hours = (n: number | null, lowerBound: boolean) => (n === null ? '' : lowerBound ? `at least ${n}` : n);
 
-/** One summary row: a slice's headline figures. */
-function summaryRow(label: string, f: SlaFigures): Array<string | number> {
-  return [
-    label,
-    f.total,
-    f.open,
-    f.overdue,
-    pct(f.firstResponse.withinSlaPercent),
-    hours(f.firstResponse.p50Hours, f.firstResponse.p50LowerBound),
-    f.breached,
-    f.escalations.open,
-  ];
-}
+/** Each headline figure: its name, its value in a slice, and what a slice with no requests shows. */
+const SUMMARY_FIGURES: Array<[string, (f: SlaFigures) => string | number, string | number]> = [
+  ['Sent', (f) => f.total, 0],
+  ['Open', (f) => f.open, 0],
+  ['Overdue', (f) => f.overdue, 0],
+  ['Replied within SLA (%)', (f) => pct(f.firstResponse.withinSlaPercent), ''],
+  ['Median first reply (working hours)', (f) => hours(f.firstResponse.p50Hours, f.firstResponse.p50LowerBound), ''],
+  ['Breached', (f) => f.breached, 0],
+  ['Open escalations', (f) => f.escalations.open, 0],
+];
 
 /**
- * The headline figures: the whole scope (team and dates), then one row per narrowing filter
- * (that officer's, category's, requester role's, channel's slice of the same answer).
+ * The headline figures, one column per slice: the whole scope (team and dates), then one for each
+ * narrowing filter (that officer's, category's, requester role's, channel's slice of the same answer;
+ * a slice with no requests is all zeros).
  */
 export function summaryTable(d: SlaDashboard, slices: DashboardSlices, officerNames: ReadonlyMap<string, string>): DataTable {
-  const rows = [summaryRow(d.teamId ? `Team ${teamName(d.teamId)}` : 'All teams', d)];
-  const none = (label: string) => [label, 0, 0, 0, '', '', 0, 0];
+  const columns: Array<[string, SlaFigures | null]> = [[d.teamId ? `Team ${teamName(d.teamId)}` : 'All teams', d]];
   if (slices.officerId) {
-    const name = officerNames.get(slices.officerId) ?? slices.officerId;
     const s = d.byOfficer.find((o) => o.officerId === slices.officerId);
-    rows.push(s ? summaryRow(`Officer ${s.name ?? name}`, s) : none(`Officer ${name}`));
+    columns.push([`Officer ${s?.name ?? officerNames.get(slices.officerId) ?? slices.officerId}`, s ?? null]);
   }
-  if (slices.category) {
-    const s = d.byCategory.find((c) => c.category === slices.category);
-    rows.push(s ? summaryRow(categoryName(slices.category), s) : none(categoryName(slices.category)));
-  }
-  if (slices.requesterRole) {
-    const s = d.byRequesterRole.find((r) => r.requesterRole === slices.requesterRole);
-    rows.push(s ? summaryRow(`From: ${roleName(slices.requesterRole)}`, s) : none(`From: ${roleName(slices.requesterRole)}`));
-  }
-  if (slices.channel) {
-    const s = d.byChannel.find((c) => c.channel === slices.channel);
-    rows.push(s ? summaryRow(`Came in: ${channelName(slices.channel)}`, s) : none(`Came in: ${channelName(slices.channel)}`));
-  }
+  if (slices.category) columns.push([categoryName(slices.category), d.byCategory.find((c) => c.category === slices.category) ?? null]);
+  if (slices.requesterRole)
+    columns.push([`From: ${roleName(slices.requesterRole)}`, d.byRequesterRole.find((r) => r.requesterRole === slices.requesterRole) ?? null]);
+  if (slices.channel) columns.push([`Came in: ${channelName(slices.channel)}`, d.byChannel.find((c) => c.channel === slices.channel) ?? null]);
   return {
     name: 'summary',
     caption: 'Summary',
-    head: ['Requests', 'Sent', 'Open', 'Overdue', 'Replied within SLA (%)', 'Median first reply (working hours)', 'Breached', 'Open escalations'],
-    rows,
+    head: ['Figure', ...columns.map(([label]) => label)],
+    rows: SUMMARY_FIGURES.map(([figure, of, none]) => [figure, ...columns.map(([, f]) => (f ? of(f) : none))]),
   };
 }
 
