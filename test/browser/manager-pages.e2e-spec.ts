@@ -69,6 +69,9 @@ describe('the managers’ and administrators’ pages in chromium', () => {
     expect(await page.locator('#alerts-table tr', { hasText: reference }).innerText()).toMatch(/acknowledged/i);
     expect(await row.locator('button').count()).toBe(0);
     await expectAccessible(page);
+
+    // The dashboard's scope is the API's: a team manager's is their own team's only.
+    expect((await page.goto(`${system.baseUrl}/dashboard?teamId=south`))!.status()).toBe(403);
   });
 
   it('with JavaScript off, the alerts page acknowledges and the dashboard shows its tables', async () => {
