@@ -28,7 +28,12 @@ afterAll(async () => {
 /** A parent's new request on a north case, chased past the policy's threshold (3): the worker escalates it to north's team manager. */
 async function escalatedRequest(subject: string): Promise<{ id: string; reference: string }> {
   const parent = api.as(await api.login('parent@example.org'));
-  const sent = await parent.post('/api/requests', { caseRef: 'C-1001', category: 'transport', subject, message: 'Nobody has told us how our child gets to school.' });
+  const sent = await parent.post('/api/requests', {
+    caseRef: 'C-1001',
+    category: 'transport',
+    subject,
+    message: 'Nobody has told us how our child gets to school.',
+  });
   expect(sent.status).toBe(201);
   for (let i = 0; i < 3; i++) expect((await parent.post(`/api/requests/${sent.body.id}/attempts`, { channel: 'phone' })).status).toBe(201);
   return { id: sent.body.id, reference: sent.body.reference };
@@ -59,7 +64,9 @@ describe('the managers’ and administrators’ pages in chromium', () => {
     const row = page.locator('#alerts-table tr', { hasText: reference });
     await eventually(async () => (await row.count()) === 1, 30_000, 'the new alert in the inbox');
     expect(await page.evaluate(() => (globalThis as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
-    expect(await row.innerText()).toMatch(/Live alert on the manager page[\s\S]*Level 1: SEND team manager[\s\S]*Tried 3 times with no reply/);
+    expect(await row.innerText()).toMatch(
+      /Live alert on the manager page[\s\S]*Level 1: SEND team manager[\s\S]*Tried 3 times with no reply/,
+    );
     await eventually(async () => (await headerCount(page)) === before + 1, 5_000, 'the header count to rise');
     await expectAccessible(page);
     await screenshot(page, 'manager-alerts');
@@ -77,7 +84,11 @@ describe('the managers’ and administrators’ pages in chromium', () => {
   it('with JavaScript off, the alerts page acknowledges and the dashboard shows its tables', async () => {
     const { reference } = await escalatedRequest('Acknowledged without JavaScript');
     const manager = api.as(await api.login('manager@example.org'));
-    await eventually(async () => JSON.stringify((await manager.get('/api/alerts?limit=500')).body).includes(reference), 20_000, 'the alert in GET /api/alerts');
+    await eventually(
+      async () => JSON.stringify((await manager.get('/api/alerts?limit=500')).body).includes(reference),
+      20_000,
+      'the alert in GET /api/alerts',
+    );
 
     context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
@@ -125,7 +136,9 @@ describe('the managers’ and administrators’ pages in chromium', () => {
     const csv = readFileSync((await download.path())!, 'utf8');
     expect(csv.split('\r\n')[0]).toBe('Week starting,Sent,Replied within SLA (%),Breached,Open escalations');
     expect(csv.split('\r\n').length).toBeGreaterThan(2);
-    const direct = await fetch(`${system.baseUrl}/dashboard/teams.csv?teamId=north`, { headers: { cookie: (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ') } });
+    const direct = await fetch(`${system.baseUrl}/dashboard/teams.csv?teamId=north`, {
+      headers: { cookie: (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ') },
+    });
     expect(direct.headers.get('content-type')).toContain('text/csv');
     expect(direct.headers.get('content-disposition')).toMatch(/^attachment; filename="sla-teams-/);
   });

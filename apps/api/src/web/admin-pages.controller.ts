@@ -43,7 +43,14 @@ export class AdminPagesController {
     if (!CASE_IMPORTERS.includes(user.role)) return renderErrorPage(request, reply, 403);
     const form = (body ?? {}) as Record<string, unknown>;
     const csv = typeof form.csv === 'string' ? form.csv : '';
-    if (!csv.trim()) return this.page(request, reply, user, { csv, report: null, errors: fieldErrors([{ field: 'csv', text: 'Enter the CSV of cases' }]) }, 400);
+    if (!csv.trim())
+      return this.page(
+        request,
+        reply,
+        user,
+        { csv, report: null, errors: fieldErrors([{ field: 'csv', text: 'Enter the CSV of cases' }]) },
+        400,
+      );
     try {
       const report = await this.imports.importCsv(csv, { actor: { id: user.id, role: user.role }, correlationId: request.id });
       return this.page(request, reply, user, { csv, report: reportRows(report), errors: null });
@@ -56,7 +63,14 @@ export class AdminPagesController {
   }
 
   private page(request: FastifyRequest, reply: FastifyReply, user: AuthUser, data: Record<string, unknown>, status = 200) {
-    return this.render.page(request, reply, 'admin/cases.njk', { ...data, columns: CASE_CSV_COLUMNS.join(', '), isAdmin: user.role === 'admin' }, user, status);
+    return this.render.page(
+      request,
+      reply,
+      'admin/cases.njk',
+      { ...data, columns: CASE_CSV_COLUMNS.join(', '), isAdmin: user.role === 'admin' },
+      user,
+      status,
+    );
   }
 }
 

@@ -79,7 +79,12 @@ export class AlertsPagesController {
     if (!isManager(user)) return reply.code(403).send();
     reply.hijack();
     const raw = reply.raw;
-    raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     raw.write(': alerts\n\n');
     const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
     const subscription = this.live.for(user).subscribe({
@@ -99,7 +104,9 @@ export class AlertsPagesController {
     const user = await this.session.user(request);
     if (!user) return reply.redirect('/sign-in', 303);
     if (!isManager(user)) return renderErrorPage(request, reply, 403);
-    const done: RequestView = await this.commands.execute(new AcknowledgeEscalationCommand(escalationId, { actor: user, correlationId: request.id }));
+    const done: RequestView = await this.commands.execute(
+      new AcknowledgeEscalationCommand(escalationId, { actor: user, correlationId: request.id }),
+    );
     await this.untilAcknowledged(escalationId);
     return reply.redirect(`/alerts?acknowledged=${encodeURIComponent(done.reference)}`, 303);
   }

@@ -14,7 +14,16 @@ import {
 import { isPagePath } from './page-paths';
 
 /** Figures of a slice with only what a test sets differing from zero. */
-function figures(over: { total?: number; breached?: number; withinSlaPercent?: number | null; attempts?: number; p90?: number; breaches?: Partial<SlaFigures['breaches']> } = {}): SlaFigures {
+function figures(
+  over: {
+    total?: number;
+    breached?: number;
+    withinSlaPercent?: number | null;
+    attempts?: number;
+    p90?: number;
+    breaches?: Partial<SlaFigures['breaches']>;
+  } = {},
+): SlaFigures {
   const percentiles = { measured: 0, censored: 0, p50Hours: null, p90Hours: null, p50LowerBound: false, p90LowerBound: false };
   return {
     total: over.total ?? 0,
@@ -23,7 +32,16 @@ function figures(over: { total?: number; breached?: number; withinSlaPercent?: n
     breached: over.breached ?? 0,
     breaches: { total: 0, firstResponse: 0, resolution: 0, update: 0, ...over.breaches },
     resolvedWithoutReply: { withdrawn: 0, duplicate: 0, answeredOutside: 0 },
-    firstResponse: { total: 0, withinSla: 0, answeredLate: 0, unanswered: 0, withinSlaPercent: over.withinSlaPercent ?? null, notYetDue: 0, closedBeforeDue: 0, ...percentiles },
+    firstResponse: {
+      total: 0,
+      withinSla: 0,
+      answeredLate: 0,
+      unanswered: 0,
+      withinSlaPercent: over.withinSlaPercent ?? null,
+      notYetDue: 0,
+      closedBeforeDue: 0,
+      ...percentiles,
+    },
     unanswered: { requestsWithUnanswered: 0, attempts: 0 },
     attemptsPerRequest: { total: over.attempts ?? 0, max: 0, p90: over.p90 ?? 0, tenOrMore: 0 },
     escalations: { open: 0, total: 0, byLevel: {}, reachedLevel: {}, acknowledgeByLevel: {} },
@@ -50,16 +68,28 @@ function dashboard(over: Partial<SlaDashboard> = {}): SlaDashboard {
 
 describe('the dashboard filter form mapped onto GET /api/dashboard/sla', () => {
   it('passes team and dates as the API query (UK dates as YYYY-MM-DD) and keeps the narrowing filters as slices', () => {
-    const mapped = mapDashboardFilters({ teamId: 'north', from: '2/11/2026', to: '2026-12-01', asOf: '', officerId: 'u-1', channel: 'mp', other: 'x' });
+    const mapped = mapDashboardFilters({
+      teamId: 'north',
+      from: '2/11/2026',
+      to: '2026-12-01',
+      asOf: '',
+      officerId: 'u-1',
+      channel: 'mp',
+      other: 'x',
+    });
     expect(mapped.errors).toEqual([]);
     expect(mapped.apiQuery).toEqual({ teamId: 'north', from: '2026-11-02', to: '2026-12-01' });
     expect(mapped.slices).toEqual({ officerId: 'u-1', channel: 'mp' });
   });
 
   it('says which date is not a real one, and an empty period', () => {
-    expect(mapDashboardFilters({ from: '31/02/2026' }).errors).toEqual([{ field: 'from', text: 'Sent from must be a real date, like 30/11/2026' }]);
+    expect(mapDashboardFilters({ from: '31/02/2026' }).errors).toEqual([
+      { field: 'from', text: 'Sent from must be a real date, like 30/11/2026' },
+    ]);
     expect(mapDashboardFilters({ asOf: 'yesterday' }).errors[0].field).toBe('asOf');
-    expect(mapDashboardFilters({ from: '2026-12-01', to: '1/12/2026' }).errors).toEqual([{ field: 'to', text: 'Sent before must be after sent from' }]);
+    expect(mapDashboardFilters({ from: '2026-12-01', to: '1/12/2026' }).errors).toEqual([
+      { field: 'to', text: 'Sent before must be after sent from' },
+    ]);
     expect(isoDateOf('2026-2-3')).toBe('2026-02-03');
     expect(isoDateOf('29/02/2027')).toBeNull();
   });
@@ -96,7 +126,12 @@ describe('the dashboard tables', () => {
   });
 
   it('names teams, triage included, with their breaches by clock', () => {
-    const d = dashboard({ byTeam: [{ teamId: 'unrouted', ...figures({ total: 1 }) }, { teamId: 'north', ...figures({ total: 4, breached: 2, breaches: { firstResponse: 2, update: 1 } }) }] });
+    const d = dashboard({
+      byTeam: [
+        { teamId: 'unrouted', ...figures({ total: 1 }) },
+        { teamId: 'north', ...figures({ total: 4, breached: 2, breaches: { firstResponse: 2, update: 1 } }) },
+      ],
+    });
     expect(teamsTable(d).rows).toEqual([
       ['North', 4, 2, 2, 1, 0],
       ['No team (triage)', 1, 0, 0, 0, 0],
@@ -104,7 +139,10 @@ describe('the dashboard tables', () => {
   });
 
   it("adds a summary column for each narrowing filter, from the answer's slices (none: zeros)", () => {
-    const d = dashboard({ teamId: 'north', byOfficer: [{ officerId: 'u-1', name: 'Olu Officer', ...figures({ total: 2, withinSlaPercent: 50 }) }] });
+    const d = dashboard({
+      teamId: 'north',
+      byOfficer: [{ officerId: 'u-1', name: 'Olu Officer', ...figures({ total: 2, withinSlaPercent: 50 }) }],
+    });
     const table = summaryTable(d, { officerId: 'u-1', channel: 'letter' }, new Map());
     expect(table.head).toEqual(['Figure', 'Team North', 'Officer Olu Officer', 'Came in: Letter']);
     expect(table.rows[0]).toEqual(['Sent', 5, 2, 0]);
@@ -112,7 +150,16 @@ describe('the dashboard tables', () => {
   });
 
   it('writes a table as CSV: quoted where needed, and no cell a spreadsheet would run as a formula', () => {
-    const table: DataTable = { name: 'teams', caption: 'T', head: ['Team', 'Requests'], rows: [['North, east', 3], ['=HYPERLINK("x")', -1], ['Say "hi"', 0]] };
+    const table: DataTable = {
+      name: 'teams',
+      caption: 'T',
+      head: ['Team', 'Requests'],
+      rows: [
+        ['North, east', 3],
+        ['=HYPERLINK("x")', -1],
+        ['Say "hi"', 0],
+      ],
+    };
     expect(tableCsv(table)).toBe('Team,Requests\r\n"North, east",3\r\n"\'=HYPERLINK(""x"")",-1\r\n"Say ""hi""",0\r\n');
   });
 });

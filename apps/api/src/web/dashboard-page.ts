@@ -50,7 +50,9 @@ export function isoDateOf(text: string): string | null {
 
 /** The form's GET query as the API's query and the slices to show; a date that is not one is an error for its field. */
 export function mapDashboardFilters(query: Record<string, unknown>): MappedFilters {
-  const values = Object.fromEntries(FIELDS.map((f) => [f, typeof query[f] === 'string' ? (query[f] as string).trim() : ''])) as unknown as DashboardFilters;
+  const values = Object.fromEntries(
+    FIELDS.map((f) => [f, typeof query[f] === 'string' ? (query[f] as string).trim() : '']),
+  ) as unknown as DashboardFilters;
   const apiQuery: MappedFilters['apiQuery'] = {};
   const errors: MappedFilters['errors'] = [];
   if (values.teamId) apiQuery.teamId = values.teamId;
@@ -60,7 +62,8 @@ export function mapDashboardFilters(query: Record<string, unknown>): MappedFilte
     if (iso) apiQuery[field] = iso;
     else errors.push({ field, text: `${DATE_LABELS[field]} must be a real date, like 30/11/2026` });
   }
-  if (apiQuery.from && apiQuery.to && apiQuery.to <= apiQuery.from) errors.push({ field: 'to', text: 'Sent before must be after sent from' });
+  if (apiQuery.from && apiQuery.to && apiQuery.to <= apiQuery.from)
+    errors.push({ field: 'to', text: 'Sent before must be after sent from' });
   const slices: DashboardSlices = {};
   for (const field of ['officerId', 'category', 'requesterRole', 'channel'] as const) if (values[field]) slices[field] = values[field];
   return { values, apiQuery, slices, errors };
@@ -120,8 +123,12 @@ export function summaryTable(d: SlaDashboard, slices: DashboardSlices, officerNa
   }
   if (slices.category) columns.push([categoryName(slices.category), d.byCategory.find((c) => c.category === slices.category) ?? null]);
   if (slices.requesterRole)
-    columns.push([`From: ${roleName(slices.requesterRole)}`, d.byRequesterRole.find((r) => r.requesterRole === slices.requesterRole) ?? null]);
-  if (slices.channel) columns.push([`Came in: ${channelName(slices.channel)}`, d.byChannel.find((c) => c.channel === slices.channel) ?? null]);
+    columns.push([
+      `From: ${roleName(slices.requesterRole)}`,
+      d.byRequesterRole.find((r) => r.requesterRole === slices.requesterRole) ?? null,
+    ]);
+  if (slices.channel)
+    columns.push([`Came in: ${channelName(slices.channel)}`, d.byChannel.find((c) => c.channel === slices.channel) ?? null]);
   return {
     name: 'summary',
     caption: 'Summary',
@@ -162,7 +169,14 @@ export function attemptsTable(d: SlaDashboard): DataTable {
     head: ['Team', 'Requests', 'Attempts', '90th percentile per request', 'Most on one request', 'Requests with 10 or more'],
     rows: [...d.byTeam]
       .sort((a, b) => a.teamId.localeCompare(b.teamId))
-      .map((t) => [teamName(t.teamId), t.total, t.attemptsPerRequest.total, t.attemptsPerRequest.p90, t.attemptsPerRequest.max, t.attemptsPerRequest.tenOrMore]),
+      .map((t) => [
+        teamName(t.teamId),
+        t.total,
+        t.attemptsPerRequest.total,
+        t.attemptsPerRequest.p90,
+        t.attemptsPerRequest.max,
+        t.attemptsPerRequest.tenOrMore,
+      ]),
   };
 }
 

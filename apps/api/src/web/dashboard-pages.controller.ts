@@ -59,7 +59,14 @@ export class DashboardPagesController {
     const mapped = mapDashboardFilters(request.query as Record<string, unknown>);
     const choices = await this.choices(user, mapped.values);
     if (mapped.errors.length) {
-      return this.render.page(request, reply, 'dashboard/show.njk', { values: mapped.values, choices, errors: fieldErrors(mapped.errors), d: null }, user, 400);
+      return this.render.page(
+        request,
+        reply,
+        'dashboard/show.njk',
+        { values: mapped.values, choices, errors: fieldErrors(mapped.errors), d: null },
+        user,
+        400,
+      );
     }
     const d = await this.figures(user, mapped.apiQuery);
     const officerNames = new Map(choices.officers.map((o) => [o.value, o.text]));
@@ -114,7 +121,8 @@ export class DashboardPagesController {
 
   /** The filter form's choices: teams and officers from the users directory (a team manager: their team's officers only). */
   private async choices(user: AuthUser, values: DashboardFilters) {
-    const officers = user.role === 'team_manager' && user.teamId ? await this.users.byTeam(user.teamId) : await this.users.byRole('officer');
+    const officers =
+      user.role === 'team_manager' && user.teamId ? await this.users.byTeam(user.teamId) : await this.users.byRole('officer');
     const staff = [...(await this.users.byRole('officer')), ...(await this.users.byRole('team_manager'))];
     const teamIds = [...new Set(staff.flatMap((u) => (u.teamId ? [u.teamId] : [])))].sort();
     const item = (value: string, text: string, current: string) => ({ value, text, selected: value === current });

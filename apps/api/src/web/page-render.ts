@@ -14,13 +14,26 @@ const isManager = (user: AuthUser | null) => !!user && (MANAGER_ROLES as readonl
 export class PageRender {
   constructor(private readonly alerts: AlertsRepository) {}
 
-  async page(request: FastifyRequest, reply: FastifyReply, view: string, data: Record<string, unknown>, user: AuthUser | null, status = 200) {
+  async page(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    view: string,
+    data: Record<string, unknown>,
+    user: AuthUser | null,
+    status = 200,
+  ) {
     const csrfToken = reply.generateCsrf({ secure: request.protocol === 'https' });
     const alertCount = isManager(user) ? await this.alerts.countForUser(user!) : null;
     return reply
       .code(status)
       .header('cache-control', 'no-store')
       .type('text/html; charset=utf-8')
-      .view(view, { ...data, user: user ? { ...user, roleName: roleName(user.role) } : null, csrfToken, currentPath: request.url, alertCount });
+      .view(view, {
+        ...data,
+        user: user ? { ...user, roleName: roleName(user.role) } : null,
+        csrfToken,
+        currentPath: request.url,
+        alertCount,
+      });
   }
 }
