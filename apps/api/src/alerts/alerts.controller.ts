@@ -3,8 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
-import { AlertsRepository, QueuesRepository, UsersRepository, type Alert } from '@send/read-models';
-import { Clock } from '@send/platform';
+import type { Alert } from '@send/read-models';
 import { CurrentUser, Roles, TokenInQuery } from '../auth/auth.decorators';
 import { answerPage, parsePageQuery } from '../common/paging';
 import { CorrelationId } from '../common/api-http';
@@ -14,6 +13,7 @@ import { alertItemSchema } from './dto/alert-item.dto';
 import { liveAlertSchema } from './dto/live-alert.dto';
 import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
 import { AcknowledgeEscalationCommand } from './acknowledge-escalation.handler';
+import { AlertsInbox } from './alerts-inbox';
 import { LiveAlerts } from './live-alerts';
 
 /** API.md's alert item: the escalation as a manager needs to act on it. */
@@ -33,12 +33,9 @@ const toApi = ({ escalationId, requestId, reference, level, reason, unansweredCo
 @Controller('api/alerts')
 export class AlertsController {
   constructor(
-    private readonly alerts: AlertsRepository,
+    private readonly inbox: AlertsInbox,
     private readonly live: LiveAlerts,
     private readonly commands: CommandBus,
-    private readonly queues: QueuesRepository,
-    private readonly users: UsersRepository,
-    private readonly clock: Clock,
   ) {}
 
   @Get()
@@ -52,22 +49,8 @@ export class AlertsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const page = parsePageQuery(query);
-    const alerts = await this.alerts.pageForUser(user, page);
-    const away = await this.ownersAway(alerts.items);
-    return answerPage(request, reply, page.limit, {
-      ...alerts,
-      items: alerts.items.map((a) => ({ ...toApi(a), ownerAway: away.has(a.requestId) })),
-    });
-  }
-
-  /** Which of these alerts' requests need cover: their officer is away now, or nobody took them while the case officer was. */
-  private async ownersAway(alerts: readonly Alert[]): Promise<Set<string>> {
-    const entries = (await this.queues.entriesOf(alerts.map((a) => a.requestId))).filter((e) => e !== null);
-    const awayOfficers = await this.users.awayAmong(
-      entries.flatMap((e) => (e.assignee ? [e.assignee.id] : [])),
-      this.clock.now(),
-    );
-    return new Set(entries.filter((e) => e.needsCover || (e.assignee !== null && awayOfficers.has(e.assignee.id))).map((e) => e.id));
+    const alerts = await this.inbox.page(user, page);
+    return answerPage(request, reply, page.limit, { ...alerts, items: alerts.items.map((a) => ({ ...toApi(a), ownerAway: a.ownerAway })) });
   }
 
   @Sse('stream')

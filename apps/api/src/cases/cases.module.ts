@@ -30,7 +30,8 @@ export const CSV_BODY_LIMIT = 20 * 1024 * 1024;
       useFactory: (commands: CaseCommands, store: EventStore) => new CaseImport(commands, store),
     },
   ],
-  exports: [CaseCommands],
+  // The /admin/cases page imports through the same CaseImport as POST /api/cases/import.
+  exports: [CaseCommands, CaseImport],
 })
 export class CasesModule implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger('Cases');

@@ -1,23 +1,11 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { z } from 'zod';
 import { SlaDashboardService, type SlaDashboard } from '@send/read-models';
 import { ApiAnswer, ApiProblems, ApiSignedIn, ApiZodQuery } from '../common/openapi';
-import { parseInput } from '../common/zod-body';
-import { forbidden } from '../common/problem';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
 import { slaDashboardSchema } from './dto/sla-dashboard.dto';
-
-const date = z.iso
-  .datetime({ offset: true, error: 'must be an ISO 8601 date-time' })
-  .or(z.iso.date({ error: 'must be a date (YYYY-MM-DD) or date-time' }));
-const dashboardQuerySchema = z.object({
-  from: date.optional(),
-  to: date.optional(),
-  teamId: z.string().trim().min(1).max(64).optional(),
-  asOf: date.optional(),
-});
+import { dashboardQuerySchema, slaDashboardFor } from './dashboard-query';
 
 @ApiTags('dashboard')
 @ApiSignedIn()
@@ -39,11 +27,6 @@ export class DashboardController {
   @ApiAnswer(slaDashboardSchema)
   @ApiProblems(400, 403)
   sla(@CurrentUser() user: AuthUser, @Query() query: unknown): Promise<SlaDashboard> {
-    const { asOf, ...filter } = parseInput(dashboardQuerySchema, query, 'query');
-    // A team manager's dashboard is their team's, and only theirs (API.md's scope table).
-    if (user.role === 'team_manager' && filter.teamId !== undefined && filter.teamId !== user.teamId)
-      throw forbidden(`You manage team ${user.teamId}: your dashboard is that team's.`);
-    const scoped = { ...filter, teamId: user.role === 'team_manager' ? (user.teamId ?? undefined) : filter.teamId };
-    return asOf ? this.dashboard.asOf(new Date(asOf), scoped) : this.dashboard.live(scoped);
+    return slaDashboardFor(this.dashboard, user, query);
   }
 }

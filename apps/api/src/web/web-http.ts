@@ -23,6 +23,12 @@ export function viewsDir(): string {
   throw new Error(`web page templates not found beside ${__dirname}`);
 }
 
+/** This service's own page scripts (alerts.js, dashboard.js...): beside the views, copied the same way by nest-cli's `assets`. */
+export function webAssetsDir(): string {
+  for (const dir of [join(__dirname, 'assets'), join(__dirname, 'web/assets')]) if (existsSync(join(dir, 'alerts.js'))) return dir;
+  throw new Error(`web page scripts not found beside ${__dirname}`);
+}
+
 /** A package's folder, looked up from here and from the working directory (webpack leaves node_modules outside the bundle). */
 export function packageDir(name: string): string {
   for (let dir of [__dirname, process.cwd()]) {
@@ -76,6 +82,16 @@ export async function installWebPages(app: NestFastifyApplication, config: AppCo
     maxAge: '1d',
   });
   await fastify.register(fastifyStatic, { root: join(moj, 'moj'), prefix: '/moj/', decorateReply: false, index: false, allowedPath: builtOnly, maxAge: '1d' });
+  // The pages' own scripts (files, never inline, so a strict Content-Security-Policy can allow 'self' only), and Chart.js's UMD build.
+  await fastify.register(fastifyStatic, { root: webAssetsDir(), prefix: '/web-assets/', decorateReply: false, index: false, allowedPath: builtOnly, maxAge: '1h' });
+  await fastify.register(fastifyStatic, {
+    root: join(packageDir('chart.js'), 'dist'),
+    prefix: '/chart.js/',
+    decorateReply: false,
+    index: false,
+    allowedPath: (path: string) => /^\/?chart\.umd(\.min)?\.js$/.test(path),
+    maxAge: '1d',
+  });
 
   const signInAllowed = await installSignInLimits(fastify);
 

@@ -1,8 +1,13 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { APP_CONFIG, type AppConfig } from '@send/platform';
+import { AlertsModule } from '../alerts/alerts.module';
 import { AuthModule } from '../auth/auth.module';
+import { CasesModule } from '../cases/cases.module';
 import { jwtModuleOptions } from '../auth/jwt-options';
+import { AdminPagesController } from './admin-pages.controller';
+import { AlertsPagesController } from './alerts-pages.controller';
+import { DashboardPagesController } from './dashboard-pages.controller';
 import { AvailabilityPagesController } from './availability-pages.controller';
 import { PageRender } from './page-render';
 import { PublicPagesController } from './public-pages.controller';
@@ -17,10 +22,21 @@ import { WebSession } from './web-session';
 @Module({
   imports: [
     AuthModule,
+    AlertsModule,
+    CasesModule,
     // The session is the API's token in a cookie: the same key and options (JWT_SECRET, JWT_TTL).
     JwtModule.registerAsync({ inject: [APP_CONFIG], useFactory: (config: AppConfig) => jwtModuleOptions(config) }),
   ],
-  controllers: [PublicPagesController, RequestPagesController, RequestActionPagesController, QueuePagesController, AvailabilityPagesController],
+  controllers: [
+    PublicPagesController,
+    RequestPagesController,
+    RequestActionPagesController,
+    QueuePagesController,
+    AvailabilityPagesController,
+    AlertsPagesController,
+    DashboardPagesController,
+    AdminPagesController,
+  ],
   providers: [PageRender, WebSession, RequestPage, RequestActions],
 })
 export class WebModule {}

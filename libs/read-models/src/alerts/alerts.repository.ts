@@ -16,6 +16,12 @@ export class AlertsRepository {
     return readPageValues(this.redis, await readZsetPage(this.redis, key, 'asc', page), keys.alert);
   }
 
+  /** How many open escalations are routed to this user: one ZCARD (the pages' header count). */
+  async countForUser(user: { role: string; teamId?: string | null }): Promise<number> {
+    const key = alertListKeyOf(user);
+    return key ? this.redis.zcard(key) : 0;
+  }
+
   /** Every open escalation routed to this user, in the order of pageForUser. */
   async forUser(user: { role: string; teamId?: string | null }): Promise<Alert[]> {
     return (await this.pageForUser(user, { limit: 1e9 })).items;
