@@ -44,16 +44,27 @@ export const CorrelationId = createParamDecorator(
  * helmet's security headers on every answer, as @fastify/helmet set them, computed once: with
  * static options they are the same for every request, and @fastify/helmet built a new helmet
  * (parsing the CSP directives) and ran two hooks per request (~3% of the api's CPU under load).
+ * `relaxed` gives other headers to one path prefix (Swagger UI, which needs inline scripts).
  */
-export function installSecurityHeaders(fastify: FastifyInstance, options: HelmetOptions): void {
+export function installSecurityHeaders(
+  fastify: FastifyInstance,
+  options: HelmetOptions,
+  relaxed?: { prefix: string; options: HelmetOptions },
+): void {
+  const strict = helmetHeaders(options);
+  const loose = relaxed ? helmetHeaders(relaxed.options) : strict;
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.headers(relaxed && request.url.startsWith(relaxed.prefix) ? loose : strict);
+    done();
+  });
+}
+
+function helmetHeaders(options: HelmetOptions): Record<string, string> {
   const headers: Record<string, string> = {};
   const collect = {
     setHeader: (name: string, value: string) => void (headers[name] = value),
     removeHeader: () => undefined, // X-Powered-By: Fastify never sets it
   };
   helmet(options)({} as IncomingMessage, collect as unknown as ServerResponse, () => undefined);
-  fastify.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
-    done();
-  });
+  return headers;
 }
