@@ -64,6 +64,13 @@ export interface SubscribeToAllOptions {
   /** Exclusive: the subscription yields events strictly after this position. */
   from: bigint | 'start';
   filter?: SubscriptionFilter;
+  /**
+   * Added (KurrentDB adapter): called with a position up to which the store has looked and every
+   * matching event at or below it has already been yielded (KurrentDB's filtered-subscription
+   * checkpoints). A consumer that has handled everything yielded may save it as its checkpoint, so a
+   * sparse consumer resumes there instead of rescanning. Adapters that do not scan may never call it.
+   */
+  onCheckpoint?(position: bigint): Promise<void> | void;
 }
 
 /** Catches up from `from`, then stays live. `close()` ends the iteration cleanly. */
@@ -117,5 +124,41 @@ export class DuplicateEventId extends Error {
     readonly reason: string,
   ) {
     super(`Stream ${stream}: event id ${eventId} ${reason}`);
+  }
+}
+
+/** Added: an append larger than the store accepts in one write (KurrentDB's MaxAppendSize). Not retryable: split or shrink it. */
+export class AppendTooLargeError extends Error {
+  override readonly name = 'AppendTooLargeError';
+  constructor(
+    readonly streamId: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`Stream ${streamId}: an append of ${bytes} bytes is over the store's limit of ${limit} bytes`);
+  }
+}
+
+/** Added: an append to a stream the store has deleted (KurrentDB: soft-deleted or tombstoned). Not retryable. */
+export class StreamDeleted extends Error {
+  override readonly name = 'StreamDeleted';
+  constructor(readonly streamId: string) {
+    super(`Stream ${streamId} is deleted: it cannot be appended to`);
+  }
+}
+
+/**
+ * Added: the store could not serve the call after its bounded retries (no leader, unreachable,
+ * timed out). The call may be retried later; for an append with the same ids it is then a no-op
+ * if the first attempt was stored after all.
+ */
+export class EventStoreUnavailable extends Error {
+  override readonly name = 'EventStoreUnavailable';
+  constructor(
+    readonly operation: string,
+    readonly attempts: number,
+    override readonly cause?: unknown,
+  ) {
+    super(`Event store unavailable: ${operation} failed after ${attempts} attempt(s): ${cause instanceof Error ? cause.message : String(cause)}`);
   }
 }
