@@ -83,7 +83,7 @@ function refineBase(env: Env, ctx: z.RefinementCtx): void {
 /** The KurrentDB credentials come once, whole: a user with one password source, not also in the URL. */
 function refineKurrentDb(env: Env, ctx: z.RefinementCtx): void {
   if (env.KURRENTDB_PASSWORD && env.KURRENTDB_PASSWORD_FILE) {
-    ctx.addIssue({ code: 'custom', path: ['KURRENTDB_PASSWORD_FILE'], message: 'give KURRENTDB_PASSWORD or KURRENTDB_PASSWORD_FILE, not both' });
+    ctx.addIssue({ code: 'custom', path: ['KURRENTDB_PASSWORD'], message: 'give KURRENTDB_PASSWORD or KURRENTDB_PASSWORD_FILE, not both' });
   }
   const hasPassword = Boolean(env.KURRENTDB_PASSWORD || env.KURRENTDB_PASSWORD_FILE);
   if (env.KURRENTDB_USERNAME && !hasPassword) {
