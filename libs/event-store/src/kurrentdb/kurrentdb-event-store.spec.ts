@@ -10,7 +10,9 @@ import {
   type AppendToStreamOptions,
   type EventData as ClientEventData,
   type ReadStreamOptions,
+  type SubscribeToAllOptions,
 } from '@kurrent/kurrentdb-client';
+import { PassThrough } from 'node:stream';
 import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
 import { AppendTooLargeError, DuplicateEventId, EventStoreUnavailable, WrongExpectedRevision, type EventData } from '../event-store.port';
 import { HEALTH_STREAM, KurrentDbEventStore } from './kurrentdb-event-store';
@@ -33,6 +35,7 @@ class FakeServer {
   readonly streams = new Map<string, Stored[]>();
   readonly calls: { op: string; stream: string; options: unknown }[] = [];
   private nextPosition = 100n;
+  subscription: { stream: PassThrough; options: SubscribeToAllOptions } | null = null;
   /** Failures to throw on the next appends, in order; 'stored' ones store the events first. */
   readonly appendFailures: { error: Error; stored?: boolean }[] = [];
 
@@ -88,9 +91,14 @@ class FakeServer {
           }
         })();
       },
-      subscribeToAll: () => {
-        this.calls.push({ op: 'subscribe', stream: '$all', options: undefined });
-        throw new Error('not used');
+      subscribeToAll: (options: SubscribeToAllOptions) => {
+        this.calls.push({ op: 'subscribe', stream: '$all', options });
+        // The client's subscription is an object-mode stream the server's events are written to.
+        const subscription = Object.assign(new PassThrough({ objectMode: true }), {
+          unsubscribe: async () => void subscription.end(),
+        });
+        this.subscription = { stream: subscription, options };
+        return subscription;
       },
       dispose: async () => undefined,
     };
@@ -222,4 +230,61 @@ describe('KurrentDbEventStore (against a stand-in for the client)', () => {
     await expect(next).resolves.toEqual({ done: true, value: undefined });
     expect(server.calls).toHaveLength(0);
   });
+
+  describe('subscribeToAll', () => {
+    const resolved = (position: bigint, streamId = 'thing-1') => ({
+      event: { id: uuidv4(), streamId, type: 'Happened', revision: 0n, position: { commit: position, prepare: position }, isJson: true, data: {}, metadata: {}, created: new Date(0) },
+    });
+    const reachCheckpoint = (position: bigint) => {
+      const { stream, options } = server.subscription!;
+      return options.filter!.checkpointReached!(stream as never, { commit: position, prepare: position });
+    };
+
+    it('subscribes on the leader with the prefixes on the server; an empty prefix means every non-system event', () => {
+      store.subscribeToAll({ from: 'start', filter: { streamPrefixes: ['thing-'] } });
+      expect(server.subscription!.options).toMatchObject({ requiresLeader: true, filter: { filterOn: 'streamName', prefixes: ['thing-'] } });
+      store.subscribeToAll({ from: 5n, filter: { streamPrefixes: [''] } });
+      expect(server.subscription!.options).toMatchObject({ fromPosition: { commit: 5n, prepare: 5n }, filter: { filterOn: 'eventType', regex: '^[^$].*' } });
+    });
+
+    it("passes the server's checkpoint on only once every event sent before it is handed over", async () => {
+      const reported: bigint[] = [];
+      const sub = store.subscribeToAll({ from: 'start', filter: { streamPrefixes: ['thing-'] }, onCheckpoint: (p) => void reported.push(p) });
+      const events = sub[Symbol.asyncIterator]();
+      server.subscription!.stream.write(resolved(10n));
+      await reachCheckpoint(500n); // the event at 10 still waits in the client's buffer
+      expect(reported).toEqual([]);
+      await expect(events.next()).resolves.toMatchObject({ value: { position: 10n } });
+      expect(reported).toEqual([]); // handed over, maybe not handled: the consumer asks for more when it is
+      const waiting = events.next();
+      await until(() => reported.length > 0);
+      expect(reported).toEqual([500n]);
+      await reachCheckpoint(900n); // nothing buffered: at once
+      expect(reported).toEqual([500n, 900n]);
+      await sub.close();
+      await expect(waiting).resolves.toMatchObject({ done: true });
+    });
+
+    it('passes a pending checkpoint on before the first event after it', async () => {
+      const order: string[] = [];
+      const sub = store.subscribeToAll({ from: 'start', filter: { streamPrefixes: ['thing-'] }, onCheckpoint: (p) => void order.push(`checkpoint ${p}`) });
+      const stream = server.subscription!.stream;
+      stream.write(resolved(10n));
+      await reachCheckpoint(500n);
+      stream.write(resolved(600n));
+      for await (const event of sub) {
+        order.push(`event ${event.position}`);
+        if (event.position === 600n) break;
+      }
+      expect(order).toEqual(['event 10', 'checkpoint 500', 'event 600']);
+    });
+  });
 });
+
+async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
