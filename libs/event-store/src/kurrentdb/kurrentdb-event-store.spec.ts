@@ -220,7 +220,7 @@ describe('KurrentDbEventStore (against a stand-in for the client)', () => {
 
   it('health: an empty append to the leader, nothing written', async () => {
     await store.ping();
-    expect(server.calls).toEqual([{ op: 'append', stream: HEALTH_STREAM, options: expect.objectContaining({ requiresLeader: true, deadline: 3000 }) }]);
+    expect(server.calls).toEqual([{ op: 'append', stream: HEALTH_STREAM, options: expect.objectContaining({ requiresLeader: true, deadline: 1500 }) }]);
   });
 
   it('an empty filter opens no subscription and yields nothing until closed', async () => {

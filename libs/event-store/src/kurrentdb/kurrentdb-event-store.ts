@@ -58,7 +58,7 @@ export interface KurrentDbEventStoreOptions extends KurrentDbConnectionSettings 
    * 256 MiB from 25.1): raise it only to what the server is configured with.
    */
   maxAppendBytes?: number;
-  /** How long ping() waits for the leader to acknowledge its empty append. Default 3000 ms. */
+  /** How long ping() waits for the leader to acknowledge its empty append. Default 1500 ms, inside /health's 2 s. */
   healthTimeoutMs?: number;
   /** Attempts and backoff for NotLeader, Unavailable and timeouts. */
   retry?: Partial<RetryPolicy>;
@@ -87,7 +87,7 @@ export class KurrentDbEventStore implements EventStore {
     if (credentials) this.client.setCredentialsProvider(() => credentials);
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.maxAppendBytes = options.maxAppendBytes ?? DEFAULT_MAX_APPEND_BYTES;
-    this.healthTimeoutMs = options.healthTimeoutMs ?? 3000;
+    this.healthTimeoutMs = options.healthTimeoutMs ?? 1500;
   }
 
   append(stream: string, events: EventData[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
