@@ -147,7 +147,9 @@ export class KurrentDbEventStore implements EventStore {
       if (source && source.readableLength === 0 && !holding) await onCheckpoint(position.commit);
       else pendingCheckpoint = position.commit;
     };
-    const filterOptions = { checkpointReached };
+    // A checkpoint every 32 x 32 = 1024 events scanned: a restart rescans at most that many, and a
+    // catch-up over a long log writes its consumer's checkpoint once per 1024 events, not per 32.
+    const filterOptions = { checkpointReached, checkpointInterval: 32 };
     let filter: Filter;
     // Stream prefixes go to the server; event types too when there is no prefix (one server filter
     // per subscription). Otherwise the server's own default: no system events. Always re-checked here.
