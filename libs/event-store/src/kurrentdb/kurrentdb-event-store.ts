@@ -126,8 +126,9 @@ export class KurrentDbEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeToAllOptions): AllSubscription {
     const { streamPrefixes, eventTypes } = options.filter ?? {};
-    // An empty list matches nothing: no subscription is opened (a prefix filter with no prefix, or
-    // with '', would have the server scan, or send, all of $all).
+    // An empty list matches nothing: no subscription is opened (the server would scan all of $all
+    // for nothing). A '' prefix matches every stream on the server, system ones included
+    // (EventFilter.cs StreamIdPrefixStrategy, StartsWith): it is sent as "no system events" instead.
     if (streamPrefixes?.length === 0 || eventTypes?.length === 0) return this.track(emptySubscription());
     const prefixes = streamPrefixes?.includes('') ? undefined : streamPrefixes;
     const types = eventTypes ? new Set(eventTypes) : null;
