@@ -288,3 +288,26 @@ async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> 
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+describe('KurrentDbEventStore with the real client and no server', () => {
+  it('fails ping at once, and reports reads and appends as EventStoreUnavailable after its retries', async () => {
+    // Port 1 refuses connections: the client's own UnavailableError, from gRPC and from the bridge.
+    const store = new KurrentDbEventStore({
+      url: 'kurrentdb://127.0.0.1:1',
+      tls: false,
+      deadlineMs: 1000,
+      username: 'send-app',
+      password: 'not-a-real-password',
+      retry: { attempts: 2, initialDelayMs: 1, maxDelayMs: 2 },
+    });
+    try {
+      await expect(store.ping()).rejects.toBeInstanceOf(UnavailableError);
+      await expect(store.read('s')).rejects.toMatchObject({ name: 'EventStoreUnavailable', attempts: 2, cause: expect.any(UnavailableError) });
+      const error = await store.append('s', [ev()], { expectedRevision: 'no_stream' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EventStoreUnavailable);
+      expect(String((error as Error).message)).not.toContain('not-a-real-password');
+    } finally {
+      await store.close();
+    }
+  }, 20_000);
+});
