@@ -69,7 +69,13 @@ export const DEFAULT_MAX_APPEND_BYTES = 1024 * 1024;
 /** The stream ping() appends nothing to: an empty write still goes through the leader's write path. */
 export const HEALTH_STREAM = 'send-health';
 
-/** Every read and append goes to the leader: a follower may answer from behind (see the ADR). */
+/**
+ * Every call goes to the leader. A follower serves a read from its own, possibly stale, copy unless
+ * requires-leader is set (server ClusterVNodeController.cs HandleAsNonLeader(ReadEvent...)), and the
+ * client's reads default to false over a separate bridge connection (client streams/readStream.ts).
+ * The leader answers an append only once it has indexed it (RequestManagerBase.cs AllEventsWritten),
+ * so the read-back after an append, on the leader, sees it.
+ */
 const LEADER = { requiresLeader: true } as const;
 
 export class KurrentDbEventStore implements EventStore {
