@@ -110,40 +110,11 @@ export class WrongExpectedRevision extends Error {
   }
 }
 
-/**
- * Added: an append whose ids collide with stored events in a way that is not a retry of the same
- * append: an id already stored in another stream, only some of the ids already stored, the ids
- * stored in another order, or the same id twice in one append. Not retryable: redeciding would
- * produce the same ids again.
- */
-export class DuplicateEventId extends Error {
-  override readonly name = 'DuplicateEventId';
-  constructor(
-    readonly stream: string,
-    readonly eventId: string,
-    readonly reason: string,
-  ) {
-    super(`Stream ${stream}: event id ${eventId} ${reason}`);
-  }
-}
-
-/** Added: an append larger than the store accepts in one write (KurrentDB's MaxAppendSize). Not retryable: split or shrink it. */
-export class AppendTooLargeError extends Error {
-  override readonly name = 'AppendTooLargeError';
-  constructor(
-    readonly streamId: string,
-    readonly bytes: number,
-    readonly limit: number,
-  ) {
-    super(`Stream ${streamId}: an append of ${bytes} bytes is over the store's limit of ${limit} bytes`);
-  }
-}
-
-/** Added: an append to a stream the store has deleted (KurrentDB: soft-deleted or tombstoned). Not retryable. */
+/** Added: a stream the store has deleted (KurrentDB: tombstoned): it can be neither read nor appended to. Not retryable. */
 export class StreamDeleted extends Error {
   override readonly name = 'StreamDeleted';
-  constructor(readonly streamId: string) {
-    super(`Stream ${streamId} is deleted: it cannot be appended to`);
+  constructor(readonly stream: string) {
+    super(`Stream ${stream} is deleted`);
   }
 }
 
@@ -161,4 +132,53 @@ export class EventStoreUnavailable extends Error {
   ) {
     super(`Event store unavailable: ${operation} failed after ${attempts} attempt(s): ${cause instanceof Error ? cause.message : String(cause)}`);
   }
+}
+
+/**
+ * Added: an append whose ids collide with stored events in a way that is not a retry of the same
+ * append: an id already stored in another stream, only some of the ids already stored, the ids
+ * stored in another order, or the same id twice in one append. Not retryable: redeciding would
+ * produce the same ids again.
+ */
+export class DuplicateEventId extends Error {
+  override readonly name = 'DuplicateEventId';
+  constructor(
+    readonly stream: string,
+    readonly eventId: string,
+    readonly reason: string,
+  ) {
+    super(`Stream ${stream}: event id ${eventId} ${reason}`);
+  }
+}
+
+/**
+ * Added: the largest append a store accepts by default, in bytes of its events' ids, types, data
+ * and metadata as JSON (1 MiB: KurrentDB's default MaxAppendSize, so every store refuses the same
+ * appends). EVENT_STORE_MAX_APPEND_BYTES changes it.
+ */
+export const DEFAULT_MAX_APPEND_BYTES = 1024 * 1024;
+
+/**
+ * Added: an append larger than the store's limit. Nothing of it is stored. Not retryable as is:
+ * split the work into smaller appends, or keep large content (files, long texts) outside the event.
+ */
+export class AppendTooLargeError extends Error {
+  override readonly name = 'AppendTooLargeError';
+  constructor(
+    readonly stream: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(
+      `Stream ${stream}: the append is ${bytes} bytes, over the event store's limit of ${limit} bytes ` +
+        '(EVENT_STORE_MAX_APPEND_BYTES); append fewer or smaller events, and keep large content outside the event',
+    );
+  }
+}
+
+/** The size an append counts against the limit: UTF-8 bytes of each event's id, type, and data and metadata as JSON. */
+export function appendSizeBytes(events: readonly { id: string; type: string; data: string; metadata: string }[]): number {
+  let bytes = 0;
+  for (const e of events) bytes += Buffer.byteLength(e.id) + Buffer.byteLength(e.type) + Buffer.byteLength(e.data) + Buffer.byteLength(e.metadata);
+  return bytes;
 }

@@ -133,7 +133,7 @@ describe('KurrentDB connection settings', () => {
     [{ KURRENTDB_URL: 'kurrentdb://admin:changeit@a:2113', KURRENTDB_USERNAME: 'ops', KURRENTDB_PASSWORD: 'pw' }, /KURRENTDB_URL: carries credentials/],
     [{ KURRENTDB_TLS_CA_FILE: '/nowhere/ca.pem' }, /KURRENTDB_TLS_CA_FILE: no such file/],
     [{ KURRENTDB_TLS: 'yes' }, /KURRENTDB_TLS: /],
-    [{ KURRENTDB_MAX_APPEND_BYTES: '10' }, /KURRENTDB_MAX_APPEND_BYTES: /],
+    [{ EVENT_STORE_MAX_APPEND_BYTES: '10' }, /EVENT_STORE_MAX_APPEND_BYTES: /],
   ])('stops on %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig({ EVENT_STORE: 'kurrentdb', KURRENTDB_URL: url, ...env })).toThrow(message);
   });

@@ -34,9 +34,10 @@ const baseShape = {
   KURRENTDB_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).optional(),
   // gRPC keepalive interval and timeout (the client warns below its recommended 10 s).
   KURRENTDB_KEEPALIVE_MS: z.coerce.number().int().min(1_000).max(600_000).optional(),
-  // The server's MaxAppendSize: larger appends are refused before sending. 1 MiB is the server's
-  // default through 25.0 (256 MiB from 25.1): raise it only to what the server is set to.
-  KURRENTDB_MAX_APPEND_BYTES: z.coerce.number().int().min(1_024).max(268_435_456).default(1_048_576),
+  // The append size limit, of every store (the same line as the PostgreSQL store's: keep one on
+  // merging). For KurrentDB: its MaxAppendSize, 1 MiB by default through 25.0 (256 MiB from 25.1);
+  // raise it only to what the server is set to. Larger appends are refused before sending.
+  EVENT_STORE_MAX_APPEND_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   // --- end KurrentDB connection ---
   REDIS_URL: z
     .string()
@@ -114,7 +115,7 @@ export function kurrentDbOptions(config: Env) {
     tlsCaFile: config.KURRENTDB_TLS_CA_FILE,
     deadlineMs: config.KURRENTDB_DEADLINE_MS,
     keepAliveMs: config.KURRENTDB_KEEPALIVE_MS,
-    maxAppendBytes: config.KURRENTDB_MAX_APPEND_BYTES,
+    maxAppendBytes: config.EVENT_STORE_MAX_APPEND_BYTES,
   };
 }
 

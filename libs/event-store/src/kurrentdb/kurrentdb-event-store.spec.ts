@@ -206,7 +206,7 @@ describe('KurrentDbEventStore (against a stand-in for the client)', () => {
     const big: EventData = { id: uuidv4(), type: 'Big', data: { text: 'x'.repeat(5000) } };
     const error = await store.append('s', [big], { expectedRevision: 'any' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppendTooLargeError);
-    expect(error).toMatchObject({ streamId: 's', limit: 4096 });
+    expect(error).toMatchObject({ stream: 's', limit: 4096 });
     expect((error as AppendTooLargeError).bytes).toBeGreaterThan(5000);
     expect(appends()).toHaveLength(0);
   });

@@ -19,6 +19,7 @@ import {
 } from '@kurrent/kurrentdb-client';
 import {
   AppendTooLargeError,
+  DEFAULT_MAX_APPEND_BYTES,
   DuplicateEventId,
   EventStoreUnavailable,
   StreamDeleted,
@@ -54,8 +55,8 @@ import { appendSize, compareWithStored, hasDeterministicIds } from './kurrentdb-
 export interface KurrentDbEventStoreOptions extends KurrentDbConnectionSettings {
   /**
    * The server's MaxAppendSize, bytes: larger appends are refused here, before sending. Default
-   * 1 MiB, the server's default through 25.0 (ClusterVNodeOptions.cs `MaxAppendSize = 1_024 * 1_024`;
-   * 256 MiB from 25.1): raise it only to what the server is configured with.
+   * 1 MiB (DEFAULT_MAX_APPEND_BYTES), the server's default through 25.0 (ClusterVNodeOptions.cs
+   * `MaxAppendSize = 1_024 * 1_024`; 256 MiB from 25.1): raise it only to what the server is set to.
    */
   maxAppendBytes?: number;
   /** How long ping() waits for the leader to acknowledge its empty append. Default 1500 ms, inside /health's 2 s. */
@@ -63,8 +64,6 @@ export interface KurrentDbEventStoreOptions extends KurrentDbConnectionSettings 
   /** Attempts and backoff for NotLeader, Unavailable and timeouts. */
   retry?: Partial<RetryPolicy>;
 }
-
-export const DEFAULT_MAX_APPEND_BYTES = 1024 * 1024;
 
 /** The stream ping() appends nothing to: an empty write still goes through the leader's write path. */
 export const HEALTH_STREAM = 'send-health';
