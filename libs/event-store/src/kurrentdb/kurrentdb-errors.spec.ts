@@ -12,7 +12,7 @@ import {
 } from '@kurrent/kurrentdb-client';
 import fc from 'fast-check';
 import { AppendTooLargeError, StreamDeleted, WrongExpectedRevision } from '../event-store.port';
-import { DEFAULT_RETRY_POLICY, isRetryable, mayHaveBeenApplied, retryDelayMs, translateAppendError } from './kurrentdb-errors';
+import { DEFAULT_RETRY_POLICY, isRetryable, retryDelayMs, translateAppendError } from './kurrentdb-errors';
 
 /** A gRPC error as grpc-js hands it to the client, which turns it into its own error classes. */
 function serviceError(code: status, entries: Record<string, string> = {}, details = 'from the server'): ServiceError {
@@ -90,12 +90,6 @@ describe('retry policy', () => {
       new Error('anything else'),
     ];
     for (const error of final) expect(isRetryable(error)).toBe(false);
-  });
-
-  it('re-reads before retrying after a timeout or a lost connection, not after a NotLeader refusal', () => {
-    expect(mayHaveBeenApplied(fromServer(status.DEADLINE_EXCEEDED))).toBe(true);
-    expect(mayHaveBeenApplied(fromServer(status.UNAVAILABLE))).toBe(true);
-    expect(mayHaveBeenApplied(fromServer(status.UNKNOWN, { exception: 'not-leader', 'leader-endpoint-host': 'b', 'leader-endpoint-port': '2113' }))).toBe(false);
   });
 
   it('waits a random time below a doubling ceiling, capped', () => {

@@ -27,7 +27,8 @@ import { AppendTooLargeError, StreamDeleted, WrongExpectedRevision, type Expecte
  *   answered a batch append with Timeout (client streams/appendToStream/unpackError.ts). A duplicate
  *   of an append not yet replicated is DROPPED by the server, with no answer at all
  *   (StorageWriterService.cs, CommitDecision.IdempotentNotReady): the client sees exactly this.
- * - TimeoutError: gRPC ABORTED without details, the server's own commit/forward timeout.
+ * - TimeoutError: gRPC ABORTED with status details (other than a transaction size), the server's
+ *   own commit or forward timeout (client utils/CommandError.ts).
  */
 export function isRetryable(error: unknown): boolean {
   return (
@@ -36,11 +37,6 @@ export function isRetryable(error: unknown): boolean {
     error instanceof DeadlineExceededError ||
     error instanceof TimeoutError
   );
-}
-
-/** True for the errors after which an append may have been stored though the call failed. */
-export function mayHaveBeenApplied(error: unknown): boolean {
-  return error instanceof DeadlineExceededError || error instanceof TimeoutError || error instanceof UnavailableError;
 }
 
 /**

@@ -34,8 +34,8 @@ import {
   type SubscribeToAllOptions,
 } from '../event-store.port';
 import { kurrentDbConnectionString, kurrentDbCredentials, type KurrentDbConnectionSettings } from './kurrentdb-connection';
-import { DEFAULT_RETRY_POLICY, isRetryable, mayHaveBeenApplied, retryDelayMs, translateAppendError, type RetryPolicy } from './kurrentdb-errors';
-import { appendSize, compareWithStored, hasDeterministicIds } from './kurrentdb-idempotency';
+import { DEFAULT_RETRY_POLICY, isRetryable, retryDelayMs, translateAppendError, type RetryPolicy } from './kurrentdb-errors';
+import { appendSize, compareWithStored } from './kurrentdb-idempotency';
 
 /**
  * The production EventStore: KurrentDB through the official client, written against the server's
@@ -46,8 +46,9 @@ import { appendSize, compareWithStored, hasDeterministicIds } from './kurrentdb-
  * `{ commit: p, prepare: p }`; KurrentDB's fromPosition is exclusive, like our `from`. (For events
  * appended through the gRPC API, commit and prepare positions coincide.)
  *
- * Idempotency is checked here as the SQLite adapter checks it, not left to the server's window (see
- * compareWithStored). Event ids are not checked for uniqueness across streams.
+ * Idempotency is checked here as the SQLite adapter checks it, on the stream's last events before
+ * each send (compareWithStored, storedNear), not left to the server's window. Event ids are not
+ * checked across streams: KurrentDB has no index by event id.
  *
  * Every call goes to the leader (requires-leader), with bounded retries for the errors after which
  * that is safe (isRetryable); what outlasts them is an EventStoreUnavailable.
@@ -67,6 +68,9 @@ export interface KurrentDbEventStoreOptions extends KurrentDbConnectionSettings 
 
 /** The stream ping() appends nothing to: an empty write still goes through the leader's write path. */
 export const HEALTH_STREAM = 'send-health';
+
+/** How many of a stream's last events an append with an expected revision is compared with. */
+const LOOK_BACK = 32;
 
 /**
  * Every call goes to the leader. A follower serves a read from its own, possibly stale, copy unless
@@ -263,49 +267,47 @@ export class KurrentDbEventStore implements EventStore {
   ): Promise<AppendResult> {
     const streamState = expected === 'no_stream' ? NO_STREAM : expected === 'any' ? ANY : expected;
     const events = wire.map((e) => jsonEvent(e));
-    // Deterministic ids may already be stored (a repeated command), whatever the server remembers.
-    let look = hasDeterministicIds(ids);
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.retry.attempts; attempt++) {
       if (attempt > 1) await sleep(retryDelayMs(attempt - 1, this.retry));
       try {
-        if (look) {
-          const compared = compareWithStored(stream, ids, await this.storedNear(stream, expected, ids));
-          if (compared.kind === 'already-stored') return compared.result;
-        }
+        // Look before every send: the ids may be stored already (a repeated command, a twin in
+        // another process, or this append's own earlier attempt that timed out after the server
+        // stored it), whatever the server still remembers.
+        const compared = compareWithStored(stream, ids, await this.storedNear(stream, expected, ids));
+        if (compared.kind === 'already-stored') return compared.result;
         const result = await this.client.appendToStream(stream, events, { streamState, ...LEADER });
         const position = result.position?.commit;
         if (position !== undefined && position >= 0n) return { nextRevision: result.nextExpectedRevision, position };
         // The server acknowledged the ids as already written (its own idempotency) without a
         // position (IndexWriter.cs: logPos -1 while not yet indexed): answer with the stored events.
-        const compared = compareWithStored(stream, ids, await this.storedNear(stream, expected, ids));
-        if (compared.kind === 'already-stored') return compared.result;
+        const stored = compareWithStored(stream, ids, await this.storedNear(stream, expected, ids));
+        if (stored.kind === 'already-stored') return stored.result;
         return { nextRevision: result.nextExpectedRevision, position: -1n };
       } catch (error) {
         if (error instanceof DuplicateEventId) throw error;
         if (!isRetryable(error)) throw translateAppendError(error, stream, expected, bytes, this.maxAppendBytes);
+        // The call failed, but the append may be stored (a timeout, a dropped connection): the
+        // look before the next attempt finds it, so the retry never writes it twice.
         lastError = error;
-        // The call failed, but the append may be stored (a timeout, a dropped connection): look
-        // before sending it again, or the retry would write it twice.
-        if (mayHaveBeenApplied(error)) look = true;
       }
     }
     throw new EventStoreUnavailable(`append to ${stream}`, this.retry.attempts, lastError);
   }
 
   /**
-   * The stored events that could be this append: around the expected revision (the `count` before
-   * it, which the server does not check when the revision is the current one, and the `count` after
-   * it), from the start for no_stream, and for `any` the stream read back to the append's first id
-   * (without a revision the ids may sit anywhere; callers that append deterministic ids with `any`
-   * keep such streams short, as a user account's is).
+   * The stored events that could be this append: the stream read back from its end to the append's
+   * first id. With an expected revision, at most the last LOOK_BACK events (or twice the append):
+   * the server itself checks, durably, ids stored AFTER the expected revision (IndexWriter.cs
+   * "strong idempotency checks"), so what it misses, ids at or before it, is a retry of something
+   * recent, and a repeated command older than that is found by the command handler, which looks in
+   * the stream before deciding. With `any` the server checks only a cache a restart empties, so the
+   * whole stream back to the first id is read: appends of fixed ids with `any` keep to short
+   * streams (a user account's).
    */
   private async storedNear(stream: string, expected: ExpectedRevision, ids: readonly string[]): Promise<RecordedEvent[]> {
-    const count = ids.length;
-    if (expected === 'no_stream') return this.readOnce(stream, { fromRevision: 0n, maxCount: count });
-    if (expected === 'any') return this.readOnce(stream, { backTo: ids[0] });
-    const from = expected - BigInt(count) + 1n;
-    return this.readOnce(stream, { fromRevision: from < 0n ? 0n : from, maxCount: 2 * count });
+    const maxCount = expected === 'any' ? undefined : Math.max(LOOK_BACK, 2 * ids.length);
+    return this.readOnce(stream, { backTo: ids[0], maxCount });
   }
 
   /**

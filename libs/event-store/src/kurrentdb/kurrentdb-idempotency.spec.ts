@@ -1,7 +1,6 @@
 import fc from 'fast-check';
-import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
 import { DuplicateEventId, type RecordedEvent } from '../event-store.port';
-import { appendSize, compareWithStored, hasDeterministicIds } from './kurrentdb-idempotency';
+import { appendSize, compareWithStored } from './kurrentdb-idempotency';
 
 const stored = (ids: string[], firstRevision = 0): RecordedEvent[] =>
   ids.map((id, i) => ({
@@ -72,15 +71,6 @@ function throwsDuplicate(run: () => unknown): boolean {
     return error instanceof DuplicateEventId;
   }
 }
-
-describe('hasDeterministicIds', () => {
-  it('tells name-based ids (v5, v3) from random ones (v4)', () => {
-    const namespace = '5b0f6a0e-8f7c-4c1e-9d59-3f1e0b3c2a71';
-    expect(hasDeterministicIds([uuidv5('key:0', namespace)])).toBe(true);
-    expect(hasDeterministicIds([uuidv4(), uuidv5('key:1', namespace)])).toBe(true);
-    expect(hasDeterministicIds([uuidv4(), uuidv4()])).toBe(false);
-  });
-});
 
 describe('appendSize', () => {
   it("counts as the server does: data and metadata bytes, two bytes per character of the type", () => {

@@ -50,15 +50,6 @@ export function compareWithStored(stream: string, ids: readonly string[], stored
 }
 
 /**
- * Name-based UUIDs (versions 3 and 5) are the deterministic ids: the same command, retried, sends
- * them again (handle-command.ts eventIdsFor, the demo's and the user account's ids). Random (v4)
- * ids cannot repeat except through this adapter's own retry, which re-reads anyway.
- */
-export function hasDeterministicIds(ids: readonly string[]): boolean {
-  return ids.some((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[35][0-9a-f]{3}-/i.test(id));
-}
-
-/**
  * Bytes the server counts for an append, as it counts them: data + metadata + 2 bytes per char of
  * the type (server Data/Event.cs SizeOnDisk, summed in Transport/Grpc/Streams.Append.cs against
  * MaxAppendSize).
