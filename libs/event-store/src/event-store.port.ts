@@ -130,7 +130,9 @@ export class EventStoreUnavailable extends Error {
     readonly attempts: number,
     override readonly cause?: unknown,
   ) {
-    super(`Event store unavailable: ${operation} failed after ${attempts} attempt(s): ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(
+      `Event store unavailable: ${operation} failed after ${attempts} attempt(s): ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
   }
 }
 

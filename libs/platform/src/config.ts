@@ -27,7 +27,10 @@ const baseShape = {
   KURRENTDB_PASSWORD: z.string().min(1).optional(),
   KURRENTDB_PASSWORD_FILE: z.string().min(1).optional(),
   // false only for a server run with --insecure.
-  KURRENTDB_TLS: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  KURRENTDB_TLS: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   // The CA that signed the server's certificate, when it is not a public one (PEM file).
   KURRENTDB_TLS_CA_FILE: z.string().min(1).optional(),
   // Deadline of each call (client defaultDeadline); a call past it is retried, then reported unavailable.
@@ -91,10 +94,18 @@ function refineKurrentDb(env: Env, ctx: z.RefinementCtx): void {
     ctx.addIssue({ code: 'custom', path: ['KURRENTDB_USERNAME'], message: 'needs KURRENTDB_PASSWORD or KURRENTDB_PASSWORD_FILE' });
   }
   if (!env.KURRENTDB_USERNAME && hasPassword) {
-    ctx.addIssue({ code: 'custom', path: ['KURRENTDB_USERNAME'], message: 'is required with KURRENTDB_PASSWORD or KURRENTDB_PASSWORD_FILE' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['KURRENTDB_USERNAME'],
+      message: 'is required with KURRENTDB_PASSWORD or KURRENTDB_PASSWORD_FILE',
+    });
   }
   if (env.KURRENTDB_USERNAME && env.KURRENTDB_URL && /\/\/[^/@]*@/.test(env.KURRENTDB_URL)) {
-    ctx.addIssue({ code: 'custom', path: ['KURRENTDB_URL'], message: 'carries credentials while KURRENTDB_USERNAME is set: keep them out of the URL' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['KURRENTDB_URL'],
+      message: 'carries credentials while KURRENTDB_USERNAME is set: keep them out of the URL',
+    });
   }
   for (const name of ['KURRENTDB_PASSWORD_FILE', 'KURRENTDB_TLS_CA_FILE'] as const) {
     const file = env[name];

@@ -41,13 +41,18 @@ describe('kurrentDbCredentials', () => {
   it('reads the password from its file, without the trailing newline of a mounted secret', () => {
     const file = join(dir, 'password');
     writeFileSync(file, 's3cret with spaces\n');
-    expect(kurrentDbCredentials({ url: 'kurrentdb://x', username: 'ops', passwordFile: file })).toEqual({ username: 'ops', password: 's3cret with spaces' });
+    expect(kurrentDbCredentials({ url: 'kurrentdb://x', username: 'ops', passwordFile: file })).toEqual({
+      username: 'ops',
+      password: 's3cret with spaces',
+    });
     expect(kurrentDbCredentials({ url: 'kurrentdb://x', username: 'ops', password: 'p' })).toEqual({ username: 'ops', password: 'p' });
     expect(kurrentDbCredentials({ url: 'kurrentdb://x' })).toBeNull();
   });
 
   it('names the variable when the file cannot be read or the password is missing, without the password', () => {
-    expect(() => kurrentDbCredentials({ url: 'kurrentdb://x', username: 'ops', passwordFile: join(dir, 'missing') })).toThrow(/KURRENTDB_PASSWORD_FILE: cannot read/);
+    expect(() => kurrentDbCredentials({ url: 'kurrentdb://x', username: 'ops', passwordFile: join(dir, 'missing') })).toThrow(
+      /KURRENTDB_PASSWORD_FILE: cannot read/,
+    );
     expect(() => kurrentDbCredentials({ url: 'kurrentdb://x', username: 'ops' })).toThrow(/KURRENTDB_USERNAME is set without a password/);
   });
 });

@@ -44,7 +44,9 @@ export function kurrentDbConnectionString(settings: KurrentDbConnectionSettings)
     throw new Error('KURRENTDB_URL must be a KurrentDB connection string (kurrentdb://host:2113, kurrentdb+discover://host:2113)');
   }
   if (settings.username !== undefined && /\/\/[^/@]*@/.test(base)) {
-    throw new Error('KURRENTDB_URL carries credentials and KURRENTDB_USERNAME is set: give the credentials once, in KURRENTDB_USERNAME and KURRENTDB_PASSWORD(_FILE)');
+    throw new Error(
+      'KURRENTDB_URL carries credentials and KURRENTDB_USERNAME is set: give the credentials once, in KURRENTDB_USERNAME and KURRENTDB_PASSWORD(_FILE)',
+    );
   }
   const params: [string, string][] = query
     .split('&')

@@ -30,11 +30,15 @@ describe('KurrentDB client errors, as the client builds them', () => {
     expect(fromServer(status.UNAVAILABLE)).toBeInstanceOf(UnavailableError);
     // ABORTED with status details is the server's own timeout: the client builds it as below.
     expect(new TimeoutError(serviceError(status.ABORTED))).toBeInstanceOf(TimeoutError);
-    expect(fromServer(status.UNKNOWN, { exception: 'not-leader', 'leader-endpoint-host': '10.0.0.2', 'leader-endpoint-port': '2113' })).toMatchObject({
+    expect(
+      fromServer(status.UNKNOWN, { exception: 'not-leader', 'leader-endpoint-host': '10.0.0.2', 'leader-endpoint-port': '2113' }),
+    ).toMatchObject({
       leader: { address: '10.0.0.2', port: 2113 },
     });
     expect(fromServer(status.UNKNOWN, { exception: 'stream-deleted', 'stream-name': 'case-1' })).toBeInstanceOf(StreamDeletedError);
-    expect(fromServer(status.UNKNOWN, { exception: 'maximum-append-size-exceeded', 'maximum-append-size': '1048576' })).toBeInstanceOf(MaxAppendSizeExceededError);
+    expect(fromServer(status.UNKNOWN, { exception: 'maximum-append-size-exceeded', 'maximum-append-size': '1048576' })).toBeInstanceOf(
+      MaxAppendSizeExceededError,
+    );
   });
 });
 
@@ -46,7 +50,12 @@ describe('translateAppendError', () => {
     const error = new WrongExpectedVersionError(undefined, { streamName: 'case-1', expected: 3n, current: 5n });
     expect(translate(error)).toEqual(new WrongExpectedRevision('case-1', 3n, 5n));
     // As convertToCommandError builds it from the trailers.
-    const fromTrailers = fromServer(status.UNKNOWN, { exception: 'wrong-expected-version', 'stream-name': 'case-1', 'expected-version': '3', 'actual-version': '7' });
+    const fromTrailers = fromServer(status.UNKNOWN, {
+      exception: 'wrong-expected-version',
+      'stream-name': 'case-1',
+      'expected-version': '3',
+      'actual-version': '7',
+    });
     expect(translate(fromTrailers)).toMatchObject({ name: 'WrongExpectedRevision', stream: 'case-1', expected: 3n, actual: 7n });
   });
 

@@ -62,17 +62,27 @@ class FakeServer {
         if (expected !== 'any' && expected !== (current === 'no_stream' ? 'no_stream' : current)) {
           throw new WrongExpectedVersionError(undefined, { streamName: stream, expected: expected ?? 'any', current });
         }
-        const added = this.store(stream, events.map((e) => ({ id: e.id!, type: e.type, data: e.data, metadata: e.metadata })));
+        const added = this.store(
+          stream,
+          events.map((e) => ({ id: e.id!, type: e.type, data: e.data, metadata: e.metadata })),
+        );
         if (failure) throw failure.error;
         const last = added[added.length - 1];
-        return { success: true, nextExpectedRevision: last?.revision ?? -1n, position: last ? { commit: last.position, prepare: last.position } : undefined };
+        return {
+          success: true,
+          nextExpectedRevision: last?.revision ?? -1n,
+          position: last ? { commit: last.position, prepare: last.position } : undefined,
+        };
       },
       readStream: (stream: string, options: ReadStreamOptions) => {
         this.calls.push({ op: 'read', stream, options });
         const list = this.streams.get(stream);
         return (async function* () {
           if (!list) throw new StreamNotFoundError(undefined, stream);
-          const ordered = options.direction === BACKWARDS ? [...list].reverse() : list.filter((e) => options.fromRevision === START || e.revision >= (options.fromRevision as bigint));
+          const ordered =
+            options.direction === BACKWARDS
+              ? [...list].reverse()
+              : list.filter((e) => options.fromRevision === START || e.revision >= (options.fromRevision as bigint));
           const max = Number(options.maxCount ?? Number.MAX_SAFE_INTEGER);
           for (const e of ordered.slice(0, max)) {
             yield {
@@ -111,11 +121,19 @@ function serviceError(code: status, entries: Record<string, string> = {}): Servi
   return Object.assign(new Error(`${code} from the server`), { code, details: 'from the server', metadata });
 }
 
-const notLeader = () => new NotLeaderError(serviceError(status.UNKNOWN, { exception: 'not-leader', 'leader-endpoint-host': 'b', 'leader-endpoint-port': '2113' }));
+const notLeader = () =>
+  new NotLeaderError(
+    serviceError(status.UNKNOWN, { exception: 'not-leader', 'leader-endpoint-host': 'b', 'leader-endpoint-port': '2113' }),
+  );
 const deadline = () => new DeadlineExceededError(serviceError(status.DEADLINE_EXCEEDED));
 const NAMESPACE = '5b0f6a0e-8f7c-4c1e-9d59-3f1e0b3c2a71';
 const fixedId = (name: string) => uuidv5(name, NAMESPACE);
-const ev = (id = uuidv4(), type = 'Happened'): EventData => ({ id, type, data: { n: 1 }, metadata: { correlationId: 'corr-1', causationId: 'cause-1', actor: { id: 'u', role: 'officer' } } });
+const ev = (id = uuidv4(), type = 'Happened'): EventData => ({
+  id,
+  type,
+  data: { n: 1 },
+  metadata: { correlationId: 'corr-1', causationId: 'cause-1', actor: { id: 'u', role: 'officer' } },
+});
 
 describe('KurrentDbEventStore (against a stand-in for the client)', () => {
   let server: FakeServer;
@@ -123,7 +141,11 @@ describe('KurrentDbEventStore (against a stand-in for the client)', () => {
 
   beforeEach(() => {
     server = new FakeServer();
-    store = new KurrentDbEventStore({ url: 'kurrentdb://127.0.0.1:1?tls=false', retry: { attempts: 4, initialDelayMs: 1, maxDelayMs: 2 }, maxAppendBytes: 4096 });
+    store = new KurrentDbEventStore({
+      url: 'kurrentdb://127.0.0.1:1?tls=false',
+      retry: { attempts: 4, initialDelayMs: 1, maxDelayMs: 2 },
+      maxAppendBytes: 4096,
+    });
     void (store as unknown as { client: { dispose(): Promise<void> } }).client.dispose();
     (store as unknown as { client: unknown }).client = server.client();
   });
@@ -172,7 +194,9 @@ describe('KurrentDbEventStore (against a stand-in for the client)', () => {
 
   it('refuses a partial overlap as DuplicateEventId, as the SQLite adapter does', async () => {
     await store.append('s', [ev(fixedId('a')), ev(fixedId('b'))], { expectedRevision: 'no_stream' });
-    await expect(store.append('s', [ev(fixedId('b')), ev(fixedId('c'))], { expectedRevision: 1n })).rejects.toBeInstanceOf(DuplicateEventId);
+    await expect(store.append('s', [ev(fixedId('b')), ev(fixedId('c'))], { expectedRevision: 1n })).rejects.toBeInstanceOf(
+      DuplicateEventId,
+    );
     expect(server.streams.get('s')).toHaveLength(2);
   });
 
@@ -226,14 +250,20 @@ describe('KurrentDbEventStore (against a stand-in for the client)', () => {
 
   it("writes correlation and causation in KurrentDB's $correlationId / $causationId, and reads them back", async () => {
     await store.append('s', [ev()], { expectedRevision: 'no_stream' });
-    expect(server.streams.get('s')![0].metadata).toEqual({ $correlationId: 'corr-1', $causationId: 'cause-1', actor: { id: 'u', role: 'officer' } });
+    expect(server.streams.get('s')![0].metadata).toEqual({
+      $correlationId: 'corr-1',
+      $causationId: 'cause-1',
+      actor: { id: 'u', role: 'officer' },
+    });
     const [read] = await store.read('s');
     expect(read.metadata).toEqual({ correlationId: 'corr-1', causationId: 'cause-1', actor: { id: 'u', role: 'officer' } });
   });
 
   it('health: an empty append to the leader, nothing written', async () => {
     await store.ping();
-    expect(server.calls).toEqual([{ op: 'append', stream: HEALTH_STREAM, options: expect.objectContaining({ requiresLeader: true, deadline: 1500 }) }]);
+    expect(server.calls).toEqual([
+      { op: 'append', stream: HEALTH_STREAM, options: expect.objectContaining({ requiresLeader: true, deadline: 1500 }) },
+    ]);
   });
 
   it('an empty filter opens no subscription and yields nothing until closed', async () => {
@@ -246,7 +276,17 @@ describe('KurrentDbEventStore (against a stand-in for the client)', () => {
 
   describe('subscribeToAll', () => {
     const resolved = (position: bigint, streamId = 'thing-1') => ({
-      event: { id: uuidv4(), streamId, type: 'Happened', revision: 0n, position: { commit: position, prepare: position }, isJson: true, data: {}, metadata: {}, created: new Date(0) },
+      event: {
+        id: uuidv4(),
+        streamId,
+        type: 'Happened',
+        revision: 0n,
+        position: { commit: position, prepare: position },
+        isJson: true,
+        data: {},
+        metadata: {},
+        created: new Date(0),
+      },
     });
     const reachCheckpoint = (position: bigint) => {
       const { stream, options } = server.subscription!;
@@ -255,14 +295,24 @@ describe('KurrentDbEventStore (against a stand-in for the client)', () => {
 
     it('subscribes on the leader with the prefixes on the server; an empty prefix means every non-system event', () => {
       store.subscribeToAll({ from: 'start', filter: { streamPrefixes: ['thing-'] } });
-      expect(server.subscription!.options).toMatchObject({ requiresLeader: true, filter: { filterOn: 'streamName', prefixes: ['thing-'] } });
+      expect(server.subscription!.options).toMatchObject({
+        requiresLeader: true,
+        filter: { filterOn: 'streamName', prefixes: ['thing-'] },
+      });
       store.subscribeToAll({ from: 5n, filter: { streamPrefixes: [''] } });
-      expect(server.subscription!.options).toMatchObject({ fromPosition: { commit: 5n, prepare: 5n }, filter: { filterOn: 'eventType', regex: '^[^$].*' } });
+      expect(server.subscription!.options).toMatchObject({
+        fromPosition: { commit: 5n, prepare: 5n },
+        filter: { filterOn: 'eventType', regex: '^[^$].*' },
+      });
     });
 
     it("passes the server's checkpoint on only once every event sent before it is handed over", async () => {
       const reported: bigint[] = [];
-      const sub = store.subscribeToAll({ from: 'start', filter: { streamPrefixes: ['thing-'] }, onCheckpoint: (p) => void reported.push(p) });
+      const sub = store.subscribeToAll({
+        from: 'start',
+        filter: { streamPrefixes: ['thing-'] },
+        onCheckpoint: (p) => void reported.push(p),
+      });
       const events = sub[Symbol.asyncIterator]();
       server.subscription!.stream.write(resolved(10n));
       await reachCheckpoint(500n); // the event at 10 still waits in the client's buffer
@@ -280,7 +330,11 @@ describe('KurrentDbEventStore (against a stand-in for the client)', () => {
 
     it('passes a pending checkpoint on before the first event after it', async () => {
       const order: string[] = [];
-      const sub = store.subscribeToAll({ from: 'start', filter: { streamPrefixes: ['thing-'] }, onCheckpoint: (p) => void order.push(`checkpoint ${p}`) });
+      const sub = store.subscribeToAll({
+        from: 'start',
+        filter: { streamPrefixes: ['thing-'] },
+        onCheckpoint: (p) => void order.push(`checkpoint ${p}`),
+      });
       const stream = server.subscription!.stream;
       stream.write(resolved(10n));
       await reachCheckpoint(500n);
@@ -315,7 +369,11 @@ describe('KurrentDbEventStore with the real client and no server', () => {
     });
     try {
       await expect(store.ping()).rejects.toBeInstanceOf(UnavailableError);
-      await expect(store.read('s')).rejects.toMatchObject({ name: 'EventStoreUnavailable', attempts: 2, cause: expect.any(UnavailableError) });
+      await expect(store.read('s')).rejects.toMatchObject({
+        name: 'EventStoreUnavailable',
+        attempts: 2,
+        cause: expect.any(UnavailableError),
+      });
       const error = await store.append('s', [ev()], { expectedRevision: 'no_stream' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(EventStoreUnavailable);
       expect(String((error as Error).message)).not.toContain('not-a-real-password');

@@ -226,7 +226,13 @@ export class KurrentDbEventStore implements EventStore {
   /** The commit position of the last non-system event in $all (0n when there is none). */
   async headPosition(): Promise<bigint> {
     return this.withRetries('read the head of $all', async () => {
-      for await (const resolved of this.client.readAll({ maxCount: 1, direction: BACKWARDS, fromPosition: END, filter: excludeSystemEvents(), ...LEADER })) {
+      for await (const resolved of this.client.readAll({
+        maxCount: 1,
+        direction: BACKWARDS,
+        fromPosition: END,
+        filter: excludeSystemEvents(),
+        ...LEADER,
+      })) {
         return toRecorded(resolved)?.position ?? 0n;
       }
       return 0n;
@@ -245,7 +251,10 @@ export class KurrentDbEventStore implements EventStore {
       await Promise.race([
         this.client.appendToStream(HEALTH_STREAM, [], { streamState: ANY, deadline: this.healthTimeoutMs, ...LEADER }),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`KurrentDB: no acknowledged write within ${this.healthTimeoutMs} ms`)), this.healthTimeoutMs);
+          timer = setTimeout(
+            () => reject(new Error(`KurrentDB: no acknowledged write within ${this.healthTimeoutMs} ms`)),
+            this.healthTimeoutMs,
+          );
         }),
       ]);
     } finally {

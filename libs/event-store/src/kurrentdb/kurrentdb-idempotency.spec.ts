@@ -73,7 +73,7 @@ function throwsDuplicate(run: () => unknown): boolean {
 }
 
 describe('appendSize', () => {
-  it("counts as the server does: data and metadata bytes, two bytes per character of the type", () => {
+  it('counts as the server does: data and metadata bytes, two bytes per character of the type', () => {
     expect(appendSize([{ type: 'Ab', data: '{"n":"é"}', metadata: '{}' }])).toBe(10 + 2 + 4);
     expect(appendSize([])).toBe(0);
   });

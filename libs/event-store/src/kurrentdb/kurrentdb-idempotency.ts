@@ -29,7 +29,11 @@ export function compareWithStored(stream: string, ids: readonly string[], stored
   if (first === undefined) {
     const later = ids.find((id) => at.has(id));
     if (later !== undefined) {
-      throw new DuplicateEventId(stream, later, 'is already stored while earlier ids of this append are new: a partly-overlapping append is refused');
+      throw new DuplicateEventId(
+        stream,
+        later,
+        'is already stored while earlier ids of this append are new: a partly-overlapping append is refused',
+      );
     }
     return { kind: 'append' };
   }
