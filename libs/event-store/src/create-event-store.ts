@@ -1,8 +1,9 @@
 import type { EventStore } from './event-store.port';
 import { SqliteEventStore, type EventStoreObserver } from './sqlite/sqlite-event-store';
+import type { KurrentDbEventStoreOptions } from './kurrentdb/kurrentdb-event-store';
 
 /** `observer` is told about each SQLite group commit; KurrentDB batches on the server and has none. */
-export type EventStoreConfig = { kind: 'sqlite'; path: string; observer?: EventStoreObserver } | { kind: 'kurrentdb'; url: string; observer?: EventStoreObserver };
+export type EventStoreConfig = { kind: 'sqlite'; path: string; observer?: EventStoreObserver } | ({ kind: 'kurrentdb'; observer?: EventStoreObserver } & KurrentDbEventStoreOptions);
 
 /** The adapter selector (DESIGN.md: EVENT_STORE=sqlite|kurrentdb, SQLITE_PATH, KURRENTDB_URL). */
 export function createEventStore(config: EventStoreConfig): EventStore {
@@ -13,7 +14,8 @@ export function createEventStore(config: EventStoreConfig): EventStore {
       // Loaded lazily: the embedded (SQLite) setup never loads the gRPC client.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { KurrentDbEventStore } = require('./kurrentdb/kurrentdb-event-store') as typeof import('./kurrentdb/kurrentdb-event-store');
-      return new KurrentDbEventStore({ url: config.url });
+      const { kind: _kind, observer: _observer, ...options } = config;
+      return new KurrentDbEventStore(options);
     }
   }
 }

@@ -64,6 +64,13 @@ export interface SubscribeToAllOptions {
   /** Exclusive: the subscription yields events strictly after this position. */
   from: bigint | 'start';
   filter?: SubscriptionFilter;
+  /**
+   * Added (KurrentDB adapter): called with a position up to which the store has looked and every
+   * matching event at or below it has already been yielded (KurrentDB's filtered-subscription
+   * checkpoints). A consumer that has handled everything yielded may save it as its checkpoint, so a
+   * sparse consumer resumes there instead of rescanning. Adapters that do not scan may never call it.
+   */
+  onCheckpoint?(position: bigint): Promise<void> | void;
 }
 
 /** Catches up from `from`, then stays live. `close()` ends the iteration cleanly. */
@@ -103,6 +110,32 @@ export class WrongExpectedRevision extends Error {
   }
 }
 
+/** Added: a stream the store has deleted (KurrentDB: tombstoned): it can be neither read nor appended to. Not retryable. */
+export class StreamDeleted extends Error {
+  override readonly name = 'StreamDeleted';
+  constructor(readonly stream: string) {
+    super(`Stream ${stream} is deleted`);
+  }
+}
+
+/**
+ * Added: the store could not serve the call after its bounded retries (no leader, unreachable,
+ * timed out). The call may be retried later; for an append with the same ids it is then a no-op
+ * if the first attempt was stored after all.
+ */
+export class EventStoreUnavailable extends Error {
+  override readonly name = 'EventStoreUnavailable';
+  constructor(
+    readonly operation: string,
+    readonly attempts: number,
+    override readonly cause?: unknown,
+  ) {
+    super(
+      `Event store unavailable: ${operation} failed after ${attempts} attempt(s): ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
+  }
+}
+
 /**
  * Added: an append whose ids collide with stored events in a way that is not a retry of the same
  * append: an id already stored in another stream, only some of the ids already stored, the ids
@@ -118,4 +151,36 @@ export class DuplicateEventId extends Error {
   ) {
     super(`Stream ${stream}: event id ${eventId} ${reason}`);
   }
+}
+
+/**
+ * Added: the largest append a store accepts by default, in bytes of its events' ids, types, data
+ * and metadata as JSON (1 MiB: KurrentDB's default MaxAppendSize, so every store refuses the same
+ * appends). EVENT_STORE_MAX_APPEND_BYTES changes it.
+ */
+export const DEFAULT_MAX_APPEND_BYTES = 1024 * 1024;
+
+/**
+ * Added: an append larger than the store's limit. Nothing of it is stored. Not retryable as is:
+ * split the work into smaller appends, or keep large content (files, long texts) outside the event.
+ */
+export class AppendTooLargeError extends Error {
+  override readonly name = 'AppendTooLargeError';
+  constructor(
+    readonly stream: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(
+      `Stream ${stream}: the append is ${bytes} bytes, over the event store's limit of ${limit} bytes ` +
+        '(EVENT_STORE_MAX_APPEND_BYTES); append fewer or smaller events, and keep large content outside the event',
+    );
+  }
+}
+
+/** The size an append counts against the limit: UTF-8 bytes of each event's id, type, and data and metadata as JSON. */
+export function appendSizeBytes(events: readonly { id: string; type: string; data: string; metadata: string }[]): number {
+  let bytes = 0;
+  for (const e of events) bytes += Buffer.byteLength(e.id) + Buffer.byteLength(e.type) + Buffer.byteLength(e.data) + Buffer.byteLength(e.metadata);
+  return bytes;
 }

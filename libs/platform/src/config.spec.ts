@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defaultPolicy } from '@send/sla';
-import { accessLogPathOf, ConfigError, loadConfig, withoutCredentials, type ConfigFragment } from './config';
+import { accessLogPathOf, ConfigError, kurrentDbOptions, loadConfig, withoutCredentials, type ConfigFragment } from './config';
 
 describe('loadConfig', () => {
   it('gives the embedded defaults of shared API.md when nothing is set', () => {
@@ -101,5 +101,58 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ POLICY_FILE: bad })).toThrow(/POLICY_FILE: sla\.default\.firstResponse: "P1X"/);
     expect(() => loadConfig({ POLICY_FILE: join(dir, 'missing.yaml') })).toThrow(/POLICY_FILE: cannot read/);
+  });
+});
+
+describe('KurrentDB connection settings', () => {
+  const url = 'kurrentdb://a:2113,b:2113,c:2113';
+
+  it('passes the settings to the store apart from the URL', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kurrentdb-'));
+    const passwordFile = join(dir, 'password');
+    writeFileSync(passwordFile, 'pw\n');
+    const config = loadConfig({
+      EVENT_STORE: 'kurrentdb',
+      KURRENTDB_URL: url,
+      KURRENTDB_USERNAME: 'ops',
+      KURRENTDB_PASSWORD_FILE: passwordFile,
+      KURRENTDB_TLS: 'true',
+      KURRENTDB_DEADLINE_MS: '4000',
+      KURRENTDB_KEEPALIVE_MS: '20000',
+    });
+    expect(kurrentDbOptions(config)).toEqual({
+      url,
+      username: 'ops',
+      password: undefined,
+      passwordFile,
+      tls: true,
+      tlsCaFile: undefined,
+      deadlineMs: 4000,
+      keepAliveMs: 20000,
+      maxAppendBytes: 1_048_576,
+    });
+  });
+
+  it.each([
+    [{ KURRENTDB_USERNAME: 'ops' }, /KURRENTDB_USERNAME: needs KURRENTDB_PASSWORD or KURRENTDB_PASSWORD_FILE/],
+    [{ KURRENTDB_PASSWORD: 'pw' }, /KURRENTDB_USERNAME: is required with KURRENTDB_PASSWORD/],
+    [{ KURRENTDB_USERNAME: 'ops', KURRENTDB_PASSWORD: 'pw', KURRENTDB_PASSWORD_FILE: '/etc/hostname' }, /not both/],
+    [{ KURRENTDB_URL: 'kurrentdb://admin:changeit@a:2113', KURRENTDB_USERNAME: 'ops', KURRENTDB_PASSWORD: 'pw' }, /KURRENTDB_URL: carries credentials/],
+    [{ KURRENTDB_TLS_CA_FILE: '/nowhere/ca.pem' }, /KURRENTDB_TLS_CA_FILE: no such file/],
+    [{ KURRENTDB_TLS: 'yes' }, /KURRENTDB_TLS: /],
+    [{ EVENT_STORE_MAX_APPEND_BYTES: '10' }, /EVENT_STORE_MAX_APPEND_BYTES: /],
+  ])('stops on %j with a message naming the variable', (env, message) => {
+    expect(() => loadConfig({ EVENT_STORE: 'kurrentdb', KURRENTDB_URL: url, ...env })).toThrow(message);
+  });
+
+  it('never shows the password in a config error', () => {
+    try {
+      loadConfig({ EVENT_STORE: 'kurrentdb', KURRENTDB_URL: url, KURRENTDB_PASSWORD: 'hunter2-pw', KURRENTDB_PASSWORD_FILE: '/etc/hostname', KURRENTDB_USERNAME: 'ops' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(/KURRENTDB_PASSWORD: .*\(value not shown\)/);
+      expect((error as Error).message).not.toContain('hunter2');
+    }
   });
 });

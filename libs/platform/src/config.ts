@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { defaultPolicy, parsePolicy, type Policy } from '@send/sla';
@@ -30,6 +30,30 @@ const baseShape = {
   // SQLITE_PATH (DATA_DIR/access-log.db under npm start); read it through accessLogPathOf.
   ACCESS_LOG_PATH: z.string().min(1).optional(),
   KURRENTDB_URL: z.string().startsWith('kurrentdb', 'must be a kurrentdb:// connection string').optional(),
+  // --- KurrentDB connection (EVENT_STORE=kurrentdb; docs/operations.md "KurrentDB", ADR 0013) ---
+  // KURRENTDB_URL names the node, or the cluster: gossip seeds (kurrentdb://a:2113,b:2113,c:2113) or
+  // its DNS name (kurrentdb+discover://cluster:2113). The settings below sit apart from it, so the
+  // password is in no URL: give it in KURRENTDB_PASSWORD or, better, a mounted KURRENTDB_PASSWORD_FILE.
+  // It is never logged (nor echoed by a config error); the other settings override the URL's own.
+  KURRENTDB_USERNAME: z.string().min(1).optional(),
+  KURRENTDB_PASSWORD: z.string().min(1).optional(),
+  KURRENTDB_PASSWORD_FILE: z.string().min(1).optional(),
+  // false only for a server run with --insecure.
+  KURRENTDB_TLS: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  // The CA that signed the server's certificate, when it is not a public one (PEM file).
+  KURRENTDB_TLS_CA_FILE: z.string().min(1).optional(),
+  // Deadline of each call (client defaultDeadline); a call past it is retried, then reported unavailable.
+  KURRENTDB_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).optional(),
+  // gRPC keepalive interval and timeout (the client warns below its recommended 10 s).
+  KURRENTDB_KEEPALIVE_MS: z.coerce.number().int().min(1_000).max(600_000).optional(),
+  // The append size limit, of every store (the same line as the PostgreSQL store's: keep one on
+  // merging). For KurrentDB: its MaxAppendSize, 1 MiB by default through 25.0 (256 MiB from 25.1);
+  // raise it only to what the server is set to. Larger appends are refused before sending.
+  EVENT_STORE_MAX_APPEND_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  // --- end KurrentDB connection ---
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
@@ -62,6 +86,7 @@ function refineBase(env: Env, ctx: z.RefinementCtx): void {
   if (env.EVENT_STORE === 'kurrentdb' && !env.KURRENTDB_URL) {
     ctx.addIssue({ code: 'custom', path: ['KURRENTDB_URL'], message: 'is required when EVENT_STORE=kurrentdb' });
   }
+  refineKurrentDb(env, ctx);
   if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEV_JWT_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'must be set in production' });
   }
@@ -69,6 +94,52 @@ function refineBase(env: Env, ctx: z.RefinementCtx): void {
   if (env.NODE_ENV === 'production' && env.DEMO) {
     ctx.addIssue({ code: 'custom', path: ['DEMO'], message: 'is not allowed in production (demo accounts share a known password)' });
   }
+}
+
+/** The KurrentDB credentials come once, whole: a user with one password source, not also in the URL. */
+function refineKurrentDb(env: Env, ctx: z.RefinementCtx): void {
+  if (env.KURRENTDB_PASSWORD && env.KURRENTDB_PASSWORD_FILE) {
+    ctx.addIssue({ code: 'custom', path: ['KURRENTDB_PASSWORD'], message: 'give KURRENTDB_PASSWORD or KURRENTDB_PASSWORD_FILE, not both' });
+  }
+  const hasPassword = Boolean(env.KURRENTDB_PASSWORD || env.KURRENTDB_PASSWORD_FILE);
+  if (env.KURRENTDB_USERNAME && !hasPassword) {
+    ctx.addIssue({ code: 'custom', path: ['KURRENTDB_USERNAME'], message: 'needs KURRENTDB_PASSWORD or KURRENTDB_PASSWORD_FILE' });
+  }
+  if (!env.KURRENTDB_USERNAME && hasPassword) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['KURRENTDB_USERNAME'],
+      message: 'is required with KURRENTDB_PASSWORD or KURRENTDB_PASSWORD_FILE',
+    });
+  }
+  if (env.KURRENTDB_USERNAME && env.KURRENTDB_URL && /\/\/[^/@]*@/.test(env.KURRENTDB_URL)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['KURRENTDB_URL'],
+      message: 'carries credentials while KURRENTDB_USERNAME is set: keep them out of the URL',
+    });
+  }
+  for (const name of ['KURRENTDB_PASSWORD_FILE', 'KURRENTDB_TLS_CA_FILE'] as const) {
+    const file = env[name];
+    if (env.EVENT_STORE === 'kurrentdb' && file && !existsSync(file)) {
+      ctx.addIssue({ code: 'custom', path: [name], message: `no such file: ${file}` });
+    }
+  }
+}
+
+/** What the KurrentDB store is built with (createEventStore's kurrentdb options), from the config. */
+export function kurrentDbOptions(config: Env) {
+  return {
+    url: config.KURRENTDB_URL!,
+    username: config.KURRENTDB_USERNAME,
+    password: config.KURRENTDB_PASSWORD,
+    passwordFile: config.KURRENTDB_PASSWORD_FILE,
+    tls: config.KURRENTDB_TLS,
+    tlsCaFile: config.KURRENTDB_TLS_CA_FILE,
+    deadlineMs: config.KURRENTDB_DEADLINE_MS,
+    keepAliveMs: config.KURRENTDB_KEEPALIVE_MS,
+    maxAppendBytes: config.EVENT_STORE_MAX_APPEND_BYTES,
+  };
 }
 
 export type Env = z.infer<typeof envSchema>;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { createEventStore } from '@send/event-store';
-import { ConfigError, loadConfig } from '@send/platform/config';
+import { ConfigError, kurrentDbOptions, loadConfig } from '@send/platform/config';
 import { SystemClock } from '@send/platform/clock';
 import { CaseCommands } from './case-commands';
 import { CaseFileError, CaseImport, type ImportProgress } from './case-import';
@@ -43,7 +43,7 @@ export async function runImportCasesCli(args: string[], env: NodeJS.ProcessEnv =
     return EXIT_BAD_FILE;
   }
   const store = createEventStore(
-    config.EVENT_STORE === 'kurrentdb' ? { kind: 'kurrentdb', url: config.KURRENTDB_URL! } : { kind: 'sqlite', path: config.SQLITE_PATH },
+    config.EVENT_STORE === 'kurrentdb' ? { kind: 'kurrentdb', ...kurrentDbOptions(config) } : { kind: 'sqlite', path: config.SQLITE_PATH },
   );
   const progress = progressReporter(io.stderr);
   try {

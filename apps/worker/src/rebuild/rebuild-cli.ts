@@ -1,7 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import Redis from 'ioredis';
 import { createEventStore } from '@send/event-store';
-import { ConfigError, loadConfig } from '@send/platform/config';
+import { ConfigError, kurrentDbOptions, loadConfig } from '@send/platform/config';
 import { rebuildReadModels, type RebuildProgress } from '@send/read-models';
 
 export interface RebuildCliIo {
@@ -26,7 +26,7 @@ export async function runRebuildCli(env: NodeJS.ProcessEnv = process.env, io: Re
     return 1;
   }
   const store = createEventStore(
-    config.EVENT_STORE === 'kurrentdb' ? { kind: 'kurrentdb', url: config.KURRENTDB_URL! } : { kind: 'sqlite', path: config.SQLITE_PATH },
+    config.EVENT_STORE === 'kurrentdb' ? { kind: 'kurrentdb', ...kurrentDbOptions(config) } : { kind: 'sqlite', path: config.SQLITE_PATH },
   );
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });
   const bar = new SingleBar({

@@ -301,6 +301,86 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+describe('SubscriptionRunner with store checkpoints (KurrentDB filtered subscriptions)', () => {
+  /** A store whose one subscription the test drives: events to hand over, checkpoints to report. */
+  function scriptedStore() {
+    const queue: RecordedEvent[] = [];
+    let wake: (() => void) | null = null;
+    let closed = false;
+    const script = {
+      from: [] as (bigint | 'start')[],
+      onCheckpoint: null as ((position: bigint) => Promise<void> | void) | null,
+      push(position: bigint) {
+        queue.push({ id: uuid(), streamId: 'thing-1', type: 'Happened', revision: 0n, position, data: {}, metadata: {}, recordedAt: new Date() });
+        wake?.();
+      },
+    };
+    const store = {
+      subscribeToAll: (options: Parameters<EventStore['subscribeToAll']>[0]) => {
+        script.from.push(options.from);
+        script.onCheckpoint = options.onCheckpoint ?? null;
+        closed = false;
+        return {
+          close: async () => {
+            closed = true;
+            wake?.();
+          },
+          [Symbol.asyncIterator]: () => ({
+            next: async (): Promise<IteratorResult<RecordedEvent>> => {
+              while (queue.length === 0 && !closed) await new Promise<void>((r) => (wake = r));
+              return closed ? { done: true, value: undefined } : { done: false, value: queue.shift()! };
+            },
+            return: async () => ({ done: true as const, value: undefined }),
+          }),
+        };
+      },
+    } as unknown as EventStore;
+    return { store, script };
+  }
+
+  it.each(['one by one', 'in batches'])(
+    'saves a store checkpoint only once every event handed over before it is handled (%s), and resumes from it',
+    async (mode) => {
+      const { store, script } = scriptedStore();
+      const checkpoints = new InMemoryCheckpointStore();
+      let release!: () => void;
+      const handled: bigint[] = [];
+      const work = async (positions: bigint[]) => {
+        if (positions.includes(10n)) await new Promise<void>((r) => (release = r));
+        handled.push(...positions);
+      };
+      const options = {
+        store,
+        checkpoints,
+        name: 'sparse',
+        checkpointMode: 'after-handle' as const,
+        logger: quietLogger,
+        ...(mode === 'one by one' ? { handle: (e: RecordedEvent) => work([e.position]) } : { handleBatch: (es: RecordedEvent[]) => work(es.map((e) => e.position)) }),
+      };
+      const runner = new SubscriptionRunner(options);
+      await runner.start();
+      script.push(10n);
+      await until(() => release !== undefined);
+      // In batches the runner reads ahead: 20 is handed over while 10 is being handled. (One by one,
+      // the store hands nothing more over before 10 is handled, so it reports no checkpoint past it.)
+      const last = mode === 'in batches' ? 20n : 10n;
+      if (last === 20n) script.push(20n);
+      await sleep(20);
+      await script.onCheckpoint!(500n);
+      expect(checkpoints.positions.get('sparse')).toBeUndefined();
+      release();
+      await until(() => handled.includes(last));
+      await until(() => checkpoints.positions.get('sparse') === 500n);
+      await runner.stop();
+
+      const again = new SubscriptionRunner(options);
+      await again.start();
+      await again.stop();
+      expect(script.from).toEqual(['start', 500n]);
+    },
+  );
+});
+
 async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {

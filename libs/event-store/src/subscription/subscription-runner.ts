@@ -50,6 +50,10 @@ export class SubscriptionRunner {
   private wakeSleep: (() => void) | null = null;
   private failures = 0;
   private lastErrorValue: unknown = null;
+  /** Position of the last event the subscription handed over, handled or not yet. */
+  private received: bigint | 'start' = 'start';
+  /** A checkpoint the store reported (onCheckpoint), saved once everything received before it is handled. */
+  private storeCheckpoint: bigint | null = null;
 
   constructor(private readonly options: SubscriptionRunnerOptions) {
     if (!options.handle && !options.handleBatch) throw new Error(`Subscription ${options.name}: give handle or handleBatch`);
@@ -78,6 +82,7 @@ export class SubscriptionRunner {
     if (this.loopDone) throw new Error(`Subscription ${this.name} is already started`);
     this.stopping = false;
     this.position = await this.options.checkpoints.load(this.name);
+    this.received = this.position;
     this.loopDone = this.loop();
   }
 
@@ -93,7 +98,13 @@ export class SubscriptionRunner {
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
-      const subscription = this.options.store.subscribeToAll({ from: this.position, filter: this.options.filter });
+      this.received = this.position;
+      this.storeCheckpoint = null;
+      const subscription = this.options.store.subscribeToAll({
+        from: this.position,
+        filter: this.options.filter,
+        onCheckpoint: (position) => this.onStoreCheckpoint(position),
+      });
       this.subscription = subscription;
       try {
         if (this.options.handleBatch) await this.consumeBatches(subscription, this.options.handleBatch);
@@ -111,6 +122,7 @@ export class SubscriptionRunner {
 
   private async consumeOneByOne(subscription: AllSubscription, handle: (event: RecordedEvent) => Promise<void>): Promise<void> {
     for await (const event of subscription) {
+      this.received = event.position;
       if (this.stopping) break;
       if (this.position !== 'start' && event.position <= this.position) continue;
       if (!(await this.retrying(`handler failed on ${event.type} at position ${event.position}`, () => handle(event)))) break;
@@ -129,12 +141,24 @@ export class SubscriptionRunner {
       for (;;) {
         const events = await subscription.nextBatch(maxBatch);
         if (events === null || this.stopping) return;
+        if (events.length > 0) this.received = events[events.length - 1].position;
         const after = this.position;
         const batch = after === 'start' ? events : events.filter((e) => e.position > after);
         if (!(await this.handleOneBatch(batch, handleBatch))) return;
       }
     }
-    const iterator = subscription[Symbol.asyncIterator]();
+    const events = subscription[Symbol.asyncIterator]();
+    // An event counts as received when the subscription hands it over, though it waits here unhandled.
+    const iterator = {
+      next: () =>
+        events.next().then((result) => {
+          if (!result.done) this.received = result.value.position;
+          return result;
+        }),
+      return: async () => {
+        await events.return?.();
+      },
+    };
     let pending: Promise<IteratorResult<RecordedEvent>> | null = null;
     try {
       for (;;) {
@@ -166,7 +190,7 @@ export class SubscriptionRunner {
     } finally {
       // A next() still pending when we leave settles once the subscription is closed: nobody awaits it.
       pending?.catch(() => undefined);
-      if (!pending) await iterator.return?.().catch(() => undefined);
+      if (!pending) await iterator.return().catch(() => undefined);
     }
   }
 
@@ -188,7 +212,34 @@ export class SubscriptionRunner {
       }
     }
     this.position = position;
+    await this.saveStoreCheckpoint();
     return true;
+  }
+
+  /**
+   * The store has looked up to `position` and handed over every matching event at or below it
+   * (KurrentDB's filtered-subscription checkpoints): a consumer of rare events saves it, so a
+   * restart resumes there instead of rescanning all it skipped. Saved (in either mode: a
+   * handler-owned checkpoint is the same key) only once every event received is handled.
+   */
+  private async onStoreCheckpoint(position: bigint): Promise<void> {
+    if (this.position !== 'start' && position <= this.position) return;
+    this.storeCheckpoint = position;
+    await this.saveStoreCheckpoint();
+  }
+
+  private async saveStoreCheckpoint(): Promise<void> {
+    const position = this.storeCheckpoint;
+    const allHandled = this.received === 'start' || (this.position !== 'start' && this.received <= this.position);
+    if (position === null || !allHandled || this.stopping) return;
+    this.storeCheckpoint = null;
+    try {
+      await this.options.checkpoints.save(this.name, position);
+      this.position = this.received = position;
+    } catch (error) {
+      // Only an optimisation is lost: the next event's checkpoint, or the next store checkpoint, moves it on.
+      this.report(`store checkpoint save failed at position ${position}`, error);
+    }
   }
 
   /** Runs `work` until it succeeds (true) or the runner is stopping (false). */
