@@ -3,6 +3,9 @@ import { JwtModule } from '@nestjs/jwt';
 import { APP_CONFIG, type AppConfig } from '@send/platform';
 import { AuthModule } from '../auth/auth.module';
 import { jwtModuleOptions } from '../auth/jwt-options';
+import { OidcController } from './oidc/oidc.controller';
+import { OidcSignIn } from './oidc/oidc-sign-in';
+import { OidcUsers } from './oidc/oidc-users';
 import { PageRender } from './page-render';
 import { PublicPagesController } from './public-pages.controller';
 import { RequestPagesController } from './request-pages.controller';
@@ -15,7 +18,7 @@ import { WebSession } from './web-session';
     // The session is the API's token in a cookie: the same key and options (JWT_SECRET, JWT_TTL).
     JwtModule.registerAsync({ inject: [APP_CONFIG], useFactory: (config: AppConfig) => jwtModuleOptions(config) }),
   ],
-  controllers: [PublicPagesController, RequestPagesController],
-  providers: [PageRender, WebSession],
+  controllers: [PublicPagesController, RequestPagesController, OidcController],
+  providers: [PageRender, WebSession, OidcSignIn, OidcUsers],
 })
 export class WebModule {}
