@@ -131,6 +131,33 @@ describe('staff sign-in through the council identity provider (OpenID Connect)',
     await expect(apiClient(app).login('officer@example.org')).resolves.toEqual(expect.any(String));
   });
 
+  it('sends the browser to the provider with a PKCE challenge, state and nonce, kept in a short-lived signed httpOnly cookie', async () => {
+    const browser = new Browser();
+    const res = await browser.request(`${app}/sign-in/oidc`);
+    expect(res.status).toBe(303);
+    const to = new URL(res.headers.get('location')!);
+    expect(to.origin).toBe(issuer);
+    expect(Object.fromEntries(to.searchParams)).toMatchObject({
+      response_type: 'code',
+      client_id: CLIENT.clientId,
+      redirect_uri: `${app}/sign-in/oidc/callback`,
+      scope: 'openid profile email',
+      code_challenge_method: 'S256',
+      code_challenge: expect.stringMatching(/^[\w-]{43}$/),
+      state: expect.any(String),
+      nonce: expect.any(String),
+    });
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith('oidc_pending='))!;
+    expect(cookie).toMatch(/; Max-Age=600/);
+    expect(cookie).toMatch(/; Path=\/sign-in\/oidc/);
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; SameSite=Lax/);
+    // Signed: value.signature; what it keeps is never shown to the provider.
+    const kept = decodeURIComponent(cookie.slice('oidc_pending='.length, cookie.indexOf(';')));
+    expect(kept).toMatch(/^[\w-]+\.[\w+/%-]+$/);
+    expect(to.href).not.toContain(JSON.parse(Buffer.from(kept.split('.')[0], 'base64url').toString()).codeVerifier);
+  });
+
   it('signs an officer in: the code flow with PKCE, a session for their role and team, and the requests page open to them', async () => {
     const browser = new Browser();
     const callback = await signInAtProvider(browser, 'olu-sub');

@@ -30,17 +30,15 @@ export class OidcSignIn {
   private readonly logger = new Logger(OidcSignIn.name);
   private discovered: Promise<OpenIdClient.Configuration> | null = null;
   private readonly mapping: ClaimMapping | null;
+  /** Configured? (config checks that the issuer comes with the client, redirect URL and role map.) */
+  readonly enabled: boolean;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly users: OidcUsers,
   ) {
+    this.enabled = config.OIDC_ISSUER !== undefined;
     this.mapping = this.enabled ? claimMappingOf(config) : null;
-  }
-
-  /** Configured? (config checks that the issuer comes with the client, redirect URL and role map.) */
-  get enabled(): boolean {
-    return this.config.OIDC_ISSUER !== undefined;
   }
 
   /** Where to send the browser, and what to keep until it comes back. */
