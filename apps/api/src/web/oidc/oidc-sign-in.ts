@@ -86,10 +86,16 @@ export class OidcSignIn {
     }
 
     const profile = profileFromClaims(claims);
+    const id = oidcUserId(claims.iss as string, claims.sub as string);
     const access = accessFromClaims(claims, this.mapping!);
-    if ('refused' in access) return { refused: access.refused, name: profile.name };
+    if ('refused' in access) {
+      // The id, not the name: enough to find the account in the provider's sign-in log, nothing personal here.
+      const missing = access.refused === 'no_role' ? `no value of ${this.mapping!.roleClaim} in OIDC_ROLE_MAP` : 'no team';
+      this.logger.log(`OpenID Connect account ${id} not signed in: ${missing}`);
+      return { refused: access.refused, name: profile.name };
+    }
     const user: OidcUser = {
-      id: oidcUserId(claims.iss as string, claims.sub as string),
+      id,
       email: profile.email,
       name: profile.name,
       role: access.role,
