@@ -3,10 +3,13 @@
  * Connect provider (oidc-provider, in its own process) with this system's client registered, the
  * system as `npm start` runs it with the OIDC_* settings, and the browser's part played by fetch
  * with a cookie jar: the sign-in page's button, the provider's login and consent forms, the
- * callback, and the session cookie it sets.
+ * callback, and the session cookie it sets. Then the same in chromium, as a person clicks it, with
+ * axe-core on this system's pages.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { Browser as Chromium, Page } from 'playwright-core';
+import { expectAccessible, launchBrowser, screenshot } from '../browser/browser-support';
 import { apiClient, eventually, freePort, startSystem, type RunningSystem } from '../support/system';
 
 jest.setTimeout(120_000);
@@ -254,5 +257,52 @@ describe('staff sign-in through the council identity provider (OpenID Connect)',
     const replayed = await other.request(callback.href);
     expect(replayed.status).toBe(400);
     expect(other.cookie('session')).toBeUndefined();
+  });
+});
+
+describe('staff sign-in through the council identity provider, in chromium', () => {
+  let chromium: Chromium;
+  beforeAll(async () => {
+    chromium = await launchBrowser();
+  });
+  afterAll(async () => chromium?.close());
+
+  /** Through the provider's own pages: its login form, then its consent form when it asks. They load a web font from the internet, so wait for their DOM only. */
+  async function signInWithCouncilAccount(page: Page, sub: string): Promise<void> {
+    const backHere = (url: URL) => url.origin === app;
+    await page.goto(`${app}/sign-in`);
+    await Promise.all([page.waitForURL(new RegExp(`^${issuer}/interaction/`), { waitUntil: 'domcontentloaded' }), page.click('text=Sign in with your council account')]);
+    await page.fill('input[name="login"]', sub);
+    await page.fill('input[name="password"]', 'any');
+    const consent = page.locator('button:has-text("Continue")');
+    await page.click('button:has-text("Sign-in")', { noWaitAfter: true });
+    await Promise.race([consent.waitFor(), page.waitForURL(backHere, { waitUntil: 'domcontentloaded' })]);
+    if (!backHere(new URL(page.url()))) await Promise.all([page.waitForURL(backHere, { waitUntil: 'domcontentloaded' }), consent.click()]);
+  }
+
+  it('signs an officer in from the button on the sign-in page, and the pages know them', async () => {
+    const context = await chromium.newContext();
+    const page = await context.newPage();
+    await page.goto(`${app}/sign-in`);
+    await expectAccessible(page);
+    await screenshot(page, 'staff-sign-in-oidc');
+    await signInWithCouncilAccount(page, 'olu-sub');
+    await page.waitForURL((url) => url.origin === app && !url.pathname.startsWith('/sign-in'));
+    expect(new URL(page.url()).pathname).toBe('/queue');
+    await page.goto(`${app}/requests`);
+    expect(await page.locator('.govuk-service-navigation').innerText()).toContain('My queue');
+    await context.close();
+  });
+
+  it('shows an account in no mapped group "You do not have access", accessibly, and signs nobody in', async () => {
+    const context = await chromium.newContext();
+    const page = await context.newPage();
+    await signInWithCouncilAccount(page, 'fin-sub');
+    await page.waitForURL((url) => url.origin === app);
+    expect(await page.locator('h1').innerText()).toBe('You do not have access');
+    await expectAccessible(page);
+    await screenshot(page, 'staff-sign-in-oidc-no-access');
+    expect((await context.cookies(app)).map((c) => c.name)).not.toContain('session');
+    await context.close();
   });
 });
