@@ -16,8 +16,18 @@ jest.setTimeout(120_000);
 
 const CLIENT = { clientId: 'send-case-comms', clientSecret: 'oidc-test-client-secret-0123456789' };
 const ACCOUNTS = {
-  'olu-sub': { name: 'Olu Council-Officer', email: 'olu@council.example.gov.uk', email_verified: true, groups: ['All staff', 'SEND officers', 'SEND north'] },
-  'mo-sub': { name: 'Mo Council-Manager', email: 'mo@council.example.gov.uk', email_verified: true, groups: ['SEND managers', 'SEND north'] },
+  'olu-sub': {
+    name: 'Olu Council-Officer',
+    email: 'olu@council.example.gov.uk',
+    email_verified: true,
+    groups: ['All staff', 'SEND officers', 'SEND north'],
+  },
+  'mo-sub': {
+    name: 'Mo Council-Manager',
+    email: 'mo@council.example.gov.uk',
+    email_verified: true,
+    groups: ['SEND managers', 'SEND north'],
+  },
   'fin-sub': { name: 'Finn Finance', email: 'finn@council.example.gov.uk', email_verified: true, groups: ['All staff', 'Finance'] },
 };
 
@@ -31,12 +41,24 @@ beforeAll(async () => {
   const [providerPort, appPort] = [await freePort(), await freePort()];
   app = `http://127.0.0.1:${appPort}`;
   provider = spawn(process.execPath, [join(__dirname, '../support/oidc-test-provider.mjs')], {
-    env: { ...process.env, OIDC_TEST_PROVIDER: JSON.stringify({ port: providerPort, ...CLIENT, redirectUri: `${app}/sign-in/oidc/callback`, accounts: ACCOUNTS }) },
+    env: {
+      ...process.env,
+      OIDC_TEST_PROVIDER: JSON.stringify({
+        port: providerPort,
+        ...CLIENT,
+        redirectUri: `${app}/sign-in/oidc/callback`,
+        accounts: ACCOUNTS,
+      }),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   provider.stdout!.on('data', (d) => (providerOutput += d));
   provider.stderr!.on('data', (d) => (providerOutput += d));
-  issuer = (await eventually(() => /oidc-provider ready (\S+)/.exec(providerOutput)?.[1], 20_000, `the provider to start:\n${providerOutput}`))!;
+  issuer = (await eventually(
+    () => /oidc-provider ready (\S+)/.exec(providerOutput)?.[1],
+    20_000,
+    `the provider to start:\n${providerOutput}`,
+  ))!;
 
   system = await startSystem({
     DEMO: 'true',
@@ -189,7 +211,12 @@ describe('staff sign-in through the council identity provider (OpenID Connect)',
     expect(managed.headers.get('location')).toBe('/alerts');
 
     const parent = apiClient(app).as(await apiClient(app).login('parent@example.org'));
-    const submitted = await parent.post('/api/requests', { caseRef: 'C-1001', category: 'annual_review', subject: 'Annual review date', message: 'When is the meeting?' });
+    const submitted = await parent.post('/api/requests', {
+      caseRef: 'C-1001',
+      category: 'annual_review',
+      subject: 'Annual review date',
+      message: 'When is the meeting?',
+    });
     expect(submitted.status).toBe(201);
 
     // The officer's id, as the session (the API's token) carries it: a UUID from the issuer and subject.
@@ -198,15 +225,23 @@ describe('staff sign-in through the council identity provider (OpenID Connect)',
     const assigned = await bearer(manager).post(`/api/requests/${submitted.body.id}/assign`, { officerId });
     expect(assigned.status).toBe(200);
 
-    await eventually(async () => {
-      const queue = await bearer(officer).get('/api/queue');
-      return queue.status === 200 && JSON.stringify(queue.body).includes(submitted.body.id);
-    }, 15_000, "the request in the council officer's queue");
+    await eventually(
+      async () => {
+        const queue = await bearer(officer).get('/api/queue');
+        return queue.status === 200 && JSON.stringify(queue.body).includes(submitted.body.id);
+      },
+      15_000,
+      "the request in the council officer's queue",
+    );
     // The users read model knows their name from the registration: the request shows who has it.
-    const view = await eventually(async () => {
-      const res = await bearer(officer).get(`/api/requests/${submitted.body.id}`);
-      return res.body?.assignee?.name ? res.body : null;
-    }, 15_000, "the assignee's name on the request");
+    const view = await eventually(
+      async () => {
+        const res = await bearer(officer).get(`/api/requests/${submitted.body.id}`);
+        return res.body?.assignee?.name ? res.body : null;
+      },
+      15_000,
+      "the assignee's name on the request",
+    );
     expect(view.assignee).toEqual({ id: officerId, name: 'Olu Council-Officer' });
     expect(view.teamId).toBe('north');
   });
@@ -239,7 +274,9 @@ describe('staff sign-in through the council identity provider (OpenID Connect)',
 
     // The cookie is signed: a changed value (e.g. a state of the attacker's choosing) is refused before anything else.
     const [value, signature] = [pending.slice(0, pending.lastIndexOf('.')), pending.slice(pending.lastIndexOf('.') + 1)];
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(decodeURIComponent(value), 'base64url').toString()), state: 'forged' })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(decodeURIComponent(value), 'base64url').toString()), state: 'forged' }),
+    ).toString('base64url');
     browser.setCookie('oidc_pending', `${forged}.${signature}`, app, '/sign-in/oidc');
     const forgedCookie = await browser.request(callback.href);
     expect(forgedCookie.status).toBe(400);
@@ -271,7 +308,10 @@ describe('staff sign-in through the council identity provider, in chromium', () 
   async function signInWithCouncilAccount(page: Page, sub: string): Promise<void> {
     const backHere = (url: URL) => url.origin === app;
     await page.goto(`${app}/sign-in`);
-    await Promise.all([page.waitForURL(new RegExp(`^${issuer}/interaction/`), { waitUntil: 'domcontentloaded' }), page.click('text=Sign in with your council account')]);
+    await Promise.all([
+      page.waitForURL(new RegExp(`^${issuer}/interaction/`), { waitUntil: 'domcontentloaded' }),
+      page.click('text=Sign in with your council account'),
+    ]);
     await page.fill('input[name="login"]', sub);
     await page.fill('input[name="password"]', 'any');
     const consent = page.locator('button:has-text("Continue")');

@@ -9,7 +9,15 @@ const { port, clientId, clientSecret, redirectUri, accounts } = JSON.parse(proce
 const issuer = `http://127.0.0.1:${port}`;
 
 const provider = new Provider(issuer, {
-  clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri], response_types: ['code'], grant_types: ['authorization_code'] }],
+  clients: [
+    {
+      client_id: clientId,
+      client_secret: clientSecret,
+      redirect_uris: [redirectUri],
+      response_types: ['code'],
+      grant_types: ['authorization_code'],
+    },
+  ],
   // As Entra ID does with a groups claim: the groups go in the ID token (and userinfo).
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'groups'] },
   conformIdTokenClaims: false,

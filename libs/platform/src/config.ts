@@ -70,7 +70,10 @@ export function parseValueMap(text: string, allowed?: readonly string[]): { map:
     }
   } else {
     entries = [];
-    for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const pair of text
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const at = pair.lastIndexOf('=');
       if (at <= 0) return { error: `"${pair}" is not value=target` };
       entries.push([pair.slice(0, at).trim(), pair.slice(at + 1).trim()]);
@@ -89,13 +92,15 @@ export function parseValueMap(text: string, allowed?: readonly string[]): { map:
 function oidcShape() {
   return {
     // The provider's issuer URL; its /.well-known/openid-configuration is read at the first sign-in.
-    OIDC_ISSUER: z.url({ error: 'must be the identity provider\'s issuer URL, e.g. https://login.microsoftonline.com/<tenant>/v2.0' }).optional(),
+    OIDC_ISSUER: z
+      .url({ error: "must be the identity provider's issuer URL, e.g. https://login.microsoftonline.com/<tenant>/v2.0" })
+      .optional(),
     OIDC_CLIENT_ID: z.string().min(1).optional(),
     OIDC_CLIENT_SECRET: z.string().min(1).optional(),
     // Or a file holding it (a mounted Docker or Kubernetes secret): set one of the two.
     OIDC_CLIENT_SECRET_FILE: z.string().min(1).optional(),
     // This system's callback as registered with the provider: https://<host>/sign-in/oidc/callback.
-    OIDC_REDIRECT_URL: z.url({ error: 'must be this system\'s /sign-in/oidc/callback URL' }).optional(),
+    OIDC_REDIRECT_URL: z.url({ error: "must be this system's /sign-in/oidc/callback URL" }).optional(),
     OIDC_SCOPES: z.string().min(1).default('openid profile email'),
     // The claim whose value(s) decide the role: Entra ID app roles are `roles`, security groups `groups`.
     OIDC_ROLE_CLAIM: z.string().min(1).default('roles'),
@@ -120,7 +125,8 @@ function refineOidc(env: Env, ctx: z.RefinementCtx): void {
   ].filter((k) => env[k as keyof Env] !== undefined);
   if (set.length === 0) return;
   for (const key of ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_REDIRECT_URL', 'OIDC_ROLE_MAP'] as const) {
-    if (env[key] === undefined) issue(key, `is required when ${set[0]} is set (OpenID Connect sign-in needs the issuer, client, redirect URL and role map)`);
+    if (env[key] === undefined)
+      issue(key, `is required when ${set[0]} is set (OpenID Connect sign-in needs the issuer, client, redirect URL and role map)`);
   }
   if (env.OIDC_CLIENT_SECRET === undefined && env.OIDC_CLIENT_SECRET_FILE === undefined) {
     issue('OIDC_CLIENT_SECRET', `or OIDC_CLIENT_SECRET_FILE is required when ${set[0]} is set`);
@@ -130,12 +136,14 @@ function refineOidc(env: Env, ctx: z.RefinementCtx): void {
   }
   if (env.OIDC_CLIENT_SECRET_FILE !== undefined) {
     try {
-      if (!readFileSync(env.OIDC_CLIENT_SECRET_FILE, 'utf8').trim()) issue('OIDC_CLIENT_SECRET_FILE', `${env.OIDC_CLIENT_SECRET_FILE} is empty`);
+      if (!readFileSync(env.OIDC_CLIENT_SECRET_FILE, 'utf8').trim())
+        issue('OIDC_CLIENT_SECRET_FILE', `${env.OIDC_CLIENT_SECRET_FILE} is empty`);
     } catch (err) {
       issue('OIDC_CLIENT_SECRET_FILE', `cannot read ${env.OIDC_CLIENT_SECRET_FILE}: ${(err as Error).message}`);
     }
   }
-  if (env.OIDC_TEAM_MAP !== undefined && env.OIDC_TEAM_CLAIM === undefined) issue('OIDC_TEAM_CLAIM', 'is required when OIDC_TEAM_MAP is set (the claim whose values it maps)');
+  if (env.OIDC_TEAM_MAP !== undefined && env.OIDC_TEAM_CLAIM === undefined)
+    issue('OIDC_TEAM_CLAIM', 'is required when OIDC_TEAM_MAP is set (the claim whose values it maps)');
   if (env.OIDC_ROLE_MAP !== undefined) {
     const parsed = parseValueMap(env.OIDC_ROLE_MAP, OIDC_MAPPABLE_ROLES);
     if ('error' in parsed) issue('OIDC_ROLE_MAP', parsed.error);

@@ -24,9 +24,18 @@ describe('OpenID Connect settings', () => {
     [{ OIDC_ISSUER: oidc.OIDC_ISSUER }, /OIDC_CLIENT_ID: is required when OIDC_ISSUER is set/],
     [{ OIDC_ROLE_MAP: 'a=officer' }, /OIDC_ISSUER: is required when OIDC_ROLE_MAP is set/],
     [{ ...oidc, OIDC_CLIENT_SECRET: undefined }, /OIDC_CLIENT_SECRET: or OIDC_CLIENT_SECRET_FILE is required/],
-    [{ ...oidc, OIDC_CLIENT_SECRET_FILE: '/nowhere/secret' }, /OIDC_CLIENT_SECRET_FILE: set OIDC_CLIENT_SECRET or OIDC_CLIENT_SECRET_FILE, not both/],
-    [{ ...oidc, OIDC_CLIENT_SECRET: undefined, OIDC_CLIENT_SECRET_FILE: '/nowhere/secret' }, /OIDC_CLIENT_SECRET_FILE: cannot read \/nowhere\/secret/],
-    [{ ...oidc, OIDC_ROLE_MAP: 'g-officers=superuser' }, /OIDC_ROLE_MAP: "g-officers" maps to "superuser", which is not one of officer, team_manager/],
+    [
+      { ...oidc, OIDC_CLIENT_SECRET_FILE: '/nowhere/secret' },
+      /OIDC_CLIENT_SECRET_FILE: set OIDC_CLIENT_SECRET or OIDC_CLIENT_SECRET_FILE, not both/,
+    ],
+    [
+      { ...oidc, OIDC_CLIENT_SECRET: undefined, OIDC_CLIENT_SECRET_FILE: '/nowhere/secret' },
+      /OIDC_CLIENT_SECRET_FILE: cannot read \/nowhere\/secret/,
+    ],
+    [
+      { ...oidc, OIDC_ROLE_MAP: 'g-officers=superuser' },
+      /OIDC_ROLE_MAP: "g-officers" maps to "superuser", which is not one of officer, team_manager/,
+    ],
     [{ ...oidc, OIDC_ROLE_MAP: 'g-officers' }, /OIDC_ROLE_MAP: "g-officers" is not value=target/],
     [{ ...oidc, OIDC_ROLE_MAP: '{"a": 1}' }, /OIDC_ROLE_MAP: "a" must map to a non-empty string/],
     [{ ...oidc, OIDC_TEAM_MAP: 'g-north=north' }, /OIDC_TEAM_CLAIM: is required when OIDC_TEAM_MAP is set/],

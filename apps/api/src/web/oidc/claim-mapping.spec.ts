@@ -105,8 +105,14 @@ describe('a council account here', () => {
   });
 
   it('takes name and email from the standard claims, or Entra preferred_username', () => {
-    expect(profileFromClaims({ name: 'Olu Officer', email: 'Olu@Council.gov.uk' })).toEqual({ name: 'Olu Officer', email: 'olu@council.gov.uk' });
-    expect(profileFromClaims({ preferred_username: 'sam@council.gov.uk', given_name: 'Sam', family_name: 'Lee' })).toEqual({ name: 'Sam Lee', email: 'sam@council.gov.uk' });
+    expect(profileFromClaims({ name: 'Olu Officer', email: 'Olu@Council.gov.uk' })).toEqual({
+      name: 'Olu Officer',
+      email: 'olu@council.gov.uk',
+    });
+    expect(profileFromClaims({ preferred_username: 'sam@council.gov.uk', given_name: 'Sam', family_name: 'Lee' })).toEqual({
+      name: 'Sam Lee',
+      email: 'sam@council.gov.uk',
+    });
     expect(profileFromClaims({ preferred_username: 'slee' })).toEqual({ name: 'slee', email: '' });
   });
 });

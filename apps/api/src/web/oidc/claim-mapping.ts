@@ -43,7 +43,9 @@ export function claimMappingOf(config: AppConfig): ClaimMapping {
 export function claimValues(claims: Record<string, unknown>, name: string): string[] {
   let value: unknown = claims[name];
   if (value === undefined && name.includes('.')) {
-    value = name.split('.').reduce<unknown>((at, key) => (at && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined), claims);
+    value = name
+      .split('.')
+      .reduce<unknown>((at, key) => (at && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined), claims);
   }
   const values = Array.isArray(value) ? value : [value];
   return values.filter((v): v is string => typeof v === 'string' && v.length > 0);

@@ -78,7 +78,9 @@ export class OidcSignIn {
       });
       const idToken = tokens.claims()!;
       // Entra puts groups and app roles in the ID token, GOV.UK One Login its email in userinfo: read both, the ID token winning.
-      const userInfo = configuration.serverMetadata().userinfo_endpoint ? await oidc.fetchUserInfo(configuration, tokens.access_token, idToken.sub) : {};
+      const userInfo = configuration.serverMetadata().userinfo_endpoint
+        ? await oidc.fetchUserInfo(configuration, tokens.access_token, idToken.sub)
+        : {};
       claims = { ...userInfo, ...idToken };
     } catch (error) {
       this.logger.warn(`OpenID Connect sign-in refused: ${(error as Error).message}`);

@@ -11,7 +11,13 @@ describe('council accounts in the users streams', () => {
   let dir: string;
   let store: SqliteEventStore;
   let users: OidcUsers;
-  const olu: OidcUser = { id: oidcUserId('https://idp.example.org', 'olu'), email: 'olu@council.gov.uk', name: 'Olu Officer', role: 'officer', teamId: 'north' };
+  const olu: OidcUser = {
+    id: oidcUserId('https://idp.example.org', 'olu'),
+    email: 'olu@council.gov.uk',
+    name: 'Olu Officer',
+    role: 'officer',
+    teamId: 'north',
+  };
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'oidc-users-'));
@@ -23,7 +29,7 @@ describe('council accounts in the users streams', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('registers a first sign-in as a UserRegistered on the account\'s own stream, with no password', async () => {
+  it("registers a first sign-in as a UserRegistered on the account's own stream, with no password", async () => {
     await users.registerOrUpdate(olu);
     const events = await store.read(userStreamId(olu.id));
     expect(events.map((e) => e.type)).toEqual(['UserRegistered']);

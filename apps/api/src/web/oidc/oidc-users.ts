@@ -26,8 +26,23 @@ export class OidcUsers {
     const stream = userStreamId(user.id);
     const events = await this.store.read(stream);
     const current = foldUserAccount<Role>(events);
-    const data = { schemaVersion: 1, userId: user.id, email: user.email, name: user.name, role: user.role, teamId: user.teamId, passwordHash: '' } as const;
-    if (current && current.email === data.email && current.name === data.name && current.role === data.role && current.teamId === data.teamId) return;
+    const data = {
+      schemaVersion: 1,
+      userId: user.id,
+      email: user.email,
+      name: user.name,
+      role: user.role,
+      teamId: user.teamId,
+      passwordHash: '',
+    } as const;
+    if (
+      current &&
+      current.email === data.email &&
+      current.name === data.name &&
+      current.role === data.role &&
+      current.teamId === data.teamId
+    )
+      return;
     const event: UserRegistered<Role> & { id: string } = {
       // From what it records and where the stream stood: two sign-ins at once with the same claims append one.
       id: uuidv5(`oidc-registered:${user.id}:${events.length}:${JSON.stringify(data)}`, REGISTRATION_NAMESPACE),

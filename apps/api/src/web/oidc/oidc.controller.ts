@@ -37,7 +37,10 @@ export class OidcController {
     if (!this.oidc.enabled) return renderErrorPage(request, reply, 404);
     try {
       const { url, pending } = await this.oidc.begin();
-      reply.setCookie(PENDING_COOKIE, Buffer.from(JSON.stringify(pending)).toString('base64url'), { ...pendingCookieOptions(request), maxAge: PENDING_SECONDS });
+      reply.setCookie(PENDING_COOKIE, Buffer.from(JSON.stringify(pending)).toString('base64url'), {
+        ...pendingCookieOptions(request),
+        maxAge: PENDING_SECONDS,
+      });
       return reply.header('cache-control', 'no-store').redirect(url.href, 303);
     } catch (error) {
       if (!(error instanceof OidcSignInFailed)) throw error;
