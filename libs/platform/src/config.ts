@@ -78,11 +78,131 @@ const baseShape = {
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   // The worker has no HTTP server: it serves its /metrics on this port when set.
   METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  ...oidcShape(),
 };
+
+// ---- Staff sign-in through the council's identity provider (OpenID Connect, ADR 0011) -----------
+// All optional: none set, sign-in is local accounts only. Set OIDC_ISSUER and the client's settings
+// come with it (refineOidc); apps/api/src/web/oidc reads them.
+
+/** The roles a council account may be mapped to: the staff roles of apps/api's auth/roles.ts (a spec keeps the two equal). */
+export const OIDC_MAPPABLE_ROLES = ['officer', 'team_manager', 'service_manager', 'head_of_service', 'admin'] as const;
+export type OidcMappableRole = (typeof OIDC_MAPPABLE_ROLES)[number];
+
+/**
+ * `value=target` pairs separated by commas (`SEND-Officers=officer,SEND-Managers=team_manager`) or a
+ * JSON object (`{"SEND-Officers":"officer"}`) for values that hold commas or `=`. Empty keys or
+ * targets are refused; `allowed` (when given) limits the targets.
+ */
+export function parseValueMap(text: string, allowed?: readonly string[]): { map: Record<string, string> } | { error: string } {
+  let entries: Array<[string, unknown]>;
+  if (text.trim().startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return { error: 'must be a JSON object of "value": "target"' };
+      entries = Object.entries(parsed);
+    } catch (err) {
+      return { error: `is not valid JSON (${(err as Error).message})` };
+    }
+  } else {
+    entries = [];
+    for (const pair of text
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
+      const at = pair.lastIndexOf('=');
+      if (at <= 0) return { error: `"${pair}" is not value=target` };
+      entries.push([pair.slice(0, at).trim(), pair.slice(at + 1).trim()]);
+    }
+  }
+  if (entries.length === 0) return { error: 'maps nothing: give at least one value=target' };
+  const map: Record<string, string> = {};
+  for (const [key, target] of entries) {
+    if (!key || typeof target !== 'string' || !target) return { error: `"${key}" must map to a non-empty string` };
+    if (allowed && !allowed.includes(target)) return { error: `"${key}" maps to "${target}", which is not one of ${allowed.join(', ')}` };
+    map[key] = target;
+  }
+  return { map };
+}
+
+function oidcShape() {
+  return {
+    // The provider's issuer URL; its /.well-known/openid-configuration is read at the first sign-in.
+    OIDC_ISSUER: z
+      .url({ error: "must be the identity provider's issuer URL, e.g. https://login.microsoftonline.com/<tenant>/v2.0" })
+      .optional(),
+    OIDC_CLIENT_ID: z.string().min(1).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    // Or a file holding it (a mounted Docker or Kubernetes secret): set one of the two.
+    OIDC_CLIENT_SECRET_FILE: z.string().min(1).optional(),
+    // This system's callback as registered with the provider: https://<host>/sign-in/oidc/callback.
+    OIDC_REDIRECT_URL: z.url({ error: "must be this system's /sign-in/oidc/callback URL" }).optional(),
+    OIDC_SCOPES: z.string().min(1).default('openid profile email'),
+    // The claim whose value(s) decide the role: Entra ID app roles are `roles`, security groups `groups`.
+    OIDC_ROLE_CLAIM: z.string().min(1).default('roles'),
+    OIDC_ROLE_MAP: z.string().min(1).optional(),
+    // The claim naming the team; with OIDC_TEAM_MAP its values are mapped, without it the value is the team id.
+    OIDC_TEAM_CLAIM: z.string().min(1).optional(),
+    OIDC_TEAM_MAP: z.string().min(1).optional(),
+  };
+}
+
+function refineOidc(env: Env, ctx: z.RefinementCtx): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  const set = [
+    'OIDC_ISSUER',
+    'OIDC_CLIENT_ID',
+    'OIDC_REDIRECT_URL',
+    'OIDC_ROLE_MAP',
+    'OIDC_TEAM_CLAIM',
+    'OIDC_TEAM_MAP',
+    'OIDC_CLIENT_SECRET',
+    'OIDC_CLIENT_SECRET_FILE',
+  ].filter((k) => env[k as keyof Env] !== undefined);
+  if (set.length === 0) return;
+  for (const key of ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_REDIRECT_URL', 'OIDC_ROLE_MAP'] as const) {
+    if (env[key] === undefined)
+      issue(key, `is required when ${set[0]} is set (OpenID Connect sign-in needs the issuer, client, redirect URL and role map)`);
+  }
+  if (env.OIDC_CLIENT_SECRET === undefined && env.OIDC_CLIENT_SECRET_FILE === undefined) {
+    issue('OIDC_CLIENT_SECRET', `or OIDC_CLIENT_SECRET_FILE is required when ${set[0]} is set`);
+  }
+  if (env.OIDC_CLIENT_SECRET !== undefined && env.OIDC_CLIENT_SECRET_FILE !== undefined) {
+    issue('OIDC_CLIENT_SECRET_FILE', 'set OIDC_CLIENT_SECRET or OIDC_CLIENT_SECRET_FILE, not both');
+  }
+  if (env.OIDC_CLIENT_SECRET_FILE !== undefined) {
+    try {
+      if (!readFileSync(env.OIDC_CLIENT_SECRET_FILE, 'utf8').trim())
+        issue('OIDC_CLIENT_SECRET_FILE', `${env.OIDC_CLIENT_SECRET_FILE} is empty`);
+    } catch (err) {
+      issue('OIDC_CLIENT_SECRET_FILE', `cannot read ${env.OIDC_CLIENT_SECRET_FILE}: ${(err as Error).message}`);
+    }
+  }
+  if (env.OIDC_TEAM_MAP !== undefined && env.OIDC_TEAM_CLAIM === undefined)
+    issue('OIDC_TEAM_CLAIM', 'is required when OIDC_TEAM_MAP is set (the claim whose values it maps)');
+  if (env.OIDC_ROLE_MAP !== undefined) {
+    const parsed = parseValueMap(env.OIDC_ROLE_MAP, OIDC_MAPPABLE_ROLES);
+    if ('error' in parsed) issue('OIDC_ROLE_MAP', parsed.error);
+  }
+  if (env.OIDC_TEAM_MAP !== undefined) {
+    const parsed = parseValueMap(env.OIDC_TEAM_MAP);
+    if ('error' in parsed) issue('OIDC_TEAM_MAP', parsed.error);
+  }
+  // Plain http sends the code and tokens in the clear: only for a provider on this machine outside production.
+  for (const key of ['OIDC_ISSUER', 'OIDC_REDIRECT_URL'] as const) {
+    const url = env[key];
+    if (url && env.NODE_ENV === 'production' && !url.startsWith('https://')) issue(key, 'must be https:// in production');
+  }
+  if (env.OIDC_REDIRECT_URL && !new URL(env.OIDC_REDIRECT_URL).pathname.endsWith('/sign-in/oidc/callback')) {
+    issue('OIDC_REDIRECT_URL', 'must end with /sign-in/oidc/callback (the route that completes the sign-in)');
+  }
+}
+// ---- end of OpenID Connect settings ---------------------------------------------------------------
 
 const envSchema = z.object(baseShape);
 
 function refineBase(env: Env, ctx: z.RefinementCtx): void {
+  refineOidc(env, ctx);
   if (env.EVENT_STORE === 'kurrentdb' && !env.KURRENTDB_URL) {
     ctx.addIssue({ code: 'custom', path: ['KURRENTDB_URL'], message: 'is required when EVENT_STORE=kurrentdb' });
   }

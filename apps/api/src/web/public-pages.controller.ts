@@ -63,7 +63,7 @@ export class PublicPagesController {
   async signInPage(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const user = await this.session.user(request);
     if (user) return reply.redirect(homeOf(user), 303);
-    return this.render.page(request, reply, 'sign-in.njk', { values: {}, errors: null }, null);
+    return this.render.page(request, reply, 'sign-in.njk', { values: {}, errors: null, oidcSignIn: this.offersOidc() }, null);
   }
 
   @Post('sign-in')
@@ -83,10 +83,15 @@ export class PublicPagesController {
     }
     if (!errors.length && !user) errors.push({ field: 'email', text: 'Enter a correct email address and password' });
     if (!user) {
-      return this.render.page(request, reply, 'sign-in.njk', { values: { email }, errors: fieldErrors(errors) }, null, 400);
+      return this.render.page(request, reply, 'sign-in.njk', { values: { email }, errors: fieldErrors(errors), oidcSignIn: this.offersOidc() }, null, 400);
     }
     await this.session.start(request, reply, user);
     return reply.redirect(homeOf(user), 303);
+  }
+
+  /** The sign-in page offers the council's identity provider when one is configured (web/oidc, ADR 0011). */
+  private offersOidc(): boolean {
+    return this.config.OIDC_ISSUER !== undefined;
   }
 
   @Get('sign-out')

@@ -9,6 +9,9 @@ import { AdminPagesController } from './admin-pages.controller';
 import { AlertsPagesController } from './alerts-pages.controller';
 import { DashboardPagesController } from './dashboard-pages.controller';
 import { AvailabilityPagesController } from './availability-pages.controller';
+import { OidcController } from './oidc/oidc.controller';
+import { OidcSignIn } from './oidc/oidc-sign-in';
+import { OidcUsers } from './oidc/oidc-users';
 import { PageRender } from './page-render';
 import { PublicPagesController } from './public-pages.controller';
 import { QueuePagesController } from './queue-pages.controller';
@@ -36,7 +39,8 @@ import { WebSession } from './web-session';
     AlertsPagesController,
     DashboardPagesController,
     AdminPagesController,
+    OidcController,
   ],
-  providers: [PageRender, WebSession, RequestPage, RequestActions],
+  providers: [PageRender, WebSession, RequestPage, RequestActions, OidcSignIn, OidcUsers],
 })
 export class WebModule {}
