@@ -12,7 +12,7 @@ export interface PendingSignIn {
   codeVerifier: string;
 }
 
-export type SignInOutcome = { user: OidcUser } | { refused: 'no_role' | 'no_team'; name: string };
+export type SignInOutcome = { user: OidcUser } | { refused: 'no_role' | 'no_team' | 'disabled'; name: string };
 
 /** The provider answered, but not with a sign-in we can accept: a bad or replayed state, an error, a bad token. */
 export class OidcSignInFailed extends Error {
@@ -103,7 +103,11 @@ export class OidcSignIn {
       role: access.role,
       teamId: access.teamId,
     };
-    await this.users.registerOrUpdate(user);
+    // An account disabled here stays out, whatever the provider says (ADR 0015).
+    if ((await this.users.registerOrUpdate(user)).disabled) {
+      this.logger.log(`OpenID Connect account ${id} not signed in: disabled`);
+      return { refused: 'disabled', name: profile.name };
+    }
     return { user };
   }
 

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { foldUserAccount, userStreamFor, userStreamId } from '@send/domain';
+import { randomUUID } from 'node:crypto';
+import { accountDisabled, accountEnabled, foldUserAccount, userStreamFor, userStreamId } from '@send/domain';
 import { SqliteEventStore } from '@send/event-store';
 import { verifyPassword } from '../../auth/password';
 import { oidcUserId } from './claim-mapping';
@@ -49,5 +50,15 @@ describe('council accounts in the users streams', () => {
     const events = await store.read(userStreamId(olu.id));
     expect(events).toHaveLength(2);
     expect(foldUserAccount(events)).toMatchObject({ userId: olu.id, role: 'team_manager', teamId: 'south', name: 'Olu Manager' });
+  });
+
+  it('answers that an account disabled here is disabled, whatever the provider says, until it is enabled', async () => {
+    expect(await users.registerOrUpdate(olu)).toEqual({ disabled: false });
+    const at = new Date('2026-12-01T10:00:00Z');
+    await store.append(userStreamId(olu.id), [{ id: randomUUID(), ...accountDisabled(olu.id, 'left', 'admin', at) }], { expectedRevision: 0n });
+    expect(await users.registerOrUpdate(olu)).toEqual({ disabled: true });
+    expect(await users.registerOrUpdate({ ...olu, name: 'Olu Renamed' })).toEqual({ disabled: true });
+    await store.append(userStreamId(olu.id), [{ id: randomUUID(), ...accountEnabled(olu.id, 'admin', at) }], { expectedRevision: 'any' });
+    expect(await users.registerOrUpdate(olu)).toEqual({ disabled: false });
   });
 });

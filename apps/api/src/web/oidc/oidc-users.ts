@@ -22,7 +22,8 @@ export type OidcUser = AuthUser & { role: Role };
 export class OidcUsers {
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
-  async registerOrUpdate(user: OidcUser): Promise<void> {
+  /** Records the provider's latest claims; answers whether the account is disabled here (ADR 0015), which the provider cannot know. */
+  async registerOrUpdate(user: OidcUser): Promise<{ disabled: boolean }> {
     const stream = userStreamId(user.id);
     const events = await this.store.read(stream);
     const current = foldUserAccount<Role>(events);
@@ -42,7 +43,7 @@ export class OidcUsers {
       current.role === data.role &&
       current.teamId === data.teamId
     )
-      return;
+      return { disabled: current.disabled };
     const event: UserRegistered<Role> & { id: string } = {
       // From what it records and where the stream stood: two sign-ins at once with the same claims append one.
       id: uuidv5(`oidc-registered:${user.id}:${events.length}:${JSON.stringify(data)}`, REGISTRATION_NAMESPACE),
@@ -50,5 +51,6 @@ export class OidcUsers {
       data,
     };
     await this.store.append(stream, [event], { expectedRevision: 'any' });
+    return { disabled: current?.disabled ?? false };
   }
 }
