@@ -119,3 +119,35 @@ export class DuplicateEventId extends Error {
     super(`Stream ${stream}: event id ${eventId} ${reason}`);
   }
 }
+
+/**
+ * Added: the largest append a store accepts by default, in bytes of its events' ids, types, data
+ * and metadata as JSON (1 MiB: KurrentDB's default MaxAppendSize, so every store refuses the same
+ * appends). EVENT_STORE_MAX_APPEND_BYTES changes it.
+ */
+export const DEFAULT_MAX_APPEND_BYTES = 1024 * 1024;
+
+/**
+ * Added: an append larger than the store's limit. Nothing of it is stored. Not retryable as is:
+ * split the work into smaller appends, or keep large content (files, long texts) outside the event.
+ */
+export class AppendTooLargeError extends Error {
+  override readonly name = 'AppendTooLargeError';
+  constructor(
+    readonly stream: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(
+      `Stream ${stream}: the append is ${bytes} bytes, over the event store's limit of ${limit} bytes ` +
+        '(EVENT_STORE_MAX_APPEND_BYTES); append fewer or smaller events, and keep large content outside the event',
+    );
+  }
+}
+
+/** The size an append counts against the limit: UTF-8 bytes of each event's id, type, and data and metadata as JSON. */
+export function appendSizeBytes(events: readonly { id: string; type: string; data: string; metadata: string }[]): number {
+  let bytes = 0;
+  for (const e of events) bytes += Buffer.byteLength(e.id) + Buffer.byteLength(e.type) + Buffer.byteLength(e.data) + Buffer.byteLength(e.metadata);
+  return bytes;
+}

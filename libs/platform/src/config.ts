@@ -15,9 +15,21 @@ const baseShape = {
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  EVENT_STORE: z.enum(['sqlite', 'kurrentdb']).default('sqlite'),
+  EVENT_STORE: z.enum(['sqlite', 'kurrentdb', 'postgres']).default('sqlite'),
   SQLITE_PATH: z.string().min(1).default('./data/events.db'),
   KURRENTDB_URL: z.string().startsWith('kurrentdb', 'must be a kurrentdb:// connection string').optional(),
+  // EVENT_STORE=postgres (ADR 0012): the server, the schema the store creates and migrates at start,
+  // the pool's connections per process (plus one listening), and the append size limit of every store.
+  POSTGRES_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string')
+    .optional(),
+  POSTGRES_SCHEMA: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be letters, digits and underscores (at most 63), e.g. send_events')
+    .default('send_events'),
+  POSTGRES_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  EVENT_STORE_MAX_APPEND_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
@@ -49,6 +61,9 @@ const envSchema = z.object(baseShape);
 function refineBase(env: Env, ctx: z.RefinementCtx): void {
   if (env.EVENT_STORE === 'kurrentdb' && !env.KURRENTDB_URL) {
     ctx.addIssue({ code: 'custom', path: ['KURRENTDB_URL'], message: 'is required when EVENT_STORE=kurrentdb' });
+  }
+  if (env.EVENT_STORE === 'postgres' && !env.POSTGRES_URL) {
+    ctx.addIssue({ code: 'custom', path: ['POSTGRES_URL'], message: 'is required when EVENT_STORE=postgres (e.g. postgres://send:secret@db:5432/send)' });
   }
   if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEV_JWT_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'must be set in production' });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
-import { createEventStore } from '@send/event-store';
+import { createEventStore, eventStoreConfig } from '@send/event-store';
 import { ConfigError, loadConfig } from '@send/platform/config';
 import { SystemClock } from '@send/platform/clock';
 import { CaseCommands } from './case-commands';
@@ -42,9 +42,7 @@ export async function runImportCasesCli(args: string[], env: NodeJS.ProcessEnv =
     io.stderr.write(`${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`);
     return EXIT_BAD_FILE;
   }
-  const store = createEventStore(
-    config.EVENT_STORE === 'kurrentdb' ? { kind: 'kurrentdb', url: config.KURRENTDB_URL! } : { kind: 'sqlite', path: config.SQLITE_PATH },
-  );
+  const store = createEventStore(eventStoreConfig(config));
   const progress = progressReporter(io.stderr);
   try {
     const importer = new CaseImport(new CaseCommands(store, config, new SystemClock()), store);

@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import Redis from 'ioredis';
-import { createEventStore } from '@send/event-store';
+import { createEventStore, eventStoreConfig } from '@send/event-store';
 import { ConfigError, loadConfig } from '@send/platform/config';
 import { rebuildReadModels, type RebuildProgress } from '@send/read-models';
 
@@ -25,9 +25,7 @@ export async function runRebuildCli(env: NodeJS.ProcessEnv = process.env, io: Re
     io.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
     return 1;
   }
-  const store = createEventStore(
-    config.EVENT_STORE === 'kurrentdb' ? { kind: 'kurrentdb', url: config.KURRENTDB_URL! } : { kind: 'sqlite', path: config.SQLITE_PATH },
-  );
+  const store = createEventStore(eventStoreConfig(config));
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });
   const bar = new SingleBar({
     stream: io.stderr,
