@@ -19,13 +19,29 @@ describe('loadConfig', () => {
     expect(config.policy).toBe(defaultPolicy);
   });
 
+  it('selects PostgreSQL with its URL, schema, pool size and the append limit', () => {
+    expect(loadConfig({ EVENT_STORE: 'postgres', POSTGRES_URL: 'postgres://send@db:5432/send' })).toMatchObject({
+      EVENT_STORE: 'postgres',
+      POSTGRES_URL: 'postgres://send@db:5432/send',
+      POSTGRES_SCHEMA: 'send_events',
+      POSTGRES_POOL_SIZE: 10,
+      EVENT_STORE_MAX_APPEND_BYTES: 1024 * 1024,
+    });
+    expect(loadConfig({ EVENT_STORE: 'postgres', POSTGRES_URL: 'postgresql://db/send', POSTGRES_POOL_SIZE: '25' }).POSTGRES_POOL_SIZE).toBe(25);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', POLICY_FILE: '' }).PORT).toBe(3000);
   });
 
   it.each([
     [{ PORT: 'eighty' }, /PORT: .*\(got "eighty"\)/],
-    [{ EVENT_STORE: 'postgres' }, /EVENT_STORE: /],
+    [{ EVENT_STORE: 'mysql' }, /EVENT_STORE: /],
+    [{ EVENT_STORE: 'postgres' }, /POSTGRES_URL: is required when EVENT_STORE=postgres/],
+    [{ EVENT_STORE: 'postgres', POSTGRES_URL: 'db:5432/send' }, /POSTGRES_URL: must be a postgres:\/\/ connection string \(value not shown\)/],
+    [{ POSTGRES_SCHEMA: 'send-events' }, /POSTGRES_SCHEMA: must be letters, digits and underscores/],
+    [{ POSTGRES_POOL_SIZE: '0' }, /POSTGRES_POOL_SIZE: /],
+    [{ EVENT_STORE_MAX_APPEND_BYTES: '10' }, /EVENT_STORE_MAX_APPEND_BYTES: /],
     [{ EVENT_STORE: 'kurrentdb' }, /KURRENTDB_URL: is required when EVENT_STORE=kurrentdb/],
     [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL: must start with redis:\/\//],
     [{ DEMO: 'maybe' }, /DEMO: /],
