@@ -44,11 +44,11 @@ function ensureTestUser() {
 }
 
 /**
- * Starts a private cluster and resolves once it accepts connections. Resolves { url, stop() };
+ * Starts a private cluster and resolves once it accepts connections (without fsync unless `durable`). Resolves { url, stop() };
  * stop() shuts it down and removes its folder. Throws, naming the install command,
  * when PostgreSQL's binaries are missing.
  */
-async function startPostgres({ log = () => {} } = {}) {
+async function startPostgres({ log = () => {}, durable = false } = {}) {
   const bin = findPostgresBin();
   if (!bin) throw new Error(`PostgreSQL's binaries (initdb, postgres) are not installed. Run: ${INSTALL_HINT}`);
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -65,7 +65,9 @@ async function startPostgres({ log = () => {} } = {}) {
     throw error;
   }
   // In the foreground as our child (not pg_ctl's daemon): Ctrl-C on the test run stops it too.
-  const args = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'];
+  const args = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'];
+  // Tests need no durability; a benchmark (durable: true) keeps PostgreSQL's defaults.
+  if (!durable) args.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   const postgres = path.join(bin, 'postgres');
   const child = asUser ? spawn('runuser', ['-u', asUser, '--', postgres, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(postgres, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

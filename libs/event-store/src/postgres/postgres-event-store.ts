@@ -1,4 +1,4 @@
-import { Client, Pool, type PoolClient } from 'pg';
+import { Client, Pool, escapeLiteral, type PoolClient, type QueryResult } from 'pg';
 import {
   AppendTooLargeError,
   DEFAULT_MAX_APPEND_BYTES,
@@ -129,7 +129,7 @@ export class PostgresEventStore implements EventStore {
    */
   async appendInTransaction(client: PoolClient | Client, stream: string, events: EventData[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
     await this.ready();
-    return this.appendWithin(client, this.prepare(stream, events, options.expectedRevision));
+    return this.appendWithin(client, this.prepare(stream, events, options.expectedRevision), { begin: false });
   }
 
   async read(stream: string, options?: ReadOptions): Promise<RecordedEvent[]> {
@@ -243,30 +243,33 @@ export class PostgresEventStore implements EventStore {
   private async appendInOwnTransaction(item: PreparedAppend): Promise<AppendResult> {
     await this.ready();
     return this.withClient(async (client) => {
-      await client.query('BEGIN');
+      const outcome = { committed: false };
       try {
-        const result = await this.appendWithin(client, item);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
+        return await this.appendWithin(client, item, { begin: true, commit: outcome });
+      } finally {
+        // A no-op retry or a refused append ends here with nothing written; so does a failed insert.
+        if (!outcome.committed) await client.query('ROLLBACK').catch(() => undefined);
       }
     });
   }
 
-  /** Checks and inserts one append in the caller's transaction. Mirrors SqliteEventStore.applyAppend. */
-  private async appendWithin(client: PoolClient | Client, item: PreparedAppend): Promise<AppendResult> {
+  /**
+   * Checks and inserts one append in a transaction (mirrors SqliteEventStore.applyAppend), in two
+   * round trips: [BEGIN;] lock; read, then insert[; COMMIT]. Both are simple-protocol queries, so
+   * values travel as escaped literals (escapeLiteral); each statement gets its own snapshot. With
+   * `commit`, the insert commits in the same round trip and sets `commit.committed`.
+   */
+  private async appendWithin(client: PoolClient | Client, item: PreparedAppend, options: { begin: boolean; commit?: { committed: boolean } }): Promise<AppendResult> {
     const { stream, events } = item;
-    // Its own statement: in READ COMMITTED the next statement's snapshot is taken after the lock is
-    // ours, so it sees everything the previous holder committed.
-    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${this.schema}:${stream}`]);
-    const ids = events.map((e) => e.id);
-    const { rows } = await client.query<Partial<Row> & { head: string | null }>(
-      `SELECT h.head, e.* FROM (SELECT max(revision) AS head FROM ${this.table} WHERE stream_id = $1) h
-       LEFT JOIN ${this.table} e ON e.id = ANY($2::text[])`,
-      [stream, ids],
+    const streamLiteral = escapeLiteral(stream);
+    // The lock is its own statement: in READ COMMITTED the next statement's snapshot is taken after
+    // the lock is ours, so it sees everything the previous holder committed.
+    const read = await client.query(
+      `${options.begin ? 'BEGIN; ' : ''}SELECT pg_advisory_xact_lock(hashtextextended(${escapeLiteral(`${this.schema}:${stream}`)}, 0));
+       SELECT h.head, e.* FROM (SELECT max(revision) AS head FROM ${this.table} WHERE stream_id = ${streamLiteral}) h
+       LEFT JOIN ${this.table} e ON e.id = ANY(ARRAY[${events.map((e) => escapeLiteral(e.id)).join(', ')}]::text[])`,
     );
+    const rows = lastResult<Partial<Row> & { head: string | null }>(read).rows;
     const stored = new Map<string, Row>();
     for (const row of rows) if (row.id != null) stored.set(row.id, row as Row);
 
@@ -285,30 +288,24 @@ export class PostgresEventStore implements EventStore {
     }
 
     const base = current === 'no_stream' ? -1n : current;
-    let inserted: Row[];
+    const values = events
+      .map((e, i) => `(${i + 1}, ${escapeLiteral(e.id)}, ${escapeLiteral(e.type)}, ${escapeLiteral(e.data)}, ${escapeLiteral(e.metadata)})`)
+      .join(',\n');
+    let written: QueryResult | QueryResult[];
     try {
-      ({ rows: inserted } = await client.query<Row>(
+      written = await client.query(
         `WITH tx AS (SELECT pg_current_xact_id()::text::bigint << ${POSITION_TX_SHIFT} AS first),
          used AS (SELECT coalesce(max(e.position), tx.first) AS last FROM tx LEFT JOIN ${this.table} e
                   ON e.position > tx.first AND e.position < tx.first + ${1 << POSITION_TX_SHIFT} GROUP BY tx.first),
          ins AS (
            INSERT INTO ${this.table} (position, id, stream_id, revision, type, data, metadata)
-           SELECT used.last + n.ord, n.id, $1, $2::bigint + n.ord, n.type, n.data::jsonb, n.metadata::jsonb
-           FROM used, unnest($3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS n(id, type, data, metadata, ord)
+           SELECT used.last + n.ord, n.id, ${streamLiteral}, ${base} + n.ord, n.type, n.data::jsonb, n.metadata::jsonb
+           FROM used, (VALUES ${values}) AS n(ord, id, type, data, metadata)
            RETURNING ${COLUMNS}
          ),
-         notified AS (SELECT pg_notify($7, '') AS done)
-         SELECT ins.* FROM ins, notified ORDER BY ins.position`,
-        [
-          stream,
-          String(base),
-          ids,
-          events.map((e) => e.type),
-          events.map((e) => e.data),
-          events.map((e) => e.metadata),
-          this.channel,
-        ],
-      ));
+         notified AS (SELECT pg_notify(${escapeLiteral(this.channel)}, '') AS done)
+         SELECT ins.* FROM ins, notified ORDER BY ins.position${options.commit ? '; COMMIT' : ''}`,
+      );
     } catch (error) {
       // Behind the stream lock only a concurrent append of one of these ids to ANOTHER stream can collide.
       if ((error as { code?: string }).code === UNIQUE_VIOLATION && (error as { constraint?: string }).constraint === 'events_id_key') {
@@ -316,7 +313,8 @@ export class PostgresEventStore implements EventStore {
       }
       throw error;
     }
-    const recorded = inserted.map(toRecorded);
+    if (options.commit) options.commit.committed = true;
+    const recorded = (Array.isArray(written) ? written[0] : written).rows.map(toRecorded);
     const last = recorded[recorded.length - 1];
     return { nextRevision: last.revision, position: last.position, events: recorded };
   }
@@ -341,8 +339,9 @@ export class PostgresEventStore implements EventStore {
     try {
       return await work(client);
     } catch (error) {
-      // A connection error leaves the client unusable: the pool must not hand it out again.
-      if (!(error as { code?: string }).code) broken = error as Error;
+      // A connection error (no SQLSTATE, not ours) leaves the client unusable: the pool must not hand it out again.
+      const ours = error instanceof WrongExpectedRevision || error instanceof DuplicateEventId;
+      if (!ours && !(error as { code?: string }).code) broken = error as Error;
       throw error;
     } finally {
       client.release(broken);
@@ -417,6 +416,11 @@ function idempotentResult(item: PreparedAppend, first: Row, stored: Map<string, 
   const recorded = rows.map(toRecorded);
   const last = recorded[recorded.length - 1];
   return { nextRevision: last.revision, position: last.position, events: recorded };
+}
+
+/** A multi-statement query answers with one result per statement: the last is the one we asked for. */
+function lastResult<T extends object>(result: QueryResult | QueryResult[]): QueryResult<T> {
+  return (Array.isArray(result) ? result[result.length - 1] : result) as QueryResult<T>;
 }
 
 function toRecorded(row: Row): RecordedEvent {
