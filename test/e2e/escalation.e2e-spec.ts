@@ -5,13 +5,69 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { Client } from 'pg';
+import { v4 as uuid } from 'uuid';
 import { streamIdFor } from '@send/domain';
 import { AppProcess } from '../support/processes';
 import { startSmtpSink } from '../support/smtp-sink';
 import { apiClient, eventually, freePort, startThrowawayRedis } from '../support/system';
 
+type StoredEvent = { type: string; data: any };
+/** An event store the journey runs on: its settings for the apps, and how the test reads a stream straight from it. */
+interface StoreUnderJourney {
+  env(dir: string): Record<string, string>;
+  events(env: Record<string, string>, stream: string, type?: string): Promise<StoredEvent[]>;
+  cleanup(env: Record<string, string>): Promise<void>;
+}
+
+const sqliteJourney: StoreUnderJourney = {
+  env: (dir) => ({ SQLITE_PATH: join(dir, 'events.db') }),
+  events: async (env, stream, type) => {
+    const db = new Database(env.SQLITE_PATH, { readonly: true, fileMustExist: true });
+    try {
+      const rows = db
+        .prepare(`SELECT type, data FROM events WHERE stream_id = ? ${type ? 'AND type = ?' : ''} ORDER BY position`)
+        .all(...[stream, ...(type ? [type] : [])]) as Array<{ type: string; data: string }>;
+      return rows.map((r) => ({ type: r.type, data: JSON.parse(r.data) }));
+    } finally {
+      db.close();
+    }
+  },
+  cleanup: async () => undefined,
+};
+
+/** ADR 0012: the same journey on PostgreSQL, in a schema of its own on POSTGRES_URL (npm test starts a throwaway cluster). */
+const postgresJourney = (url: string): StoreUnderJourney => {
+  const query = async <T extends object>(sql: string, params: unknown[] = []) => {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query<T>(sql, params)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    env: () => ({ EVENT_STORE: 'postgres', POSTGRES_URL: url, POSTGRES_SCHEMA: `send_e2e_${uuid().replace(/-/g, '').slice(0, 12)}` }),
+    events: (env, stream, type) =>
+      query<StoredEvent>(
+        `SELECT type, data FROM "${env.POSTGRES_SCHEMA}".events WHERE stream_id = $1 ${type ? 'AND type = $2' : ''} ORDER BY position`,
+        [stream, ...(type ? [type] : [])],
+      ),
+    cleanup: async (env) => void (await query(`DROP SCHEMA IF EXISTS "${env.POSTGRES_SCHEMA}" CASCADE`)),
+  };
+};
+
+const journeys: [string, StoreUnderJourney][] = [['SQLite', sqliteJourney]];
+if (process.env.POSTGRES_URL) journeys.push(['PostgreSQL', postgresJourney(process.env.POSTGRES_URL)]);
+else {
+  describe.skip('escalation chains on PostgreSQL (set POSTGRES_URL, or run npm test with PostgreSQL installed: apt-get install -y postgresql)', () => {
+    it('runs the same journey with EVENT_STORE=postgres', () => undefined);
+  });
+}
+
 /**
- * The heart of the product, end to end on the real api + worker + SQLite + Redis: families who keep
+ * The heart of the product, end to end on the real api + worker + SQLite (or PostgreSQL) + Redis: families who keep
  * trying and get no answer reach a manager, the alert climbs until acknowledged and answered, SLA
  * breaches are recorded once, and crashes or a lost Redis lose and duplicate nothing.
  * Policy: 24/7, no holidays, durations of seconds. Waits are generous so CI is never flaky; the
@@ -31,7 +87,7 @@ escalation:
     - { role: head_of_service, ackWithin: PT600S, respondWithin: PT600S }
 `;
 
-describe('escalation chains, SLA timers and alerts (api + worker + SQLite + Redis)', () => {
+describe.each(journeys)('escalation chains, SLA timers and alerts (api + worker + %s + Redis)', (_name, store) => {
   let dir: string;
   let redisServer: Awaited<ReturnType<typeof startThrowawayRedis>>;
   let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
@@ -43,17 +99,7 @@ describe('escalation chains, SLA timers and alerts (api + worker + SQLite + Redi
   const as: Record<string, ReturnType<ReturnType<typeof apiClient>['as']>> = {};
   const ids: Record<string, string> = {};
 
-  const events = (requestId: string, type?: string): Array<{ type: string; data: any }> => {
-    const db = new Database(env.SQLITE_PATH, { readonly: true, fileMustExist: true });
-    try {
-      const rows = db
-        .prepare(`SELECT type, data FROM events WHERE stream_id = ? ${type ? 'AND type = ?' : ''} ORDER BY position`)
-        .all(...[streamIdFor(requestId), ...(type ? [type] : [])]) as Array<{ type: string; data: string }>;
-      return rows.map((r) => ({ type: r.type, data: JSON.parse(r.data) }));
-    } finally {
-      db.close();
-    }
-  };
+  const events = (requestId: string, type?: string): Promise<StoredEvent[]> => store.events(env, streamIdFor(requestId), type);
   const startWorker = async () => {
     worker = new AppProcess('worker', env);
     await worker.start((out) => out.includes('worker running'));
@@ -77,7 +123,7 @@ describe('escalation chains, SLA timers and alerts (api + worker + SQLite + Redi
     env = {
       PORT: String(await freePort()),
       REDIS_URL: redisServer.url,
-      SQLITE_PATH: join(dir, 'events.db'),
+      ...store.env(dir),
       POLICY_FILE: join(dir, 'policy.yaml'),
       SMTP_URL: smtp.url,
       DEMO: 'true',
@@ -106,6 +152,7 @@ describe('escalation chains, SLA timers and alerts (api + worker + SQLite + Redi
     redis?.disconnect();
     const ends = await Promise.all([api?.stop(), worker?.stop()]);
     await Promise.all([redisServer?.stop(), smtp?.stop()]);
+    if (env) await store.cleanup(env);
     rmSync(dir, { recursive: true, force: true });
     // Both ran their shutdown hooks and ended by the re-raised SIGTERM, not the SIGKILL of a hang.
     expect(ends).toEqual(['SIGTERM', 'SIGTERM']);
@@ -141,8 +188,8 @@ describe('escalation chains, SLA timers and alerts (api + worker + SQLite + Redi
       'the advance',
     );
     expect(advanced).toMatchObject({ level: 2 });
-    expect(events(request.id, 'EscalationAdvanced')).toHaveLength(1);
-    expect(events(request.id, 'EscalationAdvanced')[0].data).toMatchObject({ fromLevel: 1, toLevel: 2, reason: 'ack_timeout' });
+    expect(await events(request.id, 'EscalationAdvanced')).toHaveLength(1);
+    expect((await events(request.id, 'EscalationAdvanced'))[0].data).toMatchObject({ fromLevel: 1, toLevel: 2, reason: 'ack_timeout' });
 
     const ack = await as.serviceManager.post(`/api/alerts/${alert.escalationId}/acknowledge`, {});
     expect(ack.status).toBe(200);
@@ -191,13 +238,16 @@ describe('escalation chains, SLA timers and alerts (api + worker + SQLite + Redi
       message: 'Nobody answers.',
     });
     const breaches = await eventually(
-      () => events(request.id, 'SlaBreached').length > 0 && events(request.id, 'SlaBreached'),
+      async () => {
+        const found = await events(request.id, 'SlaBreached');
+        return found.length > 0 && found;
+      },
       15_000,
       'the breach',
     );
     expect(breaches[0].data).toMatchObject({ clock: 'first_response', dueAt: request.due.firstResponseAt });
     await new Promise((r) => setTimeout(r, 3000)); // any duplicate timer would have fired by now
-    expect(events(request.id, 'SlaBreached')).toHaveLength(1);
+    expect(await events(request.id, 'SlaBreached')).toHaveLength(1);
     const view = await eventually(async () => {
       const { body } = await as.parent.get(`/api/requests/${request.id}`);
       return body.breaches.length === 1 && body;
@@ -220,23 +270,23 @@ describe('escalation chains, SLA timers and alerts (api + worker + SQLite + Redi
     await startWorker();
 
     for (const request of requests) {
-      await eventually(() => events(request.id, 'SlaBreached').length === 1, 20_000, `the breach of ${request.reference}`);
-      await eventually(() => events(request.id, 'EscalationRaised').length === 1, 20_000, `the escalation of ${request.reference}`);
+      await eventually(async () => (await events(request.id, 'SlaBreached')).length === 1, 20_000, `the breach of ${request.reference}`);
+      await eventually(async () => (await events(request.id, 'EscalationRaised')).length === 1, 20_000, `the escalation of ${request.reference}`);
     }
     await new Promise((r) => setTimeout(r, 2000));
     for (const request of requests) {
-      expect(events(request.id, 'SlaBreached')).toHaveLength(1);
-      expect(events(request.id, 'EscalationRaised')).toHaveLength(1);
+      expect(await events(request.id, 'SlaBreached')).toHaveLength(1);
+      expect(await events(request.id, 'EscalationRaised')).toHaveLength(1);
       // Every event projected once: the timeline read model has exactly the stream's events.
       const timeline = await eventually(
         async () => {
           const { body } = await as.parent.get(`/api/requests/${request.id}/timeline`);
-          return body.length === events(request.id).length && body;
+          return body.length === (await events(request.id)).length && body;
         },
         15_000,
         'the timeline',
       );
-      expect(timeline.map((e: { type: string }) => e.type)).toEqual(events(request.id).map((e) => e.type));
+      expect(timeline.map((e: { type: string }) => e.type)).toEqual((await events(request.id)).map((e) => e.type));
     }
   }, 90_000);
 
@@ -261,8 +311,8 @@ describe('escalation chains, SLA timers and alerts (api + worker + SQLite + Redi
     expect((await as.officer.get('/api/queue')).body.map((v: { id: string }) => v.id)).toContain(request.id);
 
     await startWorker(); // the reconciler recreates the lost ack timer: the chain still climbs
-    await eventually(() => events(request.id, 'EscalationAdvanced').length === 1, 20_000, 'the advance from a reconciled timer');
+    await eventually(async () => (await events(request.id, 'EscalationAdvanced')).length === 1, 20_000, 'the advance from a reconciled timer');
     await new Promise((r) => setTimeout(r, 1500));
-    expect(events(request.id, 'EscalationAdvanced')).toHaveLength(1);
+    expect(await events(request.id, 'EscalationAdvanced')).toHaveLength(1);
   }, 90_000);
 });

@@ -24,7 +24,7 @@ const PLAIN_EVERY_MS = 2000;
 /**
  * `npm run import-cases -- file.csv` (or `node dist/apps/api/main.js import-cases file.csv`): the
  * same CaseImport as POST /api/cases/import, on the event store the environment configures
- * (EVENT_STORE, SQLITE_PATH, KURRENTDB_URL), alongside a running api. Needs no Redis: the worker
+ * (EVENT_STORE, SQLITE_PATH, POSTGRES_URL, KURRENTDB_URL), alongside a running api. Needs no Redis: the worker
  * projects the cases as it does any other events. Returns the exit code.
  */
 export async function runImportCasesCli(args: string[], env: NodeJS.ProcessEnv = process.env, io: ImportCliIo = process): Promise<number> {

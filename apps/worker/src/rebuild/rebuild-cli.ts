@@ -13,7 +13,7 @@ export interface RebuildCliIo {
 /**
  * `npm run rebuild-read-models` (or `node dist/apps/worker/main.js rebuild-read-models`): drops and
  * rebuilds every read model from the event store configured by the environment (EVENT_STORE,
- * SQLITE_PATH, KURRENTDB_URL, REDIS_URL), with a progress bar, while the api keeps serving and the
+ * SQLITE_PATH, POSTGRES_URL, KURRENTDB_URL, REDIS_URL), with a progress bar, while the api keeps serving and the
  * worker's projector waits. It lives with the worker, the app that owns the projections. Returns the
  * process exit code.
  */
