@@ -19,7 +19,10 @@ function findPostgresBin() {
   if (process.env.POSTGRES_BIN) candidates.push(process.env.POSTGRES_BIN);
   const debian = '/usr/lib/postgresql';
   if (fs.existsSync(debian)) {
-    const versions = fs.readdirSync(debian).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = fs
+      .readdirSync(debian)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     for (const v of versions) candidates.push(path.join(debian, v, 'bin'));
   }
   const onPath = which('initdb');
@@ -32,7 +35,9 @@ function runAs(asUser, binary, args) {
   const [command, fullArgs] = asUser ? ['runuser', ['-u', asUser, '--', binary, ...args]] : [binary, args];
   const result = spawnSync(command, fullArgs, { encoding: 'utf8' });
   if (result.status !== 0) {
-    throw new Error(`${path.basename(binary)} ${args.join(' ')} failed (exit ${result.status}):\n${(result.stdout + result.stderr).slice(-2000)}`);
+    throw new Error(
+      `${path.basename(binary)} ${args.join(' ')} failed (exit ${result.status}):\n${(result.stdout + result.stderr).slice(-2000)}`,
+    );
   }
   return result.stdout;
 }
@@ -69,7 +74,9 @@ async function startPostgres({ log = () => {}, durable = false } = {}) {
   // Tests need no durability; a benchmark (durable: true) keeps PostgreSQL's defaults.
   if (!durable) args.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   const postgres = path.join(bin, 'postgres');
-  const child = asUser ? spawn('runuser', ['-u', asUser, '--', postgres, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(postgres, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = asUser
+    ? spawn('runuser', ['-u', asUser, '--', postgres, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(postgres, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));

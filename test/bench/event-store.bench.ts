@@ -65,7 +65,12 @@ const metadata = { correlationId: uuid(), causationId: uuid(), actor: { id: 'par
 const event = (type = 'ContactAttemptRecorded'): EventData => ({ id: uuid(), type, data: payload(), metadata });
 
 /** `ofRaw`: the target is raw PostgreSQL itself, a ceiling: the ratio is the figure, with no verdict. */
-function report(name: string, value: number, unit: string, target?: { value: number; text: string; higherIsBetter?: boolean; ofRaw?: boolean }) {
+function report(
+  name: string,
+  value: number,
+  unit: string,
+  target?: { value: number; text: string; higherIsBetter?: boolean; ofRaw?: boolean },
+) {
   const v = value >= 100 ? Math.round(value).toLocaleString('en-GB') : value.toFixed(2);
   let line = `${name.padEnd(52)} ${v.padStart(12)} ${unit.padEnd(9)}`;
   if (target) {
@@ -291,7 +296,13 @@ async function liveLatency(
   latencies.sort((a, b) => a - b);
   const p50 = percentile(latencies, 50);
   if (baselineP50 === undefined) report(`live latency p50, ${name}`, p50, 'ms');
-  else report(`live latency p50, ${name}`, p50, 'ms', { value: baselineP50, text: `raw insert+NOTIFY p50 ${baselineP50.toFixed(2)} ms`, higherIsBetter: false, ofRaw: true });
+  else
+    report(`live latency p50, ${name}`, p50, 'ms', {
+      value: baselineP50,
+      text: `raw insert+NOTIFY p50 ${baselineP50.toFixed(2)} ms`,
+      higherIsBetter: false,
+      ofRaw: true,
+    });
   report(`live latency p99, ${name}`, percentile(latencies, 99), 'ms', { value: 50, text: '< 50 ms', higherIsBetter: false });
   report(`live latency p99.9, ${name}`, percentile(latencies, 99.9), 'ms');
 }
@@ -381,7 +392,11 @@ async function postgresBench(): Promise<void> {
     }),
   );
   const concurrent = counts.reduce((a, b) => a + b, 0) / ((performance.now() - start) / 1000);
-  report(`append, 1 event per command, ${WRITERS} concurrent writers`, concurrent, 'events/s', { value: rawMany, text: `raw insert, ${WRITERS} connections`, ofRaw: true });
+  report(`append, 1 event per command, ${WRITERS} concurrent writers`, concurrent, 'events/s', {
+    value: rawMany,
+    text: `raw insert, ${WRITERS} connections`,
+    ofRaw: true,
+  });
 
   // Catch-up: fill both tables to the same size (not measured), then read everything from the start.
   const fillTo = Number(process.env.BENCH_PG_EVENTS ?? 50_000);
@@ -389,7 +404,11 @@ async function postgresBench(): Promise<void> {
   while (Number(await countRows(admin, `${schema}.events`)) < fillTo) {
     await Promise.all(
       Array.from({ length: WRITERS }, (_, w) =>
-        store.append(`contact-request-fill-${w}-${pick()}`, Array.from({ length: 250 }, () => event()), { expectedRevision: 'any' }),
+        store.append(
+          `contact-request-fill-${w}-${pick()}`,
+          Array.from({ length: 250 }, () => event()),
+          { expectedRevision: 'any' },
+        ),
       ),
     );
   }
@@ -405,7 +424,7 @@ async function postgresBench(): Promise<void> {
   }
   let rawRead = 0;
   const r0 = performance.now();
-  for (let after = 0n; ; ) {
+  for (let after = 0n; ;) {
     const { rows } = await pool.query<{ position: string; data: unknown }>(
       `SELECT position, id, stream_id, revision, type, data, metadata, recorded_at FROM ${schema}_raw.events WHERE position > $1 ORDER BY position LIMIT 1000`,
       [String(after)],
@@ -425,7 +444,11 @@ async function postgresBench(): Promise<void> {
     if (e.position >= head) break;
   }
   const catchUp = caught / ((performance.now() - t0) / 1000);
-  report(`catch-up from start (${caught.toLocaleString('en-GB')} events)`, catchUp, 'events/s', { value: rawCatchUp, text: 'raw keyset scan', ofRaw: true });
+  report(`catch-up from start (${caught.toLocaleString('en-GB')} events)`, catchUp, 'events/s', {
+    value: rawCatchUp,
+    text: 'raw keyset scan',
+    ofRaw: true,
+  });
 
   // Live: raw insert + NOTIFY on one connection, LISTEN on another, as the floor.
   const listener = new Client({ connectionString: url });
@@ -454,7 +477,9 @@ async function postgresBench(): Promise<void> {
     store,
     async (n, gapMs) => {
       for (let i = 0; i < n; i++) {
-        await store.append('live-pg', [{ id: uuid(), type: 'Ping', data: { sentAt: performance.timeOrigin + performance.now() } }], { expectedRevision: 'any' });
+        await store.append('live-pg', [{ id: uuid(), type: 'Ping', data: { sentAt: performance.timeOrigin + performance.now() } }], {
+          expectedRevision: 'any',
+        });
         await sleep(gapMs);
       }
     },
@@ -469,7 +494,9 @@ async function postgresBench(): Promise<void> {
     store,
     async (n, gapMs) => {
       for (let i = 0; i < n; i++) {
-        await other.append('live-pg-other', [{ id: uuid(), type: 'Ping', data: { sentAt: performance.timeOrigin + performance.now() } }], { expectedRevision: 'any' });
+        await other.append('live-pg-other', [{ id: uuid(), type: 'Ping', data: { sentAt: performance.timeOrigin + performance.now() } }], {
+          expectedRevision: 'any',
+        });
         await sleep(gapMs);
       }
     },

@@ -26,7 +26,14 @@ export function eventStoreConfig(settings: EventStoreSettings, observer?: EventS
     case 'kurrentdb':
       return { kind: 'kurrentdb', url: settings.KURRENTDB_URL!, observer, maxAppendBytes };
     case 'postgres':
-      return { kind: 'postgres', url: settings.POSTGRES_URL!, schema: settings.POSTGRES_SCHEMA, poolSize: settings.POSTGRES_POOL_SIZE, observer, maxAppendBytes };
+      return {
+        kind: 'postgres',
+        url: settings.POSTGRES_URL!,
+        schema: settings.POSTGRES_SCHEMA,
+        poolSize: settings.POSTGRES_POOL_SIZE,
+        observer,
+        maxAppendBytes,
+      };
     case 'sqlite':
       return { kind: 'sqlite', path: settings.SQLITE_PATH, observer, maxAppendBytes };
   }
@@ -47,7 +54,12 @@ export function createEventStore(config: EventStoreConfig): EventStore {
       // Loaded lazily, as KurrentDB's client.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { PostgresEventStore } = require('./postgres/postgres-event-store') as typeof import('./postgres/postgres-event-store');
-      return new PostgresEventStore({ url: config.url, schema: config.schema, poolSize: config.poolSize, maxAppendBytes: config.maxAppendBytes });
+      return new PostgresEventStore({
+        url: config.url,
+        schema: config.schema,
+        poolSize: config.poolSize,
+        maxAppendBytes: config.maxAppendBytes,
+      });
     }
   }
 }

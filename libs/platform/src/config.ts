@@ -29,7 +29,12 @@ const baseShape = {
     .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be letters, digits and underscores (at most 63), e.g. send_events')
     .default('send_events'),
   POSTGRES_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
-  EVENT_STORE_MAX_APPEND_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  EVENT_STORE_MAX_APPEND_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
@@ -63,7 +68,11 @@ function refineBase(env: Env, ctx: z.RefinementCtx): void {
     ctx.addIssue({ code: 'custom', path: ['KURRENTDB_URL'], message: 'is required when EVENT_STORE=kurrentdb' });
   }
   if (env.EVENT_STORE === 'postgres' && !env.POSTGRES_URL) {
-    ctx.addIssue({ code: 'custom', path: ['POSTGRES_URL'], message: 'is required when EVENT_STORE=postgres (e.g. postgres://send:secret@db:5432/send)' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['POSTGRES_URL'],
+      message: 'is required when EVENT_STORE=postgres (e.g. postgres://send:secret@db:5432/send)',
+    });
   }
   if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEV_JWT_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'must be set in production' });

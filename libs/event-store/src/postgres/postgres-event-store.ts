@@ -127,7 +127,12 @@ export class PostgresEventStore implements EventStore {
    * The append's statements inside a transaction the caller opened on `client` (BEGIN) and will end.
    * append() uses it in its own transaction; the out-of-order commit test holds one open with it.
    */
-  async appendInTransaction(client: PoolClient | Client, stream: string, events: EventData[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+  async appendInTransaction(
+    client: PoolClient | Client,
+    stream: string,
+    events: EventData[],
+    options: { expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
     await this.ready();
     return this.appendWithin(client, this.prepare(stream, events, options.expectedRevision), { begin: false });
   }
@@ -192,7 +197,11 @@ export class PostgresEventStore implements EventStore {
    * One page of $all after `after`, only below the horizon (every transaction below it has ended),
    * with the horizon itself: everything up to it has been read once fewer than `limit` rows come back.
    */
-  async page(after: bigint, limit: number, filter: { where: string; params: unknown[] }): Promise<{ events: RecordedEvent[]; horizon: bigint }> {
+  async page(
+    after: bigint,
+    limit: number,
+    filter: { where: string; params: unknown[] },
+  ): Promise<{ events: RecordedEvent[]; horizon: bigint }> {
     await this.ready();
     const params = [String(after), limit, ...filter.params];
     const { rows } = await this.pool.query<Row & { horizon: string }>(
@@ -259,7 +268,11 @@ export class PostgresEventStore implements EventStore {
    * values travel as escaped literals (escapeLiteral); each statement gets its own snapshot. With
    * `commit`, the insert commits in the same round trip and sets `commit.committed`.
    */
-  private async appendWithin(client: PoolClient | Client, item: PreparedAppend, options: { begin: boolean; commit?: { committed: boolean } }): Promise<AppendResult> {
+  private async appendWithin(
+    client: PoolClient | Client,
+    item: PreparedAppend,
+    options: { begin: boolean; commit?: { committed: boolean } },
+  ): Promise<AppendResult> {
     const { stream, events } = item;
     const streamLiteral = escapeLiteral(stream);
     // The lock is its own statement: in READ COMMITTED the next statement's snapshot is taken after
@@ -283,7 +296,11 @@ export class PostgresEventStore implements EventStore {
     }
     for (let i = 1; i < events.length; i++) {
       if (stored.has(events[i].id)) {
-        throw new DuplicateEventId(stream, events[i].id, 'is already stored while earlier ids of this append are new: a partly-overlapping append is refused');
+        throw new DuplicateEventId(
+          stream,
+          events[i].id,
+          'is already stored while earlier ids of this append are new: a partly-overlapping append is refused',
+        );
       }
     }
 
@@ -314,7 +331,11 @@ export class PostgresEventStore implements EventStore {
     } catch (error) {
       // Behind the stream lock only a concurrent append of one of these ids to ANOTHER stream can collide.
       if ((error as { code?: string }).code === UNIQUE_VIOLATION && (error as { constraint?: string }).constraint === 'events_id_key') {
-        throw new DuplicateEventId(stream, events[0].id, 'was stored in another stream at the same moment (event ids are unique per store)');
+        throw new DuplicateEventId(
+          stream,
+          events[0].id,
+          'was stored in another stream at the same moment (event ids are unique per store)',
+        );
       }
       throw error;
     }
