@@ -10,6 +10,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { ensureRedisServer, startRedis, freePort } = require('./lib/redis');
 const { ensureChromium } = require('./lib/chromium');
+const { findPostgresBin, startPostgres, INSTALL_HINT } = require('./lib/postgres');
 
 const root = path.resolve(__dirname, '..');
 const log = (msg) => console.log(`[test] ${msg}`);
@@ -40,8 +41,18 @@ async function main() {
     browser.CHROMIUM_MISSING = err.message;
   }
 
+  // The PostgreSQL event store's tests: POSTGRES_URL when set, else one throwaway cluster for the
+  // run (each test file makes its own schemas in it), else they are skipped by name.
+  let postgres = null;
+  if (!process.env.POSTGRES_URL) {
+    if (findPostgresBin()) postgres = await startPostgres({ log });
+    else log(`PostgreSQL tests will be skipped: ${INSTALL_HINT} to run them`);
+  }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'send-test-redis-'));
-  const redis = await startRedis({ binary: ensureRedisServer(log), port: await freePort(), dir: tmp, persistent: false, log });
+  const redis = await startRedis({ binary: ensureRedisServer(log), port: await freePort(), dir: tmp, persistent: false, log }).catch(async (err) => {
+    await postgres?.stop();
+    throw err;
+  });
   const results = path.join(tmp, 'jest-results.json');
   let status = 1;
   try {
@@ -52,10 +63,12 @@ async function main() {
       // import(), which Jest's sandbox allows only with VM modules on.
       NODE_OPTIONS: [process.env.NODE_OPTIONS, '--experimental-vm-modules'].filter(Boolean).join(' '),
       REDIS_URL: redis.url,
+      ...(postgres ? { POSTGRES_URL: postgres.url } : {}),
       NODE_ENV: 'test',
     });
   } finally {
     await redis.stop();
+    await postgres?.stop();
   }
   if (fs.existsSync(results)) {
     const r = JSON.parse(fs.readFileSync(results, 'utf8'));

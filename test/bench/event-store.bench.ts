@@ -1,12 +1,17 @@
 /**
- * Event store benchmark (SQLite adapter), after the method of the Event Store Benchmark Suite:
+ * Event store benchmark (SQLite and PostgreSQL adapters), after the method of the Event Store Benchmark Suite:
  * many small streams with a few hot ones (Zipf), one event per command, beside a raw
- * better-sqlite3 insert loop on the same machine, same schema, same pragmas.
+ * better-sqlite3 insert loop on the same machine, same schema, same pragmas. PostgreSQL (ADR 0012)
+ * beside raw `pg` on the same server in the same run: inserts into a plain table (1 and 8
+ * connections), a keyset-paged scan of it, and an insert + NOTIFY round trip; each figure of the
+ * adapter is given as a ratio of its raw counterpart.
  *
  *   node -r ./libs/event-store/src/testing/register-ts.js test/bench/event-store.bench.ts
  *
  * Options (env): BENCH_SECONDS (per timed phase, default 3), BENCH_SYNCHRONOUS (full | normal,
- * default full, the store's default). Speed targets live here only, never in tests.
+ * default full, the store's default), BENCH_STORES (sqlite,postgres by default), POSTGRES_URL (else a
+ * throwaway cluster with PostgreSQL's durable defaults, fsync on, is started for the run; skipped
+ * when PostgreSQL is not installed). Speed targets live here only, never in tests.
  */
 import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
@@ -15,10 +20,13 @@ import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { v4 as uuid } from 'uuid';
-import { SQLITE_SCHEMA, SqliteEventStore, type EventData, type RecordedEvent } from '@send/event-store';
+import { Client, Pool } from 'pg';
+import { SQLITE_SCHEMA, SqliteEventStore, type EventData, type EventStore, type RecordedEvent } from '@send/event-store';
+import { PostgresEventStore } from '@send/event-store/postgres/postgres-event-store';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const SYNCHRONOUS = (process.env.BENCH_SYNCHRONOUS ?? 'full') as 'full' | 'normal';
+const STORES = (process.env.BENCH_STORES ?? 'sqlite,postgres').split(',');
 const STREAMS = 10_000;
 const WRITERS = 8;
 
@@ -56,13 +64,19 @@ const payload = () => ({
 const metadata = { correlationId: uuid(), causationId: uuid(), actor: { id: 'parent-1', role: 'parent' } };
 const event = (type = 'ContactAttemptRecorded'): EventData => ({ id: uuid(), type, data: payload(), metadata });
 
-function report(name: string, value: number, unit: string, target?: { value: number; text: string; higherIsBetter?: boolean }) {
+/** `ofRaw`: the target is raw PostgreSQL itself, a ceiling: the ratio is the figure, with no verdict. */
+function report(
+  name: string,
+  value: number,
+  unit: string,
+  target?: { value: number; text: string; higherIsBetter?: boolean; ofRaw?: boolean },
+) {
   const v = value >= 100 ? Math.round(value).toLocaleString('en-GB') : value.toFixed(2);
   let line = `${name.padEnd(52)} ${v.padStart(12)} ${unit.padEnd(9)}`;
   if (target) {
     const ratio = target.higherIsBetter === false ? target.value / value : value / target.value;
     const ok = ratio >= 1;
-    line += ` target ${target.text.padEnd(34)} ratio ${ratio.toFixed(2).padStart(6)} ${ok ? 'OK' : 'MISSED'}`;
+    line += ` ${target.ofRaw ? 'vs' : 'target'} ${target.text.padEnd(34)} ratio ${ratio.toFixed(2).padStart(6)}${target.ofRaw ? '' : ok ? ' OK' : ' MISSED'}`;
   }
   lines.push(line);
   console.log(line);
@@ -124,6 +138,12 @@ async function timed(seconds: number, work: () => Promise<number>): Promise<numb
 }
 
 async function main(): Promise<void> {
+  if (STORES.includes('sqlite')) await sqliteBench();
+  if (STORES.includes('postgres')) await postgresBench();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function sqliteBench(): Promise<void> {
   console.log(
     `Event store benchmark: SQLite adapter, synchronous=${SYNCHRONOUS}, ${cpus().length} CPUs (${cpus()[0]?.model}), Node ${process.version}`,
   );
@@ -252,19 +272,19 @@ async function main(): Promise<void> {
   );
 
   await store.close();
-  rmSync(dir, { recursive: true, force: true });
 }
 
 async function liveLatency(
   name: string,
-  store: SqliteEventStore,
+  store: EventStore,
   produce: (n: number, gapMs: number) => Promise<void>,
   stream: string,
   n: number,
   gapMs: number,
+  baselineP50?: number,
 ): Promise<void> {
   const latencies: number[] = [];
-  const sub = store.subscribeToAll({ from: store.readHead(), filter: { streamPrefixes: [stream] } });
+  const sub = store.subscribeToAll({ from: await store.headPosition(), filter: { streamPrefixes: [stream] } });
   const consuming = (async () => {
     for await (const e of sub as AsyncIterable<RecordedEvent<{ sentAt: number }>>) {
       latencies.push(performance.timeOrigin + performance.now() - e.data.sentAt);
@@ -274,9 +294,227 @@ async function liveLatency(
   await produce(n, gapMs);
   await consuming;
   latencies.sort((a, b) => a - b);
-  report(`live latency p50, ${name}`, percentile(latencies, 50), 'ms');
+  const p50 = percentile(latencies, 50);
+  if (baselineP50 === undefined) report(`live latency p50, ${name}`, p50, 'ms');
+  else
+    report(`live latency p50, ${name}`, p50, 'ms', {
+      value: baselineP50,
+      text: `raw insert+NOTIFY p50 ${baselineP50.toFixed(2)} ms`,
+      higherIsBetter: false,
+      ofRaw: true,
+    });
   report(`live latency p99, ${name}`, percentile(latencies, 99), 'ms', { value: 50, text: '< 50 ms', higherIsBetter: false });
   report(`live latency p99.9, ${name}`, percentile(latencies, 99.9), 'ms');
+}
+
+/**
+ * PostgreSQL: the adapter beside raw `pg` on the same server. Each ratio is adapter / raw (for
+ * latency raw / adapter), so 1.00 means "as fast as PostgreSQL itself with no event store".
+ */
+async function postgresBench(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { findPostgresBin, startPostgres, INSTALL_HINT } = require('../../scripts/lib/postgres');
+  let url = process.env.POSTGRES_URL;
+  let server: { url: string; stop(): Promise<void> } | null = null;
+  if (!url) {
+    if (!findPostgresBin()) {
+      console.log(`\nPostgreSQL SKIPPED: not installed (${INSTALL_HINT}) and POSTGRES_URL not set`);
+      return;
+    }
+    server = await startPostgres({ durable: true });
+    url = server!.url;
+  }
+  const admin = new Client({ connectionString: url });
+  await admin.connect();
+  const { rows: settings } = await admin.query<{ version: string; fsync: string; commit: string }>(
+    "SELECT current_setting('server_version') AS version, current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS commit",
+  );
+  const { version, fsync, commit } = settings[0];
+  console.log(
+    `\nEvent store benchmark: PostgreSQL ${version} adapter (${server ? 'throwaway cluster' : 'POSTGRES_URL'}, fsync=${fsync}, synchronous_commit=${commit}), pool of ${WRITERS + 2}; ${SECONDS} s per timed phase\n`,
+  );
+  const schema = `bench_${process.pid}`;
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema}_raw CASCADE; CREATE SCHEMA ${schema}_raw`);
+  await admin.query(
+    `CREATE TABLE ${schema}_raw.events (position bigserial PRIMARY KEY, id text NOT NULL UNIQUE, stream_id text NOT NULL, revision bigint NOT NULL,
+       type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream_id, revision))`,
+  );
+  const pool = new Pool({ connectionString: url, max: WRITERS });
+  const rawRevisions = new Int32Array(STREAMS * (WRITERS + 1)).fill(-1);
+  const rawInsert = (k: number) => {
+    rawRevisions[k] += 1;
+    return pool.query(`INSERT INTO ${schema}_raw.events (id, stream_id, revision, type, data, metadata) VALUES ($1, $2, $3, $4, $5, $6)`, [
+      uuid(),
+      `contact-request-${k}`,
+      rawRevisions[k],
+      'ContactAttemptRecorded',
+      JSON.stringify(payload()),
+      JSON.stringify(metadata),
+    ]);
+  };
+  const rawOne = await timed(SECONDS, async () => {
+    await rawInsert(pick());
+    return 1;
+  });
+  report('raw pg insert, autocommit, 1 connection', rawOne, 'rows/s');
+  const rawStart = performance.now();
+  const rawDeadline = rawStart + SECONDS * 1000;
+  const rawCounts = await Promise.all(
+    Array.from({ length: WRITERS }, async (_, w) => {
+      let n = 0;
+      while (performance.now() < rawDeadline) {
+        await rawInsert((w + 1) * STREAMS + pick());
+        n++;
+      }
+      return n;
+    }),
+  );
+  const rawMany = rawCounts.reduce((a, b) => a + b, 0) / ((performance.now() - rawStart) / 1000);
+  report(`raw pg insert, autocommit, ${WRITERS} connections`, rawMany, 'rows/s');
+
+  const store = new PostgresEventStore({ url, schema, poolSize: WRITERS + 2 });
+  const revisions = new Map<string, bigint>();
+  const appendOne = async (streamId: string) => {
+    const r = await store.append(streamId, [event()], { expectedRevision: revisions.get(streamId) ?? 'no_stream' });
+    revisions.set(streamId, r.nextRevision);
+    return 1;
+  };
+  await store.ping();
+  const single = await timed(SECONDS, () => appendOne(`contact-request-${pick()}`));
+  report('append, 1 event per command, 1 writer', single, 'events/s', { value: rawOne, text: 'raw insert, 1 connection', ofRaw: true });
+  const start = performance.now();
+  const deadline = start + SECONDS * 1000;
+  const counts = await Promise.all(
+    Array.from({ length: WRITERS }, async (_, w) => {
+      let n = 0;
+      while (performance.now() < deadline) n += await appendOne(`contact-request-w${w}-${pick()}`);
+      return n;
+    }),
+  );
+  const concurrent = counts.reduce((a, b) => a + b, 0) / ((performance.now() - start) / 1000);
+  report(`append, 1 event per command, ${WRITERS} concurrent writers`, concurrent, 'events/s', {
+    value: rawMany,
+    text: `raw insert, ${WRITERS} connections`,
+    ofRaw: true,
+  });
+
+  // Catch-up: fill both tables to the same size (not measured), then read everything from the start.
+  const fillTo = Number(process.env.BENCH_PG_EVENTS ?? 50_000);
+  const filler = { data: JSON.stringify(payload()), metadata: JSON.stringify(metadata) };
+  while (Number(await countRows(admin, `${schema}.events`)) < fillTo) {
+    await Promise.all(
+      Array.from({ length: WRITERS }, (_, w) =>
+        store.append(
+          `contact-request-fill-${w}-${pick()}`,
+          Array.from({ length: 250 }, () => event()),
+          { expectedRevision: 'any' },
+        ),
+      ),
+    );
+  }
+  const total = Number(await countRows(admin, `${schema}.events`));
+  await admin.query(`TRUNCATE ${schema}_raw.events`);
+  for (let i = 0; i < total; i += 1000) {
+    const n = Math.min(1000, total - i);
+    await admin.query(
+      `INSERT INTO ${schema}_raw.events (id, stream_id, revision, type, data, metadata)
+       SELECT gen_random_uuid()::text, 'fill-' || $1 || '-' || g, 0, 'ContactAttemptRecorded', $2::jsonb, $3::jsonb FROM generate_series(1, $4) g`,
+      [i, filler.data, filler.metadata, n],
+    );
+  }
+  let rawRead = 0;
+  const r0 = performance.now();
+  for (let after = 0n; ;) {
+    const { rows } = await pool.query<{ position: string; data: unknown }>(
+      `SELECT position, id, stream_id, revision, type, data, metadata, recorded_at FROM ${schema}_raw.events WHERE position > $1 ORDER BY position LIMIT 1000`,
+      [String(after)],
+    );
+    if (rows.length === 0) break;
+    rawRead += rows.length;
+    for (const row of rows) BigInt(row.position);
+    after = BigInt(rows[rows.length - 1].position);
+  }
+  const rawCatchUp = rawRead / ((performance.now() - r0) / 1000);
+  report(`raw pg keyset scan, pages of 1000 (${rawRead.toLocaleString('en-GB')} rows)`, rawCatchUp, 'rows/s');
+  const head = await store.headPosition();
+  let caught = 0;
+  const t0 = performance.now();
+  for await (const e of store.subscribeToAll({ from: 'start' })) {
+    caught++;
+    if (e.position >= head) break;
+  }
+  const catchUp = caught / ((performance.now() - t0) / 1000);
+  report(`catch-up from start (${caught.toLocaleString('en-GB')} events)`, catchUp, 'events/s', {
+    value: rawCatchUp,
+    text: 'raw keyset scan',
+    ofRaw: true,
+  });
+
+  // Live: raw insert + NOTIFY on one connection, LISTEN on another, as the floor.
+  const listener = new Client({ connectionString: url });
+  await listener.connect();
+  await listener.query(`LISTEN ${schema}_raw_ping`);
+  const rawLatencies: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const sentAt = performance.now();
+    const heard = new Promise<void>((resolve) => listener.once('notification', () => resolve()));
+    await pool.query(
+      `WITH ins AS (INSERT INTO ${schema}_raw.events (id, stream_id, revision, type, data, metadata) VALUES ($1, 'live-raw', $2, 'Ping', '{}', '{}') RETURNING position)
+       SELECT pg_notify('${schema}_raw_ping', position::text) FROM ins`,
+      [uuid(), i],
+    );
+    await heard;
+    rawLatencies.push(performance.now() - sentAt);
+    await sleep(1);
+  }
+  await listener.end();
+  rawLatencies.sort((a, b) => a - b);
+  const rawP50 = percentile(rawLatencies, 50);
+  report('raw pg insert + NOTIFY -> LISTEN p50', rawP50, 'ms');
+
+  await liveLatency(
+    'PostgreSQL, same process (NOTIFY)',
+    store,
+    async (n, gapMs) => {
+      for (let i = 0; i < n; i++) {
+        await store.append('live-pg', [{ id: uuid(), type: 'Ping', data: { sentAt: performance.timeOrigin + performance.now() } }], {
+          expectedRevision: 'any',
+        });
+        await sleep(gapMs);
+      }
+    },
+    'live-pg',
+    300,
+    1,
+    rawP50,
+  );
+  const other = new PostgresEventStore({ url, schema, poolSize: 2 });
+  await liveLatency(
+    'PostgreSQL, another instance (NOTIFY)',
+    store,
+    async (n, gapMs) => {
+      for (let i = 0; i < n; i++) {
+        await other.append('live-pg-other', [{ id: uuid(), type: 'Ping', data: { sentAt: performance.timeOrigin + performance.now() } }], {
+          expectedRevision: 'any',
+        });
+        await sleep(gapMs);
+      }
+    },
+    'live-pg-other',
+    300,
+    1,
+    rawP50,
+  );
+  await other.close();
+  await store.close();
+  await pool.end();
+  await admin.query(`DROP SCHEMA ${schema} CASCADE; DROP SCHEMA ${schema}_raw CASCADE`);
+  await admin.end();
+  await server?.stop();
+}
+
+async function countRows(client: Client, table: string): Promise<string> {
+  return (await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0].n;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -38,6 +38,25 @@ describe('docker/compose.yml', () => {
   });
 });
 
+describe('docker/compose.postgres.yml', () => {
+  const compose = parse(readFileSync(join(dockerDir, 'compose.postgres.yml'), 'utf8'), { merge: true });
+
+  it('runs postgres with a data volume, redis, api and worker', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'postgres', 'redis', 'worker']);
+    expect(compose.services.postgres.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/:\/var\/lib\/postgresql\/data$/)]));
+    expect(compose.services.worker.image).toBe(compose.services.api.image);
+  });
+
+  it.each(['api', 'worker'])('gives %s EVENT_STORE=postgres and a server it waits for', (service) => {
+    expect(compose.services[service].environment).toMatchObject({
+      EVENT_STORE: 'postgres',
+      POSTGRES_URL: expect.stringMatching(/^postgres:\/\/send:.*@postgres:5432\/send$/),
+      REDIS_URL: 'redis://redis:6379',
+    });
+    expect(compose.services[service].depends_on).toMatchObject({ postgres: { condition: 'service_healthy' } });
+  });
+});
+
 describe('docker/Dockerfile', () => {
   const dockerfile = readFileSync(join(dockerDir, 'Dockerfile'), 'utf8');
 

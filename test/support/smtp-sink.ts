@@ -21,6 +21,9 @@ export async function startSmtpSink(): Promise<{ url: string; mails: ReceivedMai
       });
     },
   });
+  // A client that dies mid-connection (a worker killed by a test) resets its socket: smtp-server
+  // emits that as 'error', which with no listener would crash the test file.
+  server.on('error', () => undefined);
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
   const { port } = server.server.address() as { port: number };
   return {

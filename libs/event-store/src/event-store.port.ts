@@ -181,6 +181,7 @@ export class AppendTooLargeError extends Error {
 /** The size an append counts against the limit: UTF-8 bytes of each event's id, type, and data and metadata as JSON. */
 export function appendSizeBytes(events: readonly { id: string; type: string; data: string; metadata: string }[]): number {
   let bytes = 0;
-  for (const e of events) bytes += Buffer.byteLength(e.id) + Buffer.byteLength(e.type) + Buffer.byteLength(e.data) + Buffer.byteLength(e.metadata);
+  for (const e of events)
+    bytes += Buffer.byteLength(e.id) + Buffer.byteLength(e.type) + Buffer.byteLength(e.data) + Buffer.byteLength(e.metadata);
   return bytes;
 }

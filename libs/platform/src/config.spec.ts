@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defaultPolicy } from '@send/sla';
-import { accessLogPathOf, ConfigError, kurrentDbOptions, loadConfig, withoutCredentials, type ConfigFragment } from './config';
+import { eventStoreConfig } from '@send/event-store';
+import { accessLogPathOf, ConfigError, loadConfig, withoutCredentials, type ConfigFragment } from './config';
 
 describe('loadConfig', () => {
   it('gives the embedded defaults of shared API.md when nothing is set', () => {
@@ -26,13 +27,29 @@ describe('loadConfig', () => {
     expect(accessLogPathOf(loadConfig({ ACCESS_LOG_PATH: '/audit/access.db' }))).toBe('/audit/access.db');
   });
 
+  it('selects PostgreSQL with its URL, schema, pool size and the append limit', () => {
+    expect(loadConfig({ EVENT_STORE: 'postgres', POSTGRES_URL: 'postgres://send@db:5432/send' })).toMatchObject({
+      EVENT_STORE: 'postgres',
+      POSTGRES_URL: 'postgres://send@db:5432/send',
+      POSTGRES_SCHEMA: 'send_events',
+      POSTGRES_POOL_SIZE: 10,
+      EVENT_STORE_MAX_APPEND_BYTES: 1024 * 1024,
+    });
+    expect(loadConfig({ EVENT_STORE: 'postgres', POSTGRES_URL: 'postgresql://db/send', POSTGRES_POOL_SIZE: '25' }).POSTGRES_POOL_SIZE).toBe(25);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', POLICY_FILE: '' }).PORT).toBe(3000);
   });
 
   it.each([
     [{ PORT: 'eighty' }, /PORT: .*\(got "eighty"\)/],
-    [{ EVENT_STORE: 'postgres' }, /EVENT_STORE: /],
+    [{ EVENT_STORE: 'mysql' }, /EVENT_STORE: /],
+    [{ EVENT_STORE: 'postgres' }, /POSTGRES_URL: is required when EVENT_STORE=postgres/],
+    [{ EVENT_STORE: 'postgres', POSTGRES_URL: 'db:5432/send' }, /POSTGRES_URL: must be a postgres:\/\/ connection string \(value not shown\)/],
+    [{ POSTGRES_SCHEMA: 'send-events' }, /POSTGRES_SCHEMA: must be letters, digits and underscores/],
+    [{ POSTGRES_POOL_SIZE: '0' }, /POSTGRES_POOL_SIZE: /],
+    [{ EVENT_STORE_MAX_APPEND_BYTES: '10' }, /EVENT_STORE_MAX_APPEND_BYTES: /],
     [{ EVENT_STORE: 'kurrentdb' }, /KURRENTDB_URL: is required when EVENT_STORE=kurrentdb/],
     [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL: must start with redis:\/\//],
     [{ DEMO: 'maybe' }, /DEMO: /],
@@ -120,7 +137,9 @@ describe('KurrentDB connection settings', () => {
       KURRENTDB_DEADLINE_MS: '4000',
       KURRENTDB_KEEPALIVE_MS: '20000',
     });
-    expect(kurrentDbOptions(config)).toEqual({
+    expect(eventStoreConfig(config)).toEqual({
+      kind: 'kurrentdb',
+      observer: undefined,
       url,
       username: 'ops',
       password: undefined,

@@ -23,7 +23,7 @@ const baseShape = {
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'must be IP addresses or CIDR ranges, comma-separated'))),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  EVENT_STORE: z.enum(['sqlite', 'kurrentdb']).default('sqlite'),
+  EVENT_STORE: z.enum(['sqlite', 'kurrentdb', 'postgres']).default('sqlite'),
   SQLITE_PATH: z.string().min(1).default('./data/events.db'),
   // The access log (who of the staff read which request, case or timeline): its own SQLite file, apart
   // from the domain events and durable (Redis keeps nothing on disk). Unset: access-log.db beside
@@ -49,11 +49,27 @@ const baseShape = {
   KURRENTDB_DEADLINE_MS: z.coerce.number().int().min(100).max(600_000).optional(),
   // gRPC keepalive interval and timeout (the client warns below its recommended 10 s).
   KURRENTDB_KEEPALIVE_MS: z.coerce.number().int().min(1_000).max(600_000).optional(),
-  // The append size limit, of every store (the same line as the PostgreSQL store's: keep one on
-  // merging). For KurrentDB: its MaxAppendSize, 1 MiB by default through 25.0 (256 MiB from 25.1);
-  // raise it only to what the server is set to. Larger appends are refused before sending.
-  EVENT_STORE_MAX_APPEND_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   // --- end KurrentDB connection ---
+  // EVENT_STORE=postgres (ADR 0012): the server, the schema the store creates and migrates at start,
+  // the pool's connections per process (plus one listening), and the append size limit of every store.
+  POSTGRES_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string')
+    .optional(),
+  POSTGRES_SCHEMA: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be letters, digits and underscores (at most 63), e.g. send_events')
+    .default('send_events'),
+  POSTGRES_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
+  // The append size limit of every store. For KurrentDB: its MaxAppendSize, 1 MiB by default through
+  // 25.0 (256 MiB from 25.1); raise it only to what the server is set to. Larger appends are refused
+  // before sending.
+  EVENT_STORE_MAX_APPEND_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
@@ -207,6 +223,13 @@ function refineBase(env: Env, ctx: z.RefinementCtx): void {
     ctx.addIssue({ code: 'custom', path: ['KURRENTDB_URL'], message: 'is required when EVENT_STORE=kurrentdb' });
   }
   refineKurrentDb(env, ctx);
+  if (env.EVENT_STORE === 'postgres' && !env.POSTGRES_URL) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['POSTGRES_URL'],
+      message: 'is required when EVENT_STORE=postgres (e.g. postgres://send:secret@db:5432/send)',
+    });
+  }
   if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEV_JWT_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'must be set in production' });
   }
@@ -245,21 +268,6 @@ function refineKurrentDb(env: Env, ctx: z.RefinementCtx): void {
       ctx.addIssue({ code: 'custom', path: [name], message: `no such file: ${file}` });
     }
   }
-}
-
-/** What the KurrentDB store is built with (createEventStore's kurrentdb options), from the config. */
-export function kurrentDbOptions(config: Env) {
-  return {
-    url: config.KURRENTDB_URL!,
-    username: config.KURRENTDB_USERNAME,
-    password: config.KURRENTDB_PASSWORD,
-    passwordFile: config.KURRENTDB_PASSWORD_FILE,
-    tls: config.KURRENTDB_TLS,
-    tlsCaFile: config.KURRENTDB_TLS_CA_FILE,
-    deadlineMs: config.KURRENTDB_DEADLINE_MS,
-    keepAliveMs: config.KURRENTDB_KEEPALIVE_MS,
-    maxAppendBytes: config.EVENT_STORE_MAX_APPEND_BYTES,
-  };
 }
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,7 +1,7 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown, type DynamicModule } from '@nestjs/common';
 import Redis from 'ioredis';
-import { createEventStore, type EventStore, type EventStoreObserver } from '@send/event-store';
-import { APP_CONFIG, kurrentDbOptions, type AppConfig } from './config';
+import { createEventStore, eventStoreConfig, type EventStore, type EventStoreObserver } from '@send/event-store';
+import { APP_CONFIG, type AppConfig } from './config';
 import { Clock, SystemClock } from './clock';
 
 export const EVENT_STORE = Symbol('EVENT_STORE');
@@ -41,10 +41,7 @@ export class PlatformModule {
         { provide: Clock, useClass: SystemClock },
         {
           provide: EVENT_STORE,
-          useFactory: () =>
-            config.EVENT_STORE === 'kurrentdb'
-              ? createEventStore({ kind: 'kurrentdb', observer, ...kurrentDbOptions(config) })
-              : createEventStore({ kind: 'sqlite', path: config.SQLITE_PATH, observer }),
+          useFactory: () => createEventStore(eventStoreConfig(config, observer)),
         },
         {
           provide: REDIS,

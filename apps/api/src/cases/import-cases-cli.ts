@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
-import { createEventStore } from '@send/event-store';
-import { ConfigError, kurrentDbOptions, loadConfig } from '@send/platform/config';
+import { createEventStore, eventStoreConfig } from '@send/event-store';
+import { ConfigError, loadConfig } from '@send/platform/config';
 import { SystemClock } from '@send/platform/clock';
 import { CaseCommands } from './case-commands';
 import { CaseFileError, CaseImport, type ImportProgress } from './case-import';
@@ -24,7 +24,7 @@ const PLAIN_EVERY_MS = 2000;
 /**
  * `npm run import-cases -- file.csv` (or `node dist/apps/api/main.js import-cases file.csv`): the
  * same CaseImport as POST /api/cases/import, on the event store the environment configures
- * (EVENT_STORE, SQLITE_PATH, KURRENTDB_URL), alongside a running api. Needs no Redis: the worker
+ * (EVENT_STORE, SQLITE_PATH, POSTGRES_URL, KURRENTDB_URL), alongside a running api. Needs no Redis: the worker
  * projects the cases as it does any other events. Returns the exit code.
  */
 export async function runImportCasesCli(args: string[], env: NodeJS.ProcessEnv = process.env, io: ImportCliIo = process): Promise<number> {
@@ -42,9 +42,7 @@ export async function runImportCasesCli(args: string[], env: NodeJS.ProcessEnv =
     io.stderr.write(`${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`);
     return EXIT_BAD_FILE;
   }
-  const store = createEventStore(
-    config.EVENT_STORE === 'kurrentdb' ? { kind: 'kurrentdb', ...kurrentDbOptions(config) } : { kind: 'sqlite', path: config.SQLITE_PATH },
-  );
+  const store = createEventStore(eventStoreConfig(config));
   const progress = progressReporter(io.stderr);
   try {
     const importer = new CaseImport(new CaseCommands(store, config, new SystemClock()), store);

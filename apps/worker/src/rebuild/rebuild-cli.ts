@@ -1,7 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import Redis from 'ioredis';
-import { createEventStore } from '@send/event-store';
-import { ConfigError, kurrentDbOptions, loadConfig } from '@send/platform/config';
+import { createEventStore, eventStoreConfig } from '@send/event-store';
+import { ConfigError, loadConfig } from '@send/platform/config';
 import { rebuildReadModels, type RebuildProgress } from '@send/read-models';
 
 export interface RebuildCliIo {
@@ -13,7 +13,7 @@ export interface RebuildCliIo {
 /**
  * `npm run rebuild-read-models` (or `node dist/apps/worker/main.js rebuild-read-models`): drops and
  * rebuilds every read model from the event store configured by the environment (EVENT_STORE,
- * SQLITE_PATH, KURRENTDB_URL, REDIS_URL), with a progress bar, while the api keeps serving and the
+ * SQLITE_PATH, POSTGRES_URL, KURRENTDB_URL, REDIS_URL), with a progress bar, while the api keeps serving and the
  * worker's projector waits. It lives with the worker, the app that owns the projections. Returns the
  * process exit code.
  */
@@ -25,9 +25,7 @@ export async function runRebuildCli(env: NodeJS.ProcessEnv = process.env, io: Re
     io.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
     return 1;
   }
-  const store = createEventStore(
-    config.EVENT_STORE === 'kurrentdb' ? { kind: 'kurrentdb', ...kurrentDbOptions(config) } : { kind: 'sqlite', path: config.SQLITE_PATH },
-  );
+  const store = createEventStore(eventStoreConfig(config));
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });
   const bar = new SingleBar({
     stream: io.stderr,

@@ -3,7 +3,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
+  AppendTooLargeError,
+  DEFAULT_MAX_APPEND_BYTES,
   DuplicateEventId,
+  appendSizeBytes,
   WrongExpectedRevision,
   type AllSubscription,
   type AppendResult,
@@ -79,6 +82,8 @@ export interface SqliteEventStoreOptions {
   synchronous?: 'full' | 'normal';
   /** Told about every group commit (batch sizes, commit time). */
   observer?: EventStoreObserver;
+  /** The largest append accepted, in bytes (see appendSizeBytes). Default DEFAULT_MAX_APPEND_BYTES. */
+  maxAppendBytes?: number;
 }
 
 export const SQLITE_SCHEMA = `
@@ -148,6 +153,7 @@ export class SqliteEventStore implements EventStore {
   private failedMidAppend = false;
   private readonly commitBatch: (items: PendingAppend[]) => void;
   private readonly observer: EventStoreObserver | undefined;
+  private readonly maxAppendBytes: number;
 
   constructor(options: SqliteEventStoreOptions) {
     const memory = options.path === ':memory:' || options.path === '';
@@ -156,6 +162,7 @@ export class SqliteEventStore implements EventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 5;
     this.pageSize = options.pageSize ?? 1000;
     this.observer = options.observer;
+    this.maxAppendBytes = options.maxAppendBytes ?? DEFAULT_MAX_APPEND_BYTES;
 
     this.db = new Database(this.file ?? ':memory:', { timeout: options.busyTimeoutMs ?? 5000 });
     this.db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
@@ -243,6 +250,8 @@ export class SqliteEventStore implements EventStore {
             raw: e,
           };
         });
+        const bytes = appendSizeBytes(prepared);
+        if (bytes > this.maxAppendBytes) throw new AppendTooLargeError(stream, bytes, this.maxAppendBytes);
         item = { stream, events: prepared, expected: options.expectedRevision, resolve, reject };
       } catch (error) {
         reject(error);
