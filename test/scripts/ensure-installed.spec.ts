@@ -61,8 +61,17 @@ describe('ensureInstalled', () => {
   });
 
   it('says which npm command failed, with the extra flags from NPM_CI_FLAGS', () => {
-    // No package-lock.json: npm ci refuses at once, without the network.
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'fresh-clone', version: '1.0.0', private: true }));
+    // A package that is in no cache (its checksum is made up): with --offline from NPM_CI_FLAGS,
+    // npm ci fails at once without the network.
+    const dependencies = { 'left-pad': '1.3.0' };
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'fresh-clone', version: '1.0.0', dependencies }));
+    const leftPad = {
+      version: '1.3.0',
+      resolved: 'https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz',
+      integrity: `sha512-${'A'.repeat(86)}==`,
+    };
+    const lock = { name: 'fresh-clone', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { dependencies }, 'node_modules/left-pad': leftPad } };
+    writeFileSync(join(dir, 'package-lock.json'), JSON.stringify(lock));
     expect(() => ensureInstalled({ root: dir, log, env: { PATH: process.env.PATH, HOME: process.env.HOME, NPM_CI_FLAGS: '--offline  --loglevel=error' } })).toThrow(
       /`npm ci --prefer-offline --no-audit --no-fund --offline --loglevel=error` failed \(exit \d+\) in .*Nothing was started/,
     );
