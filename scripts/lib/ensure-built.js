@@ -39,7 +39,10 @@ function newestBuildInput(root) {
 
 /** Runs `npm run build` when buildNeed says so; returns whether it did. Throws when the build fails. */
 function ensureBuilt({ root, log }) {
-  const outputs = BUILD_OUTPUTS.map((p) => ({ path: p, mtime: fs.statSync(path.join(root, p), { throwIfNoEntry: false })?.mtimeMs ?? null }));
+  const outputs = BUILD_OUTPUTS.map((p) => ({
+    path: p,
+    mtime: fs.statSync(path.join(root, p), { throwIfNoEntry: false })?.mtimeMs ?? null,
+  }));
   const need = buildNeed({ outputs, newestInput: newestBuildInput(root) });
   if (!need) {
     log('dist/ is newer than apps/ and libs/: using it as built (`npm run build` rebuilds)');

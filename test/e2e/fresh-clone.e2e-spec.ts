@@ -49,7 +49,8 @@ describe('npm start on a fresh clone', () => {
     const started = Date.now();
     while (!output.includes('is running at')) {
       if (child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}) before it was running:\n${output.slice(-6000)}`);
-      if (Date.now() - started > readyWithinMs) throw new Error(`npm start was not running after ${readyWithinMs / 1000} s:\n${output.slice(-6000)}`);
+      if (Date.now() - started > readyWithinMs)
+        throw new Error(`npm start was not running after ${readyWithinMs / 1000} s:\n${output.slice(-6000)}`);
       await new Promise((r) => setTimeout(r, 250));
     }
     return {
@@ -147,7 +148,17 @@ describe('npm start on a fresh clone', () => {
 
 /** The environment of a person's shell: without what `npm test` and Jest add for their own run. */
 function personsShell(): NodeJS.ProcessEnv {
-  const added = new Set(['SKIP_BUILD', 'NODE_OPTIONS', 'NODE_ENV', 'JEST_WORKER_ID', 'REDIS_URL', 'SQLITE_PATH', 'PORT', 'DATA_DIR', 'INIT_CWD']);
+  const added = new Set([
+    'SKIP_BUILD',
+    'NODE_OPTIONS',
+    'NODE_ENV',
+    'JEST_WORKER_ID',
+    'REDIS_URL',
+    'SQLITE_PATH',
+    'PORT',
+    'DATA_DIR',
+    'INIT_CWD',
+  ]);
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_') && !added.has(name)));
 }
 

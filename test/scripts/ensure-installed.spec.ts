@@ -70,11 +70,21 @@ describe('ensureInstalled', () => {
       resolved: 'https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz',
       integrity: `sha512-${'A'.repeat(86)}==`,
     };
-    const lock = { name: 'fresh-clone', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { dependencies }, 'node_modules/left-pad': leftPad } };
+    const lock = {
+      name: 'fresh-clone',
+      version: '1.0.0',
+      lockfileVersion: 3,
+      requires: true,
+      packages: { '': { dependencies }, 'node_modules/left-pad': leftPad },
+    };
     writeFileSync(join(dir, 'package-lock.json'), JSON.stringify(lock));
-    expect(() => ensureInstalled({ root: dir, log, env: { PATH: process.env.PATH, HOME: process.env.HOME, NPM_CI_FLAGS: '--offline  --loglevel=error' } })).toThrow(
-      /`npm ci --prefer-offline --no-audit --no-fund --offline --loglevel=error` failed \(exit \d+\) in .*Nothing was started/,
-    );
+    expect(() =>
+      ensureInstalled({
+        root: dir,
+        log,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NPM_CI_FLAGS: '--offline  --loglevel=error' },
+      }),
+    ).toThrow(/`npm ci --prefer-offline --no-audit --no-fund --offline --loglevel=error` failed \(exit \d+\) in .*Nothing was started/);
     expect(lines[0]).toMatch(/^node_modules is missing: running `npm ci/);
   });
 });
