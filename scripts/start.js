@@ -1,17 +1,26 @@
 #!/usr/bin/env node
-// `npm start`: the whole system on one machine. Makes sure Redis answers at REDIS_URL (starting a
-// local redis-server with its data under ./data/redis when nothing does), then runs the api and the
+// `npm start`: the whole system on one machine, from a fresh clone too. Installs the dependencies
+// when node_modules is missing or older than package-lock.json, builds when dist/ is older than the
+// code (SKIP_BUILD=1 uses dist/ as it is), makes sure Redis answers at REDIS_URL (starting a local
+// redis-server with its data under ./data/redis when nothing does), then runs the api and the
 // worker, prints the URL once /health is ok, and on Ctrl-C stops all of them cleanly.
+// It runs before anything is installed: Node's built-ins and scripts/lib only.
 'use strict';
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { ensureInstalled } = require('./lib/ensure-installed');
+const { ensureBuilt } = require('./lib/ensure-built');
 const { ping, ensureRedisServer, startRedis } = require('./lib/redis');
 
 const root = path.resolve(__dirname, '..');
 const log = (msg) => console.log(`[start] ${msg}`);
 
 async function main() {
+  ensureInstalled({ root, log });
+  if (process.env.SKIP_BUILD) log('SKIP_BUILD is set: using dist/ as it is');
+  else ensureBuilt({ root, log });
+
   const env = { ...process.env };
   env.REDIS_URL ||= 'redis://127.0.0.1:6379';
   env.PORT ||= '3000';
@@ -22,7 +31,7 @@ async function main() {
 
   for (const app of ['api', 'worker']) {
     if (!fs.existsSync(path.join(root, 'dist/apps', app, 'main.js'))) {
-      throw new Error(`dist/apps/${app}/main.js is missing: run \`npm run build\` (npm start does it for you).`);
+      throw new Error(`dist/apps/${app}/main.js is missing: run \`npm run build\`, or \`npm start\` without SKIP_BUILD.`);
     }
   }
 
@@ -98,8 +107,23 @@ async function main() {
   }
   if (stopping) return;
   log(`SEND case communication is running at ${url}  (API docs ${url}/api/docs, health ${url}/health)`);
+  if (['true', '1', 'yes'].includes(env.DEMO)) {
+    const password = env.DEMO_PASSWORD ? 'the DEMO_PASSWORD you set' : 'demo';
+    log(`demo sign-ins (password ${password}): ${DEMO_SIGN_INS.join(', ')}; the rest are in API.md`);
+  }
   log(`event store: ${env.EVENT_STORE === 'kurrentdb' ? env.KURRENTDB_URL : env.SQLITE_PATH}; press Ctrl-C to stop`);
 }
+
+/** One demo account of each role (shared API.md's demo users; the fresh-clone e2e test signs in as each). */
+const DEMO_SIGN_INS = [
+  'parent@example.org',
+  'senco@example.org',
+  'officer@example.org',
+  'manager@example.org',
+  'service.manager@example.org',
+  'head@example.org',
+  'admin@example.org',
+];
 
 main().catch((err) => {
   console.error(`[start] ${err.message}`);

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // `npm test`: every test (unit, contract, e2e) against a throwaway Redis on a free port, so a Redis
-// the user runs is never touched. Type-checks and builds first (the e2e tests run the built apps),
-// then ends with the plain line `N passed, N failed` from Jest's own counts.
+// the user runs is never touched. Installs the dependencies when node_modules is missing or older
+// than package-lock.json, type-checks, builds when dist/ is older than the code (the e2e tests run
+// the built apps), then ends with the plain line `N passed, N failed` from Jest's own counts.
 // `npm test -- <jest args>` passes arguments to Jest; SKIP_BUILD=1 skips type-check and build.
+// It runs before anything is installed: Node's built-ins and scripts/lib only.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -11,6 +13,8 @@ const path = require('node:path');
 const { ensureRedisServer, startRedis, freePort } = require('./lib/redis');
 const { ensureChromium } = require('./lib/chromium');
 const { findPostgresBin, startPostgres, INSTALL_HINT } = require('./lib/postgres');
+const { ensureInstalled } = require('./lib/ensure-installed');
+const { ensureBuilt } = require('./lib/ensure-built');
 
 const root = path.resolve(__dirname, '..');
 const log = (msg) => console.log(`[test] ${msg}`);
@@ -26,9 +30,10 @@ function run(label, command, args, env = process.env) {
 
 async function main() {
   const jestArgs = process.argv.slice(2);
+  ensureInstalled({ root, log });
   if (!process.env.SKIP_BUILD) {
     if (run('type-check (tsc --noEmit)', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) !== 0) return 1;
-    if (run('build api and worker', 'npm', ['run', 'build', '--silent']) !== 0) return 1;
+    ensureBuilt({ root, log });
   }
 
   // The browser tests drive Debian's chromium: installed here when missing. When it cannot be, they
@@ -65,6 +70,9 @@ async function main() {
       REDIS_URL: redis.url,
       ...(postgres ? { POSTGRES_URL: postgres.url } : {}),
       NODE_ENV: 'test',
+      // dist/ is ready (or SKIP_BUILD said to use it as it is): the e2e tests' `scripts/start.js`
+      // runs must not rebuild it under each other.
+      SKIP_BUILD: '1',
     });
   } finally {
     await redis.stop();
