@@ -165,5 +165,10 @@ describe('the managers’ and administrators’ pages in chromium', () => {
     expect(await page.locator('table', { hasText: 'Rejected lines' }).innerText()).toMatch(/3\s+childName: is required/);
     await expectAccessible(page);
     await screenshot(page, 'admin-cases');
+
+    // The job queues' board, signed in by the same session (no token to paste).
+    const [board] = await Promise.all([page.waitForResponse((r) => r.url() === `${system.baseUrl}/admin/queues`), page.click('main a[href="/admin/queues"]')]);
+    expect(board.status()).toBe(200);
+    expect(await page.title()).toContain('SEND queues');
   });
 });

@@ -12,6 +12,8 @@ import type { AppConfig } from '@send/platform';
 import { TIMER_QUEUE_NAME } from '@send/scheduling';
 import { problem } from '../common/problem';
 import type { AuthUser } from '../auth/roles';
+import { SessionStanding } from '../auth/session-standing';
+import { SESSION_COOKIE } from '../web/web-session';
 
 export const QUEUES_BOARD_PATH = '/admin/queues';
 const COOKIE = 'send_admin_token';
@@ -19,10 +21,13 @@ const COOKIE = 'send_admin_token';
 /**
  * bull-board over the timer and notification queues, for administrators: waiting, delayed, failed
  * (with reasons and attempts) and retry. It sits outside Nest's guards, so it checks the same JWT
- * itself: a Bearer header, or `?access_token=` once, which it keeps in an httpOnly cookie.
+ * itself: the pages' session cookie (an administrator signed in at /sign-in follows the link from
+ * /admin/cases), a Bearer header, or `?access_token=` once, which it keeps in an httpOnly cookie;
+ * and, like every session, only while it stands (SessionStanding: not revoked, not disabled).
  */
 export async function mountQueuesBoard(app: NestFastifyApplication, config: AppConfig): Promise<() => Promise<void>> {
   const jwt = app.get(JwtService, { strict: false });
+  const standing = app.get(SessionStanding, { strict: false });
   const connection = new IORedis(config.REDIS_URL, { maxRetriesPerRequest: null });
   const queues = [new Queue(TIMER_QUEUE_NAME, { connection }), new Queue(NOTIFICATIONS_QUEUE, { connection })];
   const board = new BullBoardFastifyAdapter();
@@ -40,7 +45,7 @@ export async function mountQueuesBoard(app: NestFastifyApplication, config: AppC
       const query = request.query as Record<string, unknown>;
       const fromQuery = typeof query.access_token === 'string' ? query.access_token : undefined;
       const [scheme, fromHeader] = (request.headers.authorization ?? '').split(' ');
-      const token = (scheme === 'Bearer' ? fromHeader : undefined) ?? fromQuery ?? request.cookies[COOKIE];
+      const token = (scheme === 'Bearer' ? fromHeader : undefined) ?? fromQuery ?? request.cookies[COOKIE] ?? request.cookies[SESSION_COOKIE];
       const deny = (status: number, detail: string) =>
         reply
           .status(status)
@@ -48,12 +53,13 @@ export async function mountQueuesBoard(app: NestFastifyApplication, config: AppC
           .send(problem(status, status === 401 ? 'unauthorized' : 'forbidden', detail));
       if (!token)
         return deny(401, `Sign in as an administrator: open ${QUEUES_BOARD_PATH}?access_token=<token from POST /api/auth/login>.`);
-      let user: AuthUser & { sub: string };
+      let user: AuthUser & { sub: string; iat?: number };
       try {
         user = await jwt.verifyAsync(token);
       } catch {
         return deny(401, 'The token is invalid or has expired; sign in again.');
       }
+      if (!(await standing.stands(user.sub, user.iat))) return deny(401, 'This session has ended; sign in again.');
       if (user.role !== 'admin') return deny(403, 'The queues are for administrators.');
       if (fromQuery)
         reply.setCookie(COOKIE, token, {

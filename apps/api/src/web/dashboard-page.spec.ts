@@ -67,7 +67,7 @@ function dashboard(over: Partial<SlaDashboard> = {}): SlaDashboard {
 }
 
 describe('the dashboard filter form mapped onto GET /api/dashboard/sla', () => {
-  it('passes team and dates as the API query (UK dates as YYYY-MM-DD) and keeps the narrowing filters as slices', () => {
+  it('passes every filter as the API query (UK dates as YYYY-MM-DD), and nothing else', () => {
     const mapped = mapDashboardFilters({
       teamId: 'north',
       from: '2/11/2026',
@@ -78,8 +78,7 @@ describe('the dashboard filter form mapped onto GET /api/dashboard/sla', () => {
       other: 'x',
     });
     expect(mapped.errors).toEqual([]);
-    expect(mapped.apiQuery).toEqual({ teamId: 'north', from: '2026-11-02', to: '2026-12-01' });
-    expect(mapped.slices).toEqual({ officerId: 'u-1', channel: 'mp' });
+    expect(mapped.apiQuery).toEqual({ teamId: 'north', officerId: 'u-1', channel: 'mp', from: '2026-11-02', to: '2026-12-01' });
   });
 
   it('says which date is not a real one, and an empty period', () => {
@@ -138,15 +137,11 @@ describe('the dashboard tables', () => {
     ]);
   });
 
-  it("adds a summary column for each narrowing filter, from the answer's slices (none: zeros)", () => {
-    const d = dashboard({
-      teamId: 'north',
-      byOfficer: [{ officerId: 'u-1', name: 'Olu Officer', ...figures({ total: 2, withinSlaPercent: 50 }) }],
-    });
-    const table = summaryTable(d, { officerId: 'u-1', channel: 'letter' }, new Map());
-    expect(table.head).toEqual(['Figure', 'Team North', 'Officer Olu Officer', 'Came in: Letter']);
-    expect(table.rows[0]).toEqual(['Sent', 5, 2, 0]);
-    expect(table.rows[3]).toEqual(['Replied within SLA (%)', '', 50, '']);
+  it('sums up the filtered requests in one column, named by the team', () => {
+    const table = summaryTable(dashboard({ teamId: 'north' }));
+    expect(table.head).toEqual(['Figure', 'Team North']);
+    expect(table.rows[0]).toEqual(['Sent', 5]);
+    expect(summaryTable(dashboard({ teamId: null })).head).toEqual(['Figure', 'All teams']);
   });
 
   it('writes a table as CSV: quoted where needed, and no cell a spreadsheet would run as a formula', () => {

@@ -4,7 +4,6 @@
  * and their tests read the same thing.
  */
 import type { SlaDashboard, SlaFigures } from '@send/read-models';
-import { categoryName, roleName } from './web-words';
 
 /** The form's fields, as typed (GET query params). */
 export interface DashboardFilters {
@@ -19,19 +18,10 @@ export interface DashboardFilters {
 }
 const FIELDS = ['teamId', 'officerId', 'category', 'requesterRole', 'channel', 'from', 'to', 'asOf'] as const;
 
-/** Which slice of the answer a narrowing filter picks out (the API's query has no such fields: its answer has every slice). */
-export interface DashboardSlices {
-  officerId?: string;
-  category?: string;
-  requesterRole?: string;
-  channel?: string;
-}
-
 export interface MappedFilters {
   values: DashboardFilters;
-  /** GET /api/dashboard/sla's query: from, to, teamId, asOf (dates as YYYY-MM-DD). */
-  apiQuery: Partial<Record<'from' | 'to' | 'teamId' | 'asOf', string>>;
-  slices: DashboardSlices;
+  /** GET /api/dashboard/sla's query: every filter, dates as YYYY-MM-DD. */
+  apiQuery: Partial<DashboardFilters>;
   errors: Array<{ field: string; text: string }>;
 }
 
@@ -48,14 +38,14 @@ export function isoDateOf(text: string): string | null {
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(out) ? out : null;
 }
 
-/** The form's GET query as the API's query and the slices to show; a date that is not one is an error for its field. */
+/** The form's GET query as the API's query; a date that is not one is an error for its field. */
 export function mapDashboardFilters(query: Record<string, unknown>): MappedFilters {
   const values = Object.fromEntries(
     FIELDS.map((f) => [f, typeof query[f] === 'string' ? (query[f] as string).trim() : '']),
   ) as unknown as DashboardFilters;
   const apiQuery: MappedFilters['apiQuery'] = {};
   const errors: MappedFilters['errors'] = [];
-  if (values.teamId) apiQuery.teamId = values.teamId;
+  for (const field of ['teamId', 'officerId', 'category', 'requesterRole', 'channel'] as const) if (values[field]) apiQuery[field] = values[field];
   for (const field of ['from', 'to', 'asOf'] as const) {
     if (!values[field]) continue;
     const iso = isoDateOf(values[field]);
@@ -64,9 +54,7 @@ export function mapDashboardFilters(query: Record<string, unknown>): MappedFilte
   }
   if (apiQuery.from && apiQuery.to && apiQuery.to <= apiQuery.from)
     errors.push({ field: 'to', text: 'Sent before must be after sent from' });
-  const slices: DashboardSlices = {};
-  for (const field of ['officerId', 'category', 'requesterRole', 'channel'] as const) if (values[field]) slices[field] = values[field];
-  return { values, apiQuery, slices, errors };
+  return { values, apiQuery, errors };
 }
 
 /** The same filters as a query string, for the CSV links and the filter tags' "remove" links. */
@@ -100,40 +88,23 @@ const pct = (n: number | null) => (n === null ? '' : n);
 const hours = (n: number | null, lowerBound: boolean) => (n === null ? '' : lowerBound ? `at least ${n}` : n);
 
 /** Each headline figure: its name, its value in a slice, and what a slice with no requests shows. */
-const SUMMARY_FIGURES: Array<[string, (f: SlaFigures) => string | number, string | number]> = [
-  ['Sent', (f) => f.total, 0],
-  ['Open', (f) => f.open, 0],
-  ['Overdue', (f) => f.overdue, 0],
-  ['Replied within SLA (%)', (f) => pct(f.firstResponse.withinSlaPercent), ''],
-  ['Median first reply (working hours)', (f) => hours(f.firstResponse.p50Hours, f.firstResponse.p50LowerBound), ''],
-  ['Breached', (f) => f.breached, 0],
-  ['Open escalations', (f) => f.escalations.open, 0],
+const SUMMARY_FIGURES: Array<[string, (f: SlaFigures) => string | number]> = [
+  ['Sent', (f) => f.total],
+  ['Open', (f) => f.open],
+  ['Overdue', (f) => f.overdue],
+  ['Replied within SLA (%)', (f) => pct(f.firstResponse.withinSlaPercent)],
+  ['Median first reply (working hours)', (f) => hours(f.firstResponse.p50Hours, f.firstResponse.p50LowerBound)],
+  ['Breached', (f) => f.breached],
+  ['Open escalations', (f) => f.escalations.open],
 ];
 
-/**
- * The headline figures, one column per slice: the whole scope (team and dates), then one for each
- * narrowing filter (that officer's, category's, requester role's, channel's slice of the same answer;
- * a slice with no requests is all zeros).
- */
-export function summaryTable(d: SlaDashboard, slices: DashboardSlices, officerNames: ReadonlyMap<string, string>): DataTable {
-  const columns: Array<[string, SlaFigures | null]> = [[d.teamId ? `Team ${teamName(d.teamId)}` : 'All teams', d]];
-  if (slices.officerId) {
-    const s = d.byOfficer.find((o) => o.officerId === slices.officerId);
-    columns.push([`Officer ${s?.name ?? officerNames.get(slices.officerId) ?? slices.officerId}`, s ?? null]);
-  }
-  if (slices.category) columns.push([categoryName(slices.category), d.byCategory.find((c) => c.category === slices.category) ?? null]);
-  if (slices.requesterRole)
-    columns.push([
-      `From: ${roleName(slices.requesterRole)}`,
-      d.byRequesterRole.find((r) => r.requesterRole === slices.requesterRole) ?? null,
-    ]);
-  if (slices.channel)
-    columns.push([`Came in: ${channelName(slices.channel)}`, d.byChannel.find((c) => c.channel === slices.channel) ?? null]);
+/** The headline figures of the filtered requests (the column is named by the team, or all teams). */
+export function summaryTable(d: SlaDashboard): DataTable {
   return {
     name: 'summary',
     caption: 'Summary',
-    head: ['Figure', ...columns.map(([label]) => label)],
-    rows: SUMMARY_FIGURES.map(([figure, of, none]) => [figure, ...columns.map(([, f]) => (f ? of(f) : none))]),
+    head: ['Figure', d.teamId ? `Team ${teamName(d.teamId)}` : 'All teams'],
+    rows: SUMMARY_FIGURES.map(([figure, of]) => [figure, of(d)]),
   };
 }
 

@@ -69,7 +69,6 @@ export class DashboardPagesController {
       );
     }
     const d = await this.figures(user, mapped.apiQuery);
-    const officerNames = new Map(choices.officers.map((o) => [o.value, o.text]));
     const weekly = weeklyTable(d);
     const teams = teamsTable(d);
     const attempts = attemptsTable(d);
@@ -84,7 +83,7 @@ export class DashboardPagesController {
         errors: null,
         d,
         selected: this.selectedFilters(mapped.values, choices),
-        summary: summaryTable(d, mapped.slices, officerNames),
+        summary: summaryTable(d),
         tables: [
           { table: weekly, chartJson: jsonForScript(chartData(weekly, 'line', [1, 3])), csv: `/dashboard/weekly.csv${query}` },
           { table: teams, chartJson: jsonForScript(chartData(teams, 'bar', [3, 4, 5])), csv: `/dashboard/teams.csv${query}` },

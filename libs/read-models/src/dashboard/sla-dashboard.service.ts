@@ -7,7 +7,7 @@ import { REQUEST_STREAM_PREFIX, requestIdOf } from '@send/domain';
 import { applyToRequestRecord, type RequestRecord } from '../request-view/request-view';
 import { UsersRepository } from '../users/users.repository';
 import { dashboardRowOf, type DashboardRow } from './dashboard-row';
-import { computeSlaDashboard, type SlaDashboard, type SlaDashboardQuery } from './sla-dashboard';
+import { computeSlaDashboard, dashboardQueryKey, type SlaDashboard, type SlaDashboardQuery } from './sla-dashboard';
 
 export interface SlaDashboardServiceDeps {
   store: EventStore;
@@ -28,7 +28,7 @@ interface LiveEntry {
   pending?: Promise<SlaDashboard>;
 }
 
-/** Distinct live queries kept (from, to, teamId): the oldest goes first. */
+/** Distinct live queries kept (dates and filters): the oldest goes first. */
 const LIVE_QUERIES_KEPT = 64;
 
 /**
@@ -48,7 +48,7 @@ export class SlaDashboardService {
   async live(query: SlaDashboardQuery = {}): Promise<SlaDashboard> {
     const maxAge = this.deps.liveMaxAgeMs ?? 0;
     if (maxAge <= 0) return this.computeLive(query);
-    const key = JSON.stringify([query.from ?? null, query.to ?? null, query.teamId ?? null]);
+    const key = dashboardQueryKey(query);
     const entry = this.liveKept.get(key) ?? this.keepLive(key);
     const age = this.now().getTime() - entry.at;
     if (entry.value && age < maxAge) return entry.value;

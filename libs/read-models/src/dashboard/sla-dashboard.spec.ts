@@ -242,6 +242,30 @@ describe('computeSlaDashboard', () => {
     expect(south).toMatchObject({ total: 1, teamId: 'south', breached: 1, byOfficer: [{ officerId: 'officer-2' }] });
   });
 
+  it('filters by officer, category, requester role and channel: every figure is of the requests picked', () => {
+    const complaints = computeSlaDashboard(rows(records), { now, policy: fastPolicy, category: 'complaint' });
+    expect(complaints).toMatchObject({ total: 1, breached: 1, byOfficer: [{ officerId: 'officer-2' }], byCategory: [{ category: 'complaint' }] });
+    const schools = computeSlaDashboard(rows(records), { now, policy: fastPolicy, requesterRole: 'school' });
+    expect(schools).toMatchObject({ total: 1, unanswered: { attempts: 3 }, byRequesterRole: [{ requesterRole: 'school', total: 1 }] });
+    expect(computeSlaDashboard(rows(records), { now, policy: fastPolicy, channel: 'portal' }).total).toBe(4);
+    expect(computeSlaDashboard(rows(records), { now, policy: fastPolicy, channel: 'letter' }).total).toBe(0);
+    const mine = computeSlaDashboard(rows(records), { now, policy: fastPolicy, officerId: 'officer-1' });
+    expect(mine).toMatchObject({ total: 1, breached: 0, byTeam: [{ teamId: 'north', total: 1 }] });
+  });
+
+  it("an officer's dashboard counts the breaches they owned, on requests now someone else's", () => {
+    const moved = record(
+      submit(),
+      assigned('officer-1', { teamId: 'north' }),
+      slaBreached('first_response', at(4 * H), at(4 * H)),
+      reassigned('officer-2', { teamId: 'north' }),
+    );
+    const theirs = computeSlaDashboard(rows([moved]), { now, policy: fastPolicy, officerId: 'officer-1' });
+    expect(theirs).toMatchObject({ total: 0, byOfficer: [{ officerId: 'officer-1', total: 0, breached: 1 }] });
+    const now2 = computeSlaDashboard(rows([moved]), { now, policy: fastPolicy, officerId: 'officer-2' });
+    expect(now2).toMatchObject({ total: 1, byOfficer: [{ officerId: 'officer-2', total: 1, breached: 0 }] });
+  });
+
   it('is a picture at `now`: earlier, the waiting request was not overdue yet', () => {
     const d = computeSlaDashboard(rows([waiting]), { now: new Date(at(3.5 * H)), policy: fastPolicy });
     expect(d).toMatchObject({ overdue: 0, firstResponse: { total: 0, withinSla: 0, notYetDue: 1, p50Hours: 3.5, p50LowerBound: true } });

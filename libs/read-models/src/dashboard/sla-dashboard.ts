@@ -9,7 +9,17 @@ export interface SlaDashboardQuery {
   to?: Date | string | null;
   /** Only requests currently routed to this team (breaches: those the team owned when the clock ran out). */
   teamId?: string | null;
+  /** Only requests assigned to this officer now (breaches: those the officer owned when the clock ran out). */
+  officerId?: string | null;
+  /** Only requests of this category, from this kind of requester, that came in this way. */
+  category?: string | null;
+  requesterRole?: string | null;
+  channel?: string | null;
 }
+
+/** The query's filters as one key (the live cache keeps one answer per distinct query). */
+export const dashboardQueryKey = (q: SlaDashboardQuery): string =>
+  JSON.stringify([toIso(q.from), toIso(q.to), q.teamId ?? null, q.officerId ?? null, q.category ?? null, q.requesterRole ?? null, q.channel ?? null]);
 
 export interface SlaDashboardOptions extends SlaDashboardQuery {
   /** The instant the figures are for: open/overdue/unanswered/waiting are as at `now`. */
@@ -148,7 +158,14 @@ export function computeSlaDashboard(rows: readonly DashboardRow[], options: SlaD
     const submitted = Date.parse(r.submittedAt);
     return submitted >= fromMs && submitted < toMs && submitted <= now;
   });
-  const scoped = inPeriod.filter((r) => !options.teamId || r.teamId === options.teamId);
+  // Category, requester and channel are the request's own: they pick rows, and the breaches on them.
+  const ofKind = inPeriod.filter(
+    (r) =>
+      (!options.category || r.category === options.category) &&
+      (!options.requesterRole || r.requesterRole === options.requesterRole) &&
+      (!options.channel || r.channel === options.channel),
+  );
+  const scoped = ofKind.filter((r) => (!options.teamId || r.teamId === options.teamId) && (!options.officerId || r.assignee?.id === options.officerId));
   const between = workingHoursBetween(calendar, now, startsOfOpenWaits(scoped, now));
   const inScope = scoped.map((r) => measure(r, now, between));
   const weekOfRow = weeksOf(options.policy.calendar.timezone);
@@ -161,11 +178,12 @@ export function computeSlaDashboard(rows: readonly DashboardRow[], options: SlaD
   // team's dashboard, the breaches that team owned, on whichever team's requests they are now.
   const byOfficerBreaches = new Map<string, BreachTally>();
   const byTeamBreaches = new Map<string, BreachTally>();
-  for (const r of inPeriod) {
+  for (const r of ofKind) {
     const officers = new Set<string>();
     const teams = new Set<string>();
     for (const b of r.breaches) {
       if (options.teamId && b.teamId !== options.teamId) continue;
+      if (options.officerId && b.officerId !== options.officerId) continue;
       const team = b.teamId ?? UNROUTED;
       tally(byTeamBreaches, team, b.clock, !teams.has(team));
       teams.add(team);
