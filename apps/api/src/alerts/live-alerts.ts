@@ -1,10 +1,14 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { filter, map, Observable, Subject } from 'rxjs';
+import { concatMap, filter, interval, map, merge, NEVER, Observable, Subject, takeUntil, timer } from 'rxjs';
 import { LIVE_ALERTS_CHANNEL, type LiveAlert } from '@send/notifications';
 import { REDIS } from '@send/platform';
 import { isRoutedTo } from '@send/read-models';
 import type { AuthUser } from '../auth/roles';
+import { SessionStanding } from '../auth/session-standing';
+
+/** How often a live stream asks whether its session still stands (revoked, disabled, password changed). */
+export const STREAM_STANDING_CHECK_MS = 30_000;
 
 /** Is this live alert for this user: named as a recipient, or routed to them as GET /api/alerts routes. */
 export function isLiveAlertFor(alert: LiveAlert, user: AuthUser): boolean {
@@ -23,7 +27,10 @@ export class LiveAlerts implements OnModuleDestroy {
   private readonly alerts = new Subject<LiveAlert>();
   private subscriber?: Redis;
 
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly standing: SessionStanding,
+  ) {}
 
   private connect(): void {
     if (this.subscriber) return;
@@ -38,11 +45,27 @@ export class LiveAlerts implements OnModuleDestroy {
     void this.subscriber.subscribe(LIVE_ALERTS_CHANNEL);
   }
 
-  for(user: AuthUser): Observable<{ type: string; data: LiveAlert }> {
+  /**
+   * The alerts routed to this user, live, for as long as their session lasts: the stream ends when
+   * its token expires, and within STREAM_STANDING_CHECK_MS of the session being ended (ADR 0015),
+   * so a stream opened with a token never outlives it. The client reconnects and must sign in again.
+   */
+  for(user: AuthUser, checkEveryMs = STREAM_STANDING_CHECK_MS): Observable<{ type: string; data: LiveAlert }> {
     this.connect();
+    const session = user.session;
+    const ended = session
+      ? merge(
+          timer(Math.max(0, session.expiresAt * 1000 - Date.now())),
+          interval(checkEveryMs).pipe(
+            concatMap(() => this.standing.stands(user.id, session.issuedAt)),
+            filter((stands) => !stands),
+          ),
+        )
+      : NEVER;
     return this.alerts.pipe(
       filter((alert) => isLiveAlertFor(alert, user)),
       map((alert) => ({ type: 'alert', data: alert })),
+      takeUntil(ended),
     );
   }
 

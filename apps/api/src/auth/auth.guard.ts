@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { problem, ProblemException } from '../common/problem';
 import { IS_PUBLIC, ROLES_KEY, TOKEN_IN_QUERY } from './auth.decorators';
-import { ROLES, type AuthUser, type Role } from './roles';
+import { ROLES, sessionOf, type AuthUser, type Role } from './roles';
 import { SessionStanding } from './session-standing';
 
 /** Bearer token on every route unless @Public(); then @Roles(...) if the route names any. */
@@ -30,9 +30,9 @@ export class AuthGuard implements CanActivate {
     if (scheme !== 'Bearer' || !token) {
       throw new ProblemException(problem(401, 'unauthorized', 'Send Authorization: Bearer <token> from POST /api/auth/login.'));
     }
-    let claims: AuthUser & { sub: string; iat?: number };
+    let claims: AuthUser & { sub: string; iat?: number; exp?: number };
     try {
-      claims = await this.jwt.verifyAsync<AuthUser & { sub: string; iat?: number }>(token);
+      claims = await this.jwt.verifyAsync<AuthUser & { sub: string; iat?: number; exp?: number }>(token);
       // Only the roles people sign in with: 'system' is never carried by a token.
       if (!(ROLES as readonly string[]).includes(claims.role)) throw new Error(`unknown role ${claims.role}`);
     } catch {
@@ -41,7 +41,7 @@ export class AuthGuard implements CanActivate {
     if (!(await this.standing.stands(claims.sub, claims.iat))) {
       throw new ProblemException(problem(401, 'session-ended', 'This session has ended (the password changed, or the account was disabled or signed out everywhere); sign in again.'));
     }
-    request.user = { id: claims.sub, email: claims.email, name: claims.name, role: claims.role, teamId: claims.teamId ?? null };
+    request.user = { id: claims.sub, email: claims.email, name: claims.name, role: claims.role, teamId: claims.teamId ?? null, session: sessionOf(claims) };
 
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, targets);
     if (roles && !(roles as readonly string[]).includes(request.user.role)) {

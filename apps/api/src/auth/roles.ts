@@ -29,7 +29,13 @@ export interface AuthUser {
   /** 'system': an integration acting on its own authority (systemActor), never a signed-in user. */
   role: Role | 'system';
   teamId: string | null;
+  /** The signed-in session the user came with (a token's iat and exp, in seconds): what a long-lived stream ends with. */
+  session?: { issuedAt: number; expiresAt: number };
 }
+
+/** The session part of AuthUser, from a verified token's claims. */
+export const sessionOf = (claims: { iat?: number; exp?: number }): AuthUser['session'] =>
+  claims.iat !== undefined && claims.exp !== undefined ? { issuedAt: claims.iat, expiresAt: claims.exp } : undefined;
 
 export const isStaff = (user: AuthUser) => (STAFF_ROLES as readonly string[]).includes(user.role);
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ROLES, type AuthUser } from '../auth/roles';
+import { ROLES, sessionOf, type AuthUser } from '../auth/roles';
 import { SessionStanding } from '../auth/session-standing';
 
 export const SESSION_COOKIE = 'session';
@@ -36,10 +36,10 @@ export class WebSession {
     const token = request.cookies?.[SESSION_COOKIE];
     if (!token) return null;
     try {
-      const claims = await this.jwt.verifyAsync<AuthUser & { sub: string; iat?: number }>(token);
+      const claims = await this.jwt.verifyAsync<AuthUser & { sub: string; iat?: number; exp?: number }>(token);
       if (!(ROLES as readonly string[]).includes(claims.role)) return null;
       if (!(await this.standing.stands(claims.sub, claims.iat))) return null;
-      return { id: claims.sub, email: claims.email, name: claims.name, role: claims.role, teamId: claims.teamId ?? null };
+      return { id: claims.sub, email: claims.email, name: claims.name, role: claims.role, teamId: claims.teamId ?? null, session: sessionOf(claims) };
     } catch {
       return null;
     }
