@@ -7,7 +7,8 @@
  *      acknowledge it;
  *   3. the officer finds the request at the top of their queue and sends a holding reply, then a
  *      full reply;
- *   4. the parent's page shows the replies, the escalation closed, and the due dates in words.
+ *   4. the parent's page shows the replies, the escalation closed, and the due dates in words;
+ *   and the data protection officer's access log shows the officer's reads of it.
  * axe-core checks each page on the way (browser-support's expectAccessible).
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -164,5 +165,19 @@ describe.each([
     expect(history).toContain('Escalation closed');
     await accessible(parent);
     await shot(parent, 'journey-family-request');
+
+    // The data protection officer sees who of the staff read this child's request; the family's own reads are not staff access.
+    const dpo = await newPage();
+    await signIn(dpo, system.baseUrl, 'dpo@example.org');
+    expect(new URL(dpo.url()).pathname).toBe('/access-log');
+    await dpo.fill('#caseRef', 'C-1001');
+    await press(dpo, 'Show reads');
+    const requestId = new URL(requestUrl).pathname.split('/').pop()!;
+    const reads = dpo.locator('main tbody tr', { hasText: `Request ${requestId.slice(0, 8)}` });
+    expect(await reads.count()).toBeGreaterThan(0);
+    expect(await reads.allInnerTexts()).toEqual(expect.arrayContaining([expect.stringMatching(/Olu Officer[\s\S]*SEND officer[\s\S]*C-1001/)]));
+    expect((await reads.allInnerTexts()).some((t) => /Pat Parent/.test(t))).toBe(false);
+    await accessible(dpo);
+    await shot(dpo, 'journey-dpo-access-log');
   });
 });

@@ -3,11 +3,10 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { answerPage, parsePageQuery } from '../common/paging';
 import { ApiPagedList, ApiProblems, ApiSignedIn, ApiZodQuery } from '../common/openapi';
-import { badRequest, forbidden } from '../common/problem';
-import { parseInput } from '../common/zod-body';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
 import { ACCESS_LOG_READERS, type AuthUser } from '../auth/roles';
-import type { AccessLogEntry, AccessLogFilter } from './access-log.port';
+import { accessLogPageFor } from './access-log-page';
+import type { AccessLogEntry } from './access-log.port';
 import { AccessLog } from './access-log.service';
 import { accessLogEntrySchema, accessLogQuerySchema, type AccessLogEntryAnswer } from './dto/access-log.dto';
 
@@ -33,29 +32,9 @@ export class AccessLogController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AccessLogEntryAnswer[]> {
-    const { caseRef, userId, from, to } = parseInput(accessLogQuerySchema, query, 'query');
     const page = parsePageQuery(query);
-    // The cursor's id is an entry's sequence number: any other (well-formed) cursor came from another list.
-    if (page.after && !/^\d+$/.test(page.after.id))
-      throw badRequest('The cursor is not one this list gave out.', [
-        { field: 'cursor', message: 'use the Link header of the previous page' },
-      ]);
-    const filter: AccessLogFilter = {
-      caseRef,
-      userId,
-      from: from === undefined ? undefined : new Date(from),
-      to: to === undefined ? undefined : new Date(to),
-      teamId: this.teamScopeOf(user),
-    };
-    const entries = await this.log.query(filter, page);
+    const entries = await accessLogPageFor(this.log, user, query, page);
     return answerPage(request, reply, page.limit, { items: entries.items.map(answerOf), next: entries.next });
-  }
-
-  /** Team managers read their team's part of the log (reads of requests and cases routed to it); service-wide roles all of it. */
-  private teamScopeOf(user: AuthUser): string | undefined {
-    if (user.role !== 'team_manager') return undefined;
-    if (user.teamId === null) throw forbidden('A team manager with no team has no part of the access log.');
-    return user.teamId;
   }
 }
 

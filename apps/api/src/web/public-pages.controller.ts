@@ -12,12 +12,13 @@ import { PageRender } from './page-render';
 import { WebSession } from './web-session';
 import { durationInWords } from './web-words';
 
-/** Where a signed-in person starts: families their requests, officers their queue, managers their alerts, administrators the case import. */
+/** Where a signed-in person starts: families their requests, officers their queue, managers their alerts, administrators the case import, the data protection officer the access log. */
 export const homeOf = (user: AuthUser): string => {
   if ((REQUESTER_ROLES as readonly string[]).includes(user.role)) return '/requests';
   if (user.role === 'officer') return '/queue';
   if ((MANAGER_ROLES as readonly string[]).includes(user.role)) return '/alerts';
   if (user.role === 'admin') return '/admin/cases';
+  if (user.role === 'dpo') return '/access-log';
   return '/';
 };
 

@@ -5,6 +5,7 @@ import { AlertsModule } from '../alerts/alerts.module';
 import { AuthModule } from '../auth/auth.module';
 import { CasesModule } from '../cases/cases.module';
 import { jwtModuleOptions } from '../auth/jwt-options';
+import { AccessLogPagesController } from './access-log-pages.controller';
 import { AdminPagesController } from './admin-pages.controller';
 import { AlertsPagesController } from './alerts-pages.controller';
 import { DashboardPagesController } from './dashboard-pages.controller';
@@ -40,6 +41,7 @@ import { WebSession } from './web-session';
     DashboardPagesController,
     AdminPagesController,
     OidcController,
+    AccessLogPagesController,
   ],
   providers: [PageRender, WebSession, RequestPage, RequestActions, OidcSignIn, OidcUsers],
 })
