@@ -50,7 +50,6 @@ export const keys = {
   unmatchedNumbers: () => 'rm:telephony:unmatched',
   /** JSON UnmatchedNumber: one number's unmatched calls, newest first. */
   unmatchedNumber: (number: string) => `rm:telephony:unmatched:${number}`,
-  referenceSequence: (year: number) => `seq:reference:${year}`,
   /** The READ_MODEL_VERSION the stored read models were built by (outside rm: so a drop keeps it until rewritten). */
   readModelVersion: () => 'read-models:version',
   checkpoint: (name: string) => `checkpoint:${name}`,

@@ -19,9 +19,8 @@ export interface ReadModelReader {
  * What a projection writes, committed with the checkpoint in the batch's one MULTI. Writes are
  * coalesced per batch, so that a key several events touch costs one command: a string key (set,
  * setJson, del) gets only its last value; a list one RPUSH of all its new items; a set or zset
- * member only its last add or remove (with its last score); a counter one raise to the highest
- * value. So the kinds never mix on one key: a string written through set/setJson/del, a list only
- * appended to, a set, a zset, a counter.
+ * member only its last add or remove (with its last score). So the kinds never mix on one key: a
+ * string written through set/setJson/del, a list only appended to, a set, a zset.
  */
 export interface ReadModelWrites {
   set(key: string, value: string): void;
@@ -33,8 +32,6 @@ export interface ReadModelWrites {
   srem(key: string, member: string): void;
   zadd(key: string, score: number, member: string): void;
   zrem(key: string, member: string): void;
-  /** Sets the integer counter at `key` to `value` unless it is already higher. */
-  raiseTo(key: string, value: number): void;
 }
 
 interface Entry {
@@ -56,7 +53,6 @@ export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
   private readonly sets = new Map<string, Map<string, boolean>>();
   /** Per zset key: member -> its score, or null (remove), the last wins. */
   private readonly zsets = new Map<string, Map<string, number | null>>();
-  private readonly raises = new Map<string, number>();
 
   constructor(
     private readonly redis: Redis,
@@ -114,10 +110,6 @@ export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
     memberOps(this.zsets, key).set(member, null);
   }
 
-  raiseTo(key: string, value: number): void {
-    if (!(value <= (this.raises.get(key) ?? -Infinity))) this.raises.set(key, value);
-  }
-
   /** Queues the batch's string and list writes on the MULTI (once, before EXEC). */
   flush(): void {
     for (const [key, entry] of this.entries) {
@@ -143,7 +135,6 @@ export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
       if (added.length > 0) this.tx.zadd(key, ...added);
       if (removed.length > 0) this.tx.zrem(key, ...removed);
     }
-    for (const [key, value] of this.raises) this.tx.eval(RAISE_TO, 1, key, String(value));
   }
 
   private async entry(key: string): Promise<Entry> {
@@ -162,6 +153,3 @@ function memberOps<V>(byKey: Map<string, Map<string, V>>, key: string): Map<stri
   return members;
 }
 
-const RAISE_TO = `local v = tonumber(redis.call('GET', KEYS[1]) or '0')
-if v < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
-return 1`;

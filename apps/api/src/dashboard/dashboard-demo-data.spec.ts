@@ -39,7 +39,7 @@ describe('the SLA dashboard on the demo data', () => {
     await new DemoDataSeeder({
       store,
       policy: defaultPolicy,
-      references: new ReferenceNumbers(redis),
+      references: new ReferenceNumbers(store),
       cases: new CaseCommands(store, { COMMAND_CACHE_STREAMS: 0 }, { now: () => NOW } as Clock),
       clock: () => NOW,
     }).seed();

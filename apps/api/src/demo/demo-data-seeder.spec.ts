@@ -21,12 +21,12 @@ import { testRedis } from '@send/event-store/testing/test-redis';
 import { defaultPolicy } from '@send/sla';
 import { CaseCommands } from '../cases/case-commands';
 import { demoCases } from '../cases/demo-cases';
-import { ReferenceNumbers } from '../requests/reference-numbers';
+import { ReferenceNumbers, referenceStreamFor } from '../requests/reference-numbers';
 import { DemoDataSeeder } from './demo-data-seeder';
 import { allDemoCases, casesOf } from './demo-families';
 import { demoRequestId, demoRequests, DEMO_REQUEST_COUNT, INSPECTION_ATTEMPTS, INSPECTION_CASE, INSPECTION_INDEX } from './demo-stories';
 
-const DB = 10; // this file's own Redis database: the reference counters (seq:reference:<year>) are global keys
+const DB = 10; // this file's own Redis database
 const NOW = new Date('2026-11-27T15:30:00.000Z'); // a Friday afternoon
 const EIGHT_WEEKS = 56 * 24 * 3600_000;
 
@@ -63,7 +63,7 @@ const seeder = (now: Date) =>
   new DemoDataSeeder({
     store,
     policy: defaultPolicy,
-    references: new ReferenceNumbers(redis),
+    references: new ReferenceNumbers(store),
     cases: new CaseCommands(store, { COMMAND_CACHE_STREAMS: 0 }, { now: () => now } as Clock),
     clock: () => now,
   });
@@ -113,7 +113,8 @@ describe('DemoDataSeeder', () => {
     const before = await allEvents();
     expect(before).toHaveLength(first.events);
     const casesBefore = await caseEvents();
-    const counter = await redis.get('seq:reference:2026');
+    const reserved = await store.read(referenceStreamFor(2026));
+    expect(reserved.length).toBeGreaterThan(0);
 
     const again = await seeder(NOW).seed();
     const nextDay = await seeder(new Date(NOW.getTime() + 24 * 3600_000)).seed();
@@ -121,7 +122,7 @@ describe('DemoDataSeeder', () => {
       expect(r).toMatchObject({ casesWritten: 0, seeded: 0, skipped: DEMO_REQUEST_COUNT, failed: 0, events: 0 });
     expect((await allEvents()).map((e) => e.id)).toEqual(before.map((e) => e.id));
     expect((await caseEvents()).map((e) => e.id)).toEqual(casesBefore.map((e) => e.id));
-    expect(await redis.get('seq:reference:2026')).toBe(counter);
+    expect(await store.read(referenceStreamFor(2026))).toEqual(reserved); // no reference taken by a seeding that adds nothing
   });
 
   it("keeps API.md's three demo cases as they are, and adds the offline families' cases with E.164 phones", async () => {

@@ -1,7 +1,6 @@
 import { Inject, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
-import type Redis from 'ioredis';
 import type { EventStore } from '@send/event-store';
-import { APP_CONFIG, Clock, EVENT_STORE, REDIS, type AppConfig } from '@send/platform';
+import { APP_CONFIG, Clock, EVENT_STORE, type AppConfig } from '@send/platform';
 import { CaseCommands } from '../cases/case-commands';
 import { CasesModule } from '../cases/cases.module';
 import { ReferenceNumbers } from '../requests/reference-numbers';
@@ -20,7 +19,6 @@ export class DemoDataModule implements OnApplicationBootstrap {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(REDIS) private readonly redis: Redis,
     private readonly clock: Clock,
     private readonly cases: CaseCommands,
   ) {}
@@ -34,7 +32,7 @@ export class DemoDataModule implements OnApplicationBootstrap {
     await new DemoDataSeeder({
       store: this.store,
       policy: this.config.policy,
-      references: new ReferenceNumbers(this.redis),
+      references: new ReferenceNumbers(this.store),
       cases: this.cases,
       clock: () => this.clock.now(),
       logger: this.logger,

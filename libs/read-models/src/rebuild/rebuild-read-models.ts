@@ -32,8 +32,7 @@ export interface RebuildResult {
 }
 
 /**
- * Drops every read model (rm:* and the projections checkpoint; seq:reference:* stays, the request
- * view raises it anyway) and replays the whole store through a Projector with every projection.
+ * Drops every read model (rm:* and the projections checkpoint) and replays the whole store through a Projector with every projection.
  *
  * Coordination with the worker: it asks the live projector to yield (lease:projections:yield), takes
  * lease:projections once the holder let go (or its lease expired), drops, replays, leaves the

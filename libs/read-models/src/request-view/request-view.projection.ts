@@ -24,11 +24,6 @@ export class RequestViewProjection implements Projection {
     const is = listKeysOf(after);
     for (const key of was) if (!is.includes(key)) tx.zrem(key, requestId);
     for (const key of is) if (!was.includes(key)) tx.zadd(key, score, requestId);
-    if (event.type === 'ContactRequestSubmitted') {
-      // Keep the reference counter ahead of every reference seen, so a rebuilt Redis never reissues one.
-      const match = /^SEND-(\d{4})-(\d+)$/.exec(after.view.reference);
-      if (match) tx.raiseTo(keys.referenceSequence(Number(match[1])), Number(match[2]));
-    }
   }
 }
 
