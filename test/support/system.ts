@@ -48,9 +48,13 @@ export interface RunningSystem {
 
 /**
  * Runs the system exactly as `npm start` does after its build step: `node scripts/start.js` with
- * the built api and worker (npm test builds them first), on a free port and a fresh data folder.
+ * the built api and worker (npm test builds them first), on a free port and a fresh data folder,
+ * and a throwaway Redis of its own unless `env.REDIS_URL` names one: systems started by test files
+ * running side by side must never share read models, checkpoints or job queues.
  */
 export async function startSystem(env: Record<string, string>): Promise<RunningSystem> {
+  const ownRedis = env.REDIS_URL ? null : await startThrowawayRedis();
+  if (ownRedis) env = { ...env, REDIS_URL: ownRedis.url };
   const dataDir = mkdtempSync(join(tmpdir(), 'send-e2e-'));
   const port = await freePort();
   const sqlitePath = join(dataDir, 'events.db');
@@ -68,6 +72,7 @@ export async function startSystem(env: Record<string, string>): Promise<RunningS
   while (!output.includes('is running at')) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
+      await ownRedis?.stop();
       throw new Error(`the system did not start:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -83,6 +88,7 @@ export async function startSystem(env: Record<string, string>): Promise<RunningS
       const code = await exited;
       clearTimeout(timer);
       rmSync(dataDir, { recursive: true, force: true });
+      await ownRedis?.stop();
       return code;
     },
   };
