@@ -111,7 +111,7 @@ async function main() {
     const password = env.DEMO_PASSWORD ? 'the DEMO_PASSWORD you set' : 'demo';
     log(`demo sign-ins (password ${password}): ${DEMO_SIGN_INS.join(', ')}; the rest are in API.md`);
   }
-  log(`event store: ${env.EVENT_STORE === 'kurrentdb' ? env.KURRENTDB_URL : env.SQLITE_PATH}; press Ctrl-C to stop`);
+  log(`event store: ${describeStore(env)}; press Ctrl-C to stop`);
 }
 
 /** One demo account of each role (shared API.md's demo users; the fresh-clone e2e test signs in as each). */
@@ -147,4 +147,19 @@ function signingSecret(dataDir) {
   fs.writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
   log(`made a token signing secret for this installation: ${file} (mode 0600; set JWT_SECRET to use your own)`);
   return secret;
+}
+
+/** Where the events are, for the closing line: never a password (the URLs may carry one). */
+function describeStore(env) {
+  const hostOf = (url) => {
+    try {
+      const u = new URL(url);
+      return `${u.protocol}//${u.host}${u.pathname === '/' ? '' : u.pathname}`;
+    } catch {
+      return 'its URL';
+    }
+  };
+  if (env.EVENT_STORE === 'kurrentdb') return `KurrentDB at ${hostOf(env.KURRENTDB_URL)}`;
+  if (env.EVENT_STORE === 'postgres') return `PostgreSQL at ${hostOf(env.POSTGRES_URL)} (schema ${env.POSTGRES_SCHEMA || 'send_events'})`;
+  return env.SQLITE_PATH;
 }
