@@ -42,6 +42,8 @@ describe('users directory', () => {
       email: 'officer-1@example.org',
       role: 'officer',
       teamId: 'north',
+      disabled: false,
+      sessionsValidFrom: null,
     });
     expect(await redis.get(keys.user('officer-1'))).not.toContain('secret-hash');
     expect((await users.byTeam('north')).map((u) => u.id)).toEqual(['manager-1', 'officer-1']);
