@@ -28,7 +28,7 @@ describe('npm start launcher', () => {
   }, 90_000);
 
   it('stops with a message naming the variable when the configuration is bad', async () => {
-    await expect(startSystem({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, EVENT_STORE: 'postgres' })).rejects.toThrow(
+    await expect(startSystem({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, EVENT_STORE: 'mongodb' })).rejects.toThrow(
       /EVENT_STORE/,
     );
   }, 90_000);
