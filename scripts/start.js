@@ -123,6 +123,7 @@ const DEMO_SIGN_INS = [
   'service.manager@example.org',
   'head@example.org',
   'admin@example.org',
+  'dpo@example.org',
 ];
 
 main().catch((err) => {

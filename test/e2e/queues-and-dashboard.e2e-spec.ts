@@ -196,6 +196,21 @@ describe('queues, timeline and dashboard over the API', () => {
     const all = (await as.manager.get('/api/dashboard/sla?teamId=north')).body;
     expect(Array.isArray(all.byWeek)).toBe(true);
 
+    // The filters pick the requests every figure is of: by channel, category, requester and officer.
+    for (const [filter, slices] of [
+      ['channel', 'byChannel'],
+      ['category', 'byCategory'],
+      ['requesterRole', 'byRequesterRole'],
+    ] as const) {
+      const [one] = all[slices] as Array<Record<string, unknown> & { total: number }>;
+      const picked = (await as.manager.get(`/api/dashboard/sla?teamId=north&${filter}=${one[filter]}`)).body;
+      expect(picked.total).toBe(one.total);
+      expect(picked[slices].map((s: Record<string, unknown>) => s[filter])).toEqual([one[filter]]);
+      expect((await as.manager.get(`/api/dashboard/sla?teamId=north&${filter}=no-such-${filter}`)).body.total).toBe(0);
+    }
+    const [officer] = all.byOfficer as Array<{ officerId: string; total: number }>;
+    expect((await as.manager.get(`/api/dashboard/sla?teamId=north&officerId=${officer.officerId}`)).body.total).toBe(officer.total);
+
     const past = await as.manager.get(`/api/dashboard/sla?asOf=${encodeURIComponent(before)}`);
     expect(past.status).toBe(200);
     expect(past.body.open).toBe(0);

@@ -13,6 +13,10 @@ export const dashboardQuerySchema = z.object({
   from: date.optional(),
   to: date.optional(),
   teamId: z.string().trim().min(1).max(64).optional(),
+  officerId: z.string().trim().min(1).max(64).optional().describe('Requests assigned to this officer now (breaches: those they owned)'),
+  category: z.string().trim().min(1).max(64).optional().describe('Requests of this category'),
+  requesterRole: z.string().trim().min(1).max(64).optional().describe('Requests from this kind of requester (parent, school, professional, mp)'),
+  channel: z.string().trim().min(1).max(64).optional().describe('Requests that came in this way (portal, phone, email, letter, in_person, mp)'),
   asOf: date.optional(),
 });
 
