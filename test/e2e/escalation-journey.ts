@@ -65,7 +65,8 @@ export const postgresJourney = (url: string): StoreUnderJourney => {
  * Policy: 24/7, no holidays, durations of seconds. Waits are generous so CI is never flaky; the
  * 1 s alert promise is measured by `npm run bench:worker`, not here.
  */
-const POLICY = `
+/** The journey's policy; the two-of-everything e2e runs on the same one. */
+export const POLICY = `
 calendar: { timezone: Europe/London, workingHours: "24/7", bankHolidays: none }
 sla:
   default: { firstResponse: PT600S, resolution: PT1200S }

@@ -7,6 +7,7 @@ import { v4 as uuid } from 'uuid';
 import { REQUEST_STREAM_PREFIX, streamIdFor } from '@send/domain';
 import { startSmtpSink } from '../support/smtp-sink';
 import { apiClient, eventually, startSystem, startThrowawayRedis, type RunningSystem } from '../support/system';
+import { POLICY } from './escalation-journey';
 
 /**
  * Issue 12: two of everything on one PostgreSQL and one Redis. Two systems (`scripts/start.js`,
@@ -14,22 +15,8 @@ import { apiClient, eventually, startSystem, startThrowawayRedis, type RunningSy
  * secret; families' commands go half to one api and half to the other, some of them at the same
  * moment on the same request. Then PostgreSQL and the mail sink are read directly: every fact once,
  * every alert email once, and both apis show the same requests.
- * Policy: 24/7, durations of seconds (level 1 is not acknowledged in 3 s: the chain climbs).
+ * Policy: the escalation journey's (24/7, seconds; level 1 is not acknowledged in 3 s: the chain climbs).
  */
-const POLICY = `
-calendar: { timezone: Europe/London, workingHours: "24/7", bankHolidays: none }
-sla:
-  default: { firstResponse: PT600S, resolution: PT1200S }
-  categories:
-    complaint: { firstResponse: PT3S, resolution: PT1200S }
-unanswered: { threshold: 3 }
-escalation:
-  chain:
-    - { role: team_manager,    ackWithin: PT3S,   respondWithin: PT600S }
-    - { role: service_manager, ackWithin: PT600S, respondWithin: PT600S }
-    - { role: head_of_service, ackWithin: PT600S, respondWithin: PT600S }
-`;
-
 type Api = ReturnType<ReturnType<typeof apiClient>['as']>;
 type Reply = Awaited<ReturnType<Api['post']>>;
 interface StoredEvent {
