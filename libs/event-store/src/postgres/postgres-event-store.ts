@@ -15,6 +15,7 @@ import {
   type SubscribeToAllOptions,
   type SubscriptionFilter,
 } from '../event-store.port';
+import { PagedAllSubscription } from '../paged-all-subscription';
 import { POSITION_TX_SHIFT, migrate, quoteIdentifier } from './postgres-schema';
 
 /**
@@ -463,50 +464,25 @@ function toRecorded(row: Row): RecordedEvent {
 }
 
 /** Catch-up in pages below the horizon, then live: woken by NOTIFY, polling as the fallback. */
-class PostgresAllSubscription implements AllSubscription {
-  private closed = false;
-  private wakeClosed: (() => void) | null = null;
-  private iterating = false;
-  private batching = false;
+class PostgresAllSubscription extends PagedAllSubscription {
   private readonly filter: { where: string; params: unknown[] };
   private last: bigint;
 
   constructor(
     private readonly store: PostgresEventStore,
     options: SubscribeToAllOptions,
-    private readonly onClose: () => void,
+    onClose: () => void,
   ) {
+    super(onClose);
     this.last = options.from === 'start' ? 0n : options.from;
     this.filter = filterSql(options.filter);
   }
 
   async nextBatch(max: number): Promise<RecordedEvent[] | null> {
-    if (this.iterating) throw new Error('A subscription is either iterated or read in batches');
-    this.batching = true;
-    return this.next(Math.max(1, Math.trunc(max)));
+    return this.next(this.startBatching(max));
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.wakeClosed?.();
-    this.onClose();
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
-    if (this.iterating || this.batching) throw new Error('A subscription can be iterated only once');
-    this.iterating = true;
-    const generator = this.run();
-    return {
-      next: () => generator.next(),
-      return: async () => {
-        await this.close();
-        return generator.return(undefined);
-      },
-    };
-  }
-
-  private async *run(): AsyncGenerator<RecordedEvent, void, undefined> {
+  protected async *run(): AsyncGenerator<RecordedEvent, void, undefined> {
     for (;;) {
       const events = await this.next(this.store.pageSize);
       if (events === null) return;
@@ -527,11 +503,7 @@ class PostgresAllSubscription implements AllSubscription {
       // Fewer than asked: nothing else matches below the horizon, so later pages start there.
       if (events.length < limit && horizon > this.last) this.last = horizon;
       if (events.length > 0) return events;
-      await new Promise<void>((resolve) => {
-        this.wakeClosed = resolve;
-        void this.store.waitForAppend(seen).then(resolve);
-      });
-      this.wakeClosed = null;
+      await this.waitFor(this.store.waitForAppend(seen));
     }
     return null;
   }

@@ -19,6 +19,7 @@ import {
   type SubscribeToAllOptions,
   type SubscriptionFilter,
 } from '../event-store.port';
+import { PagedAllSubscription } from '../paged-all-subscription';
 
 /**
  * The embedded EventStore: one SQLite file in WAL mode, shared safely by the api and worker
@@ -506,11 +507,7 @@ function toRecorded(row: Row): RecordedEvent {
 }
 
 /** Catch-up in pages of `pageSize`, then live: woken by in-process appends, polling for others. */
-class SqliteAllSubscription implements AllSubscription {
-  private closed = false;
-  private wakeClosed: (() => void) | null = null;
-  private iterating = false;
-  private batching = false;
+class SqliteAllSubscription extends PagedAllSubscription {
   private readonly page: Database.Statement<unknown[], Row>;
   /** As `page` with the limit a parameter: nextBatch's read. */
   private readonly batch: Database.Statement<unknown[], Row>;
@@ -521,8 +518,9 @@ class SqliteAllSubscription implements AllSubscription {
     private readonly store: SqliteEventStore,
     db: Database.Database,
     options: SubscribeToAllOptions,
-    private readonly onClose: () => void,
+    onClose: () => void,
   ) {
+    super(onClose);
     this.last = options.from === 'start' ? 0n : options.from;
     const { where, params } = filterSql(options.filter);
     this.params = params;
@@ -534,9 +532,7 @@ class SqliteAllSubscription implements AllSubscription {
 
   /** The events after the last one returned, up to `max`, read in one query; waits only when none are committed yet. */
   async nextBatch(max: number): Promise<RecordedEvent[] | null> {
-    if (this.iterating) throw new Error('A subscription is either iterated or read in batches');
-    this.batching = true;
-    const limit = Math.max(1, Math.trunc(max));
+    const limit = this.startBatching(max);
     while (!this.closed && !this.store.isClosed()) {
       const head = this.store.readHead();
       while (this.last < head) {
@@ -549,36 +545,12 @@ class SqliteAllSubscription implements AllSubscription {
           return events;
         }
       }
-      await new Promise<void>((resolve) => {
-        this.wakeClosed = resolve;
-        void this.store.waitForHeadAbove(this.last).then(resolve);
-      });
-      this.wakeClosed = null;
+      await this.waitFor(this.store.waitForHeadAbove(this.last));
     }
     return null;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.wakeClosed?.();
-    this.onClose();
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
-    if (this.iterating || this.batching) throw new Error('A subscription can be iterated only once');
-    this.iterating = true;
-    const generator = this.run();
-    return {
-      next: () => generator.next(),
-      return: async () => {
-        await this.close();
-        return generator.return(undefined);
-      },
-    };
-  }
-
-  private async *run(): AsyncGenerator<RecordedEvent, void, undefined> {
+  protected async *run(): AsyncGenerator<RecordedEvent, void, undefined> {
     const pageSize = this.store.pageSize;
     while (!this.closed && !this.store.isClosed()) {
       const head = this.store.readHead();
@@ -592,11 +564,7 @@ class SqliteAllSubscription implements AllSubscription {
         }
         if (rows.length < pageSize) this.last = head;
       }
-      await new Promise<void>((resolve) => {
-        this.wakeClosed = resolve;
-        void this.store.waitForHeadAbove(this.last).then(resolve);
-      });
-      this.wakeClosed = null;
+      await this.waitFor(this.store.waitForHeadAbove(this.last));
     }
   }
 }
