@@ -27,3 +27,4 @@ export * from './case/case';
 export * from './case/phone';
 
 export * from './telephony/call';
+export * from './personal-data/personal-data';

@@ -1,0 +1,28 @@
+/**
+ * Where data keys live (issue 14, ADR 0016): one AES-256 key per data subject per stream ("scope"),
+ * so erasing a person deletes all of their keys and a retention run can delete one request's keys.
+ * Keys are wrapped (encrypted) under a key-encryption key from the settings before they are stored.
+ * The embedded default keeps them in a table beside the events (same SQLite file, secure_delete);
+ * PostgreSQL in a table of its own schema. Never only in Redis or a KurrentDB stream.
+ */
+export interface DataKey {
+  /** Opaque, random: stored beside each encrypted field; says nothing about the person. */
+  keyId: string;
+  key: Buffer;
+}
+
+export interface DataKeyStore {
+  /** The key for this subject's data in this stream (scope = stream id), made on first use. */
+  keyFor(subjectId: string, scope: string): Promise<DataKey>;
+  /** The key with this id; null once erased (or never made). */
+  keyById(keyId: string): Promise<Buffer | null>;
+  /** The subject who owns a single-subject stream (a request, user or call stream); null if none recorded. */
+  subjectOfScope(scope: string): Promise<string | null>;
+  /** The streams holding this subject's data: what an erasure must mark and an export must read. */
+  scopesOf(subjectId: string): Promise<string[]>;
+  /** Deletes every key of the subject, unrecoverably (no copy left in free pages or the WAL). Returns the scopes it held. */
+  eraseSubject(subjectId: string): Promise<string[]>;
+  /** Deletes every key of one stream (retention of one request). Returns how many keys went. */
+  eraseScope(scope: string): Promise<number>;
+  close(): Promise<void>;
+}
