@@ -8,7 +8,7 @@ import { Public } from '../auth/auth.decorators';
 import { ACCESS_LOG_READERS, type AuthUser } from '../auth/roles';
 import { ProblemException } from '../common/problem';
 import { encodeCursor, parsePageQuery } from '../common/paging';
-import { PageErrorsFilter, renderErrorPage } from './page-errors.filter';
+import { PageErrorsFilter } from './page-errors.filter';
 import { PageRender } from './page-render';
 import { fieldErrors } from './public-pages.controller';
 import { WebSession } from './web-session';
@@ -45,9 +45,7 @@ export class AccessLogPagesController {
 
   @Get()
   async show(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const user = await this.session.user(request);
-    if (!user) return reply.redirect('/sign-in', 303);
-    if (!readsLog(user)) return renderErrorPage(request, reply, 403);
+    const user = await this.session.require(request, readsLog);
     const query = request.query as Record<string, unknown>;
     // The form's empty fields are no filter.
     const values = Object.fromEntries(FILTERS.map((f) => [f, typeof query[f] === 'string' ? (query[f] as string).trim() : ''])) as Record<

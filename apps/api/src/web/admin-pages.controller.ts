@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/auth.decorators';
 import type { AuthUser } from '../auth/roles';
 import { CaseFileError, CaseImport, CASE_CSV_COLUMNS, type ImportReport } from '../cases/case-import';
-import { PageErrorsFilter, renderErrorPage } from './page-errors.filter';
+import { PageErrorsFilter } from './page-errors.filter';
 import { PageRender } from './page-render';
 import { fieldErrors } from './public-pages.controller';
 import { WebSession } from './web-session';
@@ -30,17 +30,13 @@ export class AdminPagesController {
 
   @Get()
   async form(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const user = await this.session.user(request);
-    if (!user) return reply.redirect('/sign-in', 303);
-    if (!CASE_IMPORTERS.includes(user.role)) return renderErrorPage(request, reply, 403);
+    const user = await this.session.require(request, (u) => CASE_IMPORTERS.includes(u.role));
     return this.page(request, reply, user, { csv: '', report: null, errors: null });
   }
 
   @Post()
   async import(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const user = await this.session.user(request);
-    if (!user) return reply.redirect('/sign-in', 303);
-    if (!CASE_IMPORTERS.includes(user.role)) return renderErrorPage(request, reply, 403);
+    const user = await this.session.require(request, (u) => CASE_IMPORTERS.includes(u.role));
     const form = (body ?? {}) as Record<string, unknown>;
     const csv = typeof form.csv === 'string' ? form.csv : '';
     if (!csv.trim())

@@ -12,7 +12,7 @@ import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
 import { ProblemException } from '../common/problem';
 import { GetRequestViewQuery } from '../requests/request-view.query';
 import { alertLevel, alertReason } from './alert-words';
-import { PageErrorsFilter, renderErrorPage } from './page-errors.filter';
+import { PageErrorsFilter } from './page-errors.filter';
 import { PageRender } from './page-render';
 import { WebSession } from './web-session';
 
@@ -46,9 +46,7 @@ export class AlertsPagesController {
 
   @Get()
   async list(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const user = await this.session.user(request);
-    if (!user) return reply.redirect('/sign-in', 303);
-    if (!isManager(user)) return renderErrorPage(request, reply, 403);
+    const user = await this.session.require(request, isManager);
     const acknowledged = (request.query as Record<string, unknown>).acknowledged;
     return this.render.page(
       request,
@@ -101,9 +99,7 @@ export class AlertsPagesController {
   /** "Acknowledge": POST /api/alerts/:escalationId/acknowledge's command, then back to the inbox with a success banner. */
   @Post(':escalationId/acknowledge')
   async acknowledge(@Param('escalationId') escalationId: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const user = await this.session.user(request);
-    if (!user) return reply.redirect('/sign-in', 303);
-    if (!isManager(user)) return renderErrorPage(request, reply, 403);
+    const user = await this.session.require(request, isManager);
     const done: RequestView = await this.commands.execute(
       new AcknowledgeEscalationCommand(escalationId, { actor: user, correlationId: request.id }),
     );

@@ -11,7 +11,7 @@ import { parseInput } from '../common/zod-body';
 import { availabilitySchema } from '../officers/officers.controller';
 import { SetAvailabilityCommand, type AvailabilityAnswer } from '../officers/set-availability.handler';
 import { dateParts, dayInWords, endOfDay, parseDateParts, startOfDay } from './date-inputs';
-import { PageErrorsFilter, renderErrorPage } from './page-errors.filter';
+import { PageErrorsFilter } from './page-errors.filter';
 import { PageRender } from './page-render';
 import { formOf } from './request-actions';
 import { pageErrors, type PageErrors } from './request-page';
@@ -41,9 +41,7 @@ export class AvailabilityPagesController {
 
   @Get()
   async page(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const user = await this.session.user(request);
-    if (!user) return reply.redirect('/sign-in', 303);
-    if (user.role !== 'officer') return renderErrorPage(request, reply, 403);
+    const user = await this.session.require(request, (u) => u.role === 'officer');
     const me = await this.users.get(user.id);
     const zone = this.config.policy.calendar.timezone;
     const values = {
@@ -56,9 +54,7 @@ export class AvailabilityPagesController {
 
   @Post()
   async set(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const user = await this.session.user(request);
-    if (!user) return reply.redirect('/sign-in', 303);
-    if (user.role !== 'officer') return renderErrorPage(request, reply, 403);
+    const user = await this.session.require(request, (u) => u.role === 'officer');
     const form = formOf(body);
     const zone = this.config.policy.calendar.timezone;
     const back = form('back') !== undefined;

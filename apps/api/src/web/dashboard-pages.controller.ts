@@ -53,9 +53,7 @@ export class DashboardPagesController {
 
   @Get()
   async show(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const user = await this.session.user(request);
-    if (!user) return reply.redirect('/sign-in', 303);
-    if (!DASHBOARD_ROLES.includes(user.role)) return renderErrorPage(request, reply, 403);
+    const user = await this.session.require(request, (u) => DASHBOARD_ROLES.includes(u.role));
     const mapped = mapDashboardFilters(request.query as Record<string, unknown>);
     const choices = await this.choices(user, mapped.values);
     if (mapped.errors.length) {
@@ -97,9 +95,7 @@ export class DashboardPagesController {
   /** One of the page's tables as CSV, for the same filters. */
   @Get(':file')
   async csv(@Param('file') file: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const user = await this.session.user(request);
-    if (!user) return reply.redirect('/sign-in', 303);
-    if (!DASHBOARD_ROLES.includes(user.role)) return renderErrorPage(request, reply, 403);
+    const user = await this.session.require(request, (u) => DASHBOARD_ROLES.includes(u.role));
     const name = /^(\w+)\.csv$/.exec(file)?.[1];
     if (!name || !(CSV_TABLES as readonly string[]).includes(name)) return renderErrorPage(request, reply, 404);
     const mapped = mapDashboardFilters(request.query as Record<string, unknown>);

@@ -49,9 +49,7 @@ export class QueuePagesController {
 
   @Get()
   async mine(@Query() query: Record<string, unknown>, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const user = await this.session.user(request);
-    if (!user) return reply.redirect('/sign-in', 303);
-    if (user.role !== 'officer') return renderErrorPage(request, reply, 403);
+    const user = await this.session.require(request, (u) => u.role === 'officer');
     const page = pageOf(query);
     if (!page) return renderErrorPage(request, reply, 404);
     return this.show(request, reply, user, {
@@ -66,9 +64,7 @@ export class QueuePagesController {
 
   @Get('team')
   async team(@Query() query: Record<string, unknown>, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const user = await this.session.user(request);
-    if (!user) return reply.redirect('/sign-in', 303);
-    if (!readsTeamQueues(user)) return renderErrorPage(request, reply, 403);
+    const user = await this.session.require(request, readsTeamQueues);
     const page = pageOf(query);
     if (!page) return renderErrorPage(request, reply, 404);
     const chosen = teamQuerySchema.safeParse(query);
@@ -102,9 +98,7 @@ export class QueuePagesController {
 
   @Get('triage')
   async triage(@Query() query: Record<string, unknown>, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const user = await this.session.user(request);
-    if (!user) return reply.redirect('/sign-in', 303);
-    if (!readsTeamQueues(user)) return renderErrorPage(request, reply, 403);
+    const user = await this.session.require(request, readsTeamQueues);
     const page = pageOf(query);
     if (!page) return renderErrorPage(request, reply, 404);
     return this.show(request, reply, user, {

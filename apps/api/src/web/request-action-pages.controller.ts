@@ -5,7 +5,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestView } from '@send/domain';
 import { APP_CONFIG, Clock, type AppConfig } from '@send/platform';
 import { Public } from '../auth/auth.decorators';
-import type { AuthUser } from '../auth/roles';
 import { parseInput } from '../common/zod-body';
 import { AssignRequestCommand } from '../requests/assign-request.handler';
 import {
@@ -22,7 +21,7 @@ import type { RequestCommandContext } from '../requests/request-commands';
 import { ResolveRequestCommand, SetPriorityCommand } from '../requests/resolve-request.handler';
 import { RouteRequestCommand } from '../requests/route-request.handler';
 import { endOfDay, parseDateParts } from './date-inputs';
-import { PageErrorsFilter, renderErrorPage } from './page-errors.filter';
+import { PageErrorsFilter } from './page-errors.filter';
 import { formOf, RequestActions } from './request-actions';
 import { worksRequests } from './request-page';
 import { WebSession } from './web-session';
@@ -160,9 +159,7 @@ export class RequestActionPagesController {
     run: (ctx: RequestCommandContext) => Promise<RequestView>,
     notFoundIsAField = false,
   ) {
-    const user: AuthUser | null = await this.session.user(request);
-    if (!user) return reply.redirect('/sign-in', 303);
-    if (!worksRequests(user)) return renderErrorPage(request, reply, 403);
+    const user = await this.session.require(request, worksRequests);
     return this.actions.act(request, reply, user, id, done, messages, values, run, { idempotencyKey: form('idempotencyKey'), notFoundIsAField });
   }
 

@@ -17,7 +17,7 @@ import { RecordAttemptCommand } from '../requests/record-attempt.handler';
 import { ListRequestsQuery } from '../requests/request-view.query';
 import { ReopenRequestCommand } from '../requests/resolve-request.handler';
 import { SubmitRequestCommand } from '../requests/submit-request.command';
-import { PageErrorsFilter, renderErrorPage } from './page-errors.filter';
+import { PageErrorsFilter } from './page-errors.filter';
 import { PageRender } from './page-render';
 import { fieldErrors } from './public-pages.controller';
 import { formOf, RequestActions } from './request-actions';
@@ -66,17 +66,13 @@ export class RequestPagesController {
 
   @Get('new')
   async newRequest(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const user = await this.session.user(request);
-    if (!user) return reply.redirect('/sign-in', 303);
-    if (!isRequester(user)) return renderErrorPage(request, reply, 403);
+    const user = await this.session.require(request, isRequester);
     return this.form(request, reply, user, {}, null);
   }
 
   @Post('new')
   async submit(@Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const user = await this.session.user(request);
-    if (!user) return reply.redirect('/sign-in', 303);
-    if (!isRequester(user)) return renderErrorPage(request, reply, 403);
+    const user = await this.session.require(request, isRequester);
     const form = (body ?? {}) as Record<string, unknown>;
     const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : undefined);
     const values = { caseRef: field('caseRef'), category: field('category'), subject: field('subject'), message: field('message') };
@@ -112,9 +108,7 @@ export class RequestPagesController {
 
   @Get()
   async list(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const user = await this.session.user(request);
-    if (!user) return reply.redirect('/sign-in', 303);
-    if (!readsRequests(user)) return renderErrorPage(request, reply, 403);
+    const user = await this.session.require(request, readsRequests);
     // The same scoped list as GET /api/requests (its first page, newest first).
     const page: Page<RequestView> = await this.queries.execute(new ListRequestsQuery(user, {}, { limit: 100 }));
     const now = this.clock.now();
@@ -132,18 +126,14 @@ export class RequestPagesController {
 
   @Get(':id')
   async show(@Param('id') id: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const user = await this.session.user(request);
-    if (!user) return reply.redirect('/sign-in', 303);
-    if (!readsRequests(user)) return renderErrorPage(request, reply, 403);
+    const user = await this.session.require(request, readsRequests);
     return this.requestPage.show(request, reply, user, id);
   }
 
   /** "I tried to get in touch again", and how: POST /api/requests/:id/attempts's command, as the portal records it. */
   @Post(':id/attempts')
   async tried(@Param('id') id: string, @Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const user = await this.session.user(request);
-    if (!user) return reply.redirect('/sign-in', 303);
-    if (!isRequester(user)) return renderErrorPage(request, reply, 403);
+    const user = await this.session.require(request, isRequester);
     const form = formOf(body);
     const values = { channel: form('channel') };
     return this.requestActions.act(request, reply, user, id, 'tried', ATTEMPT_MESSAGES, values, (ctx) =>
@@ -157,9 +147,7 @@ export class RequestPagesController {
   /** "Reopen this request": POST /api/requests/:id/reopen's command. The family may within the policy's reopenWithin; staff any time. */
   @Post(':id/reopen')
   async reopen(@Param('id') id: string, @Body() body: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const user = await this.session.user(request);
-    if (!user) return reply.redirect('/sign-in', 303);
-    if (!readsRequests(user)) return renderErrorPage(request, reply, 403);
+    const user = await this.session.require(request, readsRequests);
     const form = formOf(body);
     const values = { reason: form('reason') };
     return this.requestActions.act(

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ROLES, sessionOf, type AuthUser } from '../auth/roles';
@@ -29,6 +29,17 @@ export class WebSession {
 
   end(request: FastifyRequest, reply: FastifyReply): void {
     reply.clearCookie(SESSION_COOKIE, cookieOptions(request));
+  }
+
+  /**
+   * The signed-in user allowed this page: otherwise 401 (PageErrorsFilter sends them to sign in) or
+   * 403 (the "not allowed" page). Every page controller's first line.
+   */
+  async require(request: FastifyRequest, allowed: (user: AuthUser) => boolean = () => true): Promise<AuthUser> {
+    const user = await this.user(request);
+    if (!user) throw new UnauthorizedException();
+    if (!allowed(user)) throw new ForbiddenException();
+    return user;
   }
 
   /** The signed-in user, or null (no cookie, a bad signature, expired, a session that no longer stands, or a role nobody signs in with). */
