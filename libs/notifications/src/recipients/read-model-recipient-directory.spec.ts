@@ -78,4 +78,24 @@ describe('ReadModelRecipientDirectory', () => {
       /users read model is behind the alert \(projections at \d+, alert at \d+\)/,
     );
   });
+
+  it('after Redis lost the read models, waits for the rebuild to reach where they were, whatever position it is given', async () => {
+    const staff = await registerStaff(store);
+    await project();
+    const directory = new ReadModelRecipientDirectory(redis, { waitMs: 30 });
+    expect((await directory.recipientsFor('team_manager', 'north', 0n)).map((r) => r.userId)).toEqual([staff.northManager]);
+
+    await redis.flushdb(); // FLUSHALL while running: users and checkpoint gone, the projections start again
+    // 0n: "no account changed since the read model was complete", as the dispatcher says after its first alert.
+    await expect(directory.recipientsFor('team_manager', 'north', 0n)).rejects.toThrow(/projections at none/);
+    const before = await store.headPosition();
+    const projector = new Projector(PROJECTIONS_NAME, redis, allProjections());
+    const all: Parameters<Projector['handle']>[0][] = [];
+    await readAllToHead(store, (e) => void all.push(e));
+    await projector.handle(all[0]); // the rebuild has begun, not reached `before`
+    await expect(directory.recipientsFor('team_manager', 'north', 0n)).rejects.toThrow(new RegExp(`read model was at ${before} before`));
+
+    await project();
+    expect((await directory.recipientsFor('team_manager', 'north', 0n)).map((r) => r.userId)).toEqual([staff.northManager]);
+  });
 });

@@ -18,10 +18,18 @@ export interface ReadModelRecipientDirectoryOptions {
  * checkpoint has reached it, so every account registered before the alert is in the read model. Without that, an alert handled
  * while the read model is empty or behind (a rebuild, a Redis that came back empty, a fresh worker)
  * would find no one and go out on the audience channels only, for good. Past `waitMs` it throws:
- * the dispatcher's subscription retries the event with backoff.
+ * the dispatcher's subscription retries the event with backoff. No checkpoint at all counts as
+ * behind every position, and a checkpoint behind one seen before as a read model being rebuilt.
  */
 export class ReadModelRecipientDirectory implements RecipientDirectory {
   private readonly users: UsersRepository;
+  /**
+   * The furthest projections checkpoint seen. Checkpoints only move on, unless Redis lost the read
+   * models (flushed, or restarted empty): then the users read model is being rebuilt, and may not
+   * hold accounts it held before, whatever position the caller asks for. So a lookup also waits
+   * until the checkpoint is back here.
+   */
+  private furthestSeen = -1n;
 
   constructor(
     private readonly redis: Redis,
@@ -50,11 +58,16 @@ export class ReadModelRecipientDirectory implements RecipientDirectory {
     const pollMs = this.options.pollMs ?? 10;
     const started = Date.now();
     for (;;) {
-      const checkpoint = BigInt((await this.redis.get(keys.checkpoint(PROJECTIONS_NAME))) ?? '0');
-      if (checkpoint >= position) return;
+      const stored = await this.redis.get(keys.checkpoint(PROJECTIONS_NAME));
+      const checkpoint = stored === null ? -1n : BigInt(stored);
+      const wanted = position > this.furthestSeen ? position : this.furthestSeen;
+      if (checkpoint >= wanted) {
+        this.furthestSeen = checkpoint;
+        return;
+      }
       if (Date.now() - started >= waitMs) {
         throw new Error(
-          `users read model is behind the alert (projections at ${checkpoint}, alert at ${position}): are the projections running, or a rebuild?`,
+          `users read model is behind the alert (projections at ${stored ?? 'none'}, alert at ${position}${wanted > position ? `, read model was at ${wanted} before` : ''}): are the projections running, or a rebuild?`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, pollMs));
