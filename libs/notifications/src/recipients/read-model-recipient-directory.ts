@@ -42,15 +42,15 @@ export class ReadModelRecipientDirectory implements RecipientDirectory {
     if (asOf !== undefined) await this.caughtUpTo(asOf);
     if (TEAM_SCOPED_ROLES.includes(role)) {
       // A team is a handful of people; the role set spans the service.
-      return teamId === null ? [] : selectRecipients((await this.users.byTeam(teamId)).map(toRecipient), role, teamId);
+      return teamId === null ? [] : selectRecipients(reachable(await this.users.byTeam(teamId)), role, teamId);
     }
-    return selectRecipients((await this.users.byRole(role)).map(toRecipient), role, teamId);
+    return selectRecipients(reachable(await this.users.byRole(role)), role, teamId);
   }
 
-  /** One user, by id (null when the read model does not know them). */
+  /** One user, by id (null when the read model does not know them, or their account is disabled). */
   async recipient(userId: string): Promise<Recipient | null> {
     const user = await this.users.get(userId);
-    return user ? toRecipient(user) : null;
+    return user && !user.disabled ? toRecipient(user) : null;
   }
 
   private async caughtUpTo(position: bigint): Promise<void> {
@@ -74,5 +74,12 @@ export class ReadModelRecipientDirectory implements RecipientDirectory {
     }
   }
 }
+
+/**
+ * A disabled account (AccountDisabled: someone who left, or whose account is suspended) gets no
+ * alert on any channel: it no longer answers for the role, and an email to it may reach someone
+ * who should not see it. Were every holder of a role disabled, the dispatcher's fallback applies.
+ */
+const reachable = (users: UserRecord[]): Recipient[] => users.filter((user) => !user.disabled).map(toRecipient);
 
 const toRecipient = (user: UserRecord): Recipient => ({ userId: user.id, email: user.email, role: user.role, teamId: user.teamId });
