@@ -46,7 +46,8 @@ export interface CreateNotificationsOptions {
   policy?: Policy;
   /**
    * How often the dispatchers' checkpoints are looked at, to write again any Redis lost while they
-   * ran (default 10 s): a restart after a flush would otherwise send every past alert again.
+   * ran (default 1 s; one GET each): a restart after a flush would otherwise send every past alert
+   * again. stop() looks once more, so only a crash within this time of the loss can still do so.
    */
   checkpointWatchMs?: number;
 }
@@ -159,7 +160,7 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
         watching ??= restoreCheckpoints()
           .catch((error) => logger?.error('[notifications] checkpoint check failed; the next one retries', error))
           .finally(() => (watching = null));
-      }, options.checkpointWatchMs ?? 10_000);
+      }, options.checkpointWatchMs ?? 1000);
       watch.unref();
     },
     stop() {
@@ -168,6 +169,7 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
         if (watch) clearInterval(watch);
         await watching;
         if (state === 'started') {
+          await restoreCheckpoints().catch((error) => logger?.error('[notifications] checkpoint check at stop failed', error));
           await dispatcher.stop();
           await family?.dispatcher.stop();
         }
