@@ -1,8 +1,12 @@
+import Database from 'better-sqlite3';
 import Redis from 'ioredis';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { streamIdFor } from '@send/domain';
+import { keys, PROJECTED_STREAM_PREFIXES, PROJECTIONS_NAME, READ_MODEL_PREFIX } from '@send/read-models';
 import { AppProcess } from '../support/processes';
 import { startSmtpSink } from '../support/smtp-sink';
 import { apiClient, eventually, freePort, startThrowawayRedis } from '../support/system';
@@ -15,6 +19,21 @@ import { sqliteJourney } from './escalation-journey';
  * projections rebuild the read models from the event store, and deadlines that fall due after the
  * loss still breach and escalate, each alert emailed once.
  */
+/** Every read-model key and its value, whatever its type, for a key-by-key comparison. */
+async function readModels(redis: Redis): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const key of (await redis.keys(`${READ_MODEL_PREFIX}*`)).sort()) {
+    const type = await redis.type(key);
+    if (type === 'string') out[key] = await redis.get(key);
+    else if (type === 'zset') out[key] = await redis.zrange(key, 0, -1, 'WITHSCORES');
+    else if (type === 'set') out[key] = (await redis.smembers(key)).sort();
+    else if (type === 'hash') out[key] = await redis.hgetall(key);
+    else if (type === 'list') out[key] = await redis.lrange(key, 0, -1);
+    else out[key] = `(${type})`;
+  }
+  return out;
+}
+
 /** Each delivery job's Message-ID is its job id: one per event, channel and recipient. */
 const messageId = (mail: { raw: string }) => /^Message-ID:\s*(\S+)/im.exec(mail.raw)?.[1] ?? mail.raw;
 
@@ -169,5 +188,30 @@ describe('Redis flushed while the api and worker run (api + worker + SQLite + Re
         .filter((id) => sentBefore.has(id)),
     ).toEqual([]);
     expect(new Set(smtp.mails.map(messageId)).size).toBe(smtp.mails.length);
+  }, 60_000);
+
+  it('the read models rebuilt after the loss equal a fresh rebuild from the store, key by key', async () => {
+    await worker.stop(); // nothing appends any more: the api is idle, the timers are the worker's
+    const db = new Database(env.SQLITE_PATH, { readonly: true, fileMustExist: true });
+    const where = PROJECTED_STREAM_PREFIXES.map(() => 'stream_id LIKE ?').join(' OR ');
+    const head = db
+      .prepare(`SELECT MAX(position) AS p FROM events WHERE ${where}`)
+      .get(...PROJECTED_STREAM_PREFIXES.map((p) => `${p}%`)) as {
+      p: number;
+    };
+    db.close();
+    expect(await redis.get(keys.checkpoint(PROJECTIONS_NAME))).toBe(String(head.p)); // stopped after projecting everything
+    const live = await readModels(redis);
+    expect(Object.keys(live).length).toBeGreaterThan(10);
+
+    const rebuilt = await promisify(execFile)(
+      process.execPath,
+      [resolve(__dirname, '../../dist/apps/worker/main.js'), 'rebuild-read-models'],
+      {
+        env: { ...process.env, ...env, NODE_ENV: 'test' },
+      },
+    );
+    expect(rebuilt.stdout).toMatch(/Rebuilt read models from \d+ events/);
+    expect(await readModels(redis)).toEqual(live);
   }, 60_000);
 });
