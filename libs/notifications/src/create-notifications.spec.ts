@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { v4 as uuid } from 'uuid';
-import { streamIdFor } from '@send/domain';
+import { accountDisabled, streamIdFor, userStreamId } from '@send/domain';
 import { SqliteEventStore } from '@send/event-store';
 import { testRedis } from '@send/event-store/testing/test-redis';
 import { ProjectionsRunner } from '@send/read-models';
@@ -199,6 +199,22 @@ describe('createNotifications', () => {
     expect(w.sink.mails[0].to).toEqual(['service.manager@example.org']);
     expect(w.sink.mails[0].text).toContain('escalated to you as service manager (level 1)');
     expect(w.live[0]).toMatchObject({ role: 'service_manager', teamId: null, userIds: [w.staff.serviceManager] });
+  });
+
+  it('sends a disabled account nothing: with the team’s only manager disabled, the service managers are alerted instead', async () => {
+    w = await world();
+    await w.store.append(
+      userStreamId(w.staff.northManager),
+      [{ id: uuid(), ...accountDisabled(w.staff.northManager, 'left the council', 'admin', NOW) }],
+      { expectedRevision: 0n },
+    );
+    await w.start();
+    await escalate(w); // team north
+    await until(() => w.sink.mails.length === 1 && w.live.length === 1);
+    expect(w.sink.mails[0].to).toEqual(['service.manager@example.org']);
+    expect(w.live[0]).toMatchObject({ role: 'service_manager', userIds: [w.staff.serviceManager] });
+    await new Promise((r) => setTimeout(r, 200)); // nothing else follows for the disabled manager
+    expect(w.sink.mails.flatMap((m) => m.to)).not.toContain('manager@example.org');
   });
 
   it('enqueues nothing twice when events are delivered again (restart from an older checkpoint)', async () => {

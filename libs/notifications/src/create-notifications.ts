@@ -44,6 +44,12 @@ export interface CreateNotificationsOptions {
    * or Notify channel on), families are told where their requests stand (ADR 0009).
    */
   policy?: Policy;
+  /**
+   * How often the dispatchers' checkpoints are looked at, to write again any Redis lost while they
+   * ran (default 1 s; one GET each): a restart after a flush would otherwise send every past alert
+   * again. stop() looks once more, so only a crash within this time of the loss can still do so.
+   */
+  checkpointWatchMs?: number;
 }
 
 export interface Notifications {
@@ -128,6 +134,14 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
     : null;
   let state: 'new' | 'started' | 'stopped' = 'new';
   let stopping: Promise<void> | null = null;
+  let watch: NodeJS.Timeout | null = null;
+  let watching: Promise<void> | null = null;
+  const restoreCheckpoints = async () => {
+    for (const d of [dispatcher, family?.dispatcher]) {
+      if (d && (await d.restoreCheckpoint()))
+        logger?.warn(`[notifications] Redis had lost the checkpoint of ${d === dispatcher ? 'alerts' : 'family messages'}: written again`);
+    }
+  };
   return {
     dispatcher,
     worker,
@@ -142,11 +156,20 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
       family?.worker.start();
       await dispatcher.start();
       await family?.dispatcher.start();
+      watch = setInterval(() => {
+        watching ??= restoreCheckpoints()
+          .catch((error) => logger?.error('[notifications] checkpoint check failed; the next one retries', error))
+          .finally(() => (watching = null));
+      }, options.checkpointWatchMs ?? 1000);
+      watch.unref();
     },
     stop() {
       // Once only: stop producing, let deliveries in flight finish, then let go of connections.
       stopping ??= (async () => {
+        if (watch) clearInterval(watch);
+        await watching;
         if (state === 'started') {
+          await restoreCheckpoints().catch((error) => logger?.error('[notifications] checkpoint check at stop failed', error));
           await dispatcher.stop();
           await family?.dispatcher.stop();
         }

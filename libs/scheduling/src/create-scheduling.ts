@@ -23,6 +23,12 @@ export interface SchedulingOptions {
   logger?: SchedulingLogger;
   /** How often the reconciler runs, besides at start (default 5 minutes). */
   reconcileEveryMs?: number;
+  /**
+   * How often the process checks that Redis still holds the reconcile job scheduler (default: the
+   * reconcile interval, at most 30 s). The check is an in-process timer, not a job: a Redis that
+   * lost its data (FLUSHALL, a restart without persistence) lost the jobs and the scheduler too.
+   */
+  watchEveryMs?: number;
   /** Timer jobs run at once per worker (default 4). */
   concurrency?: number;
   /** Backoff of timer job retries (default 1000 ms, doubling) and attempts (default 8). */
@@ -37,8 +43,14 @@ export interface Scheduling {
   processManager: TimerProcessManager;
   worker: TimerWorker;
   reconciler: TimerReconciler;
-  /** Registers the reconcile job scheduler, starts the worker and the process manager, runs one reconcile (unless the process manager starts from the beginning). */
+  /** Registers the reconcile job scheduler, starts the worker and the process manager, runs one reconcile (unless the process manager starts from the beginning), starts the watch. */
   start(): Promise<void>;
+  /**
+   * One look at Redis: when the reconcile job scheduler is gone, Redis lost its data while this
+   * process ran; the scheduler is re-created and a reconcile recreates every timer still wanted.
+   * 'lost' then, 'present' otherwise. The watch calls it; public for tests and tools.
+   */
+  checkRedis(): Promise<'present' | 'lost'>;
   /** Stops the process manager (after its event in flight), closes the worker (after its jobs in flight), the queue and the connections. */
   stop(): Promise<void>;
 }
@@ -77,22 +89,44 @@ export function createScheduling(options: SchedulingOptions): Scheduling {
     autorun: false,
   });
   let running: Promise<void> | null = null;
+  const every = options.reconcileEveryMs ?? 5 * 60_000;
+  const watchEvery = options.watchEveryMs ?? Math.min(every, 30_000);
+  let watch: NodeJS.Timeout | null = null;
+  let checking: Promise<'present' | 'lost'> | null = null;
+
+  const upsertScheduler = () =>
+    // A new scheduler's first run is one interval out, not now (BullMQ's default): start() covers
+    // "at start" itself, and a run now would race the process manager over the same timers.
+    // (An existing scheduler keeps its next run; BullMQ ignores startDate then.)
+    queue.queue.upsertJobScheduler(
+      RECONCILE_JOB_NAME,
+      { every, startDate: Date.now() + every },
+      { name: RECONCILE_JOB_NAME, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } },
+    );
+
+  const check = async (): Promise<'present' | 'lost'> => {
+    if (await queue.queue.getJobScheduler(RECONCILE_JOB_NAME)) return 'present';
+    logger.warn?.('[timers] Redis lost the reconcile job scheduler (flushed, or restarted empty): re-creating it and reconciling');
+    await upsertScheduler();
+    await reconciler.reconcile();
+    return 'lost';
+  };
+  // One check at a time; a check of a Redis that is down fails, is logged, and the next one retries.
+  const checkRedis = () => (checking ??= check().finally(() => (checking = null)));
 
   return {
     queue,
     processManager,
     worker,
     reconciler,
+    checkRedis,
     async start() {
-      const every = options.reconcileEveryMs ?? 5 * 60_000;
-      // A new scheduler's first run is one interval out, not now (BullMQ's default): start() covers
-      // "at start" itself, and a run now would race the process manager over the same timers.
-      // (An existing scheduler keeps its next run; BullMQ ignores startDate then.)
-      await queue.queue.upsertJobScheduler(
-        RECONCILE_JOB_NAME,
-        { every, startDate: Date.now() + every },
-        { name: RECONCILE_JOB_NAME, data: {}, opts: { removeOnComplete: true, removeOnFail: { count: 100 } } },
+      await upsertScheduler();
+      watch = setInterval(
+        () => void checkRedis().catch((error) => logger.error('[timers] Redis check failed; the next one retries', error)),
+        watchEvery,
       );
+      watch.unref();
       running = worker.run().catch((error) => logger.error('[timers] worker stopped', error));
       await processManager.start();
       // At start, before the first scheduled run: Redis may have come back empty (jobs lost, the
@@ -104,6 +138,9 @@ export function createScheduling(options: SchedulingOptions): Scheduling {
         .catch((error) => logger.error('[timers] reconcile at start failed; the scheduled run will retry', error));
     },
     async stop() {
+      if (watch) clearInterval(watch);
+      watch = null;
+      await checking?.catch(() => undefined);
       await processManager.stop();
       await worker.close();
       await running;

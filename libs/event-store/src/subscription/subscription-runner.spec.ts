@@ -56,7 +56,11 @@ describe('SubscriptionRunner', () => {
     return r;
   };
   const append = (n: number, stream = `thing-${uuid()}`) =>
-    Promise.all(Array.from({ length: n }, (_, i) => store.append(`${stream}-${i % 3}`, [{ id: uuid(), type: 'Happened', data: { i } }], { expectedRevision: 'any' })));
+    Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        store.append(`${stream}-${i % 3}`, [{ id: uuid(), type: 'Happened', data: { i } }], { expectedRevision: 'any' }),
+      ),
+    );
 
   beforeEach(() => {
     store = new SqliteEventStore({ path: ':memory:' });
@@ -87,6 +91,25 @@ describe('SubscriptionRunner', () => {
     await until(() => seen.length === 13);
     const all = (await allEvents(store)).map((e) => e.position);
     expect(seen).toEqual(all);
+  });
+
+  it('restoreCheckpoint writes again a checkpoint Redis lost while it ran, so a restart does not begin from the start', async () => {
+    const checkpoints = new InMemoryCheckpointStore();
+    const seen: bigint[] = [];
+    await append(3);
+    const r = runner({ checkpoints, handle: async (e) => void seen.push(e.position) });
+    await r.start();
+    await until(() => seen.length === 3);
+    await expect(r.restoreCheckpoint()).resolves.toBe(false); // kept: nothing to do
+    checkpoints.positions.clear(); // Redis flushed
+    await expect(r.restoreCheckpoint()).resolves.toBe(true);
+    await expect(checkpoints.load('consumer')).resolves.toBe(seen[2]);
+
+    const owned = runner({ name: 'projector', checkpoints, checkpointMode: 'handler-owned', handle: async () => undefined });
+    await owned.start();
+    await until(() => owned.checkpoint !== 'start');
+    await expect(owned.restoreCheckpoint()).resolves.toBe(false); // its checkpoint goes with its data: never restored alone
+    expect(checkpoints.positions.has('projector')).toBe(false);
   });
 
   it('retries a failing handler with backoff and never skips the event', async () => {
@@ -209,7 +232,11 @@ describe('SubscriptionRunner with handleBatch', () => {
     return r;
   };
   const append = (n: number) =>
-    Promise.all(Array.from({ length: n }, (_, i) => store.append(`thing-${uuid()}`, [{ id: uuid(), type: 'Happened', data: { i } }], { expectedRevision: 'any' })));
+    Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        store.append(`thing-${uuid()}`, [{ id: uuid(), type: 'Happened', data: { i } }], { expectedRevision: 'any' }),
+      ),
+    );
 
   beforeEach(() => {
     store = new SqliteEventStore({ path: ':memory:', pageSize: 7 });
@@ -311,7 +338,16 @@ describe('SubscriptionRunner with store checkpoints (KurrentDB filtered subscrip
       from: [] as (bigint | 'start')[],
       onCheckpoint: null as ((position: bigint) => Promise<void> | void) | null,
       push(position: bigint) {
-        queue.push({ id: uuid(), streamId: 'thing-1', type: 'Happened', revision: 0n, position, data: {}, metadata: {}, recordedAt: new Date() });
+        queue.push({
+          id: uuid(),
+          streamId: 'thing-1',
+          type: 'Happened',
+          revision: 0n,
+          position,
+          data: {},
+          metadata: {},
+          recordedAt: new Date(),
+        });
         wake?.();
       },
     };
@@ -355,7 +391,9 @@ describe('SubscriptionRunner with store checkpoints (KurrentDB filtered subscrip
         name: 'sparse',
         checkpointMode: 'after-handle' as const,
         logger: quietLogger,
-        ...(mode === 'one by one' ? { handle: (e: RecordedEvent) => work([e.position]) } : { handleBatch: (es: RecordedEvent[]) => work(es.map((e) => e.position)) }),
+        ...(mode === 'one by one'
+          ? { handle: (e: RecordedEvent) => work([e.position]) }
+          : { handleBatch: (es: RecordedEvent[]) => work(es.map((e) => e.position)) }),
       };
       const runner = new SubscriptionRunner(options);
       await runner.start();

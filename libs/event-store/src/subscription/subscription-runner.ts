@@ -77,6 +77,21 @@ export class SubscriptionRunner {
     return this.lastErrorValue;
   }
 
+  /**
+   * Writes the checkpoint again when the store lost it (a Redis flushed or restarted empty while
+   * this runner ran on from its position in memory): otherwise a restart before the next event
+   * would begin again from the start. True when it was lost and written. 'after-handle' mode only:
+   * a handler-owned checkpoint belongs with the handler's data, and when that is lost too the
+   * handler must begin again (the projections rebuild).
+   */
+  async restoreCheckpoint(): Promise<boolean> {
+    const position = this.position;
+    if (this.options.checkpointMode !== 'after-handle' || position === 'start' || !this.running) return false;
+    if ((await this.options.checkpoints.load(this.name)) !== 'start') return false;
+    await this.options.checkpoints.save(this.name, position);
+    return true;
+  }
+
   /** Loads the checkpoint and starts consuming in the background. Resolves once subscribed. */
   async start(): Promise<void> {
     if (this.loopDone) throw new Error(`Subscription ${this.name} is already started`);
@@ -199,7 +214,8 @@ export class SubscriptionRunner {
     if (batch.length === 0) return true;
     const from = batch[0].position;
     const to = batch[batch.length - 1].position;
-    const what = batch.length === 1 ? `${batch[0].type} at position ${from}` : `batch of ${batch.length} events at positions ${from}..${to}`;
+    const what =
+      batch.length === 1 ? `${batch[0].type} at position ${from}` : `batch of ${batch.length} events at positions ${from}..${to}`;
     if (!(await this.retrying(`handler failed on ${what}`, () => handleBatch(batch)))) return false;
     return this.handled(to);
   }
@@ -207,7 +223,9 @@ export class SubscriptionRunner {
   /** After a successful handle: saves the checkpoint (in 'after-handle' mode) and moves on. False when stopping. */
   private async handled(position: bigint): Promise<boolean> {
     if (this.options.checkpointMode === 'after-handle') {
-      if (!(await this.retrying(`checkpoint save failed at position ${position}`, () => this.options.checkpoints.save(this.name, position)))) {
+      if (
+        !(await this.retrying(`checkpoint save failed at position ${position}`, () => this.options.checkpoints.save(this.name, position)))
+      ) {
         return false;
       }
     }

@@ -83,6 +83,11 @@ export class NotificationDispatcher {
     return this.runner.checkpoint;
   }
 
+  /** SubscriptionRunner.restoreCheckpoint: true when Redis had lost the checkpoint and it was written again. */
+  restoreCheckpoint(): Promise<boolean> {
+    return this.runner.restoreCheckpoint();
+  }
+
   get lastError(): unknown {
     return this.runner.lastError;
   }

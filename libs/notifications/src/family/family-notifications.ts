@@ -89,6 +89,11 @@ export class FamilyDispatcher {
     return this.runner.checkpoint;
   }
 
+  /** SubscriptionRunner.restoreCheckpoint: true when Redis had lost the checkpoint and it was written again. */
+  restoreCheckpoint(): Promise<boolean> {
+    return this.runner.restoreCheckpoint();
+  }
+
   async handleBatch(events: RecordedEvent[]): Promise<void> {
     const jobs = [];
     for (const event of events) {

@@ -1,4 +1,6 @@
 import Redis from 'ioredis';
+import { v4 as uuid } from 'uuid';
+import { accountDisabled, accountEnabled, userStreamId } from '@send/domain';
 import { readAllToHead, SqliteEventStore } from '@send/event-store';
 import { testRedis } from '@send/event-store/testing/test-redis';
 import { allProjections, PROJECTIONS_NAME, Projector } from '@send/read-models';
@@ -56,6 +58,31 @@ describe('ReadModelRecipientDirectory', () => {
     expect(await directory.recipient('nobody')).toBeNull();
   });
 
+  it('leaves out disabled accounts, and counts them again once enabled', async () => {
+    const staff = await registerStaff(store);
+    const deputy = await registerUser(store, { email: 'deputy@example.org', role: 'team_manager', teamId: 'north' });
+    const at = new Date('2026-12-07T10:00:00Z');
+    await store.append(userStreamId(staff.northManager), [{ id: uuid(), ...accountDisabled(staff.northManager, 'left', 'admin', at) }], {
+      expectedRevision: 0n,
+    });
+    await store.append(userStreamId(staff.head), [{ id: uuid(), ...accountDisabled(staff.head, 'suspended', 'admin', at) }], {
+      expectedRevision: 0n,
+    });
+    await project();
+    const directory = new ReadModelRecipientDirectory(redis);
+    expect((await directory.recipientsFor('team_manager', 'north', await store.headPosition())).map((r) => r.userId)).toEqual([deputy]);
+    expect(await directory.recipientsFor('head_of_service', null)).toEqual([]);
+    expect(await directory.recipient(staff.northManager)).toBeNull();
+
+    await store.append(userStreamId(staff.northManager), [{ id: uuid(), ...accountEnabled(staff.northManager, 'admin', at) }], {
+      expectedRevision: 1n,
+    });
+    await project();
+    expect((await directory.recipientsFor('team_manager', 'north')).map((r) => r.userId).sort()).toEqual(
+      [deputy, staff.northManager].sort(),
+    );
+  });
+
   it('given the alert’s position, answers only once the projections have reached it', async () => {
     await registerStaff(store);
     await project();
@@ -77,5 +104,25 @@ describe('ReadModelRecipientDirectory', () => {
     await expect(directory.recipientsFor('team_manager', 'north', await store.headPosition())).rejects.toThrow(
       /users read model is behind the alert \(projections at \d+, alert at \d+\)/,
     );
+  });
+
+  it('after Redis lost the read models, waits for the rebuild to reach where they were, whatever position it is given', async () => {
+    const staff = await registerStaff(store);
+    await project();
+    const directory = new ReadModelRecipientDirectory(redis, { waitMs: 30 });
+    expect((await directory.recipientsFor('team_manager', 'north', 0n)).map((r) => r.userId)).toEqual([staff.northManager]);
+
+    await redis.flushdb(); // FLUSHALL while running: users and checkpoint gone, the projections start again
+    // 0n: "no account changed since the read model was complete", as the dispatcher says after its first alert.
+    await expect(directory.recipientsFor('team_manager', 'north', 0n)).rejects.toThrow(/projections at none/);
+    const before = await store.headPosition();
+    const projector = new Projector(PROJECTIONS_NAME, redis, allProjections());
+    const all: Parameters<Projector['handle']>[0][] = [];
+    await readAllToHead(store, (e) => void all.push(e));
+    await projector.handle(all[0]); // the rebuild has begun, not reached `before`
+    await expect(directory.recipientsFor('team_manager', 'north', 0n)).rejects.toThrow(new RegExp(`read model was at ${before} before`));
+
+    await project();
+    expect((await directory.recipientsFor('team_manager', 'north', 0n)).map((r) => r.userId)).toEqual([staff.northManager]);
   });
 });
