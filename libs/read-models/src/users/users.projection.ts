@@ -1,4 +1,4 @@
-import { evolveUserAccount, USER_STREAM_PREFIX } from '@send/domain';
+import { evolveUserAccount, isPersonalDataErased, USER_STREAM_PREFIX } from '@send/domain';
 import type { RecordedEvent } from '@send/event-store';
 import { keys } from '../keys';
 import type { Projection } from '../projector';
@@ -9,6 +9,8 @@ import { toAccount, toUserRecord, type UserRecord } from './user-record';
  * The users directory: rm:user:<id>, rm:users:role:<role>, rm:users:team:<teamId>. Assignee names
  * and alert recipients read it. The account is the domain's fold (evolveUserAccount) onto the record
  * as it was, so it ends as folding the stream would (less the password hash, which never comes here).
+ * An erased account keeps its record (ids, role, team; name and email ERASED) but leaves the role
+ * and team indexes: nobody to notify, route to or list.
  */
 export class UsersProjection implements Projection {
   readonly name = 'users';
@@ -25,10 +27,12 @@ export class UsersProjection implements Projection {
     const account = evolveUserAccount(before ? toAccount(before) : null, event);
     if (!account) return;
     const user = toUserRecord(account);
+    const listed = !user.erased;
     // A re-registration may change role or team: leave the old indexes.
-    if (before && before.role !== user.role) tx.srem(keys.usersByRole(before.role), user.id);
-    if (before?.teamId && before.teamId !== user.teamId) tx.srem(keys.usersByTeam(before.teamId), user.id);
+    if (before && (before.role !== user.role || !listed)) tx.srem(keys.usersByRole(before.role), user.id);
+    if (before?.teamId && (before.teamId !== user.teamId || !listed)) tx.srem(keys.usersByTeam(before.teamId), user.id);
     tx.setJson(keys.user(user.id), user);
+    if (!listed) return;
     tx.sadd(keys.usersByRole(user.role), user.id);
     if (user.teamId) tx.sadd(keys.usersByTeam(user.teamId), user.id);
   }
@@ -36,6 +40,8 @@ export class UsersProjection implements Projection {
 
 function userIdOfEvent(event: RecordedEvent): string | null {
   if (!event.streamId.startsWith(USER_STREAM_PREFIX)) return null;
+  // An erasure names no one: the stream is the account's.
+  if (isPersonalDataErased(event)) return event.streamId.slice(USER_STREAM_PREFIX.length) || null;
   const userId = (event.data as { userId?: unknown } | null)?.userId;
   return typeof userId === 'string' && userId ? userId : null;
 }
