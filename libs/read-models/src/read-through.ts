@@ -15,6 +15,8 @@ export interface ReadModelReader {
   getJson<T>(key: string): Promise<T | null>;
   /** A list key's items (as stored, with the batch's own appends after them): rare, whole-list reads (an erasure rewriting a timeline). */
   getList(key: string): Promise<string[]>;
+  /** A sorted set's members (as stored, with the batch's own adds and removes), in no particular order: rare, whole-set reads. */
+  getZsetMembers(key: string): Promise<string[]>;
 }
 
 /**
@@ -86,6 +88,15 @@ export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
     if (pending?.replaced) return [...pending.values];
     const stored = await this.redis.lrange(key, 0, -1);
     return [...stored, ...(pending?.values ?? [])];
+  }
+
+  async getZsetMembers(key: string): Promise<string[]> {
+    const members = new Set(await this.redis.zrange(key, 0, -1));
+    for (const [member, score] of this.zsets.get(key) ?? []) {
+      if (score === null) members.delete(member);
+      else members.add(member);
+    }
+    return [...members];
   }
 
   set(key: string, value: string): void {

@@ -250,6 +250,41 @@ describe('PersonalDataErased in the read models', () => {
     expect(await findFamily()).toEqual([]);
   });
 
+  it('a member of staff erased: their name leaves the requests assigned to them (view, queue row, dashboard row); figures stay', async () => {
+    await registerUser(store, { id: 'officer-2', name: `Ossian ${MARKER}`, role: 'officer', teamId: 'north', email: `ossian.${MARKER.toLowerCase()}@example.org` });
+    const [assigned, answered] = [uuid(), uuid()];
+    await drive.at(0).submit(assigned, { teamId: 'north' }, 1);
+    await drive.at(5).assign(assigned, 'officer-2');
+    await drive.at(6).submit(answered, { teamId: 'north' }, 2);
+    await drive.at(7).assign(answered, 'officer-2');
+    await drive.at(8).respond(answered, 'officer-2');
+    await project();
+    const now = new Date('2026-03-04T10:00:00.000Z');
+    const dashboard = new SlaDashboardService({ store, redis, policy: fastPolicy, clock: () => now });
+    const before = await dashboard.live();
+    expect(await findFamily()).not.toEqual([]);
+
+    const facts = { erasureId: 'erasure-2', reason: 'erasure' as const, by: 'head-1', at: '2026-03-03T09:00:00.000Z' };
+    await store.append(userStreamId('officer-2'), [{ id: uuid(), ...personalDataErased(facts) }], { expectedRevision: 'any' });
+    await project();
+
+    expect(await findFamily()).toEqual([]);
+    expect((await new RequestViewsRepository(redis).get(assigned))!.view.assignee).toEqual({ id: 'officer-2', name: ERASED });
+    const after = await dashboard.live();
+    // The same figures; the officer's row names them ERASED.
+    const unnamed = (d: typeof before) => ({ ...d, byOfficer: d.byOfficer.map((r) => ({ ...r, name: null })) });
+    expect(unnamed(after)).toEqual(unnamed(before));
+    expect(after.byOfficer.find((r) => r.officerId === 'officer-2')?.name).toBe(ERASED);
+    // A rebuild (as the store reads once their key is gone: their registration's name and email ERASED) ends the same.
+    const live = await everything();
+    const events = (await allEvents()).map((e) =>
+      e.streamId === userStreamId('officer-2') && e.type === 'UserRegistered' ? { ...e, data: { ...(e.data as object), name: ERASED, email: ERASED } } : e,
+    );
+    await redis.flushdb();
+    await new Projector(PROJECTIONS_NAME, redis, allProjections()).handleBatch(events);
+    expect(await everything()).toEqual(live);
+  });
+
   it('an erasure in the same batch as the events it erases leaves nothing behind either', async () => {
     const streams = await familyHistory();
     await eraseFamily(streams);
