@@ -8,7 +8,7 @@ import { NOTIFICATIONS_QUEUE, NotificationDispatcher, type DeliveryRetryOptions,
 import { NotificationWorker } from './delivery';
 import { ReadModelRecipientDirectory, type RecipientDirectory } from './recipients';
 import type { Policy } from '@send/sla';
-import { FAMILY_NOTIFICATIONS_QUEUE, FamilyDispatcher, FamilyWorker, familySendersFrom, type FamilyJobData } from './family';
+import { FAMILY_NOTIFICATIONS_QUEUE, FamilyDispatcher, FamilyWorker, familySendersFrom, storeAddressBook, type FamilyJobData } from './family';
 
 export interface NotificationsLogger {
   error(message: string, error?: unknown): void;
@@ -129,7 +129,14 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
           logger,
           subscriptionRetry: options.subscriptionRetry,
         }),
-        worker: new FamilyWorker({ connection, prefix: bullPrefix, senders, concurrency: options.concurrency, logger }),
+        worker: new FamilyWorker({
+          connection,
+          prefix: bullPrefix,
+          senders,
+          addresses: storeAddressBook(options.store),
+          concurrency: options.concurrency,
+          logger,
+        }),
       }
     : null;
   let state: 'new' | 'started' | 'stopped' = 'new';

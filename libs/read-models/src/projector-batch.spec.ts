@@ -5,6 +5,7 @@ import { allProjections } from './all-projections';
 import { keys, PROJECTIONS_NAME } from './keys';
 import { ProjectorLease } from './lease/projector-lease';
 import { LeaseLost, Projector, type Projection } from './projector';
+import { ReadThroughOverlay } from './read-through';
 import { dumpKeys, registerUser, RequestDriver, readModelTestHooks } from './testing/read-model-fixtures';
 
 // This file's own Redis database: the read-model keys are global.
@@ -116,6 +117,26 @@ describe('Projector.handleBatch', () => {
     expect(await redis.zrange(keys.officerQueue('officer-9'), 0, -1)).toEqual([id]);
     expect(await redis.zrange(keys.teamQueue('north'), 0, -1)).toEqual([]);
     expect(await redis.lrange(keys.timeline(id), 0, -1)).toHaveLength(2);
+  });
+});
+
+describe('ReadThroughOverlay lists', () => {
+  it('reads a list as stored plus the batch’s appends; a replaced list is exactly what replaced it, then what is appended', async () => {
+    await redis.rpush('rm:test:list', 'a', 'b');
+    const tx = redis.multi();
+    const overlay = new ReadThroughOverlay(redis, tx);
+    overlay.rpush('rm:test:list', 'c');
+    expect(await overlay.getList('rm:test:list')).toEqual(['a', 'b', 'c']);
+    overlay.replaceList('rm:test:list', ['A', 'B', 'C']);
+    overlay.rpush('rm:test:list', 'd');
+    expect(await overlay.getList('rm:test:list')).toEqual(['A', 'B', 'C', 'd']);
+    overlay.replaceList('rm:test:other', []); // replaced by nothing: gone
+    await redis.rpush('rm:test:other', 'x');
+    expect(await redis.lrange('rm:test:list', 0, -1)).toEqual(['a', 'b']); // nothing written before the MULTI runs
+    overlay.flush();
+    await tx.exec();
+    expect(await redis.lrange('rm:test:list', 0, -1)).toEqual(['A', 'B', 'C', 'd']);
+    expect(await redis.exists('rm:test:other')).toBe(0);
   });
 });
 

@@ -13,6 +13,10 @@ export interface ReadModelReader {
    * earlier event of the batch stored with setJson): treat it as read-only.
    */
   getJson<T>(key: string): Promise<T | null>;
+  /** A list key's items (as stored, with the batch's own appends after them): rare, whole-list reads (an erasure rewriting a timeline). */
+  getList(key: string): Promise<string[]>;
+  /** A sorted set's members (as stored, with the batch's own adds and removes), in no particular order: rare, whole-set reads. */
+  getZsetMembers(key: string): Promise<string[]>;
 }
 
 /**
@@ -20,7 +24,7 @@ export interface ReadModelReader {
  * coalesced per batch, so that a key several events touch costs one command: a string key (set,
  * setJson, del) gets only its last value; a list one RPUSH of all its new items; a set or zset
  * member only its last add or remove (with its last score). So the kinds never mix on one key: a
- * string written through set/setJson/del, a list only appended to, a set, a zset.
+ * string written through set/setJson/del, a list appended to (or replaced whole), a set, a zset.
  */
 export interface ReadModelWrites {
   set(key: string, value: string): void;
@@ -28,6 +32,8 @@ export interface ReadModelWrites {
   setJson(key: string, value: unknown): void;
   del(key: string): void;
   rpush(key: string, value: string): void;
+  /** The list becomes exactly `values` (DEL and RPUSH in the MULTI); later rpushes of the batch append to it. */
+  replaceList(key: string, values: readonly string[]): void;
   sadd(key: string, member: string): void;
   srem(key: string, member: string): void;
   zadd(key: string, score: number, member: string): void;
@@ -48,7 +54,8 @@ interface Entry {
  */
 export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
   private readonly entries = new Map<string, Entry>();
-  private readonly appends = new Map<string, string[]>();
+  /** Per list key: the batch's appends, after the stored items or (replaced) instead of them. */
+  private readonly lists = new Map<string, { replaced: boolean; values: string[] }>();
   /** Per set key: member -> true (add) or false (remove), the last wins. */
   private readonly sets = new Map<string, Map<string, boolean>>();
   /** Per zset key: member -> its score, or null (remove), the last wins. */
@@ -76,6 +83,22 @@ export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
     return entry.parsed as T | null;
   }
 
+  async getList(key: string): Promise<string[]> {
+    const pending = this.lists.get(key);
+    if (pending?.replaced) return [...pending.values];
+    const stored = await this.redis.lrange(key, 0, -1);
+    return [...stored, ...(pending?.values ?? [])];
+  }
+
+  async getZsetMembers(key: string): Promise<string[]> {
+    const members = new Set(await this.redis.zrange(key, 0, -1));
+    for (const [member, score] of this.zsets.get(key) ?? []) {
+      if (score === null) members.delete(member);
+      else members.add(member);
+    }
+    return [...members];
+  }
+
   set(key: string, value: string): void {
     this.entries.set(key, { raw: value, parsed: undefined, written: true });
   }
@@ -89,9 +112,13 @@ export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
   }
 
   rpush(key: string, value: string): void {
-    const list = this.appends.get(key);
-    if (list) list.push(value);
-    else this.appends.set(key, [value]);
+    const list = this.lists.get(key);
+    if (list) list.values.push(value);
+    else this.lists.set(key, { replaced: false, values: [value] });
+  }
+
+  replaceList(key: string, values: readonly string[]): void {
+    this.lists.set(key, { replaced: true, values: [...values] });
   }
 
   sadd(key: string, member: string): void {
@@ -117,7 +144,10 @@ export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
       if (entry.raw === null) this.tx.del(key);
       else this.tx.set(key, entry.raw ?? JSON.stringify(entry.parsed));
     }
-    for (const [key, values] of this.appends) this.tx.rpush(key, ...values);
+    for (const [key, { replaced, values }] of this.lists) {
+      if (replaced) this.tx.del(key);
+      if (values.length > 0) this.tx.rpush(key, ...values);
+    }
     for (const [key, members] of this.sets) {
       const added: string[] = [];
       const removed: string[] = [];

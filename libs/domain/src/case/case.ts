@@ -9,6 +9,8 @@
  * so a re-import that changes a contact's phone updates that contact rather than adding another.
  */
 import { DomainError, InvalidCommand } from '../contact-request/errors';
+import { erasedValue, isErased } from '../personal-data/erasure';
+import { ERASED, type PersonalDataErased } from '../personal-data/personal-data';
 import { isE164 } from './phone';
 
 export const CASE_STREAM_PREFIX = 'case-';
@@ -53,7 +55,7 @@ export type CaseContactUnlinked = Ev<'CaseContactUnlinked', { caseRef: string; c
 export type CaseClosed = Ev<'CaseClosed', { caseRef: string; reason: string; at: string }>;
 export type CaseReopened = Ev<'CaseReopened', { caseRef: string; at: string }>;
 
-export type CaseEvent = CaseOpened | CaseUpdated | CaseContactLinked | CaseContactUnlinked | CaseClosed | CaseReopened;
+export type CaseEvent = CaseOpened | CaseUpdated | CaseContactLinked | CaseContactUnlinked | CaseClosed | CaseReopened | PersonalDataErased;
 export const CASE_EVENT_TYPES: readonly CaseEvent['type'][] = [
   'CaseOpened',
   'CaseUpdated',
@@ -61,6 +63,7 @@ export const CASE_EVENT_TYPES: readonly CaseEvent['type'][] = [
   'CaseContactUnlinked',
   'CaseClosed',
   'CaseReopened',
+  'PersonalDataErased',
 ];
 
 export interface CaseState {
@@ -139,19 +142,60 @@ export const evolveCase = (state: CaseFold, event: { type: string; data: unknown
     case 'CaseContactLinked': {
       const c = e.data.contact;
       // New details replace the contact where it stands, so the list keeps its order across re-imports.
-      const known = state.contacts.some((x) => x.contactId === c.contactId);
-      const contacts = known ? state.contacts.map((x) => (x.contactId === c.contactId ? c : x)) : [...state.contacts, c];
+      const index = state.contacts.findIndex((x) => sameContactId(x, c));
+      const contacts = index >= 0 ? state.contacts.map((x, i) => (i === index ? c : x)) : [...state.contacts, c];
       return { ...state, contacts, updatedAt: e.data.at };
     }
-    case 'CaseContactUnlinked':
-      return { ...state, contacts: state.contacts.filter((x) => x.contactId !== e.data.contactId), updatedAt: e.data.at };
+    case 'CaseContactUnlinked': {
+      const id = e.data.contactId;
+      // An erased contact's id reads ERASED (as every erased contact's does): each such unlink removes one of them.
+      const erasedAt = id === ERASED ? state.contacts.findIndex((x) => x.contactId === ERASED) : -1;
+      const contacts = id === ERASED ? state.contacts.filter((_, i) => i !== erasedAt) : state.contacts.filter((x) => x.contactId !== id);
+      return { ...state, contacts, updatedAt: e.data.at };
+    }
     case 'CaseClosed':
       return { ...state, status: 'closed', updatedAt: e.data.at };
     case 'CaseReopened':
       return { ...state, status: 'open', updatedAt: e.data.at };
+    case 'PersonalDataErased':
+      return eraseCasePersonalData(state, e.data.contacts ?? [], e.data.childName === true);
     default:
       return state;
   }
+};
+
+/**
+ * Is `linked` the contact `x` (a new link of it replaces it)? By contactId; a contact whose data was
+ * erased reads contactId ERASED in every event of it (the store decrypts a shredded key so), so a
+ * replay tells erased contacts apart by what is not personal: its relationship and portal account.
+ * A live fold never meets this case (the decider never writes ERASED as an id).
+ */
+const sameContactId = (x: CaseContact, linked: CaseContact): boolean =>
+  x.contactId === linked.contactId && (linked.contactId !== ERASED || (x.relationship === linked.relationship && x.userId === linked.userId));
+
+/**
+ * The case with the named contacts' personal data erased (their name, email, phone, and the
+ * contactId made from them), and the child's name when `childName`: relationship, portal account id
+ * and everything else stay. Contacts are named by index in the case as folded at the erasure; an
+ * index that names no contact is ignored. The same state (===) when nothing changed.
+ */
+export const eraseCasePersonalData = (state: CaseState, contactIndexes: readonly number[], childName: boolean): CaseState => {
+  const erase = new Set(contactIndexes);
+  let changed = false;
+  const contacts = state.contacts.map((c, i) => {
+    if (!erase.has(i) || (isErased(c.name) && isErased(c.contactId))) return c;
+    changed = true;
+    return {
+      ...c,
+      contactId: ERASED,
+      name: erasedValue(c.name),
+      ...(c.email !== undefined ? { email: erasedValue(c.email) } : {}),
+      ...(c.phone !== undefined ? { phone: erasedValue(c.phone) } : {}),
+    };
+  });
+  const child = childName ? erasedValue(state.childName) : state.childName;
+  if (!changed && child === state.childName) return state;
+  return { ...state, childName: child, contacts };
 };
 
 export const foldCase = (events: ReadonlyArray<{ type: string; data: unknown }>): CaseFold => events.reduce<CaseFold>(evolveCase, null);

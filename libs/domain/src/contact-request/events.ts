@@ -6,9 +6,10 @@
  * actor, idempotency key) are added by the app layer, not here.
  */
 import type { Category, EscalationRole, Priority } from '@send/sla';
+import type { PersonalDataErased } from '../personal-data/personal-data';
 import type { Routing } from './routing';
 
-export type { Category, EscalationRole, Priority };
+export type { Category, EscalationRole, Priority, PersonalDataErased };
 
 export const SCHEMA_VERSION = 1 as const;
 
@@ -235,7 +236,9 @@ export type ContactRequestEvent =
   | EscalationAcknowledged
   | EscalationAdvanced
   | EscalationRenotified
-  | EscalationResolved;
+  | EscalationResolved
+  /** The requester's personal data was erased (issue 14): the request keeps its ids, times and clocks. */
+  | PersonalDataErased;
 
 export type ContactRequestEventType = ContactRequestEvent['type'];
 
@@ -256,6 +259,7 @@ export const CONTACT_REQUEST_EVENT_TYPES: readonly ContactRequestEventType[] = [
   'EscalationAdvanced',
   'EscalationRenotified',
   'EscalationResolved',
+  'PersonalDataErased',
 ];
 
 /** Stream of one contact request (DESIGN.md: `contact-request-<uuid>`): the one place this name is spelled. */

@@ -1,4 +1,13 @@
-import { CONTACT_REQUEST_EVENT_TYPES, decide, evolve, initialState, replay, type ContactRequestEvent, type State } from '../index';
+import {
+  CONTACT_REQUEST_EVENT_TYPES,
+  decide,
+  evolve,
+  initialState,
+  personalDataErased,
+  replay,
+  type ContactRequestEvent,
+  type State,
+} from '../index';
 import {
   at,
   attemptRecorded,
@@ -47,6 +56,7 @@ const oneOfEach: ContactRequestEvent[] = [
       due: { firstResponseAt: at(1250), resolutionAt: at(1700) },
     },
   },
+  personalDataErased({ erasureId: 'erasure-1', reason: 'erasure', by: 'manager-1', at: at(1300) }),
 ];
 
 describe('evolve records facts and never fails', () => {

@@ -20,6 +20,7 @@ import type {
   WithoutReply,
 } from './events';
 import type { RoutingRule } from './routing';
+import { erasedValue } from '../personal-data/erasure';
 
 export type RequestStatus = 'open' | 'assigned' | 'responded' | 'resolved';
 export type EscalationStatus = 'open' | 'acknowledged' | 'resolved';
@@ -218,8 +219,12 @@ export const evolve = (state: State, event: ContactRequestEvent): State => {
   return at === null || next === state ? next : { ...next, updatedAt: at };
 };
 
-/** An event's own instant (null for the few that carry none, e.g. assignments recorded before they were dated). */
+/**
+ * An event's own instant (null for the few that carry none, e.g. assignments recorded before they
+ * were dated). An erasure is not news about the request: its times stay as they were.
+ */
 const ownTime = (event: ContactRequestEvent): IsoInstant | null => {
+  if (event.type === 'PersonalDataErased') return null;
   const d = event.data as { at?: IsoInstant; raisedAt?: IsoInstant; breachedAt?: IsoInstant };
   return d.at ?? d.raisedAt ?? d.breachedAt ?? null;
 };
@@ -425,9 +430,31 @@ const evolveSubmitted = (s: ContactRequestState, event: ContactRequestEvent): Co
       if (!e || e.id !== event.data.escalationId) return s;
       return { ...s, escalation: { ...e, status: 'resolved', resolvedBy: event.data.by, resolvedAt: event.data.at } };
     }
+    case 'PersonalDataErased':
+      return eraseRequester(s);
     default:
       return s;
   }
+};
+
+/**
+ * The request with its requester's personal data erased: their name, email and phone, the subject
+ * and the outcome (what the family wrote and what was told them). The requester's role and portal
+ * account id, and every id, time, count, status and due date stay. The same state (===) when there
+ * is nothing left to erase, so a repeated erasure changes nothing.
+ */
+export const eraseRequester = (s: ContactRequestState): ContactRequestState => {
+  const { name, email, phone } = s.requester;
+  const requester = {
+    ...s.requester,
+    name: erasedValue(name),
+    email: erasedValue(email),
+    ...(phone !== undefined ? { phone: erasedValue(phone) } : {}),
+  };
+  const next = { ...s, requester, subject: erasedValue(s.subject), outcome: erasedValue(s.outcome) };
+  const same =
+    requester.name === name && requester.email === email && requester.phone === phone && next.subject === s.subject && next.outcome === s.outcome;
+  return same ? s : next;
 };
 
 /** Fold events into state (replay). */

@@ -7,6 +7,8 @@
  */
 import { v5 as uuidv5 } from 'uuid';
 import { DomainError, InvalidCommand } from '../contact-request/errors';
+import { erasedValue, isErased } from '../personal-data/erasure';
+import type { PersonalDataErased } from '../personal-data/personal-data';
 
 export const CALL_STREAM_PREFIX = 'telephony-call-';
 export const callStreamId = (callId: string): string => CALL_STREAM_PREFIX + callId;
@@ -52,8 +54,8 @@ export type CallFiled = Ev<
   { callId: string; caseRef: string; requestId: string; attemptId: string; filedAs: FiledAs; by: string; at: string }
 >;
 
-export type CallEvent = CallReceived | CallUnmatched | CallLinked | CallFiled;
-export const CALL_EVENT_TYPES: readonly CallEvent['type'][] = ['CallReceived', 'CallUnmatched', 'CallLinked', 'CallFiled'];
+export type CallEvent = CallReceived | CallUnmatched | CallLinked | CallFiled | PersonalDataErased;
+export const CALL_EVENT_TYPES: readonly CallEvent['type'][] = ['CallReceived', 'CallUnmatched', 'CallLinked', 'CallFiled', 'PersonalDataErased'];
 
 /**
  * received: to be filed (matching not done yet, or a crash came before it finished); answered:
@@ -150,10 +152,22 @@ export const evolveCall = (state: CallFold, event: { type: string; data: unknown
       const { caseRef, requestId, attemptId, filedAs, by, at } = e.data;
       return { ...state, status: 'filed', filing: { caseRef, requestId, attemptId, filedAs, by, at } };
     }
+    case 'PersonalDataErased':
+      return eraseCaller(state);
     default:
       return state;
   }
 };
+
+/**
+ * The call with the caller's number erased (the record's `from` and the number made from it): the
+ * council's number called, times, outcome, status and where it was filed stay. The same state (===)
+ * when already erased.
+ */
+export const eraseCaller = (state: CallState): CallState =>
+  isErased(state.number) && isErased(state.call.from)
+    ? state
+    : { ...state, number: erasedValue(state.number), call: { ...state.call, from: erasedValue(state.call.from) } };
 
 export const foldCall = (events: ReadonlyArray<{ type: string; data: unknown }>): CallFold => events.reduce<CallFold>(evolveCall, null);
 

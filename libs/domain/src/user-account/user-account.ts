@@ -6,6 +6,8 @@
  * assignee names read.
  */
 import { v5 as uuidv5 } from 'uuid';
+import { erasedValue } from '../personal-data/erasure';
+import type { PersonalDataErased } from '../personal-data/personal-data';
 
 /** Every user stream starts so; the read side subscribes to it. */
 export const USER_STREAM_PREFIX = 'user-';
@@ -66,7 +68,8 @@ export type UserAccountEvent<Role extends string = string> =
   | PasswordRehashed
   | AccountDisabled
   | AccountEnabled
-  | SessionsRevoked;
+  | SessionsRevoked
+  | PersonalDataErased;
 export const USER_ACCOUNT_EVENT_TYPES = [
   'UserRegistered',
   'OfficerAvailabilitySet',
@@ -75,6 +78,7 @@ export const USER_ACCOUNT_EVENT_TYPES = [
   'AccountDisabled',
   'AccountEnabled',
   'SessionsRevoked',
+  'PersonalDataErased',
 ] as const;
 
 export interface Availability {
@@ -88,6 +92,11 @@ export interface AccountStanding {
   disabled: boolean;
   /** Sessions (tokens) issued before this instant are refused; null: every session since registration stands. */
   sessionsValidFrom: string | null;
+  /**
+   * The person's data was erased (PersonalDataErased, issue 14): the account is disabled for good
+   * (AccountEnabled does not undo it) and holds no name, email or password hash. Absent otherwise.
+   */
+  erased?: true;
 }
 
 export type UserAccount<Role extends string = string> = Omit<UserRegisteredData<Role>, 'schemaVersion'> & Availability & AccountStanding;
@@ -137,15 +146,16 @@ export function evolveUserAccount<Role extends string = string>(
   }
   if (event.type === 'PasswordRehashed') {
     const d = event.data as { userId?: string; passwordHash?: string };
-    return state === null || d.userId !== state.userId || !d.passwordHash ? state : { ...state, passwordHash: d.passwordHash };
+    return state === null || d.userId !== state.userId || !d.passwordHash || state.erased ? state : { ...state, passwordHash: d.passwordHash };
   }
+  if (event.type === 'PersonalDataErased') return state === null ? state : eraseAccount(state, (event.data as { at?: string }).at);
   if (event.type === 'PasswordChanged' || event.type === 'AccountDisabled' || event.type === 'AccountEnabled' || event.type === 'SessionsRevoked') {
     const d = event.data as { userId?: string; passwordHash?: string; at?: string };
     if (state === null || d.userId !== state.userId) return state;
     const ended = { sessionsValidFrom: d.at ?? state.sessionsValidFrom };
-    if (event.type === 'PasswordChanged') return { ...state, ...ended, passwordHash: d.passwordHash ?? state.passwordHash };
+    if (event.type === 'PasswordChanged') return { ...state, ...ended, passwordHash: state.erased ? '' : (d.passwordHash ?? state.passwordHash) };
     if (event.type === 'AccountDisabled') return { ...state, ...ended, disabled: true };
-    if (event.type === 'AccountEnabled') return { ...state, disabled: false };
+    if (event.type === 'AccountEnabled') return state.erased ? state : { ...state, disabled: false };
     return { ...state, ...ended };
   }
   if (event.type !== 'UserRegistered') return state;
@@ -163,6 +173,26 @@ export function evolveUserAccount<Role extends string = string>(
     awayUntil: state?.awayUntil ?? null,
     disabled: state?.disabled ?? false,
     sessionsValidFrom: state?.sessionsValidFrom ?? null,
+    // A registration after an erasure brings new details, not the account back: it stays closed.
+    ...(state?.erased ? { erased: true as const, passwordHash: '' } : {}),
+  };
+}
+
+/**
+ * The account once its person's data is erased: name and email ERASED, no password hash, disabled
+ * for good, and every session signed before the erasure ended. Ids, role, team and times stay. The
+ * same state (===) when it was already erased.
+ */
+function eraseAccount<Role extends string>(state: UserAccount<Role>, at: string | undefined): UserAccount<Role> {
+  if (state.erased && state.passwordHash === '' && state.name === erasedValue(state.name) && state.email === erasedValue(state.email)) return state;
+  return {
+    ...state,
+    name: erasedValue(state.name),
+    email: erasedValue(state.email),
+    passwordHash: '',
+    disabled: true,
+    sessionsValidFrom: at ?? state.sessionsValidFrom,
+    erased: true,
   };
 }
 

@@ -8,6 +8,7 @@ import { fastPolicy } from '@send/domain/testing/fixtures';
 import { SqliteEventStore } from '@send/event-store';
 import { testRedis } from '@send/event-store/testing/test-redis';
 import { createNotifications, type Notifications } from '../create-notifications';
+import { FamilyWorker } from './family-notifications';
 import { httpStandIn, notifyEmailAnswer, NOTIFY_API_KEY, NOTIFY_TEMPLATE_ID, smtpSink } from '../testing/local-servers';
 import { after, PERSONAL, run, submit } from '../testing/request-story';
 import { registerUser, until } from '../testing/users';
@@ -93,6 +94,10 @@ describe('family notifications (real SQLite store, Redis, BullMQ)', () => {
     expect(mail.to).toEqual([PERSONAL.email]);
     expect(mail.raw).toContain('We have your request SEND-2026-000123');
     for (const secret of [PERSONAL.subject, PERSONAL.message, PERSONAL.caseRef, PERSONAL.name]) expect(mail.raw).not.toContain(secret);
+    // The job kept in Redis (for days, to dedupe) holds no address: the worker read it from the request when it sent.
+    const jobs = await everythingUnder(w.prefix);
+    expect(jobs.some((v) => v.includes('We have your request SEND-2026-000123'))).toBe(true);
+    for (const value of jobs) for (const secret of [PERSONAL.email, PERSONAL.name, PERSONAL.subject]) expect(value).not.toContain(secret);
 
     await n.stop();
     await redis.del(`${w.prefix}checkpoint:family-notifications`);
@@ -153,6 +158,36 @@ describe('family notifications (real SQLite store, Redis, BullMQ)', () => {
       for (const secret of [PERSONAL.subject, PERSONAL.message, PERSONAL.caseRef]) expect(r.raw).not.toContain(secret);
   });
 
+  it('a family erased after the message was queued is not sent it (the worker finds no address), nor an old job with one', async () => {
+    w = await world();
+    const sent: string[] = [];
+    const connection = { url: redisServer.url, db: DB, maxRetriesPerRequest: null };
+    const worker = new FamilyWorker({
+      connection,
+      prefix: w.prefix,
+      senders: { email: async (m) => void sent.push(m.to) },
+      addresses: async (requestId) => (requestId === 'kept' ? 'kept@example.org' : null),
+    });
+    try {
+      const job = { kind: 'received' as const, reference: 'SEND-1', route: { channel: 'email' as const }, subject: 's', text: 't' };
+      await worker.deliver('d-1', { ...job, requestId: 'erased' });
+      await worker.deliver('d-2', { ...job, requestId: 'kept' });
+      await worker.deliver('d-3', { ...job, route: { channel: 'email', to: 'queued-before@example.org' } });
+      expect(sent).toEqual(['kept@example.org', 'queued-before@example.org']);
+      // A failure's reason (kept with the failed job) never carries the address.
+      const failing = new FamilyWorker({
+        connection,
+        prefix: w.prefix,
+        senders: { email: async (m) => Promise.reject(new Error(`550 mailbox ${m.to} unknown`)) },
+        addresses: async () => 'zeb@example.org',
+      });
+      await expect(failing.deliver('d-4', { ...job, requestId: 'x' })).rejects.toThrow('550 mailbox [address] unknown');
+      await failing.stop();
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('events more than two days old are not told (a replay after Redis lost everything)', async () => {
     w = await world({ now: after(3 * 24 * 3600) });
     const n = await w.start();
@@ -162,3 +197,23 @@ describe('family notifications (real SQLite store, Redis, BullMQ)', () => {
     expect(w.sink.mails).toHaveLength(0);
   });
 });
+
+/** Every value (of any type) of the keys under `prefix`: BullMQ's queues and jobs. */
+async function everythingUnder(prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    for (const key of batch) {
+      const type = await redis.type(key);
+      if (type === 'hash') out.push(JSON.stringify(await redis.hgetall(key)));
+      else if (type === 'string') out.push((await redis.get(key)) ?? '');
+      else if (type === 'list') out.push(JSON.stringify(await redis.lrange(key, 0, -1)));
+      else if (type === 'zset') out.push(JSON.stringify(await redis.zrange(key, 0, -1)));
+      else if (type === 'set') out.push(JSON.stringify(await redis.smembers(key)));
+      else if (type === 'stream') out.push(JSON.stringify(await redis.xrange(key, '-', '+')));
+    }
+  } while (cursor !== '0');
+  return out;
+}

@@ -1,6 +1,15 @@
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import type Redis from 'ioredis';
-import { REQUEST_STREAM_PREFIX, familyChannelOf, foldUserAccount, userStreamId } from '@send/domain';
+import {
+  REQUEST_STREAM_PREFIX,
+  familyChannelOf,
+  foldStored,
+  foldUserAccount,
+  isErased,
+  isSubmitted,
+  streamIdFor,
+  userStreamId,
+} from '@send/domain';
 import { SubscriptionRunner, type CheckpointStore, type EventStore, type RecordedEvent, type RunnerLogger } from '@send/event-store';
 import type { Policy } from '@send/sla';
 import { PermanentDeliveryError, type NotifyChannel, type SmtpEmailChannel } from '../channels';
@@ -13,13 +22,34 @@ import { firstNameOf, wordFamilyMessage, type OfficerForFamily } from './family-
 export const FAMILY_NOTIFICATIONS_QUEUE = 'family-notifications';
 export const FAMILY_MAX_AGE_MS = 2 * 24 * 3600 * 1000;
 
-/** One message to one family: already worded (so a retry sends the same words), with its route. */
+/**
+ * One message to one family: already worded (so a retry sends the same words), with the channel.
+ * Never the address: jobs are kept in Redis for days (and failed ones until someone clears them),
+ * so the worker reads the requester's address from the request's stream when it sends (issue 14:
+ * an erased family leaves no copy of their email or phone behind, and is not sent to). Jobs queued
+ * before this carry `route.to`, which is used as it is.
+ */
 export interface FamilyJobData {
   kind: FamilyNoticeKind;
   reference: string;
-  route: FamilyRoute;
+  /** The request whose requester is told: where the address comes from. */
+  requestId?: string;
+  route: { channel: FamilyRoute['channel']; to?: string };
   subject: string;
   text: string;
+}
+
+/** The requester's address on this channel, as the request's stream reads now; null when there is none (erased, or never given). */
+export type FamilyAddressBook = (requestId: string, channel: FamilyRoute['channel']) => Promise<string | null>;
+
+/** The address book over the event store: the request's requester, folded (an erased one has no address). */
+export function storeAddressBook(store: EventStore): FamilyAddressBook {
+  return async (requestId, channel) => {
+    const state = foldStored(await store.read(streamIdFor(requestId)));
+    if (!isSubmitted(state)) return null;
+    const to = channel === 'sms' ? state.requester.phone : state.requester.email;
+    return to && !isErased(to) ? to : null;
+  };
 }
 
 /** One job per event: the event id alone, so a redelivery, or a preference changed meanwhile, never sends a second message. */
@@ -126,7 +156,8 @@ export class FamilyDispatcher {
       data: {
         kind: notice.kind,
         reference: notice.reference,
-        route,
+        requestId: notice.requestId,
+        route: { channel: route.channel },
         subject: message.subject,
         text: route.channel === 'sms' ? message.sms : message.body,
       },
@@ -166,6 +197,8 @@ export interface FamilyWorkerOptions {
   connection: Redis | ConnectionOptions;
   prefix?: string;
   senders: FamilySenders;
+  /** Where each job's address comes from (storeAddressBook). */
+  addresses: FamilyAddressBook;
   concurrency?: number;
   logger?: { error(message: string, error?: unknown): void; warn?(message: string): void };
 }
@@ -200,16 +233,25 @@ export class FamilyWorker {
 
   async deliver(deliveryId: string, data: FamilyJobData): Promise<void> {
     const { email, sms } = this.options.senders;
+    const to = data.route.to ?? (data.requestId ? await this.options.addresses(data.requestId, data.route.channel) : null);
+    if (!to) {
+      // Erased since it was queued (or never had one): nobody to tell, and nothing to retry.
+      this.options.logger?.warn?.(`[family-notifications] ${deliveryId} (${data.kind}) not sent: the family has no ${data.route.channel} address now`);
+      return;
+    }
     try {
       if (data.route.channel === 'sms') {
         if (!sms) throw new PermanentDeliveryError('texts are not configured in this worker');
-        await sms({ deliveryId, to: data.route.to, text: data.text });
+        await sms({ deliveryId, to, text: data.text });
       } else {
         if (!email) throw new PermanentDeliveryError('email is not configured in this worker');
-        await email({ deliveryId, to: data.route.to, subject: data.subject, text: data.text });
+        await email({ deliveryId, to, subject: data.subject, text: data.text });
       }
     } catch (error) {
-      if (error instanceof PermanentDeliveryError) throw new UnrecoverableError(error.message);
+      // A failed job keeps its reason for good: never with the address in it.
+      const message = error instanceof Error ? error.message.split(to).join('[address]') : String(error);
+      if (error instanceof PermanentDeliveryError) throw new UnrecoverableError(message);
+      if (error instanceof Error && message !== error.message) throw Object.assign(new Error(message), { name: error.name });
       throw error;
     }
   }

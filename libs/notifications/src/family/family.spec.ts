@@ -1,3 +1,4 @@
+import { ERASED } from '@send/domain';
 import { defaultPolicy } from '@send/sla';
 import { familyNoticeFor, type FamilyStreamEvent } from './family-notice';
 import { familyRoute } from './family-route';
@@ -239,5 +240,10 @@ describe('which channel reaches the family', () => {
   it('a chosen way that cannot be used falls back to the other', () => {
     expect(familyRoute(REQUESTER, 'sms', { email: true, sms: false })).toEqual({ channel: 'email', to: REQUESTER.email });
     expect(familyRoute({ email: '', phone: REQUESTER.phone }, 'email', both)).toEqual({ channel: 'sms', to: REQUESTER.phone });
+  });
+  it('erased details (issue 14) reach no one: never a message to "[erased]"', () => {
+    expect(familyRoute({ email: ERASED, phone: ERASED }, null, both)).toBeNull();
+    expect(familyRoute({ email: ERASED, phone: ERASED }, 'sms', both)).toBeNull();
+    expect(familyRoute({ email: ERASED, phone: REQUESTER.phone }, 'email', both)).toEqual({ channel: 'sms', to: REQUESTER.phone });
   });
 });

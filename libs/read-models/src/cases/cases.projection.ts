@@ -1,4 +1,4 @@
-import { caseRefOf, evolveCase, type CaseState } from '@send/domain';
+import { caseRefOf, evolveCase, isErased, type CaseState } from '@send/domain';
 import type { RecordedEvent } from '@send/event-store';
 import { keys } from '../keys';
 import type { Projection } from '../projector';
@@ -9,6 +9,7 @@ import type { ReadModelReader, ReadModelWrites } from '../read-through';
  * disagree with the decider), and the sets that find a case from a contact: by portal userId, by
  * email (lower case) and by E.164 phone. Index entries follow the contacts, whatever the case's
  * status; the repository answers open cases only, so a reopened case is found again without rework.
+ * Erased contacts (PersonalDataErased) leave the email and phone indexes: those keys name them.
  */
 export class CasesProjection implements Projection {
   readonly name = 'cases';
@@ -40,7 +41,7 @@ const indexOf =
     new Set(
       (state?.contacts ?? [])
         .map(pick)
-        .filter((v): v is string => !!v)
+        .filter((v): v is string => !!v && !isErased(v))
         .map(key),
     );
 

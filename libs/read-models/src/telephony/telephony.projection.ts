@@ -9,7 +9,8 @@ import type { UnmatchedCall, UnmatchedNumber } from './unmatched-number';
  * Telephone calls: rm:telephony:call:<callId> (the domain's fold, so the read side cannot disagree
  * with the decider), and the unmatched list: a zset of numbers by their newest unmatched call, each
  * with a JSON entry of its calls. A call joins the list on CallUnmatched and leaves it when it is
- * linked or filed, so a number leaves the list with its last call.
+ * linked or filed, so a number leaves the list with its last call. An erased call (PersonalDataErased)
+ * leaves it too: its number, in the entry's key and value, was the caller's personal data.
  */
 export class TelephonyProjection implements Projection {
   readonly name = 'telephony';
@@ -26,12 +27,15 @@ export class TelephonyProjection implements Projection {
     if (callId === null) return;
     const before = await reader.getJson<CallState>(keys.telephonyCall(callId));
     const after = evolveCall(before, event);
+    const type = (event as unknown as CallEvent).type;
+    // Even when the call already reads erased (a rebuild from a store whose keys are gone, where it was listed under ERASED).
+    if (type === 'PersonalDataErased' && before?.status === 'unmatched') await this.unlistCall(before, reader, tx);
     if (after === null || after === before) return;
     tx.setJson(keys.telephonyCall(callId), after);
 
-    const type = (event as unknown as CallEvent).type;
     if (type === 'CallUnmatched') await this.listCall(after, reader, tx);
-    else if (before?.status === 'unmatched' && after.status !== 'unmatched') await this.unlistCall(after, reader, tx);
+    else if (type !== 'PersonalDataErased' && before?.status === 'unmatched' && after.status !== 'unmatched')
+      await this.unlistCall(after, reader, tx);
   }
 
   private async listCall(call: CallState, reader: ReadModelReader, tx: ReadModelWrites): Promise<void> {

@@ -228,6 +228,34 @@ export async function dumpKeys(redis: Redis, pattern = '*'): Promise<Record<stri
   return out;
 }
 
+/**
+ * Every key of the database (SCAN, not KEYS) with its whole value, whatever its type, as text: what
+ * a search for personal data must cover (keys and values, strings, lists, sets, zsets, hashes, streams).
+ */
+export async function dumpEverything(redis: Redis): Promise<Array<{ key: string; type: string; value: string }>> {
+  const out: Array<{ key: string; type: string; value: string }> = [];
+  let cursor = '0';
+  const found = new Set<string>();
+  do {
+    const [next, batch] = await redis.scan(cursor, 'COUNT', 1000);
+    cursor = next;
+    for (const key of batch) found.add(key);
+  } while (cursor !== '0');
+  for (const key of [...found].sort()) {
+    const type = await redis.type(key);
+    let value: unknown;
+    if (type === 'string') value = await redis.get(key);
+    else if (type === 'list') value = await redis.lrange(key, 0, -1);
+    else if (type === 'set') value = (await redis.smembers(key)).sort();
+    else if (type === 'zset') value = await redis.zrange(key, 0, -1, 'WITHSCORES');
+    else if (type === 'hash') value = await redis.hgetall(key);
+    else if (type === 'stream') value = await redis.xrange(key, '-', '+');
+    else throw new Error(`dumpEverything: key ${key} has type ${type}, which it cannot read`);
+    out.push({ key, type, value: typeof value === 'string' ? value : JSON.stringify(value) });
+  }
+  return out;
+}
+
 export async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {

@@ -13,6 +13,8 @@ export interface UserRecord {
   /** Account standing (AccountDisabled, SessionsRevoked, PasswordChanged): the api refuses sessions that no longer stand. */
   disabled?: boolean;
   sessionsValidFrom?: string | null;
+  /** The person's data was erased: name and email read ERASED, and the account is closed for good. Absent otherwise. */
+  erased?: true;
 }
 
 /** The account as the read side may hold it: everything but the password hash. */
@@ -26,6 +28,7 @@ export const toUserRecord = (account: UserAccount): UserRecord => ({
   awayUntil: account.awayUntil,
   disabled: account.disabled,
   sessionsValidFrom: account.sessionsValidFrom,
+  ...(account.erased ? { erased: true as const } : {}),
 });
 
 /** The account the record was made from, less the password hash it never held: to fold the next event onto. */
@@ -40,6 +43,7 @@ export const toAccount = (record: UserRecord): UserAccount => ({
   awayUntil: record.awayUntil ?? null,
   disabled: record.disabled ?? false,
   sessionsValidFrom: record.sessionsValidFrom ?? null,
+  ...(record.erased ? { erased: true as const } : {}),
 });
 
 /** Is this user away at `now`? (Records written before availability existed have no fields: available.) */
