@@ -31,7 +31,8 @@ export interface Figure {
 }
 
 export interface BenchRecord {
-  kind: 'figure' | 'options' | 'note' | 'broken';
+  /** start and run are written by test/bench/run-all.ts: the run's start, and each bench's time and exit. */
+  kind: 'figure' | 'options' | 'note' | 'broken' | 'start' | 'run';
   bench: string;
   figure?: Figure;
   options?: Record<string, unknown>;
@@ -65,7 +66,15 @@ export function emitBroken(bench: string, text: string): void {
 }
 
 /** The machine a run was on, for a report's heading. */
-export function machine(): { cpus: number; model: string; memoryGb: number; node: string; loadAverage: number[]; commit: string | null; dirty: boolean } {
+export function machine(): {
+  cpus: number;
+  model: string;
+  memoryGb: number;
+  node: string;
+  loadAverage: number[];
+  commit: string | null;
+  dirty: boolean;
+} {
   const root = resolve(__dirname, '../..');
   const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
   const status = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root, encoding: 'utf8' });
