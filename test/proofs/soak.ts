@@ -216,7 +216,13 @@ async function main(): Promise<number> {
   progress(`seeded ${POOL} open requests`);
 
   // 2. Redis, api, worker.
-  redisServer = await startRedis({ binary: ensureRedisServer(progress), port: await freePort(), dir: join(dir, 'redis'), persistent: false, log: progress });
+  redisServer = await startRedis({
+    binary: ensureRedisServer(progress),
+    port: await freePort(),
+    dir: join(dir, 'redis'),
+    persistent: false,
+    log: progress,
+  });
   const redis = new Redis(redisServer.url, { maxRetriesPerRequest: 3 });
   const port = await freePort();
   const metricsPort = await freePort();
@@ -309,8 +315,8 @@ async function main(): Promise<number> {
 
   const probe = async () => {
     const [api, worker] = await Promise.all([scrape(`${baseUrl}/metrics`), scrape(`http://127.0.0.1:${metricsPort}/metrics`)]);
-    if (api) probes.apiRss.push(api.rss), probes.apiHeap.push(api.heap);
-    if (worker) probes.workerRss.push(worker.rss), probes.workerHeap.push(worker.heap);
+    if (api) (probes.apiRss.push(api.rss), probes.apiHeap.push(api.heap));
+    if (worker) (probes.workerRss.push(worker.rss), probes.workerHeap.push(worker.heap));
   };
   const closeSample = async () => {
     const w = window;
@@ -394,7 +400,7 @@ async function main(): Promise<number> {
   }
   if (broken.length) stopLoad();
   const result = await done;
-  if (now() - t0 > (samples[samples.length - 1]!.minute * 60_000 + SAMPLE_SECONDS * 500)) {
+  if (now() - t0 > samples[samples.length - 1]!.minute * 60_000 + SAMPLE_SECONDS * 500) {
     await probe();
     await closeSample();
   }
@@ -474,7 +480,9 @@ function report(r: {
   lines.push(
     `${r.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit ${host.commit ?? 'unknown'}${host.dirty ? ' (with uncommitted changes)' : ''}; ` +
       `${host.cpus} CPUs (${host.model}), ${host.memoryGb} GB, Node ${host.node}. Load average at the start ${host.loadAverage.map((l) => l.toFixed(2)).join(' ')}, ` +
-      `at the end ${machine().loadAverage.map((l) => l.toFixed(2)).join(' ')} (near or above ${host.cpus} means other work shared the CPUs).`,
+      `at the end ${machine()
+        .loadAverage.map((l) => l.toFixed(2))
+        .join(' ')} (near or above ${host.cpus} means other work shared the CPUs).`,
   );
   lines.push('');
   lines.push(
@@ -514,7 +522,9 @@ function report(r: {
   lines.push('');
   lines.push('Samples (minute 0 is before the load; windows ending within the warm-up are shown but not judged):');
   lines.push('');
-  lines.push('| minute | req/s | p50 ms | p99 ms | api RSS MB | api heap MB | worker RSS MB | worker heap MB | Redis MB | events | non-2xx | errors |');
+  lines.push(
+    '| minute | req/s | p50 ms | p99 ms | api RSS MB | api heap MB | worker RSS MB | worker heap MB | Redis MB | events | non-2xx | errors |',
+  );
   lines.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   let previous = 0;
   for (const s of r.samples) {
