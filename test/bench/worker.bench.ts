@@ -87,7 +87,10 @@ function add(row: Row): void {
     higherIsBetter: !LOWER_IS_BETTER.has(row.unit),
     isBaseline: row.figure.startsWith('baseline:') || undefined,
     baselines: row.baselines,
-    target: row.target && { value: row.target.value, text: `${row.target.higherIsBetter ? '>=' : '<='} ${row.target.value} ${row.unit}` },
+    target: row.target && {
+      value: row.target.value,
+      text: `${row.target.higherIsBetter ? '>=' : '<='} ${row.target.value.toLocaleString('en-GB')} ${row.unit}`,
+    },
     note: row.note,
   });
   progress(`${row.figure}: ${row.value.toFixed(2)} ${row.unit}`);
