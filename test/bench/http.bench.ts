@@ -1153,9 +1153,13 @@ function emitResults(r: Parameters<typeof report>[0], targets: Target[]): void {
   // the mixed phase) is not set against it.
   const baselines = (c: CallResult, name: string) => (r.raw && c.connections === r.raw.connections ? [name] : undefined);
   const p99Targets: Record<string, number> = { attempts: 50, queue: 10, get: 10, dashboard: 100 };
+  const seen = new Set<string>();
   for (const c of results) {
     if (c.phase === 'warm-up' || c.phase === 'raw') continue;
-    const label = `${c.phase}: ${c.name}`;
+    // The deep phase runs each call twice: first on streams the api has not seen, then again on them.
+    let label = `${c.phase}: ${c.name}`;
+    if (seen.has(label)) label += c.phase === 'deep' ? ' (again, state kept)' : ' (again)';
+    seen.add(label);
     const counts = `n=${n(c.ok)}${c.non2xx ? `, ${n(c.non2xx)} non-2xx` : ''}, ${c.connections} connections`;
     emitFigure({
       bench,
