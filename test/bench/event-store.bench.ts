@@ -23,6 +23,7 @@ import { v4 as uuid } from 'uuid';
 import { Client, Pool } from 'pg';
 import { SQLITE_SCHEMA, SqliteEventStore, type EventData, type EventStore, type RecordedEvent } from '@send/event-store';
 import { PostgresEventStore } from '@send/event-store/postgres/postgres-event-store';
+import { emitFigure, emitOptions } from './results';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const SYNCHRONOUS = (process.env.BENCH_SYNCHRONOUS ?? 'full') as 'full' | 'normal';
@@ -32,6 +33,8 @@ const WRITERS = 8;
 
 const dir = mkdtempSync(join(tmpdir(), 'event-store-bench-'));
 const lines: string[] = [];
+/** The store being measured, for the results file ('SQLite', 'PostgreSQL'). */
+let section = 'SQLite';
 
 /** Zipf(s = 1) over 1..n by inverse CDF on a precomputed table: a few hot streams, a long tail. */
 function zipf(n: number, s = 1): () => number {
@@ -64,13 +67,29 @@ const payload = () => ({
 const metadata = { correlationId: uuid(), causationId: uuid(), actor: { id: 'parent-1', role: 'parent' } };
 const event = (type = 'ContactAttemptRecorded'): EventData => ({ id: uuid(), type, data: payload(), metadata });
 
-/** `ofRaw`: the target is raw PostgreSQL itself, a ceiling: the ratio is the figure, with no verdict. */
+/**
+ * `ofRaw`: the target is raw PostgreSQL itself, a ceiling: the ratio is the figure, with no verdict.
+ * `baselines`: the raw figures (names given to report) this one is set against in the results file;
+ * a figure whose name starts with `raw ` is a baseline itself.
+ */
 function report(
   name: string,
   value: number,
   unit: string,
   target?: { value: number; text: string; higherIsBetter?: boolean; ofRaw?: boolean },
+  baselines?: string[],
 ) {
+  emitFigure({
+    bench: 'event-store',
+    section,
+    figure: name,
+    value,
+    unit,
+    higherIsBetter: unit !== 'ms',
+    isBaseline: name.startsWith('raw ') || undefined,
+    baselines,
+    target: target && !target.ofRaw ? { value: target.value, text: target.text } : undefined,
+  });
   const v = value >= 100 ? Math.round(value).toLocaleString('en-GB') : value.toFixed(2);
   let line = `${name.padEnd(52)} ${v.padStart(12)} ${unit.padEnd(9)}`;
   if (target) {
@@ -81,6 +100,8 @@ function report(
   lines.push(line);
   console.log(line);
 }
+
+const RAW_NOTIFY = 'raw pg insert + NOTIFY -> LISTEN p50';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -138,6 +159,14 @@ async function timed(seconds: number, work: () => Promise<number>): Promise<numb
 }
 
 async function main(): Promise<void> {
+  emitOptions('event-store', {
+    BENCH_SECONDS: SECONDS,
+    BENCH_SYNCHRONOUS: SYNCHRONOUS,
+    BENCH_STORES: STORES.join(','),
+    streams: STREAMS,
+    writers: WRITERS,
+    BENCH_PG_EVENTS: Number(process.env.BENCH_PG_EVENTS ?? 50_000),
+  });
   if (STORES.includes('sqlite')) await sqliteBench();
   if (STORES.includes('postgres')) await postgresBench();
   rmSync(dir, { recursive: true, force: true });
@@ -149,9 +178,12 @@ async function sqliteBench(): Promise<void> {
   );
   console.log(`${STREAMS.toLocaleString('en-GB')} streams chosen by Zipf(s=1) (a few hot, a long tail); ${SECONDS} s per timed phase\n`);
 
+  section = 'SQLite';
   const raw = rawBaseline();
-  report('raw better-sqlite3 insert, one transaction each', raw.perTx, 'rows/s');
-  report('raw better-sqlite3 insert, one big transaction', raw.bigTx, 'rows/s');
+  const RAW_ONE = 'raw better-sqlite3 insert, one transaction each';
+  const RAW_BIG = 'raw better-sqlite3 insert, one big transaction';
+  report(RAW_ONE, raw.perTx, 'rows/s');
+  report(RAW_BIG, raw.bigTx, 'rows/s');
 
   const path = join(dir, 'events.sqlite');
   const store = new SqliteEventStore({ path, synchronous: SYNCHRONOUS });
@@ -165,7 +197,13 @@ async function sqliteBench(): Promise<void> {
 
   // 1. One event per command, one writer: each append is its own transaction (nothing to batch with).
   const single = await timed(SECONDS, () => appendOne(`contact-request-${pick()}`));
-  report('append, 1 event per command, 1 writer', single, 'events/s', { value: 0.25 * raw.perTx, text: '>= 25% of raw one-tx-per-insert' });
+  report(
+    'append, 1 event per command, 1 writer',
+    single,
+    'events/s',
+    { value: 0.25 * raw.perTx, text: '>= 25% of raw one-tx-per-insert' },
+    [RAW_ONE],
+  );
 
   // 2. Eight concurrent writers (async callers in one process): group commit. Each writer owns its
   //    streams so exact expected revisions hold; streams still Zipf within each writer.
@@ -179,10 +217,13 @@ async function sqliteBench(): Promise<void> {
     }),
   );
   const concurrent = counts.reduce((a, b) => a + b, 0) / ((performance.now() - start) / 1000);
-  report(`append, 1 event per command, ${WRITERS} concurrent writers`, concurrent, 'events/s', {
-    value: raw.perTx,
-    text: '>= 100% of raw one-tx-per-insert',
-  });
+  report(
+    `append, 1 event per command, ${WRITERS} concurrent writers`,
+    concurrent,
+    'events/s',
+    { value: raw.perTx, text: '>= 100% of raw one-tx-per-insert' },
+    [RAW_ONE, RAW_BIG],
+  );
   lines.push(`${''.padEnd(52)} (vs raw one big transaction: ${((100 * concurrent) / raw.bigTx).toFixed(1)}%)`);
   console.log(lines[lines.length - 1]);
 
@@ -297,12 +338,13 @@ async function liveLatency(
   const p50 = percentile(latencies, 50);
   if (baselineP50 === undefined) report(`live latency p50, ${name}`, p50, 'ms');
   else
-    report(`live latency p50, ${name}`, p50, 'ms', {
-      value: baselineP50,
-      text: `raw insert+NOTIFY p50 ${baselineP50.toFixed(2)} ms`,
-      higherIsBetter: false,
-      ofRaw: true,
-    });
+    report(
+      `live latency p50, ${name}`,
+      p50,
+      'ms',
+      { value: baselineP50, text: `raw insert+NOTIFY p50 ${baselineP50.toFixed(2)} ms`, higherIsBetter: false, ofRaw: true },
+      [RAW_NOTIFY],
+    );
   report(`live latency p99, ${name}`, percentile(latencies, 99), 'ms', { value: 50, text: '< 50 ms', higherIsBetter: false });
   report(`live latency p99.9, ${name}`, percentile(latencies, 99.9), 'ms');
 }
@@ -324,6 +366,7 @@ async function postgresBench(): Promise<void> {
     server = await startPostgres({ durable: true });
     url = server!.url;
   }
+  section = 'PostgreSQL';
   const admin = new Client({ connectionString: url });
   await admin.connect();
   const { rows: settings } = await admin.query<{ version: string; fsync: string; commit: string }>(
@@ -356,7 +399,9 @@ async function postgresBench(): Promise<void> {
     await rawInsert(pick());
     return 1;
   });
-  report('raw pg insert, autocommit, 1 connection', rawOne, 'rows/s');
+  const RAW_PG_ONE = 'raw pg insert, autocommit, 1 connection';
+  const RAW_PG_MANY = `raw pg insert, autocommit, ${WRITERS} connections`;
+  report(RAW_PG_ONE, rawOne, 'rows/s');
   const rawStart = performance.now();
   const rawDeadline = rawStart + SECONDS * 1000;
   const rawCounts = await Promise.all(
@@ -370,7 +415,7 @@ async function postgresBench(): Promise<void> {
     }),
   );
   const rawMany = rawCounts.reduce((a, b) => a + b, 0) / ((performance.now() - rawStart) / 1000);
-  report(`raw pg insert, autocommit, ${WRITERS} connections`, rawMany, 'rows/s');
+  report(RAW_PG_MANY, rawMany, 'rows/s');
 
   const store = new PostgresEventStore({ url, schema, poolSize: WRITERS + 2 });
   const revisions = new Map<string, bigint>();
@@ -381,7 +426,9 @@ async function postgresBench(): Promise<void> {
   };
   await store.ping();
   const single = await timed(SECONDS, () => appendOne(`contact-request-${pick()}`));
-  report('append, 1 event per command, 1 writer', single, 'events/s', { value: rawOne, text: 'raw insert, 1 connection', ofRaw: true });
+  report('append, 1 event per command, 1 writer', single, 'events/s', { value: rawOne, text: 'raw insert, 1 connection', ofRaw: true }, [
+    RAW_PG_ONE,
+  ]);
   const start = performance.now();
   const deadline = start + SECONDS * 1000;
   const counts = await Promise.all(
@@ -392,11 +439,13 @@ async function postgresBench(): Promise<void> {
     }),
   );
   const concurrent = counts.reduce((a, b) => a + b, 0) / ((performance.now() - start) / 1000);
-  report(`append, 1 event per command, ${WRITERS} concurrent writers`, concurrent, 'events/s', {
-    value: rawMany,
-    text: `raw insert, ${WRITERS} connections`,
-    ofRaw: true,
-  });
+  report(
+    `append, 1 event per command, ${WRITERS} concurrent writers`,
+    concurrent,
+    'events/s',
+    { value: rawMany, text: `raw insert, ${WRITERS} connections`, ofRaw: true },
+    [RAW_PG_MANY],
+  );
 
   // Catch-up: fill both tables to the same size (not measured), then read everything from the start.
   const fillTo = Number(process.env.BENCH_PG_EVENTS ?? 50_000);
@@ -435,7 +484,8 @@ async function postgresBench(): Promise<void> {
     after = BigInt(rows[rows.length - 1].position);
   }
   const rawCatchUp = rawRead / ((performance.now() - r0) / 1000);
-  report(`raw pg keyset scan, pages of 1000 (${rawRead.toLocaleString('en-GB')} rows)`, rawCatchUp, 'rows/s');
+  const RAW_SCAN = `raw pg keyset scan, pages of 1000 (${rawRead.toLocaleString('en-GB')} rows)`;
+  report(RAW_SCAN, rawCatchUp, 'rows/s');
   const head = await store.headPosition();
   let caught = 0;
   const t0 = performance.now();
@@ -444,11 +494,13 @@ async function postgresBench(): Promise<void> {
     if (e.position >= head) break;
   }
   const catchUp = caught / ((performance.now() - t0) / 1000);
-  report(`catch-up from start (${caught.toLocaleString('en-GB')} events)`, catchUp, 'events/s', {
-    value: rawCatchUp,
-    text: 'raw keyset scan',
-    ofRaw: true,
-  });
+  report(
+    `catch-up from start (${caught.toLocaleString('en-GB')} events)`,
+    catchUp,
+    'events/s',
+    { value: rawCatchUp, text: 'raw keyset scan', ofRaw: true },
+    [RAW_SCAN],
+  );
 
   // Live: raw insert + NOTIFY on one connection, LISTEN on another, as the floor.
   const listener = new Client({ connectionString: url });
@@ -470,7 +522,7 @@ async function postgresBench(): Promise<void> {
   await listener.end();
   rawLatencies.sort((a, b) => a - b);
   const rawP50 = percentile(rawLatencies, 50);
-  report('raw pg insert + NOTIFY -> LISTEN p50', rawP50, 'ms');
+  report(RAW_NOTIFY, rawP50, 'ms');
 
   await liveLatency(
     'PostgreSQL, same process (NOTIFY)',

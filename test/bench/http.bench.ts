@@ -46,6 +46,7 @@ import { SqliteEventStore } from '@send/event-store';
 import { keys, PROJECTED_STREAM_PREFIXES, PROJECTIONS_NAME } from '@send/read-models';
 import { OFFICER_EMAIL, PARENT_EMAIL, SERVICE_MANAGER_EMAIL, Seeder, TEAM_MANAGER_EMAIL } from './http/seed';
 import { summary } from './worker/report';
+import { emitBroken, emitFigure, emitNote, emitOptions } from './results';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ensureRedisServer, startRedis, freePort } = require('../../scripts/lib/redis.js') as {
@@ -524,7 +525,8 @@ async function main(): Promise<void> {
       token: parent.token,
       body: { channel: 'phone' },
       amount: ids.length,
-      connections,
+      // autocannon refuses more connections than requests (small BENCH_HTTP_DEEP_REQUESTS).
+      connections: Math.min(connections, ids.length),
     });
     const run = async (ids: string[], events: number) => {
       const one = sequential > 0 ? record(await load('deep', on(ids.slice(0, sequential), events, 1))) : null;
@@ -1040,6 +1042,8 @@ function report(r: {
     `\n${r.elapsed.toFixed(0)} s in all; load average ${loadAverage()} at the end (anything near or above ${cpus().length} means other work shared the CPUs).`,
   );
 
+  emitResults(r, targets);
+
   const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
   const out = {
     bench: 'http',
@@ -1099,6 +1103,121 @@ function report(r: {
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   writeFileSync(join(RESULTS_DIR, 'http-latest.json'), `${JSON.stringify(out, null, 2)}\n`);
   console.log(`JSON summary: ${file} (and ${join(RESULTS_DIR, 'http-latest.json')})`);
+}
+
+/**
+ * The figures for bench/results/latest.md (test/bench/results.ts): every call's req/s and p99 beside
+ * the raw Fastify POST of the same run, with the targets this bench states.
+ */
+function emitResults(r: Parameters<typeof report>[0], targets: Target[]): void {
+  emitOptions('http', {
+    BENCH_HTTP_REQUESTS: REQUESTS,
+    BENCH_HTTP_SECONDS: SECONDS,
+    BENCH_HTTP_CONNECTIONS: CONNECTIONS,
+    BENCH_HTTP_EVENTS: EVENTS,
+    BENCH_HTTP_POOL: POOL,
+    BENCH_HTTP_DEEP_REQUESTS: DEEP_REQUESTS,
+    BENCH_HTTP_DEEP_EVENTS: DEEP_EVENTS,
+    BENCH_HTTP_ALERTS: ALERTS,
+    BENCH_HTTP_PHASES: [...PHASES].join(','),
+  });
+  const bench = 'http';
+  const s = r.seeded;
+  emitFigure({
+    bench,
+    section: 'setup',
+    figure: 'seed straight into SQLite through the decider',
+    value: s.eventsPerSecond,
+    unit: 'events/s',
+    higherIsBetter: true,
+    note: `${n(s.events)} events, ${n(s.requests)} requests`,
+  });
+  const catchUp = figures.projectionCatchUp as { events: number; eventsPerSecond: number } | undefined;
+  if (catchUp)
+    emitFigure({
+      bench,
+      section: 'setup',
+      figure: 'worker projections to the head at start',
+      value: catchUp.eventsPerSecond,
+      unit: 'events/s',
+      higherIsBetter: true,
+      note: `${n(catchUp.events)} events`,
+    });
+  const RAW_RPS = 'raw Fastify JSON POST: req/s';
+  const RAW_P99 = 'raw Fastify JSON POST: p99';
+  if (r.raw) {
+    emitFigure({ bench, section: 'raw', figure: RAW_RPS, value: r.raw.rps, unit: 'req/s', higherIsBetter: true, isBaseline: true });
+    emitFigure({ bench, section: 'raw', figure: RAW_P99, value: r.raw.latency.p99, unit: 'ms', higherIsBetter: false, isBaseline: true });
+  }
+  // The raw server ran with all the connections: a call run with fewer (one at a time, a share of
+  // the mixed phase) is not set against it.
+  const baselines = (c: CallResult, name: string) => (r.raw && c.connections === r.raw.connections ? [name] : undefined);
+  const p99Targets: Record<string, number> = { attempts: 50, queue: 10, get: 10, dashboard: 100 };
+  const seen = new Set<string>();
+  for (const c of results) {
+    if (c.phase === 'warm-up' || c.phase === 'raw') continue;
+    // The deep phase runs each call twice: first on streams the api has not seen, then again on them.
+    let label = `${c.phase}: ${c.name}`;
+    if (seen.has(label)) label += c.phase === 'deep' ? ' (again, state kept)' : ' (again)';
+    seen.add(label);
+    const counts = `n=${n(c.ok)}${c.non2xx ? `, ${n(c.non2xx)} non-2xx` : ''}, ${c.connections} connections`;
+    emitFigure({
+      bench,
+      section: c.phase,
+      figure: `${label}: req/s`,
+      value: c.rps,
+      unit: 'req/s',
+      higherIsBetter: true,
+      baselines: baselines(c, RAW_RPS),
+      target: c.phase === 'attempts' ? { value: 5000, text: '>= 5,000 req/s' } : undefined,
+      note: counts,
+    });
+    const p99Target = p99Targets[c.phase];
+    emitFigure({
+      bench,
+      section: c.phase,
+      figure: `${label}: p99`,
+      value: c.latency.p99,
+      unit: 'ms',
+      higherIsBetter: false,
+      baselines: baselines(c, RAW_P99),
+      target: p99Target ? { value: p99Target, text: `< ${p99Target} ms` } : undefined,
+      note: `p50 ${fmt(c.latency.p50)} ms, p99.9 ${fmt(c.latency.p999)} ms`,
+    });
+  }
+  if (r.deep) {
+    for (const [which, d] of [
+      ['first command on the stream', r.deep.cold],
+      ['a further command (state kept)', r.deep.kept],
+    ] as const) {
+      emitFigure({
+        bench,
+        section: 'deep',
+        figure: `${r.deep.deepEvents}-event vs ${r.deep.shallowEvents}-event stream, ${which}: p50 one at a time`,
+        value: (d.deep.one?.latency.p50 ?? NaN) / (d.shallow.one?.latency.p50 ?? NaN),
+        unit: 'x',
+        higherIsBetter: false,
+        note: 'cost ratio; the same cost is x1',
+      });
+    }
+  }
+  if (r.alerts) {
+    const a = r.alerts;
+    emitFigure({
+      bench,
+      section: 'mixed',
+      figure: "threshold attempt -> manager's SSE alert: p99 (under mixed load)",
+      value: a.toAlert.p99,
+      unit: 'ms',
+      higherIsBetter: false,
+      target: { value: 50, text: '<= 50 ms' },
+      note: `p50 ${fmt(a.toAlert.p50)} ms, n=${a.toAlert.n}${a.missing ? `, ${a.missing} never arrived` : ''}`,
+    });
+  }
+  const either = targets.find((t) => t.target.startsWith('attempts: (>= 5,000/s or >= 15% raw)'));
+  if (either) emitNote(bench, `attempts: (>= 5,000/s or >= 15% of raw) at p99 < 50 ms: ${either.met ? 'met' : 'NOT met'}`);
+  for (const note of notes) emitNote(bench, note);
+  for (const b of broken) emitBroken(bench, b);
 }
 
 /** A plain text table; columns in `right` are right-aligned. */

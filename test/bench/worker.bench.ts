@@ -32,6 +32,7 @@ import { defaultPolicy } from '@send/sla';
 import { loadRequests, registerStaff, type StoryKind } from './worker/dataset';
 import { precompile } from './worker/precompile';
 import { progress, summary, table, type Row } from './worker/report';
+import { emitFigure, emitNote, emitOptions } from './results';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ensureRedisServer, startRedis, freePort } = require('../../scripts/lib/redis.js');
@@ -70,14 +71,44 @@ const quietLogger = {
   warn: () => undefined,
 };
 
+const RAW_READ = 'baseline: raw subscribeToAll read, no projection';
+const RAW_PIPELINED = 'baseline: raw Redis MULTI/SET/SET/EXEC per event, pipelined';
+const RAW_AWAITED = 'baseline: raw Redis MULTI per event, awaited one by one';
+const BARE_CHILD = 'baseline: bare child RSS, same modules, store + Redis open';
+const LOWER_IS_BETTER = new Set(['ms', 'MB', 's']);
+
 function add(row: Row): void {
   rows.push(row);
+  emitFigure({
+    bench: 'worker',
+    figure: row.figure,
+    value: row.value,
+    unit: row.unit,
+    higherIsBetter: !LOWER_IS_BETTER.has(row.unit),
+    isBaseline: row.figure.startsWith('baseline:') || undefined,
+    baselines: row.baselines,
+    target: row.target && {
+      value: row.target.value,
+      text: `${row.target.higherIsBetter ? '>=' : '<='} ${row.target.value.toLocaleString('en-GB')} ${row.unit}`,
+    },
+    note: row.note,
+  });
   progress(`${row.figure}: ${row.value.toFixed(2)} ${row.unit}`);
 }
 
 async function main(): Promise<void> {
   const started = now();
   console.log(`Worker benchmark: ${cpus().length} CPUs (${cpus()[0]?.model}), Node ${process.version}`);
+  emitOptions('worker', {
+    BENCH_EVENTS: EVENTS,
+    BENCH_CATCHUP_MAX_SECONDS: CATCHUP_MAX_SECONDS,
+    BENCH_LAG_RATE: LAG_RATE,
+    BENCH_LAG_SECONDS: LAG_SECONDS,
+    BENCH_LIVE_REQUESTS: LIVE_REQUESTS,
+    BENCH_ALERTS: ALERTS,
+    BENCH_TIMERS: TIMERS,
+    BENCH_PHASES: [...PHASES].join(','),
+  });
   const binary = ensureRedisServer(progress);
   const server = await startRedis({ binary, port: await freePort(), dir: join(dir, 'redis'), persistent: false, log: progress });
   redisServer = server;
@@ -91,6 +122,7 @@ async function main(): Promise<void> {
   console.log(`\nFigures (${((now() - started) / 1000).toFixed(0)} s in all):\n`);
   console.log(table(rows));
   if (notes.length) console.log(`\n${notes.map((n) => `- ${n}`).join('\n')}`);
+  for (const note of notes) emitNote('worker', note);
 }
 
 // --- 1. catch-up ---------------------------------------------------------------------------------
@@ -130,7 +162,7 @@ async function catchUp(redis: Redis): Promise<void> {
       n++;
       if (e.position >= head) break;
     }
-    add({ figure: 'baseline: raw subscribeToAll read, no projection', value: n / ((now() - t) / 1000), unit: 'events/s' });
+    add({ figure: RAW_READ, value: n / ((now() - t) / 1000), unit: 'events/s' });
   }
 
   // Baseline: Redis writes alone, one MULTI (SET record, SET checkpoint) per event, pipelined.
@@ -150,7 +182,7 @@ async function catchUp(redis: Redis): Promise<void> {
       await p.exec();
     }
     add({
-      figure: 'baseline: raw Redis MULTI/SET/SET/EXEC per event, pipelined',
+      figure: RAW_PIPELINED,
       value: Number(head) / ((now() - t) / 1000),
       unit: 'events/s',
     });
@@ -166,7 +198,7 @@ async function catchUp(redis: Redis): Promise<void> {
         .set('checkpoint:bench', String(j))
         .exec();
     add({
-      figure: 'baseline: raw Redis MULTI per event, awaited one by one',
+      figure: RAW_AWAITED,
       value: n / ((now() - t) / 1000),
       unit: 'events/s',
       note: `(${n.toLocaleString('en-GB')} events)`,
@@ -206,6 +238,7 @@ async function catchUp(redis: Redis): Promise<void> {
     value: rate,
     unit: 'events/s',
     target: { value: 20_000, higherIsBetter: true },
+    baselines: [RAW_READ, RAW_PIPELINED, RAW_AWAITED],
     note: complete
       ? `(${head.toLocaleString('en-GB')} events to the head in ${seconds.toFixed(1)} s)`
       : `(stopped at the ${CATCHUP_MAX_SECONDS} s cap: ${checkpoint.toLocaleString('en-GB')}/${head.toLocaleString('en-GB')} events; to the head would take ~${Math.round(Number(head) / rate)} s)`,
@@ -508,7 +541,7 @@ async function timers(redis: Redis): Promise<void> {
   const files = precompile(join(dir, 'precompiled.json'));
   progress(`transpiled ${files} files for the children in ${((now() - t) / 1000).toFixed(1)} s (they run without the TypeScript compiler)`);
   const baseline = await child(['baseline', path, url]);
-  add({ figure: 'baseline: bare child RSS, same modules, store + Redis open', value: baseline.rssMb, unit: 'MB' });
+  add({ figure: BARE_CHILD, value: baseline.rssMb, unit: 'MB' });
   progress(`timers child: scheduling ${TIMERS.toLocaleString('en-GB')} timers...`);
   const result = await child(['timers', path, url, 'benchtimers', String(TIMERS)]);
   add({
@@ -516,6 +549,7 @@ async function timers(redis: Redis): Promise<void> {
     value: result.rssMb,
     unit: 'MB',
     target: { value: 300, higherIsBetter: false },
+    baselines: [BARE_CHILD],
     note: `heap ${result.heapMb} MB; ${(result.rssMb / baseline.rssMb).toFixed(2)}x the bare child`,
   });
   add({
@@ -523,6 +557,7 @@ async function timers(redis: Redis): Promise<void> {
     value: result.peakMb,
     unit: 'MB',
     target: { value: 300, higherIsBetter: false },
+    baselines: [BARE_CHILD],
     note: `peak heap used ${result.peakHeapMb} MB (sampled every 100 ms)`,
   });
   add({

@@ -7,6 +7,8 @@ export interface Row {
   /** Absent for baselines and context figures. */
   target?: { value: number; higherIsBetter: boolean };
   note?: string;
+  /** The raw baselines (their `figure`) this figure is set against in bench/results/latest.md. */
+  baselines?: string[];
 }
 
 export function percentile(sorted: readonly number[], p: number): number {

@@ -1,0 +1,68 @@
+import type { BenchRecord } from './results';
+import { ratioOf, renderReport } from './report';
+
+const machine = { cpus: 2, model: 'Test CPU', memoryGb: 8, node: 'v20.0.0', loadAverage: [0.1, 0.2, 0.3], commit: 'abc1234', dirty: false };
+const start: BenchRecord = { kind: 'start', bench: '', options: { startedAt: '2026-12-01T20:00:00.000Z', quick: false, machine } };
+
+describe('the bench report', () => {
+  it('sets throughput as figure / raw and latency as raw / figure, so 1 is "as fast as raw" either way', () => {
+    expect(ratioOf({ value: 50, higherIsBetter: true }, 200)).toBe(0.25);
+    expect(ratioOf({ value: 20, higherIsBetter: false }, 5)).toBe(0.25);
+  });
+
+  it('puts each figure beside its raw baseline from the same run, with its target, under the machine and commit', () => {
+    const md = renderReport([
+      start,
+      { kind: 'options', bench: 'event-store', options: { BENCH_SECONDS: 3 } },
+      {
+        kind: 'figure',
+        bench: 'event-store',
+        figure: {
+          bench: 'event-store',
+          section: 'SQLite',
+          figure: 'raw insert',
+          value: 1000,
+          unit: 'rows/s',
+          higherIsBetter: true,
+          isBaseline: true,
+        },
+      },
+      {
+        kind: 'figure',
+        bench: 'event-store',
+        figure: {
+          bench: 'event-store',
+          section: 'SQLite',
+          figure: 'append',
+          value: 400,
+          unit: 'events/s',
+          higherIsBetter: true,
+          baselines: ['raw insert', 'raw gone'],
+          target: { value: 250, text: '>= 25% of raw' },
+        },
+      },
+      { kind: 'run', bench: 'event-store', options: { seconds: 30, exit: 0 } },
+    ]);
+    expect(md).toContain('commit abc1234');
+    expect(md).toContain('2 CPUs (Test CPU), 8 GB, Node v20.0.0');
+    expect(md).toContain('Sizes: BENCH_SECONDS=3.');
+    expect(md).toMatch(/\| SQLite \| raw insert \| 1,000 rows\/s \| \*\(raw\)\* \|/);
+    expect(md).toContain('0.40 of raw insert');
+    expect(md).toContain('(raw gone: not measured)');
+    expect(md).toMatch(/>= 25% of raw \(1\.60, met\)/);
+    expect(md).toMatch(/## Targets[\s\S]*\| event-store \| append \| 400 events\/s \| >= 25% of raw \| 1\.60 \| met \|/);
+    expect(md).not.toContain('Something broke');
+  });
+
+  it('lists a bench that failed or broke, and marks a quick run as not the benchmark', () => {
+    const md = renderReport([
+      { ...start, options: { ...start.options, quick: true } },
+      { kind: 'broken', bench: 'http', text: 'api exited unexpectedly' },
+      { kind: 'run', bench: 'http', options: { seconds: 12, exit: 1 } },
+    ]);
+    expect(md).toContain('BENCH_QUICK=1');
+    expect(md).toContain('- http: exited 1');
+    expect(md).toContain('- http: api exited unexpectedly');
+    expect(md).toContain('No figures were recorded.');
+  });
+});

@@ -1,0 +1,590 @@
+/**
+ * Soak: the real system under moderate mixed load for a long time, to show that memory and latency
+ * stay flat (no leak, no slow creep).
+ *
+ *   npm run soak                          (30 minutes; builds dist/ first unless SKIP_BUILD=1)
+ *   SOAK_MINUTES=3 SOAK_SAMPLE_SECONDS=15 npm run soak      (a quick form that shows it works)
+ *
+ * As test/bench/http.bench.ts does: seeds SOAK_POOL open requests into a temporary SQLite file through
+ * the real decider, starts the built api and worker (separate processes, DEMO=true, the default
+ * policy, a redis-server of its own on a free port), waits for the projections to reach the store's
+ * head, signs the demo users in, then drives one autocannon run at a fixed overall rate (SOAK_RATE
+ * requests/s over SOAK_CONNECTIONS) for SOAK_MINUTES, mixing the bench's calls in its mixed phase's
+ * shares: attempts 40%, GET one request 30%, submissions 10%, officer responses 10%, the team queue 10%.
+ *
+ * Every SOAK_PROBE_SECONDS it scrapes GET /metrics of the api and of the worker (METRICS_PORT):
+ * resident set size (process_resident_memory_bytes) and V8 heap in use (nodejs_heap_size_used_bytes).
+ * Every SOAK_SAMPLE_SECONDS (a minute by default) it closes a sample: per process the median RSS and
+ * the lowest heap seen (the heap's floor between collections: what is still live, not garbage
+ * waiting), and the p50/p99 latency of the 2xx answers in that window.
+ *
+ * The report fits a least-squares line to each series after the warm-up (SOAK_WARMUP_MINUTES,
+ * default a fifth of the run, at most 5: caches fill, code is optimised) and calls it flat when the
+ * line's change over the run is within twice the noise around it (test/proofs/trend.ts says why),
+ * rising or falling beyond it. The soak holds when nothing rises. The report is written to
+ * SOAK_REPORT (bench/results/soak-latest.md) and printed.
+ *
+ * Exit: 0 nothing rises; 2 a series rises (or too few samples to say); 1 something broke (a process
+ * died, non-2xx beyond SOAK_MAX_NON2XX of the answers, connection errors).
+ */
+import Database from 'better-sqlite3';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import Redis from 'ioredis';
+import { SqliteEventStore } from '@send/event-store';
+import { keys, PROJECTED_STREAM_PREFIXES, PROJECTIONS_NAME } from '@send/read-models';
+import { OFFICER_EMAIL, PARENT_EMAIL, Seeder } from '../bench/http/seed';
+import { machine } from '../bench/results';
+import { flatness, median, percentile, type Flatness, type Point } from './trend';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ensureRedisServer, startRedis, freePort } = require('../../scripts/lib/redis.js') as {
+  ensureRedisServer(log: (m: string) => void): string;
+  startRedis(o: { binary: string; port: number; dir: string; persistent: boolean; log?: (m: string) => void }): Promise<{
+    url: string;
+    child: ChildProcess;
+    stop(): Promise<void>;
+  }>;
+  freePort(): Promise<number>;
+};
+
+interface AutocannonRequest {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  setupRequest?: (req: AutocannonRequest, context: object) => AutocannonRequest;
+}
+interface AutocannonInstance {
+  on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): void;
+  on(event: 'reqError', listener: (error: Error) => void): void;
+  stop(): void;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as (
+  options: { url: string; connections: number; duration: number; overallRate: number; timeout: number; requests: AutocannonRequest[] },
+  done: (error: Error | null, result: { errors: number; timeouts: number; non2xx: number }) => void,
+) => AutocannonInstance;
+
+const root = resolve(__dirname, '../..');
+const num = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
+const MINUTES = num('SOAK_MINUTES', 30);
+const SAMPLE_SECONDS = num('SOAK_SAMPLE_SECONDS', 60);
+const PROBE_SECONDS = Math.min(num('SOAK_PROBE_SECONDS', 5), SAMPLE_SECONDS);
+const WARMUP_MINUTES = num('SOAK_WARMUP_MINUTES', Math.min(5, MINUTES / 5));
+const RATE = num('SOAK_RATE', 100);
+const CONNECTIONS = num('SOAK_CONNECTIONS', 10);
+const POOL = num('SOAK_POOL', 2000);
+const MAX_NON2XX = num('SOAK_MAX_NON2XX', 0.01);
+const LOG_LEVEL = process.env.SOAK_LOG_LEVEL ?? 'warn';
+const REPORT = resolve(root, process.env.SOAK_REPORT ?? 'bench/results/soak-latest.md');
+const PASSWORD = 'demo';
+
+const dir = mkdtempSync(join(tmpdir(), 'soak-'));
+const sqlitePath = join(dir, 'events.sqlite');
+const now = () => performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const progress = (m: string) => process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+const broken: string[] = [];
+
+// --- processes ------------------------------------------------------------------------------------
+
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  tail(): string;
+  exited: Promise<void>;
+  expectedExit: boolean;
+}
+const procs = new Set<Proc>();
+let cleaning = false;
+
+function spawnApp(name: 'api' | 'worker', env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, [join(root, 'dist/apps', name, 'main.js')], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let tail = '';
+  const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-100_000));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const proc: Proc = { name, child, tail: () => tail, exited: new Promise((r) => child.once('exit', () => r())), expectedExit: false };
+  procs.add(proc);
+  child.once('exit', (code, signal) => {
+    procs.delete(proc);
+    if (!proc.expectedExit && !cleaning) {
+      broken.push(`${name} exited unexpectedly (${signal ?? `exit ${code}`})`);
+      progress(`${name} exited unexpectedly:\n${tail.slice(-3000)}`);
+    }
+  });
+  return proc;
+}
+
+async function stopProc(proc: Proc): Promise<void> {
+  proc.expectedExit = true;
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  proc.child.kill('SIGTERM');
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), 15_000);
+  await proc.exited;
+  clearTimeout(timer);
+}
+
+async function waitFor<T>(what: string, ms: number, check: () => Promise<T | null | false> | T | null | false): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (broken.length) throw new Error(`${broken.join('; ')} while waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+// --- metrics --------------------------------------------------------------------------------------
+
+/** One gauge's value from Prometheus text (the first series of that name). */
+function gauge(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : NaN;
+}
+
+async function scrape(url: string): Promise<{ rss: number; heap: number } | null> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    if (!res.ok) return null;
+    const text = await res.text();
+    return { rss: gauge(text, 'process_resident_memory_bytes') / 2 ** 20, heap: gauge(text, 'nodejs_heap_size_used_bytes') / 2 ** 20 };
+  } catch {
+    return null;
+  }
+}
+
+// --- the run --------------------------------------------------------------------------------------
+
+interface Sample {
+  /** Minutes since the load started, at the window's end. */
+  minute: number;
+  requests: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  apiRss: number;
+  apiHeap: number;
+  workerRss: number;
+  workerHeap: number;
+  redisMb: number;
+  events: number;
+}
+
+let redisServer: Awaited<ReturnType<typeof startRedis>> | null = null;
+let headDb: Database.Database | null = null;
+
+function storeHead(prefixes?: readonly string[]): number {
+  headDb ??= new Database(sqlitePath, { readonly: true, fileMustExist: true });
+  const where = prefixes ? ` WHERE ${prefixes.map(() => 'substr(stream_id, 1, ?) = ?').join(' OR ')}` : '';
+  const params = prefixes ? prefixes.flatMap((p) => [p.length, p]) : [];
+  return Number((headDb.prepare(`SELECT max(position) AS head FROM events${where}`).get(...params) as { head: number | null }).head ?? 0);
+}
+
+async function main(): Promise<number> {
+  const startedAt = new Date();
+  const host = machine();
+  progress(
+    `soak: ${MINUTES} min at ${RATE} req/s over ${CONNECTIONS} connections, samples every ${SAMPLE_SECONDS} s, warm-up ${WARMUP_MINUTES} min; ` +
+      `${host.cpus} CPUs (${host.model}), Node ${host.node}, load average ${host.loadAverage.map((l) => l.toFixed(2)).join(' ')}`,
+  );
+  if (process.env.SKIP_BUILD !== '1') {
+    progress('building dist/ (npm run build; SKIP_BUILD=1 skips it)...');
+    const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (build.status !== 0) throw new Error(`npm run build failed (exit ${build.status})`);
+  }
+  for (const app of ['api', 'worker']) {
+    if (!existsSync(join(root, 'dist/apps', app, 'main.js'))) throw new Error(`dist/apps/${app}/main.js is missing: run \`npm run build\``);
+  }
+
+  // 1. The requests the attempts, responses and reads rotate over, before the api starts.
+  const store = new SqliteEventStore({ path: sqlitePath, synchronous: 'normal' });
+  const pool = await new Seeder(store).seed(POOL, { kind: 'open' });
+  await store.close();
+  progress(`seeded ${POOL} open requests`);
+
+  // 2. Redis, api, worker.
+  redisServer = await startRedis({
+    binary: ensureRedisServer(progress),
+    port: await freePort(),
+    dir: join(dir, 'redis'),
+    persistent: false,
+    log: progress,
+  });
+  const redis = new Redis(redisServer.url, { maxRetriesPerRequest: 3 });
+  const port = await freePort();
+  const metricsPort = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const env = {
+    NODE_ENV: 'test', // production refuses DEMO, whose accounts the load signs in with
+    JWT_SECRET: randomBytes(24).toString('hex'),
+    LOG_LEVEL,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    METRICS_PORT: String(metricsPort),
+    SQLITE_PATH: sqlitePath,
+    REDIS_URL: redisServer.url,
+    DEMO: 'true',
+    DEMO_DATA: 'false',
+    DEMO_PASSWORD: PASSWORD,
+    POLICY_FILE: '',
+    SMTP_URL: '',
+    NOTIFY_API_KEY: '',
+    WEBHOOK_URL: '',
+    EVENT_STORE: 'sqlite',
+  };
+  spawnApp('api', env);
+  spawnApp('worker', env);
+  await waitFor('the api to answer /health', 120_000, async () => {
+    try {
+      return (await fetch(`${baseUrl}/health`)).ok;
+    } catch {
+      return false;
+    }
+  });
+  await waitFor('the projections to reach the head', 300_000, async () => {
+    const at = Number((await redis.get(keys.checkpoint(PROJECTIONS_NAME))) ?? '0');
+    return at >= storeHead(PROJECTED_STREAM_PREFIXES);
+  });
+  await waitFor('the worker /metrics', 60_000, async () => (await scrape(`http://127.0.0.1:${metricsPort}/metrics`)) !== null);
+  progress('api and worker up, projections at the head');
+
+  const login = async (email: string) => {
+    const res = await fetch(`${baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
+    if (res.status !== 200) throw new Error(`login ${email}: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { token: string }).token;
+  };
+  const parent = await login(PARENT_EMAIL);
+  const officer = await login(OFFICER_EMAIL);
+
+  // 3. The load: one autocannon run at a fixed rate; each request picks its call from a repeating
+  //    deck of ten (the mixed phase's shares), and its request id from the pool.
+  const json = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+  const deck: Array<(i: number) => AutocannonRequest> = [
+    ...Array.from({ length: 4 }, () => (i: number) => ({
+      method: 'POST',
+      path: `/api/requests/${pool[(i * 7919) % pool.length]}/attempts`,
+      headers: json(parent),
+      body: JSON.stringify({ channel: 'phone' }),
+    })),
+    ...Array.from({ length: 3 }, () => (i: number) => ({
+      method: 'GET',
+      path: `/api/requests/${pool[(i * 104_729) % pool.length]}`,
+      headers: { authorization: `Bearer ${parent}` },
+    })),
+    () => ({
+      method: 'POST',
+      path: '/api/requests',
+      headers: json(parent),
+      body: JSON.stringify({
+        category: 'transport',
+        subject: 'Transport to school from September',
+        message: 'Our transport application has had no reply for three weeks. Please call me back.',
+        channel: 'portal',
+      }),
+    }),
+    (i: number) => ({
+      method: 'POST',
+      path: `/api/requests/${pool[(i * 15_485_863) % pool.length]}/responses`,
+      headers: json(officer),
+      body: JSON.stringify({ channel: 'phone', summary: 'Called back and explained the next steps and the panel date.' }),
+    }),
+    () => ({ method: 'GET', path: '/api/queue/team?limit=100', headers: { authorization: `Bearer ${officer}` } }),
+  ];
+  let issued = 0;
+  let window = { latencies: [] as number[], requests: 0, non2xx: 0, errors: 0 };
+  let probes = { apiRss: [] as number[], apiHeap: [] as number[], workerRss: [] as number[], workerHeap: [] as number[] };
+  const samples: Sample[] = [];
+  const t0 = now();
+
+  const probe = async () => {
+    const [api, worker] = await Promise.all([scrape(`${baseUrl}/metrics`), scrape(`http://127.0.0.1:${metricsPort}/metrics`)]);
+    if (api) (probes.apiRss.push(api.rss), probes.apiHeap.push(api.heap));
+    if (worker) (probes.workerRss.push(worker.rss), probes.workerHeap.push(worker.heap));
+  };
+  const closeSample = async () => {
+    const w = window;
+    const p = probes;
+    window = { latencies: [], requests: 0, non2xx: 0, errors: 0 };
+    probes = { apiRss: [], apiHeap: [], workerRss: [], workerHeap: [] };
+    const info = await redis.info('memory').catch(() => '');
+    const sample: Sample = {
+      minute: (now() - t0) / 60_000,
+      requests: w.requests,
+      ok: w.latencies.length,
+      non2xx: w.non2xx,
+      errors: w.errors,
+      p50: percentile(w.latencies, 50),
+      p99: percentile(w.latencies, 99),
+      apiRss: median(p.apiRss),
+      apiHeap: p.apiHeap.length ? Math.min(...p.apiHeap) : NaN,
+      workerRss: median(p.workerRss),
+      workerHeap: p.workerHeap.length ? Math.min(...p.workerHeap) : NaN,
+      redisMb: Number(/used_memory:(\d+)/.exec(info)?.[1] ?? NaN) / 2 ** 20,
+      events: storeHead(),
+    };
+    samples.push(sample);
+    progress(
+      `  ${sample.minute.toFixed(1)} min: ${Math.round(sample.requests / SAMPLE_SECONDS)} req/s, p50 ${fmt(sample.p50)} ms, p99 ${fmt(sample.p99)} ms, ` +
+        `api RSS ${fmt(sample.apiRss)} MB heap ${fmt(sample.apiHeap)} MB, worker RSS ${fmt(sample.workerRss)} MB heap ${fmt(sample.workerHeap)} MB, ` +
+        `redis ${fmt(sample.redisMb)} MB, ${sample.events.toLocaleString('en-GB')} events` +
+        (sample.non2xx || sample.errors ? `, ${sample.non2xx} non-2xx, ${sample.errors} errors` : ''),
+    );
+  };
+  // The sample at minute 0: what the processes held before the load.
+  await probe();
+  await closeSample();
+
+  progress(`load: ${MINUTES} min...`);
+  const done = new Promise<{ errors: number; timeouts: number; non2xx: number }>((resolveRun, reject) => {
+    const instance = autocannon(
+      {
+        url: baseUrl,
+        connections: CONNECTIONS,
+        duration: MINUTES * 60,
+        overallRate: RATE,
+        timeout: 30,
+        requests: [
+          {
+            method: 'GET',
+            path: '/health',
+            setupRequest: (req) => {
+              const call = deck[issued % deck.length](issued++);
+              return { ...req, ...call, headers: { ...req.headers, ...call.headers } };
+            },
+          },
+        ],
+      },
+      (error, result) => (error ? reject(error) : resolveRun(result)),
+    );
+    instance.on('response', (_client, status, _bytes, ms) => {
+      window.requests++;
+      if (status >= 200 && status < 300) window.latencies.push(ms);
+      else window.non2xx++;
+    });
+    instance.on('reqError', () => window.errors++);
+    stopLoad = () => instance.stop();
+  });
+  let finished = false;
+  void done.finally(() => (finished = true)).catch(() => undefined);
+  let nextProbe = t0 + PROBE_SECONDS * 1000;
+  let nextSample = t0 + SAMPLE_SECONDS * 1000;
+  const end = t0 + MINUTES * 60_000;
+  while (!finished && !broken.length) {
+    await sleep(Math.max(0, Math.min(nextProbe, nextSample) - now()));
+    if (now() >= nextProbe) {
+      await probe();
+      nextProbe += PROBE_SECONDS * 1000;
+    }
+    // The last window closes when the load ends (below), so a partial window is not judged.
+    if (now() >= nextSample && nextSample <= end - 1000) {
+      await closeSample();
+      nextSample += SAMPLE_SECONDS * 1000;
+    }
+  }
+  if (broken.length) stopLoad();
+  const result = await done;
+  if (now() - t0 > samples[samples.length - 1]!.minute * 60_000 + SAMPLE_SECONDS * 500) {
+    await probe();
+    await closeSample();
+  }
+  await redis.quit().catch(() => redis.disconnect());
+
+  const total = samples.reduce((s, x) => s + x.requests, 0);
+  const non2xx = samples.reduce((s, x) => s + x.non2xx, 0);
+  if (total > 0 && non2xx / total > MAX_NON2XX) broken.push(`${non2xx} of ${total} answers were not 2xx`);
+  if (result.errors + result.timeouts > 0) broken.push(`${result.errors} connection errors, ${result.timeouts} timeouts`);
+
+  const verdicts = judge(samples);
+  const markdown = report({ startedAt, host, samples, verdicts, total, non2xx, result });
+  mkdirSync(dirname(REPORT), { recursive: true });
+  writeFileSync(REPORT, markdown);
+  console.log(markdown);
+  progress(`report written to ${relative(root, REPORT)}`);
+  if (broken.length) return 1;
+  return verdicts.every((v) => v.flatness.trend === 'flat' || v.flatness.trend === 'falling') ? 0 : 2;
+}
+let stopLoad = () => undefined as void;
+
+// --- the verdict and the report -------------------------------------------------------------------
+
+interface Verdict {
+  series: string;
+  unit: string;
+  flatness: Flatness;
+}
+
+const SERIES: Array<{ series: string; unit: string; of: (s: Sample) => number }> = [
+  { series: 'api RSS (median in window)', unit: 'MB', of: (s) => s.apiRss },
+  { series: 'api heap in use (floor in window)', unit: 'MB', of: (s) => s.apiHeap },
+  { series: 'worker RSS (median in window)', unit: 'MB', of: (s) => s.workerRss },
+  { series: 'worker heap in use (floor in window)', unit: 'MB', of: (s) => s.workerHeap },
+  { series: 'p99 latency of 2xx answers', unit: 'ms', of: (s) => s.p99 },
+];
+
+/** Each series after the warm-up (the minute-0 sample and any window ending within it are left out). */
+function judge(samples: Sample[]): Verdict[] {
+  const judged = samples.filter((s) => s.minute > WARMUP_MINUTES + 1e-9);
+  return SERIES.map(({ series, unit, of }) => {
+    const points: Point[] = judged.map((s) => ({ x: s.minute, y: of(s) })).filter((p) => Number.isFinite(p.y));
+    return { series, unit, flatness: flatness(points) };
+  });
+}
+
+const fmt = (v: number) =>
+  !Number.isFinite(v) ? 'n/a' : Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-GB') : v.toFixed(Math.abs(v) >= 10 ? 1 : 2);
+const signed = (v: number) => (v >= 0 ? '+' : '') + fmt(v);
+
+function report(r: {
+  startedAt: Date;
+  host: ReturnType<typeof machine>;
+  samples: Sample[];
+  verdicts: Verdict[];
+  total: number;
+  non2xx: number;
+  result: { errors: number; timeouts: number };
+}): string {
+  const { host } = r;
+  const undecided = r.verdicts.some((v) => v.flatness.flat === null);
+  const memory = r.verdicts.filter((v) => v.unit === 'MB');
+  const latency = r.verdicts.filter((v) => v.unit === 'ms');
+  const word = (vs: Verdict[]) =>
+    vs.some((v) => v.flatness.trend === 'rising')
+      ? 'NOT flat (rising)'
+      : vs.some((v) => v.flatness.trend === null)
+        ? 'undecided (too few samples)'
+        : vs.every((v) => v.flatness.trend === 'flat')
+          ? 'flat'
+          : 'flat or falling (nothing rises)';
+  const seconds = MINUTES * 60;
+  const achieved = r.total / seconds;
+  const lines: string[] = [];
+  lines.push(`# Soak report`);
+  lines.push('');
+  lines.push(
+    `${r.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit ${host.commit ?? 'unknown'}${host.dirty ? ' (with uncommitted changes)' : ''}; ` +
+      `${host.cpus} CPUs (${host.model}), ${host.memoryGb} GB, Node ${host.node}. Load average at the start ${host.loadAverage.map((l) => l.toFixed(2)).join(' ')}, ` +
+      `at the end ${machine()
+        .loadAverage.map((l) => l.toFixed(2))
+        .join(' ')} (near or above ${host.cpus} means other work shared the CPUs).`,
+  );
+  lines.push('');
+  lines.push(
+    `**Memory: ${word(memory)}. p99 latency: ${word(latency)}.**${broken.length ? ' **Something broke (below).**' : ''}` +
+      (undecided ? ' Too few samples after the warm-up to judge some series: run longer or sample more often.' : ''),
+  );
+  lines.push('');
+  lines.push(
+    `The built api and worker (separate processes, SQLite, a Redis of their own, the default policy) under ${RATE} requests/s ` +
+      `over ${CONNECTIONS} connections for ${MINUTES} minutes: attempts 40%, GET a request 30%, submissions 10%, officer responses 10%, ` +
+      `the team queue 10%, over ${POOL} seeded open requests (npm run soak: test/proofs/soak.ts). ${r.total.toLocaleString('en-GB')} answers, ` +
+      `${r.non2xx} not 2xx, ${r.result.errors} connection errors, ${r.result.timeouts} timeouts.` +
+      (achieved < 0.9 * RATE
+        ? ` **The machine answered ${fmt(achieved)} requests/s, not the ${RATE} asked**: requests queued, so the latencies measure the queue ` +
+          `as much as the system (other work on the CPUs, or a rate this machine cannot serve: SOAK_RATE lowers it).`
+        : ''),
+  );
+  lines.push('');
+  lines.push(
+    `**Rule.** A least-squares line is fitted to each series over the samples after the ${fmt(WARMUP_MINUTES)}-minute warm-up; ` +
+      `a series is flat when the line's change over that span is within twice the noise around it ` +
+      `(|slope x span| <= 2 x residual standard deviation), test/proofs/trend.ts; beyond it, rising or falling. The soak holds when ` +
+      `nothing rises (memory a collection gave back is not a leak). Memory is sampled every ${PROBE_SECONDS} s from each ` +
+      `process's /metrics; a sample (every ${SAMPLE_SECONDS} s) keeps the median RSS and the lowest heap in use seen (the heap's floor ` +
+      `between collections), and the p50/p99 of the 2xx answers in its window.`,
+  );
+  lines.push('');
+  lines.push('| series | mean | slope per hour | change over the span | bound (2 x noise) | samples | verdict |');
+  lines.push('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
+  for (const v of r.verdicts) {
+    const f = v.flatness;
+    lines.push(
+      `| ${v.series} | ${fmt(f.mean)} ${v.unit} | ${signed(f.slope * 60)} ${v.unit} | ${signed(f.change)} ${v.unit} over ${fmt(f.span)} min | ` +
+        `${fmt(f.bound)} ${v.unit} | ${f.n} | ${f.trend === null ? 'too few samples' : f.trend === 'rising' ? '**RISING**' : f.trend} |`,
+    );
+  }
+  lines.push('');
+  lines.push('Samples (minute 0 is before the load; windows ending within the warm-up are shown but not judged):');
+  lines.push('');
+  lines.push(
+    '| minute | req/s | p50 ms | p99 ms | api RSS MB | api heap MB | worker RSS MB | worker heap MB | Redis MB | events | non-2xx | errors |',
+  );
+  lines.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  let previous = 0;
+  for (const s of r.samples) {
+    const seconds = (s.minute - previous) * 60;
+    previous = s.minute;
+    lines.push(
+      `| ${s.minute.toFixed(SAMPLE_SECONDS < 60 ? 2 : 1)}${s.minute <= WARMUP_MINUTES ? ' (warm-up)' : ''} | ${seconds > 0 ? Math.round(s.requests / seconds) : 0} | ${fmt(s.p50)} | ${fmt(s.p99)} | ` +
+        `${fmt(s.apiRss)} | ${fmt(s.apiHeap)} | ${fmt(s.workerRss)} | ${fmt(s.workerHeap)} | ${fmt(s.redisMb)} | ${s.events.toLocaleString('en-GB')} | ${s.non2xx} | ${s.errors} |`,
+    );
+  }
+  lines.push('');
+  lines.push(
+    'Redis memory and the event count are not judged: they grow with the data (every submission is a new request in the read models), as they should.',
+  );
+  if (broken.length) {
+    lines.push('');
+    lines.push('**Broken:**');
+    lines.push('');
+    for (const b of broken) lines.push(`- ${b}`);
+  }
+  lines.push('');
+  lines.push(
+    `Options: SOAK_MINUTES=${MINUTES} SOAK_RATE=${RATE} SOAK_CONNECTIONS=${CONNECTIONS} SOAK_POOL=${POOL} SOAK_SAMPLE_SECONDS=${SAMPLE_SECONDS} ` +
+      `SOAK_PROBE_SECONDS=${PROBE_SECONDS} SOAK_WARMUP_MINUTES=${fmt(WARMUP_MINUTES)}.`,
+  );
+  lines.push('');
+  return lines.join('\n');
+}
+
+// --- cleanup --------------------------------------------------------------------------------------
+
+async function cleanup(): Promise<void> {
+  if (cleaning) return;
+  cleaning = true;
+  stopLoad();
+  await Promise.all([...procs].map(stopProc));
+  headDb?.close();
+  await redisServer?.stop().catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+}
+process.on('exit', () => {
+  for (const p of procs) p.child.kill('SIGKILL');
+  redisServer?.child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    progress(`${signal}: stopping the api, the worker and redis-server, removing ${dir}`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+main().then(
+  async (code) => {
+    await cleanup();
+    process.exit(code);
+  },
+  async (error) => {
+    console.error(error);
+    await cleanup();
+    process.exit(1);
+  },
+);
