@@ -26,8 +26,8 @@ export type DataSubjectErased = {
     reason: string;
     /** Erased while a request of theirs was still open. */
     forced: boolean;
-    /** The streams marked with PersonalDataErased. */
-    streams: string[];
+    /** Keyed hashes of the streams marked with PersonalDataErased (a user stream's id would name the person). */
+    streamHashes: string[];
     by: string;
     at: string;
   };
