@@ -283,6 +283,68 @@ describe('POST /api/data-subjects/:id/erase', () => {
   });
 });
 
+describe('a family without an account (contact:<phone>)', () => {
+  const KIM = 'contact:+447700900303';
+  const MARKER_THREE = 'MARKER-FAMILY-THREE-2290';
+  let requestId: string;
+
+  beforeAll(async () => {
+    const opened = await post('serviceManager', '/api/cases', {
+      caseRef: 'C-3001',
+      childName: 'Robin',
+      teamId: 'north',
+      caseOfficerEmail: 'officer@example.org',
+      contacts: [
+        { name: 'Kim Carer', relationship: 'carer', phone: '+447700900303' },
+        { name: 'Lee Other', relationship: 'social worker', email: 'lee.other@example.org' },
+      ],
+    });
+    expect(opened.statusCode).toBe(201);
+    // Routing reads the case from the read model: as the worker would have projected it by now.
+    await projectAll(store, projector);
+    const submitted = await post('officer', '/api/requests', {
+      caseRef: 'C-3001',
+      category: 'placement',
+      channel: 'phone',
+      subject: 'Called about the placement',
+      message: `Kim rang about the placement. ${MARKER_THREE}`,
+      requester: { role: 'parent', name: 'Kim Carer', phone: '+447700900303' },
+    });
+    expect(submitted.statusCode).toBe(201);
+    requestId = submitted.json().id;
+    // The key store is not told: the read models alone must find their data (data from before the key index).
+    await projectAll(store, projector);
+  });
+
+  it('is found by their number through the case they are on, and their request on it, with nothing of the other contact', async () => {
+    const res = await get('dpo', `/api/data-subjects/${encodeURIComponent(KIM)}/export`);
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.account).toBeNull();
+    expect(body.cases).toEqual([
+      expect.objectContaining({
+        caseRef: 'C-3001',
+        childName: 'Robin',
+        contacts: [{ who: 'you', name: 'Kim Carer', relationship: 'carer', phone: '+447700900303' }, { who: 'another contact' }],
+      }),
+    ]);
+    expect(body.requests.map((r: { request: { id: string } }) => r.request.id)).toEqual([requestId]);
+    const text = JSON.stringify(body);
+    expect(text).toContain(MARKER_THREE);
+    for (const other of ['Lee Other', 'lee.other@example.org', MARKER_ONE, MARKER_TWO, 'C-1001']) expect([other, text.includes(other)]).toEqual([other, false]);
+  });
+
+  it('once their request is resolved, is erased without force: the request and their contact on the case are marked', async () => {
+    const resolved = await post('officer', `/api/requests/${requestId}/resolve`, { outcome: 'Placement agreed', withoutReply: { reason: 'answered_outside', answeredAt: new Date().toISOString() } });
+    expect(resolved.statusCode).toBe(200);
+    const res = await post('head', `/api/data-subjects/${encodeURIComponent(KIM)}/erase`, { reason: 'Erasure request' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ erasureId: expect.any(String), streams: 2 });
+    expect((await store.read(streamIdFor(requestId))).at(-1)).toMatchObject({ type: 'PersonalDataErased', data: { reason: 'erasure' } });
+    expect((await store.read(caseStreamId('C-3001'))).at(-1)).toMatchObject({ type: 'PersonalDataErased', data: { contacts: [0] } });
+  });
+});
+
 const withoutAsOf = (answer: Record<string, unknown>) => {
   const { asOf: _asOf, ...rest } = answer;
   return rest;
