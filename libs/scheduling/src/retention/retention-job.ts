@@ -31,6 +31,7 @@ export class RetentionJob {
     this.logger = options.logger ?? consoleLogger;
     this.connection = new IORedis(options.redisUrl, { maxRetriesPerRequest: null });
     this.queue = new Queue(RETENTION_QUEUE_NAME, { connection: this.connection, prefix: options.prefix });
+    this.queue.on('error', (error) => this.logger.error('[retention] queue error', error));
   }
 
   async start(): Promise<void> {
@@ -41,6 +42,8 @@ export class RetentionJob {
     );
     this.worker = new Worker(RETENTION_QUEUE_NAME, () => this.run(), { connection: this.connection, prefix: this.options.prefix, concurrency: 1 });
     this.worker.on('failed', (_job, error) => this.logger.error('[retention] run failed; BullMQ retries it', error));
+    // Connection errors (Redis restarting, or closing at shutdown) are logged, never an unhandled 'error'.
+    this.worker.on('error', (error) => this.logger.error('[retention] worker error', error));
   }
 
   /** One run now (the job's work; also what a test calls). */
