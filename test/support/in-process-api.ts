@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DynamicModule } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@send/platform';
@@ -22,17 +23,23 @@ export interface InProcessApi {
 /**
  * The api's modules, adapter and logging as createApiApp wires them (without Swagger UI and
  * bull-board, whose ESM-only dependencies Jest cannot load) on a fresh SQLite file and a Redis of its
- * own (so read-model keys and checkpoints are this test's alone), answering through
+ * own (so read-model keys and checkpoints are this test's alone), with any extra `imports`, answering through
  * Fastify's inject (no port), with its log lines captured.
  */
-export async function inProcessApi(env: Record<string, string> = {}): Promise<InProcessApi> {
+export async function inProcessApi(
+  env: Record<string, string> = {},
+  options: { imports?: DynamicModule[] } = {},
+): Promise<InProcessApi> {
   const dir = mkdtempSync(join(tmpdir(), 'send-api-'));
   const redis = await startThrowawayRedis();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'info', REDIS_URL: redis.url, SQLITE_PATH: join(dir, 'events.db'), ...env });
   const lines: string[] = [];
   const logDestination = { write: (line: string) => void lines.push(line) };
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, { logDestination }),
+    // Extra modules (a test double of a global provider) beside the app's own.
+    options.imports?.length
+      ? { module: class InProcessRoot {}, imports: [AppModule.forRoot(config, { logDestination }), ...options.imports] }
+      : AppModule.forRoot(config, { logDestination }),
     apiHttpAdapter(),
     API_APP_OPTIONS,
   );

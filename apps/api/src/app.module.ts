@@ -12,6 +12,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { AlertsModule } from './alerts/alerts.module';
 import { CasesModule } from './cases/cases.module';
 import { DashboardModule } from './dashboard/dashboard.module';
+import { DataSubjectsModule } from './data-subjects/data-subjects.module';
 import { DemoDataModule } from './demo/demo-data.module';
 import { QueueModule } from './queue/queue.module';
 import { ScopeModule } from './scope/request-scopes';
@@ -46,6 +47,7 @@ export class AppModule {
         DashboardModule,
         CasesModule,
         TelephonyModule,
+        DataSubjectsModule,
         DemoDataModule,
         WebModule,
         MetricsModule.forRoot(metrics),

@@ -3,6 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AppMetrics, loggerOptions, PlatformModule, type AppConfig } from '@send/platform';
 import { WorkerMetricsServer } from './metrics/metrics-server';
 import { Notifications } from './processors/notifications';
+import { Retention } from './processors/retention';
 import { Timers } from './processors/timers';
 import { ProjectionsSubscription } from './subscriptions/projections.subscription';
 
@@ -16,7 +17,7 @@ export class WorkerModule {
         LoggerModule.forRoot(loggerOptions(config, 'worker')),
         PlatformModule.forRoot(config, { eventStoreObserver: metrics.eventStoreObserver }),
       ],
-      providers: [ProjectionsSubscription, Timers, Notifications, { provide: AppMetrics, useValue: metrics }, WorkerMetricsServer],
+      providers: [ProjectionsSubscription, Timers, Notifications, Retention, { provide: AppMetrics, useValue: metrics }, WorkerMetricsServer],
     };
   }
 }

@@ -29,3 +29,4 @@ export * from './case/phone';
 export * from './telephony/call';
 export * from './personal-data/personal-data';
 export * from './personal-data/erasure';
+export * from './personal-data/erasure-events';

@@ -6,6 +6,8 @@ import { Clock, SystemClock } from './clock';
 
 export const EVENT_STORE = Symbol('EVENT_STORE');
 export const REDIS = Symbol('REDIS');
+/** The data key store (@send/event-store `DataKeyStore`, issue 14): whose personal data each stream holds, and its keys. */
+export const DATA_KEYS = Symbol('DATA_KEYS');
 
 /**
  * Closes the shared connections when Nest shuts down (Ctrl-C, SIGTERM). Consumers stop in

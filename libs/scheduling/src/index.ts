@@ -6,3 +6,5 @@ export * from './timers/timer-process-manager';
 export * from './timers/timer-worker';
 export * from './timers/timer-reconciler';
 export * from './create-scheduling';
+export * from './retention/retention-run';
+export * from './retention/retention-job';

@@ -45,6 +45,9 @@ const defaults: PolicyInput = {
   // covers a letter that waited in the post or through an officer's leave (Wokingham allows 10
   // working days just to acknowledge a letter); older contacts are new requests, not backdated ones.
   intake: { maxBackdate: 'P30D' },
+  // Councils keep SEND correspondence six years after the matter closed (the Limitation Act's six
+  // years for a claim, as the LGA's retention guidance applies it): calendar years from resolution.
+  retention: { closedRequests: 'P6Y' },
   escalation: {
     // No published standard (DOMAIN.md has none): this service's choice. A family that needs a new
     // escalation within four working weeks (the same span as reopenWithin) has the same unanswered

@@ -28,4 +28,5 @@ export { defaultPolicy } from './default-policy';
 export { calendarOf, dueAfter, dueDatesFor, slaFor } from './due-dates';
 export { dueInWords } from './due-in-words';
 export { earliestBackdate } from './backdate';
+export { retentionDurationProblem, retentionEndsAt, isPastRetention } from './retention';
 export type { DueDates } from './due-dates';

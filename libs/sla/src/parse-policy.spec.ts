@@ -74,6 +74,8 @@ describe('parsePolicy', () => {
       },
       unanswered: { threshold: 3 },
       intake: { maxBackdate: 'P30D' },
+      // Not in API.md's file: the default applies.
+      retention: { closedRequests: 'P6Y' },
       escalation: {
         memory: 'P20D',
         chain: [

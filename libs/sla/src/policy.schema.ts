@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { clockProblem, dateProblem, dayHoursProblem, DEFAULT_TIMEZONE, DEFAULT_WORKING_HOURS, timezoneProblem, WEEKDAYS } from './calendar';
 import { calendarDurationProblem, durationProblem } from './duration';
+import { retentionDurationProblem } from './retention';
 
 export const CATEGORIES = ['ehc_assessment', 'ehc_plan', 'annual_review', 'placement', 'transport', 'complaint', 'general'] as const;
 export type Category = (typeof CATEGORIES)[number];
@@ -74,6 +75,15 @@ export const policySchema = z.strictObject({
       maxBackdate: checked(calendarDurationProblem).default('P30D'),
     })
     .default({ maxBackdate: 'P30D' }),
+  retention: z
+    .strictObject({
+      /**
+       * How long a resolved request's personal data is kept, in calendar time from its resolution
+       * (years and months allowed: P6Y is six years to the day); then retention erases it (ADR 0017).
+       */
+      closedRequests: checked(retentionDurationProblem).default('P6Y'),
+    })
+    .default({ closedRequests: 'P6Y' }),
   escalation: z.strictObject({
     /** A new escalation within this of the last one's end starts at the level that one reached. */
     memory: isoDurationSchema.default('P20D'),

@@ -7,9 +7,9 @@ export type AccessWhat = (typeof ACCESS_WHATS)[number];
 /**
  * Why-context of a read: `direct` one item opened by its id or link; `list` a page of the request
  * list; `search` that list filtered (by case or status); `queue` a work queue's rows; `case` the
- * requests shown on their case.
+ * requests shown on their case; `export` a subject access export (GET /api/data-subjects/:id/export).
  */
-export const ACCESS_CONTEXTS = ['direct', 'list', 'search', 'queue', 'case'] as const;
+export const ACCESS_CONTEXTS = ['direct', 'list', 'search', 'queue', 'case', 'export'] as const;
 export type AccessContext = (typeof ACCESS_CONTEXTS)[number];
 
 /** Through the JSON API or a server-rendered page. */

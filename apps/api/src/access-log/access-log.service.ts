@@ -73,9 +73,13 @@ export class AccessLog implements OnApplicationShutdown {
     });
   }
 
-  /** Records that `user` read `items` (nothing for a family, school or the system). Returns at once. */
+  /**
+   * Records that `user` read `items` (nothing for a family, school or the system). Returns at once.
+   * The data protection officer reads case content only in a subject access export: those reads are recorded too.
+   */
   recordReads(user: AuthUser, items: readonly ReadItem[], how: ReadContext): void {
-    if (!isStaff(user) || items.length === 0) return;
+    const recorded = isStaff(user) || (user.role === 'dpo' && how.context === 'export');
+    if (!recorded || items.length === 0) return;
     const at = this.clock.now();
     for (const item of items) this.pending.push({ at, userId: user.id, role: user.role, ...item, ...how });
     if (this.pending.length > MAX_PENDING) this.drop(this.pending.length - MAX_PENDING);

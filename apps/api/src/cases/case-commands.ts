@@ -39,6 +39,11 @@ export class CaseCommands {
     });
   }
 
+  /** Drops the kept state of this case (its personal data was erased): the next command reads it again. */
+  forget(caseRef: string): void {
+    this.handler.forget(caseRef);
+  }
+
   /** Runs the command; an InvalidCommand from the domain is a 400 naming its field. */
   async run(command: CaseCommand, ctx: CaseCommandContext): Promise<CaseCommandResult> {
     try {

@@ -52,6 +52,11 @@ export class RequestCommands {
     });
   }
 
+  /** Drops the kept state of this request (its personal data was erased): the next command reads it again. */
+  forget(requestId: string): void {
+    this.handler.forget(requestId);
+  }
+
   /** An id for something the command creates (attempt, response): the same for the same key. */
   newId(ctx: RequestCommandContext, requestId: string, what: string): string {
     return ctx.idempotencyKey ? uuidv5(`${what}:${requestId}:${ctx.actor.id}:${ctx.idempotencyKey}`, COMMAND_ID_NAMESPACE) : randomUUID();

@@ -22,6 +22,7 @@ const CONTEXT_WORDS: Record<string, string> = {
   search: 'In a search',
   queue: 'In a work queue',
   case: 'On its case',
+  export: 'In a subject access export',
 };
 
 const readsLog = (user: AuthUser) => (ACCESS_LOG_READERS as readonly string[]).includes(user.role);

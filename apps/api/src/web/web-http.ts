@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { packageDir, viewsDir, webAssetsDir } from './view-paths';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyStatic from '@fastify/static';
@@ -13,34 +13,7 @@ import { isPagePath } from './page-paths';
 import { govukDateTime } from './web-words';
 
 
-/**
- * Templates: next to this file in the source (ts-jest, tsc) and copied by nest-cli's `assets` to
- * dist/apps/api/web/views in the build (webpack's bundle has __dirname = dist/apps/api), so the
- * built app, the Docker image (dist + node_modules) and the tests all find them.
- */
-export function viewsDir(): string {
-  for (const dir of [join(__dirname, 'views'), join(__dirname, 'web/views')]) if (existsSync(join(dir, 'layout.njk'))) return dir;
-  throw new Error(`web page templates not found beside ${__dirname}`);
-}
-
-/** This service's own page scripts (alerts.js, dashboard.js...): beside the views, copied the same way by nest-cli's `assets`. */
-export function webAssetsDir(): string {
-  for (const dir of [join(__dirname, 'assets'), join(__dirname, 'web/assets')]) if (existsSync(join(dir, 'alerts.js'))) return dir;
-  throw new Error(`web page scripts not found beside ${__dirname}`);
-}
-
-/** A package's folder, looked up from here and from the working directory (webpack leaves node_modules outside the bundle). */
-export function packageDir(name: string): string {
-  for (let dir of [__dirname, process.cwd()]) {
-    for (;;) {
-      const candidate = join(dir, 'node_modules', name);
-      if (existsSync(join(candidate, 'package.json'))) return candidate;
-      if (dirname(dir) === dir) break;
-      dir = dirname(dir);
-    }
-  }
-  throw new Error(`${name} is not installed (npm ci)`);
-}
+export { packageDir, viewsDir, webAssetsDir } from './view-paths';
 
 /**
  * The web pages' Fastify plugins, on the api's own Fastify instance (one process, one origin):

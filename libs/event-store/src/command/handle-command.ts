@@ -197,6 +197,14 @@ export class DeciderCommandHandler<TCommand, TEvent extends DomainEvent, TState,
     throw new ConcurrencyConflict(streamId, this.maxRetries + 1, lastError);
   }
 
+  /**
+   * Drops the kept state of one stream (e.g. after its personal data was erased): the next command
+   * reads the stream again rather than deciding on what was decrypted before.
+   */
+  forget(id: string): void {
+    this.cache?.delete(this.options.streamIdFor(id));
+  }
+
   /** The events appended after `known`, folded on: a stale guess costs this one read. */
   private async catchUp(streamId: string, known: StreamState<TState>): Promise<StreamState<TState>> {
     const after = await this.options.store.read(streamId, { fromRevision: known.revision + 1n });

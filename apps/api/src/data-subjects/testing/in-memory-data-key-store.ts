@@ -1,0 +1,74 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Global, Module } from '@nestjs/common';
+import type { DataKey, DataKeyStore } from '@send/event-store';
+import { DATA_KEYS } from '@send/platform';
+
+/**
+ * A DataKeyStore in memory, for tests of erasure, export and retention while the real store (the
+ * store layer's, in the event store's own database) is elsewhere: it keeps the same index the real
+ * one keeps (one key per subject per stream; a single-subject stream's owner is whoever got its
+ * first key). The real store records scopes as the encrypting decorator appends; a test calls
+ * `keyFor(subject, stream)` where the decorator would.
+ */
+export class InMemoryDataKeyStore implements DataKeyStore {
+  private readonly keys = new Map<string, { subject: string; scope: string; key: Buffer }>();
+  private readonly byPair = new Map<string, string>();
+  private readonly owners = new Map<string, string>();
+
+  async keyFor(subjectId: string, scope: string): Promise<DataKey> {
+    const pair = `${subjectId}\u0000${scope}`;
+    let keyId = this.byPair.get(pair);
+    if (!keyId) {
+      keyId = randomUUID();
+      this.keys.set(keyId, { subject: subjectId, scope, key: randomBytes(32) });
+      this.byPair.set(pair, keyId);
+      if (!this.owners.has(scope)) this.owners.set(scope, subjectId);
+    }
+    return { keyId, key: this.keys.get(keyId)!.key };
+  }
+
+  async keyById(keyId: string): Promise<Buffer | null> {
+    return this.keys.get(keyId)?.key ?? null;
+  }
+
+  async subjectOfScope(scope: string): Promise<string | null> {
+    return this.owners.get(scope) ?? null;
+  }
+
+  async scopesOf(subjectId: string): Promise<string[]> {
+    return [...this.keys.values()].filter((k) => k.subject === subjectId).map((k) => k.scope);
+  }
+
+  async eraseSubject(subjectId: string): Promise<string[]> {
+    const scopes: string[] = [];
+    for (const [keyId, k] of this.keys)
+      if (k.subject === subjectId) {
+        this.keys.delete(keyId);
+        this.byPair.delete(`${k.subject}\u0000${k.scope}`);
+        scopes.push(k.scope);
+      }
+    return scopes;
+  }
+
+  async eraseScope(scope: string): Promise<number> {
+    let count = 0;
+    for (const [keyId, k] of this.keys)
+      if (k.scope === scope) {
+        this.keys.delete(keyId);
+        this.byPair.delete(`${k.subject}\u0000${k.scope}`);
+        count += 1;
+      }
+    return count;
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Provides DATA_KEYS to a test's app (global, as the platform module provides the real one). */
+@Global()
+@Module({})
+export class InMemoryDataKeysModule {
+  static with(store: DataKeyStore) {
+    return { module: InMemoryDataKeysModule, providers: [{ provide: DATA_KEYS, useValue: store }], exports: [DATA_KEYS] };
+  }
+}
