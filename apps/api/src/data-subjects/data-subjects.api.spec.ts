@@ -1,15 +1,5 @@
 import Redis from 'ioredis';
-import {
-  caseStreamId,
-  ERASED,
-  evolveStored,
-  foldStored,
-  streamIdFor,
-  userIdFor,
-  userStreamId,
-  type PersonalDataErased,
-} from '@send/domain';
-import { erasureStreamId } from '@send/domain';
+import { caseStreamId, ERASED, erasureStreamId, streamIdFor, userIdFor, userStreamId, type PersonalDataErased } from '@send/domain';
 import type { EventStore } from '@send/event-store';
 import { EVENT_STORE } from '@send/platform';
 import { allProjections, PROJECTIONS_NAME, Projector } from '@send/read-models';
@@ -55,33 +45,6 @@ const get = async (who: string, url: string, accept = 'application/json') =>
   api.app.inject({ method: 'GET', url, headers: { authorization: await bearer(who), accept } });
 const post = async (who: string, url: string, payload: unknown, headers: Record<string, string> = {}) =>
   api.app.inject({ method: 'POST', url, headers: { authorization: await bearer(who), ...headers }, payload: payload as object });
-
-/** Whether the request fold handles PersonalDataErased yet (issue 14's read-side work, G2): a probe request, erased. */
-const FOLDS_ERASURE = (() => {
-  const at = '2026-12-01T10:00:00.000Z';
-  const submitted = foldStored([
-    {
-      type: 'ContactRequestSubmitted',
-      data: {
-        schemaVersion: 1,
-        requestId: 'probe',
-        reference: 'probe',
-        caseRef: '',
-        requester: { role: 'parent', name: 'Probe', email: '' },
-        channel: 'portal',
-        category: 'general',
-        priority: 'normal',
-        subject: 'Probe',
-        message: 'Probe',
-        submittedAt: at,
-        due: { firstResponseAt: at, resolutionAt: at },
-      },
-    },
-  ]);
-  const erased: PersonalDataErased = { type: 'PersonalDataErased', data: { schemaVersion: 1, erasureId: 'probe', reason: 'erasure', by: 'probe', at } };
-  return evolveStored(submitted, erased) !== submitted;
-})();
-const needsErasureFolds = FOLDS_ERASURE ? it : it.skip;
 
 const requestIds: Record<'one' | 'two', string[]> = { one: [], two: [] };
 
@@ -261,8 +224,7 @@ describe('POST /api/data-subjects/:id/erase', () => {
     expect((await post('head', '/api/data-subjects/contact:+447700900999/erase', { reason: 'No such person', force: true })).statusCode).toBe(404);
   });
 
-  // Depends on the read side handling PersonalDataErased (issue 14, G2): shown as skipped until the folds do.
-  needsErasureFolds("[needs the folds' PersonalDataErased (G2)] every answer about the family shows [erased] where their data was", async () => {
+  it("every answer about the family shows [erased] where their data was", async () => {
     await projectAll(store, projector);
     for (const id of requestIds.one) {
       const view = (await get('serviceManager', `/api/requests/${id}`)).json();

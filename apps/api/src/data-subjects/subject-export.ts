@@ -3,10 +3,12 @@ import {
   caseRefOf,
   callIdOf,
   dataSubjectOf,
+  eraseRequestEventData,
   foldCall,
   foldCase,
   foldStored,
   foldUserAccount,
+  isPersonalDataErased,
   isSubmitted,
   requestIdOf,
   USER_STREAM_PREFIX,
@@ -56,7 +58,10 @@ export class SubjectExportService {
         if (!isSubmitted(state) || (dataSubjectOf(state.requester) !== subject && !found.keyed.includes(streamId))) continue;
         const view = await this.requests.viewOf(state);
         const { role, name, email, phone } = state.requester;
-        answer.requests.push({ request: view, requester: { role, name, email, ...(phone ? { phone } : {}) }, timeline: events.map(toTimelineEntry) });
+        // Once erased, earlier entries read as erased here too, whether or not the store still decrypts them.
+        const erased = events.some(isPersonalDataErased);
+        const timeline = events.map((e) => toTimelineEntry(erased ? { ...e, data: eraseRequestEventData(e.type, e.data) } : e));
+        answer.requests.push({ request: view, requester: { role, name, email, ...(phone ? { phone } : {}) }, timeline });
         reads.push(requestRead('request', view), requestRead('timeline', view));
       } else if (caseRef) {
         const state = foldCase(events);
