@@ -162,6 +162,8 @@ export interface FamilyWorkerOptions {
   prefix?: string;
   senders: FamilySenders;
   concurrency?: number;
+  /** As NotificationWorkerOptions.jobLockMs. */
+  jobLockMs?: number;
   logger?: { error(message: string, error?: unknown): void; warn?(message: string): void };
 }
 
@@ -174,6 +176,7 @@ export class FamilyWorker {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency ?? 5,
+      ...(options.jobLockMs === undefined ? {} : { lockDuration: options.jobLockMs, stalledInterval: options.jobLockMs }),
       autorun: false,
     });
     logDeliveryFailures(
