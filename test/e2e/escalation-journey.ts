@@ -9,16 +9,29 @@ import { Client } from 'pg';
 import { v4 as uuid } from 'uuid';
 import { streamIdFor } from '@send/domain';
 import { AppProcess } from '../support/processes';
-import { startSmtpSink } from '../support/smtp-sink';
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';
 import { apiClient, eventually, freePort, startThrowawayRedis } from '../support/system';
 
 type StoredEvent = { type: string; data: any };
+/** An event as stored, read straight from the store: every column a check of duplicates needs. */
+export interface StoredRow {
+  id: string;
+  stream_id: string;
+  revision: number;
+  type: string;
+  data: Record<string, any>;
+}
 /** An event store the journey runs on: its settings for the apps, and how the test reads a stream straight from it. */
 export interface StoreUnderJourney {
   env(dir: string): Record<string, string>;
   events(env: Record<string, string>, stream: string, type?: string): Promise<StoredEvent[]>;
+  /** Every event in the store, in the order of the global log. */
+  allEvents(env: Record<string, string>): Promise<StoredRow[]>;
   cleanup(env: Record<string, string>): Promise<void>;
 }
+
+/** The id of an email: its delivery job's id (ADR 0002), `<event id>|<channel>|<recipient>`. */
+export const messageIdOf = (raw: string) => /^message-id:\s*<([^>]+)>/im.exec(raw.replace(/\r?\n[ \t]+/g, ' '))?.[1];
 
 export const sqliteJourney: StoreUnderJourney = {
   env: (dir) => ({ SQLITE_PATH: join(dir, 'events.db') }),
@@ -29,6 +42,17 @@ export const sqliteJourney: StoreUnderJourney = {
         .prepare(`SELECT type, data FROM events WHERE stream_id = ? ${type ? 'AND type = ?' : ''} ORDER BY position`)
         .all(...[stream, ...(type ? [type] : [])]) as Array<{ type: string; data: string }>;
       return rows.map((r) => ({ type: r.type, data: JSON.parse(r.data) }));
+    } finally {
+      db.close();
+    }
+  },
+  allEvents: async (env) => {
+    const db = new Database(env.SQLITE_PATH, { readonly: true, fileMustExist: true });
+    try {
+      const rows = db.prepare('SELECT id, stream_id, revision, type, data FROM events ORDER BY position').all() as Array<
+        Omit<StoredRow, 'data'> & { data: string }
+      >;
+      return rows.map((r) => ({ ...r, revision: Number(r.revision), data: JSON.parse(r.data) }));
     } finally {
       db.close();
     }
@@ -53,6 +77,10 @@ export const postgresJourney = (url: string): StoreUnderJourney => {
       query<StoredEvent>(
         `SELECT type, data FROM "${env.POSTGRES_SCHEMA}".events WHERE stream_id = $1 ${type ? 'AND type = $2' : ''} ORDER BY position`,
         [stream, ...(type ? [type] : [])],
+      ),
+    allEvents: async (env) =>
+      (await query<StoredRow>(`SELECT id, stream_id, revision, type, data FROM "${env.POSTGRES_SCHEMA}".events ORDER BY position`)).map(
+        (r) => ({ ...r, revision: Number(r.revision) }),
       ),
     cleanup: async (env) => void (await query(`DROP SCHEMA IF EXISTS "${env.POSTGRES_SCHEMA}" CASCADE`)),
   };
@@ -84,7 +112,7 @@ export function escalationJourney(name: string, store: StoreUnderJourney): void 
   describe(`escalation chains, SLA timers and alerts (api + worker + ${name} + Redis)`, () => {
     let dir: string;
     let redisServer: Awaited<ReturnType<typeof startThrowawayRedis>>;
-    let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
+    let smtp: SmtpSink;
     let redis: Redis;
     let api: AppProcess;
     let worker: AppProcess;
