@@ -173,25 +173,10 @@ export function twoOfEverything(name: string, store: StoreUnderJourney): void {
         ),
       );
       for (const c of complaints) expect(c.status).toBe(201);
-      // Their alert emails go out before a worker is killed. A dispatcher's first alert after it starts
-      // waits for the projections to hold every account (ReadModelRecipientDirectory), and the projections
-      // pause for the lease handover (15 s): a level-1 alert dispatched that late has already climbed
-      // (ackWithin 3 s here) and is rightly not sent (loadAlert's isSettled). After a first alert, the
-      // surviving worker's dispatcher sends on without waiting, kill or no kill.
-      const complaintStreams = complaints.map((c) => streamIdFor(c.body.id));
-      await eventually(
-        async () => {
-          const raised = (await events()).filter((e) => e.type === 'EscalationRaised' && complaintStreams.includes(e.stream_id));
-          return raised.length === 2 && raised.every((e) => smtp.mails.some((m) => messageIdOf(m.raw)?.startsWith(`${e.id}|`)));
-        },
-        30_000,
-        "the complaints' first alert emails",
-      );
 
       // ---- Unanswered attempts past the threshold (3): four per request. Even requests get them one at a
-      // time, alternating apis; odd ones all four at once, two through each api. Meanwhile the worker
-      // holding the projections lease is killed.
-      const load = Promise.all(
+      // time, alternating apis; odd ones all four at once, two through each api.
+      await Promise.all(
         requests.map(async (request, r) => {
           const attempt = (n: number) =>
             as[request.requester][n % 2].post(`/api/requests/${request.id}/attempts`, { channel: n % 2 ? 'email' : 'phone' });
@@ -204,7 +189,6 @@ export function twoOfEverything(name: string, store: StoreUnderJourney): void {
           }
         }),
       );
-      await Promise.all([load, killTheLeaseHolder()]);
       // A repeated attempt (one Idempotency-Key) through both apis at once records one attempt.
       const repeatKey = uuid();
       const repeated = await Promise.all(
@@ -242,6 +226,43 @@ export function twoOfEverything(name: string, store: StoreUnderJourney): void {
         'every level-2 alert listed by both apis',
       );
 
+      // Every alert event has reached the mail sink (one email per recipient at least), but a breach that
+      // raised an escalation in the same decision, which that escalation's email tells (libs/notifications' loadAlert).
+      const alertTypes = ['EscalationRaised', 'EscalationAdvanced', 'EscalationRenotified', 'SlaBreached'];
+      const toldByItsEscalation = (e: StoredEvent, next: StoredEvent | undefined) =>
+        e.type === 'SlaBreached' &&
+        next?.type === 'EscalationRaised' &&
+        next.data.reason === 'sla_breached' &&
+        next.data.raisedAt === e.data.breachedAt;
+      const mailedAlertEvents = async () => {
+        const stored = (await events())
+          .filter((e) => e.stream_id.startsWith(REQUEST_STREAM_PREFIX))
+          .sort((a, b) => (a.stream_id === b.stream_id ? a.revision - b.revision : a.stream_id < b.stream_id ? -1 : 1));
+        return stored.filter(
+          (e, i) =>
+            alertTypes.includes(e.type) && !toldByItsEscalation(e, stored[i + 1]?.stream_id === e.stream_id ? stored[i + 1] : undefined),
+        );
+      };
+      const everyAlertMailed = async () => {
+        const found = await mailedAlertEvents();
+        const mailed = new Set(smtp.mails.map((m) => messageIdOf(m.raw)?.split('|')[0]));
+        return found.every((e) => mailed.has(e.id)) && found;
+      };
+      // ---- Under the load of what follows, the worker holding the projections lease is killed. No alert
+      // falls due meanwhile: every one so far has gone out (and none waits on a 3 s acknowledgement, which a
+      // late dispatch would rightly find settled and not send: loadAlert's isSettled). Every request and
+      // complaint stands at level 2.
+      for (const c of complaints) {
+        await eventually(
+          async () => (await streamEvents(c.body.id, 'EscalationAdvanced')).length > 0,
+          30_000,
+          `the advance of ${c.body.reference}`,
+        );
+      }
+      await eventually(everyAlertMailed, 30_000, 'an email for every alert event before the kill');
+      const killed = killTheLeaseHolder();
+      killed.catch(() => undefined); // awaited below, after the load
+
       // ---- The service manager acknowledges: each through one api, and the first two through both at once.
       await Promise.all(
         alerts.map(async (alert, a) => {
@@ -270,6 +291,7 @@ export function twoOfEverything(name: string, store: StoreUnderJourney): void {
           }
         }),
       );
+      await killed;
 
       const all = [
         ...requests,
@@ -283,32 +305,7 @@ export function twoOfEverything(name: string, store: StoreUnderJourney): void {
           `the advance of ${c.body.reference}`,
         );
       }
-      // Every alert event has reached the mail sink (one email per recipient at least), but a breach that
-      // raised an escalation in the same decision, which that escalation's email tells (libs/notifications' loadAlert).
-      const alertTypes = ['EscalationRaised', 'EscalationAdvanced', 'EscalationRenotified', 'SlaBreached'];
-      const toldByItsEscalation = (e: StoredEvent, next: StoredEvent | undefined) =>
-        e.type === 'SlaBreached' &&
-        next?.type === 'EscalationRaised' &&
-        next.data.reason === 'sla_breached' &&
-        next.data.raisedAt === e.data.breachedAt;
-      const mailedAlertEvents = async () => {
-        const stored = (await events())
-          .filter((e) => e.stream_id.startsWith(REQUEST_STREAM_PREFIX))
-          .sort((a, b) => (a.stream_id === b.stream_id ? a.revision - b.revision : a.stream_id < b.stream_id ? -1 : 1));
-        return stored.filter(
-          (e, i) =>
-            alertTypes.includes(e.type) && !toldByItsEscalation(e, stored[i + 1]?.stream_id === e.stream_id ? stored[i + 1] : undefined),
-        );
-      };
-      const alertEvents = await eventually(
-        async () => {
-          const found = await mailedAlertEvents();
-          const mailed = new Set(smtp.mails.map((m) => messageIdOf(m.raw)?.split('|')[0]));
-          return found.every((e) => mailed.has(e.id)) && found;
-        },
-        30_000,
-        'an email for every alert event',
-      ).catch(async (error: Error) => {
+      const alertEvents = await eventually(everyAlertMailed, 30_000, 'an email for every alert event').catch(async (error: Error) => {
         // What a failure needs to be understood: the events with no email, their delivery jobs, the workers' logs.
         const mailed = new Set(smtp.mails.map((m) => messageIdOf(m.raw)?.split('|')[0]));
         const missing = (await mailedAlertEvents()).filter((e) => !mailed.has(e.id));
