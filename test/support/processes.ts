@@ -28,7 +28,7 @@ export class AppProcess {
     });
     this.child.stdout!.on('data', (d) => (this.log += d));
     this.child.stderr!.on('data', (d) => (this.log += d));
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 90_000; // generous: several apps starting at once on a busy machine
     while (!ready(this.log)) {
       if (this.child.exitCode !== null || Date.now() > deadline) throw new Error(`${this.app} did not start:\n${this.log}`);
       await new Promise((r) => setTimeout(r, 50));

@@ -32,6 +32,8 @@ export interface CreateNotificationsOptions {
   logger?: NotificationsLogger;
   retry?: DeliveryRetryOptions;
   concurrency?: number;
+  /** How long a delivery taken by a worker that died stays taken before another runs it (BullMQ lockDuration; default 30 s). */
+  jobLockMs?: number;
   breachRole?: EscalationRole;
   /** Defaults to the users read model in `redis` (ReadModelRecipientDirectory): the worker's projections keep it. */
   directory?: RecipientDirectory;
@@ -105,6 +107,7 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
     channels,
     publicBaseUrl: options.config.publicBaseUrl,
     concurrency: options.concurrency,
+    jobLockMs: options.jobLockMs,
     logger,
   });
   const senders = familySendersFrom({
@@ -135,6 +138,7 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
           senders,
           addresses: storeAddressBook(options.store),
           concurrency: options.concurrency,
+          jobLockMs: options.jobLockMs,
           logger,
         }),
       }

@@ -86,6 +86,9 @@ const baseShape = {
   // POST /api/telephony/calls verifies X-Signature (HMAC-SHA256 of the raw body) with it; unset, the route answers 503.
   TELEPHONY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   TIMER_RECONCILE_EVERY: z.coerce.number().int().min(1000).default(300_000),
+  // How long (ms) a job a worker took stays its own unless renewed: a worker that dies holding a timer or delivery
+  // job gives it up after this, and another worker runs it again (BullMQ's lockDuration; stalled jobs are looked for as often).
+  JOB_LOCK_DURATION: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   // Requests whose folded state the api keeps in memory (ADR 0003); 0 reads every stream per command.
   COMMAND_CACHE_STREAMS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   // How old (ms) a live SLA dashboard may be: one computation serves every manager within it; 0 computes each time.

@@ -31,6 +31,8 @@ export interface SchedulingOptions {
   watchEveryMs?: number;
   /** Timer jobs run at once per worker (default 4). */
   concurrency?: number;
+  /** How long a job taken by a worker that died stays taken before another runs it (BullMQ lockDuration; default 30 s). */
+  jobLockMs?: number;
   /** Backoff of timer job retries (default 1000 ms, doubling) and attempts (default 8). */
   backoffMs?: number;
   attempts?: number;
@@ -84,6 +86,7 @@ export function createScheduling(options: SchedulingOptions): Scheduling {
     policy: options.policy,
     clock: options.clock,
     concurrency: options.concurrency,
+    jobLockMs: options.jobLockMs,
     logger,
     reconcile: () => reconciler.reconcile(),
     autorun: false,

@@ -11,7 +11,7 @@ export class Notifications implements OnApplicationBootstrap, BeforeApplicationS
   readonly notifications: NotificationsLib;
 
   constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(REDIS) redis: Redis, @Inject(APP_CONFIG) config: AppConfig & Partial<NotificationsEnv>, clock: Clock) {
-    this.notifications = createNotifications({ store, redis, config: notificationsConfigFrom(config), clock, logger: this.logger, policy: config.policy });
+    this.notifications = createNotifications({ store, redis, config: notificationsConfigFrom(config), clock, logger: this.logger, policy: config.policy, jobLockMs: config.JOB_LOCK_DURATION });
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -20,6 +20,7 @@ export class Timers implements OnApplicationBootstrap, BeforeApplicationShutdown
       clock: () => clock.now(),
       logger: this.logger,
       reconcileEveryMs: config.TIMER_RECONCILE_EVERY,
+      jobLockMs: config.JOB_LOCK_DURATION,
     });
   }
 

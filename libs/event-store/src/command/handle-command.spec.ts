@@ -234,3 +234,61 @@ describe('eventIdsFor', () => {
     expect(new Set([a(0), a(1), eventIdsFor('k2', 'contact-request-1')(0), eventIdsFor('k', 'contact-request-2')(0)]).size).toBe(4);
   });
 });
+
+/**
+ * One idempotent request sent to two api processes at once, each with its own kept state of the
+ * stream, of different ages: the one that goes second must answer with the first one's result,
+ * whatever its own (stale) state would have decided.
+ */
+describe('DeciderCommandHandler, twins of one idempotent command in two processes', () => {
+  type PayCommand = { type: 'Add'; amount: number } | { type: 'Pay' };
+  type PayEvent =
+    | { type: 'Added'; data: { amount: number } }
+    | { type: 'Paid'; data: Record<string, never> }
+    | { type: 'BonusPaid'; data: Record<string, never> };
+  /** Paying at 10 or more pays a bonus too: the same command decides one or two events, by state. */
+  const payroll: Decider<PayCommand, PayEvent, { total: number; paid: number; bonus: boolean }> = {
+    initialState: { total: 0, paid: 0, bonus: false },
+    decide: (command, state) =>
+      command.type === 'Add'
+        ? [{ type: 'Added', data: { amount: command.amount } }]
+        : [{ type: 'Paid', data: {} }, ...(state.total >= 10 ? [{ type: 'BonusPaid' as const, data: {} }] : [])],
+    evolve: (state, event) =>
+      event.type === 'Added'
+        ? { ...state, total: state.total + event.data.amount }
+        : event.type === 'Paid'
+          ? { ...state, paid: state.paid + 1 }
+          : { ...state, bonus: true },
+  };
+  let store: SqliteEventStore;
+  const processes = () =>
+    [0, 1].map(() => new DeciderCommandHandler({ store, decider: payroll, streamIdFor: (id) => `pay-${id}`, cacheSize: 10 }));
+  beforeEach(() => (store = new SqliteEventStore({ path: ':memory:' })));
+  afterEach(() => store.close());
+
+  it('answers with the first try (two events) when its own stale state decides one', async () => {
+    const [first, second] = processes();
+    await second.handle('1', { type: 'Add', amount: 5 }, {}); // the second process keeps total 5
+    await first.handle('1', { type: 'Add', amount: 5 }, {}); // the first reads total 10
+    const ids = eventIdsFor('key-1', 'pay-1');
+    const firstTry = await first.handle('1', { type: 'Pay' }, {}, { eventIds: ids });
+    expect(firstTry.events.map((e) => e.type)).toEqual(['Paid', 'BonusPaid']);
+    const twin = await second.handle('1', { type: 'Pay' }, {}, { eventIds: ids });
+    expect(twin.events.map((e) => e.id)).toEqual(firstTry.events.map((e) => e.id));
+    expect(twin).toMatchObject({ state: { total: 10, paid: 1, bonus: true }, nextRevision: firstTry.nextRevision });
+    expect(await store.read('pay-1')).toHaveLength(4);
+  });
+
+  it('answers with the first try (one event) when its own stale state decides two', async () => {
+    const [first, second] = processes();
+    await second.handle('1', { type: 'Add', amount: 10 }, {}); // the second process keeps total 10
+    await first.handle('1', { type: 'Add', amount: -5 }, {}); // the first reads total 5
+    const ids = eventIdsFor('key-2', 'pay-1');
+    const firstTry = await first.handle('1', { type: 'Pay' }, {}, { eventIds: ids });
+    expect(firstTry.events.map((e) => e.type)).toEqual(['Paid']);
+    const twin = await second.handle('1', { type: 'Pay' }, {}, { eventIds: ids });
+    expect(twin.events.map((e) => e.id)).toEqual(firstTry.events.map((e) => e.id));
+    expect(twin).toMatchObject({ state: { total: 5, paid: 1, bonus: false }, nextRevision: firstTry.nextRevision });
+    expect(await store.read('pay-1')).toHaveLength(3);
+  });
+});

@@ -1,6 +1,13 @@
 import { LRUCache } from 'lru-cache';
 import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
-import { WrongExpectedRevision, type EventData, type EventMetadata, type EventStore, type RecordedEvent } from '../event-store.port';
+import {
+  DuplicateEventId,
+  WrongExpectedRevision,
+  type EventData,
+  type EventMetadata,
+  type EventStore,
+  type RecordedEvent,
+} from '../event-store.port';
 
 /** A domain event as the decider sees it: a type and its data, no storage details. */
 export interface DomainEvent<TType extends string = string, TData = unknown> {
@@ -180,14 +187,21 @@ export class DeciderCommandHandler<TCommand, TEvent extends DomainEvent, TState,
         }
         if (events[0].revision !== current.revision + 1n) {
           // A no-op re-append: a concurrent twin of this request stored the same ids first, somewhere
-          // after what we knew. Rare: read the stream and answer with the twin's result.
-          read = await store.read(streamId);
-          this.remember(streamId, this.foldEvents(read));
-          return this.findRepeat(read, (i) => toAppend[i]?.id)! as Result;
+          // after what we knew. Rare: read the stream and answer with the twin's result, all of it
+          // (decided on a newer state, it may hold more events than this decision).
+          return (await this.twinResult(streamId, eventIds ?? ((i) => toAppend[i]?.id)))! as Result;
         }
         const next = this.remember(streamId, this.evolveWith(current, events));
         return { events: events as Result['events'], state: next.state, nextRevision: next.revision, position: next.position };
       } catch (error) {
+        if (eventIds && error instanceof DuplicateEventId) {
+          // A twin of this request (another api process, the same Idempotency-Key) went first and,
+          // deciding on a newer state than this kept one, recorded fewer events than this decision:
+          // its result is the answer, as for any repeat. A key reused on another stream stays an error.
+          const twin = await this.twinResult(streamId, eventIds);
+          if (twin) return twin as Result;
+          throw error;
+        }
         if (!(error instanceof WrongExpectedRevision)) throw error;
         lastError = error;
         current = await this.catchUp(streamId, current);
@@ -203,6 +217,16 @@ export class DeciderCommandHandler<TCommand, TEvent extends DomainEvent, TState,
    */
   forget(id: string): void {
     this.cache?.delete(this.options.streamIdFor(id));
+  }
+
+  /** The first try of a repeated idempotent command, read from the stream as it is now (and kept). */
+  private async twinResult(
+    streamId: string,
+    ids: (index: number) => string | undefined,
+  ): Promise<HandleCommandResult<TEvent, TState> | null> {
+    const read = await this.options.store.read(streamId);
+    this.remember(streamId, this.foldEvents(read));
+    return this.findRepeat(read, ids);
   }
 
   /** The events appended after `known`, folded on: a stale guess costs this one read. */

@@ -13,6 +13,8 @@ export interface NotificationWorkerOptions {
   /** Makes links absolute. */
   publicBaseUrl?: string;
   concurrency?: number;
+  /** A delivery of a worker that died is run again by another after about this (BullMQ lockDuration and stalledInterval; default 30 s). */
+  jobLockMs?: number;
   logger?: DeliveryLogger;
 }
 
@@ -36,6 +38,7 @@ export class NotificationWorker {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency ?? 5,
+      ...(options.jobLockMs === undefined ? {} : { lockDuration: options.jobLockMs, stalledInterval: options.jobLockMs }),
       autorun: false,
     });
     logDeliveryFailures(this.worker, 'notifications', (job) => `delivery ${job.id} via ${job.data.channel}`, options.logger);

@@ -200,6 +200,8 @@ export interface FamilyWorkerOptions {
   /** Where each job's address comes from (storeAddressBook). */
   addresses: FamilyAddressBook;
   concurrency?: number;
+  /** As NotificationWorkerOptions.jobLockMs. */
+  jobLockMs?: number;
   logger?: { error(message: string, error?: unknown): void; warn?(message: string): void };
 }
 
@@ -212,6 +214,7 @@ export class FamilyWorker {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency ?? 5,
+      ...(options.jobLockMs === undefined ? {} : { lockDuration: options.jobLockMs, stalledInterval: options.jobLockMs }),
       autorun: false,
     });
     logDeliveryFailures(

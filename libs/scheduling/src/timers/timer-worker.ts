@@ -27,12 +27,17 @@ export interface TimerWorkerOptions {
   name?: string;
   /** Jobs run at once (default 4). Jobs of one request may run together: handleCommand's optimistic concurrency orders them. */
   concurrency?: number;
+  /** A job of a worker that died is run again by another after about this (BullMQ lockDuration and stalledInterval; default 30 s). */
+  jobLockMs?: number;
   logger?: SchedulingLogger;
   /** Runs the periodic reconcile job (createScheduling wires TimerReconciler.reconcile). */
   reconcile?: () => Promise<unknown>;
   /** Leave the worker stopped until run() (default true: it starts consuming at once). */
   autorun?: boolean;
 }
+
+/** BullMQ's lock and stalled-job check at one interval: a dead worker's job is taken back within about twice it. */
+const jobLock = (ms: number | undefined) => (ms === undefined ? {} : { lockDuration: ms, stalledInterval: ms });
 
 export type TimerJobOutcome =
   | { outcome: 'appended'; eventTypes: string[] }
@@ -59,6 +64,7 @@ export class TimerWorker {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency ?? 4,
+      ...jobLock(options.jobLockMs),
       autorun: options.autorun ?? true,
     });
     this.worker.on('failed', (job, error) => {
