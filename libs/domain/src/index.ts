@@ -28,3 +28,4 @@ export * from './case/phone';
 
 export * from './telephony/call';
 export * from './personal-data/personal-data';
+export * from './personal-data/personal-fields';
