@@ -56,7 +56,11 @@ describe('SubscriptionRunner', () => {
     return r;
   };
   const append = (n: number, stream = `thing-${uuid()}`) =>
-    Promise.all(Array.from({ length: n }, (_, i) => store.append(`${stream}-${i % 3}`, [{ id: uuid(), type: 'Happened', data: { i } }], { expectedRevision: 'any' })));
+    Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        store.append(`${stream}-${i % 3}`, [{ id: uuid(), type: 'Happened', data: { i } }], { expectedRevision: 'any' }),
+      ),
+    );
 
   beforeEach(() => {
     store = new SqliteEventStore({ path: ':memory:' });
@@ -209,7 +213,11 @@ describe('SubscriptionRunner with handleBatch', () => {
     return r;
   };
   const append = (n: number) =>
-    Promise.all(Array.from({ length: n }, (_, i) => store.append(`thing-${uuid()}`, [{ id: uuid(), type: 'Happened', data: { i } }], { expectedRevision: 'any' })));
+    Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        store.append(`thing-${uuid()}`, [{ id: uuid(), type: 'Happened', data: { i } }], { expectedRevision: 'any' }),
+      ),
+    );
 
   beforeEach(() => {
     store = new SqliteEventStore({ path: ':memory:', pageSize: 7 });
@@ -311,7 +319,16 @@ describe('SubscriptionRunner with store checkpoints (KurrentDB filtered subscrip
       from: [] as (bigint | 'start')[],
       onCheckpoint: null as ((position: bigint) => Promise<void> | void) | null,
       push(position: bigint) {
-        queue.push({ id: uuid(), streamId: 'thing-1', type: 'Happened', revision: 0n, position, data: {}, metadata: {}, recordedAt: new Date() });
+        queue.push({
+          id: uuid(),
+          streamId: 'thing-1',
+          type: 'Happened',
+          revision: 0n,
+          position,
+          data: {},
+          metadata: {},
+          recordedAt: new Date(),
+        });
         wake?.();
       },
     };
@@ -355,7 +372,9 @@ describe('SubscriptionRunner with store checkpoints (KurrentDB filtered subscrip
         name: 'sparse',
         checkpointMode: 'after-handle' as const,
         logger: quietLogger,
-        ...(mode === 'one by one' ? { handle: (e: RecordedEvent) => work([e.position]) } : { handleBatch: (es: RecordedEvent[]) => work(es.map((e) => e.position)) }),
+        ...(mode === 'one by one'
+          ? { handle: (e: RecordedEvent) => work([e.position]) }
+          : { handleBatch: (es: RecordedEvent[]) => work(es.map((e) => e.position)) }),
       };
       const runner = new SubscriptionRunner(options);
       await runner.start();

@@ -199,7 +199,8 @@ export class SubscriptionRunner {
     if (batch.length === 0) return true;
     const from = batch[0].position;
     const to = batch[batch.length - 1].position;
-    const what = batch.length === 1 ? `${batch[0].type} at position ${from}` : `batch of ${batch.length} events at positions ${from}..${to}`;
+    const what =
+      batch.length === 1 ? `${batch[0].type} at position ${from}` : `batch of ${batch.length} events at positions ${from}..${to}`;
     if (!(await this.retrying(`handler failed on ${what}`, () => handleBatch(batch)))) return false;
     return this.handled(to);
   }
@@ -207,7 +208,9 @@ export class SubscriptionRunner {
   /** After a successful handle: saves the checkpoint (in 'after-handle' mode) and moves on. False when stopping. */
   private async handled(position: bigint): Promise<boolean> {
     if (this.options.checkpointMode === 'after-handle') {
-      if (!(await this.retrying(`checkpoint save failed at position ${position}`, () => this.options.checkpoints.save(this.name, position)))) {
+      if (
+        !(await this.retrying(`checkpoint save failed at position ${position}`, () => this.options.checkpoints.save(this.name, position)))
+      ) {
         return false;
       }
     }

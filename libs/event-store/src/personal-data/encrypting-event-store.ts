@@ -1,0 +1,242 @@
+import type {
+  AllSubscription,
+  AppendResult,
+  EventData,
+  EventStore,
+  ExpectedRevision,
+  ReadOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+} from '../event-store.port';
+import { CachedDataKeyStore } from './cached-data-key-store';
+import { ENVELOPE_PREFIX, PersonalDataUnreadable, decryptField, encryptField, envelopeKeyId } from './data-key-crypto';
+import type { DataKeyStore } from './data-key-store.port';
+
+/**
+ * Whose a personal field is (the shape of @send/domain's personalFieldsOf, which the apps pass in:
+ * the store knows no event types). `streamOwner`: the stream's first subject in the key store;
+ * `fromStream`: found in the stream's earlier events; `otherwise` when neither is there.
+ */
+export type PersonalFieldSubject =
+  | { kind: 'subject'; subjectId: string }
+  | { kind: 'streamOwner'; otherwise: string }
+  | { kind: 'fromStream'; find: (earlier: ReadonlyArray<{ type: string; data: unknown }>) => string | null; otherwise: string };
+
+export interface PersonalField {
+  path: readonly string[];
+  subject: PersonalFieldSubject;
+}
+
+export interface PersonalDataSchema {
+  /** The personal string fields of an event about to be appended. */
+  fieldsOf(event: { streamId: string; type: string; data: unknown }): PersonalField[];
+  /** What a field reads as once its key is erased (@send/domain's ERASED). */
+  erased: string;
+}
+
+export interface EncryptingEventStoreOptions {
+  /** Close the key store with the event store (the apps' single shutdown hook closes EVENT_STORE). */
+  ownsKeys?: boolean;
+}
+
+/**
+ * The encryption layer (issue 14, ADR 0016): an EventStore around any other. Appends encrypt each
+ * personal field (the schema says which, and whose) under the data key of its subject in that stream;
+ * reads, subscriptions, batches and an append's recorded events come back decrypted, so every reader
+ * is unchanged. A field whose key is erased reads as `schema.erased`; a corrupt envelope, or one its
+ * key does not open, is an error (PersonalDataUnreadable), never silently "erased". Text stored before
+ * encryption (not an envelope) reads as it is, until `npm run encrypt-events` rewrites it.
+ */
+export class EncryptingEventStore implements EventStore {
+  readonly keys: CachedDataKeyStore;
+
+  constructor(
+    readonly inner: EventStore,
+    keys: DataKeyStore,
+    private readonly schema: PersonalDataSchema,
+    private readonly options: EncryptingEventStoreOptions = {},
+  ) {
+    this.keys = keys instanceof CachedDataKeyStore ? keys : new CachedDataKeyStore(keys);
+  }
+
+  async append(stream: string, events: EventData[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+    const encrypted = await this.encryptAppend(stream, events);
+    const result = await this.inner.append(stream, encrypted, options);
+    if (!result.events) return result;
+    // What this append stored comes back as the caller gave it (no decryption); a retry's no-op
+    // returns what was stored the first time, read back like any read.
+    const plain = new Map<unknown, Record<string, unknown>>();
+    encrypted.forEach((e, i) => plain.set(e.data, events[i].data));
+    const recorded = await Promise.all(
+      result.events.map((e) => {
+        const mine = plain.get(e.data);
+        return mine !== undefined ? { ...e, data: mine } : this.decrypt(e);
+      }),
+    );
+    return { ...result, events: recorded };
+  }
+
+  async read(stream: string, options?: ReadOptions): Promise<RecordedEvent[]> {
+    return this.decryptAll(await this.inner.read(stream, options));
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions): AllSubscription {
+    return new DecryptingSubscription(this.inner.subscribeToAll(options), this);
+  }
+
+  headPosition(): Promise<bigint> {
+    return this.inner.headPosition();
+  }
+
+  ping(): Promise<void> {
+    return this.inner.ping();
+  }
+
+  async close(): Promise<void> {
+    await this.inner.close();
+    if (this.options.ownsKeys) await this.keys.close();
+  }
+
+  /** Events as readers see them: without a promise when every key they need is cached. */
+  decryptAll(events: RecordedEvent[]): RecordedEvent[] | Promise<RecordedEvent[]> {
+    let pending = false;
+    const out = events.map((e) => {
+      const d = this.decrypt(e);
+      if (d instanceof Promise) pending = true;
+      return d;
+    });
+    return pending ? Promise.all(out) : (out as RecordedEvent[]);
+  }
+
+  /** One event decrypted: itself when it holds no envelope, synchronously when its keys are cached. */
+  decrypt(event: RecordedEvent): RecordedEvent | Promise<RecordedEvent> {
+    let keyIds: Set<string>;
+    try {
+      keyIds = envelopesIn(event.data);
+    } catch (error) {
+      throw unreadable(event, error);
+    }
+    if (keyIds.size === 0) return event;
+    const found = new Map<string, Buffer | null>();
+    const missing: string[] = [];
+    for (const keyId of keyIds) {
+      const key = this.keys.cachedKey(keyId);
+      if (key) found.set(keyId, key);
+      else missing.push(keyId);
+    }
+    const finish = () => {
+      try {
+        return { ...event, data: decryptData(event.data, found, this.schema.erased) as Record<string, unknown> };
+      } catch (error) {
+        throw unreadable(event, error);
+      }
+    };
+    if (missing.length === 0) return finish();
+    return Promise.all(missing.map(async (keyId) => found.set(keyId, await this.keys.keyById(keyId)))).then(finish);
+  }
+
+  private async encryptAppend(stream: string, events: EventData[]): Promise<EventData[]> {
+    const out: EventData[] = [];
+    let stored: { type: string; data: unknown }[] | null = null;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      const fields = this.schema.fieldsOf({ streamId: stream, type: event.type, data: event.data });
+      let data: unknown = event.data;
+      for (const field of fields) {
+        const value = getAt(data, field.path);
+        if (typeof value !== 'string' || value === '') continue;
+        let subjectId: string;
+        const whose = field.subject;
+        if (whose.kind === 'subject') subjectId = whose.subjectId;
+        else if (whose.kind === 'streamOwner') subjectId = (await this.keys.subjectOfScope(stream)) ?? whose.otherwise;
+        else {
+          stored ??= (await this.read(stream)).map((e) => ({ type: e.type, data: e.data }));
+          subjectId = whose.find([...stored, ...events.slice(0, i)]) ?? whose.otherwise;
+        }
+        const { keyId, key } = await this.keys.keyFor(subjectId, stream);
+        data = setAt(data, field.path, encryptField(keyId, key, value));
+      }
+      out.push(data === event.data ? event : { ...event, data: data as Record<string, unknown> });
+    }
+    return out;
+  }
+}
+
+/** Decrypts what the inner subscription yields, page by page when it batches. */
+class DecryptingSubscription implements AllSubscription {
+  readonly nextBatch?: (max: number) => Promise<RecordedEvent[] | null>;
+
+  constructor(
+    private readonly inner: AllSubscription,
+    private readonly store: EncryptingEventStore,
+  ) {
+    if (inner.nextBatch) {
+      const next = inner.nextBatch.bind(inner);
+      this.nextBatch = async (max) => {
+        const batch = await next(max);
+        return batch && this.store.decryptAll(batch);
+      };
+    }
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
+    for await (const event of this.inner) {
+      const plain = this.store.decrypt(event);
+      yield plain instanceof Promise ? await plain : plain;
+    }
+  }
+}
+
+function unreadable(event: RecordedEvent, error: unknown): Error {
+  if (!(error instanceof PersonalDataUnreadable)) return error as Error;
+  return new PersonalDataUnreadable(`stream ${event.streamId}, event ${event.id} (${event.type}): ${error.message}`);
+}
+
+/** The keyIds of every envelope in the data (any depth). */
+function envelopesIn(value: unknown, into = new Set<string>()): Set<string> {
+  if (typeof value === 'string') {
+    if (value.startsWith(ENVELOPE_PREFIX)) into.add(envelopeKeyId(value));
+  } else if (Array.isArray(value)) {
+    for (const v of value) envelopesIn(v, into);
+  } else if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) envelopesIn(v, into);
+  }
+  return into;
+}
+
+/** A copy of the data with each envelope decrypted (or `erased` where its key is gone); the rest shared. */
+function decryptData(value: unknown, keys: Map<string, Buffer | null>, erased: string): unknown {
+  if (typeof value === 'string') {
+    if (!value.startsWith(ENVELOPE_PREFIX)) return value;
+    const key = keys.get(envelopeKeyId(value));
+    return key ? decryptField(value, key) : erased;
+  }
+  if (Array.isArray(value)) return value.map((v) => decryptData(v, keys, erased));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = decryptData(v, keys, erased);
+    return out;
+  }
+  return value;
+}
+
+export function getAt(data: unknown, path: readonly string[]): unknown {
+  let at = data;
+  for (const key of path) {
+    if (!at || typeof at !== 'object' || Array.isArray(at)) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
+/** A copy of `data` with the value at `path` replaced, copying only the objects on the path. */
+export function setAt(data: unknown, path: readonly string[], value: unknown): unknown {
+  if (path.length === 0) return value;
+  const obj = data as Record<string, unknown>;
+  const [head, ...rest] = path;
+  return { ...obj, [head]: setAt(obj[head], rest, value) };
+}
