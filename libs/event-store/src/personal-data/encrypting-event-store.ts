@@ -9,7 +9,7 @@ import type {
   SubscribeToAllOptions,
 } from '../event-store.port';
 import { CachedDataKeyStore } from './cached-data-key-store';
-import { ENVELOPE_PREFIX, PersonalDataUnreadable, decryptField, encryptField, envelopeKeyId } from './data-key-crypto';
+import { ENVELOPE_PREFIX, PersonalDataUnreadable, decryptField, encryptField, envelopeKeyId, isEnvelope } from './data-key-crypto';
 import type { DataKeyStore } from './data-key-store.port';
 
 /**
@@ -140,25 +140,41 @@ export class EncryptingEventStore implements EventStore {
     let stored: { type: string; data: unknown }[] | null = null;
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
-      const fields = this.schema.fieldsOf({ streamId: stream, type: event.type, data: event.data });
-      let data: unknown = event.data;
-      for (const field of fields) {
-        const value = getAt(data, field.path);
-        if (typeof value !== 'string' || value === '') continue;
-        let subjectId: string;
-        const whose = field.subject;
-        if (whose.kind === 'subject') subjectId = whose.subjectId;
-        else if (whose.kind === 'streamOwner') subjectId = (await this.keys.subjectOfScope(stream)) ?? whose.otherwise;
-        else {
-          stored ??= (await this.read(stream)).map((e) => ({ type: e.type, data: e.data }));
-          subjectId = whose.find([...stored, ...events.slice(0, i)]) ?? whose.otherwise;
-        }
-        const { keyId, key } = await this.keys.keyFor(subjectId, stream);
-        data = setAt(data, field.path, encryptField(keyId, key, value));
-      }
-      out.push(data === event.data ? event : { ...event, data: data as Record<string, unknown> });
+      const earlier = async () => [
+        ...(stored ??= (await this.read(stream)).map((e) => ({ type: e.type, data: e.data }))),
+        ...events.slice(0, i),
+      ];
+      const data = await this.encryptData(stream, event.type, event.data, earlier);
+      out.push(data === event.data ? event : { ...event, data });
     }
     return out;
+  }
+
+  /**
+   * The event's data with each personal field encrypted under its subject's key in this stream (the
+   * same object when it has none to encrypt). A field already an envelope is left as it is, so
+   * encrypting stored events again (npm run encrypt-events) changes nothing. `earlier`: the stream's
+   * events before this one, asked for only when a field's subject is found there.
+   */
+  async encryptData(
+    stream: string,
+    type: string,
+    data: Record<string, unknown>,
+    earlier: () => Promise<ReadonlyArray<{ type: string; data: unknown }>>,
+  ): Promise<Record<string, unknown>> {
+    let out: unknown = data;
+    for (const field of this.schema.fieldsOf({ streamId: stream, type, data })) {
+      const value = getAt(out, field.path);
+      if (typeof value !== 'string' || value === '' || isEnvelope(value)) continue;
+      let subjectId: string;
+      const whose = field.subject;
+      if (whose.kind === 'subject') subjectId = whose.subjectId;
+      else if (whose.kind === 'streamOwner') subjectId = (await this.keys.subjectOfScope(stream)) ?? whose.otherwise;
+      else subjectId = whose.find(await earlier()) ?? whose.otherwise;
+      const { keyId, key } = await this.keys.keyFor(subjectId, stream);
+      out = setAt(out, field.path, encryptField(keyId, key, value));
+    }
+    return out as Record<string, unknown>;
   }
 }
 

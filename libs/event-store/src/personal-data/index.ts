@@ -6,3 +6,4 @@ export * from './sqlite-data-key-store';
 export * from './create-data-key-store';
 // Type-only: pg is loaded by createDataKeyStore({ kind: 'postgres' }) when used.
 export type { PostgresDataKeyStore, PostgresDataKeyStoreOptions } from './postgres-data-key-store';
+export * from './encrypt-stored-events';
