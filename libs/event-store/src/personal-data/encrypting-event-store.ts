@@ -9,7 +9,7 @@ import type {
   SubscribeToAllOptions,
 } from '../event-store.port';
 import { CachedDataKeyStore } from './cached-data-key-store';
-import { ENVELOPE_PREFIX, PersonalDataUnreadable, decryptField, encryptField, envelopeKeyId, isEnvelope } from './data-key-crypto';
+import { ENVELOPE_PREFIX, PersonalDataUnreadable, encryptField, isEnvelope, openEnvelope, parseEnvelope } from './data-key-crypto';
 import type { DataKeyStore } from './data-key-store.port';
 
 /**
@@ -110,29 +110,29 @@ export class EncryptingEventStore implements EventStore {
 
   /** One event decrypted: itself when it holds no envelope, synchronously when its keys are cached. */
   decrypt(event: RecordedEvent): RecordedEvent | Promise<RecordedEvent> {
-    let keyIds: Set<string>;
+    // One pass with the keys cached now; the keys it lacks are fetched, then a second pass.
+    const missing = new Set<string>();
+    const cached = (keyId: string): Buffer | null | undefined => {
+      const key = this.keys.cachedKey(keyId);
+      if (!key) missing.add(keyId);
+      return key;
+    };
+    let data: unknown;
     try {
-      keyIds = envelopesIn(event.data);
+      data = decryptData(event.data, cached, this.schema.erased);
     } catch (error) {
       throw unreadable(event, error);
     }
-    if (keyIds.size === 0) return event;
+    if (missing.size === 0) return data === event.data ? event : { ...event, data: data as Record<string, unknown> };
     const found = new Map<string, Buffer | null>();
-    const missing: string[] = [];
-    for (const keyId of keyIds) {
-      const key = this.keys.cachedKey(keyId);
-      if (key) found.set(keyId, key);
-      else missing.push(keyId);
-    }
-    const finish = () => {
+    return Promise.all([...missing].map(async (keyId) => found.set(keyId, await this.keys.keyById(keyId)))).then(() => {
       try {
-        return { ...event, data: decryptData(event.data, found, this.schema.erased) as Record<string, unknown> };
+        const lookup = (keyId: string) => found.get(keyId) ?? this.keys.cachedKey(keyId) ?? null;
+        return { ...event, data: decryptData(event.data, lookup, this.schema.erased) as Record<string, unknown> };
       } catch (error) {
         throw unreadable(event, error);
       }
-    };
-    if (missing.length === 0) return finish();
-    return Promise.all(missing.map(async (keyId) => found.set(keyId, await this.keys.keyById(keyId)))).then(finish);
+    });
   }
 
   private async encryptAppend(stream: string, events: EventData[]): Promise<EventData[]> {
@@ -212,32 +212,34 @@ function unreadable(event: RecordedEvent, error: unknown): Error {
   return new PersonalDataUnreadable(`stream ${event.streamId}, event ${event.id} (${event.type}): ${error.message}`);
 }
 
-/** The keyIds of every envelope in the data (any depth). */
-function envelopesIn(value: unknown, into = new Set<string>()): Set<string> {
-  if (typeof value === 'string') {
-    if (value.startsWith(ENVELOPE_PREFIX)) into.add(envelopeKeyId(value));
-  } else if (Array.isArray(value)) {
-    for (const v of value) envelopesIn(v, into);
-  } else if (value && typeof value === 'object') {
-    for (const v of Object.values(value)) envelopesIn(v, into);
-  }
-  return into;
-}
-
-/** A copy of the data with each envelope decrypted (or `erased` where its key is gone); the rest shared. */
-function decryptData(value: unknown, keys: Map<string, Buffer | null>, erased: string): unknown {
+/**
+ * The data with each envelope decrypted (any depth): `erased` where `keyOf` says the key is gone
+ * (null), left as it is where the key is not at hand (undefined: the caller fetches it and passes
+ * again). Objects without envelopes are returned as they are (no copy).
+ */
+function decryptData(value: unknown, keyOf: (keyId: string) => Buffer | null | undefined, erased: string): unknown {
   if (typeof value === 'string') {
     if (!value.startsWith(ENVELOPE_PREFIX)) return value;
-    const key = keys.get(envelopeKeyId(value));
-    return key ? decryptField(value, key) : erased;
+    const parsed = parseEnvelope(value);
+    const key = keyOf(parsed.keyId);
+    return key === undefined ? value : key === null ? erased : openEnvelope(parsed, key);
   }
-  if (Array.isArray(value)) return value.map((v) => decryptData(v, keys, erased));
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = decryptData(v, keys, erased);
-    return out;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const v = decryptData(value[i], keyOf, erased);
+      if (v !== value[i]) (out ??= value.slice())[i] = v;
+    }
+    return out ?? value;
   }
-  return value;
+  let out: Record<string, unknown> | null = null;
+  for (const k in value) {
+    const was = (value as Record<string, unknown>)[k];
+    const v = decryptData(was, keyOf, erased);
+    if (v !== was) (out ??= { ...(value as Record<string, unknown>) })[k] = v;
+  }
+  return out ?? value;
 }
 
 export function getAt(data: unknown, path: readonly string[]): unknown {

@@ -58,7 +58,11 @@ export class SqliteDataKeyStore implements DataKeyStore {
     this.db = new Database(file, { timeout });
     this.db.pragma(`busy_timeout = ${Math.trunc(timeout)}`);
     if (!memory) this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    // NORMAL, not FULL: the keys share the events' WAL, and its frames are written in commit order,
+    // so the fsync of the first event appended under a new key (the store's FULL) makes the key
+    // durable too; a power cut can lose a new key only with every event written after it. An
+    // erasure is made durable by its checkpoint, which syncs the database file.
+    this.db.pragma('synchronous = NORMAL');
     // Per connection: every delete made here overwrites the deleted bytes with zeros.
     this.db.pragma('secure_delete = ON');
     this.db.exec(SQLITE_DATA_KEYS_SCHEMA);
