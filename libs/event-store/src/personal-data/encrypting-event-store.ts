@@ -97,42 +97,52 @@ export class EncryptingEventStore implements EventStore {
     if (this.options.ownsKeys) await this.keys.close();
   }
 
-  /** Events as readers see them: without a promise when every key they need is cached. */
+  /**
+   * Events as readers see them: without a promise when every key they need is cached; otherwise the
+   * keys the page lacks are fetched once each (a page holds many events under few keys).
+   */
   decryptAll(events: RecordedEvent[]): RecordedEvent[] | Promise<RecordedEvent[]> {
-    let pending = false;
-    const out = events.map((e) => {
-      const d = this.decrypt(e);
-      if (d instanceof Promise) pending = true;
-      return d;
+    const missing = new Set<string>();
+    /** The events a key was missing for: decrypted again, whole, once the keys are fetched. */
+    const again: number[] = [];
+    const out = events.map((e, i) => {
+      let lacking = false;
+      const decrypted = this.decryptWith(e, (keyId) => {
+        const key = this.keys.cachedKey(keyId);
+        if (key) return key;
+        missing.add(keyId);
+        lacking = true;
+        return undefined;
+      });
+      if (lacking) again.push(i);
+      return decrypted;
     });
-    return pending ? Promise.all(out) : (out as RecordedEvent[]);
+    if (missing.size === 0) return out;
+    const found = new Map<string, Buffer | null>();
+    return Promise.all([...missing].map(async (keyId) => found.set(keyId, await this.keys.keyById(keyId)))).then(() => {
+      for (const i of again) out[i] = this.decryptWith(events[i], (keyId) => found.get(keyId) ?? this.keys.cachedKey(keyId) ?? null);
+      return out;
+    });
   }
 
   /** One event decrypted: itself when it holds no envelope, synchronously when its keys are cached. */
   decrypt(event: RecordedEvent): RecordedEvent | Promise<RecordedEvent> {
-    // One pass with the keys cached now; the keys it lacks are fetched, then a second pass.
-    const missing = new Set<string>();
-    const cached = (keyId: string): Buffer | null | undefined => {
-      const key = this.keys.cachedKey(keyId);
-      if (!key) missing.add(keyId);
-      return key;
-    };
+    const all = this.decryptAll([event]);
+    return Array.isArray(all) ? all[0] : all.then((events) => events[0]);
+  }
+
+  /**
+   * The event with its envelopes opened by `keyOf`'s keys (null: erased; undefined: not at hand,
+   * left sealed for a second pass). The same event when nothing in it changed.
+   */
+  private decryptWith(event: RecordedEvent, keyOf: (keyId: string) => Buffer | null | undefined): RecordedEvent {
     let data: unknown;
     try {
-      data = decryptData(event.data, cached, this.schema.erased);
+      data = decryptData(event.data, keyOf, this.schema.erased);
     } catch (error) {
       throw unreadable(event, error);
     }
-    if (missing.size === 0) return data === event.data ? event : { ...event, data: data as Record<string, unknown> };
-    const found = new Map<string, Buffer | null>();
-    return Promise.all([...missing].map(async (keyId) => found.set(keyId, await this.keys.keyById(keyId)))).then(() => {
-      try {
-        const lookup = (keyId: string) => found.get(keyId) ?? this.keys.cachedKey(keyId) ?? null;
-        return { ...event, data: decryptData(event.data, lookup, this.schema.erased) as Record<string, unknown> };
-      } catch (error) {
-        throw unreadable(event, error);
-      }
-    });
+    return data === event.data ? event : { ...event, data: data as Record<string, unknown> };
   }
 
   private async encryptAppend(stream: string, events: EventData[]): Promise<EventData[]> {
