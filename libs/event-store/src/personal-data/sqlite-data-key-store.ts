@@ -81,16 +81,57 @@ export class SqliteDataKeyStore implements DataKeyStore {
 
   async keyFor(subjectId: string, scope: string): Promise<DataKey> {
     const hash = this.kek.subjectHash(subjectId);
-    let row = this.stmt.get.get(hash, scope);
-    if (!row) {
-      const keyId = newKeyId();
-      const key = newDataKey();
-      // OR IGNORE: another process made this subject's key in this stream first; theirs is the one.
-      this.stmt.insert.run(keyId, hash, this.kek.sealSubject(subjectId), scope, this.kek.wrap(keyId, key), new Date().toISOString());
-      row = this.stmt.get.get(hash, scope)!;
-      if (row.key_id === keyId) return { keyId, key };
+    const row = this.stmt.get.get(hash, scope);
+    if (row) return { keyId: row.key_id, key: this.kek.unwrap(row.key_id, row.wrapped_key) };
+    // New keys are made in one transaction per turn of the event loop (a commit each would cost
+    // more than the encryption): the writers of one moment share it, as appends share a group commit.
+    return new Promise<DataKey>((resolve, reject) => {
+      this.pendingKeys.push({ subjectId, hash, scope, resolve, reject });
+      if (this.pendingKeys.length === 1) setImmediate(() => this.makePendingKeys());
+    });
+  }
+
+  private pendingKeys: {
+    subjectId: string;
+    hash: string;
+    scope: string;
+    resolve: (key: DataKey) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+
+  private makePendingKeys(): void {
+    const batch = this.pendingKeys;
+    this.pendingKeys = [];
+    const made = new Map<string, DataKey>();
+    try {
+      this.db
+        .transaction(() => {
+          for (const p of batch) {
+            if (made.has(`${p.hash}\u0000${p.scope}`)) continue;
+            const keyId = newKeyId();
+            const key = newDataKey();
+            // OR IGNORE: another process made this subject's key in this stream first; theirs is the one.
+            this.stmt.insert.run(
+              keyId,
+              p.hash,
+              this.kek.sealSubject(p.subjectId),
+              p.scope,
+              this.kek.wrap(keyId, key),
+              new Date().toISOString(),
+            );
+            const row = this.stmt.get.get(p.hash, p.scope)!;
+            made.set(
+              `${p.hash}\u0000${p.scope}`,
+              row.key_id === keyId ? { keyId, key } : { keyId: row.key_id, key: this.kek.unwrap(row.key_id, row.wrapped_key) },
+            );
+          }
+        })
+        .immediate();
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
     }
-    return { keyId: row.key_id, key: this.kek.unwrap(row.key_id, row.wrapped_key) };
+    for (const p of batch) p.resolve(made.get(`${p.hash}\u0000${p.scope}`)!);
   }
 
   async keyById(keyId: string): Promise<Buffer | null> {
