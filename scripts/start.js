@@ -12,6 +12,7 @@ const path = require('node:path');
 const { ensureInstalled } = require('./lib/ensure-installed');
 const { ensureBuilt } = require('./lib/ensure-built');
 const { ping, ensureRedisServer, startRedis } = require('./lib/redis');
+const { installationSecret } = require('./lib/installation-secret');
 
 const root = path.resolve(__dirname, '..');
 const log = (msg) => console.log(`[start] ${msg}`);
@@ -27,7 +28,12 @@ async function main() {
   const dataDir = path.resolve(env.DATA_DIR || path.join(root, 'data'));
   env.SQLITE_PATH ||= path.join(dataDir, 'events.db');
   fs.mkdirSync(dataDir, { recursive: true });
-  if (!env.JWT_SECRET) env.JWT_SECRET = signingSecret(dataDir);
+  if (!env.JWT_SECRET) env.JWT_SECRET = installationSecret(path.join(dataDir, 'jwt-secret'), { log, describe: 'a token signing secret', setting: 'JWT_SECRET' });
+  // The key that wraps the personal-data keys (ADR 0016): made here, before api and worker start, so both read one file.
+  if (!env.DATA_KEYS_SECRET && !env.DATA_KEYS_SECRET_FILE) {
+    env.DATA_KEYS_SECRET_FILE = path.join(dataDir, 'data-keys-secret');
+    installationSecret(env.DATA_KEYS_SECRET_FILE, { log, describe: 'a key-encryption key for personal data', setting: 'DATA_KEYS_SECRET or DATA_KEYS_SECRET_FILE' });
+  }
 
   for (const app of ['api', 'worker']) {
     if (!fs.existsSync(path.join(root, 'dist/apps', app, 'main.js'))) {
@@ -134,20 +140,6 @@ main().catch((err) => {
 /** A connection URL fit for the console: any user and password replaced by `***`. */
 function withoutCredentials(url) {
   return String(url).replace(/\/\/[^@/]*@/, '//***@');
-}
-
-/**
- * The embedded default's token signing secret: made at random on the first start and kept in the
- * data folder (mode 0600), so no two installations share one and none is published with the code.
- * JWT_SECRET, when set, wins.
- */
-function signingSecret(dataDir) {
-  const file = path.join(dataDir, 'jwt-secret');
-  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-  const secret = require('node:crypto').randomBytes(32).toString('base64url');
-  fs.writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
-  log(`made a token signing secret for this installation: ${file} (mode 0600; set JWT_SECRET to use your own)`);
-  return secret;
 }
 
 /** Where the events are, for the closing line: never a password (the URLs may carry one). */

@@ -36,8 +36,9 @@ describe('docker/compose.yml', () => {
   const compose = parse(readFileSync(join(dockerDir, 'compose.yml'), 'utf8'), { merge: true });
   const env = (service: string) => compose.services[service].environment as Record<string, string>;
 
-  it('runs kurrentdb, redis with append-only persistence, api and worker', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['api', 'kurrentdb', 'redis', 'worker']);
+  it('runs kurrentdb, postgres for the personal-data keys, redis with append-only persistence, api and worker', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['api', 'keys', 'kurrentdb', 'redis', 'worker']);
+    expect(compose.services.keys.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/:\/var\/lib\/postgresql\/data$/)]));
     expect(compose.services.redis.command.join(' ')).toContain('--appendonly yes');
     expect(compose.services.redis.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/:\/data$/)]));
     expect(compose.services.kurrentdb.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/:\/var\/lib\/kurrentdb$/)]));
@@ -50,9 +51,12 @@ describe('docker/compose.yml', () => {
       KURRENTDB_URL: expect.stringMatching(/^kurrentdb:\/\/kurrentdb:2113/),
       REDIS_URL: REDIS_URL_WITH_PASSWORD,
       JWT_SECRET: expect.stringContaining('JWT_SECRET'),
+      DATA_KEYS_SECRET: expect.stringContaining('DATA_KEYS_SECRET'),
+      DATA_KEYS_POSTGRES_URL: expect.stringMatching(/^postgres:\/\/send:.*@keys:5432\/send$/),
     });
     expect(compose.services[service].depends_on).toMatchObject({
       kurrentdb: { condition: 'service_healthy' },
+      keys: { condition: 'service_healthy' },
       redis: { condition: 'service_healthy' },
     });
   });
@@ -88,6 +92,7 @@ describe('docker/compose.postgres.yml', () => {
       EVENT_STORE: 'postgres',
       POSTGRES_URL: expect.stringMatching(/^postgres:\/\/send:.*@postgres:5432\/send$/),
       REDIS_URL: REDIS_URL_WITH_PASSWORD,
+      DATA_KEYS_SECRET: expect.stringContaining('DATA_KEYS_SECRET'),
     });
     expect(compose.services[service].depends_on).toMatchObject({ postgres: { condition: 'service_healthy' } });
   });

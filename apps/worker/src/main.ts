@@ -2,10 +2,15 @@ import 'reflect-metadata';
 import { notificationsEnv } from '@send/notifications';
 import { ConfigError, loadConfig, withoutCredentials } from '@send/platform';
 import { runRebuildCli } from './rebuild/rebuild-cli';
+import { runEncryptEventsCli } from './personal-data/encrypt-events-cli';
 import { runRetentionCli } from './retention/retention-cli';
 import { createWorkerApp } from './worker.factory';
 
-/** `node dist/apps/worker/main.js` runs the worker; `... rebuild-read-models` rebuilds the Redis read models and exits; `... retention` runs retention once and exits. */
+/**
+ * `node dist/apps/worker/main.js` runs the worker; `... rebuild-read-models` rebuilds the Redis read
+ * models and exits; `... retention` runs retention once and exits; `... encrypt-events` encrypts the
+ * personal data of events stored before (ADR 0016).
+ */
 async function main(): Promise<void> {
   if (process.argv[2] === 'rebuild-read-models') {
     process.exitCode = await runRebuildCli(process.env);
@@ -13,6 +18,10 @@ async function main(): Promise<void> {
   }
   if (process.argv[2] === 'retention') {
     process.exitCode = await runRetentionCli(process.env);
+    return;
+  }
+  if (process.argv[2] === 'encrypt-events') {
+    process.exitCode = await runEncryptEventsCli(process.env);
     return;
   }
   const config = loadConfig(process.env, notificationsEnv);

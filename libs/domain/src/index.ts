@@ -30,3 +30,4 @@ export * from './telephony/call';
 export * from './personal-data/personal-data';
 export * from './personal-data/erasure';
 export * from './personal-data/erasure-events';
+export * from './personal-data/personal-fields';

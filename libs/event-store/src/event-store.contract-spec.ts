@@ -13,14 +13,27 @@ import {
 } from './event-store.port';
 import { readAllToHead, type ReadAllToHeadOptions } from './subscription/read-all-to-head';
 import type { PostgresEventStore } from './postgres/postgres-event-store';
-import { kurrentDbFactory, postgresFactory, sqliteFactory, testPostgres, type StoreFactory, type StoreUnderTest } from './testing/event-stores';
+import {
+  kurrentDbFactory,
+  postgresEncryptedFactory,
+  postgresFactory,
+  sqliteEncryptedFactory,
+  sqliteFactory,
+  testPostgres,
+  type StoreFactory,
+  type StoreUnderTest,
+} from './testing/event-stores';
 
 /**
  * One contract, every adapter (STYLE.md: "one suite judges them all"). An adapter that cannot run
  * here is listed as skipped by name, with the variable that would run it.
  */
 const KURRENTDB_URL = process.env.KURRENTDB_URL;
-const runnable: [string, StoreFactory][] = [['sqlite', sqliteFactory()]];
+const runnable: [string, StoreFactory][] = [
+  ['sqlite', sqliteFactory()],
+  // The same contract through the personal-data encryption layer (ADR 0016): it changes nothing a reader sees.
+  ['sqlite, encrypted', sqliteEncryptedFactory()],
+];
 if (KURRENTDB_URL) runnable.push(['kurrentdb', kurrentDbFactory(KURRENTDB_URL)]);
 else {
   console.warn('EventStore contract: kurrentdb SKIPPED (set KURRENTDB_URL, e.g. kurrentdb://localhost:2113?tls=false, to run it)');
@@ -36,7 +49,7 @@ if ('skipped' in postgres) {
     it('runs the same contract against PostgreSQL', () => undefined);
   });
 } else {
-  runnable.push(['postgres', postgresFactory(postgres.url)]);
+  runnable.push(['postgres', postgresFactory(postgres.url)], ['postgres, encrypted', postgresEncryptedFactory(postgres.url)]);
   afterAll(() => postgres.stop());
 }
 
@@ -49,7 +62,12 @@ describe.each(runnable)('EventStore contract: %s', (_name, make) => {
   /** A prefix unique to this test, so tests never see each other's streams (KurrentDB keeps data). */
   let prefix: string;
   const stream = (name = uuid()) => `${prefix}-${name}`;
-  const ev = (type = 'Happened', data: Record<string, unknown> = {}): EventData => ({ id: uuid(), type, data, metadata: { correlationId: 'c-1' } });
+  const ev = (type = 'Happened', data: Record<string, unknown> = {}): EventData => ({
+    id: uuid(),
+    type,
+    data,
+    metadata: { correlationId: 'c-1' },
+  });
   const open: AllSubscription[] = [];
   const subscribe = (filter: SubscriptionFilter = { streamPrefixes: [prefix] }, from: bigint | 'start' = 'start') => {
     const sub = (sut.store as EventStore).subscribeToAll({ from, filter });
@@ -70,7 +88,7 @@ describe.each(runnable)('EventStore contract: %s', (_name, make) => {
   describe('append and read', () => {
     it('reads a stream back in revision order, with what was appended', async () => {
       const s = stream();
-      const events = [ev('A', { n: 1 }), ev('B', { n: 2, nested: { ok: true } }), ev('C', { n: 3 })];
+      const events = [ev('A', { n: 1 }), ev('B', { n: 2, nested: { ok: true, text: 'Ünïcode ✓ text' } }), ev('C', { n: 3 })];
       const result = await store.append(s, events, { expectedRevision: 'no_stream' });
       const read = await store.read(s);
       expect(result.nextRevision).toBe(2n);
@@ -80,7 +98,7 @@ describe.each(runnable)('EventStore contract: %s', (_name, make) => {
         [events[1].id, 'B', 1n, s],
         [events[2].id, 'C', 2n, s],
       ]);
-      expect(read[1].data).toEqual({ n: 2, nested: { ok: true } });
+      expect(read[1].data).toEqual({ n: 2, nested: { ok: true, text: 'Ünïcode ✓ text' } });
       expect(read[0].metadata).toMatchObject({ correlationId: 'c-1' });
       expect(read[0].recordedAt).toBeInstanceOf(Date);
       expect(Number.isNaN(read[0].recordedAt.getTime())).toBe(false);
@@ -113,7 +131,11 @@ describe.each(runnable)('EventStore contract: %s', (_name, make) => {
     it('refuses an exact revision that is not the current one', async () => {
       const s = stream();
       await store.append(s, [ev(), ev()], { expectedRevision: 'no_stream' });
-      await expect(store.append(s, [ev()], { expectedRevision: 0n })).rejects.toMatchObject({ name: 'WrongExpectedRevision', expected: 0n, actual: 1n });
+      await expect(store.append(s, [ev()], { expectedRevision: 0n })).rejects.toMatchObject({
+        name: 'WrongExpectedRevision',
+        expected: 0n,
+        actual: 1n,
+      });
       await expect(store.append(stream(), [ev()], { expectedRevision: 0n })).rejects.toMatchObject({ actual: 'no_stream' });
     });
 
@@ -159,7 +181,10 @@ describe.each(runnable)('EventStore contract: %s', (_name, make) => {
       const events = [ev('A'), ev('B')];
       const first = await store.append(s, events, { expectedRevision: 'no_stream' });
       const again = await store.append(s, events, { expectedRevision: 'no_stream' });
-      expect({ nextRevision: again.nextRevision, position: again.position }).toEqual({ nextRevision: first.nextRevision, position: first.position });
+      expect({ nextRevision: again.nextRevision, position: again.position }).toEqual({
+        nextRevision: first.nextRevision,
+        position: first.position,
+      });
       expect((await store.read(s)).map((e) => e.id)).toEqual(events.map((e) => e.id));
     });
 
@@ -215,7 +240,11 @@ describe.each(runnable)('EventStore contract: %s', (_name, make) => {
       const [s1, s2] = [stream(), stream()];
       const a = ev();
       await store.append(s1, [a], { expectedRevision: 'no_stream' });
-      await expect(store.append(s2, [a], { expectedRevision: 'no_stream' })).rejects.toMatchObject({ name: 'DuplicateEventId', stream: s2, eventId: a.id });
+      await expect(store.append(s2, [a], { expectedRevision: 'no_stream' })).rejects.toMatchObject({
+        name: 'DuplicateEventId',
+        stream: s2,
+        eventId: a.id,
+      });
       const b = ev();
       await expect(store.append(s2, [b, b], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(DuplicateEventId);
       expect(await store.read(s2)).toEqual([]);
@@ -232,7 +261,8 @@ describe.each(runnable)('EventStore contract: %s', (_name, make) => {
         store.append(s, events, { expectedRevision: 0n }),
         other.append(s, events, { expectedRevision: 0n }),
       ]);
-      for (const r of results) expect({ nextRevision: r.nextRevision, position: r.position }).toEqual({ nextRevision: 2n, position: results[0].position });
+      for (const r of results)
+        expect({ nextRevision: r.nextRevision, position: r.position }).toEqual({ nextRevision: 2n, position: results[0].position });
       expect((await store.read(s)).map((e) => e.type)).toEqual(['Before', 'A', 'B']);
     });
   });
@@ -352,7 +382,9 @@ describe.each(runnable)('EventStore contract: %s', (_name, make) => {
 
     it('filters by event type', async () => {
       const t = (name: string) => `${prefix}${name}`;
-      await store.append(stream(), [ev(t('Wanted')), ev(t('Unwanted')), ev(t('AlsoWanted')), ev(t('WantedNot'))], { expectedRevision: 'no_stream' });
+      await store.append(stream(), [ev(t('Wanted')), ev(t('Unwanted')), ev(t('AlsoWanted')), ev(t('WantedNot'))], {
+        expectedRevision: 'no_stream',
+      });
       await store.append(stream(), [ev(t('AlsoWanted'))], { expectedRevision: 'no_stream' });
       const events = await withTimeout(take(subscribe({ eventTypes: [t('Wanted'), t('AlsoWanted')] }), 3), LIVE_BOUND_MS, 'types');
       expect(events.map((e) => e.type)).toEqual([t('Wanted'), t('AlsoWanted'), t('AlsoWanted')]);
@@ -467,7 +499,11 @@ if (!('skipped' in postgres)) {
       await until(() => live.length >= 2, LIVE_BOUND_MS);
       expect(live.map((e) => e.type)).toEqual(['A', 'B']);
       expect(live.map((e) => e.position)).toEqual([a.position, b.position]);
-      await expect(withTimeout(caughtUp, LIVE_BOUND_MS, 'readAllToHead')).resolves.toMatchObject({ count: 2, head: b.position, last: b.position });
+      await expect(withTimeout(caughtUp, LIVE_BOUND_MS, 'readAllToHead')).resolves.toMatchObject({
+        count: 2,
+        head: b.position,
+        last: b.position,
+      });
     });
 
     it('passes the gap a rolled-back append leaves', async () => {
@@ -490,10 +526,9 @@ if (!('skipped' in postgres)) {
       collect(store.subscribeToAll({ from: await store.headPosition() }), live);
       await store.append('s-1', [ev('First')], { expectedRevision: 'no_stream' });
       await until(() => live.length === 1, LIVE_BOUND_MS);
-      const { rowCount } = await raw.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1`,
-        [`LISTEN "${store.schema}_appended"`],
-      );
+      const { rowCount } = await raw.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1`, [
+        `LISTEN "${store.schema}_appended"`,
+      ]);
       expect(rowCount).toBe(1);
       await sleep(300);
       await store.append('s-1', [ev('AfterLoss')], { expectedRevision: 0n });

@@ -8,4 +8,4 @@ export * from './take-turns';
 export type { KurrentDbEventStore, KurrentDbEventStoreOptions } from './kurrentdb';
 // Type-only, as KurrentDB: pg is loaded by createEventStore({ kind: 'postgres' }) when used.
 export type { PostgresEventStore, PostgresEventStoreOptions } from './postgres';
-export * from './personal-data/data-key-store.port';
+export * from './personal-data';

@@ -35,7 +35,9 @@ describe('loadConfig', () => {
       POSTGRES_POOL_SIZE: 10,
       EVENT_STORE_MAX_APPEND_BYTES: 1024 * 1024,
     });
-    expect(loadConfig({ EVENT_STORE: 'postgres', POSTGRES_URL: 'postgresql://db/send', POSTGRES_POOL_SIZE: '25' }).POSTGRES_POOL_SIZE).toBe(25);
+    expect(loadConfig({ EVENT_STORE: 'postgres', POSTGRES_URL: 'postgresql://db/send', POSTGRES_POOL_SIZE: '25' }).POSTGRES_POOL_SIZE).toBe(
+      25,
+    );
   });
 
   it('treats an empty variable as unset', () => {
@@ -46,7 +48,10 @@ describe('loadConfig', () => {
     [{ PORT: 'eighty' }, /PORT: .*\(got "eighty"\)/],
     [{ EVENT_STORE: 'mysql' }, /EVENT_STORE: /],
     [{ EVENT_STORE: 'postgres' }, /POSTGRES_URL: is required when EVENT_STORE=postgres/],
-    [{ EVENT_STORE: 'postgres', POSTGRES_URL: 'db:5432/send' }, /POSTGRES_URL: must be a postgres:\/\/ connection string \(value not shown\)/],
+    [
+      { EVENT_STORE: 'postgres', POSTGRES_URL: 'db:5432/send' },
+      /POSTGRES_URL: must be a postgres:\/\/ connection string \(value not shown\)/,
+    ],
     [{ POSTGRES_SCHEMA: 'send-events' }, /POSTGRES_SCHEMA: must be letters, digits and underscores/],
     [{ POSTGRES_POOL_SIZE: '0' }, /POSTGRES_POOL_SIZE: /],
     [{ EVENT_STORE_MAX_APPEND_BYTES: '10' }, /EVENT_STORE_MAX_APPEND_BYTES: /],
@@ -89,7 +94,8 @@ describe('loadConfig', () => {
     const widgets: ConfigFragment<typeof shape> = {
       shape,
       refine(env, ctx) {
-        if (env.WIDGET_URL && !env.WIDGET_KEY) ctx.addIssue({ code: 'custom', path: ['WIDGET_KEY'], message: 'is required with WIDGET_URL' });
+        if (env.WIDGET_URL && !env.WIDGET_KEY)
+          ctx.addIssue({ code: 'custom', path: ['WIDGET_KEY'], message: 'is required with WIDGET_URL' });
       },
     };
     expect(loadConfig({ WIDGET_URL: 'https://widgets.example', WIDGET_KEY: 'k', PORT: '4000' }, widgets)).toMatchObject({
@@ -121,6 +127,45 @@ describe('loadConfig', () => {
   });
 });
 
+describe('personal data settings (ADR 0016)', () => {
+  const secretFile = (text: string) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'data-keys-')), 'secret');
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('encrypts by default, the keys in PostgreSQL schema send_data_keys when not beside SQLite', () => {
+    expect(loadConfig({})).toMatchObject({ PERSONAL_DATA_ENCRYPTION: true, DATA_KEYS_POSTGRES_SCHEMA: 'send_data_keys' });
+    expect(loadConfig({ PERSONAL_DATA_ENCRYPTION: 'false' }).PERSONAL_DATA_ENCRYPTION).toBe(false);
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'a-real-secret-of-32-characters!!' };
+    expect(loadConfig({ ...production, DATA_KEYS_SECRET: 'k'.repeat(32) }).DATA_KEYS_SECRET).toBe('k'.repeat(32));
+    expect(loadConfig({ ...production, DATA_KEYS_SECRET_FILE: secretFile('k'.repeat(44)) }).NODE_ENV).toBe('production');
+  });
+
+  it.each([
+    [
+      { NODE_ENV: 'production', JWT_SECRET: 'a-real-secret-of-32-characters!!' },
+      /DATA_KEYS_SECRET: or DATA_KEYS_SECRET_FILE must be set in production/,
+    ],
+    [{ DATA_KEYS_SECRET: 'short' }, /DATA_KEYS_SECRET: must be at least 32 characters.*\(value not shown\)/],
+    [
+      { DATA_KEYS_SECRET: 'k'.repeat(32), DATA_KEYS_SECRET_FILE: '/etc/hostname' },
+      /DATA_KEYS_SECRET_FILE: set DATA_KEYS_SECRET or DATA_KEYS_SECRET_FILE, not both/,
+    ],
+    [{ DATA_KEYS_SECRET_FILE: '/nowhere/secret' }, /DATA_KEYS_SECRET_FILE: cannot read \/nowhere\/secret/],
+    [{ EVENT_STORE: 'kurrentdb', KURRENTDB_URL: 'kurrentdb://a:2113' }, /DATA_KEYS_POSTGRES_URL: is required when EVENT_STORE=kurrentdb/],
+    [{ DATA_KEYS_POSTGRES_URL: 'db:5432' }, /DATA_KEYS_POSTGRES_URL: must be a postgres:\/\/ connection string/],
+  ])('stops on %j with a message naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('takes KurrentDB without a key store when encryption is off', () => {
+    expect(
+      loadConfig({ EVENT_STORE: 'kurrentdb', KURRENTDB_URL: 'kurrentdb://a:2113', PERSONAL_DATA_ENCRYPTION: 'false' }).EVENT_STORE,
+    ).toBe('kurrentdb');
+  });
+});
+
 describe('KurrentDB connection settings', () => {
   const url = 'kurrentdb://a:2113,b:2113,c:2113';
 
@@ -131,6 +176,7 @@ describe('KurrentDB connection settings', () => {
     const config = loadConfig({
       EVENT_STORE: 'kurrentdb',
       KURRENTDB_URL: url,
+      DATA_KEYS_POSTGRES_URL: 'postgres://keys@db:5432/send',
       KURRENTDB_USERNAME: 'ops',
       KURRENTDB_PASSWORD_FILE: passwordFile,
       KURRENTDB_TLS: 'true',
@@ -156,7 +202,10 @@ describe('KurrentDB connection settings', () => {
     [{ KURRENTDB_USERNAME: 'ops' }, /KURRENTDB_USERNAME: needs KURRENTDB_PASSWORD or KURRENTDB_PASSWORD_FILE/],
     [{ KURRENTDB_PASSWORD: 'pw' }, /KURRENTDB_USERNAME: is required with KURRENTDB_PASSWORD/],
     [{ KURRENTDB_USERNAME: 'ops', KURRENTDB_PASSWORD: 'pw', KURRENTDB_PASSWORD_FILE: '/etc/hostname' }, /not both/],
-    [{ KURRENTDB_URL: 'kurrentdb://admin:changeit@a:2113', KURRENTDB_USERNAME: 'ops', KURRENTDB_PASSWORD: 'pw' }, /KURRENTDB_URL: carries credentials/],
+    [
+      { KURRENTDB_URL: 'kurrentdb://admin:changeit@a:2113', KURRENTDB_USERNAME: 'ops', KURRENTDB_PASSWORD: 'pw' },
+      /KURRENTDB_URL: carries credentials/,
+    ],
     [{ KURRENTDB_TLS_CA_FILE: '/nowhere/ca.pem' }, /KURRENTDB_TLS_CA_FILE: no such file/],
     [{ KURRENTDB_TLS: 'yes' }, /KURRENTDB_TLS: /],
     [{ EVENT_STORE_MAX_APPEND_BYTES: '10' }, /EVENT_STORE_MAX_APPEND_BYTES: /],
@@ -166,7 +215,13 @@ describe('KurrentDB connection settings', () => {
 
   it('never shows the password in a config error', () => {
     try {
-      loadConfig({ EVENT_STORE: 'kurrentdb', KURRENTDB_URL: url, KURRENTDB_PASSWORD: 'hunter2-pw', KURRENTDB_PASSWORD_FILE: '/etc/hostname', KURRENTDB_USERNAME: 'ops' });
+      loadConfig({
+        EVENT_STORE: 'kurrentdb',
+        KURRENTDB_URL: url,
+        KURRENTDB_PASSWORD: 'hunter2-pw',
+        KURRENTDB_PASSWORD_FILE: '/etc/hostname',
+        KURRENTDB_USERNAME: 'ops',
+      });
       throw new Error('expected a ConfigError');
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);

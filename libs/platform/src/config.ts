@@ -9,6 +9,12 @@ const flag = z
   .default('false')
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** As `flag`, on unless turned off. */
+const flagOn = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .default('true')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
 const DEV_JWT_SECRET = 'dev-only-not-a-secret-change-me-in-production';
 
 const baseShape = {
@@ -20,7 +26,12 @@ const baseShape = {
   TRUSTED_PROXIES: z
     .string()
     .default('')
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'must be IP addresses or CIDR ranges, comma-separated'))),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   EVENT_STORE: z.enum(['sqlite', 'kurrentdb', 'postgres']).default('sqlite'),
@@ -70,6 +81,26 @@ const baseShape = {
     .min(1024)
     .max(64 * 1024 * 1024)
     .default(1024 * 1024),
+  // --- Personal data (issue 14, ADR 0016): personal fields of events encrypted under per-person keys ---
+  // Off only to measure it (bench:encryption) or to read a store as it is; events already encrypted
+  // then read as envelopes, so leave it on once it has been on.
+  PERSONAL_DATA_ENCRYPTION: flagOn,
+  // The secret the data keys are wrapped under (at least 32 characters), or a file holding it (a
+  // mounted secret): one of the two in production. Unset elsewhere: made once, data-keys-secret
+  // beside SQLITE_PATH (npm start: DATA_DIR/data-keys-secret), mode 0600.
+  DATA_KEYS_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)').optional(),
+  DATA_KEYS_SECRET_FILE: z.string().min(1).optional(),
+  // Where the keys live besides SQLite (ADR 0016): a PostgreSQL schema of its own. EVENT_STORE=postgres
+  // uses POSTGRES_URL unless this is set; EVENT_STORE=kurrentdb needs it (a stream cannot forget a key).
+  DATA_KEYS_POSTGRES_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string')
+    .optional(),
+  DATA_KEYS_POSTGRES_SCHEMA: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be letters, digits and underscores (at most 63), e.g. send_data_keys')
+    .default('send_data_keys'),
+  // --- end personal data ---
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
@@ -233,6 +264,7 @@ function refineBase(env: Env, ctx: z.RefinementCtx): void {
       message: 'is required when EVENT_STORE=postgres (e.g. postgres://send:secret@db:5432/send)',
     });
   }
+  refinePersonalData(env, ctx);
   if (env.NODE_ENV === 'production' && env.JWT_SECRET === DEV_JWT_SECRET) {
     ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'must be set in production' });
   }
@@ -240,6 +272,32 @@ function refineBase(env: Env, ctx: z.RefinementCtx): void {
   if (env.NODE_ENV === 'production' && env.DEMO) {
     ctx.addIssue({ code: 'custom', path: ['DEMO'], message: 'is not allowed in production (demo accounts share a known password)' });
   }
+}
+
+/** The data keys' secret comes once, readable, and in production from the settings; KurrentDB keeps its keys in PostgreSQL. */
+function refinePersonalData(env: Env, ctx: z.RefinementCtx): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (env.DATA_KEYS_SECRET !== undefined && env.DATA_KEYS_SECRET_FILE !== undefined)
+    issue('DATA_KEYS_SECRET_FILE', 'set DATA_KEYS_SECRET or DATA_KEYS_SECRET_FILE, not both');
+  if (env.DATA_KEYS_SECRET_FILE !== undefined) {
+    try {
+      if (readFileSync(env.DATA_KEYS_SECRET_FILE, 'utf8').trim().length < 32)
+        issue('DATA_KEYS_SECRET_FILE', `${env.DATA_KEYS_SECRET_FILE} must hold at least 32 characters`);
+    } catch (err) {
+      issue('DATA_KEYS_SECRET_FILE', `cannot read ${env.DATA_KEYS_SECRET_FILE}: ${(err as Error).message}`);
+    }
+  }
+  if (!env.PERSONAL_DATA_ENCRYPTION) return;
+  if (env.NODE_ENV === 'production' && env.DATA_KEYS_SECRET === undefined && env.DATA_KEYS_SECRET_FILE === undefined)
+    issue(
+      'DATA_KEYS_SECRET',
+      'or DATA_KEYS_SECRET_FILE must be set in production (the key that wraps the personal-data keys; keep it in a secret store)',
+    );
+  if (env.EVENT_STORE === 'kurrentdb' && env.DATA_KEYS_POSTGRES_URL === undefined)
+    issue(
+      'DATA_KEYS_POSTGRES_URL',
+      'is required when EVENT_STORE=kurrentdb: the personal-data keys live in PostgreSQL, never only in a stream (ADR 0016); or set PERSONAL_DATA_ENCRYPTION=false',
+    );
 }
 
 /** The KurrentDB credentials come once, whole: a user with one password source, not also in the URL. */

@@ -3,3 +3,4 @@ export * from './clock';
 export * from './platform.module';
 export * from './logging';
 export * from './metrics';
+export * from './personal-data';

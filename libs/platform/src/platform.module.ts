@@ -1,13 +1,14 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown, type DynamicModule } from '@nestjs/common';
 import Redis from 'ioredis';
-import { createEventStore, eventStoreConfig, type EventStore, type EventStoreObserver } from '@send/event-store';
+import type { EventStore, EventStoreObserver } from '@send/event-store';
 import { APP_CONFIG, type AppConfig } from './config';
 import { Clock, SystemClock } from './clock';
+import { DATA_KEYS, createStores, type Stores } from './personal-data';
 
 export const EVENT_STORE = Symbol('EVENT_STORE');
+/** The event store and its data keys, made together (EVENT_STORE and DATA_KEYS are read from it). */
+const STORES = Symbol('STORES');
 export const REDIS = Symbol('REDIS');
-/** The data key store (@send/event-store `DataKeyStore`, issue 14): whose personal data each stream holds, and its keys. */
-export const DATA_KEYS = Symbol('DATA_KEYS');
 
 /**
  * Closes the shared connections when Nest shuts down (Ctrl-C, SIGTERM). Consumers stop in
@@ -21,14 +22,15 @@ class ConnectionCloser implements OnApplicationShutdown {
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    // Closes the data keys too (the encrypting store owns them).
     await this.store.close();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }
 
 /**
- * What both apps need from the outside world: validated config, the clock, the event store and a
- * Redis connection. Global, so capability modules can inject them without re-importing.
+ * What both apps need from the outside world: validated config, the clock, the event store (with
+ * personal data encrypted), its data keys and a Redis connection. Global, so capability modules can inject them without re-importing.
  */
 @Global()
 @Module({})
@@ -41,17 +43,16 @@ export class PlatformModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: Clock, useClass: SystemClock },
-        {
-          provide: EVENT_STORE,
-          useFactory: () => createEventStore(eventStoreConfig(config, observer)),
-        },
+        { provide: STORES, useFactory: (): Stores => createStores(config, observer) },
+        { provide: EVENT_STORE, useFactory: (stores: Stores) => stores.store, inject: [STORES] },
+        { provide: DATA_KEYS, useFactory: (stores: Stores) => stores.dataKeys, inject: [STORES] },
         {
           provide: REDIS,
           useFactory: () => new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: false }),
         },
         ConnectionCloser,
       ],
-      exports: [APP_CONFIG, Clock, EVENT_STORE, REDIS],
+      exports: [APP_CONFIG, Clock, EVENT_STORE, DATA_KEYS, REDIS],
     };
   }
 }

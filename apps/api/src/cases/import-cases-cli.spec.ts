@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { caseStreamId, foldCase, userIdFor } from '@send/domain';
 import { SqliteEventStore } from '@send/event-store';
+import { loadConfig } from '@send/platform/config';
+import { createStores } from '@send/platform/personal-data';
 import { registerUser } from '@send/read-models/testing/read-model-fixtures';
 import { runImportCasesCli } from './import-cases-cli';
 
@@ -41,7 +43,8 @@ describe('import-cases CLI', () => {
     return file;
   };
   const readCase = async (caseRef: string) => {
-    const store = new SqliteEventStore({ path: env.SQLITE_PATH });
+    // As the apps read it: through the encryption layer (the contacts' details are stored encrypted).
+    const { store } = createStores(loadConfig(env));
     try {
       return { state: foldCase(await store.read(caseStreamId(caseRef))), head: await store.headPosition() };
     } finally {

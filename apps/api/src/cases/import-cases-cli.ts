@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
-import { createEventStore, eventStoreConfig } from '@send/event-store';
 import { ConfigError, loadConfig } from '@send/platform/config';
+import { createStores } from '@send/platform/personal-data';
 import { SystemClock } from '@send/platform/clock';
 import { CaseCommands } from './case-commands';
 import { CaseFileError, CaseImport, type ImportProgress } from './case-import';
@@ -42,7 +42,8 @@ export async function runImportCasesCli(args: string[], env: NodeJS.ProcessEnv =
     io.stderr.write(`${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`);
     return EXIT_BAD_FILE;
   }
-  const store = createEventStore(eventStoreConfig(config));
+  // Through the encryption layer, as the apps: what it writes is encrypted, what it reads decrypted.
+  const { store } = createStores(config);
   const progress = progressReporter(io.stderr);
   try {
     const importer = new CaseImport(new CaseCommands(store, config, new SystemClock()), store);

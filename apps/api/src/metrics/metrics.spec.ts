@@ -124,7 +124,12 @@ describe('GET /metrics', () => {
   describe('in production', () => {
     it('with METRICS_TOKEN: answers only the bearer of that token', async () => {
       const token = 'metrics-token-0123456789abcdef';
-      const api = await inProcessApi({ NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-0123456789abcdef', METRICS_TOKEN: token });
+      const api = await inProcessApi({
+        NODE_ENV: 'production',
+        JWT_SECRET: 'a-production-secret-0123456789abcdef',
+        DATA_KEYS_SECRET: 'a-production-data-keys-secret-0123456789',
+        METRICS_TOKEN: token,
+      });
       try {
         const get = (authorization?: string) =>
           api.app.inject({ method: 'GET', url: '/metrics', headers: authorization ? { authorization } : {} });
@@ -142,7 +147,11 @@ describe('GET /metrics', () => {
     });
 
     it('without METRICS_TOKEN: answers as an unknown page does', async () => {
-      const api = await inProcessApi({ NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-0123456789abcdef' });
+      const api = await inProcessApi({
+        NODE_ENV: 'production',
+        JWT_SECRET: 'a-production-secret-0123456789abcdef',
+        DATA_KEYS_SECRET: 'a-production-data-keys-secret-0123456789',
+      });
       try {
         const metrics = await api.app.inject({ method: 'GET', url: '/metrics' });
         const unknown = await api.app.inject({ method: 'GET', url: '/nothing-here' });

@@ -1,7 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { EventStore } from '@send/event-store';
-import { createNotifications, notificationsConfigFrom, type Notifications as NotificationsLib, type NotificationsEnv } from '@send/notifications';
+import {
+  createNotifications,
+  notificationsConfigFrom,
+  type Notifications as NotificationsLib,
+  type NotificationsEnv,
+} from '@send/notifications';
 import { APP_CONFIG, Clock, EVENT_STORE, REDIS, type AppConfig } from '@send/platform';
 
 /** Escalations and breaches become one delivery job per recipient and channel, with retries. */
@@ -10,8 +15,21 @@ export class Notifications implements OnApplicationBootstrap, BeforeApplicationS
   private readonly logger = new Logger(Notifications.name);
   readonly notifications: NotificationsLib;
 
-  constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(REDIS) redis: Redis, @Inject(APP_CONFIG) config: AppConfig & Partial<NotificationsEnv>, clock: Clock) {
-    this.notifications = createNotifications({ store, redis, config: notificationsConfigFrom(config), clock, logger: this.logger, policy: config.policy, jobLockMs: config.JOB_LOCK_DURATION });
+  constructor(
+    @Inject(EVENT_STORE) store: EventStore,
+    @Inject(REDIS) redis: Redis,
+    @Inject(APP_CONFIG) config: AppConfig & Partial<NotificationsEnv>,
+    clock: Clock,
+  ) {
+    this.notifications = createNotifications({
+      store,
+      redis,
+      config: notificationsConfigFrom(config),
+      clock,
+      logger: this.logger,
+      policy: config.policy,
+      jobLockMs: config.JOB_LOCK_DURATION,
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {

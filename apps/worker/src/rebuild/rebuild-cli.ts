@@ -1,7 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import Redis from 'ioredis';
-import { createEventStore, eventStoreConfig } from '@send/event-store';
 import { ConfigError, loadConfig } from '@send/platform/config';
+import { createStores } from '@send/platform/personal-data';
 import { rebuildReadModels, type RebuildProgress } from '@send/read-models';
 
 export interface RebuildCliIo {
@@ -25,7 +25,8 @@ export async function runRebuildCli(env: NodeJS.ProcessEnv = process.env, io: Re
     io.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
     return 1;
   }
-  const store = createEventStore(eventStoreConfig(config));
+  // Through the encryption layer, as the apps: what it writes is encrypted, what it reads decrypted.
+  const { store } = createStores(config);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });
   const bar = new SingleBar({
     stream: io.stderr,

@@ -86,7 +86,10 @@ describe('SqliteEventStore (beyond the contract)', () => {
       const a = ev();
       const first = await store.append('s-1', [a], { expectedRevision: 'no_stream' });
       await store.append('s-1', [ev()], { expectedRevision: 0n });
-      await expect(store.append('s-1', [a], { expectedRevision: 'no_stream' })).resolves.toMatchObject({ nextRevision: 0n, position: first.position });
+      await expect(store.append('s-1', [a], { expectedRevision: 'no_stream' })).resolves.toMatchObject({
+        nextRevision: 0n,
+        position: first.position,
+      });
     });
   });
 
@@ -179,7 +182,15 @@ describe('SqliteEventStore (beyond the contract)', () => {
     })();
     const child = promisify(execFile)(
       process.execPath,
-      ['-r', join(__dirname, '../testing/register-ts.js'), join(__dirname, '../testing/append-from-another-process.ts'), path, 'child-1', '20', '2'],
+      [
+        '-r',
+        join(__dirname, '../testing/register-ts.js'),
+        join(__dirname, '../testing/append-from-another-process.ts'),
+        path,
+        'child-1',
+        '20',
+        '2',
+      ],
       { cwd: root },
     );
     // Meanwhile this process writes too, until the child is done: both writers share the file.
@@ -193,7 +204,10 @@ describe('SqliteEventStore (beyond the contract)', () => {
     }
     const { stdout } = await child;
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([consuming, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('child events not seen within 5 s')), 5000)))]);
+    await Promise.race([
+      consuming,
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('child events not seen within 5 s')), 5000))),
+    ]);
     clearTimeout(timer);
     expect(received.map((e) => e.position.toString())).toEqual(stdout.trim().split('\n'));
     expect(await store.read('parent-1')).toHaveLength(written);

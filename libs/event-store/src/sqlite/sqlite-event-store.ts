@@ -173,9 +173,7 @@ export class SqliteEventStore implements EventStore {
 
     this.stmt = {
       head: this.db.prepare('SELECT max(position) AS head FROM events'),
-      streamHead: this.db.prepare(
-        'SELECT revision, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
-      ),
+      streamHead: this.db.prepare('SELECT revision, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1'),
       byId: this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE id = ?`),
       insert: this.db.prepare(
         'INSERT INTO events (id, stream_id, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -429,7 +427,11 @@ export class SqliteEventStore implements EventStore {
 
     for (let i = 1; i < events.length; i++) {
       if (this.stmt.byId.get(events[i].id)) {
-        throw new DuplicateEventId(stream, events[i].id, 'is already stored while earlier ids of this append are new: a partly-overlapping append is refused');
+        throw new DuplicateEventId(
+          stream,
+          events[i].id,
+          'is already stored while earlier ids of this append are new: a partly-overlapping append is refused',
+        );
       }
     }
 
@@ -444,7 +446,11 @@ export class SqliteEventStore implements EventStore {
         info = this.stmt.insert.run(e.id, stream, revision, e.type, e.data, e.metadata, recordedAt);
       } catch (error) {
         if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && this.stmt.byId.get(e.id)) {
-          throw new DuplicateEventId(stream, e.id, 'is already stored, but the append is not a retry of the one that stored it (only some of its ids are stored)');
+          throw new DuplicateEventId(
+            stream,
+            e.id,
+            'is already stored, but the append is not a retry of the one that stored it (only some of its ids are stored)',
+          );
         }
         throw error;
       }

@@ -10,7 +10,11 @@ async function main(): Promise<void> {
   const [path, stream, count = '1', gapMs = '0'] = process.argv.slice(2);
   const store = new SqliteEventStore({ path });
   for (let i = 0; i < Number(count); i++) {
-    const { position } = await store.append(stream, [{ id: uuid(), type: 'FromChild', data: { i, sentAt: performance.timeOrigin + performance.now() } }], { expectedRevision: 'any' });
+    const { position } = await store.append(
+      stream,
+      [{ id: uuid(), type: 'FromChild', data: { i, sentAt: performance.timeOrigin + performance.now() } }],
+      { expectedRevision: 'any' },
+    );
     process.stdout.write(`${position}\n`);
     if (Number(gapMs) > 0) await new Promise((r) => setTimeout(r, Number(gapMs)));
   }

@@ -5,6 +5,9 @@ import { v4 as uuid } from 'uuid';
 import type { EventStore } from '../event-store.port';
 import type { PostgresEventStoreOptions } from '../postgres/postgres-event-store';
 import { SqliteEventStore } from '../sqlite/sqlite-event-store';
+import { EncryptingEventStore, type PersonalDataSchema } from '../personal-data/encrypting-event-store';
+import { SqliteDataKeyStore } from '../personal-data/sqlite-data-key-store';
+import type { DataKeyStore } from '../personal-data/data-key-store.port';
 
 /** A store under test, a way to open a second instance on the same data (api + worker), cleanup. */
 export interface StoreUnderTest {
@@ -23,6 +26,64 @@ export function sqliteFactory(): StoreFactory {
     return tracked(
       () => new SqliteEventStore({ path }),
       () => rmSync(dir, { recursive: true, force: true }),
+    );
+  };
+}
+
+/** A test secret for the key-encryption key (DATA_KEYS_SECRET). */
+export const TEST_DATA_KEYS_SECRET = 'test-only-data-keys-secret-0123456789abcdef';
+
+/**
+ * For the contract run through the encryption layer: every string in an event's data is personal
+ * (its stream's), but `big`: the append size test measures stored bytes, and encryption grows a
+ * field by a third (base64).
+ */
+export const CONTRACT_PERSONAL_DATA: PersonalDataSchema = {
+  erased: '[erased]',
+  fieldsOf: ({ streamId, data }) => {
+    const paths: string[][] = [];
+    const walk = (value: unknown, path: string[]) => {
+      if (typeof value === 'string' && path[0] !== 'big') paths.push(path);
+      else if (value && typeof value === 'object' && !Array.isArray(value))
+        for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+    };
+    walk(data, []);
+    return paths.map((path) => ({ path, subject: { kind: 'subject', subjectId: `subject-of-${streamId}` } }));
+  },
+};
+
+/** SQLite with the encryption layer on: keys in the same file, as the embedded default has them. */
+export function sqliteEncryptedFactory(schema: PersonalDataSchema = CONTRACT_PERSONAL_DATA): StoreFactory {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'event-store-encrypted-'));
+    const path = join(dir, 'nested', 'events.sqlite');
+    return tracked(
+      () =>
+        new EncryptingEventStore(new SqliteEventStore({ path }), new SqliteDataKeyStore({ path, secret: TEST_DATA_KEYS_SECRET }), schema, {
+          ownsKeys: true,
+        }),
+      () => rmSync(dir, { recursive: true, force: true }),
+    );
+  };
+}
+
+/** PostgreSQL with the encryption layer on: the keys in a schema of their own beside the events'. */
+export function postgresEncryptedFactory(server: () => Promise<string>, schema: PersonalDataSchema = CONTRACT_PERSONAL_DATA): StoreFactory {
+  return async () => {
+    const url = await server();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { PostgresEventStore } = require('../postgres/postgres-event-store') as typeof import('../postgres/postgres-event-store');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { PostgresDataKeyStore } =
+      require('../personal-data/postgres-data-key-store') as typeof import('../personal-data/postgres-data-key-store');
+    const suffix = uuid().replace(/-/g, '').slice(0, 16);
+    const keys = (): DataKeyStore => new PostgresDataKeyStore({ url, schema: `send_test_keys_${suffix}`, secret: TEST_DATA_KEYS_SECRET });
+    return tracked(
+      () => new EncryptingEventStore(new PostgresEventStore({ url, schema: `send_test_${suffix}` }), keys(), schema, { ownsKeys: true }),
+      async () => {
+        await dropSchema(url, `send_test_${suffix}`);
+        await dropSchema(url, `send_test_keys_${suffix}`);
+      },
     );
   };
 }

@@ -1,0 +1,102 @@
+import { LRUCache } from 'lru-cache';
+import type { DataKey, DataKeyStore } from './data-key-store.port';
+
+export interface DataKeyCacheOptions {
+  /** Keys held at once. Default 10,000 (a key is 32 bytes). */
+  max?: number;
+  /**
+   * How long a key is trusted without asking the store again. Default 10 s: after an erasure made
+   * by another process, this one may still decrypt with the erased key for at most this long (its
+   * read models get the PersonalDataErased event all the same). An erasure made through this
+   * instance empties its cache at once.
+   */
+  ttlMs?: number;
+}
+
+/**
+ * Data keys cached in-process, briefly: a projection decrypts every event it reads, and most of a
+ * page's events are under a few keys. Only keys are cached (never "no such key", which an erasure
+ * makes true for good anyway). The apps provide this one as DATA_KEYS and give the same instance to
+ * the encrypting store, so an erasure here is seen by this process's reads at once.
+ */
+export class CachedDataKeyStore implements DataKeyStore {
+  private readonly byId: LRUCache<string, Buffer>;
+  private readonly bySubjectScope: LRUCache<string, DataKey>;
+  private readonly owners: LRUCache<string, string>;
+
+  constructor(
+    readonly inner: DataKeyStore,
+    options: DataKeyCacheOptions = {},
+  ) {
+    const max = options.max ?? 10_000;
+    const ttl = options.ttlMs ?? 10_000;
+    this.byId = new LRUCache({ max, ttl });
+    this.bySubjectScope = new LRUCache({ max, ttl });
+    this.owners = new LRUCache({ max, ttl });
+  }
+
+  /** The key if cached now, without waiting (a projection decrypts a page without a promise per field). */
+  cachedKey(keyId: string): Buffer | undefined {
+    return this.byId.get(keyId);
+  }
+
+  async keyFor(subjectId: string, scope: string): Promise<DataKey> {
+    const cacheKey = `${subjectId}\u0000${scope}`;
+    const cached = this.bySubjectScope.get(cacheKey);
+    if (cached) return cached;
+    const key = await this.inner.keyFor(subjectId, scope);
+    this.bySubjectScope.set(cacheKey, key);
+    this.byId.set(key.keyId, key.key);
+    return key;
+  }
+
+  async keyById(keyId: string): Promise<Buffer | null> {
+    const cached = this.byId.get(keyId);
+    if (cached) return cached;
+    const key = await this.inner.keyById(keyId);
+    if (key) this.byId.set(keyId, key);
+    return key;
+  }
+
+  async subjectOfScope(scope: string): Promise<string | null> {
+    const cached = this.owners.get(scope);
+    if (cached !== undefined) return cached;
+    const owner = await this.inner.subjectOfScope(scope);
+    if (owner !== null) this.owners.set(scope, owner);
+    return owner;
+  }
+
+  scopesOf(subjectId: string): Promise<string[]> {
+    return this.inner.scopesOf(subjectId);
+  }
+
+  async eraseSubject(subjectId: string): Promise<string[]> {
+    this.clear();
+    try {
+      return await this.inner.eraseSubject(subjectId);
+    } finally {
+      this.clear();
+    }
+  }
+
+  async eraseScope(scope: string): Promise<number> {
+    this.clear();
+    try {
+      return await this.inner.eraseScope(scope);
+    } finally {
+      this.clear();
+    }
+  }
+
+  close(): Promise<void> {
+    this.clear();
+    return this.inner.close();
+  }
+
+  /** Forgets every cached key (cheap: they are fetched again on use). */
+  clear(): void {
+    this.byId.clear();
+    this.bySubjectScope.clear();
+    this.owners.clear();
+  }
+}

@@ -1,0 +1,164 @@
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  hkdfSync,
+  randomBytes,
+  randomFillSync,
+  type KeyObject,
+} from 'node:crypto';
+
+/**
+ * The cryptography of personal data (ADR 0016), node:crypto only, AES-256-GCM throughout:
+ * - a field is stored as the string envelope `pd1.<keyId>.<iv>.<ciphertext+tag>` (base64url), the
+ *   keyId bound in as associated data, so an envelope cannot be read under another key;
+ * - data keys are stored wrapped (encrypted) under the key-encryption key (KEK) derived from the
+ *   DATA_KEYS_SECRET setting; the subject id a key belongs to is stored sealed under the KEK too,
+ *   with an HMAC of it to look keys up by (a subject id may be an email: never in the clear).
+ */
+
+export const ENVELOPE_PREFIX = 'pd1.';
+const ENVELOPE = /^pd1\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{22,})$/;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** A personal field could not be read: a corrupt envelope, or a key that does not open it. Never "erased". */
+export class PersonalDataUnreadable extends Error {
+  override readonly name = 'PersonalDataUnreadable';
+}
+
+export const newKeyId = (): string => randomBytes(16).toString('base64url');
+
+/**
+ * Random 96-bit IVs drawn from a pool refilled 4,096 at a time: a small randomBytes call costs
+ * several times an AES-GCM encryption, once per field appended. Random IVs (not a counter): the api
+ * and the worker encrypt under the same keys, and need no coordination to never repeat one.
+ */
+const ivPool = Buffer.allocUnsafe(IV_BYTES * 4096);
+let ivOffset = ivPool.length;
+function nextIv(): Buffer {
+  if (ivOffset === ivPool.length) {
+    randomFillSync(ivPool);
+    ivOffset = 0;
+  }
+  // A copy: the pool is overwritten on refill, and the caller keeps the IV in the envelope.
+  return Buffer.from(ivPool.subarray(ivOffset, (ivOffset += IV_BYTES)));
+}
+
+/** The key as a KeyObject, made once per key (createCipheriv from a Buffer imports it on every call). */
+const keyObjects = new WeakMap<Buffer, KeyObject>();
+function keyObjectOf(key: Buffer): KeyObject {
+  let object = keyObjects.get(key);
+  if (!object) keyObjects.set(key, (object = createSecretKey(key)));
+  return object;
+}
+export const newDataKey = (): Buffer => randomBytes(32);
+
+/** Is this string an envelope (as opposed to plain text written before encryption)? */
+export const isEnvelope = (value: string): boolean => ENVELOPE.test(value);
+
+export function encryptField(keyId: string, key: Buffer, plaintext: string): string {
+  const iv = nextIv();
+  const cipher = createCipheriv('aes-256-gcm', keyObjectOf(key), iv);
+  cipher.setAAD(Buffer.from(keyId));
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  return `${ENVELOPE_PREFIX}${keyId}.${iv.toString('base64url')}.${body.toString('base64url')}`;
+}
+
+/** An envelope taken apart (once: a projection reads every field of every event). */
+export interface ParsedEnvelope {
+  keyId: string;
+  iv: string;
+  body: string;
+}
+
+/** Throws PersonalDataUnreadable for a string that starts like an envelope but is not one. */
+export function parseEnvelope(value: string): ParsedEnvelope {
+  const match = ENVELOPE.exec(value);
+  if (!match)
+    throw new PersonalDataUnreadable(
+      `a personal field is not a valid pd1 envelope (${value.length} characters): the stored data is corrupt`,
+    );
+  return { keyId: match[1], iv: match[2], body: match[3] };
+}
+
+/** The keyId of an envelope; throws PersonalDataUnreadable for a string that starts like one but is not. */
+export const envelopeKeyId = (value: string): string => parseEnvelope(value).keyId;
+
+export function decryptField(value: string, key: Buffer): string {
+  return openEnvelope(parseEnvelope(value), key);
+}
+
+export function openEnvelope({ keyId, iv, body: bodyText }: ParsedEnvelope, key: Buffer): string {
+  const body = Buffer.from(bodyText, 'base64url');
+  if (body.length < TAG_BYTES) throw new PersonalDataUnreadable(`the envelope under key ${keyId} is too short: the stored data is corrupt`);
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', keyObjectOf(key), Buffer.from(iv, 'base64url'));
+    decipher.setAAD(Buffer.from(keyId, 'latin1'));
+    decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
+    return decipher.update(body.subarray(0, body.length - TAG_BYTES), undefined, 'utf8') + decipher.final('utf8');
+  } catch {
+    throw new PersonalDataUnreadable(`the envelope under key ${keyId} does not decrypt with that key: the data or the key is corrupt`);
+  }
+}
+
+/**
+ * The key-encryption key and the subject index key, derived (HKDF-SHA256) from the DATA_KEYS_SECRET
+ * setting, so any long random secret will do and the two uses never share a key.
+ */
+export class KeyEncryptionKey {
+  private readonly kek: Buffer;
+  private readonly indexKey: Buffer;
+
+  constructor(secret: string) {
+    if (secret.length < 32) throw new Error('DATA_KEYS_SECRET must be at least 32 characters (e.g. 32 random bytes, base64)');
+    const derive = (info: string) => Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), 'send-case-comms data keys', info, 32));
+    this.kek = derive('key-encryption-key');
+    this.indexKey = derive('subject-index');
+  }
+
+  /** A data key wrapped for storage: iv | tag | ciphertext, bound to its keyId. */
+  wrap(keyId: string, key: Buffer): Buffer {
+    return this.seal(key, `key:${keyId}`);
+  }
+
+  unwrap(keyId: string, wrapped: Buffer): Buffer {
+    return this.open(wrapped, `key:${keyId}`, `data key ${keyId}`);
+  }
+
+  /** A subject id stored sealed, so the key table shows no email or phone. */
+  sealSubject(subjectId: string): Buffer {
+    return this.seal(Buffer.from(subjectId, 'utf8'), 'subject');
+  }
+
+  openSubject(sealed: Buffer): string {
+    return this.open(sealed, 'subject', 'a subject id').toString('utf8');
+  }
+
+  /** What keys are looked up by: HMAC-SHA256 of the subject id (equal ids, equal hashes; nothing to read back). */
+  subjectHash(subjectId: string): string {
+    return createHmac('sha256', this.indexKey).update(subjectId, 'utf8').digest('base64url');
+  }
+
+  private seal(plaintext: Buffer, aad: string): Buffer {
+    const iv = nextIv();
+    const cipher = createCipheriv('aes-256-gcm', this.kek, iv);
+    cipher.setAAD(Buffer.from(aad));
+    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]);
+  }
+
+  private open(sealed: Buffer, aad: string, what: string): Buffer {
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.kek, sealed.subarray(0, IV_BYTES));
+      decipher.setAAD(Buffer.from(aad));
+      decipher.setAuthTag(sealed.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+      return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+    } catch {
+      throw new PersonalDataUnreadable(
+        `${what} does not open with this DATA_KEYS_SECRET: the key store was made with another secret (or is corrupt)`,
+      );
+    }
+  }
+}

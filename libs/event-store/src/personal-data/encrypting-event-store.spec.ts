@@ -1,0 +1,280 @@
+import { readFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { v4 as uuid } from 'uuid';
+import { ERASED, personalFieldsOf } from '@send/domain';
+import { SqliteEventStore } from '../sqlite/sqlite-event-store';
+import type { EventData, RecordedEvent } from '../event-store.port';
+import { readAllToHead } from '../subscription/read-all-to-head';
+import { TEST_DATA_KEYS_SECRET } from '../testing/event-stores';
+import { EncryptingEventStore, type PersonalDataSchema } from './encrypting-event-store';
+import { SqliteDataKeyStore } from './sqlite-data-key-store';
+import { CachedDataKeyStore } from './cached-data-key-store';
+import { PersonalDataUnreadable } from './data-key-crypto';
+
+const schema: PersonalDataSchema = { fieldsOf: personalFieldsOf, erased: ERASED };
+const MARKER = 'MARKER-7f3a9c-our-son-cannot-sleep';
+
+describe('EncryptingEventStore (SQLite, the embedded default)', () => {
+  let dir: string;
+  let path: string;
+  let store: EncryptingEventStore;
+  let keys: CachedDataKeyStore;
+  const open = () =>
+    new EncryptingEventStore(new SqliteEventStore({ path }), new SqliteDataKeyStore({ path, secret: TEST_DATA_KEYS_SECRET }), schema, {
+      ownsKeys: true,
+    });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'encrypting-store-'));
+    path = join(dir, 'events.db');
+    store = open();
+    keys = store.keys;
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const ev = (type: string, data: Record<string, unknown>): EventData => ({ id: uuid(), type, data: { schemaVersion: 1, ...data } });
+  const submitted = (requestId: string, requester: Record<string, unknown>, message: string) =>
+    ev('ContactRequestSubmitted', {
+      requestId,
+      reference: 'SEND-2026-000001',
+      caseRef: 'C-100',
+      requester,
+      channel: 'portal',
+      category: 'general',
+      priority: 'normal',
+      subject: 'Sleep',
+      message,
+      submittedAt: '2026-12-01T10:00:00.000Z',
+      due: { firstResponseAt: '2026-12-03T10:00:00.000Z', resolutionAt: '2026-12-15T10:00:00.000Z' },
+    });
+  const ann = { role: 'parent', name: 'Ann Example', email: 'ann.example@example.org', phone: '+447700900101' };
+  const bob = { role: 'parent', name: 'Bob Sample', email: 'bob.sample@example.org' };
+
+  /** Every byte SQLite has written for the events and keys: the file and its WAL. */
+  const onDisk = () => Buffer.concat([readFileSync(path), existsSync(`${path}-wal`) ? readFileSync(`${path}-wal`) : Buffer.alloc(0)]);
+
+  it('stores personal fields only as envelopes: the SQLite file and its WAL hold no marker, name or email', async () => {
+    const request = `contact-request-${uuid()}`;
+    await store.append(request, [submitted('r1', ann, `Please help: ${MARKER}`)], { expectedRevision: 'no_stream' });
+    await store.append(
+      request,
+      [
+        ev('OfficerResponded', {
+          responseId: 'x',
+          officerId: 'o-1',
+          channel: 'phone',
+          summary: `Called back about ${MARKER}`,
+          at: '2026-12-01T11:00:00.000Z',
+        }),
+      ],
+      {
+        expectedRevision: 0n,
+      },
+    );
+    for (const secret of [MARKER, 'Ann Example', 'ann.example@example.org', '+447700900101']) expect(onDisk().includes(secret)).toBe(false);
+    // The raw row: an envelope where the message was, the ids and times in the clear.
+    const raw = new Database(path, { readonly: true });
+    const row = raw.prepare('SELECT data FROM events WHERE stream_id = ? AND revision = 0').get(request) as { data: string };
+    raw.close();
+    const stored = JSON.parse(row.data);
+    expect(stored.message).toMatch(/^pd1\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/);
+    expect(stored).toMatchObject({
+      requestId: 'r1',
+      caseRef: 'C-100',
+      submittedAt: '2026-12-01T10:00:00.000Z',
+      requester: { role: 'parent' },
+    });
+  });
+
+  it('reads, subscribes, batches and returns appended events decrypted, as they were given', async () => {
+    const request = `contact-request-${uuid()}`;
+    const events = [submitted('r1', ann, MARKER)];
+    const result = await store.append(request, events, { expectedRevision: 'no_stream' });
+    expect(result.events?.[0].data).toEqual(events[0].data);
+    expect((await store.read(request))[0].data).toEqual(events[0].data);
+    // A retry's no-op gives back what is stored, decrypted.
+    const retry = await store.append(request, events, { expectedRevision: 'any' });
+    expect(retry.events?.[0].data).toEqual(events[0].data);
+
+    // Another process, keys not cached: the same.
+    const other = open();
+    try {
+      const seen: RecordedEvent[] = [];
+      await readAllToHead(other, (e) => void seen.push(e), { from: 'start' });
+      expect(seen.map((e) => e.data)).toEqual([events[0].data]);
+      const sub = other.subscribeToAll({ from: 'start' });
+      const batch = await sub.nextBatch!(10);
+      await sub.close();
+      expect(batch?.map((e) => e.data)).toEqual([events[0].data]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("after eraseSubject reads ERASED in exactly that person's fields, everything else intact, the other person's data intact", async () => {
+    const annRequest = `contact-request-${uuid()}`;
+    const bobRequest = `contact-request-${uuid()}`;
+    await store.append(annRequest, [submitted('r-ann', ann, `Ann: ${MARKER}`)], { expectedRevision: 'no_stream' });
+    await store.append(
+      annRequest,
+      [ev('RequestResolved', { by: 'o-1', outcome: 'Sorted the sleep clinic', at: '2026-12-02T10:00:00.000Z' })],
+      { expectedRevision: 0n },
+    );
+    await store.append(bobRequest, [submitted('r-bob', bob, 'Bob asks about transport')], { expectedRevision: 'no_stream' });
+    const caseStream = `case-C-100`;
+    await store.append(
+      caseStream,
+      [
+        ev('CaseOpened', {
+          caseRef: 'C-100',
+          childName: 'Sam Example',
+          teamId: 't-1',
+          caseOfficerId: 'o-1',
+          at: '2026-11-01T10:00:00.000Z',
+        }),
+        ev('CaseContactLinked', {
+          caseRef: 'C-100',
+          contact: {
+            contactId: 'email:ann.example@example.org',
+            name: 'Ann Example',
+            relationship: 'mother',
+            email: 'ann.example@example.org',
+            phone: '+447700900101',
+          },
+          at: '2026-11-01T10:00:00.000Z',
+        }),
+        ev('CaseContactLinked', {
+          caseRef: 'C-100',
+          contact: {
+            contactId: 'email:bob.sample@example.org',
+            name: 'Bob Sample',
+            relationship: 'father',
+            email: 'bob.sample@example.org',
+          },
+          at: '2026-11-01T10:00:00.000Z',
+        }),
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+    const annBefore = await store.read(annRequest);
+    const bobBefore = await store.read(bobRequest);
+    const caseBefore = await store.read(caseStream);
+
+    // Ann is known by her phone (dataSubjectOf: account, else phone, else email).
+    expect(await keys.scopesOf('contact:+447700900101')).toEqual([annRequest, caseStream]);
+    expect(await keys.eraseSubject('contact:+447700900101')).toEqual([annRequest, caseStream]);
+
+    const annAfter = await store.read(annRequest);
+    expect(annAfter[0].data).toEqual({
+      ...annBefore[0].data,
+      requester: { role: 'parent', name: ERASED, email: ERASED, phone: ERASED },
+      subject: ERASED,
+      message: ERASED,
+    });
+    expect(annAfter[1].data).toEqual({ ...annBefore[1].data, outcome: ERASED });
+    expect(annAfter.map((e) => [e.id, e.type, e.revision, e.position, e.recordedAt])).toEqual(
+      annBefore.map((e) => [e.id, e.type, e.revision, e.position, e.recordedAt]),
+    );
+    expect(await store.read(bobRequest)).toEqual(bobBefore);
+    const caseAfter = await store.read(caseStream);
+    expect(caseAfter[0]).toEqual(caseBefore[0]);
+    expect(caseAfter[1].data).toEqual({
+      ...caseBefore[1].data,
+      contact: { contactId: ERASED, name: ERASED, relationship: 'mother', email: ERASED, phone: ERASED },
+    });
+    expect(caseAfter[2]).toEqual(caseBefore[2]);
+  });
+
+  it('leaves no copy of an erased key in the SQLite file or its WAL (secure_delete, checkpoint)', async () => {
+    const request = `contact-request-${uuid()}`;
+    await store.append(request, [submitted('r1', bob, MARKER)], { expectedRevision: 'no_stream' });
+    const raw = new Database(path, { readonly: true });
+    const { wrapped_key } = raw.prepare('SELECT wrapped_key FROM data_keys').get() as { wrapped_key: Buffer };
+    raw.close();
+    expect(onDisk().includes(wrapped_key)).toBe(true);
+    await keys.eraseSubject('contact:bob.sample@example.org');
+    expect(onDisk().includes(wrapped_key)).toBe(false);
+    expect((await store.read(request))[0].data['message']).toBe(ERASED);
+  });
+
+  it('an owner-less field (a summary) goes under the stream owner: erasing the requester erases it', async () => {
+    const request = `contact-request-${uuid()}`;
+    await store.append(request, [submitted('r1', bob, 'hello')], { expectedRevision: 'no_stream' });
+    await store.append(
+      request,
+      [
+        ev('OfficerResponded', {
+          responseId: 'x',
+          officerId: 'o-1',
+          channel: 'phone',
+          summary: 'Talked it through',
+          at: '2026-12-01T11:00:00.000Z',
+        }),
+      ],
+      { expectedRevision: 0n },
+    );
+    expect(await keys.scopesOf('contact:bob.sample@example.org')).toEqual([request]);
+    await keys.eraseScope(request);
+    expect((await store.read(request))[1].data['summary']).toBe(ERASED);
+  });
+
+  it("an unlinked contact's contactId goes under the subject they were linked as", async () => {
+    const caseStream = `case-C-200`;
+    await store.append(
+      caseStream,
+      [
+        ev('CaseContactLinked', {
+          caseRef: 'C-200',
+          contact: {
+            contactId: 'email:bob.sample@example.org',
+            name: 'Bob Sample',
+            relationship: 'father',
+            email: 'bob.sample@example.org',
+            userId: 'u-bob',
+          },
+          at: 'x',
+        }),
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+    await store.append(caseStream, [ev('CaseContactUnlinked', { caseRef: 'C-200', contactId: 'email:bob.sample@example.org', at: 'y' })], {
+      expectedRevision: 0n,
+    });
+    await keys.eraseSubject('u-bob');
+    expect(
+      (await store.read(caseStream)).map(
+        (e) => (e.data['contact'] as { contactId?: string } | undefined)?.contactId ?? e.data['contactId'],
+      ),
+    ).toEqual([ERASED, ERASED]);
+  });
+
+  it('reads text stored before encryption as it is, and refuses a corrupt envelope clearly', async () => {
+    const plain = new SqliteEventStore({ path });
+    const request = `contact-request-${uuid()}`;
+    await plain.append(request, [submitted('r1', bob, 'written before encryption')], { expectedRevision: 'no_stream' });
+    await plain.append(`contact-request-${uuid()}`, [submitted('r2', bob, 'pd1.not-an-envelope')], { expectedRevision: 'no_stream' });
+    await plain.close();
+    expect((await store.read(request))[0].data['message']).toBe('written before encryption');
+    const error = await readAllToHead(store, () => undefined, { from: 'start' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PersonalDataUnreadable);
+    expect((error as Error).message).toMatch(/stream contact-request-.*ContactRequestSubmitted.*not a valid pd1 envelope/);
+  });
+
+  it('refuses an envelope its key does not open (tampered), naming the stream and event', async () => {
+    const request = `contact-request-${uuid()}`;
+    await store.append(request, [submitted('r1', bob, 'hello')], { expectedRevision: 'no_stream' });
+    const raw = new Database(path);
+    const row = raw.prepare('SELECT data FROM events WHERE stream_id = ?').get(request) as { data: string };
+    const data = JSON.parse(row.data);
+    const tail = data.message.slice(-4);
+    data.message = data.message.slice(0, -4) + (tail === 'AAAA' ? 'BBBB' : 'AAAA');
+    raw.prepare('UPDATE events SET data = ? WHERE stream_id = ?').run(JSON.stringify(data), request);
+    raw.close();
+    await expect(store.read(request)).rejects.toThrow(/does not decrypt with that key/);
+  });
+});

@@ -1,0 +1,270 @@
+import type {
+  AllSubscription,
+  AppendResult,
+  EventData,
+  EventStore,
+  ExpectedRevision,
+  ReadOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+} from '../event-store.port';
+import { CachedDataKeyStore } from './cached-data-key-store';
+import { ENVELOPE_PREFIX, PersonalDataUnreadable, encryptField, isEnvelope, openEnvelope, parseEnvelope } from './data-key-crypto';
+import type { DataKeyStore } from './data-key-store.port';
+
+/**
+ * Whose a personal field is (the shape of @send/domain's personalFieldsOf, which the apps pass in:
+ * the store knows no event types). `streamOwner`: the stream's first subject in the key store;
+ * `fromStream`: found in the stream's earlier events; `otherwise` when neither is there.
+ */
+export type PersonalFieldSubject =
+  | { kind: 'subject'; subjectId: string }
+  | { kind: 'streamOwner'; otherwise: string }
+  | { kind: 'fromStream'; find: (earlier: ReadonlyArray<{ type: string; data: unknown }>) => string | null; otherwise: string };
+
+export interface PersonalField {
+  path: readonly string[];
+  subject: PersonalFieldSubject;
+}
+
+export interface PersonalDataSchema {
+  /** The personal string fields of an event about to be appended. */
+  fieldsOf(event: { streamId: string; type: string; data: unknown }): PersonalField[];
+  /** What a field reads as once its key is erased (@send/domain's ERASED). */
+  erased: string;
+}
+
+export interface EncryptingEventStoreOptions {
+  /** Close the key store with the event store (the apps' single shutdown hook closes EVENT_STORE). */
+  ownsKeys?: boolean;
+}
+
+/**
+ * The encryption layer (issue 14, ADR 0016): an EventStore around any other. Appends encrypt each
+ * personal field (the schema says which, and whose) under the data key of its subject in that stream;
+ * reads, subscriptions, batches and an append's recorded events come back decrypted, so every reader
+ * is unchanged. A field whose key is erased reads as `schema.erased`; a corrupt envelope, or one its
+ * key does not open, is an error (PersonalDataUnreadable), never silently "erased". Text stored before
+ * encryption (not an envelope) reads as it is, until `npm run encrypt-events` rewrites it.
+ */
+export class EncryptingEventStore implements EventStore {
+  readonly keys: CachedDataKeyStore;
+
+  constructor(
+    readonly inner: EventStore,
+    keys: DataKeyStore,
+    private readonly schema: PersonalDataSchema,
+    private readonly options: EncryptingEventStoreOptions = {},
+  ) {
+    this.keys = keys instanceof CachedDataKeyStore ? keys : new CachedDataKeyStore(keys);
+  }
+
+  async append(stream: string, events: EventData[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+    const encrypted = await this.encryptAppend(stream, events);
+    const result = await this.inner.append(stream, encrypted, options);
+    if (!result.events) return result;
+    // What this append stored comes back as the caller gave it (no decryption); a retry's no-op
+    // returns what was stored the first time, read back like any read.
+    const plain = new Map<unknown, Record<string, unknown>>();
+    encrypted.forEach((e, i) => plain.set(e.data, events[i].data));
+    const recorded = await Promise.all(
+      result.events.map((e) => {
+        const mine = plain.get(e.data);
+        return mine !== undefined ? { ...e, data: mine } : this.decrypt(e);
+      }),
+    );
+    return { ...result, events: recorded };
+  }
+
+  async read(stream: string, options?: ReadOptions): Promise<RecordedEvent[]> {
+    return this.decryptAll(await this.inner.read(stream, options));
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions): AllSubscription {
+    return new DecryptingSubscription(this.inner.subscribeToAll(options), this);
+  }
+
+  headPosition(): Promise<bigint> {
+    return this.inner.headPosition();
+  }
+
+  ping(): Promise<void> {
+    return this.inner.ping();
+  }
+
+  async close(): Promise<void> {
+    await this.inner.close();
+    if (this.options.ownsKeys) await this.keys.close();
+  }
+
+  /**
+   * Events as readers see them: without a promise when every key they need is cached; otherwise the
+   * keys the page lacks are fetched once each (a page holds many events under few keys).
+   */
+  decryptAll(events: RecordedEvent[]): RecordedEvent[] | Promise<RecordedEvent[]> {
+    const missing = new Set<string>();
+    /** The events a key was missing for: decrypted again, whole, once the keys are fetched. */
+    const again: number[] = [];
+    const out = events.map((e, i) => {
+      let lacking = false;
+      const decrypted = this.decryptWith(e, (keyId) => {
+        const key = this.keys.cachedKey(keyId);
+        if (key) return key;
+        missing.add(keyId);
+        lacking = true;
+        return undefined;
+      });
+      if (lacking) again.push(i);
+      return decrypted;
+    });
+    if (missing.size === 0) return out;
+    const found = new Map<string, Buffer | null>();
+    return Promise.all([...missing].map(async (keyId) => found.set(keyId, await this.keys.keyById(keyId)))).then(() => {
+      for (const i of again) out[i] = this.decryptWith(events[i], (keyId) => found.get(keyId) ?? this.keys.cachedKey(keyId) ?? null);
+      return out;
+    });
+  }
+
+  /** One event decrypted: itself when it holds no envelope, synchronously when its keys are cached. */
+  decrypt(event: RecordedEvent): RecordedEvent | Promise<RecordedEvent> {
+    const all = this.decryptAll([event]);
+    return Array.isArray(all) ? all[0] : all.then((events) => events[0]);
+  }
+
+  /**
+   * The event with its envelopes opened by `keyOf`'s keys (null: erased; undefined: not at hand,
+   * left sealed for a second pass). The same event when nothing in it changed.
+   */
+  private decryptWith(event: RecordedEvent, keyOf: (keyId: string) => Buffer | null | undefined): RecordedEvent {
+    let data: unknown;
+    try {
+      data = decryptData(event.data, keyOf, this.schema.erased);
+    } catch (error) {
+      throw unreadable(event, error);
+    }
+    return data === event.data ? event : { ...event, data: data as Record<string, unknown> };
+  }
+
+  private async encryptAppend(stream: string, events: EventData[]): Promise<EventData[]> {
+    const out: EventData[] = [];
+    let stored: { type: string; data: unknown }[] | null = null;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      const earlier = async () => [
+        ...(stored ??= (await this.read(stream)).map((e) => ({ type: e.type, data: e.data }))),
+        ...events.slice(0, i),
+      ];
+      const data = await this.encryptData(stream, event.type, event.data, earlier);
+      out.push(data === event.data ? event : { ...event, data });
+    }
+    return out;
+  }
+
+  /**
+   * The event's data with each personal field encrypted under its subject's key in this stream (the
+   * same object when it has none to encrypt). A field already an envelope is left as it is, so
+   * encrypting stored events again (npm run encrypt-events) changes nothing. `earlier`: the stream's
+   * events before this one, asked for only when a field's subject is found there.
+   */
+  async encryptData(
+    stream: string,
+    type: string,
+    data: Record<string, unknown>,
+    earlier: () => Promise<ReadonlyArray<{ type: string; data: unknown }>>,
+  ): Promise<Record<string, unknown>> {
+    let out: unknown = data;
+    for (const field of this.schema.fieldsOf({ streamId: stream, type, data })) {
+      const value = getAt(out, field.path);
+      if (typeof value !== 'string' || value === '' || isEnvelope(value)) continue;
+      let subjectId: string;
+      const whose = field.subject;
+      if (whose.kind === 'subject') subjectId = whose.subjectId;
+      else if (whose.kind === 'streamOwner') subjectId = (await this.keys.subjectOfScope(stream)) ?? whose.otherwise;
+      else subjectId = whose.find(await earlier()) ?? whose.otherwise;
+      const { keyId, key } = await this.keys.keyFor(subjectId, stream);
+      out = setAt(out, field.path, encryptField(keyId, key, value));
+    }
+    return out as Record<string, unknown>;
+  }
+}
+
+/** Decrypts what the inner subscription yields, page by page when it batches. */
+class DecryptingSubscription implements AllSubscription {
+  readonly nextBatch?: (max: number) => Promise<RecordedEvent[] | null>;
+
+  constructor(
+    private readonly inner: AllSubscription,
+    private readonly store: EncryptingEventStore,
+  ) {
+    if (inner.nextBatch) {
+      const next = inner.nextBatch.bind(inner);
+      this.nextBatch = async (max) => {
+        const batch = await next(max);
+        return batch && this.store.decryptAll(batch);
+      };
+    }
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
+    for await (const event of this.inner) {
+      const plain = this.store.decrypt(event);
+      yield plain instanceof Promise ? await plain : plain;
+    }
+  }
+}
+
+function unreadable(event: RecordedEvent, error: unknown): Error {
+  if (!(error instanceof PersonalDataUnreadable)) return error as Error;
+  return new PersonalDataUnreadable(`stream ${event.streamId}, event ${event.id} (${event.type}): ${error.message}`);
+}
+
+/**
+ * The data with each envelope decrypted (any depth): `erased` where `keyOf` says the key is gone
+ * (null), left as it is where the key is not at hand (undefined: the caller fetches it and passes
+ * again). Objects without envelopes are returned as they are (no copy).
+ */
+function decryptData(value: unknown, keyOf: (keyId: string) => Buffer | null | undefined, erased: string): unknown {
+  if (typeof value === 'string') {
+    if (!value.startsWith(ENVELOPE_PREFIX)) return value;
+    const parsed = parseEnvelope(value);
+    const key = keyOf(parsed.keyId);
+    return key === undefined ? value : key === null ? erased : openEnvelope(parsed, key);
+  }
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const v = decryptData(value[i], keyOf, erased);
+      if (v !== value[i]) (out ??= value.slice())[i] = v;
+    }
+    return out ?? value;
+  }
+  let out: Record<string, unknown> | null = null;
+  for (const k in value) {
+    const was = (value as Record<string, unknown>)[k];
+    const v = decryptData(was, keyOf, erased);
+    if (v !== was) (out ??= { ...(value as Record<string, unknown>) })[k] = v;
+  }
+  return out ?? value;
+}
+
+export function getAt(data: unknown, path: readonly string[]): unknown {
+  let at = data;
+  for (const key of path) {
+    if (!at || typeof at !== 'object' || Array.isArray(at)) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
+/** A copy of `data` with the value at `path` replaced, copying only the objects on the path. */
+export function setAt(data: unknown, path: readonly string[], value: unknown): unknown {
+  if (path.length === 0) return value;
+  const obj = data as Record<string, unknown>;
+  const [head, ...rest] = path;
+  return { ...obj, [head]: setAt(obj[head], rest, value) };
+}

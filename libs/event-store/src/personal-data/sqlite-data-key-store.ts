@@ -1,0 +1,190 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { DataKey, DataKeyStore } from './data-key-store.port';
+import { KeyEncryptionKey, newDataKey, newKeyId } from './data-key-crypto';
+
+export const SQLITE_DATA_KEYS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS data_keys (
+  seq            INTEGER PRIMARY KEY,
+  key_id         TEXT    NOT NULL UNIQUE,
+  subject_hash   TEXT    NOT NULL,
+  subject_sealed BLOB    NOT NULL,
+  scope          TEXT    NOT NULL,
+  wrapped_key    BLOB    NOT NULL,
+  created_at     TEXT    NOT NULL,
+  UNIQUE (subject_hash, scope)
+);
+CREATE INDEX IF NOT EXISTS data_keys_by_scope ON data_keys (scope, seq);
+`;
+
+export interface SqliteDataKeyStoreOptions {
+  /** The events' SQLite file (the keys live beside them), or ':memory:'. */
+  path: string;
+  /** DATA_KEYS_SECRET: the keys are stored wrapped under a key derived from it. */
+  secret: string;
+  busyTimeoutMs?: number;
+}
+
+interface KeyRow {
+  key_id: string;
+  wrapped_key: Buffer;
+}
+
+/**
+ * The embedded default's key store: a table in the events' SQLite file, on a connection of its own.
+ * `secure_delete` makes SQLite overwrite a deleted key's bytes, and a TRUNCATE checkpoint after each
+ * erasure empties the WAL, so no page of the file or its -wal keeps an erased key (wrapped or not).
+ */
+export class SqliteDataKeyStore implements DataKeyStore {
+  private readonly db: Database.Database;
+  private readonly kek: KeyEncryptionKey;
+  private readonly stmt: {
+    get: Database.Statement<[string, string], KeyRow>;
+    insert: Database.Statement<[string, string, Buffer, string, Buffer, string]>;
+    byId: Database.Statement<[string], KeyRow>;
+    owner: Database.Statement<[string], { subject_sealed: Buffer }>;
+    scopesOf: Database.Statement<[string], { scope: string }>;
+    deleteSubject: Database.Statement<[string]>;
+    deleteScope: Database.Statement<[string]>;
+  };
+
+  constructor(options: SqliteDataKeyStoreOptions) {
+    this.kek = new KeyEncryptionKey(options.secret);
+    const memory = options.path === ':memory:' || options.path === '';
+    const file = memory ? ':memory:' : resolve(options.path);
+    if (!memory) mkdirSync(dirname(file), { recursive: true });
+    const timeout = options.busyTimeoutMs ?? 5000;
+    this.db = new Database(file, { timeout });
+    this.db.pragma(`busy_timeout = ${Math.trunc(timeout)}`);
+    if (!memory) this.db.pragma('journal_mode = WAL');
+    // NORMAL, not FULL: the keys share the events' WAL, and its frames are written in commit order,
+    // so the fsync of the first event appended under a new key (the store's FULL) makes the key
+    // durable too; a power cut can lose a new key only with every event written after it. An
+    // erasure is made durable by its checkpoint, which syncs the database file.
+    this.db.pragma('synchronous = NORMAL');
+    // Per connection: every delete made here overwrites the deleted bytes with zeros.
+    this.db.pragma('secure_delete = ON');
+    this.db.exec(SQLITE_DATA_KEYS_SCHEMA);
+    this.stmt = {
+      get: this.db.prepare('SELECT key_id, wrapped_key FROM data_keys WHERE subject_hash = ? AND scope = ?'),
+      insert: this.db.prepare(
+        'INSERT OR IGNORE INTO data_keys (key_id, subject_hash, subject_sealed, scope, wrapped_key, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      byId: this.db.prepare('SELECT key_id, wrapped_key FROM data_keys WHERE key_id = ?'),
+      owner: this.db.prepare('SELECT subject_sealed FROM data_keys WHERE scope = ? ORDER BY seq LIMIT 1'),
+      scopesOf: this.db.prepare('SELECT scope FROM data_keys WHERE subject_hash = ? ORDER BY seq'),
+      deleteSubject: this.db.prepare('DELETE FROM data_keys WHERE subject_hash = ?'),
+      deleteScope: this.db.prepare('DELETE FROM data_keys WHERE scope = ?'),
+    };
+  }
+
+  async keyFor(subjectId: string, scope: string): Promise<DataKey> {
+    const hash = this.kek.subjectHash(subjectId);
+    const row = this.stmt.get.get(hash, scope);
+    if (row) return { keyId: row.key_id, key: this.kek.unwrap(row.key_id, row.wrapped_key) };
+    // New keys are made in one transaction per turn of the event loop (a commit each would cost
+    // more than the encryption): the writers of one moment share it, as appends share a group commit.
+    return new Promise<DataKey>((resolve, reject) => {
+      this.pendingKeys.push({ subjectId, hash, scope, resolve, reject });
+      if (this.pendingKeys.length === 1) setImmediate(() => this.makePendingKeys());
+    });
+  }
+
+  private pendingKeys: {
+    subjectId: string;
+    hash: string;
+    scope: string;
+    resolve: (key: DataKey) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+
+  private makePendingKeys(): void {
+    const batch = this.pendingKeys;
+    this.pendingKeys = [];
+    const made = new Map<string, DataKey>();
+    try {
+      this.db
+        .transaction(() => {
+          for (const p of batch) {
+            if (made.has(`${p.hash}\u0000${p.scope}`)) continue;
+            const keyId = newKeyId();
+            const key = newDataKey();
+            // OR IGNORE: another process made this subject's key in this stream first; theirs is the one.
+            this.stmt.insert.run(
+              keyId,
+              p.hash,
+              this.kek.sealSubject(p.subjectId),
+              p.scope,
+              this.kek.wrap(keyId, key),
+              new Date().toISOString(),
+            );
+            const row = this.stmt.get.get(p.hash, p.scope)!;
+            made.set(
+              `${p.hash}\u0000${p.scope}`,
+              row.key_id === keyId ? { keyId, key } : { keyId: row.key_id, key: this.kek.unwrap(row.key_id, row.wrapped_key) },
+            );
+          }
+        })
+        .immediate();
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    for (const p of batch) p.resolve(made.get(`${p.hash}\u0000${p.scope}`)!);
+  }
+
+  async keyById(keyId: string): Promise<Buffer | null> {
+    const row = this.stmt.byId.get(keyId);
+    return row ? this.kek.unwrap(row.key_id, row.wrapped_key) : null;
+  }
+
+  async subjectOfScope(scope: string): Promise<string | null> {
+    const row = this.stmt.owner.get(scope);
+    return row ? this.kek.openSubject(row.subject_sealed) : null;
+  }
+
+  async scopesOf(subjectId: string): Promise<string[]> {
+    return this.stmt.scopesOf.all(this.kek.subjectHash(subjectId)).map((r) => r.scope);
+  }
+
+  async eraseSubject(subjectId: string): Promise<string[]> {
+    const hash = this.kek.subjectHash(subjectId);
+    const scopes = this.db
+      .transaction(() => {
+        const held = this.stmt.scopesOf.all(hash).map((r) => r.scope);
+        this.stmt.deleteSubject.run(hash);
+        return held;
+      })
+      .immediate();
+    await this.checkpoint();
+    return scopes;
+  }
+
+  async eraseScope(scope: string): Promise<number> {
+    const { changes } = this.stmt.deleteScope.run(scope);
+    await this.checkpoint();
+    return changes;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Copies the WAL into the file and truncates it, so the pages that held the erased keys leave the
+   * -wal. A reader in another connection (the worker mid-page) can hold it back: try again briefly.
+   */
+  private async checkpoint(): Promise<void> {
+    if (this.db.memory) return;
+    for (let attempt = 0; ; attempt++) {
+      const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+      if (result.busy === 0) return;
+      if (attempt >= 50)
+        throw new Error(
+          'data keys: the WAL could not be checkpointed after an erasure (a reader held it for 5 s); the erasure stands, run it again to clear the WAL',
+        );
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

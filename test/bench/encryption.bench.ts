@@ -1,0 +1,200 @@
+/**
+ * Personal-data encryption benchmark (issue 14, ADR 0016): the append rate and the projection
+ * (catch-up read) rate of the embedded SQLite store through the encryption layer, each as a ratio
+ * of the same run without it. Target: at least 80% of the unencrypted rate.
+ *
+ *   npm run bench:encryption            (BENCH_EVENTS=4000 for a quick run)
+ *
+ * The workload is the system's own: requests of four events (a submission with five personal
+ * fields, a logged attempt with none, a reply and a resolution with one each), every request a
+ * family of its own, so every request stream has a key of its own (the worst case for the key
+ * cache: a cold catch-up fetches one key per request). Appends: 8 writers, one event per append, as
+ * commands make them. Reads: a fresh store instance (cold key cache) pages through everything with
+ * nextBatch, as the projector does. synchronous=normal by default (BENCH_SYNCHRONOUS=full for the
+ * store's default): with an fsync per commit the disk would hide what encryption costs.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { v4 as uuid } from 'uuid';
+import { EncryptingEventStore, SqliteDataKeyStore, SqliteEventStore, type EventData, type EventStore } from '@send/event-store';
+import { PERSONAL_DATA_SCHEMA } from '@send/platform/personal-data';
+import Redis from 'ioredis';
+import { rebuildReadModels } from '@send/read-models';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ensureRedisServer, startRedis, freePort } = require('../../scripts/lib/redis.js');
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
+const SYNCHRONOUS = (process.env.BENCH_SYNCHRONOUS ?? 'normal') as 'full' | 'normal';
+const WRITERS = 8;
+const SECRET = 'bench-only-data-keys-secret-0123456789abcdef';
+const REQUESTS = Math.max(1, Math.floor(EVENTS / 4));
+
+const at = () => new Date().toISOString();
+function requestEvents(i: number): EventData[] {
+  const requestId = uuid();
+  const e = (type: string, data: Record<string, unknown>): EventData => ({
+    id: uuid(),
+    type,
+    data: { schemaVersion: 1, ...data },
+    metadata: { correlationId: uuid(), actor: { id: `parent-${i}`, role: 'parent' } },
+  });
+  return [
+    e('ContactRequestSubmitted', {
+      requestId,
+      reference: `SEND-2026-${String(i).padStart(6, '0')}`,
+      caseRef: `C-${1000 + (i % 500)}`,
+      requester: {
+        role: 'parent',
+        name: `Parent ${i}`,
+        email: `parent${i}@example.org`,
+        phone: `+4477009${String(i % 100000).padStart(5, '0')}`,
+      },
+      channel: 'portal',
+      category: 'ehcp',
+      priority: 'normal',
+      subject: 'EHC needs assessment',
+      message: 'We asked for an EHC needs assessment six weeks ago and have heard nothing since; our son is not coping at school.',
+      submittedAt: at(),
+      due: { firstResponseAt: at(), resolutionAt: at() },
+    }),
+    e('ContactAttemptRecorded', {
+      attemptId: uuid(),
+      channel: 'phone',
+      direction: 'inbound',
+      outcome: 'unanswered',
+      at: at(),
+      source: 'portal',
+    }),
+    e('OfficerResponded', {
+      responseId: uuid(),
+      officerId: 'officer-1',
+      channel: 'phone',
+      summary: 'Called back: the assessment panel meets on Thursday.',
+      at: at(),
+      kind: 'full',
+    }),
+    e('RequestResolved', { by: 'officer-1', outcome: 'Assessment agreed; letter sent.', at: at() }),
+  ];
+}
+
+/** The same appends for both runs: request i's four events in order, requests interleaved across 8 writers. */
+const workload = Array.from({ length: REQUESTS }, (_, i) => ({ stream: `contact-request-${i}`, events: requestEvents(i) }));
+
+async function appendAll(store: EventStore): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: WRITERS }, async () => {
+      for (let r = next++; r < workload.length; r = next++) {
+        const { stream, events } = workload[r];
+        for (let k = 0; k < events.length; k++)
+          await store.append(stream, [events[k]], { expectedRevision: k === 0 ? 'no_stream' : BigInt(k - 1) });
+      }
+    }),
+  );
+  return (REQUESTS * 4) / ((performance.now() - started) / 1000);
+}
+
+async function catchUp(store: EventStore): Promise<number> {
+  const head = await store.headPosition();
+  const started = performance.now();
+  const sub = store.subscribeToAll({ from: 'start' });
+  let count = 0;
+  let chars = 0;
+  try {
+    for (;;) {
+      const batch = await sub.nextBatch!(1000);
+      if (!batch) break;
+      for (const e of batch) {
+        count++;
+        const m = e.data['message'] ?? e.data['summary'];
+        if (typeof m === 'string') chars += m.length; // use what was decrypted, as a projection would
+      }
+      if (batch[batch.length - 1].position >= head) break;
+    }
+  } finally {
+    await sub.close();
+  }
+  if (count !== REQUESTS * 4 || chars === 0) throw new Error(`caught up ${count} events, expected ${REQUESTS * 4}`);
+  return count / ((performance.now() - started) / 1000);
+}
+
+/** The projection proper: every read model rebuilt from the store (rebuildReadModels: drop, replay, Redis writes). */
+async function project(store: EventStore, redis: Redis): Promise<number> {
+  await redis.flushdb();
+  const result = await rebuildReadModels({ store, redis, leaseTimeoutMs: 5_000 });
+  return result.events / (result.ms / 1000);
+}
+
+type Rates = { append: number; catchUp: number; project: number };
+
+async function run(encrypted: boolean, redis: Redis): Promise<Rates> {
+  const dir = mkdtempSync(join(tmpdir(), 'encryption-bench-'));
+  const path = join(dir, 'events.db');
+  const open = (): EventStore => {
+    const raw = new SqliteEventStore({ path, synchronous: SYNCHRONOUS });
+    return encrypted
+      ? new EncryptingEventStore(raw, new SqliteDataKeyStore({ path, secret: SECRET }), PERSONAL_DATA_SCHEMA, { ownsKeys: true })
+      : raw;
+  };
+  try {
+    const writer = open();
+    const append = await appendAll(writer);
+    await writer.close();
+    const reader = open(); // another process: nothing cached
+    const catchUpRate = await catchUp(reader);
+    await reader.close();
+    const projector = open(); // again cold
+    const projectRate = await project(projector, redis);
+    await projector.close();
+    return { append, catchUp: catchUpRate, project: projectRate };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `encryption bench: ${REQUESTS * 4} events (${REQUESTS} requests, each its own family), ${WRITERS} writers, synchronous=${SYNCHRONOUS}`,
+  );
+  const redisDir = mkdtempSync(join(tmpdir(), 'encryption-bench-redis-'));
+  const server = await startRedis({ binary: ensureRedisServer(() => undefined), port: await freePort(), dir: redisDir, persistent: false });
+  const redis = new Redis(server.url ?? `redis://127.0.0.1:${server.port}`, { maxRetriesPerRequest: 3 });
+  // Alternate, twice each, best of two: the machine is shared, and the first run warms the JIT.
+  const plain: Rates[] = [];
+  const enc: Rates[] = [];
+  try {
+    for (let round = 0; round < 2; round++) {
+      plain.push(await run(false, redis));
+      enc.push(await run(true, redis));
+    }
+  } finally {
+    await redis.quit();
+    await server.stop();
+    rmSync(redisDir, { recursive: true, force: true });
+  }
+  const best = (runs: Rates[], k: keyof Rates) => Math.max(...runs.map((r) => r[k]));
+  const names: Record<keyof Rates, string> = {
+    append: 'append (events/s)',
+    catchUp: 'catch-up read, bare (events/s)',
+    project: 'projection: rebuild all read models',
+  };
+  for (const k of ['append', 'catchUp', 'project'] as const) {
+    const p = best(plain, k);
+    const e = best(enc, k);
+    const ratio = e / p;
+    console.log(
+      `${names[k].padEnd(36)} plain ${Math.round(p).toLocaleString('en-GB').padStart(9)}  encrypted ${Math.round(e)
+        .toLocaleString('en-GB')
+        .padStart(9)}  ratio ${ratio.toFixed(2)} ${ratio >= 0.8 ? 'OK (target >= 0.80)' : 'MISSED (target >= 0.80)'}`,
+    );
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
