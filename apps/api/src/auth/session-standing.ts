@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { sessionStands, type AccountStanding } from '@send/domain';
+import { foldUserAccount, sessionStands, userStreamId, type AccountStanding } from '@send/domain';
+import type { EventStore } from '@send/event-store';
+import { EVENT_STORE } from '@send/platform';
 import { UsersRepository } from '@send/read-models';
 
 /** How long one process trusts what it read of an account's standing: a revocation elsewhere takes effect within this. */
@@ -10,19 +12,23 @@ export const STANDING_CACHE_MS = 5_000;
  * Does a signed-in session still stand? A token is valid by its signature and expiry alone; this
  * adds the account's standing (disabled, sessions ended by a password change or a revocation), read
  * from the users read model and kept per process for a few seconds, so the check costs one Redis
- * read per user per 5 s, not one per request. A user the read model does not know yet (projected a
- * moment after registering) stands: their token could only have come from a sign-in that checked.
+ * read per user per 5 s, not one per request. A user the read model does not know (projected a
+ * moment after registering, or Redis lost and not yet rebuilt) is read from their own stream in the
+ * event store, so a disabled or revoked session never stands again while the read models catch up.
  */
 @Injectable()
 export class SessionStanding {
   private readonly standings = new LRUCache<string, Partial<AccountStanding> & { known: boolean }>({ max: 10_000, ttl: STANDING_CACHE_MS });
 
-  constructor(private readonly users: UsersRepository) {}
+  constructor(
+    private readonly users: UsersRepository,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
 
   async stands(userId: string, issuedAtSeconds: number | undefined): Promise<boolean> {
     let standing = this.standings.get(userId);
     if (!standing) {
-      const user = await this.users.get(userId);
+      const user = (await this.users.get(userId)) ?? foldUserAccount(await this.store.read(userStreamId(userId)));
       standing = user ? { known: true, disabled: user.disabled, sessionsValidFrom: user.sessionsValidFrom } : { known: false };
       this.standings.set(userId, standing);
     }
