@@ -108,6 +108,9 @@ export class SubjectErasureService {
       if (await this.mark(streamId, subject, by, ctx)) marked.push(streamId);
     }
     await dataKeys.eraseSubject(subject);
+    // A stream other than a case's holds one person's data, whatever subject id its keys were made
+    // under (a call from their number is `contact:<phone>` though they have an account): all of it goes.
+    for (const streamId of marked) if (!caseRefOf(streamId)) await dataKeys.eraseScope(streamId);
     for (const streamId of marked) {
       const requestId = requestIdOf(streamId);
       const caseRef = caseRefOf(streamId);

@@ -25,7 +25,7 @@ import {
   type RequestRecord,
   type UserRecord,
 } from '@send/read-models';
-import { callStreamId } from '@send/domain';
+import { callIdOf, callStreamId } from '@send/domain';
 import { badRequest } from '../common/problem';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -116,7 +116,12 @@ export class SubjectStreamsFinder {
       if (kind.kind === 'phone' || kind.kind === 'email')
         for (const r of await this.views.allOnCase(ref)) if (dataSubjectOf(r.state.requester) === subject) streams.add(streamIdFor(r.state.requestId));
     }
-    for (const number of numbers) for (const call of (await this.telephony.unmatched(number))?.calls ?? []) streams.add(callStreamId(call.callId));
+    for (const number of numbers) {
+      for (const call of (await this.telephony.unmatched(number))?.calls ?? []) streams.add(callStreamId(call.callId));
+      // Their calls that were filed on a request: the store layer keyed each call by its number.
+      if (kind.kind === 'user' && this.dataKeys)
+        for (const scope of await this.dataKeys.scopesOf(CONTACT_SUBJECT_PREFIX + number)) if (callIdOf(scope)) streams.add(scope);
+    }
 
     return { subject, streams: [...streams].sort(), keyed, account };
   }
