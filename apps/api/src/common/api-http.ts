@@ -6,9 +6,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import helmet, { type HelmetOptions } from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { correlationIdFrom } from '@send/platform';
-import { renderErrorPage } from '../web/page-errors.filter';
 import { problem } from './problem';
-import { wantsPage } from './problem.filter';
 import { installRequestLog } from './request-log';
 
 /**
@@ -21,13 +19,13 @@ export function apiHttpAdapter(trustedProxies: readonly string[] = []): FastifyA
     trustProxy: trustedProxies.length ? [...trustedProxies] : false,
     bodyLimit: 1_048_576,
     // A URL the router cannot read (bad percent-encoding) or a path segment over maxParamLength (100):
-    // Fastify answers these before any route or Nest filter runs, as its own JSON: answer as ProblemFilter would.
-    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    // Fastify answers these before any route, hook or Nest filter runs, as its own JSON: answer problem+json
+    // (pages too: the reply here has no view renderer, and nothing of the page could run).
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       const body =
         error.code === 'FST_ERR_MAX_PARAM_LENGTH'
           ? problem(414, 'uri-too-long', 'A part of this address is too long to be anything here.')
           : problem(400, 'invalid-url', 'This address is not a valid URL (bad percent-encoding).');
-      if (wantsPage(request) && typeof reply.view === 'function') return void renderErrorPage(request, reply, body.status);
       void reply.code(body.status).type('application/problem+json').send(body);
     },
     // Kept on the raw request too, where pino-http looks for it.
