@@ -105,6 +105,7 @@ let csrf: { cookie: string; token: string };
 let knownIds: string[];
 const accepted: string[] = [];
 const errorLines: string[] = [];
+let stopProjecting: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   redis = await startThrowawayRedis();
@@ -160,7 +161,17 @@ beforeAll(async () => {
     knownIds.push(res.json().id);
   }
   await projectAll(store, projector);
-  await projectorRedis.quit();
+  // And live from here, as the worker would: an accepted write shows in the read models (the pages
+  // wait for that before redirecting), and later calls see it.
+  const live = store.subscribeToAll({ from: await store.headPosition() });
+  const projecting = (async () => {
+    for await (const event of live) await projector.handle(event);
+  })();
+  stopProjecting = async () => {
+    await live.close();
+    await projecting;
+    await projectorRedis.quit();
+  };
 
   // A CSRF secret cookie and a token made from it, as the sign-in page hands them out.
   const signInPage = await app.inject({ method: 'GET', url: '/sign-in' });
@@ -171,6 +182,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await stopProjecting?.();
   await app?.close();
   await redis?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });

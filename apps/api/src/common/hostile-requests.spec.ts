@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { JwtService } from '@nestjs/jwt';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@send/platform';
 import { createApiApp } from '../app.factory';
@@ -11,11 +12,11 @@ jest.mock('../admin/queues-board', () => ({ mountQueuesBoard: async () => async 
 jest.mock('content-disposition', () => () => 'attachment');
 
 /**
- * Requests refused before any route runs (a URL the router cannot read, a path segment over
+ * Focused regressions for what the fuzz (test/fuzz) found. Requests refused before any route runs (a URL the router cannot read, a path segment over
  * Fastify's maxParamLength, a body that does not parse), found by the fuzz (test/fuzz): 4xx
  * problem+json, or for a page's form the GOV.UK page with the same 4xx status; never 5xx.
  */
-describe('malformed requests', () => {
+describe('hostile requests the fuzz found answered 5xx', () => {
   let app: NestFastifyApplication;
   let redis: Awaited<ReturnType<typeof startThrowawayRedis>>;
   let dir: string;
@@ -67,5 +68,16 @@ describe('malformed requests', () => {
     const unsupported = await call('POST', '/sign-in', { ...html, 'content-type': 'application/xml' }, '<a/>');
     expect([unsupported.status, unsupported.type]).toEqual([415, 'text/html']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('a page query naming a member of Object.prototype (?done=constructor) is no banner, not a 500', async () => {
+    const officer = await app.get(JwtService).signAsync({ sub: 'fuzz-officer', email: 'o@example.org', name: 'O', role: 'officer', teamId: 'north' });
+    for (const done of ['constructor', 'hasOwnProperty', '__proto__', 'toString']) {
+      const page = await call('GET', `/queue?done=${done}`, { ...html, cookie: `session=${officer}` });
+      expect([done, page.status, page.type]).toEqual([done, 200, 'text/html']);
+      expect(page.body).not.toContain('govuk-notification-banner--success');
+    }
+    const known = await call('GET', '/queue?done=assigned', { ...html, cookie: `session=${officer}` });
+    expect(known.body).toContain('The request is assigned.');
   });
 });
