@@ -127,7 +127,13 @@ beforeAll(async () => {
 
   // Valid tokens of each role, and the hostile variants, made once.
   tokens = {};
-  const claims = (u: (typeof USERS)[number]) => ({ sub: userIdFor(u.email), email: u.email, name: `Name of ${u.email}`, role: u.role, teamId: u.teamId ?? null });
+  const claims = (u: (typeof USERS)[number]) => ({
+    sub: userIdFor(u.email),
+    email: u.email,
+    name: `Name of ${u.email}`,
+    role: u.role,
+    teamId: u.teamId ?? null,
+  });
   const wrong = new JwtService({ secret: WRONG_SECRET });
   const right = new JwtService({ secret: config.JWT_SECRET });
   const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -153,10 +159,24 @@ beforeAll(async () => {
   knownIds = [];
   for (const [who, body] of [
     [0, { category: 'transport', subject: 'Bus pass', message: 'The bus has not come.' }],
-    [2, { caseRef: 'C-1001', category: 'general', subject: 'On behalf', message: 'Call back.', requester: { role: 'parent', name: 'Pat', email: 'parent@example.org' } }],
+    [
+      2,
+      {
+        caseRef: 'C-1001',
+        category: 'general',
+        subject: 'On behalf',
+        message: 'Call back.',
+        requester: { role: 'parent', name: 'Pat', email: 'parent@example.org' },
+      },
+    ],
     [1, { category: 'placement', subject: 'Triage', message: 'Which school?' }],
   ] as const) {
-    const res = await app.inject({ method: 'POST', url: '/api/requests', headers: { authorization: `Bearer ${tokens[`${who}:valid`]}` }, payload: body });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/requests',
+      headers: { authorization: `Bearer ${tokens[`${who}:valid`]}` },
+      payload: body,
+    });
     expect(res.statusCode).toBe(201);
     knownIds.push(res.json().id);
   }
@@ -202,7 +222,9 @@ async function routesToFuzz(): Promise<Target[]> {
     const page = isPagePath(r.path);
     const op = doc.paths[toOpenApiPath(r.path)]?.[r.method];
     // A page's API twin (/requests/:id/attempts and /api/requests/:id/attempts): its body fields and whether it streams.
-    const twin = page ? (byPath.get(`${r.method} /api${r.path}`) ?? byPath.get(`${r.method} /api${r.path.replace(/\/new$/, '')}`)) : undefined;
+    const twin = page
+      ? (byPath.get(`${r.method} /api${r.path}`) ?? byPath.get(`${r.method} /api${r.path.replace(/\/new$/, '')}`))
+      : undefined;
     const twinOp = twin ? doc.paths[toOpenApiPath(twin.path)]?.[twin.method] : undefined;
     const schemaOf = (o?: Operation) => o?.requestBody?.content?.['application/json']?.schema;
     const stream = r.isStream || !!twin?.isStream;
@@ -212,7 +234,11 @@ async function routesToFuzz(): Promise<Target[]> {
       params: [...r.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]),
       page,
       isPublic: r.isPublic,
-      success: page ? [200] : Object.keys(op?.responses ?? { 200: {} }).filter((s) => /^2\d\d$/.test(s)).map(Number),
+      success: page
+        ? [200]
+        : Object.keys(op?.responses ?? { 200: {} })
+            .filter((s) => /^2\d\d$/.test(s))
+            .map(Number),
       fields: resolve(schemaOf(op) ?? schemaOf(twinOp)),
       streamsFor: stream ? ((r.isStream ? r.roles : twin?.roles) ?? []) : [],
       kind: 'nest',
@@ -220,7 +246,8 @@ async function routesToFuzz(): Promise<Target[]> {
   });
   // Each operation in the document is a route found above (else the document and the router disagree).
   for (const [path, methods] of Object.entries(doc.paths))
-    for (const method of Object.keys(methods)) expect(result.some((t) => toOpenApiPath(t.path) === path && t.method === method.toUpperCase())).toBe(true);
+    for (const method of Object.keys(methods))
+      expect(result.some((t) => toOpenApiPath(t.path) === path && t.method === method.toUpperCase())).toBe(true);
   const get = (path: string, kind: Target['kind']): Target => ({
     method: 'GET',
     path,
@@ -311,7 +338,12 @@ const headerString = fc.oneof(
   fc.constantFrom('', ' ', '\t', 'é£\u00ff', 'x'.repeat(8_000), 'x'.repeat(200), 'bearer', '../', '%00', 'null', '{"a":1}', '*/*;q=x'),
 );
 const prototypeKey = fc.constantFrom('__proto__', 'constructor', 'prototype');
-const pollution = fc.constantFrom<unknown>({ polluted: 'yes', role: 'admin', isAdmin: true }, { prototype: { polluted: 'yes' } }, 'polluted', null);
+const pollution = fc.constantFrom<unknown>(
+  { polluted: 'yes', role: 'admin', isAdmin: true },
+  { prototype: { polluted: 'yes' } },
+  'polluted',
+  null,
+);
 
 /** A JSON value of the wrong kind, or of the right kind with hostile content. */
 const hostileValue: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
@@ -330,7 +362,15 @@ const hostileValue: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => (
 
 /** Something plausible for a field, from its OpenAPI schema (an enum member, a date...), so one hostile field is not hidden behind another. */
 function plausible(schema: unknown): fc.Arbitrary<unknown> {
-  const s = (schema ?? {}) as { enum?: unknown[]; type?: string; format?: string; properties?: Record<string, unknown>; items?: unknown; anyOf?: unknown[]; oneOf?: unknown[] };
+  const s = (schema ?? {}) as {
+    enum?: unknown[];
+    type?: string;
+    format?: string;
+    properties?: Record<string, unknown>;
+    items?: unknown;
+    anyOf?: unknown[];
+    oneOf?: unknown[];
+  };
   if (s.enum?.length) return fc.constantFrom(...s.enum);
   const alternatives = s.anyOf ?? s.oneOf;
   if (alternatives?.length) return fc.oneof(...alternatives.map(plausible));
@@ -340,14 +380,41 @@ function plausible(schema: unknown): fc.Arbitrary<unknown> {
   if (s.type === 'integer' || s.type === 'number') return fc.integer({ min: 0, max: 100 });
   if (s.type === 'boolean') return fc.boolean();
   if (s.type === 'array') return fc.array(plausible(s.items), { maxLength: 2 });
-  if (s.type === 'object' || s.properties) return fc.record(Object.fromEntries(Object.entries(s.properties ?? {}).map(([k, v]) => [k, plausible(v)])), { requiredKeys: [] });
+  if (s.type === 'object' || s.properties)
+    return fc.record(Object.fromEntries(Object.entries(s.properties ?? {}).map(([k, v]) => [k, plausible(v)])), { requiredKeys: [] });
   return fc.oneof(fc.constantFrom('C-1001', 'north', 'Call me back please.'), fc.string({ minLength: 1, maxLength: 20 }));
 }
 
 /** JSON text whose keys may be __proto__ or constructor as own keys (JSON.stringify of an object literal would drop them). */
-const jsonObjectText = (pairs: Array<[string, unknown]>) => `{${pairs.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v) ?? 'null'}`).join(',')}}`;
+const jsonObjectText = (pairs: Array<[string, unknown]>) =>
+  `{${pairs.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v) ?? 'null'}`).join(',')}}`;
 
-const FIELD_POOL = ['email', 'password', 'caseRef', 'category', 'subject', 'message', 'channel', 'priority', 'outcome', 'summary', 'reason', 'officerId', 'teamId', 'at', 'kind', 'awayFrom', 'awayUntil', 'csv', 'idempotencyKey', 'requester', 'receivedAt', 'withoutReply', 'currentPassword', 'newPassword'];
+const FIELD_POOL = [
+  'email',
+  'password',
+  'caseRef',
+  'category',
+  'subject',
+  'message',
+  'channel',
+  'priority',
+  'outcome',
+  'summary',
+  'reason',
+  'officerId',
+  'teamId',
+  'at',
+  'kind',
+  'awayFrom',
+  'awayUntil',
+  'csv',
+  'idempotencyKey',
+  'requester',
+  'receivedAt',
+  'withoutReply',
+  'currentPassword',
+  'newPassword',
+];
 
 function bodyFor(target: Target): fc.Arbitrary<HostileCall['body']> {
   const names = Object.keys(target.fields).length ? Object.keys(target.fields) : FIELD_POOL;
@@ -356,7 +423,9 @@ function bodyFor(target: Target): fc.Arbitrary<HostileCall['body']> {
   const pairs = fc
     .tuple(
       fc.record(Object.fromEntries(names.map((n) => [n, plausible(target.fields[n])])), { requiredKeys: [] }),
-      fc.array(fc.tuple(fc.oneof({ weight: 3, arbitrary: field }, { weight: 1, arbitrary: hostileString }), hostileValue), { maxLength: 3 }),
+      fc.array(fc.tuple(fc.oneof({ weight: 3, arbitrary: field }, { weight: 1, arbitrary: hostileString }), hostileValue), {
+        maxLength: 3,
+      }),
       fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.tuple(prototypeKey, pollution) }),
     )
     .map(([base, hostile, proto]) => {
@@ -367,23 +436,62 @@ function bodyFor(target: Target): fc.Arbitrary<HostileCall['body']> {
       return list;
     });
   const asForm = (list: Array<[string, unknown]>) =>
-    list.flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `${encodeURIComponent(wellFormed(k))}=${encodeURIComponent(wellFormed(typeof x === 'string' ? x : (JSON.stringify(x) ?? '')))}`)).join('&');
+    list
+      .flatMap(([k, v]) =>
+        (Array.isArray(v) ? v : [v]).map(
+          (x) =>
+            `${encodeURIComponent(wellFormed(k))}=${encodeURIComponent(wellFormed(typeof x === 'string' ? x : (JSON.stringify(x) ?? '')))}`,
+        ),
+      )
+      .join('&');
   const json = 'application/json';
   const form = 'application/x-www-form-urlencoded';
-  const lies = fc.constantFrom(json, form, 'text/csv', 'text/plain', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/xml', 'application/problem+json', '*/*', 'garbage', ';;;', 'application/json, text/html');
+  const lies = fc.constantFrom(
+    json,
+    form,
+    'text/csv',
+    'text/plain',
+    'multipart/form-data; boundary=x',
+    'application/json; charset=utf-16',
+    'application/xml',
+    'application/problem+json',
+    '*/*',
+    'garbage',
+    ';;;',
+    'application/json, text/html',
+  );
   return fc.oneof(
     { weight: 2, arbitrary: fc.constant(null) },
     // The content type the route reads, with a hostile body in it.
-    { weight: 8, arbitrary: pairs.map((list) => (target.page ? { contentType: form, payload: asForm(list) } : { contentType: json, payload: jsonObjectText(list) })) },
+    {
+      weight: 8,
+      arbitrary: pairs.map((list) =>
+        target.page ? { contentType: form, payload: asForm(list) } : { contentType: json, payload: jsonObjectText(list) },
+      ),
+    },
     // The body in one form, the Content-Type saying another.
-    { weight: 2, arbitrary: fc.tuple(pairs, lies, fc.boolean()).map(([list, contentType, asJson]) => ({ contentType, payload: asJson ? jsonObjectText(list) : asForm(list) })) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(pairs, lies, fc.boolean())
+        .map(([list, contentType, asJson]) => ({ contentType, payload: asJson ? jsonObjectText(list) : asForm(list) })),
+    },
     // Not an object at all, broken JSON, a CSV for the import, nothing with a Content-Type, deep nesting, over the size limit.
     {
       weight: 3,
       arbitrary: fc.oneof(
         hostileValue.map((v) => ({ contentType: target.page ? form : json, payload: JSON.stringify(v) ?? '' })),
-        fc.constantFrom('{', '{"a":', '[1,2', 'nul', '{"a":1}}', '\u0000', '', '{"a":1,"a":2}', '[]', '"x"', '1', 'true').map((payload) => ({ contentType: json, payload })),
-        fc.constantFrom('caseRef,childName,teamId,caseOfficerEmail,contactName,relationship,contactEmail,contactPhone\n', 'a,b\n"unterminated', '=cmd|/c calc!A1,x\n', '\uFEFF\n\n\n,,,,,,,,,,,,,').map((payload) => ({ contentType: 'text/csv', payload })),
+        fc
+          .constantFrom('{', '{"a":', '[1,2', 'nul', '{"a":1}}', '\u0000', '', '{"a":1,"a":2}', '[]', '"x"', '1', 'true')
+          .map((payload) => ({ contentType: json, payload })),
+        fc
+          .constantFrom(
+            'caseRef,childName,teamId,caseOfficerEmail,contactName,relationship,contactEmail,contactPhone\n',
+            'a,b\n"unterminated',
+            '=cmd|/c calc!A1,x\n',
+            '\uFEFF\n\n\n,,,,,,,,,,,,,',
+          )
+          .map((payload) => ({ contentType: 'text/csv', payload })),
         fc.constant({ contentType: null, payload: 'no content type' }),
         fc.integer({ min: 100, max: 5_000 }).map((n) => ({ contentType: json, payload: '['.repeat(n) + ']'.repeat(n) })),
         fc.constant({ contentType: json, payload: `{"a":"${'x'.repeat(1_100_000)}"}` }),
@@ -395,26 +503,62 @@ function bodyFor(target: Target): fc.Arbitrary<HostileCall['body']> {
 const CURSORS = fc.oneof(
   hostileString,
   fc.base64String({ maxLength: 60 }),
-  fc.tuple(fc.oneof(fc.double(), fc.constant(1e308), fc.constant(-0)), fc.oneof(fc.string({ maxLength: 10 }), fc.constant(''))).map(([score, id]) =>
-    Number.isFinite(score) ? encodeCursor({ score, id }) : Buffer.from(JSON.stringify([String(score), id])).toString('base64url'),
-  ),
+  fc
+    .tuple(fc.oneof(fc.double(), fc.constant(1e308), fc.constant(-0)), fc.oneof(fc.string({ maxLength: 10 }), fc.constant('')))
+    .map(([score, id]) =>
+      Number.isFinite(score) ? encodeCursor({ score, id }) : Buffer.from(JSON.stringify([String(score), id])).toString('base64url'),
+    ),
   hostileValue.map((v) => Buffer.from(JSON.stringify(v) ?? '').toString('base64url')),
   fc.constant('A'.repeat(2000)),
 );
-const QUERY_KEYS = ['limit', 'cursor', 'status', 'caseRef', 'context', 'from', 'to', 'teamId', 'officerId', 'category', 'requesterRole', 'channel', 'asOf', 'access_token', 'done', 'acknowledged', 'submitted', 'userId', 'code', 'state', 'error'];
+const QUERY_KEYS = [
+  'limit',
+  'cursor',
+  'status',
+  'caseRef',
+  'context',
+  'from',
+  'to',
+  'teamId',
+  'officerId',
+  'category',
+  'requesterRole',
+  'channel',
+  'asOf',
+  'access_token',
+  'done',
+  'acknowledged',
+  'submitted',
+  'userId',
+  'code',
+  'state',
+  'error',
+];
 const queryArb = fc.array(
   fc.oneof(
-    fc.tuple(fc.constantFrom('limit'), fc.oneof(fc.constantFrom('0', '1', '500', '501', '-1', '1.5', '1e3', 'abc', '', '99999999999999999999'), hostileString)),
+    fc.tuple(
+      fc.constantFrom('limit'),
+      fc.oneof(fc.constantFrom('0', '1', '500', '501', '-1', '1.5', '1e3', 'abc', '', '99999999999999999999'), hostileString),
+    ),
     fc.tuple(fc.constant('cursor'), CURSORS),
     fc.tuple(fc.constantFrom(...QUERY_KEYS), hostileString),
-    fc.tuple(fc.oneof(prototypeKey, fc.constantFrom('a[b]', '__proto__[polluted]', 'constructor[prototype][polluted]'), hostileString), fc.constantFrom('yes', '1')),
+    fc.tuple(
+      fc.oneof(prototypeKey, fc.constantFrom('a[b]', '__proto__[polluted]', 'constructor[prototype][polluted]'), hostileString),
+      fc.constantFrom('yes', '1'),
+    ),
   ),
   { maxLength: 4 },
 );
 
 function paramArb(name: string): fc.Arbitrary<string> {
   const known =
-    name === 'caseRef' ? ['C-1001', 'C-2001', 'C-9999'] : name === 'file' ? ['govuk-frontend.min.css', 'breaches.csv', 'x.csv', '..%2f..%2fpackage.json', '%2e%2e/%2e%2e/package.json'] : name === 'number' ? ['%2B447700900101', '07700900999'] : [...knownIds, userIdFor('officer@example.org'), userIdFor('parent@example.org')];
+    name === 'caseRef'
+      ? ['C-1001', 'C-2001', 'C-9999']
+      : name === 'file'
+        ? ['govuk-frontend.min.css', 'breaches.csv', 'x.csv', '..%2f..%2fpackage.json', '%2e%2e/%2e%2e/package.json']
+        : name === 'number'
+          ? ['%2B447700900101', '07700900999']
+          : [...knownIds, userIdFor('officer@example.org'), userIdFor('parent@example.org')];
   return fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom(...known) },
     { weight: 1, arbitrary: fc.uuid() },
@@ -427,25 +571,61 @@ const credentialArb: fc.Arbitrary<Credential> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'none' as const }) },
   {
     weight: 2,
-    arbitrary: fc.oneof(
-      headerString,
-      fc.constantFrom('Bearer', 'Bearer ', 'Bearer  x', 'bearer x', 'Basic Zm9vOmJhcg==', 'Bearer a.b.c', 'Bearer ...', 'Bearer eyJhbGciOiJub25lIn0.e30.', `Bearer ${'x'.repeat(8_000)}`),
-    ).map((header) => ({ kind: 'raw' as const, header })),
+    arbitrary: fc
+      .oneof(
+        headerString,
+        fc.constantFrom(
+          'Bearer',
+          'Bearer ',
+          'Bearer  x',
+          'bearer x',
+          'Basic Zm9vOmJhcg==',
+          'Bearer a.b.c',
+          'Bearer ...',
+          'Bearer eyJhbGciOiJub25lIn0.e30.',
+          `Bearer ${'x'.repeat(8_000)}`,
+        ),
+      )
+      .map((header) => ({ kind: 'raw' as const, header })),
   },
   {
     weight: 3,
     arbitrary: fc.record({
       kind: fc.constant('token' as const),
       who: fc.nat({ max: USERS.length - 1 }),
-      how: fc.constantFrom('wrong-secret' as const, 'alg-none' as const, 'expired' as const, 'tampered' as const, 'bad-role' as const, 'hs512' as const, 'not-yet' as const),
+      how: fc.constantFrom(
+        'wrong-secret' as const,
+        'alg-none' as const,
+        'expired' as const,
+        'tampered' as const,
+        'bad-role' as const,
+        'hs512' as const,
+        'not-yet' as const,
+      ),
     }),
   },
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('token' as const), who: fc.nat({ max: USERS.length - 1 }), how: fc.constant('valid' as const) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('token' as const),
+      who: fc.nat({ max: USERS.length - 1 }),
+      how: fc.constant('valid' as const),
+    }),
+  },
 );
 
 const headersArb = fc.record(
   {
-    accept: fc.constantFrom('application/json', 'text/html', 'text/html,application/xhtml+xml,*/*;q=0.8', '*/*', 'text/event-stream', 'application/problem+json', 'garbage/;;', ''),
+    accept: fc.constantFrom(
+      'application/json',
+      'text/html',
+      'text/html,application/xhtml+xml,*/*;q=0.8',
+      '*/*',
+      'text/event-stream',
+      'application/problem+json',
+      'garbage/;;',
+      '',
+    ),
     'idempotency-key': fc.oneof(headerString, fc.uuid()),
     'x-correlation-id': headerString,
     'x-request-id': headerString,
@@ -466,11 +646,22 @@ const callArb = () =>
     const target = targets[index];
     return fc.record({
       target: fc.constant(index),
-      methodLie: fc.oneof({ weight: 11, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom<Method>('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS') }),
+      methodLie: fc.oneof(
+        { weight: 11, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: fc.constantFrom<Method>('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS') },
+      ),
       params: fc.tuple(...target.params.map(paramArb)) as fc.Arbitrary<string[]>,
       query: queryArb,
       credential: credentialArb,
-      csrf: fc.constantFrom('none' as const, 'valid' as const, 'valid' as const, 'valid' as const, 'token-only' as const, 'cookie-only' as const, 'wrong' as const),
+      csrf: fc.constantFrom(
+        'none' as const,
+        'valid' as const,
+        'valid' as const,
+        'valid' as const,
+        'token-only' as const,
+        'cookie-only' as const,
+        'wrong' as const,
+      ),
       body: bodyFor(target),
       headers: headersArb,
       signed: fc.constantFrom('none' as const, 'right' as const, 'right' as const, 'wrong' as const, 'garbage' as const),
@@ -490,19 +681,28 @@ function opensStream(call: HostileCall): boolean {
   const role = roleOf(call.credential);
   const method = call.methodLie ?? target.method;
   const tokenInQuery = call.query.some(([k]) => k === 'access_token');
-  return target.streamsFor.length > 0 && (method === 'GET' || method === 'HEAD') && ((validCredential(call.credential) && target.streamsFor.includes(role!)) || tokenInQuery);
+  return (
+    target.streamsFor.length > 0 &&
+    (method === 'GET' || method === 'HEAD') &&
+    ((validCredential(call.credential) && target.streamsFor.includes(role!)) || tokenInQuery)
+  );
 }
 
 function toRequest(call: HostileCall) {
   const target = targets[call.target];
   let url = target.path;
   target.params.forEach((name, i) => (url = url.replace(`:${name}`, call.params[i])));
-  if (call.query.length) url += `?${call.query.map(([k, v]) => `${encodeURIComponent(wellFormed(k))}=${encodeURIComponent(wellFormed(v))}`).join('&')}`;
+  if (call.query.length)
+    url += `?${call.query.map(([k, v]) => `${encodeURIComponent(wellFormed(k))}=${encodeURIComponent(wellFormed(v))}`).join('&')}`;
   const method = call.methodLie ?? target.method;
   const headers: Record<string, string> = { ...call.headers };
   const cookies: string[] = [];
   const credential =
-    call.credential.kind === 'none' ? null : call.credential.kind === 'raw' ? call.credential.header : `Bearer ${tokens[`${call.credential.who}:${call.credential.how}`]}`;
+    call.credential.kind === 'none'
+      ? null
+      : call.credential.kind === 'raw'
+        ? call.credential.header
+        : `Bearer ${tokens[`${call.credential.who}:${call.credential.how}`]}`;
   if (credential !== null) {
     if (target.page) cookies.push(`session=${credential.replace(/^Bearer /, '').replace(/[;\s]/g, '')}`);
     else headers.authorization = credential;
@@ -519,7 +719,9 @@ function toRequest(call: HostileCall) {
     headers['x-signature'] =
       call.signed === 'garbage'
         ? 'sha256=zz'
-        : `sha256=${createHmac('sha256', call.signed === 'right' ? TELEPHONY_SECRET : WRONG_SECRET).update(payload ?? '').digest('hex')}`;
+        : `sha256=${createHmac('sha256', call.signed === 'right' ? TELEPHONY_SECRET : WRONG_SECRET)
+            .update(payload ?? '')
+            .digest('hex')}`;
   }
   return { method, url, headers, payload: payload === undefined ? undefined : payload, remoteAddress: call.remoteAddress };
 }
@@ -537,7 +739,11 @@ function toRequest(call: HostileCall) {
  * - a 3xx only from a page, to a path on this site (never off-site: no open redirect), or 304 to
  *   a page or file read with a validator that matched.
  */
-function problemsWith(call: HostileCall, res: { statusCode: number; headers: Record<string, unknown>; body: string }, moved: boolean): string[] {
+function problemsWith(
+  call: HostileCall,
+  res: { statusCode: number; headers: Record<string, unknown>; body: string },
+  moved: boolean,
+): string[] {
   const target = targets[call.target];
   const method = call.methodLie ?? target.method;
   const status = res.statusCode;
@@ -550,8 +756,8 @@ function problemsWith(call: HostileCall, res: { statusCode: number; headers: Rec
     if (!target.page) {
       if (!type.startsWith('application/problem+json')) problems.push(`API ${status} as ${type || 'no content type'}`);
       else if (method !== 'HEAD') {
-        const body = JSON.parse(res.body) as { status?: number; type?: string; title?: string };
-        if (body.status !== status || !body.type || !body.title) problems.push(`problem body ${res.body.slice(0, 200)}`);
+        const body = parsed(res.body) as { status?: number; type?: string; title?: string } | null;
+        if (body?.status !== status || !body.type || !body.title) problems.push(`problem body ${res.body.slice(0, 200)}`);
       }
     } else if (!(type.startsWith('text/html') || type.startsWith('application/problem+json') || res.body === '')) {
       problems.push(`page ${status} as ${type}`);
@@ -559,7 +765,10 @@ function problemsWith(call: HostileCall, res: { statusCode: number; headers: Rec
   }
   if (status >= 200 && status < 300) {
     // A static file also answers a Range with 206.
-    const allowed = target.kind !== 'nest' || target.page ? read && (status === 200 || (status === 206 && target.kind === 'static')) : (method === target.method || (method === 'HEAD' && target.method === 'GET')) && target.success.includes(status);
+    const allowed =
+      target.kind !== 'nest' || target.page
+        ? read && (status === 200 || (status === 206 && target.kind === 'static'))
+        : (method === target.method || (method === 'HEAD' && target.method === 'GET')) && target.success.includes(status);
     if (!allowed) problems.push(`answered ${status}, not one of ${target.page ? '200 to GET' : target.success.join('/')}`);
     if (!target.isPublic && !validCredential(call.credential)) problems.push(`answered ${status} without a good credential`);
   }
@@ -567,17 +776,35 @@ function problemsWith(call: HostileCall, res: { statusCode: number; headers: Rec
   if (status >= 300 && status < 400 && status !== 304) {
     const location = String(res.headers.location ?? '');
     if (!target.page) problems.push(`API redirected (${status}) to ${location}`);
-    else if (!location.startsWith('/') || location.startsWith('//') || location.startsWith('/\\')) problems.push(`redirected off-site to ${location}`);
+    else if (!location.startsWith('/') || location.startsWith('//') || location.startsWith('/\\'))
+      problems.push(`redirected off-site to ${location}`);
   }
   return problems;
+}
+
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 async function answer(call: HostileCall) {
   const request = toRequest(call);
   let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ANSWER_WITHIN_MS} ms`)), ANSWER_WITHIN_MS)));
+  const hang = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ANSWER_WITHIN_MS} ms`)), ANSWER_WITHIN_MS)),
+  );
   try {
-    return await Promise.race([app.inject(request as Parameters<NestFastifyApplication['inject']>[0]) as unknown as Promise<{ statusCode: number; headers: Record<string, unknown>; body: string }>, hang]);
+    return await Promise.race([
+      app.inject(request as Parameters<NestFastifyApplication['inject']>[0]) as unknown as Promise<{
+        statusCode: number;
+        headers: Record<string, unknown>;
+        body: string;
+      }>,
+      hang,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -586,61 +813,83 @@ async function answer(call: HostileCall) {
 describe(`fuzz: ${RUNS} hostile requests across every route (seed ${SEED})`, () => {
   it('lists every route: the API, the pages, the static files and Swagger UI', () => {
     const listed = targets.map((t) => `${t.method} ${t.path}`);
-    expect(listed).toEqual(expect.arrayContaining(['POST /api/requests', 'POST /requests/new', 'POST /sign-in', 'POST /api/telephony/calls', 'POST /api/cases/import', 'GET /metrics', 'GET /health']));
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        'POST /api/requests',
+        'POST /requests/new',
+        'POST /sign-in',
+        'POST /api/telephony/calls',
+        'POST /api/cases/import',
+        'GET /metrics',
+        'GET /health',
+      ]),
+    );
     expect(targets.filter((t) => t.kind === 'nest').length).toBeGreaterThanOrEqual(60);
   });
 
-  it('answers every one 4xx problem+json (pages: their error pages), or the documented success where the input was valid; never 5xx; a refusal appends nothing', async () => {
-    // eslint-disable-next-line no-console
-    console.log(`fuzz: seed ${SEED}, ${RUNS} runs over ${targets.length} routes (FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS} to replay)`);
-    const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort();
-    const headAtStart = await store.headPosition();
-    const [wallAtStart, cpuAtStart] = [Date.now(), process.cpuUsage()];
-    let appendedByAccepted = 0n;
-    const seen = new Map<string, number>();
-    await fc.assert(
-      fc.asyncProperty(
-        callArb().filter((call) => !opensStream(call)),
-        async (call) => {
-          const before = await store.headPosition();
-          errorLines.length = 0;
-          const res = await answer(call);
-          const after = await store.headPosition();
-          const problems = problemsWith(call, res, after !== before);
-          if (({} as Record<string, unknown>).polluted !== undefined) problems.push('polluted Object.prototype');
-          if (problems.length) {
-            const request = toRequest(call);
-            if (SURVEY) {
-              const key = `${targets[call.target].method} ${targets[call.target].path}: ${problems.join('; ')}`;
-              if (!survey.has(key)) survey.set(key, `${request.method} ${request.url.slice(0, 300)} ${JSON.stringify(request.headers).slice(0, 300)} ${String(request.payload).slice(0, 300)}\nanswer: ${res.statusCode} ${res.body.slice(0, 300)}\nlogged: ${errorLines.join('').slice(0, 1500)}`);
-              return;
-            }
-            throw new Error(`${request.method} ${request.url.slice(0, 300)}: ${problems.join('; ')}\nanswer: ${res.statusCode} ${res.body.slice(0, 500)}\nlogged: ${errorLines.join('').slice(0, 2000)}`);
-          }
-          const target = targets[call.target];
-          const key = `${target.method} ${target.path} ${res.statusCode}`;
-          seen.set(key, (seen.get(key) ?? 0) + 1);
-          if (after !== before) {
-            appendedByAccepted += after - before;
-            accepted.push(key);
-          }
-        },
-      ),
-      { seed: SEED, numRuns: RUNS, endOnFailure: !process.env.FUZZ_SHRINK },
-    );
-    if (SURVEY) {
+  it(
+    'answers every one 4xx problem+json (pages: their error pages), or the documented success where the input was valid; never 5xx; a refusal appends nothing',
+    async () => {
       // eslint-disable-next-line no-console
-      console.log([...survey].map(([k, v]) => `${k}\n  ${v}`).join('\n\n'));
-      expect([...survey.keys()]).toEqual([]);
-    }
-    // Nothing appended between the calls: the store moved by exactly what the accepted writes appended.
-    expect((await store.headPosition()) - headAtStart).toBe(appendedByAccepted);
-    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeKeys);
-    // Every route was reached (the generator covers them all), and most answers were refusals.
-    const reached = new Set([...seen.keys()].map((k) => k.split(' ').slice(0, 2).join(' ')));
-    if (RUNS >= 1_000) expect(targets.filter((t) => !reached.has(`${t.method} ${t.path}`)).map((t) => t.path)).toEqual([]);
-    // eslint-disable-next-line no-console
-    const cpu = process.cpuUsage(cpuAtStart);
-    console.log(`fuzz: ${RUNS} requests in ${((Date.now() - wallAtStart) / 1000).toFixed(1)} s (${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of CPU); ${accepted.length} were valid writes and accepted; answers: ${JSON.stringify(Object.fromEntries([...seen].sort()))}`);
-  }, Math.max(600_000, RUNS * 250));
+      console.log(`fuzz: seed ${SEED}, ${RUNS} runs over ${targets.length} routes (FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS} to replay)`);
+      const prototypeKeys = Object.getOwnPropertyNames(Object.prototype).sort();
+      const headAtStart = await store.headPosition();
+      const [wallAtStart, cpuAtStart] = [Date.now(), process.cpuUsage()];
+      let appendedByAccepted = 0n;
+      const seen = new Map<string, number>();
+      await fc.assert(
+        fc.asyncProperty(
+          callArb().filter((call) => !opensStream(call)),
+          async (call) => {
+            const before = await store.headPosition();
+            errorLines.length = 0;
+            const res = await answer(call);
+            const after = await store.headPosition();
+            const problems = problemsWith(call, res, after !== before);
+            if (({} as Record<string, unknown>).polluted !== undefined) problems.push('polluted Object.prototype');
+            if (problems.length) {
+              const request = toRequest(call);
+              if (SURVEY) {
+                const key = `${targets[call.target].method} ${targets[call.target].path}: ${problems.join('; ')}`;
+                if (!survey.has(key))
+                  survey.set(
+                    key,
+                    `${request.method} ${request.url.slice(0, 300)} ${JSON.stringify(request.headers).slice(0, 300)} ${String(request.payload).slice(0, 300)}\nanswer: ${res.statusCode} ${res.body.slice(0, 300)}\nlogged: ${errorLines.join('').slice(0, 1500)}`,
+                  );
+                return;
+              }
+              throw new Error(
+                `${request.method} ${request.url.slice(0, 300)}: ${problems.join('; ')}\nanswer: ${res.statusCode} ${res.body.slice(0, 500)}\nlogged: ${errorLines.join('').slice(0, 2000)}`,
+              );
+            }
+            const target = targets[call.target];
+            const key = `${target.method} ${target.path} ${res.statusCode}`;
+            seen.set(key, (seen.get(key) ?? 0) + 1);
+            if (after !== before) {
+              appendedByAccepted += after - before;
+              accepted.push(key);
+            }
+          },
+        ),
+        { seed: SEED, numRuns: RUNS, endOnFailure: !process.env.FUZZ_SHRINK },
+      );
+      if (SURVEY) {
+        // eslint-disable-next-line no-console
+        console.log([...survey].map(([k, v]) => `${k}\n  ${v}`).join('\n\n'));
+        expect([...survey.keys()]).toEqual([]);
+      }
+      // Nothing appended between the calls: the store moved by exactly what the accepted writes appended.
+      expect((await store.headPosition()) - headAtStart).toBe(appendedByAccepted);
+      expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeKeys);
+      // Every route was reached (the generator covers them all), and most answers were refusals.
+      const reached = new Set([...seen.keys()].map((k) => k.split(' ').slice(0, 2).join(' ')));
+      if (RUNS >= 1_000) expect(targets.filter((t) => !reached.has(`${t.method} ${t.path}`)).map((t) => t.path)).toEqual([]);
+      // eslint-disable-next-line no-console
+      const cpu = process.cpuUsage(cpuAtStart);
+      console.log(
+        `fuzz: ${RUNS} requests in ${((Date.now() - wallAtStart) / 1000).toFixed(1)} s (${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of CPU); ${accepted.length} were valid writes and accepted; answers: ${JSON.stringify(Object.fromEntries([...seen].sort()))}`,
+      );
+    },
+    Math.max(600_000, RUNS * 250),
+  );
 });

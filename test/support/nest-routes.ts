@@ -34,7 +34,9 @@ export function nestRoutes(app: INestApplication): NestRoute[] {
       for (const name of Object.getOwnPropertyNames(metatype.prototype)) {
         const handler = metatype.prototype[name];
         if (name === 'constructor' || typeof handler !== 'function' || Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
-        const path = `/${[base, String(Reflect.getMetadata(PATH_METADATA, handler))].join('/')}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
+        const path = `/${[base, String(Reflect.getMetadata(PATH_METADATA, handler))].join('/')}`
+          .replace(/\/+/g, '/')
+          .replace(/(.)\/$/, '$1');
         const args = Object.entries<{ data?: string }>(Reflect.getMetadata(ROUTE_ARGS_METADATA, metatype, name) ?? {});
         const reads = (type: RouteParamtypes, data?: string) =>
           args.some(([key, arg]) => key.startsWith(`${type}:`) && (data === undefined || arg.data === data));

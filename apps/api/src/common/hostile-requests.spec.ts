@@ -25,7 +25,9 @@ describe('hostile requests the fuzz found answered 5xx', () => {
   beforeAll(async () => {
     redis = await startThrowawayRedis();
     dir = mkdtempSync(join(tmpdir(), 'send-malformed-'));
-    app = await createApiApp(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', REDIS_URL: redis.url, SQLITE_PATH: join(dir, 'events.db') }));
+    app = await createApiApp(
+      loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', REDIS_URL: redis.url, SQLITE_PATH: join(dir, 'events.db') }),
+    );
     await app.getHttpAdapter().getInstance().ready();
   }, 60_000);
   afterAll(async () => {
@@ -71,7 +73,9 @@ describe('hostile requests the fuzz found answered 5xx', () => {
   });
 
   it('a page query naming a member of Object.prototype (?done=constructor) is no banner, not a 500', async () => {
-    const officer = await app.get(JwtService).signAsync({ sub: 'fuzz-officer', email: 'o@example.org', name: 'O', role: 'officer', teamId: 'north' });
+    const officer = await app
+      .get(JwtService)
+      .signAsync({ sub: 'fuzz-officer', email: 'o@example.org', name: 'O', role: 'officer', teamId: 'north' });
     for (const done of ['constructor', 'hasOwnProperty', '__proto__', 'toString']) {
       const page = await call('GET', `/queue?done=${done}`, { ...html, cookie: `session=${officer}` });
       expect([done, page.status, page.type]).toEqual([done, 200, 'text/html']);
