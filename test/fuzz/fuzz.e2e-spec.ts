@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +28,7 @@ jest.mock('content-disposition', () => () => 'attachment');
  * route, from the controllers' metadata, with what the OpenAPI document says of it; the static
  * assets; Swagger UI), through the whole app as `npm start` builds it (createApiApp, answering
  * through Fastify's inject) over a real SQLite store and a Redis of its own. Every answer must be
- * one the route may give (ALLOWED below), never 5xx, and a refused request must leave the event
+ * one the route may give (the rules at problemsWith below), never 5xx, and a refused request must leave the event
  * store's head where it was. The seed is pinned and printed; FUZZ_SEED and FUZZ_RUNS change them.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 20261213);
