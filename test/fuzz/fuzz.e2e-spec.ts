@@ -677,15 +677,23 @@ const roleOf = (c: Credential) => (c.kind === 'token' ? USERS[c.who].role : null
 
 /** A live stream would never end: its own roles' good credentials are left out (they are tested where the streams are). */
 function opensStream(call: HostileCall): boolean {
-  const target = targets[call.target];
+  const served = answering(call);
   const role = roleOf(call.credential);
-  const method = call.methodLie ?? target.method;
+  const method = call.methodLie ?? targets[call.target].method;
   const tokenInQuery = call.query.some(([k]) => k === 'access_token');
   return (
-    target.streamsFor.length > 0 &&
+    !!served?.streamsFor.length &&
     (method === 'GET' || method === 'HEAD') &&
-    ((validCredential(call.credential) && target.streamsFor.includes(role!)) || tokenInQuery)
+    ((validCredential(call.credential) && served.streamsFor.includes(role!)) || tokenInQuery)
   );
+}
+
+/** The route that answers the call: its target, or with a lied method the route at that path with that method (HEAD: GET's), if any. */
+function answering(call: HostileCall): Target | null {
+  const target = targets[call.target];
+  if (!call.methodLie) return target;
+  const method = call.methodLie === 'HEAD' ? 'GET' : call.methodLie;
+  return targets.find((t) => t.path === target.path && t.method === method) ?? null;
 }
 
 function toRequest(call: HostileCall) {
@@ -733,9 +741,10 @@ function toRequest(call: HostileCall) {
  *   problem+json whose `status` is the answer's; a page's 4xx is the GOV.UK error page (text/html),
  *   problem+json (Fastify refusing the body before any page runs), or empty (the alerts page
  *   script's /alerts/table and /alerts/stream answer a bare 401/403);
- * - a 2xx only where the hostile-looking input was in fact valid: one of the route's documented
- *   success statuses (pages, static files, Swagger UI: 200 to GET), and on a signed-in route only
- *   with a good credential; only a write (not GET/HEAD) may append;
+ * - a 2xx only where the hostile-looking input was in fact valid: one of the documented success
+ *   statuses of the route that answers (with a lied method: the route at that path with that
+ *   method, if any; pages and Swagger UI: 200 to GET; static files also 206 to a Range), and on a
+ *   signed-in route only with a good credential; only a write (not GET/HEAD) may append;
  * - a 3xx only from a page, to a path on this site (never off-site: no open redirect), or 304 to
  *   a page or file read with a validator that matched.
  */
@@ -765,12 +774,18 @@ function problemsWith(
   }
   if (status >= 200 && status < 300) {
     // A static file also answers a Range with 206.
+    const served = answering(call);
     const allowed =
-      target.kind !== 'nest' || target.page
-        ? read && (status === 200 || (status === 206 && target.kind === 'static'))
-        : (method === target.method || (method === 'HEAD' && target.method === 'GET')) && target.success.includes(status);
-    if (!allowed) problems.push(`answered ${status}, not one of ${target.page ? '200 to GET' : target.success.join('/')}`);
-    if (!target.isPublic && !validCredential(call.credential)) problems.push(`answered ${status} without a good credential`);
+      served === null
+        ? false
+        : served.kind !== 'nest' || served.page
+          ? read && (status === 200 || (status === 206 && served.kind === 'static'))
+          : served.success.includes(status);
+    if (!allowed)
+      problems.push(
+        `answered ${status}, not one of ${served === null ? 'none (no such route)' : served.page ? '200 to GET' : served.success.join('/')}`,
+      );
+    if (served && !served.isPublic && !validCredential(call.credential)) problems.push(`answered ${status} without a good credential`);
   }
   if (status === 304 && !(read && target.page)) problems.push('answered 304 to what is not a page or file read');
   if (status >= 300 && status < 400 && status !== 304) {
