@@ -6,8 +6,7 @@ import { problem, ProblemException, type Problem } from './problem';
 import { renderErrorPage } from '../web/page-errors.filter';
 import { isPagePath } from '../web/page-paths';
 
-/** A browser asking for a page (not the API): it gets the GOV.UK error page, not problem+json. */
-export const wantsPage = (request: FastifyRequest): boolean =>
+const wantsPage = (request: FastifyRequest): boolean =>
   isPagePath(request.url) && (request.headers.accept ?? '').includes('text/html');
 
 /** Turns every error into application/problem+json; unexpected ones are logged and hidden. */
