@@ -1,11 +1,12 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 // The helmet @fastify/helmet wraps (its dependency, hoisted): used directly to compute the headers once.
 import helmet, { type HelmetOptions } from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { correlationIdFrom } from '@send/platform';
+import { problem } from './problem';
 import { installRequestLog } from './request-log';
 
 /**
@@ -17,6 +18,16 @@ export function apiHttpAdapter(trustedProxies: readonly string[] = []): FastifyA
   return new FastifyAdapter({
     trustProxy: trustedProxies.length ? [...trustedProxies] : false,
     bodyLimit: 1_048_576,
+    // A URL the router cannot read (bad percent-encoding) or a path segment over maxParamLength (100):
+    // Fastify answers these before any route, hook or Nest filter runs, as its own JSON: answer problem+json
+    // (pages too: the reply here has no view renderer, and nothing of the page could run).
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const body =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? problem(414, 'uri-too-long', 'A part of this address is too long to be anything here.')
+          : problem(400, 'invalid-url', 'This address is not a valid URL (bad percent-encoding).');
+      void reply.code(body.status).type('application/problem+json').send(body);
+    },
     // Kept on the raw request too, where pino-http looks for it.
     genReqId: (req: { headers: IncomingHttpHeaders; id?: unknown }) => (req.id = correlationIdFrom(req.headers)),
   });

@@ -16,6 +16,7 @@ const TITLES: Record<number, string> = {
   403: 'Not allowed',
   404: 'Not found',
   409: 'Conflict',
+  414: 'Address too long',
   422: 'Rule broken',
   429: 'Too many requests',
   500: 'Internal error',

@@ -13,7 +13,7 @@ import { teamQuerySchema } from '../queue/queue.controller';
 import { GetTeamQueueQuery } from '../queue/team-queue.query';
 import { PageErrorsFilter, renderErrorPage } from './page-errors.filter';
 import { PageRender } from './page-render';
-import { DONE_BANNERS, RequestPage } from './request-page';
+import { doneBanner, RequestPage } from './request-page';
 import { WebSession } from './web-session';
 import { queueRow } from './web-words';
 
@@ -153,7 +153,7 @@ export class QueuePagesController {
         rows,
         pagination,
         chosen: q.page !== null,
-        done: typeof query.done === 'string' ? DONE_BANNERS[query.done] : undefined,
+        done: doneBanner(query.done),
       },
       user,
     );

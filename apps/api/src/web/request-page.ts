@@ -45,6 +45,13 @@ export const DONE_BANNERS: Record<string, string> = {
   routed: 'The request is sent on.',
 };
 
+/**
+ * The banner a `?done=` names, or none. Own keys only: `?done=constructor` or `hasOwnProperty` would
+ * otherwise find Object.prototype's functions (the fuzz found the queue page answering 500 to that).
+ */
+export const doneBanner = (done: unknown): string | undefined =>
+  typeof done === 'string' && Object.hasOwn(DONE_BANNERS, done) ? DONE_BANNERS[done] : undefined;
+
 /** Where each form field's error links: the first input of a date. */
 const ANCHORS: Record<string, string> = { 'withoutReply.answeredAt': 'withoutReply.answeredAt-day' };
 
@@ -105,7 +112,7 @@ export class RequestPage {
       .map(({ entry, item }) => ({ label: { text: item!.label }, text: item!.text, datetime: { timestamp: entry.at, type: 'datetime' } }));
     const submitted = timeline.find((e) => e.type === 'ContactRequestSubmitted');
     const values = problem?.values ?? {};
-    const done = typeof query.done === 'string' ? DONE_BANNERS[query.done] : undefined;
+    const done = doneBanner(query.done);
 
     return this.render.page(
       request,
