@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import Redis from 'ioredis';
 import { readFileSync, existsSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { userIdFor } from '@send/domain';
 import { apiClient, eventually, startSystem, startThrowawayRedis, type RunningSystem } from '../support/system';
 
@@ -13,6 +13,7 @@ import { apiClient, eventually, startSystem, startThrowawayRedis, type RunningSy
  * in their messages.
  */
 const ERASED = '[erased]';
+const TELEPHONY_SECRET = 'telephony-secret-for-the-erasure-test';
 
 /** Every key and value in Redis as text, whatever its type (BullMQ's streams and hashes included). */
 async function dumpRedis(redis: Redis): Promise<string> {
@@ -74,7 +75,7 @@ describe('erasure of a family, end to end (built api + worker, SQLite, Redis)', 
   beforeAll(async () => {
     redisServer = await startThrowawayRedis();
     redis = new Redis(redisServer.url);
-    system = await startSystem({ DEMO: 'true', REDIS_URL: redisServer.url });
+    system = await startSystem({ DEMO: 'true', REDIS_URL: redisServer.url, TELEPHONY_SECRET });
   }, 90_000);
   afterAll(async () => {
     redis?.disconnect();
@@ -99,6 +100,15 @@ describe('erasure of a family, end to end (built api + worker, SQLite, Redis)', 
     expect((await parent.post(`/api/requests/${first.id}/attempts`, { channel: 'phone' })).status).toBe(201);
     expect((await officer.post(`/api/requests/${first.id}/responses`, { channel: 'email', summary: `Replied about ${marker}` })).status).toBe(201);
     expect((await officer.get(`/api/requests/${second.id}`)).status).toBe(200);
+    // A missed call from the parent's number, filed on their request by the telephony system.
+    const call = JSON.stringify({ callId: randomUUID(), from: '07700 900101', to: '+441632960000', startedAt: new Date().toISOString(), outcome: 'missed', durationSeconds: 0 });
+    const filed = await fetch(`${system.baseUrl}/api/telephony/calls`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-signature': `sha256=${createHmac('sha256', TELEPHONY_SECRET).update(call).digest('hex')}` },
+      body: call,
+    });
+    expect(filed.status).toBe(202);
+    expect((await filed.json()).recorded).toBe('attempt');
 
     // The search below can find what it looks for: before the erasure, the read models hold it.
     await eventually(async () => (await dumpRedis(redis)).includes(marker), 15_000, 'the marker in the read models');
