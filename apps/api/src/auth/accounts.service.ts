@@ -91,7 +91,10 @@ export class AccountsService {
   }
 
   async enable(userId: string, by: AuthUser): Promise<void> {
-    await this.change(userId, by, (account) => (account.disabled ? accountEnabled(userId, by.id, this.clock.now()) : null));
+    await this.change(userId, by, (account) => {
+      if (account.erased) throw new ProblemException(problem(422, 'account-erased', "This person's data was erased: the account cannot be enabled again."));
+      return account.disabled ? accountEnabled(userId, by.id, this.clock.now()) : null;
+    });
   }
 
   async revokeSessions(userId: string, by: AuthUser): Promise<void> {

@@ -34,7 +34,9 @@ describe('an erased account', () => {
     await store.append(userStreamFor(email), [{ id: randomUUID(), ...erasure }], { expectedRevision: 'any' });
     expect(await accounts.authenticate(email, password, '127.0.0.2')).toBeNull();
 
-    await accounts.enable(user!.id, { id: 'admin-1', email: 'admin@example.org', name: 'Admin', role: 'admin', teamId: null });
+    await expect(accounts.enable(user!.id, { id: 'admin-1', email: 'admin@example.org', name: 'Admin', role: 'admin', teamId: null })).rejects.toMatchObject({
+      problem: expect.objectContaining({ status: 422, type: expect.stringContaining('account-erased') }),
+    });
     expect(await accounts.authenticate(email, password, '127.0.0.3')).toBeNull();
   });
 });
