@@ -50,6 +50,8 @@ describe('the words the pages show', () => {
     });
     expect(timelineItem({ type: 'ContactAttemptRecorded', at, actor: { role: 'parent' }, data: { channel: 'phone' } })!.text).toBe('No answer by phone');
     expect(timelineItem({ type: 'EscalationRenotified', at, actor: { role: 'system' }, data: {} })).toBeNull();
+    expect(timelineItem({ type: 'PersonalDataErased', at, actor: { role: 'service_manager' }, data: { reason: 'erasure' } })!.label).toBe('Personal details erased');
+    expect(timelineItem({ type: 'PersonalDataErased', at, actor: { role: 'system' }, data: { reason: 'retention' } })!.text).toMatch(/then erased/);
   });
 
   it('writes dates GOV.UK style in the policy time zone', () => {

@@ -106,6 +106,11 @@ export function timelineItem(entry: TimelineEntry): { label: string; text: strin
       return { label: 'Escalation closed', text: 'You got a reply' };
     case 'SlaBreached':
       return { label: 'Reply late', text: 'We did not reply when we said we would' };
+    case 'PersonalDataErased':
+      return {
+        label: 'Personal details erased',
+        text: d.reason === 'retention' ? 'Kept for as long as the council keeps SEND correspondence, then erased' : 'Erased on request: names, contact details and messages can no longer be read',
+      };
     default:
       return null;
   }
