@@ -35,6 +35,15 @@ export class AppProcess {
     }
   }
 
+  /** Sends a signal without waiting (the fault runner arms a FAULT_PAUSE_AT seam with SIGUSR2). */
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
+  get running(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /** A crash: no shutdown hooks, nothing flushed. */
   async kill(): Promise<void> {
     await this.stop('SIGKILL');
