@@ -72,7 +72,7 @@ export const messageIdOf = (raw: string): string | null => /^message-id:\s*<([^>
 /** Alerts that go to people by email: each must have been delivered (at least one recipient). */
 const EMAILED_ALERTS = new Set(['EscalationRaised', 'EscalationAdvanced', 'EscalationRenotified']);
 
-export function checkAlerts(events: RecordedEvent[], mails: Mail[], options: { now: Date; graceMs: number }): string[] {
+export function checkAlerts(events: RecordedEvent[], mails: Mail[], options: { now: Date; graceMs: number; mailGraceMs: number }): string[] {
   const problems: string[] = [];
   const byStream = new Map<string, RecordedEvent[]>();
   for (const e of events) {
@@ -110,7 +110,7 @@ export function checkAlerts(events: RecordedEvent[], mails: Mail[], options: { n
   const eventsMailed = new Set([...delivered.keys()].map((id) => id.split('|')[0]));
   for (const e of events) {
     if (!EMAILED_ALERTS.has(e.type)) continue;
-    if (e.recordedAt.getTime() >= dueBefore) continue; // still on its way
+    if (e.recordedAt.getTime() >= options.now.getTime() - options.mailGraceMs) continue; // may still be on its way
     if (!eventsMailed.has(e.id)) problems.push(`${e.streamId}: ${e.type} ${e.id} was never emailed`);
   }
   return problems;

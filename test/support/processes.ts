@@ -20,7 +20,7 @@ export class AppProcess {
     return this.log;
   }
 
-  async start(ready: (output: string) => boolean): Promise<void> {
+  async start(ready: (output: string) => boolean, timeoutMs = 30_000): Promise<void> {
     this.child = spawn(process.execPath, [join(root, 'dist/apps', this.app, 'main.js')], {
       cwd: root,
       env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...this.env },
@@ -28,7 +28,7 @@ export class AppProcess {
     });
     this.child.stdout!.on('data', (d) => (this.log += d));
     this.child.stderr!.on('data', (d) => (this.log += d));
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + timeoutMs;
     while (!ready(this.log)) {
       if (this.child.exitCode !== null || Date.now() > deadline) throw new Error(`${this.app} did not start:\n${this.log}`);
       await new Promise((r) => setTimeout(r, 50));
