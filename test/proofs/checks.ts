@@ -6,12 +6,14 @@
  *     request, attempt or response id), and no event id appears twice in $all.
  * (b) checkAlerts: no alert raised twice for one trigger (escalation id; level reached; re-notification;
  *     clock and due date of a breach), no timer the policy makes due left unfired past a grace
- *     period, and every alert email delivered once (Message-ID, the delivery id) and at least once.
+ *     period, every email delivered at most once (Message-ID, the delivery id), and every alert
+ *     still standing (not settled since: the dispatcher's rule) emailed.
  * (c) checkRebuild: the live read models equal a fresh replay of the store up to the same
  *     checkpoint, into another Redis database, compared key by key and type by type.
  */
 import Redis from 'ioredis';
-import { foldStored, nextTimers, REQUEST_STREAM_PREFIX, streamIdFor } from '@send/domain';
+import { foldStored, nextTimers, REQUEST_STREAM_PREFIX, streamIdFor, toDomainEvent } from '@send/domain';
+import { isSettled } from '@send/notifications';
 import { readAllToHead, type EventStore, type RecordedEvent } from '@send/event-store';
 import { allProjections, keys, PROJECTED_STREAM_PREFIXES, PROJECTIONS_NAME, Projector, READ_MODEL_PREFIX } from '@send/read-models';
 
@@ -108,10 +110,17 @@ export function checkAlerts(events: RecordedEvent[], mails: Mail[], options: { n
   }
   for (const [id, n] of delivered) if (n > 1) problems.push(`mail <${id}> delivered ${n} times`);
   const eventsMailed = new Set([...delivered.keys()].map((id) => id.split('|')[0]));
-  for (const e of events) {
-    if (!EMAILED_ALERTS.has(e.type)) continue;
-    if (e.recordedAt.getTime() >= options.now.getTime() - options.mailGraceMs) continue; // may still be on its way
-    if (!eventsMailed.has(e.id)) problems.push(`${e.streamId}: ${e.type} ${e.id} was never emailed`);
+  for (const [stream, list] of byStream) {
+    const now = foldStored(list);
+    for (const e of list) {
+      if (!EMAILED_ALERTS.has(e.type)) continue;
+      if (e.recordedAt.getTime() >= options.now.getTime() - options.mailGraceMs) continue; // may still be on its way
+      // An alert settled since (acknowledged, climbed, resolved) is not sent once settled: the
+      // dispatcher's own rule, so only alerts still standing must have been emailed.
+      const trigger = toDomainEvent(e);
+      if (eventsMailed.has(e.id) || !trigger || isSettled(trigger, now)) continue;
+      problems.push(`${stream}: ${e.type} ${e.id} (still standing) was never emailed`);
+    }
   }
   return problems;
 }

@@ -7,8 +7,8 @@
  * seconds). Each cycle lets the load run, injects one fault at a chosen moment, lets the load run
  * on after recovery, stops it, and checks (test/proofs/checks.ts): every 2xx command stored exactly
  * once, every due alert raised exactly once and emailed once, the read models equal a fresh rebuild.
- * The faults, in turn:
- *   worker@timer-job         SIGKILL the worker while a timer job's command is stored but the job not completed
+ * FAULT_CONNECTIONS (4) sets the load's connections. The faults, in turn:
+ *   worker@timer-job         SIGKILL the worker in a timer job: its command decided (and stored), the job not completed
  *   api@after-append         SIGKILL the api between a command's append and its answer
  *   redis-restart            redis-server stopped and started again (empty: no persistence)
  *   worker@projection-batch  SIGKILL the worker with a projection batch built and not yet written
@@ -53,6 +53,8 @@ export interface FaultRunOptions {
   /** Load before the fault, and after recovery, per cycle (ms). */
   loadBeforeMs?: number;
   loadAfterMs?: number;
+  /** Before the final check, so every alert's email is due (default MAIL_GRACE_MS). */
+  finalWaitMs?: number;
   log?: (message: string) => void;
 }
 
@@ -81,7 +83,7 @@ export async function runFaults(options: FaultRunOptions): Promise<{ cycles: Fau
       const started = Date.now();
       const driver = new LoadDriver({
         baseUrl: system.baseUrl,
-        calls: system.workload(options.connections ?? 8),
+        calls: system.workload(options.connections ?? 4),
         onSubmitted: (id) => system.pool.length < 200 && system.pool.push(id),
       });
       driver.start();
@@ -110,7 +112,7 @@ export async function runFaults(options: FaultRunOptions): Promise<{ cycles: Fau
       );
     }
     // Last: long enough for every alert's email, the last cycles' included.
-    await sleep(MAIL_GRACE_MS);
+    await sleep(options.finalWaitMs ?? MAIL_GRACE_MS);
     const final = await system.check(accepted, { alertsWithinMs: 30_000 });
     log(`final check: ${problemCount(final) === 0 ? 'checks hold' : `CHECKS FAILED\n${describeProblems(final)}`}`);
     return { cycles, final };
@@ -161,7 +163,7 @@ if (require.main === module) {
   const cycles = Number(process.env.FAULT_CYCLES ?? 20);
   const t0 = Date.now();
   const log = (m: string) => console.log(`[faults ${new Date().toISOString().slice(11, 19)}] ${m}`);
-  runFaults({ cycles, log, connections: Number(process.env.FAULT_CONNECTIONS ?? 8) }).then(
+  runFaults({ cycles, log, connections: Number(process.env.FAULT_CONNECTIONS ?? 4) }).then(
     ({ cycles: result, final }) => {
       const failed = result.filter((c) => problemCount(c.report) > 0);
       const missed = result.filter((c) => !c.momentReached);

@@ -6,7 +6,7 @@ import { writeSync } from 'node:fs';
  * it prints `FAULT_PAUSED <point>` and stops there (once), so the runner can SIGKILL it at exactly
  * that moment. Points: after-append (api: stored, not yet answered), mid-append (SQLite: rows
  * inserted, transaction not committed), projection-batch (worker: batch built, MULTI not sent),
- * timer-job (worker: a timer's command stored, its BullMQ job not completed).
+ * timer-job (worker: a timer's command decided, and stored if it yielded events; its BullMQ job not completed).
  */
 export type FaultPoint = 'after-append' | 'mid-append' | 'projection-batch' | 'timer-job';
 

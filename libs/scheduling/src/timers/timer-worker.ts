@@ -107,11 +107,9 @@ export class TimerWorker {
           metadata: { causationId: jobId, correlationId: data.key, actor: { ...TIMER_ACTOR } },
         },
       );
-      if (result.events.length > 0) {
-        const pause = faultSeam('timer-job');
-        if (pause) await pause;
-        return { outcome: 'appended', eventTypes: result.events.map((e) => e.type) };
-      }
+      const pause = faultSeam('timer-job');
+      if (pause) await pause;
+      if (result.events.length > 0) return { outcome: 'appended', eventTypes: result.events.map((e) => e.type) };
       const early = Date.parse(data.at) > this.options.clock().getTime();
       if (early && nextTimers(result.state).some((t) => t.key === data.key)) return { outcome: 'early', retryAt: data.at };
       return { outcome: 'nothing' };
