@@ -15,9 +15,10 @@
  *   api@mid-append           SIGKILL the api inside the SQLite transaction of an append (rows inserted, not committed)
  *   redis-flushall           FLUSHALL while everything runs
  * A moment is reached through a seam (FAULT_PAUSE_AT, libs/event-store/src/fault-seam.ts): the app is
- * started with the point named, armed with SIGUSR2, prints FAULT_PAUSED and stops there; then it is
+ * started with the point named, armed by a file, prints FAULT_PAUSED and stops there; then it is
  * killed and started again. Clients that got no answer retry with the same Idempotency-Key.
  */
+import { writeFileSync } from 'node:fs';
 import type { Accepted } from './checks';
 import { LoadDriver } from './driver';
 import { describeProblems, MAIL_GRACE_MS, problemCount, ProofSystem, type CheckReport } from './proof-system';
@@ -136,11 +137,11 @@ async function inject(
   if (app) {
     const proc = app === 'api' ? system.api : system.worker;
     const marker = `FAULT_PAUSED ${pointOf(kind)}`;
-    proc.signal('SIGUSR2');
+    writeFileSync(system.armFile(app), '');
     const deadline = Date.now() + 30_000;
     while (!proc.output().includes(marker) && Date.now() < deadline) await sleep(20);
     const reached = proc.output().includes(marker);
-    if (!reached) log(`${kind}: the moment did not come within 30 s; killing anyway`);
+    if (!reached) log(`${kind}: the moment did not come within 30 s; killing anyway. Its output:\n${proc.output().slice(-4000)}`);
     await proc.kill();
     await sleep(300);
     await system.startApp(app, nextPoint(app, after));

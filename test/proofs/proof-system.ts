@@ -92,6 +92,7 @@ export class ProofSystem {
       JWT_SECRET: randomBytes(24).toString('hex'),
       // Lost timers (Redis restarted or flushed) come back within 2 s.
       TIMER_RECONCILE_EVERY: '2000',
+      LOG_LEVEL: process.env.PROOF_LOG_LEVEL ?? 'warn',
     };
     await this.startApp('api', points.api);
     await this.startApp('worker', points.worker);
@@ -108,14 +109,19 @@ export class ProofSystem {
     });
   }
 
-  /** (Re)starts an app; `point` arms nothing yet: it names the FAULT_PAUSE_AT seam SIGUSR2 will arm. */
+  /** (Re)starts an app; `point` arms nothing yet: it names the FAULT_PAUSE_AT seam that creating armFile(app) arms. */
   async startApp(app: 'api' | 'worker', point?: string): Promise<AppProcess> {
-    const proc = new AppProcess(app, { ...this.env, ...(point ? { FAULT_PAUSE_AT: point } : {}) });
+    const proc = new AppProcess(app, { ...this.env, ...(point ? { FAULT_PAUSE_AT: point, FAULT_ARM_FILE: this.armFile(app) } : {}) });
     // Under load on a small machine a start can take a while.
     await proc.start((out) => out.includes(app === 'api' ? 'api listening' : 'worker running'), 90_000);
     if (app === 'api') this.api = proc;
     else this.worker = proc;
     return proc;
+  }
+
+  /** The file that arms an app's FAULT_PAUSE_AT seam (libs/event-store/src/fault-seam.ts). */
+  armFile(app: 'api' | 'worker'): string {
+    return join(this.dir, `arm-${app}`);
   }
 
   /** The bench's mixed workload over `connections`, on this system's pool. */

@@ -35,11 +35,6 @@ export class AppProcess {
     }
   }
 
-  /** Sends a signal without waiting (the fault runner arms a FAULT_PAUSE_AT seam with SIGUSR2). */
-  signal(signal: NodeJS.Signals): void {
-    this.child?.kill(signal);
-  }
-
   get running(): boolean {
     return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
   }
