@@ -43,6 +43,8 @@ export interface FaultCycle {
   retries: number;
   gaveUp: number;
   report: CheckReport;
+  /** Problems first seen after this cycle's fault (the checks are cumulative: older ones are carried). */
+  newProblems: string[];
   seconds: number;
 }
 
@@ -76,6 +78,7 @@ export async function runFaults(options: FaultRunOptions): Promise<{ cycles: Fau
   const cycles: FaultCycle[] = [];
   /** Every command accepted so far: a later fault must not lose an earlier one either. */
   const accepted: Accepted[] = [];
+  const seen = new Set<string>();
   try {
     await system.start({ api: nextPoint('api', 0), worker: nextPoint('worker', 0) });
     await system.fillPool(10);
@@ -94,6 +97,9 @@ export async function runFaults(options: FaultRunOptions): Promise<{ cycles: Fau
       await driver.stop();
       accepted.push(...driver.accepted);
       const report = await system.check(accepted);
+      const all = [...report.problems.accepted, ...report.problems.alerts, ...report.problems.rebuild];
+      const newProblems = all.filter((p) => !seen.has(p));
+      all.forEach((p) => seen.add(p));
       const cycle: FaultCycle = {
         cycle: i + 1,
         kind,
@@ -103,13 +109,14 @@ export async function runFaults(options: FaultRunOptions): Promise<{ cycles: Fau
         retries: driver.retries,
         gaveUp: driver.gaveUp,
         report,
+        newProblems,
         seconds: (Date.now() - started) / 1000,
       };
       cycles.push(cycle);
       log(
         `cycle ${cycle.cycle} ${kind}${momentReached ? '' : ' (moment NOT reached)'}: ${cycle.answered} answers, ${cycle.accepted} accepted commands, ` +
           `${cycle.retries} retried, ${cycle.gaveUp} unanswered; store ${report.events} events, ${report.mails} mails, ${report.readModelKeys} read model keys; ` +
-          `${problemCount(report) === 0 ? 'checks hold' : `CHECKS FAILED\n${describeProblems(report)}`} (${cycle.seconds.toFixed(1)} s)`,
+          `${problemCount(report) === 0 ? 'checks hold' : `CHECKS FAILED (${newProblems.length} new since the last cycle)\n${describeProblems(report)}`} (${cycle.seconds.toFixed(1)} s)`,
       );
     }
     // Last: long enough for every alert's email, the last cycles' included.
@@ -174,7 +181,10 @@ if (require.main === module) {
       );
       for (const kind of FAULT_KINDS) {
         const of = result.filter((c) => c.kind === kind);
-        if (of.length) console.log(`  ${kind.padEnd(24)} ${of.length} cycles, ${of.filter((c) => problemCount(c.report) > 0).length} failed`);
+        if (of.length)
+          console.log(
+            `  ${kind.padEnd(24)} ${of.length} cycles, ${of.filter((c) => c.newProblems.length > 0).length} with new problems (${of.reduce((n, c) => n + c.newProblems.length, 0)} in all)`,
+          );
       }
       console.log(`  final check (every email due by then): ${problemCount(final) === 0 ? 'holds' : `${problemCount(final)} problem(s)`}`);
       process.exit(failed.length || problemCount(final) ? 1 : 0);
