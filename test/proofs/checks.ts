@@ -150,18 +150,35 @@ export async function dumpKeys(redis: Redis, match: string): Promise<Dump> {
     cursor = next;
     found.push(...batch);
   } while (cursor !== '0');
-  for (const key of [...new Set(found)].sort()) {
-    const type = await redis.type(key);
-    let value: unknown;
-    if (type === 'string') value = await redis.get(key);
-    else if (type === 'hash') value = sortedObject(await redis.hgetall(key));
-    else if (type === 'zset') value = await redis.zrange(key, 0, -1, 'WITHSCORES');
-    else if (type === 'set') value = (await redis.smembers(key)).sort();
-    else if (type === 'list') value = await redis.lrange(key, 0, -1);
-    else if (type === 'none') continue; // gone between SCAN and TYPE
-    else value = `(${type}: not compared)`;
+  // Two pipelined round trips (types, then values), so a snapshot is quick enough to be consistent.
+  const all = [...new Set(found)].sort();
+  const types = ((await redis.pipeline(all.map((key) => ['type', key])).exec()) ?? []).map(([, t]) => String(t));
+  const reads = all.map((key, i): [string, ...string[]] => {
+    switch (types[i]) {
+      case 'string':
+        return ['get', key];
+      case 'hash':
+        return ['hgetall', key];
+      case 'zset':
+        return ['zrange', key, '0', '-1', 'WITHSCORES'];
+      case 'set':
+        return ['smembers', key];
+      case 'list':
+        return ['lrange', key, '0', '-1'];
+      default:
+        return ['exists', key];
+    }
+  });
+  const values = (await redis.pipeline(reads).exec()) ?? [];
+  all.forEach((key, i) => {
+    const type = types[i];
+    if (type === 'none') return; // gone between SCAN and TYPE
+    let value = values[i][1] as unknown;
+    if (type === 'hash') value = sortedObject(value as Record<string, string>);
+    else if (type === 'set') value = (value as string[]).sort();
+    else if (!['string', 'zset', 'list'].includes(type)) value = `(${type}: not compared)`;
     dump.set(key, { type, value });
-  }
+  });
   return dump;
 }
 
@@ -201,7 +218,8 @@ export async function checkRebuild(store: EventStore, redisUrl: string, scratchD
     for (const key of await unclassifiedKeys(live)) problems.push(`unclassified key ${key}: neither a read model nor listed in NOT_READ_MODELS`);
     let snapshot: Dump | null = null;
     let checkpoint: bigint | null = null;
-    for (let tries = 0; tries < 20 && !snapshot; tries++) {
+    for (let tries = 0; tries < 100 && !snapshot; tries++) {
+      if (tries > 0) await new Promise((r) => setTimeout(r, 200)); // timers still firing: wait for a quiet moment
       const before = await live.get(keys.checkpoint(PROJECTIONS_NAME));
       const dump = await dumpKeys(live, `${READ_MODEL_PREFIX}*`);
       if ((await live.get(keys.checkpoint(PROJECTIONS_NAME))) === before) {
@@ -209,7 +227,7 @@ export async function checkRebuild(store: EventStore, redisUrl: string, scratchD
         checkpoint = before === null ? null : BigInt(before);
       }
     }
-    if (!snapshot) return { problems: ['the projections checkpoint kept moving: no consistent snapshot in 20 tries'], keys: 0, checkpoint };
+    if (!snapshot) return { problems: ['the projections checkpoint kept moving: no consistent snapshot in 100 tries'], keys: 0, checkpoint };
 
     await scratch.flushdb();
     const projector = new Projector(PROJECTIONS_NAME, scratch, allProjections());
