@@ -47,6 +47,7 @@ import { keys, PROJECTED_STREAM_PREFIXES, PROJECTIONS_NAME } from '@send/read-mo
 import { OFFICER_EMAIL, PARENT_EMAIL, SERVICE_MANAGER_EMAIL, Seeder, TEAM_MANAGER_EMAIL } from './http/seed';
 import { summary } from './worker/report';
 import { emitBroken, emitFigure, emitNote, emitOptions } from './results';
+import { splitConnections, workloadCalls, type WorkloadCall, type WorkloadName } from './http/workload';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ensureRedisServer, startRedis, freePort } = require('../../scripts/lib/redis.js') as {
@@ -251,14 +252,7 @@ async function login(email: string): Promise<{ token: string; id: string }> {
   return { token: body.token, id: body.user.id };
 }
 
-interface Call {
-  name: string;
-  method: 'GET' | 'POST';
-  /** The i-th request's path (i counts across the phase, over all connections). */
-  path: (i: number) => string;
-  token?: string;
-  body?: unknown;
-  connections?: number;
+interface Call extends WorkloadCall {
   /** A fixed number of requests instead of BENCH_HTTP_SECONDS. */
   amount?: number;
   url?: string;
@@ -435,51 +429,7 @@ async function main(): Promise<void> {
 
   const pool = seeded.open.slice(0, POOL);
   const getIds = seeded.open.slice(0, GET_IDS);
-  const calls = {
-    attempts: (connections?: number): Call => ({
-      name: 'POST /api/requests/:id/attempts',
-      method: 'POST',
-      path: (i) => `/api/requests/${pool[i % pool.length]}/attempts`,
-      token: parent.token,
-      body: { channel: 'phone' },
-      connections,
-    }),
-    submissions: (connections?: number): Call => ({
-      name: 'POST /api/requests',
-      method: 'POST',
-      path: () => '/api/requests',
-      token: parent.token,
-      body: {
-        category: 'transport',
-        subject: 'Transport to school from September',
-        message: 'Our transport application has had no reply for three weeks. Please call me back.',
-        channel: 'portal',
-      },
-      connections,
-    }),
-    responses: (connections?: number): Call => ({
-      name: 'POST /api/requests/:id/responses',
-      method: 'POST',
-      path: (i) => `/api/requests/${pool[i % pool.length]}/responses`,
-      token: officer.token,
-      body: { channel: 'phone', summary: 'Called back and explained the next steps and the panel date.' },
-      connections,
-    }),
-    get: (connections?: number): Call => ({
-      name: 'GET /api/requests/:id',
-      method: 'GET',
-      path: (i) => `/api/requests/${getIds[(i * 7919) % getIds.length]}`,
-      token: parent.token,
-      connections,
-    }),
-    queue: (connections?: number): Call => ({
-      name: 'GET /api/queue/team?limit=100',
-      method: 'GET',
-      path: () => '/api/queue/team?limit=100',
-      token: officer.token,
-      connections,
-    }),
-  };
+  const calls = workloadCalls({ pool, getIds, parentToken: parent.token, officerToken: officer.token });
 
   if (WARMUP > 0) {
     progress(`warm-up: ${WARMUP} s of attempts and reads...`);
@@ -725,15 +675,11 @@ interface AlertFigures {
 }
 
 async function mixed(
-  calls: Record<'attempts' | 'submissions' | 'responses' | 'get' | 'queue', (connections?: number) => Call>,
+  calls: Record<WorkloadName, (connections?: number) => Call>,
   tokens: { manager: string; parent: string },
   alertIds: string[],
 ): Promise<AlertFigures | null> {
-  const share = { attempts: 0.4, get: 0.3, submissions: 0.1, responses: 0.1, queue: 0.1 } as const;
-  const split = Object.fromEntries(Object.entries(share).map(([k, v]) => [k, Math.max(1, Math.round(CONNECTIONS * v))])) as Record<
-    keyof typeof share,
-    number
-  >;
+  const split = splitConnections(CONNECTIONS);
   progress(
     `mixed: ${Object.entries(split)
       .map(([k, v]) => `${k} ${v}`)

@@ -20,7 +20,7 @@ export class AppProcess {
     return this.log;
   }
 
-  async start(ready: (output: string) => boolean): Promise<void> {
+  async start(ready: (output: string) => boolean, timeoutMs = 90_000): Promise<void> { // generous: several apps starting at once on a busy machine
     this.child = spawn(process.execPath, [join(root, 'dist/apps', this.app, 'main.js')], {
       cwd: root,
       env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...this.env },
@@ -28,11 +28,15 @@ export class AppProcess {
     });
     this.child.stdout!.on('data', (d) => (this.log += d));
     this.child.stderr!.on('data', (d) => (this.log += d));
-    const deadline = Date.now() + 90_000; // generous: several apps starting at once on a busy machine
+    const deadline = Date.now() + timeoutMs;
     while (!ready(this.log)) {
       if (this.child.exitCode !== null || Date.now() > deadline) throw new Error(`${this.app} did not start:\n${this.log}`);
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  get running(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** A crash: no shutdown hooks, nothing flushed. */

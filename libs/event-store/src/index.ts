@@ -9,3 +9,4 @@ export type { KurrentDbEventStore, KurrentDbEventStoreOptions } from './kurrentd
 // Type-only, as KurrentDB: pg is loaded by createEventStore({ kind: 'postgres' }) when used.
 export type { PostgresEventStore, PostgresEventStoreOptions } from './postgres';
 export * from './personal-data';
+export * from './fault-seam';

@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import type { RecordedEvent } from '@send/event-store';
+import { faultSeam, type RecordedEvent } from '@send/event-store';
 import { keys } from './keys';
 import type { ProjectorLease } from './lease/projector-lease';
 import { ReadThroughOverlay, type ReadModelReader, type ReadModelWrites } from './read-through';
@@ -131,6 +131,8 @@ export class Projector {
       overlay.flush();
       const last = fresh[fresh.length - 1].position;
       tx.set(this.checkpointKey, last.toString());
+      const pause = faultSeam('projection-batch');
+      if (pause) await pause;
       const results = await tx.exec();
       if (!results && lease) {
         this.checkpoint = undefined;

@@ -11,7 +11,7 @@ import {
   type RequestView,
   type State,
 } from '@send/domain';
-import { DeciderCommandHandler, eventIdsFor, type EventStore } from '@send/event-store';
+import { DeciderCommandHandler, eventIdsFor, faultSeam, type EventStore } from '@send/event-store';
 import { APP_CONFIG, Clock, EVENT_STORE, type AppConfig } from '@send/platform';
 import type { AuthUser } from '../auth/roles';
 import { RequestScopes } from '../scope/request-scopes';
@@ -111,6 +111,8 @@ export class RequestCommands {
         throw again instanceof OutOfScope ? noSuchRequest(requestId) : again;
       }
     }
+    const pause = faultSeam('after-append');
+    if (pause) await pause;
     return this.access.viewOf(result.state as ContactRequestState);
   }
 }

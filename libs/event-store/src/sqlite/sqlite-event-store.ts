@@ -20,6 +20,7 @@ import {
   type SubscriptionFilter,
 } from '../event-store.port';
 import { PagedAllSubscription } from '../paged-all-subscription';
+import { faultSeamSync } from '../fault-seam';
 
 /**
  * The embedded EventStore: one SQLite file in WAL mode, shared safely by the api and worker
@@ -192,6 +193,7 @@ export class SqliteEventStore implements EventStore {
         this.inserting = false;
         try {
           item.result = this.applyAppend(item, recordedAt);
+          faultSeamSync('mid-append');
         } catch (error) {
           if (this.inserting) {
             this.failedMidAppend = true;

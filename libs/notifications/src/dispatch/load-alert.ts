@@ -76,7 +76,7 @@ function raisedWithEscalation(breach: Extract<ContactRequestEvent, { type: 'SlaB
  * a worker that starts late (after an outage, or over imported history) from paging managers
  * about escalations that were dealt with meanwhile.
  */
-function isSettled(trigger: ContactRequestEvent, now: State): boolean {
+export function isSettled(trigger: ContactRequestEvent, now: State): boolean {
   if (!isSubmitted(now) || now.status === 'resolved') return true;
   const escalation = now.escalation;
   switch (trigger.type) {

@@ -8,7 +8,7 @@ import {
   type ContactRequestEvent,
   type State,
 } from '@send/domain';
-import { DeciderCommandHandler, eventIdsFor, type EventStore } from '@send/event-store';
+import { DeciderCommandHandler, eventIdsFor, faultSeam, type EventStore } from '@send/event-store';
 import type { Policy } from '@send/sla';
 import { consoleLogger, type SchedulingLogger } from './logger';
 import { TIMER_QUEUE_NAME, type TimerJobData, type TimerQueueJobData } from './timer-queue';
@@ -113,6 +113,8 @@ export class TimerWorker {
           metadata: { causationId: jobId, correlationId: data.key, actor: { ...TIMER_ACTOR } },
         },
       );
+      const pause = faultSeam('timer-job');
+      if (pause) await pause;
       if (result.events.length > 0) return { outcome: 'appended', eventTypes: result.events.map((e) => e.type) };
       const early = Date.parse(data.at) > this.options.clock().getTime();
       if (early && nextTimers(result.state).some((t) => t.key === data.key)) return { outcome: 'early', retryAt: data.at };
