@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECTED_STREAM_PREFIXES, keys, PROJECTIONS_NAME } from '@send/read-models';
-import { SqliteEventStore, type RecordedEvent } from '@send/event-store';
+import type { EventStore, RecordedEvent } from '@send/event-store';
+import { createStores, loadConfig } from '@send/platform';
 import { AppProcess } from '../support/processes';
 import { startSmtpSink } from '../support/smtp-sink';
 import { apiClient, freePort } from '../support/system';
@@ -66,7 +67,7 @@ export class ProofSystem {
   /** Requests the attempts and responses work on (grows with accepted submissions, to `maxPool`). */
   readonly pool: string[] = [];
   baseUrl = '';
-  private store: SqliteEventStore | null = null;
+  private store: EventStore | null = null;
 
   constructor(private readonly log: (m: string) => void = () => undefined) {}
 
@@ -141,8 +142,9 @@ export class ProofSystem {
     }
   }
 
-  eventStore(): SqliteEventStore {
-    this.store ??= new SqliteEventStore({ path: this.env.SQLITE_PATH });
+  /** The store as the apps open it: the same settings, so personal data reads decrypted as they read it. */
+  eventStore(): EventStore {
+    this.store ??= createStores(loadConfig(this.env)).store;
     return this.store;
   }
 
