@@ -1,8 +1,4 @@
 import 'reflect-metadata';
-import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants';
-import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
-import { ModulesContainer } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import OpenAPISchemaValidator from 'openapi-schema-validator';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -44,6 +40,7 @@ import type { ResolveRequestHandler } from './requests/resolve-request.handler';
 import type { RouteRequestHandler } from './requests/route-request.handler';
 import type { SubmitRequestHandler } from './requests/submit-request.handler';
 import type { GetTimelineHandler } from './requests/timeline.query';
+import { nestRoutes, toOpenApiPath, type NestRoute } from '../../../test/support/nest-routes';
 
 // bull-board's Fastify adapter loads an ES module Jest cannot require; it serves /admin/queues,
 // outside the API this document describes, so the spec builds the app without it.
@@ -96,44 +93,6 @@ type Operation = {
 };
 type Document = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
 
-interface NestRoute {
-  method: string;
-  path: string;
-  /** The handler reads the request body (@Body). */
-  readsBody: boolean;
-  /** The handler reads the Idempotency-Key header. */
-  readsIdempotencyKey: boolean;
-}
-
-/** Every route Nest registered, from the controllers' own metadata (what the router mounts). */
-function nestRoutes(app: NestFastifyApplication): NestRoute[] {
-  const routes: NestRoute[] = [];
-  for (const module of app.get(ModulesContainer).values()) {
-    for (const { metatype } of module.controllers.values()) {
-      if (!metatype) continue;
-      const base = String(Reflect.getMetadata(PATH_METADATA, metatype) ?? '');
-      for (const name of Object.getOwnPropertyNames(metatype.prototype)) {
-        const handler = metatype.prototype[name];
-        if (name === 'constructor' || typeof handler !== 'function' || Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
-        const path = `/${[base, String(Reflect.getMetadata(PATH_METADATA, handler))].join('/')}`
-          .replace(/\/+/g, '/')
-          .replace(/(.)\/$/, '$1');
-        const args = Object.entries<{ data?: string }>(Reflect.getMetadata(ROUTE_ARGS_METADATA, metatype, name) ?? {});
-        const reads = (type: RouteParamtypes, data?: string) =>
-          args.some(([key, arg]) => key.startsWith(`${type}:`) && (data === undefined || arg.data === data));
-        routes.push({
-          method: RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod].toLowerCase(),
-          path,
-          readsBody: reads(RouteParamtypes.BODY),
-          readsIdempotencyKey: reads(RouteParamtypes.HEADERS, 'idempotency-key'),
-        });
-      }
-    }
-  }
-  return routes;
-}
-
-const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
 describe('OpenAPI document (/api/docs/openapi.json)', () => {
   let app: NestFastifyApplication;
