@@ -108,7 +108,7 @@ describe('erasure of a family, end to end (built api + worker, SQLite, Redis)', 
       body: call,
     });
     expect(filed.status).toBe(202);
-    expect((await filed.json()).recorded).toBe('attempt');
+    expect(((await filed.json()) as { recorded?: string }).recorded).toBe('attempt');
 
     // The search below can find what it looks for: before the erasure, the read models hold it.
     await eventually(async () => (await dumpRedis(redis)).includes(marker), 15_000, 'the marker in the read models');

@@ -77,12 +77,17 @@ describe('EncryptingEventStore (SQLite, the embedded default)', () => {
       },
     );
     for (const secret of [MARKER, 'Ann Example', 'ann.example@example.org', '+447700900101']) expect(onDisk().includes(secret)).toBe(false);
-    // The raw row: an envelope where the message was, the ids and times in the clear.
+    // The raw row: one envelope for the event's personal fields (their paths in the clear), '' where
+    // each was, the ids and times in the clear.
     const raw = new Database(path, { readonly: true });
     const row = raw.prepare('SELECT data FROM events WHERE stream_id = ? AND revision = 0').get(request) as { data: string };
     raw.close();
     const stored = JSON.parse(row.data);
-    expect(stored.message).toMatch(/^pd1\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/);
+    expect(stored.$pd).toMatch(
+      /^pd2\.[A-Za-z0-9_-]{22}\.requester\/name,requester\/email,requester\/phone,subject,message\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/,
+    );
+    expect(stored.message).toBe('');
+    expect(stored.requester).toMatchObject({ name: '', email: '' });
     expect(stored).toMatchObject({
       requestId: 'r1',
       caseRef: 'C-100',
@@ -271,8 +276,8 @@ describe('EncryptingEventStore (SQLite, the embedded default)', () => {
     const raw = new Database(path);
     const row = raw.prepare('SELECT data FROM events WHERE stream_id = ?').get(request) as { data: string };
     const data = JSON.parse(row.data);
-    const tail = data.message.slice(-4);
-    data.message = data.message.slice(0, -4) + (tail === 'AAAA' ? 'BBBB' : 'AAAA');
+    const tail = data.$pd.slice(-4);
+    data.$pd = data.$pd.slice(0, -4) + (tail === 'AAAA' ? 'BBBB' : 'AAAA');
     raw.prepare('UPDATE events SET data = ? WHERE stream_id = ?').run(JSON.stringify(data), request);
     raw.close();
     await expect(store.read(request)).rejects.toThrow(/does not decrypt with that key/);
