@@ -78,7 +78,8 @@ export function encryptField(keyId: string, key: Buffer, plaintext: string): str
 export const EVENT_ENVELOPE_PREFIX = 'pd2.';
 const EVENT_ENVELOPE = /^(pd2\.[A-Za-z0-9_-]{22}\.([A-Za-z0-9_$-]+(?:\/[A-Za-z0-9_$-]+)*(?:,[A-Za-z0-9_$-]+(?:\/[A-Za-z0-9_$-]+)*)*))\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{22,})$/;
 /** Can this object key be named in a pd2 field list (else the field gets a pd1 envelope of its own)? */
-export const isEnvelopePathKey = (key: string): boolean => /^[A-Za-z0-9_$-]+$/.test(key);
+const PATH_KEY = /^[A-Za-z0-9_$-]+$/;
+export const isEnvelopePathKey = (key: string): boolean => PATH_KEY.test(key);
 
 export function sealEventFields(keyId: string, key: Buffer, paths: readonly (readonly string[])[], values: readonly string[]): string {
   const head = `${EVENT_ENVELOPE_PREFIX}${keyId}.${paths.map((p) => p.join('/')).join(',')}`;
