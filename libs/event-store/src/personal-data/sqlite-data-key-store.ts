@@ -111,7 +111,7 @@ export class SqliteDataKeyStore implements DataKeyStore {
             const keyId = newKeyId();
             const key = newDataKey();
             // OR IGNORE: another process made this subject's key in this stream first; theirs is the one.
-            this.stmt.insert.run(
+            const inserted = this.stmt.insert.run(
               keyId,
               p.hash,
               this.kek.sealSubject(p.subjectId),
@@ -119,11 +119,12 @@ export class SqliteDataKeyStore implements DataKeyStore {
               this.kek.wrap(keyId, key),
               new Date().toISOString(),
             );
+            if (inserted.changes === 1) {
+              made.set(`${p.hash}\u0000${p.scope}`, { keyId, key });
+              continue;
+            }
             const row = this.stmt.get.get(p.hash, p.scope)!;
-            made.set(
-              `${p.hash}\u0000${p.scope}`,
-              row.key_id === keyId ? { keyId, key } : { keyId: row.key_id, key: this.kek.unwrap(row.key_id, row.wrapped_key) },
-            );
+            made.set(`${p.hash}\u0000${p.scope}`, { keyId: row.key_id, key: this.kek.unwrap(row.key_id, row.wrapped_key) });
           }
         })
         .immediate();
