@@ -135,8 +135,7 @@ export class EncryptingEventStore implements EventStore {
       return decrypted;
     });
     if (missing.size === 0) return out;
-    const found = new Map<string, Buffer | null>();
-    return Promise.all([...missing].map(async (keyId) => found.set(keyId, await this.keys.keyById(keyId)))).then(() => {
+    return this.keys.keysById([...missing]).then((found) => {
       for (const i of again) out[i] = this.decryptWith(events[i], (keyId) => found.get(keyId) ?? this.keys.cachedKey(keyId) ?? null);
       return out;
     });
