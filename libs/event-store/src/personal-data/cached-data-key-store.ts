@@ -58,6 +58,24 @@ export class CachedDataKeyStore implements DataKeyStore {
     return key;
   }
 
+  async keysById(keyIds: readonly string[]): Promise<Map<string, Buffer | null>> {
+    const found = new Map<string, Buffer | null>();
+    const missing: string[] = [];
+    for (const id of keyIds) {
+      const cached = this.byId.get(id);
+      if (cached) found.set(id, cached);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return found;
+    if (this.inner.keysById) {
+      for (const [id, key] of await this.inner.keysById(missing)) {
+        found.set(id, key);
+        if (key) this.byId.set(id, key);
+      }
+    } else await Promise.all(missing.map(async (id) => found.set(id, await this.keyById(id))));
+    return found;
+  }
+
   async subjectOfScope(scope: string): Promise<string | null> {
     const cached = this.owners.get(scope);
     if (cached !== undefined) return cached;

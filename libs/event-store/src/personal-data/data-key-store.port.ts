@@ -16,6 +16,11 @@ export interface DataKeyStore {
   keyFor(subjectId: string, scope: string): Promise<DataKey>;
   /** The key with this id; null once erased (or never made). */
   keyById(keyId: string): Promise<Buffer | null>;
+  /**
+   * keyById for many at once (a cold reader's page needs one key per request in it): one query where
+   * the store can. Optional: callers fall back to keyById each.
+   */
+  keysById?(keyIds: readonly string[]): Promise<Map<string, Buffer | null>>;
   /** The subject who owns a single-subject stream (a request, user or call stream); null if none recorded. */
   subjectOfScope(scope: string): Promise<string | null>;
   /** The streams holding this subject's data: what an erasure must mark and an export must read. */

@@ -11,7 +11,7 @@ import { TEST_DATA_KEYS_SECRET } from '../testing/event-stores';
 import { EncryptingEventStore, type PersonalDataSchema } from './encrypting-event-store';
 import { SqliteDataKeyStore } from './sqlite-data-key-store';
 import { CachedDataKeyStore } from './cached-data-key-store';
-import { PersonalDataUnreadable } from './data-key-crypto';
+import { PersonalDataUnreadable, encryptField } from './data-key-crypto';
 
 const schema: PersonalDataSchema = { fieldsOf: personalFieldsOf, erased: ERASED };
 const MARKER = 'MARKER-7f3a9c-our-son-cannot-sleep';
@@ -77,12 +77,17 @@ describe('EncryptingEventStore (SQLite, the embedded default)', () => {
       },
     );
     for (const secret of [MARKER, 'Ann Example', 'ann.example@example.org', '+447700900101']) expect(onDisk().includes(secret)).toBe(false);
-    // The raw row: an envelope where the message was, the ids and times in the clear.
+    // The raw row: one envelope for the event's personal fields (their paths in the clear), '' where
+    // each was, the ids and times in the clear.
     const raw = new Database(path, { readonly: true });
     const row = raw.prepare('SELECT data FROM events WHERE stream_id = ? AND revision = 0').get(request) as { data: string };
     raw.close();
     const stored = JSON.parse(row.data);
-    expect(stored.message).toMatch(/^pd1\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/);
+    expect(stored.$pd).toMatch(
+      /^pd2\.[A-Za-z0-9_-]{22}\.requester\/name,requester\/email,requester\/phone,subject,message\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/,
+    );
+    expect(stored.message).toBe('');
+    expect(stored.requester).toMatchObject({ name: '', email: '' });
     expect(stored).toMatchObject({
       requestId: 'r1',
       caseRef: 'C-100',
@@ -271,8 +276,71 @@ describe('EncryptingEventStore (SQLite, the embedded default)', () => {
     const raw = new Database(path);
     const row = raw.prepare('SELECT data FROM events WHERE stream_id = ?').get(request) as { data: string };
     const data = JSON.parse(row.data);
-    const tail = data.message.slice(-4);
-    data.message = data.message.slice(0, -4) + (tail === 'AAAA' ? 'BBBB' : 'AAAA');
+    const tail = data.$pd.slice(-4);
+    data.$pd = data.$pd.slice(0, -4) + (tail === 'AAAA' ? 'BBBB' : 'AAAA');
+    raw.prepare('UPDATE events SET data = ? WHERE stream_id = ?').run(JSON.stringify(data), request);
+    raw.close();
+    await expect(store.read(request)).rejects.toThrow(/does not decrypt with that key/);
+  });
+  it("an erased event's sealed fields read ERASED where they were; a field it never had stays absent", async () => {
+    const request = `contact-request-${uuid()}`;
+    await store.append(request, [submitted('r1', bob, MARKER)], { expectedRevision: 'no_stream' });
+    await keys.eraseSubject('contact:bob.sample@example.org');
+    const [event] = await store.read(request);
+    expect(event.data).toEqual({ ...submitted('r1', { role: 'parent', name: ERASED, email: ERASED }, ERASED).data, subject: ERASED });
+    expect(event.data).not.toHaveProperty('$pd');
+    expect((event.data['requester'] as Record<string, unknown>)['phone']).toBeUndefined();
+  });
+
+  it('reads per-field pd1 envelopes (the first format, and stored events encrypted by it) and leaves them as they are', async () => {
+    const request = `contact-request-${uuid()}`;
+    const { keyId, key } = await keys.keyFor('contact:ann.example@example.org', request);
+    const plain = submitted('r1', ann, MARKER);
+    const sealed = { ...plain, data: { ...plain.data, message: encryptField(keyId, key, MARKER), subject: encryptField(keyId, key, 'Sleep') } };
+    const raw = new SqliteEventStore({ path });
+    await raw.append(request, [sealed], { expectedRevision: 'no_stream' });
+    await raw.close();
+    expect((await store.read(request))[0].data).toEqual(plain.data);
+    // Encrypting it again (npm run encrypt-events) seals only what is still plain: the requester's details.
+    const again = await store.encryptData(request, 'ContactRequestSubmitted', sealed.data, async () => []);
+    expect(again).toMatchObject({ message: sealed.data.message, subject: sealed.data.subject, requester: { name: '', email: '', phone: '' } });
+    expect(again['$pd']).toMatch(/^pd2\.[^.]+\.requester\/name,requester\/email,requester\/phone\./);
+    expect(await store.encryptData(request, 'ContactRequestSubmitted', again, async () => [])).toBe(again);
+    await keys.eraseSubject('contact:ann.example@example.org');
+    expect((await store.read(request))[0].data).toMatchObject({ message: ERASED, subject: ERASED, requester: { name: 'Ann Example' } });
+  });
+
+  it("one pd2 envelope per event: a second subject's fields get pd1 envelopes of their own, erased apart", async () => {
+    const twoPeople: PersonalDataSchema = {
+      erased: ERASED,
+      fieldsOf: () => [
+        { path: ['a', 'name'], subject: { kind: 'subject', subjectId: 'person-a' } },
+        { path: ['b'], subject: { kind: 'subject', subjectId: 'person-b' } },
+        { path: ['a', 'note'], subject: { kind: 'subject', subjectId: 'person-a' } },
+      ],
+    };
+    const both = new EncryptingEventStore(new SqliteEventStore({ path }), keys, twoPeople);
+    const stream = `thing-${uuid()}`;
+    const data = { schemaVersion: 1, a: { name: 'Alice', note: 'Alice note', id: 7 }, b: 'Bert' };
+    await both.append(stream, [{ id: uuid(), type: 'Anything', data }], { expectedRevision: 'no_stream' });
+    const raw = new SqliteEventStore({ path });
+    const stored = (await raw.read(stream))[0].data;
+    await raw.close();
+    expect(stored).toMatchObject({ a: { name: '', note: '', id: 7 }, b: expect.stringMatching(/^pd1\./), $pd: expect.stringMatching(/^pd2\.[^.]+\.a\/name,a\/note\./) });
+    expect((await both.read(stream))[0].data).toEqual(data);
+    await keys.eraseSubject('person-a');
+    expect((await both.read(stream))[0].data).toEqual({ schemaVersion: 1, a: { name: ERASED, note: ERASED, id: 7 }, b: 'Bert' });
+    await keys.eraseSubject('person-b');
+    expect((await both.read(stream))[0].data).toEqual({ schemaVersion: 1, a: { name: ERASED, note: ERASED, id: 7 }, b: ERASED });
+  });
+
+  it("refuses a pd2 envelope whose field list was altered (the list is authenticated with the data)", async () => {
+    const request = `contact-request-${uuid()}`;
+    await store.append(request, [submitted('r1', bob, 'hello')], { expectedRevision: 'no_stream' });
+    const raw = new Database(path);
+    const row = raw.prepare('SELECT data FROM events WHERE stream_id = ?').get(request) as { data: string };
+    const data = JSON.parse(row.data);
+    data.$pd = data.$pd.replace('requester/name,requester/email', 'requester/email,requester/name');
     raw.prepare('UPDATE events SET data = ? WHERE stream_id = ?').run(JSON.stringify(data), request);
     raw.close();
     await expect(store.read(request)).rejects.toThrow(/does not decrypt with that key/);

@@ -9,8 +9,25 @@ import type {
   SubscribeToAllOptions,
 } from '../event-store.port';
 import { CachedDataKeyStore } from './cached-data-key-store';
-import { ENVELOPE_PREFIX, PersonalDataUnreadable, encryptField, isEnvelope, openEnvelope, parseEnvelope } from './data-key-crypto';
+import {
+  ENVELOPE_PREFIX,
+  PersonalDataUnreadable,
+  encryptField,
+  isEnvelope,
+  isEnvelopePathKey,
+  openEnvelope,
+  openEventEnvelope,
+  parseEnvelope,
+  parseEventEnvelope,
+  sealEventFields,
+} from './data-key-crypto';
 import type { DataKeyStore } from './data-key-store.port';
+
+/**
+ * Where an event's sealed personal fields are stored (a pd2 envelope, ADR 0016): beside its other
+ * data, the fields themselves left as '' in their places. Readers never see it: reads restore them.
+ */
+export const SEALED_FIELDS_KEY = '$pd';
 
 /**
  * Whose a personal field is (the shape of @send/domain's personalFieldsOf, which the apps pass in:
@@ -118,8 +135,7 @@ export class EncryptingEventStore implements EventStore {
       return decrypted;
     });
     if (missing.size === 0) return out;
-    const found = new Map<string, Buffer | null>();
-    return Promise.all([...missing].map(async (keyId) => found.set(keyId, await this.keys.keyById(keyId)))).then(() => {
+    return this.keys.keysById([...missing]).then((found) => {
       for (const i of again) out[i] = this.decryptWith(events[i], (keyId) => found.get(keyId) ?? this.keys.cachedKey(keyId) ?? null);
       return out;
     });
@@ -138,7 +154,7 @@ export class EncryptingEventStore implements EventStore {
   private decryptWith(event: RecordedEvent, keyOf: (keyId: string) => Buffer | null | undefined): RecordedEvent {
     let data: unknown;
     try {
-      data = decryptData(event.data, keyOf, this.schema.erased);
+      data = decryptEventData(event.data, keyOf, this.schema.erased);
     } catch (error) {
       throw unreadable(event, error);
     }
@@ -161,8 +177,11 @@ export class EncryptingEventStore implements EventStore {
   }
 
   /**
-   * The event's data with each personal field encrypted under its subject's key in this stream (the
-   * same object when it has none to encrypt). A field already an envelope is left as it is, so
+   * The event's data with its personal fields encrypted under their subject's key in this stream
+   * (the same object when it has none to encrypt): one subject's fields (in practice all of them: an
+   * event's personal fields are one person's) sealed together in one pd2 envelope under
+   * SEALED_FIELDS_KEY, each left as '' in its place; any other subject's, or a path a field list
+   * cannot name, a pd1 envelope each. A field already sealed ('' or an envelope) is left as it is, so
    * encrypting stored events again (npm run encrypt-events) changes nothing. `earlier`: the stream's
    * events before this one, asked for only when a field's subject is found there.
    */
@@ -172,17 +191,35 @@ export class EncryptingEventStore implements EventStore {
     data: Record<string, unknown>,
     earlier: () => Promise<ReadonlyArray<{ type: string; data: unknown }>>,
   ): Promise<Record<string, unknown>> {
-    let out: unknown = data;
+    const bySubject = new Map<string, { paths: (readonly string[])[]; values: string[] }>();
+    const seen = new Set<string>();
     for (const field of this.schema.fieldsOf({ streamId: stream, type, data })) {
-      const value = getAt(out, field.path);
+      const value = getAt(data, field.path);
       if (typeof value !== 'string' || value === '' || isEnvelope(value)) continue;
+      const at = field.path.join('\u0000');
+      if (seen.has(at)) continue;
+      seen.add(at);
       let subjectId: string;
       const whose = field.subject;
       if (whose.kind === 'subject') subjectId = whose.subjectId;
       else if (whose.kind === 'streamOwner') subjectId = (await this.keys.subjectOfScope(stream)) ?? whose.otherwise;
       else subjectId = whose.find(await earlier()) ?? whose.otherwise;
+      let group = bySubject.get(subjectId);
+      if (!group) bySubject.set(subjectId, (group = { paths: [], values: [] }));
+      group.paths.push(field.path);
+      group.values.push(value);
+    }
+    if (bySubject.size === 0) return data;
+    let out: unknown = data;
+    // One pd2 envelope per event: an event that has one (encrypted before, a field added since) gets pd1s.
+    let sealedOne = data[SEALED_FIELDS_KEY] !== undefined;
+    for (const [subjectId, { paths, values }] of bySubject) {
       const { keyId, key } = await this.keys.keyFor(subjectId, stream);
-      out = setAt(out, field.path, encryptField(keyId, key, value));
+      if (!sealedOne && paths.every((path) => path.length > 0 && path.every(isEnvelopePathKey))) {
+        for (const path of paths) out = setAt(out, path, '');
+        out = { ...(out as Record<string, unknown>), [SEALED_FIELDS_KEY]: sealEventFields(keyId, key, paths, values) };
+        sealedOne = true;
+      } else paths.forEach((path, i) => (out = setAt(out, path, encryptField(keyId, key, values[i]))));
     }
     return out as Record<string, unknown>;
   }
@@ -220,6 +257,40 @@ class DecryptingSubscription implements AllSubscription {
 function unreadable(event: RecordedEvent, error: unknown): Error {
   if (!(error instanceof PersonalDataUnreadable)) return error as Error;
   return new PersonalDataUnreadable(`stream ${event.streamId}, event ${event.id} (${event.type}): ${error.message}`);
+}
+
+/**
+ * An event's data as it was appended: its pd2 envelope's fields put back in their places (each
+ * `erased` when the key is gone), any pd1 envelope opened. Left as it is when a key is not at hand
+ * (undefined: the caller fetches it and passes again).
+ */
+function decryptEventData(data: unknown, keyOf: (keyId: string) => Buffer | null | undefined, erased: string): unknown {
+  const opened = decryptData(data, keyOf, erased);
+  const sealed = (data as Record<string, unknown>)[SEALED_FIELDS_KEY];
+  if (sealed === undefined) return opened;
+  if (typeof sealed !== 'string') throw new PersonalDataUnreadable(`an event's ${SEALED_FIELDS_KEY} is not a pd2 envelope: the stored data is corrupt`);
+  const envelope = parseEventEnvelope(sealed);
+  const key = keyOf(envelope.keyId);
+  if (key === undefined) return data;
+  const values = key === null ? null : openEventEnvelope(envelope, key);
+  // A copy without the envelope; each object on a field's path copied once, however many fields it holds.
+  const out: Record<string, unknown> = {};
+  for (const k in opened as Record<string, unknown>) if (k !== SEALED_FIELDS_KEY) out[k] = (opened as Record<string, unknown>)[k];
+  const copied = new Set<unknown>([out]);
+  envelope.paths.forEach((path, i) => {
+    let at = out;
+    for (let d = 0; d < path.length - 1; d++) {
+      let next = at[path[d]];
+      if (!copied.has(next)) {
+        next = next && typeof next === 'object' && !Array.isArray(next) ? { ...(next as Record<string, unknown>) } : {};
+        copied.add(next);
+        at[path[d]] = next;
+      }
+      at = next as Record<string, unknown>;
+    }
+    at[path[path.length - 1]] = values ? values[i] : erased;
+  });
+  return out;
 }
 
 /**
