@@ -1,3 +1,4 @@
+import { retriedAppendResult } from '../idempotent-retry';
 import { Client, Pool, escapeLiteral, type PoolClient, type QueryResult } from 'pg';
 import {
   AppendTooLargeError,
@@ -417,32 +418,9 @@ export class PostgresEventStore implements EventStore {
   }
 }
 
-/**
- * The first id is already stored: a retry (a no-op returning the original result) only if ALL the
- * ids are stored in this stream, at consecutive revisions, in the same order. As SQLite's.
- */
+/** The first id is already stored: a retry only if the whole append is (the shared rule). */
 function idempotentResult(item: PreparedAppend, first: Row, stored: Map<string, Row>): AppendResult {
-  const { stream, events } = item;
-  if (first.stream_id !== stream) {
-    throw new DuplicateEventId(stream, first.id, `is already stored in stream ${first.stream_id} (event ids are unique per store)`);
-  }
-  const rows = [first];
-  for (let i = 1; i < events.length; i++) {
-    const row = stored.get(events[i].id);
-    if (!row || row.stream_id !== stream || BigInt(row.revision) !== BigInt(first.revision) + BigInt(i)) {
-      throw new DuplicateEventId(
-        stream,
-        events[i].id,
-        row
-          ? 'is stored, but not right after the previous id of this append: not a retry of the same append'
-          : 'is new while earlier ids of this append are already stored: a partly-overlapping append is rejected',
-      );
-    }
-    rows.push(row);
-  }
-  const recorded = rows.map(toRecorded);
-  const last = recorded[recorded.length - 1];
-  return { nextRevision: last.revision, position: last.position, events: recorded };
+  return retriedAppendResult(item.stream, item.events.map((e) => e.id), first, (id) => stored.get(id), toRecorded);
 }
 
 /** A multi-statement query answers with one result per statement: the last is the one we asked for. */

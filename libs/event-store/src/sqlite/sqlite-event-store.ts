@@ -1,3 +1,4 @@
+import { retriedAppendResult } from '../idempotent-retry';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -471,33 +472,9 @@ export class SqliteEventStore implements EventStore {
     return { nextRevision: last.revision, position: last.position, events: recorded };
   }
 
-  /**
-   * The first id is already stored. The append is a retry (a no-op returning the original result)
-   * only if ALL its ids are stored in this stream, at consecutive revisions, in the same order.
-   * Anything else is a DuplicateEventId: never half-applied, never silently partial.
-   */
+  /** The first id is already stored: a retry only if the whole append is (the shared rule). */
   private idempotentResult(item: PendingAppend, first: Row): AppendResult {
-    const { stream, events } = item;
-    if (first.stream_id !== stream) {
-      throw new DuplicateEventId(stream, first.id, `is already stored in stream ${first.stream_id} (event ids are unique per store)`);
-    }
-    const rows = [first];
-    for (let i = 1; i < events.length; i++) {
-      const row = this.stmt.byId.get(events[i].id);
-      if (!row || row.stream_id !== stream || BigInt(row.revision) !== BigInt(first.revision) + BigInt(i)) {
-        throw new DuplicateEventId(
-          stream,
-          events[i].id,
-          row
-            ? 'is stored, but not right after the previous id of this append: not a retry of the same append'
-            : 'is new while earlier ids of this append are already stored: a partly-overlapping append is rejected',
-        );
-      }
-      rows.push(row);
-    }
-    const recorded = rows.map(toRecorded);
-    const last = recorded[recorded.length - 1];
-    return { nextRevision: last.revision, position: last.position, events: recorded };
+    return retriedAppendResult(item.stream, item.events.map((e) => e.id), first, (id) => this.stmt.byId.get(id), toRecorded);
   }
 }
 
