@@ -158,18 +158,16 @@ export function escalationJourney(name: string, store: StoreUnderJourney): void 
       await startWorker();
       redis = new Redis(redisServer.url);
       client = apiClient(`http://127.0.0.1:${env.PORT}`);
-      for (const [who, email] of Object.entries({
+      const signedIn = await client.signIn({
         parent: 'parent@example.org',
         officer: 'officer@example.org',
         manager: 'manager@example.org',
         southManager: 'manager2@example.org',
         serviceManager: 'service.manager@example.org',
         head: 'head@example.org',
-      })) {
-        const login = await client.call('POST', '/api/auth/login', { email, password: 'demo' });
-        as[who] = client.as(login.body.token);
-        ids[who] = login.body.user.id;
-      }
+      });
+      Object.assign(as, signedIn.as);
+      Object.assign(ids, signedIn.ids);
     }, 120_000);
 
     afterAll(async () => {

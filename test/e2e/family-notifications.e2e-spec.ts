@@ -74,16 +74,14 @@ describe('the family is told where they stand (api + worker + SQLite + Redis + S
     await startWorker();
     redis = new Redis(redisServer.url);
     const client = apiClient(`http://127.0.0.1:${env.PORT}`);
-    for (const [who, email] of Object.entries({
+    const signedIn = await client.signIn({
       parent: 'parent@example.org',
       officer: 'officer@example.org',
       officer2: 'officer2@example.org',
       manager: 'manager@example.org',
-    })) {
-      const login = await client.call('POST', '/api/auth/login', { email, password: 'demo' });
-      as[who] = client.as(login.body.token);
-      ids[who] = login.body.user.id;
-    }
+    });
+    Object.assign(as, signedIn.as);
+    Object.assign(ids, signedIn.ids);
   }, 120_000);
 
   afterAll(async () => {

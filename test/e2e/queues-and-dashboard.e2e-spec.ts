@@ -13,16 +13,14 @@ describe('queues, timeline and dashboard over the API', () => {
     redisServer = await startThrowawayRedis();
     system = await startSystem({ DEMO: 'true', REDIS_URL: redisServer.url });
     api = apiClient(system.baseUrl);
-    for (const [who, email] of Object.entries({
+    const signedIn = await api.signIn({
       parent: 'parent@example.org',
       officer: 'officer@example.org',
       officer2: 'officer2@example.org',
       manager: 'manager@example.org',
-    })) {
-      const login = await api.call('POST', '/api/auth/login', { email, password: 'demo' });
-      as[who] = api.as(login.body.token);
-      ids[who] = login.body.user.id;
-    }
+    });
+    Object.assign(as, signedIn.as);
+    Object.assign(ids, signedIn.ids);
   }, 90_000);
 
   afterAll(async () => {

@@ -87,16 +87,14 @@ describe('Redis flushed while the api and worker run (api + worker + SQLite + Re
     await worker.start((out) => out.includes('worker running'));
     redis = new Redis(redisServer.url);
     const client = apiClient(`http://127.0.0.1:${env.PORT}`);
-    for (const [who, email] of Object.entries({
+    const signedIn = await client.signIn({
       parent: 'parent@example.org',
       officer: 'officer@example.org',
       manager: 'manager@example.org',
       serviceManager: 'service.manager@example.org',
-    })) {
-      const login = await client.call('POST', '/api/auth/login', { email, password: 'demo' });
-      as[who] = client.as(login.body.token);
-      ids[who] = login.body.user.id;
-    }
+    });
+    Object.assign(as, signedIn.as);
+    Object.assign(ids, signedIn.ids);
   }, 120_000);
 
   afterAll(async () => {

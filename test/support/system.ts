@@ -110,6 +110,12 @@ export function apiClient(baseUrl: string) {
       body: text ? JSON.parse(text) : null,
     };
   };
+  const asUser = (token: string) => ({
+    get: (path: string) => call('GET', path, undefined, { authorization: `Bearer ${token}` }),
+    post: (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      call('POST', path, body, { authorization: `Bearer ${token}`, ...headers }),
+    put: (path: string, body: unknown) => call('PUT', path, body, { authorization: `Bearer ${token}` }),
+  });
   return {
     call,
     async login(email: string, password = 'demo'): Promise<string> {
@@ -117,12 +123,19 @@ export function apiClient(baseUrl: string) {
       if (res.status !== 200) throw new Error(`login ${email}: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body.token;
     },
-    as: (token: string) => ({
-      get: (path: string) => call('GET', path, undefined, { authorization: `Bearer ${token}` }),
-      post: (path: string, body: unknown, headers: Record<string, string> = {}) =>
-        call('POST', path, body, { authorization: `Bearer ${token}`, ...headers }),
-      put: (path: string, body: unknown) => call('PUT', path, body, { authorization: `Bearer ${token}` }),
-    }),
+    /** Signs in each demo user (password `demo`): a client per name and their user ids. */
+    async signIn<K extends string>(people: Record<K, string>) {
+      const as = {} as Record<K, ReturnType<typeof asUser>>;
+      const ids = {} as Record<K, string>;
+      for (const [who, email] of Object.entries(people) as [K, string][]) {
+        const res = await call('POST', '/api/auth/login', { email, password: 'demo' });
+        if (res.status !== 200) throw new Error(`login ${email}: ${res.status} ${JSON.stringify(res.body)}`);
+        as[who] = asUser(res.body.token);
+        ids[who] = res.body.user.id;
+      }
+      return { as, ids };
+    },
+    as: asUser,
   };
 }
 
