@@ -88,6 +88,12 @@ async function main() {
       (file) => file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed'),
     );
     for (const file of failedOutsideTests) console.log(`[test] ${path.relative(root, file.name)} failed outside its tests: ${firstLine(file.message)}`);
+    // Where the run's time went, so a slow suite is seen before CI's limit is.
+    const slowest = r.testResults
+      .map((file) => ({ file: path.relative(root, file.name), seconds: (file.endTime - file.startTime) / 1000 }))
+      .sort((a, b) => b.seconds - a.seconds)
+      .slice(0, 10);
+    if (r.testResults.length > 10) console.log(`[test] slowest files: ${slowest.map((f) => `${f.file} ${f.seconds.toFixed(0)} s`).join(', ')}`);
     const failed = r.numFailedTests + failedOutsideTests.length;
     console.log(`${r.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   }
