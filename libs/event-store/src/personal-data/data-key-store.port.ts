@@ -9,11 +9,25 @@ export interface DataKey {
   /** Opaque, random: stored beside each encrypted field; says nothing about the person. */
   keyId: string;
   key: Buffer;
+  /**
+   * True when keyFor made this key as the first of its scope, so its subject is what
+   * subjectOfScope(scope) answers (until the key is erased): a cache may remember the stream's owner
+   * without asking. Optional: a store that does not know leaves it out.
+   */
+  ownsScope?: boolean;
+}
+
+export interface KeyForHint {
+  newScope?: boolean;
 }
 
 export interface DataKeyStore {
-  /** The key for this subject's data in this stream (scope = stream id), made on first use. */
-  keyFor(subjectId: string, scope: string): Promise<DataKey>;
+  /**
+   * The key for this subject's data in this stream (scope = stream id), made on first use.
+   * `hint.newScope`: the caller is appending the stream's first events, so a key most likely has to
+   * be made; a store may then skip looking for one first (it still never makes a second one).
+   */
+  keyFor(subjectId: string, scope: string, hint?: KeyForHint): Promise<DataKey>;
   /** The key with this id; null once erased (or never made). */
   keyById(keyId: string): Promise<Buffer | null>;
   /**
