@@ -6,7 +6,10 @@
  * PostgreSQL in a table of its own schema. Never only in Redis or a KurrentDB stream.
  */
 export interface DataKey {
-  /** Opaque, random: stored beside each encrypted field; says nothing about the person. */
+  /**
+   * Opaque: stored beside each encrypted field; says nothing about the person. Made of the time it
+   * was made and 84 random bits (newKeyId), so new keys sort together in the key table's index.
+   */
   keyId: string;
   key: Buffer;
   /**
@@ -31,8 +34,8 @@ export interface DataKeyStore {
   /** The key with this id; null once erased (or never made). */
   keyById(keyId: string): Promise<Buffer | null>;
   /**
-   * keyById for many at once (a cold reader's page needs one key per request in it): one query where
-   * the store can. Optional: callers fall back to keyById each.
+   * keyById for many at once (a cold reader's page needs one key per request in it): one query
+   * (both stores have it). Optional: callers fall back to keyById each.
    */
   keysById?(keyIds: readonly string[]): Promise<Map<string, Buffer | null>>;
   /** The subject who owns a single-subject stream (a request, user or call stream); null if none recorded. */
