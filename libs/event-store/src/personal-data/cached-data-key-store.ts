@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { DataKey, DataKeyStore } from './data-key-store.port';
+import type { DataKey, DataKeyStore, KeyForHint } from './data-key-store.port';
 
 export interface DataKeyCacheOptions {
   /** Keys held at once. Default 10,000 (a key is 32 bytes). */
@@ -40,13 +40,25 @@ export class CachedDataKeyStore implements DataKeyStore {
     return this.byId.get(keyId);
   }
 
-  async keyFor(subjectId: string, scope: string): Promise<DataKey> {
+  /** The key if cached now, without waiting (an append under a known key needs no promise). */
+  cachedKeyFor(subjectId: string, scope: string): DataKey | undefined {
+    return this.bySubjectScope.get(`${subjectId}\u0000${scope}`);
+  }
+
+  /** The stream's owner if cached now (see subjectOfScope). */
+  cachedOwner(scope: string): string | undefined {
+    return this.owners.get(scope);
+  }
+
+  async keyFor(subjectId: string, scope: string, hint?: KeyForHint): Promise<DataKey> {
     const cacheKey = `${subjectId}\u0000${scope}`;
     const cached = this.bySubjectScope.get(cacheKey);
     if (cached) return cached;
-    const key = await this.inner.keyFor(subjectId, scope);
+    const key = await this.inner.keyFor(subjectId, scope, hint);
     this.bySubjectScope.set(cacheKey, key);
     this.byId.set(key.keyId, key.key);
+    // The stream's first key: the next event's owner-less fields (a reply's summary) need no query.
+    if (key.ownsScope) this.owners.set(scope, subjectId);
     return key;
   }
 

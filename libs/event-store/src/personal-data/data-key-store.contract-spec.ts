@@ -68,8 +68,12 @@ describe.each(runnable)('DataKeyStore contract: %s', (_name, make) => {
   it('makes one key per (subject, stream) on first use and gives the same one after, also to another instance', async () => {
     const a = await keys.keyFor('contact:ann@example.org', 'contact-request-1');
     expect(a.key).toHaveLength(32);
-    expect(await keys.keyFor('contact:ann@example.org', 'contact-request-1')).toEqual(a);
-    expect(await sut.open().keyFor('contact:ann@example.org', 'contact-request-1')).toEqual(a);
+    expect(a.keyId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    const same = { keyId: a.keyId, key: a.key };
+    expect(await keys.keyFor('contact:ann@example.org', 'contact-request-1')).toMatchObject(same);
+    expect(await sut.open().keyFor('contact:ann@example.org', 'contact-request-1')).toMatchObject(same);
+    // The new-stream hint skips a lookup, never the rule: still the one key.
+    expect(await sut.open().keyFor('contact:ann@example.org', 'contact-request-1', { newScope: true })).toMatchObject(same);
     const other = await keys.keyFor('contact:ann@example.org', 'case-C-1');
     const bob = await keys.keyFor('contact:bob@example.org', 'contact-request-1');
     expect(new Set([a.keyId, other.keyId, bob.keyId]).size).toBe(3);
@@ -77,10 +81,29 @@ describe.each(runnable)('DataKeyStore contract: %s', (_name, make) => {
     expect(await keys.keyById('no-such-key-id-000000')).toBeNull();
   });
 
-  it('gives every racer the same key when instances make it at once', async () => {
+  it('gives every racer the same key when instances make it at once (with or without the new-stream hint)', async () => {
     const others = [keys, sut.open(), sut.open()];
-    const made = await Promise.all(others.flatMap((k) => [k.keyFor('u-1', 's-1'), k.keyFor('u-1', 's-1')]));
+    const made = await Promise.all(others.flatMap((k) => [k.keyFor('u-1', 's-1'), k.keyFor('u-1', 's-1', { newScope: true })]));
     expect(new Set(made.map((k) => k.keyId)).size).toBe(1);
+    // Whoever made it, at most one instance was told it made the stream's first key.
+    const claims = others.filter((_, i) => made[2 * i].ownsScope || made[2 * i + 1].ownsScope);
+    expect(claims.length).toBeLessThanOrEqual(1);
+  });
+
+  it("says a new key is its stream's first only when it is, as subjectOfScope does (where the store can tell)", async () => {
+    const ann = await keys.keyFor('contact:ann@example.org', 'contact-request-1', { newScope: true });
+    const officer = await keys.keyFor('u-officer', 'contact-request-1');
+    const again = await sut.open().keyFor('contact:ann@example.org', 'contact-request-1');
+    expect(officer.ownsScope).toBeFalsy();
+    expect(again.ownsScope).toBeFalsy(); // found, not made
+    if (ann.ownsScope !== undefined) expect(ann.ownsScope).toBe(true);
+    expect(await keys.subjectOfScope('contact-request-1')).toBe('contact:ann@example.org');
+    // After the owner's key is erased the next first key owns the stream again.
+    await keys.eraseSubject('contact:ann@example.org');
+    await keys.eraseSubject('u-officer');
+    const bob = await keys.keyFor('contact:bob@example.org', 'contact-request-1');
+    if (bob.ownsScope !== undefined) expect(bob.ownsScope).toBe(true);
+    expect(await keys.subjectOfScope('contact-request-1')).toBe('contact:bob@example.org');
   });
 
   it("knows a stream's owner (its first subject) and a subject's streams", async () => {
@@ -101,9 +124,10 @@ describe.each(runnable)('DataKeyStore contract: %s', (_name, make) => {
     expect(await keys.keyById(ann1.keyId)).toBeNull();
     expect(await sut.open().keyById(ann2.keyId)).toBeNull();
     expect(await keys.keyById(bob.keyId)).toEqual(bob.key);
-    // Many at once (a cold reader's page), where the store can: the erased and the unknown as null.
-    if (keys.keysById)
-      expect(await keys.keysById([ann1.keyId, bob.keyId, 'no-such-key-id-000000'])).toEqual(
+    // Many at once (a cold reader's page; both stores can): the erased and the unknown as null.
+    expect(keys.keysById).toBeDefined();
+    expect(await keys.keysById!([])).toEqual(new Map());
+    expect(await keys.keysById!([ann1.keyId, bob.keyId, 'no-such-key-id-000000'])).toEqual(
         new Map([
           [ann1.keyId, null],
           [bob.keyId, bob.key],
@@ -129,6 +153,30 @@ describe.each(runnable)('DataKeyStore contract: %s', (_name, make) => {
     const a = await keys.keyFor('u-1', 's-1');
     const wrong = sut.open('another-secret-that-is-long-enough-0123456789');
     await expect(wrong.keyById(a.keyId)).rejects.toThrow(/does not open with this DATA_KEYS_SECRET/);
+  });
+
+  it("through the cache: a stream's first key tells its owner (no query), forgotten on erasure", async () => {
+    const cached = new CachedDataKeyStore(keys);
+    await cached.keyFor('contact:ann@example.org', 'contact-request-1', { newScope: true });
+    const made = await keys.keyFor('contact:ann@example.org', 'contact-request-1');
+    // The SQLite store tells (the PostgreSQL one does not, see ownsScope): then the owner is known at once.
+    if ((await sut.open().keyFor('u-x', 'scope-probe', { newScope: true })).ownsScope)
+      expect(cached.cachedOwner('contact-request-1')).toBe('contact:ann@example.org');
+    expect(await cached.subjectOfScope('contact-request-1')).toBe('contact:ann@example.org');
+    expect(cached.cachedKeyFor('contact:ann@example.org', 'contact-request-1')).toMatchObject({ keyId: made.keyId });
+    await cached.eraseSubject('contact:ann@example.org');
+    expect(cached.cachedOwner('contact-request-1')).toBeUndefined();
+    expect(cached.cachedKeyFor('contact:ann@example.org', 'contact-request-1')).toBeUndefined();
+    expect(await cached.subjectOfScope('contact-request-1')).toBeNull();
+  });
+
+  it('makes key ids that sort by the time they were made (new keys land together in the key_id index)', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push((await keys.keyFor(`u-${i}`, `s-${i}`)).keyId);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    expect([...ids].sort()).toEqual(ids);
   });
 
   it('through the cache: an erasure made there is seen at once', async () => {

@@ -121,6 +121,45 @@ describe('EncryptingEventStore (SQLite, the embedded default)', () => {
     }
   });
 
+  it("a cold reader iterating a subscription fetches each page's keys in one query, and stops where it is told", async () => {
+    const requests = Array.from({ length: 6 }, () => `contact-request-${uuid()}`);
+    for (const [i, request] of requests.entries())
+      await store.append(request, [submitted(`r${i}`, { ...ann, email: `parent${i}@example.org` }, `${MARKER}-${i}`)], {
+        expectedRevision: 'no_stream',
+      });
+    const inner = new SqliteDataKeyStore({ path, secret: TEST_DATA_KEYS_SECRET });
+    const asked = { one: 0, many: 0 };
+    const counting = Object.assign(Object.create(inner) as SqliteDataKeyStore, {
+      keyById: (id: string) => (asked.one++, inner.keyById(id)),
+      keysById: (ids: readonly string[]) => (asked.many++, inner.keysById(ids)),
+    });
+    const cold = new EncryptingEventStore(new SqliteEventStore({ path }), counting, schema, { ownsKeys: true });
+    try {
+      const seen: string[] = [];
+      await readAllToHead(cold, (e) => void seen.push(e.data['message'] as string));
+      expect(seen).toEqual(requests.map((_, i) => `${MARKER}-${i}`));
+      expect(asked).toEqual({ one: 0, many: 1 });
+
+      // Ending early closes it; closing it stops the rest of a page being handed on.
+      const sub = cold.subscribeToAll({ from: 'start' });
+      const firstTwo: unknown[] = [];
+      for await (const e of sub) if (firstTwo.push(e.data['message']) === 2) break;
+      expect(firstTwo).toEqual([`${MARKER}-0`, `${MARKER}-1`]);
+      const closing = cold.subscribeToAll({ from: 'start' });
+      const iterator = closing[Symbol.asyncIterator]();
+      expect((await iterator.next()).value.data['message']).toBe(`${MARKER}-0`);
+      await closing.close();
+      expect(await iterator.next()).toEqual({ done: true, value: undefined });
+      // Iterated or batched, never both (as the adapters).
+      const batched = cold.subscribeToAll({ from: 'start' });
+      expect((await batched.nextBatch!(2))?.length).toBe(2);
+      expect(() => batched[Symbol.asyncIterator]()).toThrow(/either iterated or read in batches/);
+      await batched.close();
+    } finally {
+      await cold.close();
+    }
+  });
+
   it("after eraseSubject reads ERASED in exactly that person's fields, everything else intact, the other person's data intact", async () => {
     const annRequest = `contact-request-${uuid()}`;
     const bobRequest = `contact-request-${uuid()}`;

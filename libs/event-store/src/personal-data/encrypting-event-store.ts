@@ -77,20 +77,26 @@ export class EncryptingEventStore implements EventStore {
   }
 
   async append(stream: string, events: EventData[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
-    const encrypted = await this.encryptAppend(stream, events);
+    const encrypted = await this.encryptAppend(stream, events, options.expectedRevision === 'no_stream');
     const result = await this.inner.append(stream, encrypted, options);
     if (!result.events) return result;
-    // What this append stored comes back as the caller gave it (no decryption); a retry's no-op
-    // returns what was stored the first time, read back like any read.
-    const plain = new Map<unknown, Record<string, unknown>>();
-    encrypted.forEach((e, i) => plain.set(e.data, events[i].data));
-    const recorded = await Promise.all(
-      result.events.map((e) => {
-        const mine = plain.get(e.data);
-        return mine !== undefined ? { ...e, data: mine } : this.decrypt(e);
-      }),
-    );
-    return { ...result, events: recorded };
+    // What this append stored comes back as the caller gave it (no decryption: the adapters hand back
+    // the data objects they were given); a retry's no-op returns what was stored the first time, read
+    // back like any read.
+    const recorded = result.events;
+    const out: RecordedEvent[] = new Array(recorded.length);
+    let readBack: number[] | null = null;
+    for (let i = 0; i < recorded.length; i++) {
+      const e = recorded[i];
+      const given = i < encrypted.length && e.data === encrypted[i].data ? events[i].data : undefined;
+      if (given !== undefined) out[i] = e.data === given ? e : { ...e, data: given };
+      else (readBack ??= []).push(i);
+    }
+    if (readBack) {
+      const plain = await this.decryptAll(readBack.map((i) => recorded[i]));
+      readBack.forEach((i, k) => (out[i] = plain[k]));
+    }
+    return { ...result, events: out };
   }
 
   async read(stream: string, options?: ReadOptions): Promise<RecordedEvent[]> {
@@ -161,7 +167,7 @@ export class EncryptingEventStore implements EventStore {
     return data === event.data ? event : { ...event, data: data as Record<string, unknown> };
   }
 
-  private async encryptAppend(stream: string, events: EventData[]): Promise<EventData[]> {
+  private async encryptAppend(stream: string, events: EventData[], newStream: boolean): Promise<EventData[]> {
     const out: EventData[] = [];
     let stored: { type: string; data: unknown }[] | null = null;
     for (let i = 0; i < events.length; i++) {
@@ -170,7 +176,7 @@ export class EncryptingEventStore implements EventStore {
         ...(stored ??= (await this.read(stream)).map((e) => ({ type: e.type, data: e.data }))),
         ...events.slice(0, i),
       ];
-      const data = await this.encryptData(stream, event.type, event.data, earlier);
+      const data = await this.encryptData(stream, event.type, event.data, earlier, newStream);
       out.push(data === event.data ? event : { ...event, data });
     }
     return out;
@@ -190,6 +196,7 @@ export class EncryptingEventStore implements EventStore {
     type: string,
     data: Record<string, unknown>,
     earlier: () => Promise<ReadonlyArray<{ type: string; data: unknown }>>,
+    newStream = false,
   ): Promise<Record<string, unknown>> {
     const bySubject = new Map<string, { paths: (readonly string[])[]; values: string[] }>();
     const seen = new Set<string>();
@@ -202,7 +209,8 @@ export class EncryptingEventStore implements EventStore {
       let subjectId: string;
       const whose = field.subject;
       if (whose.kind === 'subject') subjectId = whose.subjectId;
-      else if (whose.kind === 'streamOwner') subjectId = (await this.keys.subjectOfScope(stream)) ?? whose.otherwise;
+      else if (whose.kind === 'streamOwner')
+        subjectId = this.keys.cachedOwner(stream) ?? (await this.keys.subjectOfScope(stream)) ?? whose.otherwise;
       else subjectId = whose.find(await earlier()) ?? whose.otherwise;
       let group = bySubject.get(subjectId);
       if (!group) bySubject.set(subjectId, (group = { paths: [], values: [] }));
@@ -214,10 +222,11 @@ export class EncryptingEventStore implements EventStore {
     // One pd2 envelope per event: an event that has one (encrypted before, a field added since) gets pd1s.
     let sealedOne = data[SEALED_FIELDS_KEY] !== undefined;
     for (const [subjectId, { paths, values }] of bySubject) {
-      const { keyId, key } = await this.keys.keyFor(subjectId, stream);
+      const { keyId, key } =
+        this.keys.cachedKeyFor(subjectId, stream) ?? (await this.keys.keyFor(subjectId, stream, newStream ? { newScope: true } : undefined));
       if (!sealedOne && paths.every((path) => path.length > 0 && path.every(isEnvelopePathKey))) {
-        for (const path of paths) out = setAt(out, path, '');
-        out = { ...(out as Record<string, unknown>), [SEALED_FIELDS_KEY]: sealEventFields(keyId, key, paths, values) };
+        out = blankedAt(out as Record<string, unknown>, paths);
+        (out as Record<string, unknown>)[SEALED_FIELDS_KEY] = sealEventFields(keyId, key, paths, values);
         sealedOne = true;
       } else paths.forEach((path, i) => (out = setAt(out, path, encryptField(keyId, key, values[i]))));
     }
@@ -225,9 +234,18 @@ export class EncryptingEventStore implements EventStore {
   }
 }
 
-/** Decrypts what the inner subscription yields, page by page when it batches. */
+/**
+ * Decrypts what the inner subscription yields, page by page when it can read in pages: iterating
+ * one event at a time, a cold reader fetched each request's key in a query of its own (a rebuild
+ * iterates); iterated here through the inner `nextBatch`, a page's missing keys come in one query.
+ */
 class DecryptingSubscription implements AllSubscription {
   readonly nextBatch?: (max: number) => Promise<RecordedEvent[] | null>;
+  /** The inner page read and decrypted: what nextBatch gives, and what iteration reads. */
+  private readonly page: ((max: number) => Promise<RecordedEvent[] | null>) | null = null;
+  private iterated = false;
+  private batched = false;
+  private closed = false;
 
   constructor(
     private readonly inner: AllSubscription,
@@ -235,24 +253,65 @@ class DecryptingSubscription implements AllSubscription {
   ) {
     if (inner.nextBatch) {
       const next = inner.nextBatch.bind(inner);
-      this.nextBatch = async (max) => {
+      const page = async (max: number) => {
         const batch = await next(max);
         return batch && this.store.decryptAll(batch);
+      };
+      this.page = page;
+      this.nextBatch = (max) => {
+        if (this.iterated) return Promise.reject(new Error('A subscription is either iterated or read in batches'));
+        this.batched = true;
+        return page(max);
       };
     }
   }
 
   close(): Promise<void> {
+    this.closed = true;
     return this.inner.close();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
+  [Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
+    const read = this.page;
+    if (!read) return this.oneByOne();
+    if (this.batched) throw new Error('A subscription is either iterated or read in batches');
+    if (this.iterated) throw new Error('A subscription can be iterated only once');
+    this.iterated = true;
+    // The events a page brought and not yet handed on. Ending early (break, return) closes the
+    // subscription, as the adapters' own iteration does.
+    let page: RecordedEvent[] = [];
+    let at = 0;
+    const done = { done: true, value: undefined } as const;
+    return {
+      next: async () => {
+        // Closed meanwhile: what is left of the page is not handed on (as the adapters stop after a yield).
+        if (this.closed) return done;
+        while (at >= page.length) {
+          const batch = await read(ITERATION_PAGE);
+          if (batch === null) return done;
+          page = batch;
+          at = 0;
+        }
+        return { done: false, value: page[at++] };
+      },
+      return: async () => {
+        page = [];
+        await this.close();
+        return done;
+      },
+    };
+  }
+
+  private async *oneByOne(): AsyncGenerator<RecordedEvent> {
     for await (const event of this.inner) {
       const plain = this.store.decrypt(event);
       yield plain instanceof Promise ? await plain : plain;
     }
   }
 }
+
+/** Events per page when a subscription is iterated (the SQLite and PostgreSQL adapters' default page). */
+const ITERATION_PAGE = 1000;
 
 function unreadable(event: RecordedEvent, error: unknown): Error {
   if (!(error instanceof PersonalDataUnreadable)) return error as Error;
@@ -321,6 +380,28 @@ function decryptData(value: unknown, keyOf: (keyId: string) => Buffer | null | u
     if (v !== was) (out ??= { ...(value as Record<string, unknown>) })[k] = v;
   }
   return out ?? value;
+}
+
+/**
+ * A copy of `data` with '' at each of `paths` (each a string field it has), every object on the
+ * paths copied once however many fields it holds (setAt per path copied the event once per field).
+ */
+function blankedAt(data: Record<string, unknown>, paths: readonly (readonly string[])[]): Record<string, unknown> {
+  const out = { ...data };
+  const copied = new Set<unknown>([out]);
+  for (const path of paths) {
+    let at = out;
+    for (let d = 0; d < path.length - 1; d++) {
+      let next = at[path[d]];
+      if (!copied.has(next)) {
+        copied.add((next = { ...(next as Record<string, unknown>) }));
+        at[path[d]] = next;
+      }
+      at = next as Record<string, unknown>;
+    }
+    at[path[path.length - 1]] = '';
+  }
+  return out;
 }
 
 export function getAt(data: unknown, path: readonly string[]): unknown {

@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import type { DataKey, DataKeyStore } from './data-key-store.port';
+import type { DataKey, DataKeyStore, KeyForHint } from './data-key-store.port';
 import { KeyEncryptionKey, newDataKey, newKeyId } from './data-key-crypto';
 import { quoteIdentifier } from '../postgres/postgres-schema';
 
@@ -32,15 +32,20 @@ export class PostgresDataKeyStore implements DataKeyStore {
     this.pool.on('error', () => undefined);
   }
 
-  async keyFor(subjectId: string, scope: string): Promise<DataKey> {
+  async keyFor(subjectId: string, scope: string, hint?: KeyForHint): Promise<DataKey> {
     await this.migrated();
     const hash = this.kek.subjectHash(subjectId);
-    const existing = await this.pool.query<{ key_id: string; wrapped_key: Buffer }>(
-      `SELECT key_id, wrapped_key FROM ${this.table} WHERE subject_hash = $1 AND scope = $2`,
-      [hash, scope],
-    );
-    if (existing.rows[0])
-      return { keyId: existing.rows[0].key_id, key: this.kek.unwrap(existing.rows[0].key_id, existing.rows[0].wrapped_key) };
+    // A new stream's first key: straight to the insert (a round trip less); a conflict reads theirs.
+    if (!hint?.newScope) {
+      const existing = await this.pool.query<{ key_id: string; wrapped_key: Buffer }>(
+        `SELECT key_id, wrapped_key FROM ${this.table} WHERE subject_hash = $1 AND scope = $2`,
+        [hash, scope],
+      );
+      if (existing.rows[0])
+        return { keyId: existing.rows[0].key_id, key: this.kek.unwrap(existing.rows[0].key_id, existing.rows[0].wrapped_key) };
+    }
+    // ownsScope is left out: under READ COMMITTED two first keys of one stream made at once could
+    // each see no other, and a wrong owner would put a reply under the wrong person's key.
     const keyId = newKeyId();
     const key = newDataKey();
     const inserted = await this.pool.query(
@@ -51,6 +56,19 @@ export class PostgresDataKeyStore implements DataKeyStore {
     if (inserted.rowCount === 1) return { keyId, key };
     // Another process made it first: theirs is the one.
     return this.keyFor(subjectId, scope);
+  }
+
+  /** A page's keys in one round trip (a cold reader needs one per request in it). */
+  async keysById(keyIds: readonly string[]): Promise<Map<string, Buffer | null>> {
+    await this.migrated();
+    const found = new Map<string, Buffer | null>(keyIds.map((id) => [id, null]));
+    if (keyIds.length === 0) return found;
+    const { rows } = await this.pool.query<{ key_id: string; wrapped_key: Buffer }>(
+      `SELECT key_id, wrapped_key FROM ${this.table} WHERE key_id = ANY($1::text[])`,
+      [keyIds],
+    );
+    for (const row of rows) found.set(row.key_id, this.kek.unwrap(row.key_id, row.wrapped_key));
+    return found;
   }
 
   async keyById(keyId: string): Promise<Buffer | null> {
