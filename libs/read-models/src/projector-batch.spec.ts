@@ -90,7 +90,7 @@ describe('Projector.handleBatch', () => {
     }
   });
 
-  it('derives a request\'s rows from where it ends in the batch: an assignee erased between its events, an escalation raised and advanced', async () => {
+  it("derives a request's rows from where it ends in the batch: an assignee erased between its events, an escalation raised and advanced", async () => {
     await registerUser(store, { id: 'officer-1', name: 'Olu Officer', role: 'officer', teamId: 'north' });
     await registerUser(store, { id: 'officer-3', name: 'Tam Third', role: 'officer', teamId: 'north' });
     const [erasedBetween, erasedAfter, climbed] = [uuid(), uuid(), uuid()];
@@ -99,9 +99,13 @@ describe('Projector.handleBatch', () => {
     await drive.at(5).assign(erasedAfter, 'officer-3');
     await drive.at(6).attempt(erasedAfter);
     const erasure = personalDataErased({ erasureId: 'erasure-b', reason: 'erasure', by: 'manager-1', at: '2026-03-03T09:00:00.000Z' });
-    await store.append(userStreamId('officer-3'), [{ id: uuid(), ...erasure, metadata: { actor: { id: 'manager-1', role: 'service_manager' } } }], {
-      expectedRevision: 'any',
-    });
+    await store.append(
+      userStreamId('officer-3'),
+      [{ id: uuid(), ...erasure, metadata: { actor: { id: 'manager-1', role: 'service_manager' } } }],
+      {
+        expectedRevision: 'any',
+      },
+    );
     await drive.at(7).attempt(erasedBetween); // after the erasure: the record keeps the erased name
     const escalation = await drive.at(8).escalate(climbed);
     await drive.at(40).advance(climbed, escalation, 1);

@@ -203,4 +203,3 @@ function memberOps<V>(byKey: Map<string, Map<string, V>>, key: string): Map<stri
   if (!members) byKey.set(key, (members = new Map()));
   return members;
 }
-

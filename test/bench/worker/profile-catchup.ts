@@ -22,7 +22,13 @@ const out = process.argv[2];
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'profile-catchup-'));
-  const server = await startRedis({ binary: ensureRedisServer(() => undefined), port: await freePort(), dir: join(dir, 'redis'), persistent: false, log: () => undefined });
+  const server = await startRedis({
+    binary: ensureRedisServer(() => undefined),
+    port: await freePort(),
+    dir: join(dir, 'redis'),
+    persistent: false,
+    log: () => undefined,
+  });
   const redis = new Redis(server.url);
   const store = new SqliteEventStore({ path: join(dir, 'e.sqlite'), synchronous: 'normal' });
   const kinds: StoryKind[] = ['answered', 'escalated', 'working'];
@@ -49,8 +55,12 @@ async function main(): Promise<void> {
   const rate = Number(head) / s;
   const perEvent = (cpu.user + cpu.system) / Number(head);
   console.log(`raw pipelined MULTI: ${Math.round(raw.rate)} events/s, this process's CPU ${raw.cpuPerEvent.toFixed(1)} µs/event`);
-  console.log(`catch-up: ${head} events in ${s.toFixed(2)} s = ${Math.round(rate)} events/s, this process's CPU ${perEvent.toFixed(1)} µs/event (user ${(cpu.user / Number(head)).toFixed(1)}) (steadier than the rate on a shared machine)`);
-  console.log(`ratio to raw: rate ${(rate / raw.rate).toFixed(2)}, CPU per event ${(raw.cpuPerEvent / perEvent).toFixed(2)}${out ? ' (the catch-up ran under the profiler)' : ''}`);
+  console.log(
+    `catch-up: ${head} events in ${s.toFixed(2)} s = ${Math.round(rate)} events/s, this process's CPU ${perEvent.toFixed(1)} µs/event (user ${(cpu.user / Number(head)).toFixed(1)}) (steadier than the rate on a shared machine)`,
+  );
+  console.log(
+    `ratio to raw: rate ${(rate / raw.rate).toFixed(2)}, CPU per event ${(raw.cpuPerEvent / perEvent).toFixed(2)}${out ? ' (the catch-up ran under the profiler)' : ''}`,
+  );
   await runner.stop();
   await store.close();
   await redis.quit();
@@ -78,4 +88,10 @@ async function rawPipelined(redis: Redis, events: number, requests: number): Pro
   return { rate, cpuPerEvent: (cpu.user + cpu.system) / events };
 }
 
-main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -6,7 +6,8 @@ import { eventTime } from '../event-time';
 import { REQUEST_STREAM_PREFIX, requestIdOf } from '@send/domain';
 import { applyToRequestRecord, type RequestRecord } from '../request-view/request-view';
 import { UsersRepository } from '../users/users.repository';
-import { dashboardRowOf, type DashboardRow } from './dashboard-row';
+import { dashboardRowOf } from './dashboard-row';
+import { readDashboardRows, type LiveDashboardThread } from './live-dashboard-thread';
 import { computeSlaDashboard, dashboardQueryKey, type SlaDashboard, type SlaDashboardQuery } from './sla-dashboard';
 
 export interface SlaDashboardServiceDeps {
@@ -20,6 +21,11 @@ export interface SlaDashboardServiceDeps {
    * ten times as long. 0 (the default) computes on every call. Its `asOf` says when it was computed.
    */
   liveMaxAgeMs?: number;
+  /**
+   * Where live dashboards are computed: a LiveDashboardThread (the api's), off the event loop. Absent:
+   * on the caller's event loop (tools, tests). Either way the same computeSlaDashboard over the same rows.
+   */
+  liveThread?: Pick<LiveDashboardThread, 'compute'>;
 }
 
 interface LiveEntry {
@@ -69,8 +75,10 @@ export class SlaDashboardService {
   }
 
   private async computeLive(query: SlaDashboardQuery): Promise<SlaDashboard> {
-    const rows = await this.storedRows();
-    return this.named(computeSlaDashboard(rows, { ...query, now: this.now(), policy: this.deps.policy }));
+    const now = this.now();
+    if (this.deps.liveThread) return this.named(await this.deps.liveThread.compute(query, now));
+    const rows = await readDashboardRows(this.deps.redis);
+    return this.named(computeSlaDashboard(rows, { ...query, now, policy: this.deps.policy }));
   }
 
   private now(): Date {
@@ -97,17 +105,6 @@ export class SlaDashboardService {
   private async named(dashboard: SlaDashboard): Promise<SlaDashboard> {
     for (const row of dashboard.byOfficer) row.name ??= (await this.users.get(row.officerId))?.name ?? null;
     return dashboard;
-  }
-
-  /** Every request's dashboard row, read in chunks (each MGET hands the event loop back). */
-  private async storedRows(): Promise<DashboardRow[]> {
-    const ids = await this.deps.redis.zrange(keys.allRequests(), 0, -1);
-    const rows: DashboardRow[] = [];
-    for (let i = 0; i < ids.length; i += 1000) {
-      const stored = await this.deps.redis.mget(ids.slice(i, i + 1000).map(keys.dashboardRow));
-      for (const s of stored) if (s !== null) rows.push(JSON.parse(s) as DashboardRow);
-    }
-    return rows;
   }
 }
 

@@ -38,7 +38,10 @@ export const recordOf = (stored: StoredRequest): RequestRecord => ({
 });
 
 /** The stored form of a record (its view's assignee name is all it keeps of the view). */
-export const storedOf = (record: RequestRecord): StoredRequest => ({ state: record.state, assigneeName: record.view.assignee?.name ?? null });
+export const storedOf = (record: RequestRecord): StoredRequest => ({
+  state: record.state,
+  assigneeName: record.view.assignee?.name ?? null,
+});
 
 /** Names the view shows beside ids, looked up by whoever stores the record (see ViewNames). */
 export interface RecordNames {
