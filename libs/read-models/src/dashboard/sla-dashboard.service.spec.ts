@@ -162,6 +162,25 @@ describe('SlaDashboardService', () => {
     reads.mockRestore();
   });
 
+  it('live with a max age shorter than a computation: the next starts only after as long idle as the last one ran', async () => {
+    const computed: Date[] = [];
+    const slow = {
+      compute: async (_query: object, now: Date) => {
+        computed.push(now);
+        await sleep(1000); // a computation (in its thread) that takes longer than the max age
+        return { asOf: now.toISOString(), byOfficer: [] } as never;
+      },
+    };
+    const service = new SlaDashboardService({ store, redis, policy: fastPolicy, liveMaxAgeMs: 50, liveThread: slow });
+    const first = await service.live();
+    await sleep(200); // past the max age, within twice the 1 s it took: still the figures to answer
+    expect(await service.live()).toBe(first);
+    expect(computed).toHaveLength(1);
+    await sleep(1000); // past twice what it took (not thrice): the stale figures at once, the next computation on its way
+    expect(await service.live()).toBe(first);
+    expect(computed).toHaveLength(2);
+  });
+
   it('as of a date before the first event is empty', async () => {
     const drive = new RequestDriver(store);
     const before = new Date(drive.at(0).now.getTime() - 1000);

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type Redis from 'ioredis';
 import { readAllToHead, type EventStore } from '@send/event-store';
 import type { Policy } from '@send/sla';
@@ -30,6 +31,8 @@ export interface SlaDashboardServiceDeps {
 
 interface LiveEntry {
   at: number;
+  /** How long the last computation took (ms, wall time). */
+  tookMs: number;
   value?: SlaDashboard;
   pending?: Promise<SlaDashboard>;
 }
@@ -57,19 +60,24 @@ export class SlaDashboardService {
     const key = dashboardQueryKey(query);
     const entry = this.liveKept.get(key) ?? this.keepLive(key);
     const age = this.now().getTime() - entry.at;
-    if (entry.value && age < maxAge) return entry.value;
+    // A computation that took longer than the max age is not started again until it has been idle
+    // as long as it ran: at 1M events one takes seconds, and back to back they would keep a core
+    // busy for figures nobody reads that often (the answer's asOf says how old they are).
+    const fresh = Math.max(maxAge, 2 * entry.tookMs);
+    if (entry.value && age < fresh) return entry.value;
     if (!entry.pending) {
+      const started = performance.now();
       entry.pending = this.computeLive(query)
-        .then((value) => Object.assign(entry, { value, at: Date.parse(value.asOf) }).value)
+        .then((value) => Object.assign(entry, { value, at: Date.parse(value.asOf), tookMs: performance.now() - started }).value)
         .finally(() => (entry.pending = undefined));
       entry.pending.catch(() => undefined); // a refresh nobody waits for must not fail unhandled; waiters still see the error
     }
-    return entry.value && age < maxAge * 10 ? entry.value : entry.pending;
+    return entry.value && age < Math.max(maxAge * 10, fresh + entry.tookMs) ? entry.value : entry.pending;
   }
 
   private keepLive(key: string): LiveEntry {
     if (this.liveKept.size >= LIVE_QUERIES_KEPT) this.liveKept.delete(this.liveKept.keys().next().value!);
-    const entry: LiveEntry = { at: 0 };
+    const entry: LiveEntry = { at: 0, tookMs: 0 };
     this.liveKept.set(key, entry);
     return entry;
   }
