@@ -1,6 +1,9 @@
 import 'reflect-metadata';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import Redis from 'ioredis';
 import { notificationsEnv } from '@send/notifications';
 import { ConfigError, loadConfig } from '@send/platform';
+import { LIVE_DASHBOARD_THREAD, serveLiveDashboards } from '@send/read-models';
 import { createApiApp } from './app.factory';
 import { runImportCasesCli } from './cases/import-cases-cli';
 
@@ -18,8 +21,17 @@ async function main(): Promise<void> {
   console.log(`api listening on http://${shown}:${config.PORT} (API docs: http://${shown}:${config.PORT}/api/docs)`);
 }
 
-main().catch((err) => {
-  // A bad setting names its variable: print just that, not a stack.
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-});
+/** This bundle started as the api's live dashboard thread (LiveDashboardThread): serve dashboards, nothing else. */
+function liveDashboardThread(): void {
+  const config = loadConfig(process.env, notificationsEnv);
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  serveLiveDashboards(parentPort!, { redis, policy: config.policy });
+}
+
+if (!isMainThread && (workerData as { role?: string } | null)?.role === LIVE_DASHBOARD_THREAD) liveDashboardThread();
+else
+  main().catch((err) => {
+    // A bad setting names its variable: print just that, not a stack.
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(1);
+  });

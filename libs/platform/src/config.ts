@@ -124,6 +124,8 @@ const baseShape = {
   COMMAND_CACHE_STREAMS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
   // How old (ms) a live SLA dashboard may be: one computation serves every manager within it; 0 computes each time.
   DASHBOARD_LIVE_MAX_AGE: z.coerce.number().int().min(0).max(600_000).default(2_000),
+  // Compute live SLA dashboards in a worker thread of the api (built api only), off the event loop that answers requests.
+  DASHBOARD_LIVE_THREAD: flagOn,
   // GET /metrics: with a token, only `Authorization: Bearer <token>`; without, not served in production.
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   // The worker has no HTTP server: it serves its /metrics on this port when set.

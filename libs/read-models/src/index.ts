@@ -23,6 +23,7 @@ export * from './alerts/alerts.repository';
 export * from './dashboard/sla-dashboard';
 export * from './dashboard/dashboard-row';
 export * from './dashboard/sla-dashboard.service';
+export * from './dashboard/live-dashboard-thread';
 export * from './lease/projector-lease';
 export * from './lease/projections-runner';
 export * from './rebuild/rebuild-read-models';

@@ -1,11 +1,13 @@
 import type Redis from 'ioredis';
 import { v4 as uuid } from 'uuid';
+import { ERASED, personalDataErased, userStreamId } from '@send/domain';
 import { readAllToHead, type RecordedEvent, type SqliteEventStore } from '@send/event-store';
 import { allProjections } from './all-projections';
 import { keys, PROJECTIONS_NAME } from './keys';
 import { ProjectorLease } from './lease/projector-lease';
 import { LeaseLost, Projector, type Projection } from './projector';
 import { ReadThroughOverlay } from './read-through';
+import { RequestViewsRepository } from './request-view/request-views.repository';
 import { dumpKeys, registerUser, RequestDriver, readModelTestHooks } from './testing/read-model-fixtures';
 
 // This file's own Redis database: the read-model keys are global.
@@ -88,6 +90,39 @@ describe('Projector.handleBatch', () => {
     }
   });
 
+  it("derives a request's rows from where it ends in the batch: an assignee erased between its events, an escalation raised and advanced", async () => {
+    await registerUser(store, { id: 'officer-1', name: 'Olu Officer', role: 'officer', teamId: 'north' });
+    await registerUser(store, { id: 'officer-3', name: 'Tam Third', role: 'officer', teamId: 'north' });
+    const [erasedBetween, erasedAfter, climbed] = [uuid(), uuid(), uuid()];
+    for (const id of [erasedBetween, erasedAfter, climbed]) await drive.submit(id, { teamId: 'north' });
+    await drive.at(5).assign(erasedBetween, 'officer-3');
+    await drive.at(5).assign(erasedAfter, 'officer-3');
+    await drive.at(6).attempt(erasedAfter);
+    const erasure = personalDataErased({ erasureId: 'erasure-b', reason: 'erasure', by: 'manager-1', at: '2026-03-03T09:00:00.000Z' });
+    await store.append(
+      userStreamId('officer-3'),
+      [{ id: uuid(), ...erasure, metadata: { actor: { id: 'manager-1', role: 'service_manager' } } }],
+      {
+        expectedRevision: 'any',
+      },
+    );
+    await drive.at(7).attempt(erasedBetween); // after the erasure: the record keeps the erased name
+    const escalation = await drive.at(8).escalate(climbed);
+    await drive.at(40).advance(climbed, escalation, 1);
+    const events = await storedEvents();
+    const expected = await oneAtATime(events);
+
+    await new Projector(PROJECTIONS_NAME, redis, allProjections()).handleBatch(events); // all in one batch
+    expect(await dumpKeys(redis)).toEqual(expected);
+    const views = new RequestViewsRepository(redis);
+    for (const id of [erasedBetween, erasedAfter]) expect((await views.get(id))!.view.assignee).toEqual({ id: 'officer-3', name: ERASED });
+    expect(JSON.parse((await redis.get(keys.queueEntry(erasedBetween)))!).assignee.name).toBe(ERASED);
+    expect(JSON.parse((await redis.get(keys.dashboardRow(erasedAfter)))!).assignee.name).toBe(ERASED);
+    // Raised at 1 and advanced to 2 in one batch: counted at both levels, as event by event.
+    expect(await redis.sismember(keys.alertsRaised(1), escalation)).toBe(1);
+    expect(await redis.sismember(keys.alertsRaised(2), escalation)).toBe(1);
+  });
+
   it('changes nothing when a batch is delivered again, whole or overlapping what was applied', async () => {
     await interleavedHistory(4);
     const events = await storedEvents();
@@ -111,7 +146,7 @@ describe('Projector.handleBatch', () => {
     await registerUser(store, { id: 'officer-9', name: 'Nia Newcomer', role: 'officer', teamId: 'north' });
     await drive.at(5).assign(id, 'officer-9');
     await new Projector(PROJECTIONS_NAME, redis, allProjections()).handleBatch(await storedEvents());
-    const record = JSON.parse((await redis.get(keys.request(id)))!);
+    const record = (await new RequestViewsRepository(redis).get(id))!;
     expect(record.view.assignee).toEqual({ id: 'officer-9', name: 'Nia Newcomer' });
     expect(record.view.status).toBe('assigned');
     expect(await redis.zrange(keys.officerQueue('officer-9'), 0, -1)).toEqual([id]);

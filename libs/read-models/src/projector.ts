@@ -128,6 +128,7 @@ export class Projector {
         const context = eventContext();
         for (const projection of this.projections) await projection.project(event, overlay, overlay, context);
       }
+      await overlay.endBatch();
       overlay.flush();
       const last = fresh[fresh.length - 1].position;
       tx.set(this.checkpointKey, last.toString());

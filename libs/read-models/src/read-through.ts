@@ -38,6 +38,15 @@ export interface ReadModelWrites {
   srem(key: string, member: string): void;
   zadd(key: string, score: number, member: string): void;
   zrem(key: string, member: string): void;
+  /**
+   * Runs `derive` once, after the batch's last event and before its writes are queued (the first
+   * registration for `id` wins, later ones are dropped). For writes derived from where a thing ends
+   * up rather than from each event: a request's dashboard row, queue row and alerts are worked out
+   * once per batch from its final record, not once per event (five times, in a catch-up).
+   * `derive` reads and writes as a projection does; it must depend only on what it reads then and
+   * on what it captured from the first event that registered it.
+   */
+  atBatchEnd(id: string, derive: () => void | Promise<void>): void;
 }
 
 interface Entry {
@@ -60,6 +69,8 @@ export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
   private readonly sets = new Map<string, Map<string, boolean>>();
   /** Per zset key: member -> its score, or null (remove), the last wins. */
   private readonly zsets = new Map<string, Map<string, number | null>>();
+  /** atBatchEnd's derivations by id, in the order they were first registered. */
+  private readonly batchEnd = new Map<string, () => void | Promise<void>>();
 
   constructor(
     private readonly redis: Redis,
@@ -137,6 +148,16 @@ export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
     memberOps(this.zsets, key).set(member, null);
   }
 
+  atBatchEnd(id: string, derive: () => void | Promise<void>): void {
+    if (!this.batchEnd.has(id)) this.batchEnd.set(id, derive);
+  }
+
+  /** Runs the atBatchEnd derivations (once, after the batch's last event, before flush). */
+  async endBatch(): Promise<void> {
+    for (const derive of this.batchEnd.values()) await derive();
+    this.batchEnd.clear();
+  }
+
   /** Queues the batch's string and list writes on the MULTI (once, before EXEC). */
   flush(): void {
     for (const [key, entry] of this.entries) {
@@ -182,4 +203,3 @@ function memberOps<V>(byKey: Map<string, Map<string, V>>, key: string): Map<stri
   if (!members) byKey.set(key, (members = new Map()));
   return members;
 }
-

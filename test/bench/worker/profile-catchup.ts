@@ -1,7 +1,9 @@
 /**
  * CPU profile of the projection catch-up alone (the load and baselines are not in it):
  *   node -r ./libs/event-store/src/testing/register-ts.js test/bench/worker/profile-catchup.ts <out.cpuprofile>
- * BENCH_EVENTS (default 100000). Prints the catch-up rate; writes the profile for analysis.
+ * BENCH_EVENTS (default 100000). Prints the catch-up rate; writes the profile for analysis. Before
+ * it, without profiling, the raw baseline of worker.bench.ts (a pipelined MULTI/SET/SET/EXEC per
+ * event) over as many events, in the same run: rates and this process's CPU per event, side by side.
  */
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { Session } from 'node:inspector';
@@ -20,13 +22,20 @@ const out = process.argv[2];
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'profile-catchup-'));
-  const server = await startRedis({ binary: ensureRedisServer(() => undefined), port: await freePort(), dir: join(dir, 'redis'), persistent: false, log: () => undefined });
+  const server = await startRedis({
+    binary: ensureRedisServer(() => undefined),
+    port: await freePort(),
+    dir: join(dir, 'redis'),
+    persistent: false,
+    log: () => undefined,
+  });
   const redis = new Redis(server.url);
   const store = new SqliteEventStore({ path: join(dir, 'e.sqlite'), synchronous: 'normal' });
   const kinds: StoryKind[] = ['answered', 'escalated', 'working'];
   await registerStaff(store);
   await loadRequests(store, { requests: Math.ceil(EVENTS / 5), kindOf: (i) => kinds[i % 3], now: new Date() });
   const head = store.readHead();
+  const raw = await rawPipelined(redis, Number(head), Math.ceil(EVENTS / 5));
   const session = new Session();
   session.connect();
   const post = (m: string, p?: object) => new Promise<any>((res, rej) => session.post(m, p, (e, r) => (e ? rej(e) : res(r))));
@@ -43,11 +52,46 @@ async function main(): Promise<void> {
   const s = (performance.now() - t) / 1000;
   const cpu = process.cpuUsage(cpu0);
   if (out) writeFileSync(out, JSON.stringify((await post('Profiler.stop')).profile));
-  console.log(`catch-up: ${head} events in ${s.toFixed(2)} s = ${Math.round(Number(head) / s)} events/s, this process's CPU ${((cpu.user + cpu.system) / Number(head)).toFixed(1)} µs/event (user ${(cpu.user / Number(head)).toFixed(1)}) (steadier than the rate on a shared machine)`);
+  const rate = Number(head) / s;
+  const perEvent = (cpu.user + cpu.system) / Number(head);
+  console.log(`raw pipelined MULTI: ${Math.round(raw.rate)} events/s, this process's CPU ${raw.cpuPerEvent.toFixed(1)} µs/event`);
+  console.log(
+    `catch-up: ${head} events in ${s.toFixed(2)} s = ${Math.round(rate)} events/s, this process's CPU ${perEvent.toFixed(1)} µs/event (user ${(cpu.user / Number(head)).toFixed(1)}) (steadier than the rate on a shared machine)`,
+  );
+  console.log(
+    `ratio to raw: rate ${(rate / raw.rate).toFixed(2)}, CPU per event ${(raw.cpuPerEvent / perEvent).toFixed(2)}${out ? ' (the catch-up ran under the profiler)' : ''}`,
+  );
   await runner.stop();
   await store.close();
   await redis.quit();
   await server.stop();
   rmSync(dir, { recursive: true, force: true });
 }
-main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+/** worker.bench.ts's RAW_PIPELINED baseline: one MULTI (SET record, SET checkpoint) per event, 1,000 to a pipeline. */
+async function rawPipelined(redis: Redis, events: number, requests: number): Promise<{ rate: number; cpuPerEvent: number }> {
+  const record = 'x'.repeat(1200);
+  const t = performance.now();
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < events; i += 1000) {
+    const p = redis.pipeline();
+    for (let j = i; j < Math.min(events, i + 1000); j++) {
+      p.call('MULTI');
+      p.set(`rm:bench:${j % requests}`, record);
+      p.set('checkpoint:bench', String(j));
+      p.call('EXEC');
+    }
+    await p.exec();
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const rate = events / ((performance.now() - t) / 1000);
+  await redis.flushdb();
+  return { rate, cpuPerEvent: (cpu.user + cpu.system) / events };
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

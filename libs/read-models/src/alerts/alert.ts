@@ -23,20 +23,28 @@ export const ALERT_LEVEL_OF_ROLE: Readonly<Record<string, number>> = {
 };
 
 /** Every escalation of a request, as alerts. */
-export function alertsOf(record: RequestRecord | null): Alert[] {
+export function alertsOf(record: Pick<RequestRecord, 'state'> | null): Alert[] {
+  return alertsWithLevels(record).map(({ alert }) => alert);
+}
+
+/** Every escalation of a request, as alerts, with each level it ever reached (what rm:alerts:raised:<level> counts). */
+export function alertsWithLevels(record: Pick<RequestRecord, 'state'> | null): Array<{ alert: Alert; levelsReached: number[] }> {
   if (!record) return [];
-  const v = record.view;
+  const s = record.state;
   return requestFacts(record).escalations.map((e) => ({
-    escalationId: e.id,
-    requestId: v.id,
-    reference: v.reference,
-    level: e.level,
-    reason: e.reason,
-    unansweredCount: e.unansweredCount,
-    raisedAt: e.raisedAt,
-    status: e.status,
-    teamId: v.teamId,
-    notifyRole: e.notifyRole,
+    alert: {
+      escalationId: e.id,
+      requestId: s.requestId,
+      reference: s.reference,
+      level: e.level,
+      reason: e.reason,
+      unansweredCount: e.unansweredCount,
+      raisedAt: e.raisedAt,
+      status: e.status,
+      teamId: s.teamId,
+      notifyRole: e.notifyRole,
+    },
+    levelsReached: e.levels.map((l) => l.level),
   }));
 }
 

@@ -3,13 +3,14 @@ import { jsonEqual } from '../json-equal';
 import { keys } from '../keys';
 import type { EventContext, Projection } from '../projector';
 import type { ReadModelReader, ReadModelWrites } from '../read-through';
-import { requestChange, requestChangeKeys } from '../request-view/request-change';
-import { alertRoutingKeys, alertScore, alertsOf, type Alert } from './alert';
+import { requestAtBatchEnd, requestChange, requestChangeKeys } from '../request-view/request-change';
+import { alertRoutingKeys, alertScore, alertsOf, alertsWithLevels, type Alert } from './alert';
 
 /**
  * rm:alert:<escalationId> (kept after resolution), rm:alerts:open (unresolved ones by raisedAt),
  * the routing indexes rm:alerts:team:<teamId> / rm:alerts:role:<role> (by alertScore), and
- * rm:alerts:raised:<level> (every escalation that reached the level, for /metrics).
+ * rm:alerts:raised:<level> (every escalation that reached the level, for /metrics). Once per batch,
+ * from where the request ends up (requestAtBatchEnd).
  */
 export class AlertsProjection implements Projection {
   readonly name = 'alerts';
@@ -19,17 +20,20 @@ export class AlertsProjection implements Projection {
   async project(event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites, context: EventContext): Promise<void> {
     const change = await requestChange(event, reader, context);
     if (!change?.changed) return;
-    const before = new Map<string, Alert>(alertsOf(change.before).map((a) => [a.escalationId, a]));
-    for (const alert of alertsOf(change.after)) {
-      const previous = before.get(alert.escalationId);
-      if (previous && jsonEqual(previous, alert)) continue; // this escalation did not change
-      tx.set(keys.alert(alert.escalationId), JSON.stringify(alert));
-      tx.sadd(keys.alertsRaised(alert.level), alert.escalationId); // a set: replays and re-deliveries count once
-      if (alert.status === 'resolved') tx.zrem(keys.openAlerts(), alert.escalationId);
-      else tx.zadd(keys.openAlerts(), Date.parse(alert.raisedAt), alert.escalationId);
-      const routed = alertRoutingKeys(alert);
-      for (const key of previous ? alertRoutingKeys(previous) : []) if (!routed.includes(key)) tx.zrem(key, alert.escalationId);
-      for (const key of routed) tx.zadd(key, alertScore(alert), alert.escalationId);
-    }
+    requestAtBatchEnd(this.name, change, reader, tx, (before, after) => {
+      const was = new Map<string, Alert>(alertsOf(before).map((a) => [a.escalationId, a]));
+      for (const { alert, levelsReached } of alertsWithLevels(after)) {
+        const previous = was.get(alert.escalationId);
+        if (previous && jsonEqual(previous, alert)) continue; // this escalation did not change
+        tx.set(keys.alert(alert.escalationId), JSON.stringify(alert));
+        // Every level it reached (one batch may raise it and advance it): a set, so replays count once.
+        for (const level of levelsReached) tx.sadd(keys.alertsRaised(level), alert.escalationId);
+        if (alert.status === 'resolved') tx.zrem(keys.openAlerts(), alert.escalationId);
+        else tx.zadd(keys.openAlerts(), Date.parse(alert.raisedAt), alert.escalationId);
+        const routed = alertRoutingKeys(alert);
+        for (const key of previous ? alertRoutingKeys(previous) : []) if (!routed.includes(key)) tx.zrem(key, alert.escalationId);
+        for (const key of routed) tx.zadd(key, alertScore(alert), alert.escalationId);
+      }
+    });
   }
 }

@@ -6,6 +6,8 @@ import { allProjections } from '../all-projections';
 import { PROJECTIONS_NAME } from '../keys';
 import { Projector } from '../projector';
 import { projectAll, registerUser, RequestDriver, until, readModelTestHooks } from '../testing/read-model-fixtures';
+import { join } from 'node:path';
+import { LiveDashboardThread } from './live-dashboard-thread';
 import { SlaDashboardService } from './sla-dashboard.service';
 
 const DB = 12; // this file's own Redis database
@@ -54,6 +56,43 @@ describe('SlaDashboardService', () => {
 
     const later = await service.asOf(drive.at(200).now); // a answered in time, b and c overdue, b escalated
     expect(later).toMatchObject({ total: 3, escalations: { open: 1 }, firstResponse: { total: 3, withinSla: 1 } });
+  });
+
+  it('computes the live dashboard in a thread as on the event loop, and as of now by replay', async () => {
+    const drive = new RequestDriver(store, new Date(Date.now() - 3_600_000).toISOString());
+    await registerUser(store, { id: 'officer-1', name: 'Olu Officer', role: 'officer', teamId: 'north' });
+    const [a, b, c] = [uuid(), uuid(), uuid()];
+    await drive.at(0).submit(a, { teamId: 'north' }, 1);
+    await drive.at(0).submit(b, { teamId: 'north' }, 2);
+    await drive.at(10).assign(a, 'officer-1');
+    await drive.at(50).respond(a);
+    await drive.at(60).submit(c, { teamId: 'south' }, 3);
+    await drive.at(70).escalate(b);
+    await projectAll(store, new Projector(PROJECTIONS_NAME, redis, allProjections()));
+
+    const { host, port, db } = redis.options;
+    const thread = new LiveDashboardThread(join(__dirname, '../testing/live-dashboard-thread-entry.js'), {
+      workerData: { host, port, db },
+    });
+    try {
+      const now = new Date(Date.now() + 1000);
+      const threaded = new SlaDashboardService({ store, redis, policy: fastPolicy, clock: () => now, liveThread: thread });
+      const inProcess = new SlaDashboardService({ store, redis, policy: fastPolicy, clock: () => now });
+      const live = await threaded.live();
+      expect(live).toMatchObject({ total: 3, escalations: { open: 1 }, firstResponse: { total: 3, withinSla: 1 } });
+      expect(live).toEqual(await inProcess.live());
+      expect(live).toEqual(await inProcess.asOf(now));
+      // Filters and dates cross to the thread: a Date `from` is the same query as its ISO string.
+      const query = { teamId: 'north', from: drive.at(0).now };
+      const filtered = await threaded.live(query);
+      expect(filtered).toMatchObject({ total: 2, from: drive.at(0).now.toISOString(), teamId: 'north' });
+      expect(filtered).toEqual(await inProcess.asOf(now, query));
+      // A thread that died fails what it was asked; the next ask starts another.
+      await thread.close();
+      expect(await threaded.live({ teamId: 'south' })).toEqual(await inProcess.live({ teamId: 'south' }));
+    } finally {
+      await thread.close();
+    }
   });
 
   it('keeps each escalation level and its acknowledgement through projection and replay alike; breaches stay with their owner', async () => {
@@ -121,6 +160,25 @@ describe('SlaDashboardService', () => {
     expect(fresh).toMatchObject({ total: 2, asOf: now.toISOString() });
     expect(await service.live({ teamId: 'south' })).toMatchObject({ total: 0 }); // another query, its own computation
     reads.mockRestore();
+  });
+
+  it('live with a max age shorter than a computation: the next starts only after as long idle as the last one ran', async () => {
+    const computed: Date[] = [];
+    const slow = {
+      compute: async (_query: object, now: Date) => {
+        computed.push(now);
+        await sleep(1000); // a computation (in its thread) that takes longer than the max age
+        return { asOf: now.toISOString(), byOfficer: [] } as never;
+      },
+    };
+    const service = new SlaDashboardService({ store, redis, policy: fastPolicy, liveMaxAgeMs: 50, liveThread: slow });
+    const first = await service.live();
+    await sleep(200); // past the max age, within twice the 1 s it took: still the figures to answer
+    expect(await service.live()).toBe(first);
+    expect(computed).toHaveLength(1);
+    await sleep(1000); // past twice what it took (not thrice): the stale figures at once, the next computation on its way
+    expect(await service.live()).toBe(first);
+    expect(computed).toHaveLength(2);
   });
 
   it('as of a date before the first event is empty', async () => {

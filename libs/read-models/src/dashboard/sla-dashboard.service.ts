@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type Redis from 'ioredis';
 import { readAllToHead, type EventStore } from '@send/event-store';
 import type { Policy } from '@send/sla';
@@ -6,7 +7,8 @@ import { eventTime } from '../event-time';
 import { REQUEST_STREAM_PREFIX, requestIdOf } from '@send/domain';
 import { applyToRequestRecord, type RequestRecord } from '../request-view/request-view';
 import { UsersRepository } from '../users/users.repository';
-import { dashboardRowOf, type DashboardRow } from './dashboard-row';
+import { dashboardRowOf } from './dashboard-row';
+import { readDashboardRows, type LiveDashboardThread } from './live-dashboard-thread';
 import { computeSlaDashboard, dashboardQueryKey, type SlaDashboard, type SlaDashboardQuery } from './sla-dashboard';
 
 export interface SlaDashboardServiceDeps {
@@ -20,10 +22,17 @@ export interface SlaDashboardServiceDeps {
    * ten times as long. 0 (the default) computes on every call. Its `asOf` says when it was computed.
    */
   liveMaxAgeMs?: number;
+  /**
+   * Where live dashboards are computed: a LiveDashboardThread (the api's), off the event loop. Absent:
+   * on the caller's event loop (tools, tests). Either way the same computeSlaDashboard over the same rows.
+   */
+  liveThread?: Pick<LiveDashboardThread, 'compute'>;
 }
 
 interface LiveEntry {
   at: number;
+  /** How long the last computation took (ms, wall time). */
+  tookMs: number;
   value?: SlaDashboard;
   pending?: Promise<SlaDashboard>;
 }
@@ -51,26 +60,33 @@ export class SlaDashboardService {
     const key = dashboardQueryKey(query);
     const entry = this.liveKept.get(key) ?? this.keepLive(key);
     const age = this.now().getTime() - entry.at;
-    if (entry.value && age < maxAge) return entry.value;
+    // A computation that took longer than the max age is not started again until it has been idle
+    // as long as it ran: at 1M events one takes seconds, and back to back they would keep a core
+    // busy for figures nobody reads that often (the answer's asOf says how old they are).
+    const fresh = Math.max(maxAge, 2 * entry.tookMs);
+    if (entry.value && age < fresh) return entry.value;
     if (!entry.pending) {
+      const started = performance.now();
       entry.pending = this.computeLive(query)
-        .then((value) => Object.assign(entry, { value, at: Date.parse(value.asOf) }).value)
+        .then((value) => Object.assign(entry, { value, at: Date.parse(value.asOf), tookMs: performance.now() - started }).value)
         .finally(() => (entry.pending = undefined));
       entry.pending.catch(() => undefined); // a refresh nobody waits for must not fail unhandled; waiters still see the error
     }
-    return entry.value && age < maxAge * 10 ? entry.value : entry.pending;
+    return entry.value && age < Math.max(maxAge * 10, fresh + entry.tookMs) ? entry.value : entry.pending;
   }
 
   private keepLive(key: string): LiveEntry {
     if (this.liveKept.size >= LIVE_QUERIES_KEPT) this.liveKept.delete(this.liveKept.keys().next().value!);
-    const entry: LiveEntry = { at: 0 };
+    const entry: LiveEntry = { at: 0, tookMs: 0 };
     this.liveKept.set(key, entry);
     return entry;
   }
 
   private async computeLive(query: SlaDashboardQuery): Promise<SlaDashboard> {
-    const rows = await this.storedRows();
-    return this.named(computeSlaDashboard(rows, { ...query, now: this.now(), policy: this.deps.policy }));
+    const now = this.now();
+    if (this.deps.liveThread) return this.named(await this.deps.liveThread.compute(query, now));
+    const rows = await readDashboardRows(this.deps.redis);
+    return this.named(computeSlaDashboard(rows, { ...query, now, policy: this.deps.policy }));
   }
 
   private now(): Date {
@@ -97,17 +113,6 @@ export class SlaDashboardService {
   private async named(dashboard: SlaDashboard): Promise<SlaDashboard> {
     for (const row of dashboard.byOfficer) row.name ??= (await this.users.get(row.officerId))?.name ?? null;
     return dashboard;
-  }
-
-  /** Every request's dashboard row, read in chunks (each MGET hands the event loop back). */
-  private async storedRows(): Promise<DashboardRow[]> {
-    const ids = await this.deps.redis.zrange(keys.allRequests(), 0, -1);
-    const rows: DashboardRow[] = [];
-    for (let i = 0; i < ids.length; i += 1000) {
-      const stored = await this.deps.redis.mget(ids.slice(i, i + 1000).map(keys.dashboardRow));
-      for (const s of stored) if (s !== null) rows.push(JSON.parse(s) as DashboardRow);
-    }
-    return rows;
   }
 }
 

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import type Redis from 'ioredis';
+import { evolve, initialState } from '@send/domain';
+import { submitted } from '@send/domain/testing/fixtures';
 import { keys } from '../keys';
 import { QueuesRepository } from '../queues/queues.repository';
 import { RequestViewsRepository } from '../request-view/request-views.repository';
@@ -216,7 +218,8 @@ describe('request list pages', () => {
     await redis
       .multi()
       .zadd(key, score, member)
-      .set(keys.request(member), JSON.stringify({ view: { id: member } }))
+      // As the projection stores a record: the state (the view is made from it on read).
+      .set(keys.request(member), JSON.stringify({ state: evolve(initialState, submitted({ requestId: member })), assigneeName: null }))
       .exec();
   };
 

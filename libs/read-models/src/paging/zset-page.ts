@@ -111,12 +111,18 @@ export function pageOf<T>(page: ZsetPage, values: Array<T | null>): Page<T> {
 }
 
 /** A page of JSON values: one MGET of `keyOf(member)` for the page's members (see pageOf). */
-export async function readPageValues<T>(redis: Redis, page: ZsetPage, keyOf: (id: string) => string): Promise<Page<T>> {
+export async function readPageValues<T, S = T>(
+  redis: Redis,
+  page: ZsetPage,
+  keyOf: (id: string) => string,
+  /** What the item is made from its parsed JSON (default: the JSON itself). */
+  decode: (stored: S) => T = (stored) => stored as unknown as T,
+): Promise<Page<T>> {
   if (page.members.length === 0) return pageOf(page, []);
   const stored = await redis.mget(page.members.map((m) => keyOf(m.id)));
   return pageOf(
     page,
-    stored.map((s) => (s === null ? null : (JSON.parse(s) as T))),
+    stored.map((s) => (s === null ? null : decode(JSON.parse(s) as S))),
   );
 }
 

@@ -28,8 +28,8 @@ export function queueScoreOf(v: RequestView): number {
  * The queue a request belongs in: its officer's while assigned and not resolved; its team's
  * unassigned queue while unassigned and not resolved (rm:queue:team:unrouted without a team); none once resolved.
  */
-export function queueKeyOf(record: RequestRecord | null): string | null {
-  if (!record || record.view.status === 'resolved') return null;
-  const v = record.view;
-  return v.assignee ? keys.officerQueue(v.assignee.id) : keys.teamQueue(v.teamId);
+export function queueKeyOf(record: Pick<RequestRecord, 'state'> | null): string | null {
+  if (!record || record.state.status === 'resolved') return null;
+  const s = record.state;
+  return s.assignee ? keys.officerQueue(s.assignee.officerId) : keys.teamQueue(s.teamId);
 }

@@ -3,13 +3,14 @@ import { jsonEqual } from '../json-equal';
 import { keys } from '../keys';
 import type { EventContext, Projection } from '../projector';
 import type { ReadModelReader, ReadModelWrites } from '../read-through';
-import { requestChange, requestChangeKeys } from '../request-view/request-change';
+import { requestAtBatchEnd, requestChange, requestChangeKeys } from '../request-view/request-change';
 import { toQueueEntry } from './queue-entry';
 import { queueKeyOf } from './queue-score';
 
 /**
  * rm:queue:officer:<officerId> and rm:queue:team:<teamId>: requests leave on resolve/assign and come
  * back on reopen. rm:queue-entry:<id>: the slim row of every queued request, gone when it leaves.
+ * Both once per batch, from where the request ends up (requestAtBatchEnd).
  */
 export class QueuesProjection implements Projection {
   readonly name = 'queues';
@@ -19,17 +20,20 @@ export class QueuesProjection implements Projection {
   async project(event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites, context: EventContext): Promise<void> {
     const change = await requestChange(event, reader, context);
     if (!change?.changed) return;
-    const from = queueKeyOf(change.before);
-    const to = queueKeyOf(change.after);
-    if (from && from !== to) tx.zrem(from, change.requestId);
-    if (to) {
-      const entry = toQueueEntry(change.after.view);
-      tx.zadd(to, entry.score, change.requestId);
-      // Most events (attempt times aside) leave the row as it was: skip rewriting it.
-      const unchanged = from !== null && jsonEqual(toQueueEntry(change.before!.view), entry);
-      if (!unchanged) tx.setJson(keys.queueEntry(change.requestId), entry);
-    } else if (from) {
-      tx.del(keys.queueEntry(change.requestId));
-    }
+    const { requestId } = change;
+    requestAtBatchEnd(this.name, change, reader, tx, (before, after) => {
+      const from = queueKeyOf(before);
+      const to = queueKeyOf(after);
+      if (from && from !== to) tx.zrem(from, requestId);
+      if (to) {
+        const entry = toQueueEntry(after.view);
+        tx.zadd(to, entry.score, requestId);
+        // Most events (attempt times aside) leave the row as it was: skip rewriting it.
+        const unchanged = from !== null && jsonEqual(toQueueEntry(before!.view), entry);
+        if (!unchanged) tx.setJson(keys.queueEntry(requestId), entry);
+      } else if (from) {
+        tx.del(keys.queueEntry(requestId));
+      }
+    });
   }
 }

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import { keys } from '../keys';
 import { mergeZsetPages, readPageValues, readZsetPage, type Page, type PageRequest, type ZsetPage } from '../paging/zset-page';
-import type { RequestRecord } from '../request-view/request-view';
+import { recordOf, type RequestRecord, type StoredRequest } from '../request-view/request-view';
 import type { QueueEntry } from './queue-entry';
 
 /** An officer's queue and a team's unassigned queue, most urgent first (see queue-score.ts). */
@@ -59,6 +59,6 @@ export class QueuesRepository {
     const ids = await this.redis.zrange(key, 0, limit - 1);
     if (ids.length === 0) return [];
     const stored = await this.redis.mget(ids.map(keys.request));
-    return stored.filter((s): s is string => s !== null).map((s) => JSON.parse(s) as RequestRecord);
+    return stored.filter((s): s is string => s !== null).map((s) => recordOf(JSON.parse(s) as StoredRequest));
   }
 }

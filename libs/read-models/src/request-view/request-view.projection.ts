@@ -2,11 +2,14 @@ import type { RecordedEvent } from '@send/event-store';
 import { keys } from '../keys';
 import type { EventContext, Projection } from '../projector';
 import type { ReadModelReader, ReadModelWrites } from '../read-through';
-import { requestChange, requestChangeKeys } from './request-change';
+import { requestChange, requestChangeKeys, requestAtBatchEnd } from './request-change';
 import { requesterUserIdOf, type RequestRecord } from './request-view';
 import { dashboardRowOf } from '../dashboard/dashboard-row';
 
-/** Keeps rm:request:<id> and the lists that index it. */
+/**
+ * Keeps rm:request:<id> and the lists that index it (every event that changes it), and its dashboard
+ * row (once per batch, from where the request ends up).
+ */
 export class RequestViewProjection implements Projection {
   readonly name = 'request-view';
 
@@ -15,20 +18,21 @@ export class RequestViewProjection implements Projection {
   async project(event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites, context: EventContext): Promise<void> {
     const change = await requestChange(event, reader, context);
     if (!change?.changed) return;
-    const { requestId, after } = change;
+    const { requestId, before, after } = change;
     tx.setJson(keys.request(requestId), after);
-    tx.setJson(keys.dashboardRow(requestId), dashboardRowOf(after));
-    // The lists a request belongs to follow where it is now: routing and assignment move it between them.
-    const score = Date.parse(after.view.submittedAt);
-    const was = change.before ? listKeysOf(change.before) : [];
+    // The lists a request belongs to follow where it is now: routing and assignment move it between
+    // them. Event by event: a later event of the batch reads them (an erased officer's requests).
+    const score = Date.parse(after.state.submittedAt);
+    const was = before ? listKeysOf(before) : [];
     const is = listKeysOf(after);
     for (const key of was) if (!is.includes(key)) tx.zrem(key, requestId);
     for (const key of is) if (!was.includes(key)) tx.zadd(key, score, requestId);
+    requestAtBatchEnd(this.name, change, reader, tx, (_before, now) => tx.setJson(keys.dashboardRow(requestId), dashboardRowOf(now)));
   }
 }
 
 /** Every list (zset by submission time) that holds the request as it stands: what scoped reads page through. */
-export function listKeysOf(record: RequestRecord): string[] {
+export function listKeysOf(record: Pick<RequestRecord, 'state'>): string[] {
   const s = record.state;
   const out = [keys.allRequests(), s.teamId ? keys.requestsByTeam(s.teamId) : keys.requestsInTriage()];
   const requesterUserId = requesterUserIdOf(record);

@@ -1,15 +1,15 @@
 import type Redis from 'ioredis';
 import { keys } from '../keys';
 import { mergeZsetPages, readPageValues, readZsetPage, type Page, type PageRequest } from '../paging/zset-page';
-import type { RequestRecord } from './request-view';
+import { recordOf, type RequestRecord, type StoredRequest } from './request-view';
 
-/** Reads of the request view read model. */
+/** Reads of the request view read model: each stored record with its view (recordOf), as the api shows it. */
 export class RequestViewsRepository {
   constructor(private readonly redis: Redis) {}
 
   async get(requestId: string): Promise<RequestRecord | null> {
     const stored = await this.redis.get(keys.request(requestId));
-    return stored ? (JSON.parse(stored) as RequestRecord) : null;
+    return stored ? recordOf(JSON.parse(stored) as StoredRequest) : null;
   }
 
   /** One page of a requester's own requests, newest first (submission time, then id, descending). */
@@ -36,7 +36,7 @@ export class RequestViewsRepository {
     if (listKeys.length === 1) return this.page(listKeys[0]!, page);
     if (listKeys.length === 0) return { items: [], next: null };
     const pages = await Promise.all(listKeys.map((key) => readZsetPage(this.redis, key, 'desc', page)));
-    return readPageValues(this.redis, mergeZsetPages(pages, 'desc', page.limit), keys.request);
+    return readPageValues(this.redis, mergeZsetPages(pages, 'desc', page.limit), keys.request, recordOf);
   }
 
   /** Every request filed on a case, newest first. A case has a handful: one page of its list is all of them. */
@@ -45,6 +45,6 @@ export class RequestViewsRepository {
   }
 
   private async page(key: string, request: PageRequest): Promise<Page<RequestRecord>> {
-    return readPageValues(this.redis, await readZsetPage(this.redis, key, 'desc', request), keys.request);
+    return readPageValues(this.redis, await readZsetPage(this.redis, key, 'desc', request), keys.request, recordOf);
   }
 }

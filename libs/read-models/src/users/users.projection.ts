@@ -1,7 +1,7 @@
 import { ERASED, evolveUserAccount, isPersonalDataErased, USER_STREAM_PREFIX } from '@send/domain';
 import { dashboardRowOf } from '../dashboard/dashboard-row';
 import type { QueueEntry } from '../queues/queue-entry';
-import type { RequestRecord } from '../request-view/request-view';
+import { recordOf, type StoredRequest } from '../request-view/request-view';
 import type { RecordedEvent } from '@send/event-store';
 import { keys } from '../keys';
 import type { Projection } from '../projector';
@@ -46,12 +46,11 @@ export class UsersProjection implements Projection {
 /** The requests assigned to this user now: their record, dashboard row and queue row name them ERASED. */
 async function eraseAssigneeName(userId: string, reader: ReadModelReader, tx: ReadModelWrites): Promise<void> {
   for (const requestId of await reader.getZsetMembers(keys.requestsByAssignee(userId))) {
-    const record = await reader.getJson<RequestRecord>(keys.request(requestId));
-    const assignee = record?.view.assignee;
-    if (!record || assignee?.id !== userId || !assignee.name || assignee.name === ERASED) continue;
-    const erased = { ...record, view: { ...record.view, assignee: { id: userId, name: ERASED } } };
+    const stored = await reader.getJson<StoredRequest>(keys.request(requestId));
+    if (!stored || stored.state.assignee?.officerId !== userId || !stored.assigneeName || stored.assigneeName === ERASED) continue;
+    const erased: StoredRequest = { ...stored, assigneeName: ERASED };
     tx.setJson(keys.request(requestId), erased);
-    tx.setJson(keys.dashboardRow(requestId), dashboardRowOf(erased));
+    tx.setJson(keys.dashboardRow(requestId), dashboardRowOf(recordOf(erased)));
     const entry = await reader.getJson<QueueEntry>(keys.queueEntry(requestId));
     if (entry?.assignee?.id === userId) tx.setJson(keys.queueEntry(requestId), { ...entry, assignee: { id: userId, name: ERASED } });
   }
