@@ -183,7 +183,7 @@ describe('SqliteEventStore (beyond the contract)', () => {
       let conflicts = 0;
       // Each caller reads the head and appends expecting it, until it has won 5 times.
       const caller = async (store: SqliteEventStore, name: string) => {
-        for (let wins = 0; wins < 5; ) {
+        for (let wins = 0; wins < 5;) {
           const events = await store.read('hot');
           const expected = events.length === 0 ? ('no_stream' as const) : events[events.length - 1].revision;
           try {

@@ -19,7 +19,16 @@ import {
   type SubscriptionFilter,
 } from '../event-store.port';
 import { PagedAllSubscription } from '../paged-all-subscription';
-import { appendResultOf, batchCommitter, COLUMNS, toRecorded, type BatchItem, type BatchOutcome, type ItemOutcome, type Row } from './sqlite-append';
+import {
+  appendResultOf,
+  batchCommitter,
+  COLUMNS,
+  toRecorded,
+  type BatchItem,
+  type BatchOutcome,
+  type ItemOutcome,
+  type Row,
+} from './sqlite-append';
 import { SqliteWriter, writerScript } from './sqlite-writer';
 import { fromWire, type FromWriter } from './sqlite-writer.protocol';
 
@@ -178,7 +187,8 @@ export class SqliteEventStore implements EventStore {
     const busyTimeoutMs = Math.trunc(options.busyTimeoutMs ?? 5000);
     const synchronous = options.synchronous ?? 'full';
     // An in-memory database is private to its connection: a thread could not share it.
-    if (options.writer === 'thread' && !this.file) throw new TypeError("SqliteEventStore: writer 'thread' needs a file; ':memory:' is 'inline' only");
+    if (options.writer === 'thread' && !this.file)
+      throw new TypeError("SqliteEventStore: writer 'thread' needs a file; ':memory:' is 'inline' only");
     this.writer = options.writer ?? (this.file ? 'thread' : 'inline');
 
     this.db = new Database(this.file ?? ':memory:', { timeout: busyTimeoutMs });

@@ -30,13 +30,16 @@ export type WireError =
 export function toWire(error: unknown): WireError {
   if (error instanceof WrongExpectedRevision)
     return { name: 'WrongExpectedRevision', stream: error.stream, expected: error.expected, actual: error.actual };
-  if (error instanceof DuplicateEventId) return { name: 'DuplicateEventId', stream: error.stream, eventId: error.eventId, reason: error.reason };
-  if (error instanceof Error) return { name: error.name, message: error.message, code: (error as { code?: string }).code, stack: error.stack };
+  if (error instanceof DuplicateEventId)
+    return { name: 'DuplicateEventId', stream: error.stream, eventId: error.eventId, reason: error.reason };
+  if (error instanceof Error)
+    return { name: error.name, message: error.message, code: (error as { code?: string }).code, stack: error.stack };
   return { name: 'Error', message: String(error) };
 }
 
 export function fromWire(wire: WireError): Error {
-  if (wire.name === 'WrongExpectedRevision' && 'expected' in wire) return new WrongExpectedRevision(wire.stream, wire.expected, wire.actual);
+  if (wire.name === 'WrongExpectedRevision' && 'expected' in wire)
+    return new WrongExpectedRevision(wire.stream, wire.expected, wire.actual);
   if (wire.name === 'DuplicateEventId' && 'eventId' in wire) return new DuplicateEventId(wire.stream, wire.eventId, wire.reason);
   const { name, message, code, stack } = wire as { name: string; message: string; code?: string; stack?: string };
   // A SqliteError keeps its code (SQLITE_BUSY, SQLITE_FULL...), which callers may test.
