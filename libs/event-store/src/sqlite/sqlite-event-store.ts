@@ -29,8 +29,8 @@ import {
   type ItemOutcome,
   type Row,
 } from './sqlite-append';
-import { SqliteWriter, writerScript } from './sqlite-writer';
-import { fromWire, type FromWriter } from './sqlite-writer.protocol';
+import { SqliteWriter, writerScript, type BatchReply } from './sqlite-writer';
+import { fromWire } from './sqlite-writer.protocol';
 
 /**
  * The embedded EventStore: one SQLite file in WAL mode, shared safely by the api and worker
@@ -47,8 +47,9 @@ import { fromWire, type FromWriter } from './sqlite-writer.protocol';
  * commits everything queued in that turn of the event loop in ONE `BEGIN IMMEDIATE ... COMMIT`.
  * With writer 'thread' (the default for a file, ADR 0018) that transaction, fsync included, runs on
  * the store's writer thread, which owns the write connection; this thread keeps a read connection
- * (WAL readers never wait for the writer) for reads, subscriptions and headPosition. While a batch
- * is on the thread, new appends queue and go together as the next batch when it is answered.
+ * (WAL readers never wait for the writer) for reads, subscriptions and headPosition. Batches are
+ * sent to the thread as they come; the thread commits every batch that arrived while its last
+ * transaction ran in its next one, so under load one fsync serves everything sent meanwhile.
  * Each append is checked on its own: one that fails (WrongExpectedRevision, DuplicateEventId) is
  * rejected alone while its batch-mates commit. (All checks run before an append's first insert,
  * so a refused append has written nothing; an unexpected error after that replays the batch with
@@ -131,13 +132,13 @@ interface PendingAppend extends BatchItem {
 }
 
 /** A batch's end, from either writer: committed (each append's outcome), or not at all. */
-type Settled = { ms: number } & ({ committed: true; recordedAt: string; outcomes: ItemOutcome[] } | { committed: false; error: unknown });
+type Settled = { committed: true; recordedAt: string; outcomes: ItemOutcome[] } | { committed: false; error: unknown };
 
-/** The writer thread's reply, its errors rebuilt as the typed errors the inline writer throws. */
-function fromThread(reply: FromWriter): Settled {
-  if (reply.type === 'not-committed') return { committed: false, error: fromWire(reply.error), ms: reply.ms };
+/** A batch's answer from the writer thread, its errors rebuilt as the typed errors the inline writer throws. */
+function fromThread(reply: BatchReply): Settled {
+  if (!reply.committed) return { committed: false, error: fromWire(reply.error) };
   const outcomes = reply.outcomes.map((o): ItemOutcome => (o.kind === 'failed' ? { kind: 'failed', error: fromWire(o.error) } : o));
-  return { committed: true, recordedAt: reply.recordedAt, outcomes, ms: reply.ms };
+  return { committed: true, recordedAt: reply.recordedAt, outcomes };
 }
 
 /** Instances in this process by file, so an append wakes the other instances' subscribers too. */
@@ -153,7 +154,10 @@ export class SqliteEventStore implements EventStore {
   readonly writer: 'thread' | 'inline';
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
+  /** Inline: the batch being committed. */
   private flushing: Promise<void> | null = null;
+  /** Thread: the batches sent and not yet answered. */
+  private readonly onThread = new Set<Promise<void>>();
   private closed = false;
   /** Highest position known to be committed (by us, another instance here, or seen by polling). */
   private knownHead = 0n;
@@ -204,7 +208,12 @@ export class SqliteEventStore implements EventStore {
     if (this.writer === 'thread') {
       const script = writerScript(); // a missing script fails here, at start, not at the first append
       const writerOptions = { path: this.file!, busyTimeoutMs, synchronous };
-      this.startThread = () => new SqliteWriter(writerOptions, (error) => this.writerFailed(error), script);
+      this.startThread = () =>
+        new SqliteWriter(
+          writerOptions,
+          { onDeath: (error) => this.writerFailed(error), onTransaction: (stats) => this.observe(stats) },
+          script,
+        );
     } else {
       this.commitInline = batchCommitter(this.db);
     }
@@ -263,9 +272,9 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     // Commit what is queued before closing: a caller that got no error must not lose its append.
-    while (this.queue.length > 0 || this.flushing) {
+    while (this.queue.length > 0 || this.flushing || this.onThread.size > 0) {
       if (this.queue.length > 0 && !this.flushing) this.flush();
-      await this.flushing;
+      await Promise.all([this.flushing, ...this.onThread]);
     }
     this.closed = true;
     await this.thread?.close();
@@ -354,19 +363,15 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) throw new Error('SqliteEventStore is closed');
   }
 
-  /**
-   * Next turn of the event loop, unless a batch is in flight on the writer thread: then the queue
-   * waits and goes whole as the next batch when that one is answered (bigger batches under load).
-   */
+  /** Commits what is queued on the next turn of the event loop: everything appended in this one goes together. */
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.flushing) return;
+    if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => this.flush());
   }
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.flushing) return; // a batch is in flight: its end schedules the next
     const items = this.queue;
     if (items.length === 0) return;
     this.queue = [];
@@ -375,12 +380,16 @@ export class SqliteEventStore implements EventStore {
       return;
     }
     if (this.startThread) {
+      // Sent at once, even while an earlier batch is on the thread: the thread puts every batch
+      // waiting for it into its next transaction (bigger transactions under load).
       this.thread ??= this.startThread();
-      this.flushing = this.thread.commit(items).then(
+      const sent: Promise<void> = this.thread.commit(items).then(
         (reply) => this.settle(items, fromThread(reply)),
         // The thread died with this batch in flight: it may or may not be stored.
-        (error: unknown) => this.settle(items, { committed: false, error: this.writerDied ?? error, ms: 0 }),
+        (error: unknown) => this.settle(items, { committed: false, error: this.writerDied ?? error }),
       );
+      this.onThread.add(sent);
+      void sent.finally(() => this.onThread.delete(sent));
       return;
     }
     let done!: () => void;
@@ -388,29 +397,31 @@ export class SqliteEventStore implements EventStore {
     const started = this.observer ? performance.now() : 0;
     let settled: Settled;
     try {
-      settled = { committed: true, ...this.commitInline!(items), ms: 0 };
+      settled = { committed: true, ...this.commitInline!(items) };
     } catch (error) {
-      settled = { committed: false, error, ms: 0 };
+      settled = { committed: false, error };
     }
-    settled.ms = this.observer ? performance.now() - started : 0;
+    if (this.observer) {
+      let events = 0;
+      for (const item of items) events += item.events.length;
+      this.observe({ appends: items.length, events, ms: performance.now() - started, committed: settled.committed });
+    }
     this.settle(items, settled);
+    this.flushing = null;
     done();
   }
 
-  /**
-   * Answers every append of a batch (each its result or its own error; all of them the batch's
-   * error when it was not committed), tells the observer, wakes subscribers, sends the next batch.
-   */
-  private settle(items: PendingAppend[], settled: Settled): void {
-    if (this.observer?.commit) {
-      let events = 0;
-      for (const item of items) events += item.events.length;
-      try {
-        this.observer.commit({ appends: items.length, events, ms: settled.ms, committed: settled.committed });
-      } catch {
-        // Measuring must never fail an append.
-      }
+  /** Tells the observer about one transaction (inline: one batch; thread: all the batches it held). */
+  private observe(observation: CommitObservation): void {
+    try {
+      this.observer?.commit?.(observation);
+    } catch {
+      // Measuring must never fail an append.
     }
+  }
+
+  /** Answers every append of a batch (each its result or its own error; all of them the batch's error when it was not committed). */
+  private settle(items: PendingAppend[], settled: Settled): void {
     let maxPosition = 0n;
     if (settled.committed) {
       for (let i = 0; i < items.length; i++) {
@@ -428,12 +439,10 @@ export class SqliteEventStore implements EventStore {
       // BEGIN or COMMIT failed (busy past the timeout, disk full...): nothing of the batch is stored.
       for (const item of items) item.reject(settled.error);
     }
-    this.flushing = null;
     if (maxPosition > 0n) {
       this.observeHead(maxPosition);
       if (this.file) for (const other of instancesByFile.get(this.file) ?? []) if (other !== this) other.wakeAll();
     }
-    if (this.queue.length > 0) this.scheduleFlush();
   }
 
   /** The writer thread died: fail what waits for it, and refuse every append from now on. */

@@ -13,14 +13,18 @@ export interface WriterOptions {
   synchronous: 'full' | 'normal';
 }
 
-export type ToWriter = { type: 'batch'; items: BatchItem[] } | { type: 'close' };
+export type ToWriter = { type: 'batch'; id: number; items: BatchItem[] } | { type: 'close' };
 
 export type WireOutcome = Exclude<ItemOutcome, { kind: 'failed' }> | { kind: 'failed'; error: WireError };
 
+/**
+ * One transaction's answer. The thread commits every batch waiting for it in one transaction, so
+ * one answer may cover several batches (by id, in the order they were sent).
+ */
 export type FromWriter =
-  | { type: 'committed'; recordedAt: string; outcomes: WireOutcome[]; ms: number }
-  /** BEGIN or COMMIT failed: nothing of the batch is stored. */
-  | { type: 'not-committed'; error: WireError; ms: number };
+  | { type: 'committed'; recordedAt: string; batches: { id: number; outcomes: WireOutcome[] }[]; ms: number }
+  /** BEGIN or COMMIT failed: nothing of these batches is stored. */
+  | { type: 'not-committed'; ids: number[]; error: WireError; ms: number };
 
 export type WireError =
   | { name: 'WrongExpectedRevision'; stream: string; expected: WrongExpectedRevision['expected']; actual: WrongExpectedRevision['actual'] }
