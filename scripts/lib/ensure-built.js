@@ -6,8 +6,14 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 /** What `npm run build` reads: the code (views included) and the compiler's settings. */
-const BUILD_INPUTS = ['apps', 'libs', 'nest-cli.json', 'tsconfig.base.json', 'tsconfig.json', 'package-lock.json'];
-const BUILD_OUTPUTS = ['dist/apps/api/main.js', 'dist/apps/worker/main.js'];
+const BUILD_INPUTS = ['apps', 'libs', 'nest-cli.json', 'webpack.config.js', 'tsconfig.base.json', 'tsconfig.json', 'package-lock.json'];
+/** Each app's bundle, and beside it the SQLite store's writer thread (webpack.config.js, ADR 0018). */
+const BUILD_OUTPUTS = [
+  'dist/apps/api/main.js',
+  'dist/apps/api/sqlite-writer.thread.js',
+  'dist/apps/worker/main.js',
+  'dist/apps/worker/sqlite-writer.thread.js',
+];
 
 /**
  * Why a build is needed, or null when dist/ is up to date. Pure: `outputs` are

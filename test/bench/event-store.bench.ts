@@ -9,7 +9,8 @@
  *   node -r ./libs/event-store/src/testing/register-ts.js test/bench/event-store.bench.ts
  *
  * Options (env): BENCH_SECONDS (per timed phase, default 3), BENCH_SYNCHRONOUS (full | normal,
- * default full, the store's default), BENCH_STORES (sqlite,postgres by default), POSTGRES_URL (else a
+ * default full, the store's default), BENCH_SQLITE_WRITER (thread | inline, default thread, the
+ * store's default for a file: where its group commits run, ADR 0018), BENCH_STORES (sqlite,postgres by default), POSTGRES_URL (else a
  * throwaway cluster with PostgreSQL's durable defaults, fsync on, is started for the run; skipped
  * when PostgreSQL is not installed). Speed targets live here only, never in tests.
  */
@@ -18,7 +19,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { v4 as uuid } from 'uuid';
 import { Client, Pool } from 'pg';
 import { SQLITE_SCHEMA, SqliteEventStore, type EventData, type EventStore, type RecordedEvent } from '@send/event-store';
@@ -27,6 +28,7 @@ import { emitFigure, emitOptions } from './results';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const SYNCHRONOUS = (process.env.BENCH_SYNCHRONOUS ?? 'full') as 'full' | 'normal';
+const SQLITE_WRITER = (process.env.BENCH_SQLITE_WRITER ?? 'thread') as 'thread' | 'inline';
 const STORES = (process.env.BENCH_STORES ?? 'sqlite,postgres').split(',');
 const STREAMS = 10_000;
 const WRITERS = 8;
@@ -162,6 +164,7 @@ async function main(): Promise<void> {
   emitOptions('event-store', {
     BENCH_SECONDS: SECONDS,
     BENCH_SYNCHRONOUS: SYNCHRONOUS,
+    BENCH_SQLITE_WRITER: SQLITE_WRITER,
     BENCH_STORES: STORES.join(','),
     streams: STREAMS,
     writers: WRITERS,
@@ -174,7 +177,7 @@ async function main(): Promise<void> {
 
 async function sqliteBench(): Promise<void> {
   console.log(
-    `Event store benchmark: SQLite adapter, synchronous=${SYNCHRONOUS}, ${cpus().length} CPUs (${cpus()[0]?.model}), Node ${process.version}`,
+    `Event store benchmark: SQLite adapter, synchronous=${SYNCHRONOUS}, writer=${SQLITE_WRITER}, ${cpus().length} CPUs (${cpus()[0]?.model}), Node ${process.version}`,
   );
   console.log(`${STREAMS.toLocaleString('en-GB')} streams chosen by Zipf(s=1) (a few hot, a long tail); ${SECONDS} s per timed phase\n`);
 
@@ -186,7 +189,7 @@ async function sqliteBench(): Promise<void> {
   report(RAW_BIG, raw.bigTx, 'rows/s');
 
   const path = join(dir, 'events.sqlite');
-  const store = new SqliteEventStore({ path, synchronous: SYNCHRONOUS });
+  const store = new SqliteEventStore({ path, synchronous: SYNCHRONOUS, writer: SQLITE_WRITER });
   const revisions = new Map<string, bigint>();
   const appendOne = async (streamId: string) => {
     const expected = revisions.get(streamId);
@@ -206,7 +209,11 @@ async function sqliteBench(): Promise<void> {
   );
 
   // 2. Eight concurrent writers (async callers in one process): group commit. Each writer owns its
-  //    streams so exact expected revisions hold; streams still Zipf within each writer.
+  //    streams so exact expected revisions hold; streams still Zipf within each writer. Meanwhile,
+  //    how long the event loop is held (what an HTTP request arriving then waits): the commits'
+  //    fsyncs hold it with writer=inline, not with writer=thread.
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   const start = performance.now();
   const deadline = start + SECONDS * 1000;
   const counts = await Promise.all(
@@ -226,6 +233,9 @@ async function sqliteBench(): Promise<void> {
   );
   lines.push(`${''.padEnd(52)} (vs raw one big transaction: ${((100 * concurrent) / raw.bigTx).toFixed(1)}%)`);
   console.log(lines[lines.length - 1]);
+  loopDelay.disable();
+  report('event loop delay p99, 8 concurrent writers', loopDelay.percentile(99) / 1e6, 'ms');
+  report('event loop delay max, 8 concurrent writers', loopDelay.max / 1e6, 'ms');
 
   // 3. Stream reads (Zipf: hot streams are long).
   const streams = [...revisions.keys()];

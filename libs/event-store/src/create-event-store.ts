@@ -4,7 +4,7 @@ import { SqliteEventStore, type EventStoreObserver } from './sqlite/sqlite-event
 
 /** `observer` is told about each SQLite group commit; the server stores batch on their side and have none. */
 export type EventStoreConfig = (
-  | { kind: 'sqlite'; path: string; observer?: EventStoreObserver }
+  | { kind: 'sqlite'; path: string; writer?: 'thread' | 'inline'; observer?: EventStoreObserver }
   | ({ kind: 'kurrentdb'; observer?: EventStoreObserver } & KurrentDbEventStoreOptions)
   | { kind: 'postgres'; url: string; schema?: string; poolSize?: number; observer?: EventStoreObserver }
 ) & { maxAppendBytes?: number };
@@ -13,6 +13,7 @@ export type EventStoreConfig = (
 export interface EventStoreSettings {
   EVENT_STORE: 'sqlite' | 'kurrentdb' | 'postgres';
   SQLITE_PATH: string;
+  SQLITE_WRITER?: 'thread' | 'inline';
   KURRENTDB_URL?: string;
   KURRENTDB_USERNAME?: string;
   KURRENTDB_PASSWORD?: string;
@@ -56,7 +57,7 @@ export function eventStoreConfig(settings: EventStoreSettings, observer?: EventS
         maxAppendBytes,
       };
     case 'sqlite':
-      return { kind: 'sqlite', path: settings.SQLITE_PATH, observer, maxAppendBytes };
+      return { kind: 'sqlite', path: settings.SQLITE_PATH, writer: settings.SQLITE_WRITER, observer, maxAppendBytes };
   }
 }
 
@@ -64,7 +65,7 @@ export function eventStoreConfig(settings: EventStoreSettings, observer?: EventS
 export function createEventStore(config: EventStoreConfig): EventStore {
   switch (config.kind) {
     case 'sqlite':
-      return new SqliteEventStore({ path: config.path, observer: config.observer, maxAppendBytes: config.maxAppendBytes });
+      return new SqliteEventStore({ path: config.path, writer: config.writer, observer: config.observer, maxAppendBytes: config.maxAppendBytes });
     case 'kurrentdb': {
       // Loaded lazily: the embedded (SQLite) setup never loads the gRPC client.
       // eslint-disable-next-line @typescript-eslint/no-require-imports

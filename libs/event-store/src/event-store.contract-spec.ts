@@ -31,6 +31,8 @@ import {
 const KURRENTDB_URL = process.env.KURRENTDB_URL;
 const runnable: [string, StoreFactory][] = [
   ['sqlite', sqliteFactory()],
+  // The same file store committing on the caller's thread (writer: 'inline', ADR 0018).
+  ['sqlite, inline writer', sqliteFactory({ writer: 'inline' })],
   // The same contract through the personal-data encryption layer (ADR 0016): it changes nothing a reader sees.
   ['sqlite, encrypted', sqliteEncryptedFactory()],
 ];

@@ -6,7 +6,7 @@ import { existsSync, rmSync, writeSync } from 'node:fs';
  * exists (the runner creates it; a signal would not do: Nest's shutdown hooks take SIGUSR2). The
  * next time it then reaches the point it removes the file, prints `FAULT_PAUSED <point>` and stops
  * there, so the runner can SIGKILL it at exactly that moment. Points: after-append (api: stored, not
- * yet answered), mid-append (SQLite: rows inserted, transaction not committed), projection-batch
+ * yet answered), mid-append (SQLite: rows inserted, transaction not committed; on the writer thread), projection-batch
  * (worker: batch built, MULTI not sent), timer-job (worker: a timer's command decided, and stored if
  * it yielded events; its BullMQ job not completed).
  */
@@ -27,7 +27,11 @@ export function faultSeam(at: FaultPoint): Promise<void> | undefined {
   return point && reached(at) ? new Promise<void>(() => undefined) : undefined;
 }
 
-/** At a synchronous point (inside a SQLite transaction): blocks the whole process once it fires. */
+/**
+ * At a synchronous point (inside a SQLite transaction): blocks the thread it runs on once it fires:
+ * the store's writer thread (ADR 0018), or the whole process with SQLITE_WRITER=inline. Either way
+ * the transaction stays uncommitted until the runner SIGKILLs the process.
+ */
 export function faultSeamSync(at: FaultPoint): void {
   if (point && reached(at)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
 }

@@ -36,6 +36,10 @@ const baseShape = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   EVENT_STORE: z.enum(['sqlite', 'kurrentdb', 'postgres']).default('sqlite'),
   SQLITE_PATH: z.string().min(1).default('./data/events.db'),
+  // Where the SQLite store's group commits run (ADR 0018): 'thread' (a writer thread owns the write
+  // connection, so no request waits behind a commit's fsync) or 'inline' (on the app's own thread).
+  // Unset: 'thread' for a file, 'inline' for ':memory:'.
+  SQLITE_WRITER: z.enum(['thread', 'inline']).optional(),
   // The access log (who of the staff read which request, case or timeline): its own SQLite file, apart
   // from the domain events and durable (Redis keeps nothing on disk). Unset: access-log.db beside
   // SQLITE_PATH (DATA_DIR/access-log.db under npm start); read it through accessLogPathOf.

@@ -168,6 +168,117 @@ describe('SqliteEventStore (beyond the contract)', () => {
     });
   });
 
+  describe('the writer thread (writer: thread, the default for a file)', () => {
+    it('is the default for a file; :memory: commits inline and cannot have a thread', () => {
+      expect(open().writer).toBe('thread');
+      expect(open(':memory:').writer).toBe('inline');
+      expect(() => new SqliteEventStore({ path: ':memory:', writer: 'thread' })).toThrow(/needs a file/);
+    });
+
+    it('gives exactly one winner per revision to many callers racing on one stream, from two stores on the file', async () => {
+      const path = join(dir, 'race.sqlite');
+      const [a, b] = [open(path), open(path)];
+      expect([a.writer, b.writer]).toEqual(['thread', 'thread']);
+      const won: bigint[] = [];
+      let conflicts = 0;
+      // Each caller reads the head and appends expecting it, until it has won 5 times.
+      const caller = async (store: SqliteEventStore, name: string) => {
+        for (let wins = 0; wins < 5;) {
+          const events = await store.read('hot');
+          const expected = events.length === 0 ? ('no_stream' as const) : events[events.length - 1].revision;
+          try {
+            const result = await store.append('hot', [{ id: uuid(), type: 'Won', data: { name } }], { expectedRevision: expected });
+            expect(result.nextRevision).toBe(expected === 'no_stream' ? 0n : expected + 1n);
+            won.push(result.nextRevision);
+            wins++;
+          } catch (error) {
+            expect(error).toBeInstanceOf(WrongExpectedRevision);
+            conflicts++;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: 16 }, (_, i) => caller(i % 2 ? a : b, `caller-${i}`)));
+      const stored = await a.read('hot');
+      expect(stored.map((e) => e.revision)).toEqual(Array.from({ length: 80 }, (_, i) => BigInt(i)));
+      expect([...won].sort((x, y) => (x < y ? -1 : 1))).toEqual(stored.map((e) => e.revision));
+      expect(conflicts).toBeGreaterThan(0); // they did race
+    });
+
+    it('answers an idempotent retry with the stored result, in the same batch and in a later one', async () => {
+      const store = open();
+      const [x, y] = [ev(), ev()];
+      const [first, sameBatch] = await Promise.all([
+        store.append('s-1', [x, y], { expectedRevision: 'no_stream' }),
+        store.append('s-1', [x, y], { expectedRevision: 'no_stream' }),
+      ]);
+      const later = await store.append('s-1', [x, y], { expectedRevision: 5n });
+      for (const retry of [sameBatch, later]) {
+        expect(retry).toMatchObject({ nextRevision: 1n, position: first.position });
+        expect(retry.events?.map((e) => e.id)).toEqual([x.id, y.id]);
+      }
+      expect(await store.read('s-1')).toHaveLength(2);
+    });
+
+    it('fails only the bad appends of a batch, each with its own typed error', async () => {
+      const path = join(dir, 'events.sqlite');
+      const store = open(path);
+      const taken = ev();
+      await store.append('taken', [taken], { expectedRevision: 'no_stream' });
+      const db = new Database(path);
+      db.exec("CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.type = 'Boom' BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;");
+      db.close();
+      const outcomes = await Promise.allSettled([
+        store.append('ok-1', [ev()], { expectedRevision: 'no_stream' }),
+        store.append('taken', [ev()], { expectedRevision: 'no_stream' }), // wrong revision
+        store.append('other', [taken], { expectedRevision: 'no_stream' }), // id stored in another stream
+        store.append('boom', [ev('Fine'), ev('Boom')], { expectedRevision: 'no_stream' }), // fails after an insert
+        store.append('ok-2', [ev(), ev()], { expectedRevision: 'any' }),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'rejected', 'fulfilled']);
+      const reasons = outcomes.map((o) => (o.status === 'rejected' ? o.reason : null));
+      expect(reasons[1]).toBeInstanceOf(WrongExpectedRevision);
+      expect(reasons[1]).toMatchObject({ stream: 'taken', expected: 'no_stream', actual: 0n });
+      expect(reasons[2]).toBeInstanceOf(DuplicateEventId);
+      expect(reasons[2]).toMatchObject({ stream: 'other', eventId: taken.id });
+      expect(String(reasons[3])).toMatch(/disk on fire/);
+      expect(await store.read('boom')).toEqual([]);
+      expect(await store.read('ok-1')).toHaveLength(1);
+      expect(await store.read('ok-2')).toHaveLength(2);
+    });
+
+    it('close() waits for the batches in flight and queued, then ends the thread', async () => {
+      const path = join(dir, 'events.sqlite');
+      const store = open(path);
+      const pending = Array.from({ length: 300 }, (_, i) => store.append(`s-${i % 7}`, [ev()], { expectedRevision: 'any' }));
+      await new Promise((r) => setImmediate(r)); // the first batch is on the thread, the rest queue behind it
+      const more = Array.from({ length: 100 }, () => store.append('late', [ev()], { expectedRevision: 'any' }));
+      await store.close();
+      const results = await Promise.all([...pending, ...more]);
+      expect(new Set(results.map((r) => r.position)).size).toBe(400);
+      const reopened = open(path);
+      expect(await reopened.headPosition()).toBe(400n);
+      expect(await reopened.read('late')).toHaveLength(100);
+    });
+
+    it('when the thread dies, fails the appends waiting on it with why, refuses new ones at once, and still reads', async () => {
+      const store = open();
+      await store.append('s-1', [ev()], { expectedRevision: 'no_stream' });
+      const inFlight = Array.from({ length: 50 }, () => store.append('s-2', [ev()], { expectedRevision: 'any' }));
+      await new Promise((r) => setImmediate(r)); // that batch is on the thread (it may commit before the kill)
+      const queued = Array.from({ length: 50 }, () => store.append('s-2', [ev()], { expectedRevision: 'any' }));
+      await store.killWriterThread();
+      const why = /writer thread exited unexpectedly.*Appends are refused until the process restarts/;
+      for (const o of await Promise.allSettled(inFlight)) if (o.status === 'rejected') expect(String(o.reason)).toMatch(why);
+      for (const o of await Promise.allSettled(queued)) {
+        expect(o.status).toBe('rejected');
+        expect(String((o as PromiseRejectedResult).reason)).toMatch(why);
+      }
+      await expect(store.append('s-3', [ev()], { expectedRevision: 'any' })).rejects.toThrow(/writer thread exited unexpectedly/);
+      expect(await store.read('s-1')).toHaveLength(1);
+      await store.close(); // and closing does not hang
+    });
+  });
+
   it('shares the file with another process: sees its appends live, and both write safely', async () => {
     const path = join(dir, 'shared.sqlite');
     const store = open(path);

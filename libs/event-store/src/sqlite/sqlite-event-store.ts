@@ -1,4 +1,3 @@
-import { retriedAppendResult } from '../idempotent-retry';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -12,7 +11,6 @@ import {
   type AllSubscription,
   type AppendResult,
   type EventData,
-  type EventMetadata,
   type EventStore,
   type ExpectedRevision,
   type ReadOptions,
@@ -21,7 +19,18 @@ import {
   type SubscriptionFilter,
 } from '../event-store.port';
 import { PagedAllSubscription } from '../paged-all-subscription';
-import { faultSeamSync } from '../fault-seam';
+import {
+  appendResultOf,
+  batchCommitter,
+  COLUMNS,
+  toRecorded,
+  type BatchItem,
+  type BatchOutcome,
+  type ItemOutcome,
+  type Row,
+} from './sqlite-append';
+import { SqliteWriter, writerScript, type BatchReply } from './sqlite-writer';
+import { fromWire } from './sqlite-writer.protocol';
 
 /**
  * The embedded EventStore: one SQLite file in WAL mode, shared safely by the api and worker
@@ -36,6 +45,11 @@ import { faultSeamSync } from '../fault-seam';
  *
  * Group commit: append() validates and serialises its input, then queues it; a setImmediate flush
  * commits everything queued in that turn of the event loop in ONE `BEGIN IMMEDIATE ... COMMIT`.
+ * With writer 'thread' (the default for a file, ADR 0018) that transaction, fsync included, runs on
+ * the store's writer thread, which owns the write connection; this thread keeps a read connection
+ * (WAL readers never wait for the writer) for reads, subscriptions and headPosition. Batches are
+ * sent to the thread as they come; the thread commits every batch that arrived while its last
+ * transaction ran in its next one, so under load one fsync serves everything sent meanwhile.
  * Each append is checked on its own: one that fails (WrongExpectedRevision, DuplicateEventId) is
  * rejected alone while its batch-mates commit. (All checks run before an append's first insert,
  * so a refused append has written nothing; an unexpected error after that replays the batch with
@@ -87,6 +101,13 @@ export interface SqliteEventStoreOptions {
   observer?: EventStoreObserver;
   /** The largest append accepted, in bytes (see appendSizeBytes). Default DEFAULT_MAX_APPEND_BYTES. */
   maxAppendBytes?: number;
+  /**
+   * Where group commits run (ADR 0018). 'thread' (default for a file): on a worker thread that owns
+   * the write connection, so the caller's event loop never waits on a commit's fsync. 'inline'
+   * (default, and the only choice, for ':memory:', which a thread cannot share): on the caller's
+   * thread, synchronously, as before.
+   */
+  writer?: 'thread' | 'inline';
 }
 
 export const SQLITE_SCHEMA = `
@@ -103,40 +124,40 @@ CREATE TABLE IF NOT EXISTS events (
 );
 `;
 
-interface Row {
-  position: number | bigint;
-  id: string;
-  stream_id: string;
-  revision: number | bigint;
-  type: string;
-  data: string;
-  metadata: string;
-  recorded_at: string;
-}
-
-interface PendingAppend {
-  stream: string;
-  events: { id: string; type: string; data: string; metadata: string; raw: EventData }[];
-  expected: ExpectedRevision;
+interface PendingAppend extends BatchItem {
+  /** The caller's events, for the AppendResult (no re-parse of what it just gave us). */
+  raw: EventData[];
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
-  result?: AppendResult;
-  error?: unknown;
 }
 
-const COLUMNS = 'position, id, stream_id, revision, type, data, metadata, recorded_at';
+/** A batch's end, from either writer: committed (each append's outcome), or not at all. */
+type Settled = { committed: true; recordedAt: string; outcomes: ItemOutcome[] } | { committed: false; error: unknown };
+
+/** A batch's answer from the writer thread, its errors rebuilt as the typed errors the inline writer throws. */
+function fromThread(reply: BatchReply): Settled {
+  if (!reply.committed) return { committed: false, error: fromWire(reply.error) };
+  const outcomes = reply.outcomes.map((o): ItemOutcome => (o.kind === 'failed' ? { kind: 'failed', error: fromWire(o.error) } : o));
+  return { committed: true, recordedAt: reply.recordedAt, outcomes };
+}
 
 /** Instances in this process by file, so an append wakes the other instances' subscribers too. */
 const instancesByFile = new Map<string, Set<SqliteEventStore>>();
 
 export class SqliteEventStore implements EventStore {
+  /** Reads, subscriptions, headPosition; and the writes too when writer is 'inline'. */
   private readonly db: Database.Database;
   private readonly file: string | null;
   private readonly pollIntervalMs: number;
   readonly pageSize: number;
+  /** 'thread' or 'inline', as chosen (see SqliteEventStoreOptions.writer). */
+  readonly writer: 'thread' | 'inline';
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
+  /** Inline: the batch being committed. */
   private flushing: Promise<void> | null = null;
+  /** Thread: the batches sent and not yet answered. */
+  private readonly onThread = new Set<Promise<void>>();
   private closed = false;
   /** Highest position known to be committed (by us, another instance here, or seen by polling). */
   private knownHead = 0n;
@@ -146,15 +167,16 @@ export class SqliteEventStore implements EventStore {
 
   private readonly stmt: {
     head: Database.Statement<[], { head: number | null }>;
-    streamHead: Database.Statement<[string], { revision: number; position: number }>;
-    byId: Database.Statement<[string], Row>;
-    insert: Database.Statement<[string, string, bigint, string, string, string, string]>;
     read: Database.Statement<[string, bigint], Row>;
   };
-  /** True once the append being applied has inserted a row (a failure then needs a rollback). */
-  private inserting = false;
-  private failedMidAppend = false;
-  private readonly commitBatch: (items: PendingAppend[]) => void;
+  /** writer 'inline': commits a batch on this thread. */
+  private readonly commitInline: ((items: BatchItem[]) => BatchOutcome) | null = null;
+  /** writer 'thread': how to start the writer thread (its script was found at construction)... */
+  private readonly startThread: (() => SqliteWriter) | null = null;
+  /** ...and the thread, which owns the write connection: started by the first append, so a store that only reads costs no thread. */
+  private thread: SqliteWriter | null = null;
+  /** Set when the writer thread died: every append since is refused with it. */
+  private writerDied: Error | null = null;
   private readonly observer: EventStoreObserver | undefined;
   private readonly maxAppendBytes: number;
 
@@ -166,65 +188,35 @@ export class SqliteEventStore implements EventStore {
     this.pageSize = options.pageSize ?? 1000;
     this.observer = options.observer;
     this.maxAppendBytes = options.maxAppendBytes ?? DEFAULT_MAX_APPEND_BYTES;
+    const busyTimeoutMs = Math.trunc(options.busyTimeoutMs ?? 5000);
+    const synchronous = options.synchronous ?? 'full';
+    // An in-memory database is private to its connection: a thread could not share it.
+    if (options.writer === 'thread' && !this.file)
+      throw new TypeError("SqliteEventStore: writer 'thread' needs a file; ':memory:' is 'inline' only");
+    this.writer = options.writer ?? (this.file ? 'thread' : 'inline');
 
-    this.db = new Database(this.file ?? ':memory:', { timeout: options.busyTimeoutMs ?? 5000 });
-    this.db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+    this.db = new Database(this.file ?? ':memory:', { timeout: busyTimeoutMs });
+    this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     if (this.file) this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    this.db.pragma(`synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     this.db.exec(SQLITE_SCHEMA);
 
     this.stmt = {
       head: this.db.prepare('SELECT max(position) AS head FROM events'),
-      streamHead: this.db.prepare('SELECT revision, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1'),
-      byId: this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE id = ?`),
-      insert: this.db.prepare(
-        'INSERT INTO events (id, stream_id, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
       read: this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision`),
     };
-
-    // Fast path: every check of an append (revision, every id) runs before its first insert, so an
-    // append refused by a check has written nothing and needs no SAVEPOINT. An error after an
-    // append's first insert (I/O, an unforeseen constraint) aborts the whole transaction, and the
-    // batch is replayed on the safe path: one SAVEPOINT per append (nested better-sqlite3
-    // transactions), so that append alone is rolled back and rejected.
-    const fast = this.db.transaction((items: PendingAppend[]) => {
-      const recordedAt = new Date().toISOString();
-      for (const item of items) {
-        this.inserting = false;
-        try {
-          item.result = this.applyAppend(item, recordedAt);
-          faultSeamSync('mid-append');
-        } catch (error) {
-          if (this.inserting) {
-            this.failedMidAppend = true;
-            throw error;
-          }
-          item.error = error;
-        }
-      }
-    });
-    const appendOne = this.db.transaction((item: PendingAppend, recordedAt: string) => this.applyAppend(item, recordedAt));
-    const safe = this.db.transaction((items: PendingAppend[]) => {
-      const recordedAt = new Date().toISOString();
-      for (const item of items) {
-        try {
-          item.result = appendOne(item, recordedAt);
-        } catch (error) {
-          item.error = error;
-        }
-      }
-    });
-    this.commitBatch = (items) => {
-      this.failedMidAppend = false;
-      try {
-        fast.immediate(items);
-      } catch (error) {
-        if (!this.failedMidAppend) throw error; // BEGIN or COMMIT failed: the caller rejects the batch
-        for (const item of items) item.result = item.error = undefined;
-        safe.immediate(items);
-      }
-    };
+    if (this.writer === 'thread') {
+      const script = writerScript(); // a missing script fails here, at start, not at the first append
+      const writerOptions = { path: this.file!, busyTimeoutMs, synchronous };
+      this.startThread = () =>
+        new SqliteWriter(
+          writerOptions,
+          { onDeath: (error) => this.writerFailed(error), onTransaction: (stats) => this.observe(stats) },
+          script,
+        );
+    } else {
+      this.commitInline = batchCommitter(this.db);
+    }
 
     this.knownHead = this.readHead();
     if (this.file) {
@@ -236,6 +228,7 @@ export class SqliteEventStore implements EventStore {
 
   append(stream: string, events: EventData[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('SqliteEventStore is closed'));
+    if (this.writerDied) return Promise.reject(this.writerDied);
     if (events.length === 0) return Promise.reject(new TypeError(`append to ${stream}: no events to append`));
     let item: PendingAppend;
     const promise = new Promise<AppendResult>((resolve, reject) => {
@@ -244,26 +237,17 @@ export class SqliteEventStore implements EventStore {
         const prepared = events.map((e) => {
           if (seen.has(e.id)) throw new DuplicateEventId(stream, e.id, 'appears twice in one append');
           seen.add(e.id);
-          return {
-            id: e.id,
-            type: e.type,
-            data: JSON.stringify(e.data ?? {}),
-            metadata: JSON.stringify(e.metadata ?? {}),
-            raw: e,
-          };
+          return { id: e.id, type: e.type, data: JSON.stringify(e.data ?? {}), metadata: JSON.stringify(e.metadata ?? {}) };
         });
         const bytes = appendSizeBytes(prepared);
         if (bytes > this.maxAppendBytes) throw new AppendTooLargeError(stream, bytes, this.maxAppendBytes);
-        item = { stream, events: prepared, expected: options.expectedRevision, resolve, reject };
+        item = { stream, events: prepared, expected: options.expectedRevision, raw: events, resolve, reject };
       } catch (error) {
         reject(error);
         return;
       }
       this.queue.push(item);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.scheduleFlush();
     });
     return promise;
   }
@@ -288,11 +272,12 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     // Commit what is queued before closing: a caller that got no error must not lose its append.
-    while (this.queue.length > 0 || this.flushing) {
+    while (this.queue.length > 0 || this.flushing || this.onThread.size > 0) {
       if (this.queue.length > 0 && !this.flushing) this.flush();
-      await this.flushing;
+      await Promise.all([this.flushing, ...this.onThread]);
     }
     this.closed = true;
+    await this.thread?.close();
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     this.stopPolling();
     for (const w of this.waiters) w.wake();
@@ -303,6 +288,12 @@ export class SqliteEventStore implements EventStore {
 
   async headPosition(): Promise<bigint> {
     return this.readHead();
+  }
+
+  /** Ends the writer thread at once, as a crash would (tests of the failure path). */
+  killWriterThread(): Promise<number> {
+    if (!this.thread) throw new Error('SqliteEventStore: no writer thread is running (inline writer, or nothing appended yet)');
+    return this.thread.terminate();
   }
 
   // --- internals used by the subscription -------------------------------------------------------
@@ -372,123 +363,99 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) throw new Error('SqliteEventStore is closed');
   }
 
+  /** Commits what is queued on the next turn of the event loop: everything appended in this one goes together. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
   private flush(): void {
     this.flushScheduled = false;
     const items = this.queue;
     if (items.length === 0) return;
     this.queue = [];
+    if (this.writerDied) {
+      for (const item of items) item.reject(this.writerDied);
+      return;
+    }
+    if (this.startThread) {
+      // Sent at once, even while an earlier batch is on the thread: the thread puts every batch
+      // waiting for it into its next transaction (bigger transactions under load).
+      this.thread ??= this.startThread();
+      const sent: Promise<void> = this.thread.commit(items).then(
+        (reply) => this.settle(items, fromThread(reply)),
+        // The thread died with this batch in flight: it may or may not be stored.
+        (error: unknown) => this.settle(items, { committed: false, error: this.writerDied ?? error }),
+      );
+      this.onThread.add(sent);
+      void sent.finally(() => this.onThread.delete(sent));
+      return;
+    }
     let done!: () => void;
     this.flushing = new Promise<void>((r) => (done = r));
     const started = this.observer ? performance.now() : 0;
-    let committed = true;
+    let settled: Settled;
     try {
-      this.commitBatch(items);
+      settled = { committed: true, ...this.commitInline!(items) };
     } catch (error) {
-      committed = false;
-      // BEGIN or COMMIT failed (busy past the timeout, disk full...): nothing of the batch is stored.
-      for (const item of items) {
-        item.result = undefined;
-        item.error = error;
-      }
+      settled = { committed: false, error };
     }
-    if (this.observer?.commit) {
+    if (this.observer) {
       let events = 0;
       for (const item of items) events += item.events.length;
-      try {
-        this.observer.commit({ appends: items.length, events, ms: performance.now() - started, committed });
-      } catch {
-        // Measuring must never fail an append.
-      }
+      this.observe({ appends: items.length, events, ms: performance.now() - started, committed: settled.committed });
     }
-    let maxPosition = 0n;
-    for (const item of items) {
-      if (item.result) {
-        if (item.result.position > maxPosition) maxPosition = item.result.position;
-        item.resolve(item.result);
-      } else item.reject(item.error);
-    }
+    this.settle(items, settled);
     this.flushing = null;
     done();
+  }
+
+  /** Tells the observer about one transaction (inline: one batch; thread: all the batches it held). */
+  private observe(observation: CommitObservation): void {
+    try {
+      this.observer?.commit?.(observation);
+    } catch {
+      // Measuring must never fail an append.
+    }
+  }
+
+  /** Answers every append of a batch (each its result or its own error; all of them the batch's error when it was not committed). */
+  private settle(items: PendingAppend[], settled: Settled): void {
+    let maxPosition = 0n;
+    if (settled.committed) {
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i];
+        const outcome = settled.outcomes[i];
+        if (outcome.kind === 'failed') {
+          item.reject(outcome.error);
+          continue;
+        }
+        const result = appendResultOf(outcome, item.stream, item.raw, settled.recordedAt);
+        if (result.position > maxPosition) maxPosition = result.position;
+        item.resolve(result);
+      }
+    } else {
+      // BEGIN or COMMIT failed (busy past the timeout, disk full...): nothing of the batch is stored.
+      for (const item of items) item.reject(settled.error);
+    }
     if (maxPosition > 0n) {
       this.observeHead(maxPosition);
       if (this.file) for (const other of instancesByFile.get(this.file) ?? []) if (other !== this) other.wakeAll();
     }
   }
 
-  /** One append, inside its savepoint. Throws to roll back this append alone. */
-  private applyAppend(item: PendingAppend, recordedAt: string): AppendResult {
-    const { stream, events } = item;
-    const existing = this.stmt.byId.get(events[0].id);
-    if (existing) return this.idempotentResult(item, existing);
-
-    const head = this.stmt.streamHead.get(stream);
-    const current = head ? BigInt(head.revision) : ('no_stream' as const);
-    const expected = item.expected;
-    if (expected === 'no_stream' ? current !== 'no_stream' : expected !== 'any' && expected !== current) {
-      throw new WrongExpectedRevision(stream, expected, current);
-    }
-
-    for (let i = 1; i < events.length; i++) {
-      if (this.stmt.byId.get(events[i].id)) {
-        throw new DuplicateEventId(
-          stream,
-          events[i].id,
-          'is already stored while earlier ids of this append are new: a partly-overlapping append is refused',
-        );
-      }
-    }
-
-    let revision = current === 'no_stream' ? -1n : current;
-    const recorded: RecordedEvent[] = [];
-    this.inserting = true;
-    const at = new Date(recordedAt);
-    for (const e of events) {
-      revision += 1n;
-      let info: Database.RunResult;
-      try {
-        info = this.stmt.insert.run(e.id, stream, revision, e.type, e.data, e.metadata, recordedAt);
-      } catch (error) {
-        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && this.stmt.byId.get(e.id)) {
-          throw new DuplicateEventId(
-            stream,
-            e.id,
-            'is already stored, but the append is not a retry of the one that stored it (only some of its ids are stored)',
-          );
-        }
-        throw error;
-      }
-      recorded.push({
-        id: e.id,
-        streamId: stream,
-        type: e.type,
-        revision,
-        position: BigInt(info.lastInsertRowid),
-        data: (e.raw.data ?? {}) as Record<string, unknown>,
-        metadata: (e.raw.metadata ?? {}) as EventMetadata,
-        recordedAt: at,
-      });
-    }
-    const last = recorded[recorded.length - 1];
-    return { nextRevision: last.revision, position: last.position, events: recorded };
+  /** The writer thread died: fail what waits for it, and refuse every append from now on. */
+  private writerFailed(error: Error): void {
+    this.writerDied = new Error(
+      `${error.message}. Appends are refused until the process restarts (reads still work); an append that got this error ` +
+        'may or may not be stored: retrying it with the same event ids after the restart is safe.',
+      { cause: error },
+    );
+    const queued = this.queue;
+    this.queue = [];
+    for (const item of queued) item.reject(this.writerDied);
   }
-
-  /** The first id is already stored: a retry only if the whole append is (the shared rule). */
-  private idempotentResult(item: PendingAppend, first: Row): AppendResult {
-    return retriedAppendResult(item.stream, item.events.map((e) => e.id), first, (id) => this.stmt.byId.get(id), toRecorded);
-  }
-}
-
-function toRecorded(row: Row): RecordedEvent {
-  return {
-    id: row.id,
-    streamId: row.stream_id,
-    type: row.type,
-    revision: BigInt(row.revision),
-    position: BigInt(row.position),
-    data: JSON.parse(row.data),
-    metadata: JSON.parse(row.metadata),
-    recordedAt: new Date(row.recorded_at),
-  };
 }
 
 /** Catch-up in pages of `pageSize`, then live: woken by in-process appends, polling for others. */

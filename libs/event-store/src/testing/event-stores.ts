@@ -19,12 +19,13 @@ export interface StoreUnderTest {
 
 export type StoreFactory = () => Promise<StoreUnderTest>;
 
-export function sqliteFactory(): StoreFactory {
+/** SQLite in a temp file; `writer` chooses where its commits run (default: its writer thread). */
+export function sqliteFactory(options: { writer?: 'thread' | 'inline' } = {}): StoreFactory {
   return async () => {
     const dir = mkdtempSync(join(tmpdir(), 'event-store-contract-'));
     const path = join(dir, 'nested', 'events.sqlite');
     return tracked(
-      () => new SqliteEventStore({ path }),
+      () => new SqliteEventStore({ path, ...options }),
       () => rmSync(dir, { recursive: true, force: true }),
     );
   };

@@ -1,0 +1,54 @@
+import { DuplicateEventId, WrongExpectedRevision } from '../event-store.port';
+import type { BatchItem, ItemOutcome } from './sqlite-append';
+
+/**
+ * The messages between a SqliteEventStore and its writer thread. Structured clone carries bigints,
+ * strings and plain objects, but not error classes: errors cross as WireError and are rebuilt as
+ * the same typed errors (WrongExpectedRevision, DuplicateEventId) the inline writer throws.
+ */
+
+export interface WriterOptions {
+  path: string;
+  busyTimeoutMs: number;
+  synchronous: 'full' | 'normal';
+}
+
+export type ToWriter = { type: 'batch'; id: number; items: BatchItem[] } | { type: 'close' };
+
+export type WireOutcome = Exclude<ItemOutcome, { kind: 'failed' }> | { kind: 'failed'; error: WireError };
+
+/**
+ * One transaction's answer. The thread commits every batch waiting for it in one transaction, so
+ * one answer may cover several batches (by id, in the order they were sent).
+ */
+export type FromWriter =
+  | { type: 'committed'; recordedAt: string; batches: { id: number; outcomes: WireOutcome[] }[]; ms: number }
+  /** BEGIN or COMMIT failed: nothing of these batches is stored. */
+  | { type: 'not-committed'; ids: number[]; error: WireError; ms: number };
+
+export type WireError =
+  | { name: 'WrongExpectedRevision'; stream: string; expected: WrongExpectedRevision['expected']; actual: WrongExpectedRevision['actual'] }
+  | { name: 'DuplicateEventId'; stream: string; eventId: string; reason: string }
+  | { name: string; message: string; code?: string; stack?: string };
+
+export function toWire(error: unknown): WireError {
+  if (error instanceof WrongExpectedRevision)
+    return { name: 'WrongExpectedRevision', stream: error.stream, expected: error.expected, actual: error.actual };
+  if (error instanceof DuplicateEventId)
+    return { name: 'DuplicateEventId', stream: error.stream, eventId: error.eventId, reason: error.reason };
+  if (error instanceof Error)
+    return { name: error.name, message: error.message, code: (error as { code?: string }).code, stack: error.stack };
+  return { name: 'Error', message: String(error) };
+}
+
+export function fromWire(wire: WireError): Error {
+  if (wire.name === 'WrongExpectedRevision' && 'expected' in wire)
+    return new WrongExpectedRevision(wire.stream, wire.expected, wire.actual);
+  if (wire.name === 'DuplicateEventId' && 'eventId' in wire) return new DuplicateEventId(wire.stream, wire.eventId, wire.reason);
+  const { name, message, code, stack } = wire as { name: string; message: string; code?: string; stack?: string };
+  // A SqliteError keeps its code (SQLITE_BUSY, SQLITE_FULL...), which callers may test.
+  const error = Object.assign(new Error(message), code ? { code } : {});
+  error.name = name;
+  if (stack) error.stack = stack;
+  return error;
+}
