@@ -28,7 +28,7 @@ async function main() {
   const dataDir = path.resolve(env.DATA_DIR || path.join(root, 'data'));
   env.SQLITE_PATH ||= path.join(dataDir, 'events.db');
   fs.mkdirSync(dataDir, { recursive: true });
-  if (!env.JWT_SECRET) env.JWT_SECRET = installationSecret(path.join(dataDir, 'jwt-secret'), { log, describe: 'a token signing secret', setting: 'JWT_SECRET' });
+  if (!env.JWT_SECRET && !env.JWT_SECRET_FILE) env.JWT_SECRET = installationSecret(path.join(dataDir, 'jwt-secret'), { log, describe: 'a token signing secret', setting: 'JWT_SECRET' });
   // The key that wraps the personal-data keys (ADR 0016): made here, before api and worker start, so both read one file.
   if (!env.DATA_KEYS_SECRET && !env.DATA_KEYS_SECRET_FILE) {
     env.DATA_KEYS_SECRET_FILE = path.join(dataDir, 'data-keys-secret');
