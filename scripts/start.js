@@ -23,7 +23,8 @@ async function main() {
   else ensureBuilt({ root, log });
 
   const env = { ...process.env };
-  env.REDIS_URL ||= 'redis://127.0.0.1:6379';
+  // With REDIS_URL_FILE the URL is a secret the apps read themselves: that Redis is the operator's, not one to start here.
+  if (!env.REDIS_URL_FILE) env.REDIS_URL ||= 'redis://127.0.0.1:6379';
   env.PORT ||= '3000';
   const dataDir = path.resolve(env.DATA_DIR || path.join(root, 'data'));
   env.SQLITE_PATH ||= path.join(dataDir, 'events.db');
@@ -42,10 +43,12 @@ async function main() {
   }
 
   let redis = null;
-  const redisUrl = new URL(env.REDIS_URL);
+  const redisUrl = new URL(env.REDIS_URL || 'redis://127.0.0.1:6379');
   const redisHost = redisUrl.hostname || '127.0.0.1';
   const redisPort = Number(redisUrl.port || 6379);
-  if (await ping(redisHost, redisPort)) {
+  if (env.REDIS_URL_FILE) {
+    log('REDIS_URL_FILE is set: the apps connect to the Redis it names');
+  } else if (await ping(redisHost, redisPort)) {
     log(`using the Redis that answers at ${withoutCredentials(env.REDIS_URL)}`);
   } else if (['127.0.0.1', 'localhost', '::1', '[::1]'].includes(redisHost)) {
     log(`nothing answers at ${withoutCredentials(env.REDIS_URL)}: starting a local redis-server for this run`);
