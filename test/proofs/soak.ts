@@ -373,7 +373,14 @@ async function main(): Promise<number> {
   ];
   let issued = 0;
   let window = { latencies: [] as number[], requests: 0, non2xx: 0, errors: 0 };
-  let probes = { apiRss: [] as number[], apiHeap: [] as number[], workerRss: [] as number[], workerHeap: [] as number[], workerHeapTotal: [] as number[], workerExternal: [] as number[] };
+  let probes = {
+    apiRss: [] as number[],
+    apiHeap: [] as number[],
+    workerRss: [] as number[],
+    workerHeap: [] as number[],
+    workerHeapTotal: [] as number[],
+    workerExternal: [] as number[],
+  };
   const samples: Sample[] = [];
   const t0 = now();
 
@@ -599,7 +606,9 @@ function report(r: {
       `SOAK_WARMUP_MINUTES (${fmt(WARMUP_MINUTES)}), or longer, until the load has submitted ${CACHED_REQUESTS.toLocaleString('en-GB')} requests ` +
       `(the api's kept command states, both apps' data-key caches and the worker's timer states are then full; they grow by a few KB a ` +
       `new request until their bound, which is filling, not leaking)` +
-      (cachesFullAt(r.samples) === null ? ` **which it never did in this run: the caches were still filling, so the api's memory is expected to rise; run longer**` : ` (minute ${fmt(cachesFullAt(r.samples)!)})`) +
+      (cachesFullAt(r.samples) === null
+        ? ` **which it never did in this run: the caches were still filling, so the api's memory is expected to rise; run longer**`
+        : ` (minute ${fmt(cachesFullAt(r.samples)!)})`) +
       `; ` +
       `a series is flat when the line's change over that span is within twice the noise around it ` +
       `(|slope x span| <= 2 x residual standard deviation), test/proofs/trend.ts; beyond it, rising or falling. The soak holds when ` +
@@ -635,7 +644,7 @@ function report(r: {
   }
   lines.push('');
   lines.push(
-    'The worker\'s heap held (nodejs_heap_size_total_bytes) and external memory (nodejs_external_memory_bytes) are shown to tell its RSS apart, not judged. ' +
+    "The worker's heap held (nodejs_heap_size_total_bytes) and external memory (nodejs_external_memory_bytes) are shown to tell its RSS apart, not judged. " +
       'Redis memory and the event count are not judged: they grow with the data (every submission and every resolved request stays in the store and the read models, as history), as they should.',
   );
   if (broken.length) {

@@ -60,7 +60,9 @@ describe('secret settings from files (NAME_FILE)', () => {
   });
 
   it('refuses both NAME and NAME_FILE, naming the two and showing neither value', () => {
-    const message = configError(() => loadConfig({ JWT_SECRET: 'the-value-in-the-environment', JWT_SECRET_FILE: secretFile('the-value-in-the-file') }));
+    const message = configError(() =>
+      loadConfig({ JWT_SECRET: 'the-value-in-the-environment', JWT_SECRET_FILE: secretFile('the-value-in-the-file') }),
+    );
     expect(message).toContain('JWT_SECRET_FILE: set JWT_SECRET or JWT_SECRET_FILE, not both');
     expect(message).not.toContain('the-value-in');
   });
