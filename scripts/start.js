@@ -23,12 +23,13 @@ async function main() {
   else ensureBuilt({ root, log });
 
   const env = { ...process.env };
-  env.REDIS_URL ||= 'redis://127.0.0.1:6379';
+  // With REDIS_URL_FILE the URL is a secret the apps read themselves: that Redis is the operator's, not one to start here.
+  if (!env.REDIS_URL_FILE) env.REDIS_URL ||= 'redis://127.0.0.1:6379';
   env.PORT ||= '3000';
   const dataDir = path.resolve(env.DATA_DIR || path.join(root, 'data'));
   env.SQLITE_PATH ||= path.join(dataDir, 'events.db');
   fs.mkdirSync(dataDir, { recursive: true });
-  if (!env.JWT_SECRET) env.JWT_SECRET = installationSecret(path.join(dataDir, 'jwt-secret'), { log, describe: 'a token signing secret', setting: 'JWT_SECRET' });
+  if (!env.JWT_SECRET && !env.JWT_SECRET_FILE) env.JWT_SECRET = installationSecret(path.join(dataDir, 'jwt-secret'), { log, describe: 'a token signing secret', setting: 'JWT_SECRET' });
   // The key that wraps the personal-data keys (ADR 0016): made here, before api and worker start, so both read one file.
   if (!env.DATA_KEYS_SECRET && !env.DATA_KEYS_SECRET_FILE) {
     env.DATA_KEYS_SECRET_FILE = path.join(dataDir, 'data-keys-secret');
@@ -42,10 +43,12 @@ async function main() {
   }
 
   let redis = null;
-  const redisUrl = new URL(env.REDIS_URL);
+  const redisUrl = new URL(env.REDIS_URL || 'redis://127.0.0.1:6379');
   const redisHost = redisUrl.hostname || '127.0.0.1';
   const redisPort = Number(redisUrl.port || 6379);
-  if (await ping(redisHost, redisPort)) {
+  if (env.REDIS_URL_FILE) {
+    log('REDIS_URL_FILE is set: the apps connect to the Redis it names');
+  } else if (await ping(redisHost, redisPort)) {
     log(`using the Redis that answers at ${withoutCredentials(env.REDIS_URL)}`);
   } else if (['127.0.0.1', 'localhost', '::1', '[::1]'].includes(redisHost)) {
     log(`nothing answers at ${withoutCredentials(env.REDIS_URL)}: starting a local redis-server for this run`);

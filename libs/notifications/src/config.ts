@@ -47,7 +47,12 @@ export function refineNotificationsEnv(env: Partial<NotificationsEnvInput>, ctx:
 export const notificationsEnvSchema = z.object(notificationsEnvShape).superRefine(refineNotificationsEnv);
 
 /** For the platform's loadConfig(env, notificationsEnv): the app that runs notifications adds its settings. */
-export const notificationsEnv = { shape: notificationsEnvShape, refine: refineNotificationsEnv };
+export const notificationsEnv = {
+  shape: notificationsEnvShape,
+  refine: refineNotificationsEnv,
+  // Each may be given as NAME_FILE (a mounted secret) instead: SMTP and webhook URLs can carry a password or token.
+  secretFiles: ['SMTP_URL', 'NOTIFY_API_KEY', 'WEBHOOK_URL', 'WEBHOOK_SECRET'] as const,
+};
 export type NotificationsEnv = z.infer<typeof notificationsEnvSchema>;
 
 /** What the channels need, grouped; a channel is on when its group is present. */

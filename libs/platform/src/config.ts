@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { defaultPolicy, parsePolicy, type Policy } from '@send/sla';
+import { readSecretFiles, SECRET_FILE_SETTINGS } from './secret-files';
 
 /** Environment flags are strings; accept the usual spellings and nothing else. */
 const flag = z
@@ -223,17 +224,7 @@ function refineOidc(env: Env, ctx: z.RefinementCtx): void {
   if (env.OIDC_CLIENT_SECRET === undefined && env.OIDC_CLIENT_SECRET_FILE === undefined) {
     issue('OIDC_CLIENT_SECRET', `or OIDC_CLIENT_SECRET_FILE is required when ${set[0]} is set`);
   }
-  if (env.OIDC_CLIENT_SECRET !== undefined && env.OIDC_CLIENT_SECRET_FILE !== undefined) {
-    issue('OIDC_CLIENT_SECRET_FILE', 'set OIDC_CLIENT_SECRET or OIDC_CLIENT_SECRET_FILE, not both');
-  }
-  if (env.OIDC_CLIENT_SECRET_FILE !== undefined) {
-    try {
-      if (!readFileSync(env.OIDC_CLIENT_SECRET_FILE, 'utf8').trim())
-        issue('OIDC_CLIENT_SECRET_FILE', `${env.OIDC_CLIENT_SECRET_FILE} is empty`);
-    } catch (err) {
-      issue('OIDC_CLIENT_SECRET_FILE', `cannot read ${env.OIDC_CLIENT_SECRET_FILE}: ${(err as Error).message}`);
-    }
-  }
+  // OIDC_CLIENT_SECRET_FILE was read into OIDC_CLIENT_SECRET by readSecretFiles (both set, or unreadable, stopped there).
   if (env.OIDC_TEAM_MAP !== undefined && env.OIDC_TEAM_CLAIM === undefined)
     issue('OIDC_TEAM_CLAIM', 'is required when OIDC_TEAM_MAP is set (the claim whose values it maps)');
   if (env.OIDC_ROLE_MAP !== undefined) {
@@ -283,16 +274,7 @@ function refineBase(env: Env, ctx: z.RefinementCtx): void {
 /** The data keys' secret comes once, readable, and in production from the settings; KurrentDB keeps its keys in PostgreSQL. */
 function refinePersonalData(env: Env, ctx: z.RefinementCtx): void {
   const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-  if (env.DATA_KEYS_SECRET !== undefined && env.DATA_KEYS_SECRET_FILE !== undefined)
-    issue('DATA_KEYS_SECRET_FILE', 'set DATA_KEYS_SECRET or DATA_KEYS_SECRET_FILE, not both');
-  if (env.DATA_KEYS_SECRET_FILE !== undefined) {
-    try {
-      if (readFileSync(env.DATA_KEYS_SECRET_FILE, 'utf8').trim().length < 32)
-        issue('DATA_KEYS_SECRET_FILE', `${env.DATA_KEYS_SECRET_FILE} must hold at least 32 characters`);
-    } catch (err) {
-      issue('DATA_KEYS_SECRET_FILE', `cannot read ${env.DATA_KEYS_SECRET_FILE}: ${(err as Error).message}`);
-    }
-  }
+  // DATA_KEYS_SECRET_FILE was read into DATA_KEYS_SECRET by readSecretFiles, so its length is checked as the setting's own.
   if (!env.PERSONAL_DATA_ENCRYPTION) return;
   if (env.NODE_ENV === 'production' && env.DATA_KEYS_SECRET === undefined && env.DATA_KEYS_SECRET_FILE === undefined)
     issue(
@@ -349,6 +331,8 @@ export type AppConfig = Env & { policy: Policy };
 export interface ConfigFragment<S extends z.ZodRawShape = z.ZodRawShape> {
   shape: S;
   refine?(env: z.infer<z.ZodObject<S>>, ctx: z.RefinementCtx): void;
+  /** Its secret settings that may come from a file, NAME_FILE (secret-files.ts). */
+  secretFiles?: readonly (keyof S & string)[];
 }
 
 /** Raised for any bad setting; the message names the variable, so the app can stop with it as is. */
@@ -363,20 +347,30 @@ export function loadConfig<S extends z.ZodRawShape = {}>(
 ): AppConfig & z.infer<z.ZodObject<S>> {
   // An empty variable (FOO= or compose's ${FOO:-}) means "not set": take the default.
   env = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  // NAME_FILE read into NAME first, so a secret from a file is validated as one set directly.
+  const files = readSecretFiles(env, [...SECRET_FILE_SETTINGS, ...(fragment?.secretFiles ?? [])]);
+  env = files.env;
   const schema = z.object({ ...baseShape, ...fragment?.shape }).superRefine((parsedEnv: unknown, ctx) => {
     fragment?.refine?.(parsedEnv as z.infer<z.ZodObject<S>>, ctx);
     refineBase(parsedEnv as Env, ctx);
   });
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => {
+  if (!parsed.success || files.issues.length) {
+    const lines = (parsed.error?.issues ?? []).map((i) => {
       const name = i.path.join('.');
       const value = env[name];
       // Secrets and URLs that may carry a password are never echoed: a config error ends up in logs.
-      const shown = value === undefined ? '' : SECRET_SETTING.test(name) ? ' (value not shown)' : ` (got ${JSON.stringify(value)})`;
+      const shown =
+        value === undefined
+          ? ''
+          : files.fromFile.has(name)
+            ? ` (read from ${name}_FILE; value not shown)`
+            : SECRET_SETTING.test(name)
+              ? ' (value not shown)'
+              : ` (got ${JSON.stringify(value)})`;
       return `${name}: ${i.message}${shown}`;
     });
-    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+    throw new ConfigError(`Invalid configuration:\n  ${[...files.issues, ...lines].join('\n  ')}`);
   }
   const data = parsed.data as unknown as Env & z.infer<z.ZodObject<S>>;
   return { ...data, policy: loadPolicy(data.POLICY_FILE) };

@@ -4,3 +4,4 @@ export * from './platform.module';
 export * from './logging';
 export * from './metrics';
 export * from './personal-data';
+export * from './secret-files';

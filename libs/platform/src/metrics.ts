@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { constants as perfConstants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventStoreObserver } from '@send/event-store';
 import type { AppConfig } from './config';
 
@@ -16,6 +18,7 @@ export class AppMetrics {
   constructor(app: 'api' | 'worker') {
     this.registry.setDefaultLabels({ app });
     collectDefaultMetrics({ register: this.registry });
+    heapAfterMajorGc(this.registry);
     const batch = new Histogram({
       name: 'send_event_store_append_batch_size',
       help: 'Appends committed together in one SQLite group commit',
@@ -48,6 +51,31 @@ export class AppMetrics {
   async scrape(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+}
+
+/**
+ * V8 heap in use just after the last full (mark-sweep-compact) collection: what is still live, not
+ * garbage waiting. nodejs_heap_size_used_bytes, sampled at a scrape, swings with the allocation
+ * since the last collection; this one only moves when what survives moves, so a leak shows as a climb
+ * of this gauge (the soak judges it, test/proofs/soak.ts). Read when the GC's performance entry is
+ * delivered, a moment after the collection: the little allocated in between is counted too. 0 until
+ * the first full collection.
+ */
+function heapAfterMajorGc(registry: Registry): void {
+  const gauge = new Gauge({
+    name: 'send_heap_used_after_major_gc_bytes',
+    help: 'V8 heap in use just after the last full garbage collection (what survived it)',
+    registers: [registry],
+  });
+  gauge.set(0);
+  const observer = new PerformanceObserver((list) => {
+    const major = list
+      .getEntries()
+      .some((e) => (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR);
+    if (major) gauge.set(getHeapStatistics().used_heap_size);
+  });
+  // Like prom-client's own GC observer (nodejs_gc_duration_seconds): kept for the process's life.
+  observer.observe({ entryTypes: ['gc'] });
 }
 
 /**

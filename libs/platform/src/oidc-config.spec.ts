@@ -54,7 +54,9 @@ describe('OpenID Connect settings', () => {
   it('read the client secret from a file instead, never echoing it', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'oidc-secret-')), 'secret');
     writeFileSync(file, 'from-a-file\n');
-    expect(loadConfig({ ...oidc, OIDC_CLIENT_SECRET: '', OIDC_CLIENT_SECRET_FILE: file }).OIDC_CLIENT_SECRET_FILE).toBe(file);
+    const config = loadConfig({ ...oidc, OIDC_CLIENT_SECRET: '', OIDC_CLIENT_SECRET_FILE: file });
+    expect(config.OIDC_CLIENT_SECRET).toBe('from-a-file');
+    expect(config.OIDC_CLIENT_SECRET_FILE).toBe(file);
   });
 
   it('map values by pairs (split at the last =) or by JSON for values that hold commas', () => {
