@@ -127,6 +127,7 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
     concurrency: options.concurrency,
     jobLockMs: options.jobLockMs,
     logger,
+    onSent: (id) => pending.forget(id),
   });
   const senders = familySendersFrom({
     smtp: channels.find((c): c is SmtpEmailChannel => c instanceof SmtpEmailChannel),
@@ -160,6 +161,7 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
           concurrency: options.concurrency,
           jobLockMs: options.jobLockMs,
           logger,
+          onSent: (id) => familyPending?.forget(id),
         }),
       }
     : null;

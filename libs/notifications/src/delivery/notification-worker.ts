@@ -17,6 +17,8 @@ export interface NotificationWorkerOptions {
   /** A delivery of a worker that died is run again by another after about this (BullMQ lockDuration and stalledInterval; default 30 s). */
   jobLockMs?: number;
   logger?: DeliveryLogger;
+  /** Told of each job whose message is out (sent now, or by an earlier run): PendingDeliveries.forget. */
+  onSent?: (jobId: string | undefined) => void;
 }
 
 export interface DeliveryResult {
@@ -62,6 +64,7 @@ export class NotificationWorker {
   async process(job: Job<NotificationJobData>): Promise<DeliveryResult> {
     const describe = `delivery ${job.id} via ${job.data.channel}`;
     const result = await sendOnce(job, () => this.deliver(job), { label: 'notifications', describe, logger: this.options.logger });
+    this.options.onSent?.(job.id);
     return result ?? { channel: job.data.channel, deliveryId: job.id ?? `${job.data.alert.alertId}|${job.data.channel}` };
   }
 

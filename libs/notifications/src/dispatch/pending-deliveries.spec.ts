@@ -72,6 +72,22 @@ describe('PendingDeliveries: jobs Redis lost undelivered are added again', () =>
     }
   });
 
+  it('a job whose message went out (forget) is not added again after a flush, even before it completed', async () => {
+    const { redis, queue, done } = await setup(4);
+    try {
+      const pending = new PendingDeliveries(queue);
+      await queue.addBulk([job(5), job(6)]);
+      pending.track([job(5), job(6)]);
+      pending.forget('alert-5|email|user-1');
+      await redis.flushdb();
+      expect(await pending.requeueLost()).toBe(1);
+      expect(await queue.getJob('alert-5|email|user-1')).toBeUndefined();
+      expect(await queue.getJob('alert-6|email|user-1')).toBeDefined();
+    } finally {
+      await done();
+    }
+  });
+
   it('seed takes up the unfinished jobs an earlier worker enqueued', async () => {
     const { redis, queue, done } = await setup(7);
     try {

@@ -20,9 +20,11 @@ const UNFINISHED = ['waiting', 'active', 'delayed', 'prioritized', 'paused'] as 
  * `requeueLost` (the notifications' checkpoint watch, every second) asks Redis for each job's
  * `finishedOn` in one pipeline: a finished job (completed, or failed for good) is forgotten; a job
  * whose hash is gone, and which was never seen finished, was lost, and is added again under its id.
- * What a loss can still cost: a job that finished in the last second before it is sent again (the
- * same Message-ID, ADR 0019); jobs enqueued by a worker that died before the loss are known only
- * from `seed` at the next start.
+ * A worker in the same process says `forget` the moment a job's message is out, so a loss after
+ * that sends nothing again. What a loss can still cost: a message in the middle of its send, or
+ * sent by a worker in another process in the second before the loss, is sent again (the same
+ * Message-ID, ADR 0019); jobs enqueued by a worker that died before the loss are known only from
+ * `seed` at the next start.
  */
 export class PendingDeliveries<T> {
   private readonly jobs = new Map<string, PendingJob<T>>();
@@ -49,6 +51,11 @@ export class PendingDeliveries<T> {
       this.options.warn?.(
         `${this.queue.name}: ${untracked} job(s) not tracked (over ${max} undelivered): a Redis loss now would lose them`,
       );
+  }
+
+  /** A job whose message went out (a worker in this process said so): a loss from now on needs no re-send. */
+  forget(jobId: string | undefined): void {
+    if (jobId !== undefined) this.jobs.delete(jobId);
   }
 
   /** Takes up the unfinished jobs the queue holds (enqueued by a worker that ran before this one). */

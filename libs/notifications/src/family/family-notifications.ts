@@ -208,6 +208,8 @@ export interface FamilyWorkerOptions {
   concurrency?: number;
   /** As NotificationWorkerOptions.jobLockMs. */
   jobLockMs?: number;
+  /** As NotificationWorkerOptions.onSent. */
+  onSent?: (jobId: string | undefined) => void;
   logger?: { error(message: string, error?: unknown): void; warn?(message: string): void };
 }
 
@@ -224,7 +226,7 @@ export class FamilyWorker {
           label: 'family-notifications',
           describe: `${job.id} (${job.data.kind} via ${job.data.route.channel})`,
           logger: options.logger,
-        }).then(() => undefined),
+        }).then(() => options.onSent?.(job.id)),
       {
         connection: options.connection,
         prefix: options.prefix,
