@@ -6,8 +6,9 @@
  *     request, attempt or response id), and no event id appears twice in $all.
  * (b) checkAlerts: no alert raised twice for one trigger (escalation id; level reached; re-notification;
  *     clock and due date of a breach), no timer the policy makes due left unfired past a grace
- *     period, every email delivered at most once (Message-ID, the delivery id), and every alert
- *     still standing (not settled since: the dispatcher's rule) emailed.
+ *     period, one message (one Message-ID, the delivery id) per alert, level and recipient, and
+ *     every alert still standing (not settled since: the dispatcher's rule) emailed. The same
+ *     message received twice (one Message-ID) is reported apart, by mailRepeats (ADR 0019).
  * (c) checkRebuild: the live read models equal a fresh replay of the store up to the same
  *     checkpoint, into another Redis database, compared key by key and type by type.
  */
@@ -74,7 +75,11 @@ export const messageIdOf = (raw: string): string | null => /^message-id:\s*<([^>
 /** Alerts that go to people by email: each must have been delivered (at least one recipient). */
 const EMAILED_ALERTS = new Set(['EscalationRaised', 'EscalationAdvanced', 'EscalationRenotified']);
 
-export function checkAlerts(events: RecordedEvent[], mails: Mail[], options: { now: Date; graceMs: number; mailGraceMs: number }): string[] {
+export function checkAlerts(
+  events: RecordedEvent[],
+  mails: Mail[],
+  options: { now: Date; graceMs: number; mailGraceMs: number },
+): string[] {
   const problems: string[] = [];
   const byStream = new Map<string, RecordedEvent[]>();
   for (const e of events) {
@@ -88,11 +93,8 @@ export function checkAlerts(events: RecordedEvent[], mails: Mail[], options: { n
     // What triggered each alert event: the same trigger twice is an alert raised twice.
     const triggers = new Map<string, number>();
     for (const e of list) {
-      const d = e.data as Record<string, unknown>;
-      if (e.type === 'EscalationRaised') count(triggers, `EscalationRaised ${d.escalationId}`);
-      if (e.type === 'EscalationAdvanced') count(triggers, `EscalationAdvanced ${d.escalationId} to level ${d.toLevel}`);
-      if (e.type === 'EscalationRenotified') count(triggers, `EscalationRenotified ${d.escalationId} level ${d.level} #${d.renotification}`);
-      if (e.type === 'SlaBreached') count(triggers, `SlaBreached ${d.clock} due ${d.dueAt}`);
+      const trigger = triggerOf(e);
+      if (trigger) count(triggers, trigger);
     }
     for (const [trigger, n] of triggers) if (n > 1) problems.push(`${stream}: ${trigger} recorded ${n} times`);
     // What the policy implies: every timer the state says is pending, and due, has fired.
@@ -102,14 +104,33 @@ export function checkAlerts(events: RecordedEvent[], mails: Mail[], options: { n
     }
   }
 
-  const delivered = new Map<string, number>();
+  // Delivered once (ADR 0019): one message (one Message-ID) per alert, level and recipient. The
+  // same Message-ID again is a redelivery of that message (mailRepeats reports those); a second
+  // Message-ID for the same alert, level and recipient is a second message, and fails.
+  const delivered = new Set<string>();
   for (const mail of mails) {
     const id = messageIdOf(mail.raw);
     if (id === null) problems.push(`a mail to ${mail.to.join(', ')} has no Message-ID`);
-    else count(delivered, id);
+    else delivered.add(id);
   }
-  for (const [id, n] of delivered) if (n > 1) problems.push(`mail <${id}> delivered ${n} times`);
-  const eventsMailed = new Set([...delivered.keys()].map((id) => id.split('|')[0]));
+  const byId = new Map(events.map((e) => [e.id, e]));
+  const messagesPer = new Map<string, Set<string>>();
+  for (const mail of mails) {
+    const id = messageIdOf(mail.raw);
+    if (id === null || !id.endsWith(ALERT_MESSAGE_ID_DOMAIN)) continue;
+    const event = byId.get(id.split('|')[0]);
+    if (!event) {
+      problems.push(`mail <${id}> names no stored event`);
+      continue;
+    }
+    const key = `${event.streamId}: ${triggerOf(event) ?? `${event.type} ${event.id}`} to ${[...mail.to].sort().join(', ')}`;
+    let ids = messagesPer.get(key);
+    if (!ids) messagesPer.set(key, (ids = new Set()));
+    ids.add(id);
+  }
+  for (const [key, ids] of messagesPer)
+    if (ids.size > 1) problems.push(`${key}: ${ids.size} different messages (${[...ids].map((i) => `<${i}>`).join(', ')})`);
+  const eventsMailed = new Set([...delivered].map((id) => id.split('|')[0]));
   for (const [stream, list] of byStream) {
     const now = foldStored(list);
     for (const e of list) {
@@ -123,6 +144,34 @@ export function checkAlerts(events: RecordedEvent[], mails: Mail[], options: { n
     }
   }
   return problems;
+}
+
+/** Alert emails' Message-IDs end so (SmtpEmailChannel); families' end @send-family. */
+const ALERT_MESSAGE_ID_DOMAIN = '@send-alerts';
+
+/** What raised an alert event: the same trigger twice is the alert raised twice. */
+function triggerOf(e: RecordedEvent): string | null {
+  const d = e.data as Record<string, unknown>;
+  if (e.type === 'EscalationRaised') return `EscalationRaised ${d.escalationId}`;
+  if (e.type === 'EscalationAdvanced') return `EscalationAdvanced ${d.escalationId} to level ${d.toLevel}`;
+  if (e.type === 'EscalationRenotified') return `EscalationRenotified ${d.escalationId} level ${d.level} #${d.renotification}`;
+  if (e.type === 'SlaBreached') return `SlaBreached ${d.clock} due ${d.dueAt}`;
+  return null;
+}
+
+/**
+ * Messages the sink received more than once under one Message-ID: a delivery job run again after
+ * the SMTP server had accepted its message and before the job could record so (ADR 0019). Reported
+ * beside the checks, not as a failure: SMTP has no idempotency key, so no sender can rule it out;
+ * the repeat carries the same Message-ID, by which mail systems and people recognise it.
+ */
+export function mailRepeats(mails: Mail[]): string[] {
+  const seen = new Map<string, number>();
+  for (const mail of mails) {
+    const id = messageIdOf(mail.raw);
+    if (id !== null) count(seen, id);
+  }
+  return [...seen].filter(([, n]) => n > 1).map(([id, n]) => `mail <${id}> received ${n} times`);
 }
 
 // --- (c) ----------------------------------------------------------------------------------------
@@ -215,7 +264,8 @@ export async function checkRebuild(store: EventStore, redisUrl: string, scratchD
   const scratch = new Redis(redisUrl, { db: scratchDb, maxRetriesPerRequest: 3 });
   try {
     const problems: string[] = [];
-    for (const key of await unclassifiedKeys(live)) problems.push(`unclassified key ${key}: neither a read model nor listed in NOT_READ_MODELS`);
+    for (const key of await unclassifiedKeys(live))
+      problems.push(`unclassified key ${key}: neither a read model nor listed in NOT_READ_MODELS`);
     let snapshot: Dump | null = null;
     let checkpoint: bigint | null = null;
     for (let tries = 0; tries < 100 && !snapshot; tries++) {
@@ -227,7 +277,8 @@ export async function checkRebuild(store: EventStore, redisUrl: string, scratchD
         checkpoint = before === null ? null : BigInt(before);
       }
     }
-    if (!snapshot) return { problems: ['the projections checkpoint kept moving: no consistent snapshot in 100 tries'], keys: 0, checkpoint };
+    if (!snapshot)
+      return { problems: ['the projections checkpoint kept moving: no consistent snapshot in 100 tries'], keys: 0, checkpoint };
 
     await scratch.flushdb();
     const projector = new Projector(PROJECTIONS_NAME, scratch, allProjections());

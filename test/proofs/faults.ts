@@ -7,7 +7,9 @@
  * seconds). Each cycle lets the load run, injects one fault at a chosen moment, lets the load run
  * on after recovery, stops it, and checks (test/proofs/checks.ts): every 2xx command stored exactly
  * once, every due alert raised exactly once and emailed once, the read models equal a fresh rebuild.
- * FAULT_CONNECTIONS (4) sets the load's connections. The faults, in turn:
+ * FAULT_CONNECTIONS (4) sets the load's connections; the summary is written to FAULT_REPORT
+ * (bench/results/faults-latest.md; empty: not written). The apps run with a JOB_LOCK_DURATION of
+ * PROOF_JOB_LOCK_MS, so a killed worker's jobs run again within seconds. The faults, in turn:
  *   worker@timer-job         SIGKILL the worker in a timer job: its command decided (and stored), the job not completed
  *   api@after-append         SIGKILL the api between a command's append and its answer
  *   redis-restart            redis-server stopped and started again (empty: no persistence)
@@ -19,9 +21,10 @@
  * killed and started again. Clients that got no answer retry with the same Idempotency-Key.
  */
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import type { Accepted } from './checks';
 import { LoadDriver } from './driver';
-import { describeProblems, MAIL_GRACE_MS, problemCount, ProofSystem, type CheckReport } from './proof-system';
+import { describeProblems, MAIL_GRACE_MS, problemCount, PROOF_JOB_LOCK_MS, ProofSystem, type CheckReport } from './proof-system';
 
 export const FAULT_KINDS = [
   'worker@timer-job',
@@ -113,16 +116,20 @@ export async function runFaults(options: FaultRunOptions): Promise<{ cycles: Fau
         seconds: (Date.now() - started) / 1000,
       };
       cycles.push(cycle);
+      if (newProblems.length) log(`cycle ${cycle.cycle} diagnosis:\n${await system.diagnose(report)}`);
       log(
         `cycle ${cycle.cycle} ${kind}${momentReached ? '' : ' (moment NOT reached)'}: ${cycle.answered} answers, ${cycle.accepted} accepted commands, ` +
-          `${cycle.retries} retried, ${cycle.gaveUp} unanswered; store ${report.events} events, ${report.mails} mails, ${report.readModelKeys} read model keys; ` +
+          `${cycle.retries} retried, ${cycle.gaveUp} unanswered; store ${report.events} events, ${report.mails} mails` +
+          `${report.repeats.length ? ` (${report.repeats.length} received again under their Message-ID)` : ''}, ${report.readModelKeys} read model keys; ` +
           `${problemCount(report) === 0 ? 'checks hold' : `CHECKS FAILED (${newProblems.length} new since the last cycle)\n${describeProblems(report)}`} (${cycle.seconds.toFixed(1)} s)`,
       );
     }
     // Last: long enough for every alert's email, the last cycles' included.
     await sleep(options.finalWaitMs ?? MAIL_GRACE_MS);
     const final = await system.check(accepted, { alertsWithinMs: 30_000 });
-    log(`final check: ${problemCount(final) === 0 ? 'checks hold' : `CHECKS FAILED\n${describeProblems(final)}`}`);
+    log(
+      `final check: ${problemCount(final) === 0 ? 'checks hold' : `CHECKS FAILED\n${describeProblems(final)}\n${await system.diagnose(final)}`}`,
+    );
     return { cycles, final };
   } catch (error) {
     log(`api output:\n${system.api?.output().slice(-3000)}\nworker output:\n${system.worker?.output().slice(-3000)}`);
@@ -170,23 +177,50 @@ async function inject(
 if (require.main === module) {
   const cycles = Number(process.env.FAULT_CYCLES ?? 20);
   const t0 = Date.now();
-  const log = (m: string) => console.log(`[faults ${new Date().toISOString().slice(11, 19)}] ${m}`);
+  /** The cycles' lines, for the report. */
+  const perCycle: string[] = [];
+  const log = (m: string) => {
+    const line = `[faults ${new Date().toISOString().slice(11, 19)}] ${m}`;
+    console.log(line);
+    if (/^(cycle \d+|final check)/.test(m)) perCycle.push(line);
+  };
+  const load = () =>
+    loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ');
+  const loadAtStart = load();
   runFaults({ cycles, log, connections: Number(process.env.FAULT_CONNECTIONS ?? 4) }).then(
     ({ cycles: result, final }) => {
       const failed = result.filter((c) => problemCount(c.report) > 0);
       const missed = result.filter((c) => !c.momentReached);
-      console.log(
-        `\n${result.length} cycles in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${result.length - failed.length} held every check, ${failed.length} failed` +
+      const lines = [
+        `${result.length} cycles in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${result.length - failed.length} held every check, ${failed.length} failed` +
           (missed.length ? `; ${missed.length} killed without reaching the chosen moment` : ''),
-      );
+      ];
       for (const kind of FAULT_KINDS) {
         const of = result.filter((c) => c.kind === kind);
         if (of.length)
-          console.log(
+          lines.push(
             `  ${kind.padEnd(24)} ${of.length} cycles, ${of.filter((c) => c.newProblems.length > 0).length} with new problems (${of.reduce((n, c) => n + c.newProblems.length, 0)} in all)`,
           );
       }
-      console.log(`  final check (every email due by then): ${problemCount(final) === 0 ? 'holds' : `${problemCount(final)} problem(s)`}`);
+      lines.push(
+        `  load: ${result.reduce((n, c) => n + c.answered, 0)} answers, ${result.reduce((n, c) => n + c.accepted, 0)} accepted commands, ` +
+          `${result.reduce((n, c) => n + c.retries, 0)} retried, ${result.reduce((n, c) => n + c.gaveUp, 0)} never answered`,
+        `  store: ${final.events} events; ${final.mails} emails received, ${final.repeats.length} of them again under their Message-ID (ADR 0019)`,
+        `  final check (every email due by then): ${problemCount(final) === 0 ? 'holds' : `${problemCount(final)} problem(s)`}`,
+        `  load average (1, 5, 15 min) at the start: ${loadAtStart}; at the end: ${load()}`,
+      );
+      if (final.repeats.length) lines.push(...final.repeats.map((r) => `    repeat: ${r}`));
+      if (problemCount(final)) lines.push(describeProblems(final, 10));
+      console.log(`\n${lines.join('\n')}`);
+      const report = process.env.FAULT_REPORT ?? 'bench/results/faults-latest.md';
+      if (report)
+        writeFileSync(
+          report,
+          `# Faults under load (npm run test:faults)\n\n${new Date().toISOString()}, ${cycles} cycles, ${process.env.FAULT_CONNECTIONS ?? 4} connections, ` +
+            `JOB_LOCK_DURATION ${PROOF_JOB_LOCK_MS} ms\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n\nPer cycle:\n\n\`\`\`\n${perCycle.join('\n')}\n\`\`\`\n`,
+        );
       process.exit(failed.length || problemCount(final) ? 1 : 0);
     },
     (error) => {

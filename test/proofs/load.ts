@@ -35,12 +35,15 @@ async function main(): Promise<number> {
     // No process is killed here: an alert's email is due within seconds.
     const report = await system.check(driver.accepted, { alertsWithinMs: 60_000, mailGraceMs: 10_000 });
 
-    console.log(`\nLoad: ${driver.answered} answers in ${seconds.toFixed(1)} s (${(driver.answered / seconds).toFixed(0)}/s), ${CONNECTIONS} connections`);
+    console.log(
+      `\nLoad: ${driver.answered} answers in ${seconds.toFixed(1)} s (${(driver.answered / seconds).toFixed(0)}/s), ${CONNECTIONS} connections`,
+    );
     for (const [label, n] of [...driver.statuses].sort()) console.log(`  ${label.padEnd(44)} ${n}`);
     console.log(`  commands retried after no answer or a 5xx: ${driver.retries}; never answered: ${driver.gaveUp}`);
     console.log(
       `Store: ${report.events} events; ${report.accepted} accepted commands; ${report.mails} emails received; ${report.readModelKeys} read model keys`,
     );
+    if (report.repeats.length) console.log(`  received again under their Message-ID (ADR 0019): ${report.repeats.join('; ')}`);
     console.log(`Checks:`);
     console.log(`  (a) every 2xx command stored exactly once, no event id twice: ${report.problems.accepted.length ? 'FAILED' : 'holds'}`);
     console.log(`  (b) every due alert raised once, each email delivered once:  ${report.problems.alerts.length ? 'FAILED' : 'holds'}`);

@@ -4,11 +4,24 @@ import type { EscalationRole } from '@send/domain';
 import { RedisCheckpointStore, type EventStore } from '@send/event-store';
 import { InAppChannel, LIVE_ALERTS_CHANNEL, NotifyChannel, SmtpEmailChannel, WebhookChannel, type NotificationChannel } from './channels';
 import type { NotificationsConfig } from './config';
-import { NOTIFICATIONS_QUEUE, NotificationDispatcher, type DeliveryRetryOptions, type NotificationJobData } from './dispatch';
+import {
+  NOTIFICATIONS_QUEUE,
+  NotificationDispatcher,
+  PendingDeliveries,
+  type DeliveryRetryOptions,
+  type NotificationJobData,
+} from './dispatch';
 import { NotificationWorker } from './delivery';
 import { ReadModelRecipientDirectory, type RecipientDirectory } from './recipients';
 import type { Policy } from '@send/sla';
-import { FAMILY_NOTIFICATIONS_QUEUE, FamilyDispatcher, FamilyWorker, familySendersFrom, storeAddressBook, type FamilyJobData } from './family';
+import {
+  FAMILY_NOTIFICATIONS_QUEUE,
+  FamilyDispatcher,
+  FamilyWorker,
+  familySendersFrom,
+  storeAddressBook,
+  type FamilyJobData,
+} from './family';
 
 export interface NotificationsLogger {
   error(message: string, error?: unknown): void;
@@ -50,6 +63,8 @@ export interface CreateNotificationsOptions {
    * How often the dispatchers' checkpoints are looked at, to write again any Redis lost while they
    * ran (default 1 s; one GET each): a restart after a flush would otherwise send every past alert
    * again. stop() looks once more, so only a crash within this time of the loss can still do so.
+   * At the same time the jobs enqueued and not yet finished are looked up (one pipeline), and any
+   * Redis lost are added again (PendingDeliveries).
    */
   checkpointWatchMs?: number;
 }
@@ -90,10 +105,13 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
   const queue = new Queue<NotificationJobData>(NOTIFICATIONS_QUEUE, { connection, prefix: bullPrefix });
   const directory = options.directory ?? new ReadModelRecipientDirectory(options.redis);
   const channels = options.channels ?? channelsFromConfig(options.config, { redis: options.redis, now, prefix });
+  const warn = (message: string) => logger?.warn(`[notifications] ${message}`);
+  const pending = new PendingDeliveries(queue, { warn });
   const dispatcher = new NotificationDispatcher({
     store: options.store,
     checkpoints: new RedisCheckpointStore(options.redis, { prefix }),
     queue,
+    pending,
     directory,
     channels,
     retry: options.retry,
@@ -109,6 +127,7 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
     concurrency: options.concurrency,
     jobLockMs: options.jobLockMs,
     logger,
+    onSent: (id) => pending.forget(id),
   });
   const senders = familySendersFrom({
     smtp: channels.find((c): c is SmtpEmailChannel => c instanceof SmtpEmailChannel),
@@ -118,6 +137,7 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
     options.policy && options.config.family !== false && (senders.email || senders.sms)
       ? new Queue<FamilyJobData>(FAMILY_NOTIFICATIONS_QUEUE, { connection, prefix: bullPrefix })
       : null;
+  const familyPending = familyQueue ? new PendingDeliveries(familyQueue, { warn }) : null;
   const family = familyQueue
     ? {
         queue: familyQueue,
@@ -125,6 +145,7 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
           store: options.store,
           checkpoints: new RedisCheckpointStore(options.redis, { prefix }),
           queue: familyQueue,
+          pending: familyPending!,
           policy: options.policy!,
           available: { email: Boolean(senders.email), sms: Boolean(senders.sms) },
           now,
@@ -140,6 +161,7 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
           concurrency: options.concurrency,
           jobLockMs: options.jobLockMs,
           logger,
+          onSent: (id) => familyPending?.forget(id),
         }),
       }
     : null;
@@ -152,6 +174,14 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
       if (d && (await d.restoreCheckpoint()))
         logger?.warn(`[notifications] Redis had lost the checkpoint of ${d === dispatcher ? 'alerts' : 'family messages'}: written again`);
     }
+    // The jobs of events before that checkpoint that Redis lost undelivered: nothing else enqueues them again.
+    for (const [p, what] of [
+      [pending, 'alert deliveries'],
+      [familyPending, 'family messages'],
+    ] as const) {
+      const requeued = p ? await p.requeueLost() : 0;
+      if (requeued) logger?.warn(`[notifications] Redis had lost ${requeued} undelivered ${what}: added again`);
+    }
   };
   return {
     dispatcher,
@@ -163,6 +193,9 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
     async start() {
       if (state !== 'new') throw new Error(`notifications already ${state}; create a new instance to start again`);
       state = 'started';
+      // Jobs a worker before this one enqueued and did not deliver: kept in view as this one's own.
+      await pending.seed();
+      await familyPending?.seed();
       worker.start();
       family?.worker.start();
       await dispatcher.start();

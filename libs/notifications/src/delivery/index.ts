@@ -1,1 +1,2 @@
 export * from './notification-worker';
+export * from './sent-once';

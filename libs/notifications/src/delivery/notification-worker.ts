@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import { PermanentDeliveryError, type ChannelName, type NotificationChannel } from '../channels';
 import { NOTIFICATIONS_QUEUE, type NotificationJobData } from '../dispatch';
 import { alertPayload, renderAlert } from '../templates';
+import { sendOnce } from './sent-once';
 import { logDeliveryFailures, type DeliveryLogger } from './worker-logging';
 
 export interface NotificationWorkerOptions {
@@ -16,6 +17,8 @@ export interface NotificationWorkerOptions {
   /** A delivery of a worker that died is run again by another after about this (BullMQ lockDuration and stalledInterval; default 30 s). */
   jobLockMs?: number;
   logger?: DeliveryLogger;
+  /** Told of each job whose message is out (sent now, or by an earlier run): PendingDeliveries.forget. */
+  onSent?: (jobId: string | undefined) => void;
 }
 
 export interface DeliveryResult {
@@ -27,6 +30,8 @@ export interface DeliveryResult {
  * Delivers notification jobs through the channel each names. A channel that throws is retried by
  * BullMQ (attempts, exponential backoff); a PermanentDeliveryError, or a channel that is no longer
  * configured, fails the job at once. Failed jobs stay in the queue's failed set with their reason.
+ * A job that runs again after its message went out (a worker killed before completing it) does not
+ * send it again (sendOnce).
  */
 export class NotificationWorker {
   readonly worker: Worker<NotificationJobData, DeliveryResult>;
@@ -34,7 +39,7 @@ export class NotificationWorker {
 
   constructor(private readonly options: NotificationWorkerOptions) {
     this.channels = new Map(options.channels.map((c) => [c.name, c]));
-    this.worker = new Worker<NotificationJobData, DeliveryResult>(NOTIFICATIONS_QUEUE, (job) => this.deliver(job), {
+    this.worker = new Worker<NotificationJobData, DeliveryResult>(NOTIFICATIONS_QUEUE, (job) => this.process(job), {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency ?? 5,
@@ -53,6 +58,14 @@ export class NotificationWorker {
   /** Waits for deliveries in flight, then stops. */
   async stop(): Promise<void> {
     await this.worker.close();
+  }
+
+  /** A job: delivered unless an earlier run of it already was (sendOnce, ADR 0019). */
+  async process(job: Job<NotificationJobData>): Promise<DeliveryResult> {
+    const describe = `delivery ${job.id} via ${job.data.channel}`;
+    const result = await sendOnce(job, () => this.deliver(job), { label: 'notifications', describe, logger: this.options.logger });
+    this.options.onSent?.(job.id);
+    return result ?? { channel: job.data.channel, deliveryId: job.id ?? `${job.data.alert.alertId}|${job.data.channel}` };
   }
 
   async deliver(job: Job<NotificationJobData>): Promise<DeliveryResult> {

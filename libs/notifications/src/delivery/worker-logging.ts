@@ -23,5 +23,6 @@ export function logDeliveryFailures<T, R>(
     if (final) logger?.error(message);
     else logger?.warn?.(message);
   });
-  worker.on('error', (error) => logger?.error(`[${label}] worker error`, error));
+  // The reason in the line itself: loggers that take the error as a context (Nest's) drop it.
+  worker.on('error', (error) => logger?.error(`[${label}] worker error: ${error.message}`, error));
 }

@@ -5,6 +5,7 @@ import type { ChannelName, DeliveryTarget, NotificationChannel } from '../channe
 import type { Recipient, RecipientDirectory } from '../recipients';
 import { ALERT_EVENT_TYPES, type AlertSummary } from '../templates';
 import { KeptStates, loadAlert } from './load-alert';
+import type { PendingDeliveries } from './pending-deliveries';
 import { deliveryJobId, deliveryJobOptions, type DeliveryRetryOptions, type NotificationJobData } from './notification-job';
 
 export interface NotificationDispatcherOptions {
@@ -22,6 +23,8 @@ export interface NotificationDispatcherOptions {
   logger?: RunnerLogger & { warn?(message: string): void };
   /** Backoff of the subscription when loading or enqueueing fails (SubscriptionRunner's). */
   subscriptionRetry?: { initialMs?: number; maxMs?: number };
+  /** Told of every job enqueued, so jobs a Redis loss takes are added again (createNotifications' watch). */
+  pending?: PendingDeliveries<NotificationJobData>;
 }
 
 export interface PlannedDelivery {
@@ -108,7 +111,10 @@ export class NotificationDispatcher {
       }
       jobs.push(...(await this.plan(event)));
     }
-    if (jobs.length > 0) await this.options.queue.addBulk(jobs);
+    if (jobs.length > 0) {
+      await this.options.queue.addBulk(jobs);
+      this.options.pending?.track(jobs);
+    }
   }
 
   /** The jobs an event calls for (none for events that raise no alert). */

@@ -13,8 +13,9 @@ import {
 import { SubscriptionRunner, type CheckpointStore, type EventStore, type RecordedEvent, type RunnerLogger } from '@send/event-store';
 import type { Policy } from '@send/sla';
 import { PermanentDeliveryError, type NotifyChannel, type SmtpEmailChannel } from '../channels';
-import type { DeliveryRetryOptions } from '../dispatch';
+import type { DeliveryRetryOptions, PendingDeliveries } from '../dispatch';
 import { logDeliveryFailures, type DeliveryLogger } from '../delivery/worker-logging';
+import { sendOnce } from '../delivery/sent-once';
 import { FAMILY_EVENT_TYPES, familyNoticeFor, type FamilyNoticeKind } from './family-notice';
 import { familyRoute, type FamilyRoute } from './family-route';
 import { firstNameOf, wordFamilyMessage, type OfficerForFamily } from './family-wording';
@@ -73,6 +74,8 @@ export interface FamilyDispatcherOptions {
   store: EventStore;
   checkpoints: CheckpointStore;
   queue: Queue<FamilyJobData>;
+  /** As NotificationDispatcherOptions.pending. */
+  pending?: PendingDeliveries<FamilyJobData>;
   policy: Policy;
   available: { email: boolean; sms: boolean };
   now: () => Date;
@@ -130,7 +133,10 @@ export class FamilyDispatcher {
       const job = await this.plan(event);
       if (job) jobs.push(job);
     }
-    if (jobs.length > 0) await this.options.queue.addBulk(jobs);
+    if (jobs.length > 0) {
+      await this.options.queue.addBulk(jobs);
+      this.options.pending?.track(jobs);
+    }
   }
 
   /** The job an event calls for, or null. */
@@ -202,6 +208,8 @@ export interface FamilyWorkerOptions {
   concurrency?: number;
   /** As NotificationWorkerOptions.jobLockMs. */
   jobLockMs?: number;
+  /** As NotificationWorkerOptions.onSent. */
+  onSent?: (jobId: string | undefined) => void;
   logger?: { error(message: string, error?: unknown): void; warn?(message: string): void };
 }
 
@@ -210,13 +218,23 @@ export class FamilyWorker {
   readonly worker: Worker<FamilyJobData>;
 
   constructor(private readonly options: FamilyWorkerOptions) {
-    this.worker = new Worker<FamilyJobData>(FAMILY_NOTIFICATIONS_QUEUE, (job) => this.deliver(job.id ?? job.name, job.data), {
-      connection: options.connection,
-      prefix: options.prefix,
-      concurrency: options.concurrency ?? 5,
-      ...(options.jobLockMs === undefined ? {} : { lockDuration: options.jobLockMs, stalledInterval: options.jobLockMs }),
-      autorun: false,
-    });
+    this.worker = new Worker<FamilyJobData>(
+      FAMILY_NOTIFICATIONS_QUEUE,
+      // As alert deliveries: a job that runs again after its message went out does not send it again (ADR 0019).
+      (job) =>
+        sendOnce(job, () => this.deliver(job.id ?? job.name, job.data), {
+          label: 'family-notifications',
+          describe: `${job.id} (${job.data.kind} via ${job.data.route.channel})`,
+          logger: options.logger,
+        }).then(() => options.onSent?.(job.id)),
+      {
+        connection: options.connection,
+        prefix: options.prefix,
+        concurrency: options.concurrency ?? 5,
+        ...(options.jobLockMs === undefined ? {} : { lockDuration: options.jobLockMs, stalledInterval: options.jobLockMs }),
+        autorun: false,
+      },
+    );
     logDeliveryFailures(
       this.worker,
       'family-notifications',
@@ -239,7 +257,9 @@ export class FamilyWorker {
     const to = data.route.to ?? (data.requestId ? await this.options.addresses(data.requestId, data.route.channel) : null);
     if (!to) {
       // Erased since it was queued (or never had one): nobody to tell, and nothing to retry.
-      this.options.logger?.warn?.(`[family-notifications] ${deliveryId} (${data.kind}) not sent: the family has no ${data.route.channel} address now`);
+      this.options.logger?.warn?.(
+        `[family-notifications] ${deliveryId} (${data.kind}) not sent: the family has no ${data.route.channel} address now`,
+      );
       return;
     }
     try {

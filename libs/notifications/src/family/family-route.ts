@@ -19,7 +19,8 @@ export function familyRoute(
 ): FamilyRoute | null {
   if (preference === 'none') return null;
   // Erased details (issue 14) are no way to reach anyone: the family is not told any more.
-  const email = available.email && requester.email && !isErased(requester.email) ? { channel: 'email' as const, to: requester.email } : null;
+  const email =
+    available.email && requester.email && !isErased(requester.email) ? { channel: 'email' as const, to: requester.email } : null;
   const sms = available.sms && requester.phone && !isErased(requester.phone) ? { channel: 'sms' as const, to: requester.phone } : null;
   return preference === 'sms' ? (sms ?? email) : (email ?? sms);
 }

@@ -71,7 +71,8 @@ export class TimerWorker {
       if (error instanceof DelayedError) return;
       this.logger.error(`[timers] job ${job?.id} (${job?.name}) failed, attempt ${job?.attemptsMade}`, error);
     });
-    this.worker.on('error', (error) => this.logger.error('[timers] worker error', error));
+    // The reason in the line itself: loggers that take the error as a context (Nest's) drop it.
+    this.worker.on('error', (error) => this.logger.error(`[timers] worker error: ${error.message}`, error));
   }
 
   run(): Promise<void> {
