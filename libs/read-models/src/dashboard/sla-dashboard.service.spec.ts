@@ -18,20 +18,28 @@ readModelTestHooks(DB, (w) => ({ redis, store } = w));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Decisions an hour ago onwards (fastPolicy: first response due after 100 s), all recorded now:
+ * like imported history or demo data, the events' own times are what "as of" goes by. a is
+ * answered in time; b is escalated; c is the south team's.
+ */
+async function threeRequests(): Promise<RequestDriver> {
+  const drive = new RequestDriver(store, new Date(Date.now() - 3_600_000).toISOString());
+  await registerUser(store, { id: 'officer-1', name: 'Olu Officer', role: 'officer', teamId: 'north' });
+  const [a, b, c] = [uuid(), uuid(), uuid()];
+  await drive.at(0).submit(a, { teamId: 'north' }, 1);
+  await drive.at(0).submit(b, { teamId: 'north' }, 2);
+  await drive.at(10).assign(a, 'officer-1');
+  await drive.at(50).respond(a);
+  await drive.at(60).submit(c, { teamId: 'south' }, 3);
+  await drive.at(70).escalate(b);
+  await projectAll(store, new Projector(PROJECTIONS_NAME, redis, allProjections()));
+  return drive;
+}
+
 describe('SlaDashboardService', () => {
   it('as of now equals live; as of a past date replays only what had happened by then (by each event’s own time)', async () => {
-    // Decisions an hour ago onwards (fastPolicy: first response due after 100 s), all recorded now:
-    // like imported history or demo data, the events' own times are what "as of" goes by.
-    const drive = new RequestDriver(store, new Date(Date.now() - 3_600_000).toISOString());
-    await registerUser(store, { id: 'officer-1', name: 'Olu Officer', role: 'officer', teamId: 'north' });
-    const [a, b, c] = [uuid(), uuid(), uuid()];
-    await drive.at(0).submit(a, { teamId: 'north' }, 1);
-    await drive.at(0).submit(b, { teamId: 'north' }, 2);
-    await drive.at(10).assign(a, 'officer-1');
-    await drive.at(50).respond(a);
-    await drive.at(60).submit(c, { teamId: 'south' }, 3);
-    await drive.at(70).escalate(b);
-    await projectAll(store, new Projector(PROJECTIONS_NAME, redis, allProjections()));
+    const drive = await threeRequests();
 
     const now = new Date(Date.now() + 1000);
     const service = new SlaDashboardService({ store, redis, policy: fastPolicy, clock: () => now });
@@ -59,16 +67,7 @@ describe('SlaDashboardService', () => {
   });
 
   it('computes the live dashboard in a thread as on the event loop, and as of now by replay', async () => {
-    const drive = new RequestDriver(store, new Date(Date.now() - 3_600_000).toISOString());
-    await registerUser(store, { id: 'officer-1', name: 'Olu Officer', role: 'officer', teamId: 'north' });
-    const [a, b, c] = [uuid(), uuid(), uuid()];
-    await drive.at(0).submit(a, { teamId: 'north' }, 1);
-    await drive.at(0).submit(b, { teamId: 'north' }, 2);
-    await drive.at(10).assign(a, 'officer-1');
-    await drive.at(50).respond(a);
-    await drive.at(60).submit(c, { teamId: 'south' }, 3);
-    await drive.at(70).escalate(b);
-    await projectAll(store, new Projector(PROJECTIONS_NAME, redis, allProjections()));
+    const drive = await threeRequests();
 
     const { host, port, db } = redis.options;
     const thread = new LiveDashboardThread(join(__dirname, '../testing/live-dashboard-thread-entry.js'), {
