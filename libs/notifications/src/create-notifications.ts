@@ -47,6 +47,8 @@ export interface CreateNotificationsOptions {
   concurrency?: number;
   /** How long a delivery taken by a worker that died stays taken before another runs it (BullMQ lockDuration; default 30 s). */
   jobLockMs?: number;
+  /** Requests whose state as of their last alert the dispatcher keeps (default 10,000). */
+  keptStates?: number;
   breachRole?: EscalationRole;
   /** Defaults to the users read model in `redis` (ReadModelRecipientDirectory): the worker's projections keep it. */
   directory?: RecipientDirectory;
@@ -118,6 +120,7 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
     breachRole: options.breachRole,
     logger,
     subscriptionRetry: options.subscriptionRetry,
+    keptStates: options.keptStates,
   });
   const worker = new NotificationWorker({
     connection,

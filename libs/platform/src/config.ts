@@ -127,6 +127,9 @@ const baseShape = {
   JOB_LOCK_DURATION: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   // Requests whose folded state the api keeps in memory (ADR 0003); 0 reads every stream per command.
   COMMAND_CACHE_STREAMS: z.coerce.number().int().min(0).max(1_000_000).default(10_000),
+  // Requests whose folded state the worker's timers and its alert dispatcher each keep in memory (the next event is
+  // folded on, not the stream read again); bounded, so the worker's memory levels off once they are full.
+  WORKER_KEPT_STATES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   // How old (ms) a live SLA dashboard may be: one computation serves every manager within it; 0 computes each time.
   DASHBOARD_LIVE_MAX_AGE: z.coerce.number().int().min(0).max(600_000).default(2_000),
   // Compute live SLA dashboards in a worker thread of the api (built api only), off the event loop that answers requests.

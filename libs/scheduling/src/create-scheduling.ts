@@ -29,6 +29,8 @@ export interface SchedulingOptions {
    * lost its data (FLUSHALL, a restart without persistence) lost the jobs and the scheduler too.
    */
   watchEveryMs?: number;
+  /** Requests whose folded state the process manager keeps (default 10,000). */
+  keptStates?: number;
   /** Timer jobs run at once per worker (default 4). */
   concurrency?: number;
   /** How long a job taken by a worker that died stays taken before another runs it (BullMQ lockDuration; default 30 s). */
@@ -78,6 +80,7 @@ export function createScheduling(options: SchedulingOptions): Scheduling {
     clock: options.clock,
     logger,
     retry: options.retry,
+    memory: options.keptStates,
   });
   const worker = new TimerWorker({
     store: options.store,

@@ -29,6 +29,7 @@ export class Notifications implements OnApplicationBootstrap, BeforeApplicationS
       logger: this.logger,
       policy: config.policy,
       jobLockMs: config.JOB_LOCK_DURATION,
+      keptStates: config.WORKER_KEPT_STATES,
     });
   }
 

@@ -21,6 +21,7 @@ export class Timers implements OnApplicationBootstrap, BeforeApplicationShutdown
       logger: this.logger,
       reconcileEveryMs: config.TIMER_RECONCILE_EVERY,
       jobLockMs: config.JOB_LOCK_DURATION,
+      keptStates: config.WORKER_KEPT_STATES,
     });
   }
 

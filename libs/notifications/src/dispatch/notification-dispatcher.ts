@@ -25,6 +25,8 @@ export interface NotificationDispatcherOptions {
   subscriptionRetry?: { initialMs?: number; maxMs?: number };
   /** Told of every job enqueued, so jobs a Redis loss takes are added again (createNotifications' watch). */
   pending?: PendingDeliveries<NotificationJobData>;
+  /** Requests whose state as of their last alert is kept (default 10,000). */
+  keptStates?: number;
 }
 
 export interface PlannedDelivery {
@@ -50,12 +52,13 @@ export class NotificationDispatcher {
    */
   private lastAccountEvent: bigint | null = null;
   /** Requests' states as of their last alert: the next alert reads only what followed. */
-  private readonly kept = new KeptStates();
+  private readonly kept: KeptStates;
   /** Recipients looked up during the batch in hand (cleared per batch and when an account changes). */
   private recipientsSeen = new Map<string, Promise<Recipient[]>>();
 
   constructor(private readonly options: NotificationDispatcherOptions) {
     this.name = options.name ?? 'notifications';
+    this.kept = new KeptStates(options.keptStates);
     this.runner = new SubscriptionRunner({
       store: options.store,
       checkpoints: options.checkpoints,
