@@ -65,8 +65,8 @@ export interface CreateNotificationsOptions {
    * How often the dispatchers' checkpoints are looked at, to write again any Redis lost while they
    * ran (default 1 s; one GET each): a restart after a flush would otherwise send every past alert
    * again. stop() looks once more, so only a crash within this time of the loss can still do so.
-   * At the same time the jobs enqueued and not yet finished are looked up (one pipeline), and any
-   * Redis lost are added again (PendingDeliveries).
+   * At the same time the jobs enqueued and not yet finished are added again if Redis lost them
+   * (PendingDeliveries: one command a look unless Redis lost its data).
    */
   checkpointWatchMs?: number;
 }

@@ -102,4 +102,64 @@ describe('PendingDeliveries: jobs Redis lost undelivered are added again', () =>
       await done();
     }
   });
+  it('without a loss a look costs one command, however many jobs are tracked; a loss is still seen at the next look', async () => {
+    const { redis, queue, done } = await setup(8);
+    try {
+      const pending = new PendingDeliveries(queue);
+      const jobs = Array.from({ length: 500 }, (_, i) => job(100 + i));
+      await queue.addBulk(jobs);
+      pending.track(jobs);
+      expect(await pending.requeueLost()).toBe(0); // the first look is whole
+      // The job look-ups, counted by the server.
+      const hmgets = async () => Number(/cmdstat_hmget:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+      const before = await hmgets();
+      for (let i = 0; i < 3; i++) expect(await pending.requeueLost()).toBe(0);
+      expect(await hmgets()).toBe(before);
+      await redis.flushdb();
+      expect(await pending.requeueLost()).toBe(500);
+      expect(await hmgets()).toBeGreaterThanOrEqual(before + 500);
+      expect((await queue.getJobCounts('waiting')).waiting).toBe(500);
+    } finally {
+      await done();
+    }
+  });
+
+  it('two instances on one Redis (two workers) each see the loss and add back their own jobs', async () => {
+    const { redis, queue, done } = await setup(9);
+    try {
+      const first = new PendingDeliveries(queue);
+      const second = new PendingDeliveries(queue);
+      await queue.addBulk([job(1), job(2)]);
+      first.track([job(1)]);
+      second.track([job(2)]);
+      expect(await first.requeueLost()).toBe(0);
+      expect(await second.requeueLost()).toBe(0);
+      await redis.flushdb();
+      expect(await first.requeueLost()).toBe(1);
+      expect(await second.requeueLost()).toBe(1);
+      expect((await queue.getJobCounts('waiting')).waiting).toBe(2);
+    } finally {
+      await done();
+    }
+  });
+
+  it('once a sweepMs the jobs are looked up without a loss, forgetting those finished elsewhere', async () => {
+    const { queue, done } = await setup(10);
+    try {
+      const pending = new PendingDeliveries(queue, { sweepMs: 0 });
+      await queue.addBulk([job(1)]);
+      pending.track([job(1)]);
+      expect(await pending.requeueLost()).toBe(0);
+      expect(pending.size).toBe(1);
+      // Finished by another process's worker: this instance was never told.
+      await (await queue.getJob('alert-1|email|user-1'))!.remove();
+      await queue.add('alert', { n: 1 }, { jobId: 'alert-1|email|user-1' });
+      const client = await queue.client;
+      await client.hset(queue.toKey('alert-1|email|user-1'), 'finishedOn', String(Date.now()));
+      expect(await pending.requeueLost()).toBe(0);
+      expect(pending.size).toBe(0);
+    } finally {
+      await done();
+    }
+  });
 });

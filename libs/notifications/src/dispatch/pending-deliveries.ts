@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { ChainableCommander } from 'ioredis';
 
@@ -17,9 +18,13 @@ const UNFINISHED = ['waiting', 'active', 'delayed', 'prioritized', 'paused'] as 
  * checkpoint is written back after such a loss (so past alerts are not sent again), and the events
  * behind these jobs lie before it, so nothing else would ever enqueue them again.
  *
- * `requeueLost` (the notifications' checkpoint watch, every second) asks Redis for each job's
- * `finishedOn` in one pipeline: a finished job (completed, or failed for good) is forgotten; a job
- * whose hash is gone, and which was never seen finished, was lost, and is added again under its id.
+ * `requeueLost` (the notifications' checkpoint watch, every second) first asks whether a key only
+ * this instance writes (SET NX, a day's expiry) is still there: one command, however many jobs are
+ * tracked. Only when it is gone (Redis lost what it held, or the first look, or a day passed), or
+ * once a `sweepMs`, does it ask for each job's `finishedOn` in one pipeline: a finished job
+ * (completed, or failed for good) is forgotten; a job whose hash is gone, and which was never seen
+ * finished, was lost, and is added again under its id. The key is this instance's own, so each of
+ * two workers on one Redis sees the loss and adds back its own jobs.
  * A worker in the same process says `forget` the moment a job's message is out, so a loss after
  * that sends nothing again. What a loss can still cost: a message in the middle of its send, or
  * sent by a worker in another process in the second before the loss, is sent again (the same
@@ -28,11 +33,21 @@ const UNFINISHED = ['waiting', 'active', 'delayed', 'prioritized', 'paused'] as 
  */
 export class PendingDeliveries<T> {
   private readonly jobs = new Map<string, PendingJob<T>>();
+  /** Gone from Redis means Redis lost what it held since the last look (see the class comment). */
+  private readonly watchKey: string;
+  private lastSweep = 0;
 
   constructor(
     private readonly queue: Queue<T>,
-    private readonly options: { max?: number; warn?: (message: string) => void } = {},
-  ) {}
+    private readonly options: {
+      max?: number;
+      warn?: (message: string) => void;
+      /** How often the jobs are looked up without a loss, to forget those finished by other processes' workers (default 60 s). */
+      sweepMs?: number;
+    } = {},
+  ) {
+    this.watchKey = queue.toKey(`pending-watch:${randomUUID()}`);
+  }
 
   get size(): number {
     return this.jobs.size;
@@ -71,20 +86,33 @@ export class PendingDeliveries<T> {
   /** Forgets the finished jobs and adds again those Redis lost. Returns how many were added again. */
   async requeueLost(): Promise<number> {
     if (this.jobs.size === 0) return 0;
-    const ids = [...this.jobs.keys()];
     const client = await this.queue.client;
+    const lost = (await client.set(this.watchKey, '1', 'EX', 86_400, 'NX')) === 'OK';
+    if (!lost && Date.now() - this.lastSweep < (this.options.sweepMs ?? 60_000)) return 0;
+    this.lastSweep = Date.now();
+    try {
+      return await this.lookUp(client);
+    } catch (error) {
+      // Not looked up whole: the next tick looks again.
+      await client.del(this.watchKey).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async lookUp(client: Awaited<Queue<T>['client']>): Promise<number> {
+    const ids = [...this.jobs.keys()];
     const lookup = client.pipeline();
     for (const id of ids) (lookup as unknown as ChainableCommander).hmget(this.queue.toKey(id), 'finishedOn', 'timestamp');
     const answers = (await lookup.exec()) ?? [];
-    const lost: PendingJob<T>[] = [];
+    const gone: PendingJob<T>[] = [];
     ids.forEach((id, i) => {
       const [error, value] = answers[i] ?? [new Error('no answer'), null];
-      if (error) return; // asked again next time
+      if (error) throw error;
       const [finishedOn, timestamp] = value as [string | null, string | null];
       if (finishedOn !== null) this.jobs.delete(id);
-      else if (timestamp === null) lost.push(this.jobs.get(id)!);
+      else if (timestamp === null) gone.push(this.jobs.get(id)!);
     });
-    if (lost.length) await this.queue.addBulk(lost as Parameters<Queue<T>['addBulk']>[0]);
-    return lost.length;
+    if (gone.length) await this.queue.addBulk(gone as Parameters<Queue<T>['addBulk']>[0]);
+    return gone.length;
   }
 }
