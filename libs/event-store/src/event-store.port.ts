@@ -2,6 +2,7 @@
  * The EventStore port (see shared DESIGN.md, "Event store"). Shaped after the KurrentDB client so
  * the two adapters can share one contract suite: names may differ from KurrentDB, semantics may not.
  */
+import type { NewDataKeyRow } from './personal-data/data-key-store.port';
 
 /** Where an append expects the stream to be: not there yet, anywhere, or at exactly this revision. */
 export type ExpectedRevision = 'no_stream' | 'any' | bigint;
@@ -84,8 +85,23 @@ export interface AllSubscription extends AsyncIterable<RecordedEvent> {
   nextBatch?(max: number): Promise<RecordedEvent[] | null>;
 }
 
+export interface AppendOptions {
+  expectedRevision: ExpectedRevision;
+  /**
+   * Added (issue 14, ADR 0016): new data keys to store in the same transaction as these events, by a
+   * store with a `dataKeysLocation` (others must not be given any). Only with 'no_stream': if the
+   * stream's scope already has keys the append is refused with DataKeysExist, nothing stored.
+   */
+  dataKeys?: NewDataKeyRow[];
+}
+
 export interface EventStore {
-  append(stream: string, events: EventData[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult>;
+  append(stream: string, events: EventData[], options: AppendOptions): Promise<AppendResult>;
+  /**
+   * Added: where this store can keep data keys in its own transactions (matched against a
+   * DataKeyStore's `location`); undefined when it cannot.
+   */
+  readonly dataKeysLocation?: string;
   /** Events of one stream in revision order; an empty array when the stream does not exist. */
   read(stream: string, options?: ReadOptions): Promise<RecordedEvent[]>;
   subscribeToAll(options: SubscribeToAllOptions): AllSubscription;

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { DataKey, DataKeyStore, KeyForHint } from './data-key-store.port';
+import type { DataKey, DataKeyStore, KeyForHint, NewDataKeyRow } from './data-key-store.port';
 
 export interface DataKeyCacheOptions {
   /** Keys held at once. Default 10,000 (a key is 32 bytes). */
@@ -35,6 +35,23 @@ export class CachedDataKeyStore implements DataKeyStore {
     this.owners = new LRUCache({ max, ttl });
   }
 
+  get location(): string | undefined {
+    return this.inner.location;
+  }
+
+  /** A key made here and stored by the event store with a new stream's first events (see remember). */
+  newKey(subjectId: string, scope: string): { key: DataKey; row: NewDataKeyRow } {
+    if (!this.inner.newKey) throw new TypeError('this data key store cannot make a key for an event store to store');
+    return this.inner.newKey(subjectId, scope);
+  }
+
+  /** A key newKey made, once the event store has stored it: as keyFor would have cached it. */
+  remember(subjectId: string, scope: string, key: DataKey): void {
+    this.bySubjectScope.set(`${subjectId}\u0000${scope}`, key);
+    this.byId.set(key.keyId, key.key);
+    if (key.ownsScope) this.owners.set(scope, subjectId);
+  }
+
   /** The key if cached now, without waiting (a projection decrypts a page without a promise per field). */
   cachedKey(keyId: string): Buffer | undefined {
     return this.byId.get(keyId);
@@ -55,10 +72,8 @@ export class CachedDataKeyStore implements DataKeyStore {
     const cached = this.bySubjectScope.get(cacheKey);
     if (cached) return cached;
     const key = await this.inner.keyFor(subjectId, scope, hint);
-    this.bySubjectScope.set(cacheKey, key);
-    this.byId.set(key.keyId, key.key);
     // The stream's first key: the next event's owner-less fields (a reply's summary) need no query.
-    if (key.ownsScope) this.owners.set(scope, subjectId);
+    this.remember(subjectId, scope, key);
     return key;
   }
 

@@ -20,6 +20,35 @@ export interface DataKey {
   ownsScope?: boolean;
 }
 
+/**
+ * A new data key's row, made (key wrapped, subject sealed and hashed) but not yet stored: what an
+ * event store that keeps the keys in its own database writes in the transaction of a new stream's
+ * first events (EventStore.dataKeysLocation), so a stream and its first keys commit together.
+ */
+export interface NewDataKeyRow {
+  keyId: string;
+  subjectHash: string;
+  /** Bytes, or the same as base64 text (how a row crosses to the SQLite writer thread). */
+  subjectSealed: Uint8Array | string;
+  scope: string;
+  wrappedKey: Uint8Array | string;
+  createdAt: string;
+}
+
+/**
+ * Why an event store refused the keys given with a new stream's first events: its scope already has
+ * keys (a key made for an append that then failed, or by another process), so the append must use
+ * them: encrypt again with keyFor's keys and append without keys. Nothing of the append was stored.
+ */
+export const DATA_KEYS_EXIST = 'SEND_DATA_KEYS_EXIST';
+export class DataKeysExist extends Error {
+  readonly code = DATA_KEYS_EXIST;
+  constructor(scope: string) {
+    super(`stream ${scope} already has data keys: encrypt with those`);
+    this.name = 'DataKeysExist';
+  }
+}
+
 export interface KeyForHint {
   newScope?: boolean;
 }
@@ -31,6 +60,16 @@ export interface DataKeyStore {
    * be made; a store may then skip looking for one first (it still never makes a second one).
    */
   keyFor(subjectId: string, scope: string, hint?: KeyForHint): Promise<DataKey>;
+  /**
+   * A new key for this subject in this scope, not stored: for an event store at `location` to store
+   * with the scope's first events (EncryptingEventStore). Optional, with `location`.
+   */
+  newKey?(subjectId: string, scope: string): { key: DataKey; row: NewDataKeyRow };
+  /**
+   * Where the keys are kept (e.g. `sqlite:/path/events.db`), when an event store could write them in
+   * its own transactions: the same string as its `dataKeysLocation`. Undefined: nowhere shared.
+   */
+  readonly location?: string;
   /** The key with this id; null once erased (or never made). */
   keyById(keyId: string): Promise<Buffer | null>;
   /**

@@ -384,4 +384,95 @@ describe('EncryptingEventStore (SQLite, the embedded default)', () => {
     raw.close();
     await expect(store.read(request)).rejects.toThrow(/does not decrypt with that key/);
   });
+  describe("a new stream's keys are stored in the transaction of its first events (no transaction of their own)", () => {
+    /** The key rows of one stream, and the key id its events' pd2 envelopes name. */
+    const keyRows = (scope: string) => {
+      const raw = new Database(path, { readonly: true });
+      try {
+        return raw.prepare('SELECT key_id FROM data_keys WHERE scope = ? ORDER BY seq').all(scope).map((r) => (r as { key_id: string }).key_id);
+      } finally {
+        raw.close();
+      }
+    };
+    const envelopeKeyIds = (stream: string) => {
+      const raw = new Database(path, { readonly: true });
+      try {
+        return raw
+          .prepare('SELECT data FROM events WHERE stream_id = ? ORDER BY revision')
+          .all(stream)
+          .map((r) => (JSON.parse((r as { data: string }).data).$pd as string).split('.')[1]);
+      } finally {
+        raw.close();
+      }
+    };
+    afterEach(() => jest.restoreAllMocks());
+
+    it.each(['thread', 'inline'] as const)('with the %s writer: one key row, the one the events name; a refused append stores none', async (writer) => {
+      await store.close();
+      store = new EncryptingEventStore(
+        new SqliteEventStore({ path, writer }),
+        new SqliteDataKeyStore({ path, secret: TEST_DATA_KEYS_SECRET }),
+        schema,
+        { ownsKeys: true },
+      );
+      const ownTransaction = jest.spyOn(SqliteDataKeyStore.prototype, 'keyFor');
+      const request = `contact-request-${uuid()}`;
+      const first = submitted('r1', ann, MARKER);
+      await store.append(request, [first], { expectedRevision: 'no_stream' });
+      expect(ownTransaction).not.toHaveBeenCalled();
+      expect(keyRows(request)).toHaveLength(1);
+      expect(envelopeKeyIds(request)).toEqual(keyRows(request));
+      // The stream's owner is known without a query: a summary goes under Ann's key.
+      await store.append(
+        request,
+        [ev('OfficerResponded', { responseId: 'x', officerId: 'o-1', channel: 'phone', summary: 'Called back', at: '2026-12-01T11:00:00.000Z' })],
+        { expectedRevision: 0n },
+      );
+      expect(envelopeKeyIds(request)).toEqual([keyRows(request)[0], keyRows(request)[0]]);
+      const cold = open();
+      try {
+        expect((await cold.read(request)).map((e) => e.data['message'] ?? e.data['summary'])).toEqual([MARKER, 'Called back']);
+      } finally {
+        await cold.close();
+      }
+
+      // Refused (an id stored in another stream): neither its events nor its key are stored.
+      const refused = `contact-request-${uuid()}`;
+      await expect(store.append(refused, [{ ...submitted('r2', bob, 'x'), id: first.id }], { expectedRevision: 'no_stream' })).rejects.toThrow(
+        /already stored/,
+      );
+      expect(keyRows(refused)).toEqual([]);
+    });
+
+    it('a stream whose scope already has a key (made for an append that failed) is encrypted under that key', async () => {
+      const request = `contact-request-${uuid()}`;
+      const earlier = await keys.keyFor('contact:bob.sample@example.org', request);
+      keys.clear();
+      await store.append(request, [submitted('r1', bob, MARKER)], { expectedRevision: 'no_stream' });
+      expect(keyRows(request)).toEqual([earlier.keyId]);
+      expect(envelopeKeyIds(request)).toEqual([earlier.keyId]);
+      expect((await store.read(request))[0].data['message']).toBe(MARKER);
+    });
+
+    it('a retried first append stores no second key, and the key it made is not used later', async () => {
+      const request = `contact-request-${uuid()}`;
+      const first = submitted('r1', ann, MARKER);
+      await store.append(request, [first], { expectedRevision: 'no_stream' });
+      const retried = await store.append(request, [first], { expectedRevision: 'no_stream' });
+      expect(retried.events![0].data).toEqual(first.data);
+      expect(keyRows(request)).toHaveLength(1);
+      await store.append(
+        request,
+        [ev('OfficerResponded', { responseId: 'x', officerId: 'o-1', channel: 'phone', summary: 'Called back', at: '2026-12-01T11:00:00.000Z' })],
+        { expectedRevision: 0n },
+      );
+      expect(envelopeKeyIds(request)).toEqual([keyRows(request)[0], keyRows(request)[0]]);
+      const cold = open();
+      try {
+        expect((await cold.read(request))[1].data['summary']).toBe('Called back');
+      } finally {
+        await cold.close();
+      }
+    });
+  });
 });

@@ -1,5 +1,6 @@
 import type {
   AllSubscription,
+  AppendOptions,
   AppendResult,
   EventData,
   EventStore,
@@ -21,7 +22,7 @@ import {
   parseEventEnvelope,
   sealEventFields,
 } from './data-key-crypto';
-import type { DataKeyStore } from './data-key-store.port';
+import { DATA_KEYS_EXIST, type DataKey, type DataKeyStore, type NewDataKeyRow } from './data-key-store.port';
 
 /**
  * Where an event's sealed personal fields are stored (a pd2 envelope, ADR 0016): beside its other
@@ -74,15 +75,44 @@ export class EncryptingEventStore implements EventStore {
     private readonly options: EncryptingEventStoreOptions = {},
   ) {
     this.keys = keys instanceof CachedDataKeyStore ? keys : new CachedDataKeyStore(keys);
+    this.keysWithEvents = inner.dataKeysLocation !== undefined && inner.dataKeysLocation === this.keys.location && !!this.keys.inner.newKey;
   }
 
-  async append(stream: string, events: EventData[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
-    const encrypted = await this.encryptAppend(stream, events, options.expectedRevision === 'no_stream');
-    const result = await this.inner.append(stream, encrypted, options);
+  /**
+   * True when the inner store keeps the keys in its own database (SQLite: the key table is in the
+   * events' file): a new stream's keys are then stored in the transaction of its first events.
+   */
+  private readonly keysWithEvents: boolean;
+
+  async append(stream: string, events: EventData[], options: AppendOptions): Promise<AppendResult> {
+    const { expectedRevision } = options;
+    const newStream = expectedRevision === 'no_stream';
+    if (newStream && this.keysWithEvents) {
+      // A new stream's keys are made here and stored in the transaction of its first events: no
+      // transaction of their own, which on SQLite also waited for the writer thread's write lock.
+      const made = new NewStreamKeys(this.keys, stream);
+      const encrypted = await this.encryptAppend(stream, events, made, true);
+      try {
+        const rows = made.rows();
+        const result = await this.inner.append(stream, encrypted, rows.length ? { expectedRevision, dataKeys: rows } : { expectedRevision });
+        // Stored by this call (a retry's no-op hands back what the first call stored, read back).
+        if (result.events?.[0]?.data === encrypted[0].data) made.remember();
+        return this.asGiven(result, events, encrypted);
+      } catch (error) {
+        if ((error as { code?: string }).code !== DATA_KEYS_EXIST) throw error;
+        // The stream's scope has keys already (made for an append that failed): encrypt under those.
+      }
+    }
+    const encrypted = await this.encryptAppend(stream, events, new StoredKeys(this.keys, stream, newStream), newStream);
+    return this.asGiven(await this.inner.append(stream, encrypted, { expectedRevision }), events, encrypted);
+  }
+
+  /**
+   * What an append stored, as the caller gave it (no decryption: the adapters hand back the data
+   * objects they were given); a retry's no-op returns what was stored the first time, read back like any read.
+   */
+  private async asGiven(result: AppendResult, events: EventData[], encrypted: EventData[]): Promise<AppendResult> {
     if (!result.events) return result;
-    // What this append stored comes back as the caller gave it (no decryption: the adapters hand back
-    // the data objects they were given); a retry's no-op returns what was stored the first time, read
-    // back like any read.
     const recorded = result.events;
     const out: RecordedEvent[] = new Array(recorded.length);
     let readBack: number[] | null = null;
@@ -167,16 +197,17 @@ export class EncryptingEventStore implements EventStore {
     return data === event.data ? event : { ...event, data: data as Record<string, unknown> };
   }
 
-  private async encryptAppend(stream: string, events: EventData[], newStream: boolean): Promise<EventData[]> {
+  /** `newStream`: the append expects no stream, so nothing stored precedes its events (were there any, it fails). */
+  private async encryptAppend(stream: string, events: EventData[], keys: StreamKeys, newStream: boolean): Promise<EventData[]> {
     const out: EventData[] = [];
-    let stored: { type: string; data: unknown }[] | null = null;
+    let stored: { type: string; data: unknown }[] | null = newStream ? [] : null;
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
       const earlier = async () => [
         ...(stored ??= (await this.read(stream)).map((e) => ({ type: e.type, data: e.data }))),
         ...events.slice(0, i),
       ];
-      const data = await this.encryptData(stream, event.type, event.data, earlier, newStream);
+      const data = await this.encryptData(stream, event.type, event.data, earlier, keys);
       out.push(data === event.data ? event : { ...event, data });
     }
     return out;
@@ -189,14 +220,15 @@ export class EncryptingEventStore implements EventStore {
    * SEALED_FIELDS_KEY, each left as '' in its place; any other subject's, or a path a field list
    * cannot name, a pd1 envelope each. A field already sealed ('' or an envelope) is left as it is, so
    * encrypting stored events again (npm run encrypt-events) changes nothing. `earlier`: the stream's
-   * events before this one, asked for only when a field's subject is found there.
+   * events before this one, asked for only when a field's subject is found there. `keys`: where the
+   * keys come from (by default the key store's, made there on first use).
    */
   async encryptData(
     stream: string,
     type: string,
     data: Record<string, unknown>,
     earlier: () => Promise<ReadonlyArray<{ type: string; data: unknown }>>,
-    newStream = false,
+    keys: StreamKeys = new StoredKeys(this.keys, stream, false),
   ): Promise<Record<string, unknown>> {
     const bySubject = new Map<string, { paths: (readonly string[])[]; values: string[] }>();
     const seen = new Set<string>();
@@ -209,8 +241,10 @@ export class EncryptingEventStore implements EventStore {
       let subjectId: string;
       const whose = field.subject;
       if (whose.kind === 'subject') subjectId = whose.subjectId;
-      else if (whose.kind === 'streamOwner')
-        subjectId = this.keys.cachedOwner(stream) ?? (await this.keys.subjectOfScope(stream)) ?? whose.otherwise;
+      else if (whose.kind === 'streamOwner') {
+        const owner = keys.owner();
+        subjectId = (owner instanceof Promise ? await owner : owner) ?? whose.otherwise;
+      }
       else subjectId = whose.find(await earlier()) ?? whose.otherwise;
       let group = bySubject.get(subjectId);
       if (!group) bySubject.set(subjectId, (group = { paths: [], values: [] }));
@@ -222,8 +256,8 @@ export class EncryptingEventStore implements EventStore {
     // One pd2 envelope per event: an event that has one (encrypted before, a field added since) gets pd1s.
     let sealedOne = data[SEALED_FIELDS_KEY] !== undefined;
     for (const [subjectId, { paths, values }] of bySubject) {
-      const { keyId, key } =
-        this.keys.cachedKeyFor(subjectId, stream) ?? (await this.keys.keyFor(subjectId, stream, newStream ? { newScope: true } : undefined));
+      const found = keys.keyFor(subjectId);
+      const { keyId, key } = found instanceof Promise ? await found : found;
       if (!sealedOne && paths.every((path) => path.length > 0 && path.every(isEnvelopePathKey))) {
         out = blankedAt(out as Record<string, unknown>, paths);
         (out as Record<string, unknown>)[SEALED_FIELDS_KEY] = sealEventFields(keyId, key, paths, values);
@@ -231,6 +265,70 @@ export class EncryptingEventStore implements EventStore {
       } else paths.forEach((path, i) => (out = setAt(out, path, encryptField(keyId, key, values[i]))));
     }
     return out as Record<string, unknown>;
+  }
+}
+
+/** Where an append's keys in one stream come from: the key store (StoredKeys), or made here (NewStreamKeys). */
+export interface StreamKeys {
+  /** The stream's owner (a 'streamOwner' field's subject), null when it has none. */
+  owner(): string | null | Promise<string | null>;
+  keyFor(subjectId: string): DataKey | Promise<DataKey>;
+}
+
+/** The key store's keys, without a promise when cached. */
+class StoredKeys implements StreamKeys {
+  constructor(
+    private readonly keys: CachedDataKeyStore,
+    private readonly stream: string,
+    private readonly newStream: boolean,
+  ) {}
+
+  owner(): string | null | Promise<string | null> {
+    return this.keys.cachedOwner(this.stream) ?? this.keys.subjectOfScope(this.stream);
+  }
+
+  keyFor(subjectId: string): DataKey | Promise<DataKey> {
+    return (
+      this.keys.cachedKeyFor(subjectId, this.stream) ??
+      this.keys.keyFor(subjectId, this.stream, this.newStream ? { newScope: true } : undefined)
+    );
+  }
+}
+
+/**
+ * A new stream's keys, made here for the event store to store with its first events: the first
+ * made owns the stream (the scope has no other key, or the store refuses them with DataKeysExist).
+ */
+class NewStreamKeys implements StreamKeys {
+  private readonly made = new Map<string, { key: DataKey; row: NewDataKeyRow }>();
+
+  constructor(
+    private readonly keys: CachedDataKeyStore,
+    private readonly stream: string,
+  ) {}
+
+  owner(): string | null {
+    for (const subjectId of this.made.keys()) return subjectId;
+    return null;
+  }
+
+  keyFor(subjectId: string): DataKey {
+    let made = this.made.get(subjectId);
+    if (!made) {
+      made = this.keys.newKey(subjectId, this.stream);
+      if (this.made.size === 0) made.key.ownsScope = true;
+      this.made.set(subjectId, made);
+    }
+    return made.key;
+  }
+
+  rows(): NewDataKeyRow[] {
+    return [...this.made.values()].map((m) => m.row);
+  }
+
+  /** Once the store holds them: cached as keyFor caches the key store's. */
+  remember(): void {
+    for (const [subjectId, { key }] of this.made) this.keys.remember(subjectId, this.stream, key);
   }
 }
 

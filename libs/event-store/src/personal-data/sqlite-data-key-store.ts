@@ -1,22 +1,11 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { DataKey, DataKeyStore, KeyForHint } from './data-key-store.port';
+import type { DataKey, DataKeyStore, KeyForHint, NewDataKeyRow } from './data-key-store.port';
 import { KeyEncryptionKey, newDataKey, newKeyId } from './data-key-crypto';
+import { SQLITE_ANY_DATA_KEY_IN_SCOPE, SQLITE_DATA_KEYS_SCHEMA, SQLITE_INSERT_DATA_KEY_OR_IGNORE, dataKeyRowValues } from './sqlite-data-keys-table';
 
-export const SQLITE_DATA_KEYS_SCHEMA = `
-CREATE TABLE IF NOT EXISTS data_keys (
-  seq            INTEGER PRIMARY KEY,
-  key_id         TEXT    NOT NULL UNIQUE,
-  subject_hash   TEXT    NOT NULL,
-  subject_sealed BLOB    NOT NULL,
-  scope          TEXT    NOT NULL,
-  wrapped_key    BLOB    NOT NULL,
-  created_at     TEXT    NOT NULL,
-  UNIQUE (subject_hash, scope)
-);
-CREATE INDEX IF NOT EXISTS data_keys_by_scope ON data_keys (scope, seq);
-`;
+export { SQLITE_DATA_KEYS_SCHEMA };
 
 export interface SqliteDataKeyStoreOptions {
   /** The events' SQLite file (the keys live beside them), or ':memory:'. */
@@ -37,6 +26,8 @@ interface KeyRow {
  * erasure empties the WAL, so no page of the file or its -wal keeps an erased key (wrapped or not).
  */
 export class SqliteDataKeyStore implements DataKeyStore {
+  /** The file, for an event store on the same file to store new streams' keys with their first events. */
+  readonly location?: string;
   private readonly db: Database.Database;
   private readonly kek: KeyEncryptionKey;
   private readonly stmt: {
@@ -56,6 +47,7 @@ export class SqliteDataKeyStore implements DataKeyStore {
     const memory = options.path === ':memory:' || options.path === '';
     const file = memory ? ':memory:' : resolve(options.path);
     if (!memory) mkdirSync(dirname(file), { recursive: true });
+    if (!memory) this.location = `sqlite:${file}`;
     const timeout = options.busyTimeoutMs ?? 5000;
     this.db = new Database(file, { timeout });
     this.db.pragma(`busy_timeout = ${Math.trunc(timeout)}`);
@@ -70,13 +62,11 @@ export class SqliteDataKeyStore implements DataKeyStore {
     this.db.exec(SQLITE_DATA_KEYS_SCHEMA);
     this.stmt = {
       get: this.db.prepare('SELECT key_id, wrapped_key FROM data_keys WHERE subject_hash = ? AND scope = ?'),
-      insert: this.db.prepare(
-        'INSERT OR IGNORE INTO data_keys (key_id, subject_hash, subject_sealed, scope, wrapped_key, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
+      insert: this.db.prepare(SQLITE_INSERT_DATA_KEY_OR_IGNORE),
       byId: this.db.prepare('SELECT key_id, wrapped_key FROM data_keys WHERE key_id = ?'),
       byIds: this.db.prepare('SELECT key_id, wrapped_key FROM data_keys WHERE key_id IN (SELECT value FROM json_each(?))'),
       owner: this.db.prepare('SELECT subject_sealed FROM data_keys WHERE scope = ? ORDER BY seq LIMIT 1'),
-      anyInScope: this.db.prepare('SELECT 1 AS one FROM data_keys WHERE scope = ? LIMIT 1'),
+      anyInScope: this.db.prepare(SQLITE_ANY_DATA_KEY_IN_SCOPE),
       scopesOf: this.db.prepare('SELECT scope FROM data_keys WHERE subject_hash = ? ORDER BY seq'),
       deleteSubject: this.db.prepare('DELETE FROM data_keys WHERE subject_hash = ?'),
       deleteScope: this.db.prepare('DELETE FROM data_keys WHERE scope = ?'),
@@ -114,26 +104,18 @@ export class SqliteDataKeyStore implements DataKeyStore {
         .transaction(() => {
           for (const p of batch) {
             if (made.has(`${p.hash}\u0000${p.scope}`)) continue;
-            const keyId = newKeyId();
-            const key = newDataKey();
+            const { key: fresh, row } = this.newKey(p.subjectId, p.scope);
             // The scope's first key (one probe of the scope index, no decryption): its subject owns
             // the stream, which the cache then knows without a subjectOfScope query and an unseal.
             const ownsScope = this.stmt.anyInScope.get(p.scope) === undefined;
             // OR IGNORE: another process made this subject's key in this stream first; theirs is the one.
-            const inserted = this.stmt.insert.run(
-              keyId,
-              p.hash,
-              this.kek.sealSubject(p.subjectId),
-              p.scope,
-              this.kek.wrap(keyId, key),
-              new Date().toISOString(),
-            );
+            const inserted = this.stmt.insert.run(...dataKeyRowValues(row));
             if (inserted.changes === 1) {
-              made.set(`${p.hash}\u0000${p.scope}`, ownsScope ? { keyId, key, ownsScope } : { keyId, key });
+              made.set(`${p.hash}\u0000${p.scope}`, ownsScope ? { ...fresh, ownsScope } : fresh);
               continue;
             }
-            const row = this.stmt.get.get(p.hash, p.scope)!;
-            made.set(`${p.hash}\u0000${p.scope}`, { keyId: row.key_id, key: this.kek.unwrap(row.key_id, row.wrapped_key) });
+            const theirs = this.stmt.get.get(p.hash, p.scope)!;
+            made.set(`${p.hash}\u0000${p.scope}`, { keyId: theirs.key_id, key: this.kek.unwrap(theirs.key_id, theirs.wrapped_key) });
           }
         })
         .immediate();
@@ -142,6 +124,22 @@ export class SqliteDataKeyStore implements DataKeyStore {
       return;
     }
     for (const p of batch) p.resolve(made.get(`${p.hash}\u0000${p.scope}`)!);
+  }
+
+  newKey(subjectId: string, scope: string): { key: DataKey; row: NewDataKeyRow } {
+    const keyId = newKeyId();
+    const key = newDataKey();
+    return {
+      key: { keyId, key },
+      row: {
+        keyId,
+        subjectHash: this.kek.subjectHash(subjectId),
+        subjectSealed: this.kek.sealSubject(subjectId),
+        scope,
+        wrappedKey: this.kek.wrap(keyId, key),
+        createdAt: new Date().toISOString(),
+      },
+    };
   }
 
   async keyById(keyId: string): Promise<Buffer | null> {

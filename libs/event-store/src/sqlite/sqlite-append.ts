@@ -9,6 +9,13 @@ import {
   type RecordedEvent,
 } from '../event-store.port';
 import { faultSeamSync } from '../fault-seam';
+import { DataKeysExist, type NewDataKeyRow } from '../personal-data/data-key-store.port';
+import {
+  SQLITE_ANY_DATA_KEY_IN_SCOPE,
+  SQLITE_DATA_KEYS_SCHEMA,
+  SQLITE_INSERT_DATA_KEY,
+  dataKeyRowValues,
+} from '../personal-data/sqlite-data-keys-table';
 
 /**
  * One group commit of the SQLite store, the same code whichever thread runs it: the api's own
@@ -35,6 +42,8 @@ export interface BatchItem {
   stream: string;
   expected: ExpectedRevision;
   events: { id: string; type: string; data: string; metadata: string }[];
+  /** New data keys of the stream, stored in the same transaction as its first events (AppendOptions.dataKeys). */
+  dataKeys?: NewDataKeyRow[];
 }
 
 /**
@@ -67,6 +76,15 @@ export function batchCommitter(db: Database.Database): (items: BatchItem[]) => B
       'INSERT INTO events (id, stream_id, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
   };
+  /** The key table's statements, prepared on the first append that carries keys (the table may be made then). */
+  let keyStmt: { anyInScope: Database.Statement<[string], { one: number }>; insert: Database.Statement<unknown[]> } | null = null;
+  const keyStatements = () => {
+    if (!keyStmt) {
+      db.exec(SQLITE_DATA_KEYS_SCHEMA);
+      keyStmt = { anyInScope: db.prepare(SQLITE_ANY_DATA_KEY_IN_SCOPE), insert: db.prepare(SQLITE_INSERT_DATA_KEY) };
+    }
+    return keyStmt;
+  };
   /** True once the append being applied has inserted a row (a failure then needs a rollback). */
   let inserting = false;
   let failedMidAppend = false;
@@ -98,9 +116,18 @@ export function batchCommitter(db: Database.Database): (items: BatchItem[]) => B
       }
     }
 
+    // Keys come only with a new stream's first events, into a scope without keys: otherwise events
+    // of this stream could be under another key of this subject (made for an append that failed).
+    const keys = item.dataKeys?.length ? keyStatements() : null;
+    if (keys) {
+      for (const scope of new Set(item.dataKeys!.map((k) => k.scope)))
+        if (keys.anyInScope.get(scope)) throw new DataKeysExist(scope);
+    }
+
     let revision = current === 'no_stream' ? -1n : current;
     const positions: bigint[] = [];
     inserting = true;
+    if (keys) for (const row of item.dataKeys!) keys.insert.run(...dataKeyRowValues(row));
     for (const e of events) {
       revision += 1n;
       let info: Database.RunResult;

@@ -9,6 +9,7 @@ import {
   appendSizeBytes,
   WrongExpectedRevision,
   type AllSubscription,
+  type AppendOptions,
   type AppendResult,
   type EventData,
   type EventStore,
@@ -179,11 +180,14 @@ export class SqliteEventStore implements EventStore {
   private writerDied: Error | null = null;
   private readonly observer: EventStoreObserver | undefined;
   private readonly maxAppendBytes: number;
+  /** A file's keys (SqliteDataKeyStore on the same file) can be stored with a new stream's first events. */
+  readonly dataKeysLocation?: string;
 
   constructor(options: SqliteEventStoreOptions) {
     const memory = options.path === ':memory:' || options.path === '';
     this.file = memory ? null : resolve(options.path);
     if (this.file) mkdirSync(dirname(this.file), { recursive: true });
+    if (this.file) this.dataKeysLocation = `sqlite:${this.file}`;
     this.pollIntervalMs = options.pollIntervalMs ?? 5;
     this.pageSize = options.pageSize ?? 1000;
     this.observer = options.observer;
@@ -226,7 +230,7 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  append(stream: string, events: EventData[], options: { expectedRevision: ExpectedRevision }): Promise<AppendResult> {
+  append(stream: string, events: EventData[], options: AppendOptions): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('SqliteEventStore is closed'));
     if (this.writerDied) return Promise.reject(this.writerDied);
     if (events.length === 0) return Promise.reject(new TypeError(`append to ${stream}: no events to append`));
@@ -242,6 +246,7 @@ export class SqliteEventStore implements EventStore {
         const bytes = appendSizeBytes(prepared);
         if (bytes > this.maxAppendBytes) throw new AppendTooLargeError(stream, bytes, this.maxAppendBytes);
         item = { stream, events: prepared, expected: options.expectedRevision, raw: events, resolve, reject };
+        if (options.dataKeys?.length) item.dataKeys = options.dataKeys;
       } catch (error) {
         reject(error);
         return;

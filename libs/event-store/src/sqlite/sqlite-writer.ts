@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { NewDataKeyRow } from '../personal-data/data-key-store.port';
 import type { BatchItem } from './sqlite-append';
 import type { FromWriter, ToWriter, WireError, WireOutcome, WriterOptions } from './sqlite-writer.protocol';
 
@@ -109,7 +110,13 @@ export class SqliteWriter {
       this.inFlight.set(id, { items, resolve: resolveReply, reject });
       this.worker.ref();
       // Only what the commit needs crosses (the queue's items also hold the caller's callbacks and objects).
-      this.send({ type: 'batch', id, items: items.map(({ stream, expected, events }) => ({ stream, expected, events })) });
+      this.send({
+        type: 'batch',
+        id,
+        items: items.map(({ stream, expected, events, dataKeys }) =>
+          dataKeys ? { stream, expected, events, dataKeys: dataKeys.map(asText) } : { stream, expected, events },
+        ),
+      });
     });
   }
 
@@ -138,3 +145,14 @@ export class SqliteWriter {
     this.worker.postMessage(message);
   }
 }
+
+/**
+ * A key row with its bytes as base64 text: structured clone copies a typed array's whole buffer,
+ * and a small Buffer is a view of an 8 KB pool, so each row would carry 16 KB to the thread.
+ */
+function asText(row: NewDataKeyRow): NewDataKeyRow {
+  return { ...row, subjectSealed: base64(row.subjectSealed), wrappedKey: base64(row.wrappedKey) };
+}
+
+const base64 = (bytes: Uint8Array | string): string =>
+  typeof bytes === 'string' ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');

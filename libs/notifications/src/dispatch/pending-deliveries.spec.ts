@@ -144,7 +144,7 @@ describe('PendingDeliveries: jobs Redis lost undelivered are added again', () =>
   });
 
   it('once a sweepMs the jobs are looked up without a loss, forgetting those finished elsewhere', async () => {
-    const { queue, done } = await setup(10);
+    const { redis, queue, done } = await setup(10);
     try {
       const pending = new PendingDeliveries(queue, { sweepMs: 0 });
       await queue.addBulk([job(1)]);
@@ -154,8 +154,7 @@ describe('PendingDeliveries: jobs Redis lost undelivered are added again', () =>
       // Finished by another process's worker: this instance was never told.
       await (await queue.getJob('alert-1|email|user-1'))!.remove();
       await queue.add('alert', { n: 1 }, { jobId: 'alert-1|email|user-1' });
-      const client = await queue.client;
-      await client.hset(queue.toKey('alert-1|email|user-1'), 'finishedOn', String(Date.now()));
+      await redis.hset(queue.toKey('alert-1|email|user-1'), 'finishedOn', String(Date.now()));
       expect(await pending.requeueLost()).toBe(0);
       expect(pending.size).toBe(0);
     } finally {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JobsOptions, Queue } from 'bullmq';
-import type { ChainableCommander } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 
 /** A job as a dispatcher enqueues it (Queue.addBulk's entry), with its deterministic id. */
 export interface PendingJob<T> {
@@ -87,7 +87,7 @@ export class PendingDeliveries<T> {
   async requeueLost(): Promise<number> {
     if (this.jobs.size === 0) return 0;
     const client = await this.queue.client;
-    const lost = (await client.set(this.watchKey, '1', 'EX', 86_400, 'NX')) === 'OK';
+    const lost = (await (client as unknown as Redis).set(this.watchKey, '1', 'EX', 86_400, 'NX')) === 'OK';
     if (!lost && Date.now() - this.lastSweep < (this.options.sweepMs ?? 60_000)) return 0;
     this.lastSweep = Date.now();
     try {
