@@ -67,8 +67,13 @@ export function nextLink(url: string, limit: number, next: PageCursor): string {
   return `<${parsed.pathname}?${parsed.searchParams.toString()}>; rel="next"`;
 }
 
+/** The Link header of a page, when more follow. */
+export function linkNextPage(request: FastifyRequest, reply: FastifyReply, limit: number, page: Page<unknown>): void {
+  if (page.next) void reply.header('Link', nextLink(request.url, limit, page.next));
+}
+
 /** Answers a page: its items as the body, and the Link header when more follow. */
 export function answerPage<T>(request: FastifyRequest, reply: FastifyReply, limit: number, page: Page<T>): T[] {
-  if (page.next) void reply.header('Link', nextLink(request.url, limit, page.next));
+  linkNextPage(request, reply, limit, page);
   return page.items;
 }

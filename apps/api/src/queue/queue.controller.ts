@@ -3,8 +3,8 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { QueuesRepository, type Page, type QueueEntry } from '@send/read-models';
-import { answerPage, parsePageQuery } from '../common/paging';
+import { QueuesRepository, queueRowsJson, type QueuePage } from '@send/read-models';
+import { linkNextPage, parsePageQuery } from '../common/paging';
 import { ApiPagedList, ApiSignedIn, ApiZodQuery } from '../common/openapi';
 import { parseInput } from '../common/zod-body';
 import { CurrentUser, Roles } from '../auth/auth.decorators';
@@ -14,11 +14,6 @@ import { queueEntrySchema } from './dto/queue-entry.dto';
 import { GetTeamQueueQuery } from './team-queue.query';
 
 export const teamQuerySchema = z.object({ teamId: z.string().trim().min(1).max(64).optional() });
-
-/** A queue row: the slim entry without its sort score (a subset of the request view's fields). */
-export type QueueRow = Omit<QueueEntry, 'score'>;
-
-const rows = (page: Page<QueueEntry>): Page<QueueRow> => ({ ...page, items: page.items.map(({ score: _score, ...row }) => row) });
 
 /**
  * Work queues, most urgent first: escalated requests, then the earliest due. Paged (?limit=&cursor=, Link rel="next").
@@ -43,9 +38,9 @@ export class QueueController {
     @Query() query: unknown,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<QueueRow[]> {
+  ): Promise<string> {
     const page = parsePageQuery(query);
-    return answerPage(request, reply, page.limit, this.shown(user, rows(await this.queues.officerQueuePage(user.id, page))));
+    return this.answer(user, request, reply, page.limit, await this.queues.officerQueuePage(user.id, page));
   }
 
   @Get('team')
@@ -61,10 +56,10 @@ export class QueueController {
     @Query() query: unknown,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<QueueRow[]> {
+  ): Promise<string> {
     const { teamId } = parseInput(teamQuerySchema, query, 'query');
     const page = parsePageQuery(query);
-    return answerPage(request, reply, page.limit, this.shown(user, rows(await this.queries.execute(new GetTeamQueueQuery(user, teamId, page)))));
+    return this.answer(user, request, reply, page.limit, await this.queries.execute(new GetTeamQueueQuery(user, teamId, page)));
   }
 
   @Get('triage')
@@ -76,18 +71,24 @@ export class QueueController {
     @Query() query: unknown,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<QueueRow[]> {
+  ): Promise<string> {
     const page = parsePageQuery(query);
-    return answerPage(request, reply, page.limit, this.shown(user, rows(await this.queues.triagePage(page))));
+    return this.answer(user, request, reply, page.limit, await this.queues.triagePage(page));
   }
 
-  /** The page, once its rows are recorded as read by the caller. */
-  private shown(user: AuthUser, page: Page<QueueRow>): Page<QueueRow> {
+  /**
+   * The page's rows (the slim entries without their scores) as the JSON body, with the Link header
+   * when more follow, once they are recorded as read by the caller. The body is the stored rows
+   * spliced together (queueRowsJson), not serialised again: the same bytes, for a fraction of the CPU.
+   */
+  private answer(user: AuthUser, request: FastifyRequest, reply: FastifyReply, limit: number, page: QueuePage): string {
     this.accessLog.recordReads(
       user,
       page.items.map((row) => requestRead('request', row)),
       { context: 'queue', via: 'api' },
     );
-    return page;
+    linkNextPage(request, reply, limit, page);
+    void reply.type('application/json; charset=utf-8');
+    return queueRowsJson(page);
   }
 }

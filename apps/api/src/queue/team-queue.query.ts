@@ -1,5 +1,5 @@
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { QueuesRepository, UsersRepository, type Page, type PageRequest, type QueueEntry } from '@send/read-models';
+import { QueuesRepository, UsersRepository, type PageRequest, type QueuePage } from '@send/read-models';
 import { Clock } from '@send/platform';
 import type { AuthUser } from '../auth/roles';
 
@@ -18,14 +18,14 @@ export class GetTeamQueueQuery {
  * the head of service pick one (none: triage). GET /api/queue/team and the /queue/team page.
  */
 @QueryHandler(GetTeamQueueQuery)
-export class GetTeamQueueHandler implements IQueryHandler<GetTeamQueueQuery, Page<QueueEntry>> {
+export class GetTeamQueueHandler implements IQueryHandler<GetTeamQueueQuery, QueuePage> {
   constructor(
     private readonly queues: QueuesRepository,
     private readonly users: UsersRepository,
     private readonly clock: Clock,
   ) {}
 
-  async execute({ user, teamId, page }: GetTeamQueueQuery): Promise<Page<QueueEntry>> {
+  async execute({ user, teamId, page }: GetTeamQueueQuery): Promise<QueuePage> {
     const team = user.teamId ?? teamId ?? null;
     if (team === null) return this.queues.triagePage(page);
     const away = await this.users.awayInTeam(team, this.clock.now());

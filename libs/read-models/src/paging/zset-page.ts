@@ -110,6 +110,12 @@ export function pageOf<T>(page: ZsetPage, values: Array<T | null>): Page<T> {
   };
 }
 
+/** A page of stored texts: one MGET of `keyOf(member)` for the page's members (see pageOf). */
+export async function readPageTexts(redis: Redis, page: ZsetPage, keyOf: (id: string) => string): Promise<Page<string>> {
+  if (page.members.length === 0) return pageOf(page, []);
+  return pageOf(page, await redis.mget(page.members.map((m) => keyOf(m.id))));
+}
+
 /** A page of JSON values: one MGET of `keyOf(member)` for the page's members (see pageOf). */
 export async function readPageValues<T, S = T>(
   redis: Redis,
@@ -118,12 +124,8 @@ export async function readPageValues<T, S = T>(
   /** What the item is made from its parsed JSON (default: the JSON itself). */
   decode: (stored: S) => T = (stored) => stored as unknown as T,
 ): Promise<Page<T>> {
-  if (page.members.length === 0) return pageOf(page, []);
-  const stored = await redis.mget(page.members.map((m) => keyOf(m.id)));
-  return pageOf(
-    page,
-    stored.map((s) => (s === null ? null : decode(JSON.parse(s) as S))),
-  );
+  const texts = await readPageTexts(redis, page, keyOf);
+  return { ...texts, items: texts.items.map((s) => decode(JSON.parse(s) as S)) };
 }
 
 function pairs(flat: string[]): PageCursor[] {

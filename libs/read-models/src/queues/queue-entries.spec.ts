@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type Redis from 'ioredis';
 import { v4 as uuid } from 'uuid';
 import type { SqliteEventStore } from '@send/event-store';
@@ -7,7 +8,7 @@ import type { PageCursor } from '../paging/zset-page';
 import { Projector } from '../projector';
 import { RequestViewsRepository } from '../request-view/request-views.repository';
 import { RequestDriver, readModelTestHooks } from '../testing/read-model-fixtures';
-import { toQueueEntry } from './queue-entry';
+import { queueRowsJson, toQueueEntry, type QueueEntry, type QueuePage } from './queue-entry';
 import { QueuesRepository } from './queues.repository';
 
 // This file's own Redis database: the read-model keys are global.
@@ -111,6 +112,65 @@ describe('queue entries', () => {
     expect(covered[0][1]).toMatchObject({ assignee: { id: 'officer-1' }, needsCover: true });
 
     expect((await queues.triagePage({ limit: 10 })).items.map((e) => e.id)).toEqual([u1]);
+
+    // The api answers a page as its rows spliced from the stored texts: the bytes serialising them would give.
+    for (const page of [
+      await queues.teamQueuePage('north', { limit: 10 }),
+      await queues.teamQueuePage('north', { limit: 10 }, ['officer-1']),
+    ]) {
+      expect(queueRowsJson(page)).toBe(answeredRows(page.items));
+    }
+    expect(JSON.parse(queueRowsJson(await queues.teamQueuePage('north', { limit: 10 }, ['officer-1'])))[1]).toMatchObject({
+      id: mine,
+      needsCover: true,
+    });
+  });
+});
+
+/** What the api answered before it spliced stored rows: the entries without their scores, serialised. */
+const answeredRows = (entries: QueueEntry[]) => JSON.stringify(entries.map(({ score: _score, ...row }) => row));
+
+describe('a queue page as the api answers it (queueRowsJson)', () => {
+  const base: QueueEntry = {
+    id: '0b6f3c9e-6a43-4a43-9d1e-1f0c6c1e2a10',
+    reference: 'SEND-2026-000001',
+    caseRef: 'C-1001',
+    status: 'assigned',
+    category: 'placement',
+    priority: 'urgent',
+    requesterRole: 'parent',
+    assignee: { id: 'officer-1', name: 'Olu Officer' },
+    teamId: 'north',
+    needsCover: false,
+    requesterFlaggedUrgent: true,
+    submittedAt: '2026-12-01T09:00:00.000Z',
+    due: { firstResponseAt: '2026-12-02T09:00:00.000Z', resolutionAt: '2026-12-15T17:00:00.000Z' },
+    unansweredAttempts: 2,
+    lastAttemptAt: '2026-12-01T10:00:00.000Z',
+    escalation: { level: 1, status: 'open' },
+    score: 1_764_666_000_000,
+  };
+  // Any text where the rows hold free text (a case number typed by a family, names), any score.
+  const text = fc.string({ unit: 'binary', maxLength: 12 });
+  const entry = fc
+    .record({ caseRef: fc.option(text), reference: text, name: text, teamId: fc.option(text), score: fc.double() })
+    .map(({ name, ...e }): QueueEntry => ({ ...base, ...e, id: uuid(), assignee: { id: 'officer-1', name } }));
+  const pageOf = (items: QueueEntry[], json = items.map((e) => JSON.stringify(e))): QueuePage => ({ items, json, next: null });
+
+  it('gives the bytes JSON.stringify gives for the rows without their scores, whatever they hold', () => {
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 5 }), (items) => {
+        expect(queueRowsJson(pageOf(items))).toBe(answeredRows(items));
+      }),
+      { numRuns: 300 },
+    );
+    expect(queueRowsJson(pageOf([]))).toBe('[]');
+  });
+
+  it('serialises again a row not stored as JSON.stringify writes it (score not last)', () => {
+    const { score, ...rest } = base;
+    const moved = JSON.stringify({ score, ...rest });
+    expect(queueRowsJson(pageOf([base], [moved]))).toBe(answeredRows([base]));
   });
 });
 

@@ -1,15 +1,15 @@
 import type Redis from 'ioredis';
 import { keys } from '../keys';
-import { mergeZsetPages, readPageValues, readZsetPage, type Page, type PageRequest, type ZsetPage } from '../paging/zset-page';
+import { mergeZsetPages, readPageTexts, readZsetPage, type PageRequest, type ZsetPage } from '../paging/zset-page';
 import { recordOf, type RequestRecord, type StoredRequest } from '../request-view/request-view';
-import type { QueueEntry } from './queue-entry';
+import type { QueueEntry, QueuePage } from './queue-entry';
 
 /** An officer's queue and a team's unassigned queue, most urgent first (see queue-score.ts). */
 export class QueuesRepository {
   constructor(private readonly redis: Redis) {}
 
   /** One page of an officer's queue: one ZRANGE (a script after the first page) and one MGET of slim entries. */
-  async officerQueuePage(officerId: string, page: PageRequest): Promise<Page<QueueEntry>> {
+  async officerQueuePage(officerId: string, page: PageRequest): Promise<QueuePage> {
     return this.entries(await readZsetPage(this.redis, keys.officerQueue(officerId), 'asc', page));
   }
 
@@ -18,19 +18,19 @@ export class QueuesRepository {
    * are away (`awayOfficerIds`), marked as needing cover. Each zset is read from the same cursor,
    * limit + 1, in one round trip, and the short pages merged: O(page) whatever the queues hold.
    */
-  async teamQueuePage(teamId: string, page: PageRequest, awayOfficerIds: readonly string[] = []): Promise<Page<QueueEntry>> {
+  async teamQueuePage(teamId: string, page: PageRequest, awayOfficerIds: readonly string[] = []): Promise<QueuePage> {
     const keysToRead = [keys.teamQueue(teamId), ...awayOfficerIds.map(keys.officerQueue)];
     const pages = await Promise.all(keysToRead.map((key) => readZsetPage(this.redis, key, 'asc', page)));
     const merged = await this.entries(pages.length === 1 ? pages[0]! : mergeZsetPages(pages, 'asc', page.limit));
+    if (awayOfficerIds.length === 0) return merged;
     const away = new Set(awayOfficerIds);
-    return {
-      ...merged,
-      items: merged.items.map((e) => (e.assignee && away.has(e.assignee.id) ? { ...e, needsCover: true } : e)),
-    };
+    const covered = (e: QueueEntry) => !!e.assignee && away.has(e.assignee.id);
+    const items = merged.items.map((e) => (covered(e) ? { ...e, needsCover: true } : e));
+    return { ...merged, items, json: items.map((e, i) => (covered(e) ? JSON.stringify(e) : merged.json[i]!)) };
   }
 
   /** One page of triage: open requests routed to no team, most urgent first. */
-  async triagePage(page: PageRequest): Promise<Page<QueueEntry>> {
+  async triagePage(page: PageRequest): Promise<QueuePage> {
     return this.entries(await readZsetPage(this.redis, keys.teamQueue(null), 'asc', page));
   }
 
@@ -51,8 +51,9 @@ export class QueuesRepository {
     return stored.map((s) => (s === null ? null : (JSON.parse(s) as QueueEntry)));
   }
 
-  private entries(page: ZsetPage): Promise<Page<QueueEntry>> {
-    return readPageValues(this.redis, page, keys.queueEntry);
+  private async entries(page: ZsetPage): Promise<QueuePage> {
+    const texts = await readPageTexts(this.redis, page, keys.queueEntry);
+    return { ...texts, items: texts.items.map((s) => JSON.parse(s) as QueueEntry), json: texts.items };
   }
 
   private async read(key: string, limit: number): Promise<RequestRecord[]> {
