@@ -85,10 +85,10 @@ export interface Notifications {
 
 export function channelsFromConfig(
   config: NotificationsConfig,
-  deps: { redis: Redis; now: () => Date; prefix?: string },
+  deps: { redis: Redis; now: () => Date; prefix?: string; keepSeconds?: number },
 ): NotificationChannel[] {
   const channels: NotificationChannel[] = [
-    new InAppChannel(deps.redis, config.inAppChannel ?? `${deps.prefix ?? ''}${LIVE_ALERTS_CHANNEL}`),
+    new InAppChannel(deps.redis, config.inAppChannel ?? `${deps.prefix ?? ''}${LIVE_ALERTS_CHANNEL}`, { keepSeconds: deps.keepSeconds }),
   ];
   if (config.smtp) channels.push(new SmtpEmailChannel(config.smtp));
   if (config.notify) channels.push(new NotifyChannel(config.notify));
@@ -106,7 +106,9 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
   const bullPrefix = `${prefix}bull`;
   const queue = new Queue<NotificationJobData>(NOTIFICATIONS_QUEUE, { connection, prefix: bullPrefix });
   const directory = options.directory ?? new ReadModelRecipientDirectory(options.redis);
-  const channels = options.channels ?? channelsFromConfig(options.config, { redis: options.redis, now, prefix });
+  const channels =
+    options.channels ??
+    channelsFromConfig(options.config, { redis: options.redis, now, prefix, keepSeconds: options.retry?.keepCompletedSeconds });
   const warn = (message: string) => logger?.warn(`[notifications] ${message}`);
   const pending = new PendingDeliveries(queue, { warn });
   const dispatcher = new NotificationDispatcher({
@@ -116,6 +118,7 @@ export function createNotifications(options: CreateNotificationsOptions): Notifi
     pending,
     directory,
     channels,
+    publicBaseUrl: options.config.publicBaseUrl,
     retry: options.retry,
     breachRole: options.breachRole,
     logger,

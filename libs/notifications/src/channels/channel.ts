@@ -1,4 +1,4 @@
-import type { AlertPayload, AlertSummary, RenderedAlert } from '../templates';
+import { alertPayload, renderAlert, type AlertPayload, type AlertSummary, type RenderedAlert, type RenderOptions } from '../templates';
 import type { Recipient } from '../recipients';
 
 export type ChannelName = 'email' | 'notify' | 'webhook' | 'in_app';
@@ -29,9 +29,30 @@ export interface OutgoingAlert {
 export interface NotificationChannel {
   readonly name: ChannelName;
   readonly fanOut: 'recipient' | 'audience';
+  /**
+   * Sent by the dispatcher itself as it reads the alert, instead of through the delivery queue: for
+   * a channel whose send is one quick write to the Redis the dispatcher depends on anyway, and that
+   * sends once per delivery id by itself (in-app). A failure fails the dispatch, which is retried.
+   */
+  readonly immediate?: boolean;
   /** Resolves once delivered; throws to be retried; throws PermanentDeliveryError to stop retrying. */
   send(outgoing: OutgoingAlert, to: DeliveryTarget): Promise<void>;
   close?(): Promise<void>;
+}
+
+/** The delivery of `alert` under `deliveryId`, worded for every channel. */
+export function outgoingAlert(deliveryId: string, alert: AlertSummary, options: RenderOptions = {}): OutgoingAlert {
+  let message: RenderedAlert | undefined;
+  return {
+    deliveryId,
+    alert,
+    payload: alertPayload(alert, options),
+    // Worded when a channel reads it: in-app sends the payload alone, and the wording formats its
+    // dates with Intl, which showed in the worker's CPU profile under load.
+    get message() {
+      return (message ??= renderAlert(alert, options));
+    },
+  };
 }
 
 /** A failure that retrying cannot fix (a rejected template, a missing address): fail now. */

@@ -209,4 +209,27 @@ describe('InAppChannel', () => {
       publisher.disconnect();
     }
   });
+
+  it('publishes a delivery once, however often it is sent (a dispatch or a job run again)', async () => {
+    const channelName = `test:${uuid()}:alerts:live`;
+    const publisher = new Redis(server.url);
+    const subscriber = new Redis(server.url);
+    try {
+      const received: string[] = [];
+      subscriber.on('message', (_channel: string, message: string) => received.push(message));
+      await subscriber.subscribe(channelName);
+      const channel = new InAppChannel(publisher, channelName);
+      const to = { role: 'team_manager', teamId: 'north', userIds: ['u1'] };
+      const first = outgoing();
+      await channel.send(first, to);
+      await channel.send(first, to);
+      await channel.send({ ...first, deliveryId: `${first.deliveryId}-next` }, to);
+      await until(() => received.length === 2);
+      // The repeat would have arrived before the next delivery: PUBLISH order is kept.
+      expect(received.map((m) => JSON.parse(m).deliveryId)).toEqual([first.deliveryId, `${first.deliveryId}-next`]);
+    } finally {
+      subscriber.disconnect();
+      publisher.disconnect();
+    }
+  });
 });

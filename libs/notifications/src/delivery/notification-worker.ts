@@ -1,8 +1,7 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type Redis from 'ioredis';
-import { PermanentDeliveryError, type ChannelName, type NotificationChannel } from '../channels';
+import { outgoingAlert, PermanentDeliveryError, type ChannelName, type NotificationChannel } from '../channels';
 import { NOTIFICATIONS_QUEUE, type NotificationJobData } from '../dispatch';
-import { alertPayload, renderAlert } from '../templates';
 import { sendOnce } from './sent-once';
 import { logDeliveryFailures, type DeliveryLogger } from './worker-logging';
 
@@ -72,10 +71,9 @@ export class NotificationWorker {
     const { alert, channel: name, target } = job.data;
     const channel = this.channels.get(name);
     if (!channel) throw new UnrecoverableError(`channel ${name} is not configured in this worker`);
-    const options = { baseUrl: this.options.publicBaseUrl };
     const deliveryId = job.id ?? `${alert.alertId}|${name}`;
     try {
-      await channel.send({ deliveryId, alert, message: renderAlert(alert, options), payload: alertPayload(alert, options) }, target);
+      await channel.send(outgoingAlert(deliveryId, alert, { baseUrl: this.options.publicBaseUrl }), target);
     } catch (error) {
       if (error instanceof PermanentDeliveryError) throw new UnrecoverableError(error.message);
       throw error;

@@ -2,10 +2,11 @@ import type { Queue } from 'bullmq';
 import { v4 as uuid } from 'uuid';
 import type { EscalationRole } from '@send/domain';
 import { SqliteEventStore, type CheckpointStore, type RecordedEvent } from '@send/event-store';
+import type { DeliveryTarget } from '../channels';
 import type { Recipient, RecipientDirectory } from '../recipients';
 import { after, attempt, run, submit } from '../testing/request-story';
 import { registerUser } from '../testing/users';
-import { NotificationDispatcher } from './notification-dispatcher';
+import { NotificationDispatcher, type PlannedDelivery } from './notification-dispatcher';
 
 /** Records the position each lookup asked the users read model to have reached. */
 class RecordingDirectory implements RecipientDirectory {
@@ -29,8 +30,8 @@ describe('NotificationDispatcher: how far the users read model must have got', (
       directory,
       channels: [{ name: 'email', fanOut: 'recipient' }],
     });
-  const escalate = async (requestId: string) => {
-    await run(store, submit(requestId), after(0));
+  const escalate = async (requestId: string, teamId = 'north') => {
+    await run(store, submit(requestId, { teamId }), after(0));
     for (const n of [1, 2, 3]) await run(store, attempt(requestId, n), after(n));
   };
   const inOrder = async (): Promise<RecordedEvent[]> => {
@@ -62,12 +63,73 @@ describe('NotificationDispatcher: how far the users read model must have got', (
   it('started from a checkpoint it knows no account event: the first alert waits for its own position, later ones need not', async () => {
     await registerUser(store, { email: 'manager@example.org', role: 'team_manager', teamId: 'north' });
     await escalate(uuid());
-    await escalate(uuid());
+    await escalate(uuid(), 'south');
     const directory = new RecordingDirectory();
     const dispatcher = dispatcherWith(directory);
     const requestEvents = (await inOrder()).filter((e) => e.streamId.startsWith('contact-request-'));
     for (const event of requestEvents) await dispatcher.handle(event);
     const alerts = requestEvents.filter((e) => e.type === 'EscalationRaised').map((e) => e.position);
     expect(directory.asked).toEqual([alerts[0], 0n]);
+  });
+
+  it('asks once per role and team until an account changes, not once per alert', async () => {
+    await registerUser(store, { email: 'manager@example.org', role: 'team_manager', teamId: 'north' });
+    await escalate(uuid());
+    await escalate(uuid());
+    await registerUser(store, { email: 'manager3@example.org', role: 'team_manager', teamId: 'north' });
+    await escalate(uuid());
+    const directory = new RecordingDirectory();
+    const dispatcher = dispatcherWith(directory);
+    const events = await inOrder();
+    for (const event of events) await dispatcher.handle(event);
+
+    const accounts = events.filter((e) => e.streamId.startsWith('user-')).map((e) => e.position);
+    expect(directory.asked).toEqual([accounts[0], accounts[1]]); // the second alert asked nothing
+  });
+
+  it('does not keep a lookup that failed: the retried alert asks again', async () => {
+    await registerUser(store, { email: 'manager@example.org', role: 'team_manager', teamId: 'north' });
+    await escalate(uuid());
+    const directory = new RecordingDirectory();
+    let failures = 1;
+    const flaky: RecipientDirectory = {
+      recipientsFor: async (role, teamId, asOf) => {
+        if (failures-- > 0) throw new Error('users read model is behind the alert');
+        return directory.recipientsFor(role, teamId, asOf);
+      },
+    };
+    const dispatcher = dispatcherWith(flaky);
+    const alert = (await inOrder()).find((e) => e.type === 'EscalationRaised')!;
+    await expect(dispatcher.handle(alert)).rejects.toThrow('behind the alert');
+    await dispatcher.handle(alert);
+    expect(directory.asked).toEqual([alert.position]);
+  });
+
+  it('sends the delivery of an immediate channel (in-app) itself, and queues the others', async () => {
+    await registerUser(store, { email: 'manager@example.org', role: 'team_manager', teamId: 'north' });
+    await escalate(uuid());
+    const sent: Array<{ deliveryId: string; to: DeliveryTarget }> = [];
+    const queued: Array<Array<string | undefined>> = [];
+    const dispatcher = new NotificationDispatcher({
+      store,
+      checkpoints: {} as CheckpointStore,
+      queue: {
+        addBulk: async (jobs: PlannedDelivery[]) => {
+          queued.push(jobs.map((j) => j.opts.jobId));
+          return [];
+        },
+      } as unknown as Queue,
+      directory: new RecordingDirectory(),
+      channels: [
+        { name: 'email', fanOut: 'recipient' },
+        { name: 'in_app', fanOut: 'audience', immediate: true, send: async (o, to) => void sent.push({ deliveryId: o.deliveryId, to }) },
+      ],
+    });
+    const alert = (await inOrder()).find((e) => e.type === 'EscalationRaised')!;
+    await dispatcher.handle(alert);
+    expect(sent).toEqual([
+      { deliveryId: `${alert.id}|in_app|role-team_manager-north`, to: { role: 'team_manager', teamId: 'north', userIds: ['m'] } },
+    ]);
+    expect(queued).toEqual([[`${alert.id}|email|user-m`]]);
   });
 });

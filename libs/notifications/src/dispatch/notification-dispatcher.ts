@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { REQUEST_STREAM_PREFIX, USER_ACCOUNT_EVENT_TYPES, USER_STREAM_PREFIX, type EscalationRole } from '@send/domain';
 import { SubscriptionRunner, type CheckpointStore, type EventStore, type RecordedEvent, type RunnerLogger } from '@send/event-store';
-import type { ChannelName, DeliveryTarget, NotificationChannel } from '../channels';
+import { outgoingAlert, type ChannelName, type DeliveryTarget, type NotificationChannel } from '../channels';
 import type { Recipient, RecipientDirectory } from '../recipients';
 import { ALERT_EVENT_TYPES, type AlertSummary } from '../templates';
 import { KeptStates, loadAlert } from './load-alert';
@@ -13,8 +13,14 @@ export interface NotificationDispatcherOptions {
   checkpoints: CheckpointStore;
   queue: Queue<NotificationJobData>;
   directory: RecipientDirectory;
-  /** The channels that are on: person channels get a job per recipient, audience channels one per alert. */
-  channels: ReadonlyArray<Pick<NotificationChannel, 'name' | 'fanOut'>>;
+  /**
+   * The channels that are on: person channels get a delivery per recipient, audience channels one
+   * per alert. Each delivery is a job on `queue`, except on an `immediate` channel, which the
+   * dispatcher sends itself (its `send` is then required).
+   */
+  channels: ReadonlyArray<Pick<NotificationChannel, 'name' | 'fanOut' | 'immediate'> & { send?: NotificationChannel['send'] }>;
+  /** Makes links absolute in what immediate channels send (the delivery worker's publicBaseUrl). */
+  publicBaseUrl?: string;
   /** Checkpoint name (default 'notifications'). One active dispatcher per name. */
   name?: string;
   retry?: DeliveryRetryOptions;
@@ -36,9 +42,11 @@ export interface PlannedDelivery {
 }
 
 /**
- * The durable subscriber that turns alert events into delivery jobs. Checkpoint after each event
- * ('after-handle'): an event is enqueued at least once, and the deterministic job ids make a second
- * enqueue of the same event add nothing, so every due alert is sent once even across crashes.
+ * The durable subscriber that turns alert events into deliveries: jobs on the queue, and the
+ * in-app publish, which it sends itself (an immediate channel: the live stream waits for no queue).
+ * Checkpoint after each event ('after-handle'): an event is dispatched at least once, and the
+ * deterministic delivery ids make a second dispatch of the same event add and publish nothing, so
+ * every due alert is sent once even across crashes.
  */
 export class NotificationDispatcher {
   readonly name: string;
@@ -53,7 +61,11 @@ export class NotificationDispatcher {
   private lastAccountEvent: bigint | null = null;
   /** Requests' states as of their last alert: the next alert reads only what followed. */
   private readonly kept: KeptStates;
-  /** Recipients looked up during the batch in hand (cleared per batch and when an account changes). */
+  /**
+   * The directory's answers by role and team, kept until the next account event: an answer holds
+   * every account up to the last account event seen (the lookup waited for that), and only account
+   * events change who holds a role, so the alerts after it need no lookup (three round trips each).
+   */
   private recipientsSeen = new Map<string, Promise<Recipient[]>>();
 
   constructor(private readonly options: NotificationDispatcherOptions) {
@@ -102,25 +114,42 @@ export class NotificationDispatcher {
     await this.handleBatch([event]);
   }
 
-  /** Enqueues the jobs of every event of the batch at once (all or nothing: a failure retries the batch, job ids dedupe). */
+  /**
+   * Sends the immediate deliveries of every event of the batch and enqueues the others' jobs at
+   * once (all or nothing: a failure retries the batch; job ids dedupe, immediate channels send once per id).
+   */
   async handleBatch(events: RecordedEvent[]): Promise<void> {
-    this.recipientsSeen = new Map();
     const jobs: PlannedDelivery[] = [];
+    const sent: Promise<void>[] = [];
     for (const event of events) {
       if (event.streamId.startsWith(USER_STREAM_PREFIX)) {
         this.lastAccountEvent = event.position;
         this.recipientsSeen = new Map();
         continue;
       }
-      jobs.push(...(await this.plan(event)));
+      for (const delivery of await this.plan(event)) {
+        const channel = this.options.channels.find((c) => c.name === delivery.data.channel);
+        // In-app first and on its own: the live stream does not wait for the queue's round trips.
+        if (channel?.immediate && channel.send) {
+          const sending = this.sendNow(channel.send.bind(channel), delivery);
+          sending.catch(() => undefined); // awaited below with the others; not unhandled meanwhile
+          sent.push(sending);
+        } else jobs.push(delivery);
+      }
     }
+    await Promise.all(sent);
     if (jobs.length > 0) {
       await this.options.queue.addBulk(jobs);
       this.options.pending?.track(jobs);
     }
   }
 
-  /** The jobs an event calls for (none for events that raise no alert). */
+  /** An immediate channel's delivery, sent under its job id (the channel sends once per id). */
+  private sendNow(send: NonNullable<NotificationChannel['send']>, { data, opts }: PlannedDelivery): Promise<void> {
+    return send(outgoingAlert(opts.jobId!, data.alert, { baseUrl: this.options.publicBaseUrl }), data.target);
+  }
+
+  /** The deliveries an event calls for (none for events that raise no alert). */
   async plan(event: RecordedEvent): Promise<PlannedDelivery[]> {
     const loaded = await loadAlert(this.options.store, event, { breachRole: this.options.breachRole, kept: this.kept });
     if (!loaded) return [];
@@ -165,11 +194,16 @@ export class NotificationDispatcher {
     return { alert: covering, recipients: await this.recipientsFor('service_manager', alert.teamId, asOf) };
   }
 
-  /** The directory's answer, asked once per role and team within a batch (no account changed in between). */
+  /** The directory's answer, asked once per role and team until an account changes. */
   private recipientsFor(role: EscalationRole, teamId: string | null, asOf: bigint): Promise<Recipient[]> {
     const key = `${role}|${teamId ?? ''}`;
     let answer = this.recipientsSeen.get(key);
-    if (!answer) this.recipientsSeen.set(key, (answer = this.options.directory.recipientsFor(role, teamId, asOf)));
+    if (!answer) {
+      const asked = this.options.directory.recipientsFor(role, teamId, asOf);
+      this.recipientsSeen.set(key, (answer = asked));
+      // A lookup that failed (the read model behind) is asked again when the batch is retried.
+      asked.catch(() => this.recipientsSeen.get(key) === asked && this.recipientsSeen.delete(key));
+    }
     return answer;
   }
 
