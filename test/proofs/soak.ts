@@ -213,7 +213,9 @@ interface Sample {
   apiHeap: number;
   workerRss: number;
   workerHeap: number;
-  /** Not judged: the worker's heap held from the system, and its memory outside the heap. */
+  /** Not judged: each process's heap held from the system, and its memory outside the heap. */
+  apiHeapTotal: number;
+  apiExternal: number;
   workerHeapTotal: number;
   workerExternal: number;
   /** Open requests the load works on, and how many it has resolved so far. */
@@ -384,6 +386,8 @@ async function main(): Promise<number> {
   let probes = {
     apiRss: [] as number[],
     apiHeap: [] as number[],
+    apiHeapTotal: [] as number[],
+    apiExternal: [] as number[],
     workerRss: [] as number[],
     workerHeap: [] as number[],
     workerHeapTotal: [] as number[],
@@ -394,7 +398,12 @@ async function main(): Promise<number> {
 
   const probe = async () => {
     const [api, worker] = await Promise.all([scrape(`${baseUrl}/metrics`), scrape(`http://127.0.0.1:${metricsPort}/metrics`)]);
-    if (api) (probes.apiRss.push(api.rss), probes.apiHeap.push(api.heap));
+    if (api) {
+      probes.apiRss.push(api.rss);
+      probes.apiHeap.push(api.heap);
+      probes.apiHeapTotal.push(api.heapTotal);
+      probes.apiExternal.push(api.external);
+    }
     if (worker) {
       probes.workerRss.push(worker.rss);
       probes.workerHeap.push(worker.heap);
@@ -406,7 +415,7 @@ async function main(): Promise<number> {
     const w = window;
     const p = probes;
     window = { latencies: [], requests: 0, non2xx: 0, errors: 0 };
-    probes = { apiRss: [], apiHeap: [], workerRss: [], workerHeap: [], workerHeapTotal: [], workerExternal: [] };
+    probes = { apiRss: [], apiHeap: [], apiHeapTotal: [], apiExternal: [], workerRss: [], workerHeap: [], workerHeapTotal: [], workerExternal: [] };
     const info = await redis.info('memory').catch(() => '');
     const sample: Sample = {
       minute: (now() - t0) / 60_000,
@@ -420,6 +429,8 @@ async function main(): Promise<number> {
       apiHeap: median(p.apiHeap.filter(Number.isFinite)),
       workerRss: median(p.workerRss),
       workerHeap: median(p.workerHeap.filter(Number.isFinite)),
+      apiHeapTotal: median(p.apiHeapTotal),
+      apiExternal: median(p.apiExternal),
       workerHeapTotal: median(p.workerHeapTotal),
       workerExternal: median(p.workerExternal),
       open: open.length,
@@ -430,7 +441,7 @@ async function main(): Promise<number> {
     samples.push(sample);
     progress(
       `  ${sample.minute.toFixed(1)} min: ${Math.round(sample.requests / SAMPLE_SECONDS)} req/s, p50 ${fmt(sample.p50)} ms, p99 ${fmt(sample.p99)} ms, ` +
-        `api RSS ${fmt(sample.apiRss)} MB heap ${fmt(sample.apiHeap)} MB, worker RSS ${fmt(sample.workerRss)} MB heap ${fmt(sample.workerHeap)} MB, ` +
+        `api RSS ${fmt(sample.apiRss)} MB heap ${fmt(sample.apiHeap)} MB held ${fmt(sample.apiHeapTotal)} MB, worker RSS ${fmt(sample.workerRss)} MB heap ${fmt(sample.workerHeap)} MB, ` +
         `redis ${fmt(sample.redisMb)} MB, ${sample.events.toLocaleString('en-GB')} events` +
         (sample.non2xx || sample.errors ? `, ${sample.non2xx} non-2xx, ${sample.errors} errors` : ''),
     );
@@ -638,21 +649,21 @@ function report(r: {
   lines.push('Samples (minute 0 is before the load; windows ending within the warm-up are shown but not judged):');
   lines.push('');
   lines.push(
-    '| minute | req/s | p50 ms | p99 ms | api RSS MB | api heap MB | worker RSS MB | worker heap MB | worker heap held MB | worker external MB | Redis MB | events | open | resolved | non-2xx | errors |',
+    '| minute | req/s | p50 ms | p99 ms | api RSS MB | api heap MB | api heap held MB | api external MB | worker RSS MB | worker heap MB | worker heap held MB | worker external MB | Redis MB | events | open | resolved | non-2xx | errors |',
   );
-  lines.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  lines.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   let previous = 0;
   for (const s of r.samples) {
     const seconds = (s.minute - previous) * 60;
     previous = s.minute;
     lines.push(
       `| ${s.minute.toFixed(SAMPLE_SECONDS < 60 ? 2 : 1)}${s.minute <= warmupEnd(r.samples) + 1e-9 ? ' (warm-up)' : ''} | ${seconds > 0 ? Math.round(s.requests / seconds) : 0} | ${fmt(s.p50)} | ${fmt(s.p99)} | ` +
-        `${fmt(s.apiRss)} | ${fmt(s.apiHeap)} | ${fmt(s.workerRss)} | ${fmt(s.workerHeap)} | ${fmt(s.workerHeapTotal)} | ${fmt(s.workerExternal)} | ${fmt(s.redisMb)} | ${s.events.toLocaleString('en-GB')} | ${s.open.toLocaleString('en-GB')} | ${s.resolved.toLocaleString('en-GB')} | ${s.non2xx} | ${s.errors} |`,
+        `${fmt(s.apiRss)} | ${fmt(s.apiHeap)} | ${fmt(s.apiHeapTotal)} | ${fmt(s.apiExternal)} | ${fmt(s.workerRss)} | ${fmt(s.workerHeap)} | ${fmt(s.workerHeapTotal)} | ${fmt(s.workerExternal)} | ${fmt(s.redisMb)} | ${s.events.toLocaleString('en-GB')} | ${s.open.toLocaleString('en-GB')} | ${s.resolved.toLocaleString('en-GB')} | ${s.non2xx} | ${s.errors} |`,
     );
   }
   lines.push('');
   lines.push(
-    "The worker's heap held (nodejs_heap_size_total_bytes) and external memory (nodejs_external_memory_bytes) are shown to tell its RSS apart, not judged. " +
+    "Each process's heap held (nodejs_heap_size_total_bytes, the main thread's) and external memory (nodejs_external_memory_bytes) are shown to tell its RSS apart, not judged. " +
       'Redis memory and the event count are not judged: they grow with the data (every submission and every resolved request stays in the store and the read models, as history), as they should.',
   );
   if (broken.length) {
