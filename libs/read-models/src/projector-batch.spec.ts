@@ -90,6 +90,22 @@ describe('Projector.handleBatch', () => {
     }
   });
 
+  it('leaves the same read models when a batch goes as several pipelined MULTIs (parts), whatever their size', async () => {
+    await interleavedHistory();
+    const events = await storedEvents();
+    const expected = await oneAtATime(events);
+    for (const [size, partSize] of [
+      [500, 1],
+      [500, 3],
+      [7, 2],
+      [500, 40],
+    ]) {
+      await redis.flushdb();
+      await projectInBatches(events, size, new Projector(PROJECTIONS_NAME, redis, allProjections(), { partSize }));
+      expect(await dumpKeys(redis)).toEqual(expected);
+    }
+  });
+
   it("derives a request's rows from where it ends in the batch: an assignee erased between its events, an escalation raised and advanced", async () => {
     await registerUser(store, { id: 'officer-1', name: 'Olu Officer', role: 'officer', teamId: 'north' });
     await registerUser(store, { id: 'officer-3', name: 'Tam Third', role: 'officer', teamId: 'north' });
@@ -159,7 +175,7 @@ describe('ReadThroughOverlay lists', () => {
   it('reads a list as stored plus the batch’s appends; a replaced list is exactly what replaced it, then what is appended', async () => {
     await redis.rpush('rm:test:list', 'a', 'b');
     const tx = redis.multi();
-    const overlay = new ReadThroughOverlay(redis, tx);
+    const overlay = new ReadThroughOverlay(redis);
     overlay.rpush('rm:test:list', 'c');
     expect(await overlay.getList('rm:test:list')).toEqual(['a', 'b', 'c']);
     overlay.replaceList('rm:test:list', ['A', 'B', 'C']);
@@ -168,7 +184,7 @@ describe('ReadThroughOverlay lists', () => {
     overlay.replaceList('rm:test:other', []); // replaced by nothing: gone
     await redis.rpush('rm:test:other', 'x');
     expect(await redis.lrange('rm:test:list', 0, -1)).toEqual(['a', 'b']); // nothing written before the MULTI runs
-    overlay.flush();
+    overlay.flush(tx);
     await tx.exec();
     expect(await redis.lrange('rm:test:list', 0, -1)).toEqual(['A', 'B', 'C', 'd']);
     expect(await redis.exists('rm:test:other')).toBe(0);
@@ -222,6 +238,39 @@ describe('Projector.handleBatch under a lease', () => {
     }
   });
 
+  it('keeps the parts applied before the lease changed hands, with their checkpoint, and writes nothing after', async () => {
+    await interleavedHistory(2);
+    const events = await storedEvents();
+    const partSize = 5;
+    expect(events.length).toBeGreaterThan(2 * partSize);
+    const expected = await oneAtATime(events.slice(0, partSize));
+    const other = redis.duplicate();
+    try {
+      const mine = new ProjectorLease(redis, { ttlMs: 10_000, owner: 'mine' });
+      const rebuild = new ProjectorLease(other, { ttlMs: 10_000, owner: 'rebuild' });
+      let seen = 0;
+      // Takes the lease away while the second part is worked out (the first one's MULTI sent).
+      const thief: Projection = {
+        name: 'thief',
+        async project() {
+          if (++seen !== partSize + 2) return;
+          await other.del(mine.key);
+          await rebuild.tryAcquire();
+        },
+      };
+      const projector = new Projector(PROJECTIONS_NAME, redis, [...allProjections(), thief], { lease: mine, partSize });
+      expect(await mine.tryAcquire()).toBe(true);
+      await expect(projector.handleBatch(events)).rejects.toBeInstanceOf(LeaseLost);
+      const dump = await dumpKeys(redis);
+      expect(dump[mine.key]).toBe(rebuild.token);
+      delete dump[mine.key];
+      expect(dump).toEqual(expected);
+      expect(await redis.get(keys.checkpoint(PROJECTIONS_NAME))).toBe(events[partSize - 1].position.toString());
+    } finally {
+      await other.quit();
+    }
+  });
+
   it('retries a batch whose MULTI its own lease renewal aborted, and applies it once', async () => {
     await interleavedHistory(2);
     const events = await storedEvents();
@@ -241,5 +290,30 @@ describe('Projector.handleBatch under a lease', () => {
     delete dump[mine.key];
     expect(dump).toEqual(expected);
     expect(renewals).toBeGreaterThan(events.length); // the batch ran twice: aborted once, then applied
+  });
+
+  it('retries from the last part applied when a renewal aborts a later part', async () => {
+    await interleavedHistory(2);
+    const events = await storedEvents();
+    const expected = await oneAtATime(events);
+    const partSize = 5;
+    const mine = new ProjectorLease(redis, { ttlMs: 10_000, owner: 'mine' });
+    let seen = 0;
+    const renewer: Projection = {
+      name: 'renewer',
+      async project() {
+        if (++seen === partSize + 2) await mine.renew(); // while the second part is worked out
+      },
+    };
+    const projector = new Projector(PROJECTIONS_NAME, redis, [...allProjections(), renewer], { lease: mine, partSize });
+    expect(await mine.tryAcquire()).toBe(true);
+    await projector.handleBatch(events);
+    const dump = await dumpKeys(redis);
+    delete dump[mine.key];
+    expect(dump).toEqual(expected);
+    // Worked out before the abort was known: parts 1-3 (the third while the second's MULTI ran);
+    // then again from the first part's checkpoint: everything after part 1.
+    expect(events.length).toBeGreaterThan(3 * partSize);
+    expect(seen).toBe(3 * partSize + (events.length - partSize));
   });
 });

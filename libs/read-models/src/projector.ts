@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import { faultSeam, type RecordedEvent } from '@send/event-store';
 import { keys } from './keys';
 import type { ProjectorLease } from './lease/projector-lease';
@@ -29,7 +30,12 @@ export interface ProjectorOptions {
    * per connection).
    */
   lease?: ProjectorLease;
+  /** Events per MULTI within a batch (see tryBatch). Default DEFAULT_PART_SIZE. */
+  partSize?: number;
 }
+
+/** Events per MULTI: a batch of 2,000 goes as four, each worked out while Redis applies the one before. */
+export const DEFAULT_PART_SIZE = 500;
 
 /** The lease was not ours when the projector came to write: the event was not applied. */
 export class LeaseLost extends Error {
@@ -44,10 +50,11 @@ export class LeaseLost extends Error {
  * so an event delivered twice (at-least-once subscriptions) changes nothing the second time.
  * Runs as the single active writer of its read models (see ProjectionsRunner and its lease).
  *
- * Batches: `handleBatch` applies many events with two round trips in all: one pipelined read (WATCH
- * the lease, the lease holder, the checkpoint, an MGET of every key the batch's projections read)
- * and one MULTI/EXEC with every write and the checkpoint of the batch's last event. Projections read
- * through an overlay of the batch's own writes, so the result is the same as one event at a time.
+ * Batches: `handleBatch` applies many events with one pipelined read (WATCH the lease, the lease
+ * holder, the checkpoint, an MGET of every key the batch's projections read) and a MULTI/EXEC per
+ * part of the batch (`partSize` events), each with the part's writes and the checkpoint of its last
+ * event, pipelined (see tryBatch). Projections read through an overlay of the batch's own writes, so
+ * the result is the same as one event at a time.
  */
 export class Projector {
   private checkpoint: bigint | null | undefined;
@@ -96,10 +103,12 @@ export class Projector {
     }
   }
 
-  /** False when the lease's WATCH aborted the MULTI. */
+  /** False when the lease's WATCH aborted a MULTI (the parts before it stay applied, with their checkpoint). */
   private async tryBatch(events: RecordedEvent[]): Promise<boolean> {
     const lease = this.options.lease;
     const toRead = this.keysRead(events);
+    // A MULTI still in flight when we leave (only after a failure: its outcome no longer matters).
+    let inFlight: Promise<boolean> | null = null;
     try {
       // One round trip: ioredis writes these in order on the connection without awaiting each.
       const watched = lease ? this.redis.watch(lease.key) : null;
@@ -121,37 +130,77 @@ export class Projector {
         if (lease) await this.redis.unwatch();
         return true; // already applied
       }
-      const tx = this.redis.multi();
-      const overlay = new ReadThroughOverlay(this.redis, tx);
+      const overlay = new ReadThroughOverlay(this.redis);
       overlay.preload(toRead, values);
-      for (const event of fresh) {
-        const context = eventContext();
-        for (const projection of this.projections) await projection.project(event, overlay, overlay, context);
+      const context = new EventScratch();
+      // Parts, each its own MULTI with its own checkpoint, pipelined: part k+1 is worked out while
+      // Redis runs part k's MULTI, and sent only once that one is known to be applied (and, under a
+      // lease, once a new WATCH on it found it still ours), so the checkpoint never passes a write.
+      const partSize = Math.max(1, this.options.partSize ?? DEFAULT_PART_SIZE);
+      for (let start = 0; start < fresh.length; start += partSize) {
+        const part = fresh.slice(start, start + partSize);
+        for (const event of part) {
+          context.clear();
+          for (const projection of this.projections) {
+            // Most projections have nothing to do for most events and say so without a promise.
+            const applying = projection.project(event, overlay, overlay, context);
+            if (applying) await applying;
+          }
+        }
+        await overlay.endBatch();
+        if (inFlight) {
+          const applied = await inFlight;
+          inFlight = null;
+          if (!applied) return false;
+        }
+        const tx = this.redis.multi();
+        overlay.flush(tx);
+        const last = part[part.length - 1].position;
+        tx.set(this.checkpointKey, last.toString());
+        const pause = faultSeam('projection-batch');
+        if (pause) await pause;
+        const next = fresh[start + partSize]?.position ?? null;
+        inFlight = this.commit(tx, part[0].position, last, next);
+        inFlight.catch(() => undefined); // awaited below or after the next part; not unhandled meanwhile
+        if (next === null) {
+          const applied = await inFlight;
+          inFlight = null;
+          return applied;
+        }
       }
-      await overlay.endBatch();
-      overlay.flush();
-      const last = fresh[fresh.length - 1].position;
-      tx.set(this.checkpointKey, last.toString());
-      const pause = faultSeam('projection-batch');
-      if (pause) await pause;
-      const results = await tx.exec();
-      if (!results && lease) {
-        this.checkpoint = undefined;
-        return false;
-      }
-      const failed = results?.find(([error]) => error);
-      if (!results || failed) {
-        throw new Error(
-          `Projector ${this.name}: MULTI failed for positions ${fresh[0].position}..${last}: ${failed?.[0]?.message ?? 'aborted'}`,
-        );
-      }
-      this.checkpoint = last;
-      return true;
+      return true; // not reached: the last part returns
     } catch (error) {
       this.checkpoint = undefined; // unknown after a failure
+      inFlight?.catch(() => undefined);
       if (lease) await this.redis.unwatch().catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * Sends the MULTI; when another part follows (at position `next`) under a lease, WATCHes the lease
+   * again right behind it (EXEC drops every WATCH) and reads its holder. Resolves true once applied
+   * (and the lease still ours for the next part), false when the WATCH aborted it.
+   */
+  private async commit(tx: ChainableCommander, first: bigint, last: bigint, next: bigint | null): Promise<boolean> {
+    const lease = this.options.lease;
+    const executed = tx.exec();
+    const holder = next !== null && lease ? Promise.all([this.redis.watch(lease.key), this.redis.get(lease.key)]) : null;
+    const results = await executed;
+    if (!results && lease) {
+      this.checkpoint = undefined;
+      // The WATCH sent for the next part stays set: drop it, the retry watches afresh.
+      if (holder) await Promise.all([holder.catch(() => undefined), this.redis.unwatch()]);
+      return false;
+    }
+    const failed = results?.find(([error]) => error);
+    if (!results || failed) {
+      await holder?.catch(() => undefined);
+      throw new Error(`Projector ${this.name}: MULTI failed for positions ${first}..${last}: ${failed?.[0]?.message ?? 'aborted'}`);
+    }
+    this.checkpoint = last;
+    if (holder && (await holder)[1] !== lease!.token) throw new LeaseLost(this.name, next!);
+    return true;
   }
 
   private keysRead(events: RecordedEvent[]): string[] {
@@ -161,12 +210,17 @@ export class Projector {
   }
 }
 
-function eventContext(): EventContext {
-  const values = new Map<string, Promise<unknown>>();
-  return {
-    memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
-      if (!values.has(key)) values.set(key, compute());
-      return values.get(key) as Promise<T>;
-    },
-  };
+/** The per-event context, cleared before each event rather than made anew (the catch-up makes millions). */
+class EventScratch implements EventContext {
+  private readonly values = new Map<string, Promise<unknown>>();
+
+  memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    let value = this.values.get(key);
+    if (value === undefined) this.values.set(key, (value = compute()));
+    return value as Promise<T>;
+  }
+
+  clear(): void {
+    this.values.clear();
+  }
 }

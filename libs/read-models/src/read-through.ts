@@ -72,10 +72,7 @@ export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
   /** atBatchEnd's derivations by id, in the order they were first registered. */
   private readonly batchEnd = new Map<string, () => void | Promise<void>>();
 
-  constructor(
-    private readonly redis: Redis,
-    private readonly tx: ChainableCommander,
-  ) {}
+  constructor(private readonly redis: Redis) {}
 
   /** Values read for the batch up front (MGET), in the order of `keys`. */
   preload(keys: string[], values: Array<string | null>): void {
@@ -158,23 +155,33 @@ export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
     this.batchEnd.clear();
   }
 
-  /** Queues the batch's string and list writes on the MULTI (once, before EXEC). */
-  flush(): void {
+  /**
+   * Queues the writes made since the last flush on `tx` (before its EXEC). The values stay known
+   * for what is read next; list and set reads go to Redis, on the connection the MULTI was sent on,
+   * so they come after it.
+   */
+  flush(tx: ChainableCommander): void {
+    // One MSET and one DEL for every string key: what SET and DEL per key would leave, in two commands.
+    const set: string[] = [];
+    const deleted: string[] = [];
     for (const [key, entry] of this.entries) {
       if (!entry.written) continue;
-      if (entry.raw === null) this.tx.del(key);
-      else this.tx.set(key, entry.raw ?? JSON.stringify(entry.parsed));
+      entry.written = false;
+      if (entry.raw === null) deleted.push(key);
+      else set.push(key, entry.raw ?? (entry.raw = JSON.stringify(entry.parsed)));
     }
+    if (set.length > 0) tx.mset(...set);
+    if (deleted.length > 0) tx.del(...deleted);
     for (const [key, { replaced, values }] of this.lists) {
-      if (replaced) this.tx.del(key);
-      if (values.length > 0) this.tx.rpush(key, ...values);
+      if (replaced) tx.del(key);
+      if (values.length > 0) tx.rpush(key, ...values);
     }
     for (const [key, members] of this.sets) {
       const added: string[] = [];
       const removed: string[] = [];
       for (const [member, add] of members) (add ? added : removed).push(member);
-      if (added.length > 0) this.tx.sadd(key, ...added);
-      if (removed.length > 0) this.tx.srem(key, ...removed);
+      if (added.length > 0) tx.sadd(key, ...added);
+      if (removed.length > 0) tx.srem(key, ...removed);
     }
     for (const [key, members] of this.zsets) {
       const added: Array<string | number> = [];
@@ -183,9 +190,12 @@ export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
         if (score === null) removed.push(member);
         else added.push(score, member);
       }
-      if (added.length > 0) this.tx.zadd(key, ...added);
-      if (removed.length > 0) this.tx.zrem(key, ...removed);
+      if (added.length > 0) tx.zadd(key, ...added);
+      if (removed.length > 0) tx.zrem(key, ...removed);
     }
+    this.lists.clear();
+    this.sets.clear();
+    this.zsets.clear();
   }
 
   private async entry(key: string): Promise<Entry> {

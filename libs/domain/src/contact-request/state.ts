@@ -216,7 +216,10 @@ export const evolve = (state: State, event: ContactRequestEvent): State => {
   if (!isSubmitted(state)) return state;
   const next = evolveSubmitted(state, event);
   const at = ownTime(event);
-  return at === null || next === state ? next : { ...next, updatedAt: at };
+  if (at === null || next === state) return next;
+  // evolveSubmitted made `next` just now and nothing else holds it: dated in place, not copied again.
+  next.updatedAt = at;
+  return next;
 };
 
 /**

@@ -19,9 +19,12 @@ export class CasesProjection implements Projection {
     return caseRef === null ? [] : [keys.case(caseRef)];
   }
 
-  async project(event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites): Promise<void> {
+  project(event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites): Promise<void> | void {
     const caseRef = caseRefOf(event.streamId);
-    if (caseRef === null) return;
+    if (caseRef !== null) return this.apply(caseRef, event, reader, tx);
+  }
+
+  private async apply(caseRef: string, event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites): Promise<void> {
     const before = await reader.getJson<CaseState>(keys.case(caseRef));
     const after = evolveCase(before, event);
     if (after === null || after === before) return;

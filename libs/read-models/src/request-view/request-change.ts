@@ -3,7 +3,7 @@ import { requestIdOf } from '@send/domain';
 import { keys } from '../keys';
 import type { EventContext } from '../projector';
 import type { ReadModelReader, ReadModelWrites } from '../read-through';
-import { applyToStoredRequest, recordOf, type RequestRecord, type StoredRequest } from './request-view';
+import { applyToStoredRequest, recordOf, type RecordNames, type RequestRecord, type StoredRequest } from './request-view';
 
 /** A request's stored record before and after one event: what every request projection derives its writes from. */
 export interface RequestChange {
@@ -32,7 +32,8 @@ export function requestChange(event: RecordedEvent, redis: ReadModelReader, cont
   if (requestId === null) return Promise.resolve(null);
   const load = async (): Promise<RequestChange | null> => {
     const before = await redis.getJson<StoredRequest>(keys.request(requestId));
-    const after = applyToStoredRequest(before, event, await officerName(event, redis));
+    const officerId = assignedOfficerId(event);
+    const after = applyToStoredRequest(before, event, officerId ? await officerName(officerId, redis) : NO_NAMES);
     if (!after) return null;
     return { requestId, before, after, changed: after !== before };
   };
@@ -40,10 +41,10 @@ export function requestChange(event: RecordedEvent, redis: ReadModelReader, cont
   return context.memo('request-change', load);
 }
 
+const NO_NAMES: RecordNames = Object.freeze({});
+
 /** Assignment events carry the officer's id; the view shows their name, from the users read model. */
-async function officerName(event: RecordedEvent, redis: ReadModelReader): Promise<{ assigneeName?: string | null }> {
-  const officerId = assignedOfficerId(event);
-  if (!officerId) return {};
+async function officerName(officerId: string, redis: ReadModelReader): Promise<RecordNames> {
   const user = await redis.getJson<{ name?: string }>(keys.user(officerId));
   return { assigneeName: user?.name ?? null };
 }

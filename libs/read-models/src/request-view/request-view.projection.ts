@@ -22,13 +22,27 @@ export class RequestViewProjection implements Projection {
     tx.setJson(keys.request(requestId), after);
     // The lists a request belongs to follow where it is now: routing and assignment move it between
     // them. Event by event: a later event of the batch reads them (an erased officer's requests).
-    const score = Date.parse(after.state.submittedAt);
-    const was = before ? listKeysOf(before) : [];
-    const is = listKeysOf(after);
-    for (const key of was) if (!is.includes(key)) tx.zrem(key, requestId);
-    for (const key of is) if (!was.includes(key)) tx.zadd(key, score, requestId);
+    if (!before || !sameLists(before, after)) {
+      const score = Date.parse(after.state.submittedAt);
+      const was = before ? listKeysOf(before) : [];
+      const is = listKeysOf(after);
+      for (const key of was) if (!is.includes(key)) tx.zrem(key, requestId);
+      for (const key of is) if (!was.includes(key)) tx.zadd(key, score, requestId);
+    }
     requestAtBatchEnd(this.name, change, reader, tx, (_before, now) => tx.setJson(keys.dashboardRow(requestId), dashboardRowOf(now)));
   }
+}
+
+/** True when listKeysOf gives the same lists for both (most events: an attempt, a reply), without making them. */
+function sameLists(a: Pick<RequestRecord, 'state'>, b: Pick<RequestRecord, 'state'>): boolean {
+  const x = a.state;
+  const y = b.state;
+  return (
+    x.teamId === y.teamId &&
+    x.caseRef === y.caseRef &&
+    x.assignee?.officerId === y.assignee?.officerId &&
+    requesterUserIdOf(a) === requesterUserIdOf(b)
+  );
 }
 
 /** Every list (zset by submission time) that holds the request as it stands: what scoped reads page through. */

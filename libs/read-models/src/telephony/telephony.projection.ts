@@ -22,9 +22,12 @@ export class TelephonyProjection implements Projection {
     return typeof number === 'string' ? [keys.telephonyCall(callId), keys.unmatchedNumber(number)] : [keys.telephonyCall(callId)];
   }
 
-  async project(event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites): Promise<void> {
+  project(event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites): Promise<void> | void {
     const callId = callIdOf(event.streamId);
-    if (callId === null) return;
+    if (callId !== null) return this.apply(callId, event, reader, tx);
+  }
+
+  private async apply(callId: string, event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites): Promise<void> {
     const before = await reader.getJson<CallState>(keys.telephonyCall(callId));
     const after = evolveCall(before, event);
     const type = (event as unknown as CallEvent).type;

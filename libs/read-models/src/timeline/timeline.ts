@@ -20,7 +20,8 @@ const HIDDEN = new Set(['schemaVersion', 'requester', 'userIds', 'passwordHash']
 export function toTimelineEntry(event: RecordedEvent): TimelineEntry {
   const data: Record<string, any> = isContactRequestEventType(event.type) ? upcast(event.type, event.data) : event.data;
   const shown: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(data)) if (!HIDDEN.has(key)) shown[key] = value;
+  // for...in, not Object.entries: the same keys in the same order (plain JSON data), without an array per event.
+  for (const key in data) if (!HIDDEN.has(key)) shown[key] = data[key];
   if (event.type === 'ContactRequestSubmitted') shown.requesterRole = data.requester?.role ?? 'other';
   return { type: event.type, at: eventTime({ data, recordedAt: event.recordedAt }), actor: { role: actorRole(event) }, data: shown };
 }

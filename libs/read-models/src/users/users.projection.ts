@@ -24,9 +24,12 @@ export class UsersProjection implements Projection {
     return userId ? [keys.user(userId)] : [];
   }
 
-  async project(event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites): Promise<void> {
+  project(event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites): Promise<void> | void {
     const userId = userIdOfEvent(event);
-    if (!userId) return;
+    if (userId) return this.apply(userId, event, reader, tx);
+  }
+
+  private async apply(userId: string, event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites): Promise<void> {
     const before = await reader.getJson<UserRecord>(keys.user(userId));
     const account = evolveUserAccount(before ? toAccount(before) : null, event);
     if (!account) return;
