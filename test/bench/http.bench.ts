@@ -256,6 +256,8 @@ interface Call extends WorkloadCall {
   /** A fixed number of requests instead of BENCH_HTTP_SECONDS. */
   amount?: number;
   url?: string;
+  /** The process answering `url` (its CPU time is measured); without `url`, the api. */
+  serverPid?: number;
 }
 
 interface CallResult {
@@ -273,6 +275,12 @@ interface CallResult {
   rps: number;
   /** Latency of 2xx answers, ms (autocannon's per-response time, measured in this process). */
   latency: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
+  /**
+   * CPU time the answering process (the api, or the raw server) used per answer, µs: what a call
+   * costs, less swayed than req/s by other work on a shared machine (though a busy one still
+   * inflates it: compare runs made in the same conditions). NaN without /proc.
+   */
+  cpuUsPerRequest: number;
 }
 
 /** `until`: stop when it resolves instead of after `seconds` (then `seconds` is only a cap). */
@@ -283,6 +291,10 @@ function load(phase: string, call: Call, seconds = SECONDS, until?: Promise<unkn
   if (call.token) headers.authorization = `Bearer ${call.token}`;
   if (call.body !== undefined) headers['content-type'] = 'application/json';
   const latencies: number[] = [];
+  // The mixed phase and the warm-up run several calls at once: no one call's share of the CPU is known.
+  const together = phase === 'mixed' || phase === 'warm-up';
+  const server = together ? undefined : call.url ? call.serverPid : appProcs[0]?.child.pid;
+  const cpuBefore = cpuSeconds(server);
   const started = now();
   let lastAnswer = started;
   return new Promise((resolveResult, reject) => {
@@ -304,6 +316,7 @@ function load(phase: string, call: Call, seconds = SECONDS, until?: Promise<unkn
       },
       (error, result) => {
         if (error) return reject(error);
+        const cpuAfter = cpuSeconds(server);
         const s = summary(latencies);
         const mean = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : NaN;
         const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, v]) => [code, Number(v.count)]));
@@ -323,6 +336,7 @@ function load(phase: string, call: Call, seconds = SECONDS, until?: Promise<unkn
           statusCodes,
           rps: latencies.length / seconds,
           latency: { p50: s.p50, p90: percentileOf(latencies, 90), p99: s.p99, p999: s.p999, max: s.max, mean },
+          cpuUsPerRequest: cpuBefore !== null && cpuAfter !== null && requests > 0 ? ((cpuAfter - cpuBefore) * 1e6) / requests : NaN,
         });
       },
     );
@@ -350,7 +364,8 @@ function record(result: CallResult): CallResult {
   results.push(result);
   progress(
     `  ${result.phase} / ${result.name}: ${n(Math.round(result.rps))} req/s, p50 ${fmt(result.latency.p50)} ms, p99 ${fmt(result.latency.p99)} ms, ` +
-      `${result.non2xx} non-2xx, ${result.errors} errors`,
+      `${result.non2xx} non-2xx, ${result.errors} errors` +
+      (Number.isNaN(result.cpuUsPerRequest) ? '' : `, server CPU ${n(Math.round(result.cpuUsPerRequest))} µs/request`),
   );
   return result;
 }
@@ -641,7 +656,14 @@ async function rawBaseline(): Promise<CallResult> {
     return line ? (JSON.parse(line) as { port: number }).port : null;
   });
   const url = `http://127.0.0.1:${port}`;
-  const call: Call = { name: 'raw Fastify POST /hello (baseline)', method: 'POST', path: () => '/hello', body: { channel: 'phone' }, url };
+  const call: Call = {
+    name: 'raw Fastify POST /hello (baseline)',
+    method: 'POST',
+    path: () => '/hello',
+    body: { channel: 'phone' },
+    url,
+    serverPid: proc.child.pid,
+  };
   await load('raw', call, Math.min(2, SECONDS)); // its warm-up
   const result = record(await load('raw', call));
   await stopProc(proc);
@@ -800,8 +822,11 @@ function report(r: {
     );
   }
 
-  console.log(`\nCalls (latency of 2xx answers in ms, as autocannon saw them; req/s = 2xx answers per second):\n`);
-  const header = ['phase', 'call', 'conns', 'req/s', 'p50', 'p99', 'p99.9', 'max', '2xx', 'non-2xx', 'errors'];
+  console.log(
+    `\nCalls (latency of 2xx answers in ms, as autocannon saw them; req/s = 2xx answers per second; ` +
+      `CPU µs/req = CPU time of the answering process, the api or the raw server, per answer):\n`,
+  );
+  const header = ['phase', 'call', 'conns', 'req/s', 'p50', 'p99', 'p99.9', 'max', 'CPU µs/req', '2xx', 'non-2xx', 'errors'];
   const rows = results.map((c) => [
     c.phase,
     c.name,
@@ -811,6 +836,7 @@ function report(r: {
     fmt(c.latency.p99),
     fmt(c.latency.p999),
     fmt(c.latency.max),
+    Number.isNaN(c.cpuUsPerRequest) ? '-' : n(Math.round(c.cpuUsPerRequest)),
     n(c.ok),
     c.non2xx
       ? `${n(c.non2xx)} (${Object.entries(c.statusCodes)
@@ -820,7 +846,7 @@ function report(r: {
       : '0',
     String(c.errors + c.timeouts),
   ]);
-  console.log(grid(header, rows, [2, 3, 4, 5, 6, 7, 8, 10]));
+  console.log(grid(header, rows, [2, 3, 4, 5, 6, 7, 8, 9, 11]));
 
   const targets: Target[] = [];
   const attempts = r.byPhase.attempts;
@@ -1091,9 +1117,20 @@ function emitResults(r: Parameters<typeof report>[0], targets: Target[]): void {
     });
   const RAW_RPS = 'raw Fastify JSON POST: req/s';
   const RAW_P99 = 'raw Fastify JSON POST: p99';
+  const RAW_CPU = 'raw Fastify JSON POST: CPU per request';
   if (r.raw) {
     emitFigure({ bench, section: 'raw', figure: RAW_RPS, value: r.raw.rps, unit: 'req/s', higherIsBetter: true, isBaseline: true });
     emitFigure({ bench, section: 'raw', figure: RAW_P99, value: r.raw.latency.p99, unit: 'ms', higherIsBetter: false, isBaseline: true });
+    if (!Number.isNaN(r.raw.cpuUsPerRequest))
+      emitFigure({
+        bench,
+        section: 'raw',
+        figure: RAW_CPU,
+        value: r.raw.cpuUsPerRequest,
+        unit: 'µs',
+        higherIsBetter: false,
+        isBaseline: true,
+      });
   }
   // The raw server ran with all the connections: a call run with fewer (one at a time, a share of
   // the mixed phase) is not set against it.
@@ -1130,6 +1167,16 @@ function emitResults(r: Parameters<typeof report>[0], targets: Target[]): void {
       target: p99Target ? { value: p99Target, text: `< ${p99Target} ms` } : undefined,
       note: `p50 ${fmt(c.latency.p50)} ms, p99.9 ${fmt(c.latency.p999)} ms`,
     });
+    if (!Number.isNaN(c.cpuUsPerRequest))
+      emitFigure({
+        bench,
+        section: c.phase,
+        figure: `${label}: api CPU per request`,
+        value: c.cpuUsPerRequest,
+        unit: 'µs',
+        higherIsBetter: false,
+        baselines: r.raw && !Number.isNaN(r.raw.cpuUsPerRequest) ? [RAW_CPU] : undefined,
+      });
   }
   if (r.deep) {
     for (const [which, d] of [
