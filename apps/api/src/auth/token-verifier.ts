@@ -29,7 +29,10 @@ export class TokenVerifier {
     if (kept) {
       // As jsonwebtoken judges them: whole seconds, no clock tolerance (jwtModuleOptions sets none).
       const now = Math.floor(Date.now() / 1000);
-      if (kept.exp !== undefined && now >= kept.exp) throw new Error('jwt expired');
+      if (kept.exp !== undefined && now >= kept.exp) {
+        this.verified.delete(token);
+        throw new Error('jwt expired');
+      }
       if (kept.nbf !== undefined && kept.nbf > now) throw new Error('jwt not active');
       return kept;
     }
