@@ -258,6 +258,8 @@ interface Call extends WorkloadCall {
   /** A fixed number of requests instead of BENCH_HTTP_SECONDS. */
   amount?: number;
   url?: string;
+  /** The process answering `url` (its CPU time is measured); without `url`, the api. */
+  serverPid?: number;
 }
 
 interface CallResult {
@@ -276,11 +278,12 @@ interface CallResult {
   /** Latency of 2xx answers, ms (autocannon's per-response time, measured in this process). */
   latency: { p50: number; p90: number; p99: number; p999: number; max: number; mean: number };
   /**
-   * The api's CPU time (user + system, /proc) over the phase per 2xx answer, ms: what a call costs
-   * the api whatever else shares the machine. Null when another load ran at the same time (the
-   * warm-up, the mixed phase), for a call to another server, or without /proc.
+   * CPU time the answering process (the api, or the raw server) used per answer, µs: what a call
+   * costs, less swayed than req/s by other work on a shared machine (though a busy one still
+   * inflates it: compare runs made in the same conditions). NaN without /proc, or when another load
+   * ran at the same time (the warm-up, the mixed phase, overlapping calls): no one call's share is known.
    */
-  apiCpuMs: number | null;
+  cpuUsPerRequest: number;
 }
 
 /** Loads running now: a load that overlapped another cannot say what the api's CPU was spent on. */
@@ -294,13 +297,15 @@ function load(phase: string, call: Call, seconds = SECONDS, until?: Promise<unkn
   if (call.token) headers.authorization = `Bearer ${call.token}`;
   if (call.body !== undefined) headers['content-type'] = 'application/json';
   const latencies: number[] = [];
+  // The mixed phase and the warm-up run several calls at once: no one call's share of the CPU is known.
+  const together = phase === 'mixed' || phase === 'warm-up';
+  const server = together ? undefined : call.url ? call.serverPid : appProcs[0]?.child.pid;
+  const cpuBefore = cpuSeconds(server);
   const started = now();
   let lastAnswer = started;
   const self = { overlapped: running.size > 0 };
   for (const other of running) other.overlapped = true;
   running.add(self);
-  const apiPid = call.url === undefined ? appProcs[0]?.child.pid : undefined;
-  const cpuBefore = cpuSeconds(apiPid);
   return new Promise((resolveResult, reject) => {
     const instance = autocannon(
       {
@@ -321,11 +326,7 @@ function load(phase: string, call: Call, seconds = SECONDS, until?: Promise<unkn
       (error, result) => {
         running.delete(self);
         if (error) return reject(error);
-        const cpuAfter = cpuSeconds(apiPid);
-        const apiCpuMs =
-          cpuBefore === null || cpuAfter === null || self.overlapped || latencies.length === 0
-            ? null
-            : ((cpuAfter - cpuBefore) * 1000) / latencies.length;
+        const cpuAfter = cpuSeconds(server);
         const s = summary(latencies);
         const mean = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : NaN;
         const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, v]) => [code, Number(v.count)]));
@@ -345,7 +346,8 @@ function load(phase: string, call: Call, seconds = SECONDS, until?: Promise<unkn
           statusCodes,
           rps: latencies.length / seconds,
           latency: { p50: s.p50, p90: percentileOf(latencies, 90), p99: s.p99, p999: s.p999, max: s.max, mean },
-          apiCpuMs,
+          cpuUsPerRequest:
+            cpuBefore !== null && cpuAfter !== null && requests > 0 && !self.overlapped ? ((cpuAfter - cpuBefore) * 1e6) / requests : NaN,
         });
       },
     );
@@ -373,7 +375,8 @@ function record(result: CallResult): CallResult {
   results.push(result);
   progress(
     `  ${result.phase} / ${result.name}: ${n(Math.round(result.rps))} req/s, p50 ${fmt(result.latency.p50)} ms, p99 ${fmt(result.latency.p99)} ms, ` +
-      `${result.apiCpuMs === null ? '' : `api CPU ${fmt(result.apiCpuMs)} ms/req, `}${result.non2xx} non-2xx, ${result.errors} errors`,
+      `${result.non2xx} non-2xx, ${result.errors} errors` +
+      (Number.isNaN(result.cpuUsPerRequest) ? '' : `, server CPU ${n(Math.round(result.cpuUsPerRequest))} µs/request`),
   );
   return result;
 }
@@ -688,7 +691,14 @@ async function rawBaseline(): Promise<RawBaseline> {
     return line ? (JSON.parse(line) as { port: number }).port : null;
   });
   const url = `http://127.0.0.1:${port}`;
-  const call: Call = { name: 'raw Fastify POST /hello (baseline)', method: 'POST', path: () => '/hello', body: { channel: 'phone' }, url };
+  const call: Call = {
+    name: 'raw Fastify POST /hello (baseline)',
+    method: 'POST',
+    path: () => '/hello',
+    body: { channel: 'phone' },
+    url,
+    serverPid: proc.child.pid,
+  };
   await load('raw', call, Math.min(2, SECONDS)); // its warm-up
   const loaded = record(await load('raw', call));
   // The floor of a one-at-a-time read: a round trip through autocannon, loopback and Fastify.
@@ -855,9 +865,10 @@ function report(r: {
   }
 
   console.log(
-    `\nCalls (latency of 2xx answers in ms, as autocannon saw them; req/s = 2xx answers per second; api CPU/req = the api's CPU ms per 2xx answer):\n`,
+    `\nCalls (latency of 2xx answers in ms, as autocannon saw them; req/s = 2xx answers per second; ` +
+      `CPU µs/req = CPU time of the answering process, the api or the raw server, per answer):\n`,
   );
-  const header = ['phase', 'call', 'conns', 'req/s', 'p50', 'p99', 'p99.9', 'max', 'api CPU/req', '2xx', 'non-2xx', 'errors'];
+  const header = ['phase', 'call', 'conns', 'req/s', 'p50', 'p99', 'p99.9', 'max', 'CPU µs/req', '2xx', 'non-2xx', 'errors'];
   const rows = results.map((c) => [
     c.phase,
     c.name,
@@ -867,7 +878,7 @@ function report(r: {
     fmt(c.latency.p99),
     fmt(c.latency.p999),
     fmt(c.latency.max),
-    c.apiCpuMs === null ? '' : fmt(c.apiCpuMs),
+    Number.isNaN(c.cpuUsPerRequest) ? '-' : n(Math.round(c.cpuUsPerRequest)),
     n(c.ok),
     c.non2xx
       ? `${n(c.non2xx)} (${Object.entries(c.statusCodes)
@@ -1167,9 +1178,20 @@ function emitResults(r: Parameters<typeof report>[0], targets: Target[]): void {
   const RAW_P99 = 'raw Fastify JSON POST: p99';
   const RAW_ONE_RPS = 'raw Fastify GET, one at a time: req/s';
   const RAW_ONE_P99 = 'raw Fastify GET, one at a time: p99';
+  const RAW_CPU = 'raw Fastify JSON POST: CPU per request';
   if (r.raw) {
     emitFigure({ bench, section: 'raw', figure: RAW_RPS, value: r.raw.rps, unit: 'req/s', higherIsBetter: true, isBaseline: true });
     emitFigure({ bench, section: 'raw', figure: RAW_P99, value: r.raw.latency.p99, unit: 'ms', higherIsBetter: false, isBaseline: true });
+    if (!Number.isNaN(r.raw.cpuUsPerRequest))
+      emitFigure({
+        bench,
+        section: 'raw',
+        figure: RAW_CPU,
+        value: r.raw.cpuUsPerRequest,
+        unit: 'µs',
+        higherIsBetter: false,
+        isBaseline: true,
+      });
   }
   if (r.rawAlone) {
     const a = r.rawAlone;
@@ -1191,8 +1213,7 @@ function emitResults(r: Parameters<typeof report>[0], targets: Target[]): void {
     if (seen.has(label)) label += c.phase === 'deep' ? ' (again, state kept)' : ' (again)';
     seen.add(label);
     const counts =
-      `n=${n(c.ok)}${c.non2xx ? `, ${n(c.non2xx)} non-2xx` : ''}, ${c.connections} connection${c.connections === 1 ? '' : 's'}` +
-      (c.apiCpuMs === null ? '' : `, api CPU ${fmt(c.apiCpuMs)} ms/req`);
+      `n=${n(c.ok)}${c.non2xx ? `, ${n(c.non2xx)} non-2xx` : ''}, ${c.connections} connection${c.connections === 1 ? '' : 's'}`;
     emitFigure({
       bench,
       section: c.phase,
@@ -1217,6 +1238,16 @@ function emitResults(r: Parameters<typeof report>[0], targets: Target[]): void {
       target: p99Target ? { value: p99Target, text: `< ${p99Target} ms` } : undefined,
       note: `p50 ${fmt(c.latency.p50)} ms, p99.9 ${fmt(c.latency.p999)} ms`,
     });
+    if (!Number.isNaN(c.cpuUsPerRequest))
+      emitFigure({
+        bench,
+        section: c.phase,
+        figure: `${label}: api CPU per request`,
+        value: c.cpuUsPerRequest,
+        unit: 'µs',
+        higherIsBetter: false,
+        baselines: r.raw && !Number.isNaN(r.raw.cpuUsPerRequest) ? [RAW_CPU] : undefined,
+      });
   }
   if (r.deep) {
     for (const [which, d] of [

@@ -2,7 +2,6 @@ import fastifyCookie from '@fastify/cookie';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter as BullBoardFastifyAdapter } from '@bull-board/fastify';
-import { JwtService } from '@nestjs/jwt';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -11,8 +10,8 @@ import { NOTIFICATIONS_QUEUE } from '@send/notifications';
 import type { AppConfig } from '@send/platform';
 import { TIMER_QUEUE_NAME } from '@send/scheduling';
 import { problem } from '../common/problem';
-import type { AuthUser } from '../auth/roles';
 import { SessionStanding } from '../auth/session-standing';
+import { TokenVerifier, type TokenClaims } from '../auth/token-verifier';
 import { SESSION_COOKIE } from '../web/web-session';
 
 export const QUEUES_BOARD_PATH = '/admin/queues';
@@ -26,7 +25,7 @@ const COOKIE = 'send_admin_token';
  * and, like every session, only while it stands (SessionStanding: not revoked, not disabled).
  */
 export async function mountQueuesBoard(app: NestFastifyApplication, config: AppConfig): Promise<() => Promise<void>> {
-  const jwt = app.get(JwtService, { strict: false });
+  const tokens = app.get(TokenVerifier, { strict: false });
   const standing = app.get(SessionStanding, { strict: false });
   const connection = new IORedis(config.REDIS_URL, { maxRetriesPerRequest: null });
   const queues = [new Queue(TIMER_QUEUE_NAME, { connection }), new Queue(NOTIFICATIONS_QUEUE, { connection })];
@@ -53,9 +52,9 @@ export async function mountQueuesBoard(app: NestFastifyApplication, config: AppC
           .send(problem(status, status === 401 ? 'unauthorized' : 'forbidden', detail));
       if (!token)
         return deny(401, `Sign in as an administrator: open ${QUEUES_BOARD_PATH}?access_token=<token from POST /api/auth/login>.`);
-      let user: AuthUser & { sub: string; iat?: number };
+      let user: TokenClaims;
       try {
-        user = await jwt.verifyAsync(token);
+        user = tokens.claims(token);
       } catch {
         return deny(401, 'The token is invalid or has expired; sign in again.');
       }

@@ -10,6 +10,7 @@ import { demoUsers } from './demo-users';
 import { jwtModuleOptions } from './jwt-options';
 import { SessionStanding } from './session-standing';
 import { SignInFailures } from './sign-in-limits';
+import { TokenVerifier } from './token-verifier';
 
 @Module({
   imports: [
@@ -19,8 +20,8 @@ import { SignInFailures } from './sign-in-limits';
     }),
   ],
   controllers: [AuthController, AccountsController],
-  providers: [AccountsService, SessionStanding, SignInFailures, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [AccountsService, SessionStanding],
+  providers: [AccountsService, SessionStanding, SignInFailures, TokenVerifier, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [AccountsService, SessionStanding, TokenVerifier],
 })
 export class AuthModule implements OnApplicationBootstrap {
   constructor(

@@ -73,13 +73,18 @@ export async function installSignInLimits(fastify: FastifyInstance): Promise<(re
       return false;
     }
   };
-  fastify.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.method !== 'POST' || request.url.split('?')[0] !== '/api/auth/login' || (await allowed(request, reply))) return;
+  const apiLogin = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (await allowed(request, reply)) return;
     return reply
       .code(429)
       .header('retry-after', String(SIGN_IN_LIMITS.windowMs / 1000))
       .type('application/problem+json')
       .send(tooManySignIns().problem);
+  };
+  // On the API's login route alone (Nest mounts it at init, after this), not a hook every request runs.
+  fastify.addHook('onRoute', (route) => {
+    if (route.url !== '/api/auth/login' || !([] as string[]).concat(route.method).includes('POST')) return;
+    route.preHandler = [...([] as unknown[]).concat(route.preHandler ?? []), apiLogin] as typeof route.preHandler;
   });
   return allowed;
 }

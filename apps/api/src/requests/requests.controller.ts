@@ -269,5 +269,7 @@ export class RequestsController {
 }
 
 function context(actor: AuthUser, key: string | undefined, correlationId: string): RequestCommandContext {
-  return { actor, idempotencyKey: parseInput(idempotencyKeySchema, key, 'Idempotency-Key header'), correlationId };
+  // Most commands come without a key, and an absent key needs no checking (the schema is optional).
+  const idempotencyKey = key === undefined ? undefined : parseInput(idempotencyKeySchema, key, 'Idempotency-Key header');
+  return { actor, idempotencyKey, correlationId };
 }

@@ -70,8 +70,7 @@ export async function installWebPages(app: NestFastifyApplication, config: AppCo
 
   const signInAllowed = await installSignInLimits(fastify);
 
-  fastify.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.method !== 'POST' || !isPagePath(request.url)) return;
+  const pageForm = async (request: FastifyRequest, reply: FastifyReply) => {
     // Every page form carries the token; a post without a good one changes nothing.
     const csrfOk = await new Promise<boolean>((resolve) => {
       const send = reply.send.bind(reply);
@@ -86,5 +85,11 @@ export async function installWebPages(app: NestFastifyApplication, config: AppCo
     if (request.url.split('?')[0] === '/sign-in' && !(await signInAllowed(request, reply))) {
       return reply.code(429).type('text/html').view('errors/too-many.njk', { pageTitle: 'Too many attempts to sign in' });
     }
+  };
+  // Every POST to a page's path, a route or not (an unknown page's form is refused as any other).
+  // A callback hook, not an async one: the API's requests pass on at once, without a promise each.
+  fastify.addHook('preHandler', (request, reply, done) => {
+    if (request.method !== 'POST' || !isPagePath(request.url)) return done();
+    pageForm(request, reply).then(() => done(), done);
   });
 }

@@ -1,8 +1,9 @@
 import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ROLES, sessionOf, type AuthUser } from '../auth/roles';
+import { sessionOf, type AuthUser } from '../auth/roles';
 import { SessionStanding } from '../auth/session-standing';
+import { TokenVerifier } from '../auth/token-verifier';
 
 export const SESSION_COOKIE = 'session';
 
@@ -19,6 +20,7 @@ const cookieOptions = (request: FastifyRequest) =>
 export class WebSession {
   constructor(
     private readonly jwt: JwtService,
+    private readonly tokens: TokenVerifier,
     private readonly standing: SessionStanding,
   ) {}
 
@@ -47,8 +49,7 @@ export class WebSession {
     const token = request.cookies?.[SESSION_COOKIE];
     if (!token) return null;
     try {
-      const claims = await this.jwt.verifyAsync<AuthUser & { sub: string; iat?: number; exp?: number }>(token);
-      if (!(ROLES as readonly string[]).includes(claims.role)) return null;
+      const claims = this.tokens.claims(token);
       if (!(await this.standing.stands(claims.sub, claims.iat))) return null;
       return { id: claims.sub, email: claims.email, name: claims.name, role: claims.role, teamId: claims.teamId ?? null, session: sessionOf(claims) };
     } catch {
