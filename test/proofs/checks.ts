@@ -185,6 +185,7 @@ export const NOT_READ_MODELS: ReadonlyArray<{ prefix: string; what: string }> = 
   { prefix: 'lease:', what: 'leases (projections, timer process manager) and the rebuild yield request' },
   { prefix: 'checkpoint:', what: 'subscription checkpoints (projections: compared as the replay bound instead)' },
   { prefix: 'read-models:version', what: 'the read models version marker' },
+  { prefix: 'alerts:live:sent:', what: 'in-app alerts published, a mark per delivery id so each is published once (InAppChannel)' },
 ];
 
 type Dump = Map<string, { type: string; value: unknown }>;

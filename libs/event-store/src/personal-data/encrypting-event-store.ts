@@ -4,7 +4,6 @@ import type {
   AppendResult,
   EventData,
   EventStore,
-  ExpectedRevision,
   ReadOptions,
   RecordedEvent,
   SubscribeToAllOptions,
