@@ -406,6 +406,9 @@ describe('EncryptingEventStore (SQLite, the embedded default)', () => {
       }
     };
     afterEach(() => jest.restoreAllMocks());
+    /** An officer's reply: its summary has no subject of its own, so it goes under the stream owner's key. */
+    const calledBack = () =>
+      ev('OfficerResponded', { responseId: 'x', officerId: 'o-1', channel: 'phone', summary: 'Called back', at: '2026-12-01T11:00:00.000Z' });
 
     it.each(['thread', 'inline'] as const)('with the %s writer: one key row, the one the events name; a refused append stores none', async (writer) => {
       await store.close();
@@ -425,7 +428,7 @@ describe('EncryptingEventStore (SQLite, the embedded default)', () => {
       // The stream's owner is known without a query: a summary goes under Ann's key.
       await store.append(
         request,
-        [ev('OfficerResponded', { responseId: 'x', officerId: 'o-1', channel: 'phone', summary: 'Called back', at: '2026-12-01T11:00:00.000Z' })],
+        [calledBack()],
         { expectedRevision: 0n },
       );
       expect(envelopeKeyIds(request)).toEqual([keyRows(request)[0], keyRows(request)[0]]);
@@ -463,7 +466,7 @@ describe('EncryptingEventStore (SQLite, the embedded default)', () => {
       expect(keyRows(request)).toHaveLength(1);
       await store.append(
         request,
-        [ev('OfficerResponded', { responseId: 'x', officerId: 'o-1', channel: 'phone', summary: 'Called back', at: '2026-12-01T11:00:00.000Z' })],
+        [calledBack()],
         { expectedRevision: 0n },
       );
       expect(envelopeKeyIds(request)).toEqual([keyRows(request)[0], keyRows(request)[0]]);
