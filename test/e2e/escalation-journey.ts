@@ -307,7 +307,9 @@ export function escalationJourney(name: string, store: StoreUnderJourney): void 
           "a breached complaint's alert email on its way",
         );
         await worker.kill(); // deadlines of the others may still fall due while it is down
-        await eventually(() => smtp.dropped > 0, 5_000, 'the killed worker hanging up'); // the email was never accepted
+        // Every held email was the killed worker's (it alone sends): wait until each of its connections
+        // has closed, or release() below would accept one whose close the sink had not yet seen.
+        await eventually(() => smtp.dropped > 0 && smtp.held.length === 0, 5_000, 'the killed worker hanging up');
         expect(smtp.mails.map((m) => messageIdOf(m.raw))).not.toContain(messageIdOf(inFlight.raw));
       } finally {
         smtp.release();
@@ -348,9 +350,12 @@ export function escalationJourney(name: string, store: StoreUnderJourney): void 
       }
       // Each email once: one per escalation and recipient, and no Message-ID twice in the sink.
       for (const e of raised) {
-        const recipients = mailedFor(e.id).flatMap((m) => m.to);
-        expect(recipients.length).toBeGreaterThan(0);
-        expect(recipients).toEqual([...new Set(recipients)]);
+        // Each mail with its Message-ID, so a failure tells a re-sent delivery (same id) from two deliveries.
+        const sent = mailedFor(e.id).flatMap((m) => m.to.map((to) => `${to} ${messageIdOf(m.raw)}`));
+        expect(sent.length).toBeGreaterThan(0);
+        const recipients = sent.map((line) => line.split(' ')[0]);
+        if (recipients.length !== new Set(recipients).size)
+          throw new Error(`escalation ${e.id} mailed a recipient twice:\n${sent.join('\n')}`);
       }
       const messageIds = smtp.mails.map((m) => messageIdOf(m.raw));
       expect(messageIds.filter((id, i) => messageIds.indexOf(id) !== i)).toEqual([]);
