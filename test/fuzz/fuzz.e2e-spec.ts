@@ -1,22 +1,18 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import Redis from 'ioredis';
 import { JwtService } from '@nestjs/jwt';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { userIdFor } from '@send/domain';
 import type { EventStore } from '@send/event-store';
-import { EVENT_STORE, loadConfig } from '@send/platform';
+import { EVENT_STORE } from '@send/platform';
 import { allProjections, PROJECTIONS_NAME, Projector } from '@send/read-models';
 import { projectAll } from '@send/read-models/testing/read-model-fixtures';
-import { createApiApp } from '../../apps/api/src/app.factory';
 import { encodeCursor } from '../../apps/api/src/common/paging';
 import type { Role } from '../../apps/api/src/auth/roles';
 import { isPagePath } from '../../apps/api/src/web/page-paths';
 import { nestRoutes, toOpenApiPath, type NestRoute } from '../support/nest-routes';
-import { startThrowawayRedis } from '../support/system';
+import { wholeApi, type WholeApi } from '../support/whole-api';
 
 // bull-board's Fastify adapter is an ES module Jest cannot load (/admin/queues is not fuzzed here:
 // it is bull-board's, behind an administrator's session); content-disposition likewise (file downloads).
@@ -97,8 +93,7 @@ interface HostileCall {
 
 let app: NestFastifyApplication;
 let store: EventStore;
-let redis: Awaited<ReturnType<typeof startThrowawayRedis>>;
-let dir: string;
+let api: WholeApi;
 let targets: Target[];
 let tokens: Record<string, string>;
 let csrf: { cookie: string; token: string };
@@ -108,20 +103,12 @@ const errorLines: string[] = [];
 let stopProjecting: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  redis = await startThrowawayRedis();
-  dir = mkdtempSync(join(tmpdir(), 'send-fuzz-'));
-  const config = loadConfig({
-    NODE_ENV: 'test',
+  api = await wholeApi(
     // Errors only, kept in memory: a 5xx's failure message shows what the api logged for it.
-    LOG_LEVEL: 'error',
-    REDIS_URL: redis.url,
-    SQLITE_PATH: join(dir, 'events.db'),
-    DEMO: 'true',
-    DEMO_DATA: 'false',
-    TELEPHONY_SECRET,
-  });
-  app = await createApiApp(config, { logDestination: { write: (line: string) => void errorLines.push(line) } });
-  await app.getHttpAdapter().getInstance().ready();
+    { LOG_LEVEL: 'error', DEMO: 'true', DEMO_DATA: 'false', TELEPHONY_SECRET },
+    { logDestination: { write: (line: string) => void errorLines.push(line) } },
+  );
+  app = api.app;
   store = app.get(EVENT_STORE);
   const jwt = app.get(JwtService);
 
@@ -135,7 +122,7 @@ beforeAll(async () => {
     teamId: u.teamId ?? null,
   });
   const wrong = new JwtService({ secret: WRONG_SECRET });
-  const right = new JwtService({ secret: config.JWT_SECRET });
+  const right = new JwtService({ secret: api.config.JWT_SECRET });
   const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   for (const [i, u] of USERS.entries()) {
@@ -153,7 +140,7 @@ beforeAll(async () => {
 
   // The demo accounts and cases in the read models (scope, routing, session standing), and a few
   // requests, so hostile input with a good token reaches the handlers behind the ids.
-  const projectorRedis = new Redis(redis.url);
+  const projectorRedis = new Redis(api.redisUrl);
   const projector = new Projector(PROJECTIONS_NAME, projectorRedis, allProjections());
   await projectAll(store, projector);
   knownIds = [];
@@ -203,9 +190,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopProjecting?.();
-  await app?.close();
-  await redis?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await api?.close();
 });
 
 /** Every route: Nest's (API and pages) with what the OpenAPI document says of it, the static prefixes, Swagger UI. */

@@ -1,19 +1,15 @@
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import OpenAPISchemaValidator from 'openapi-schema-validator';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { HealthCheckResult } from '@nestjs/terminus';
 import type { z } from 'zod';
 import type { LiveAlert } from '@send/notifications';
-import { loadConfig, type AppConfig } from '@send/platform';
+import type { AppConfig } from '@send/platform';
 import type { RequestView } from '@send/read-models';
 import type { AcknowledgeEscalationHandler } from './alerts/acknowledge-escalation.handler';
 import type { AlertsController } from './alerts/alerts.controller';
 import { alertItemSchema } from './alerts/dto/alert-item.dto';
 import { liveAlertSchema } from './alerts/dto/live-alert.dto';
-import { createApiApp } from './app.factory';
 import { previewOpenApiDocument } from './openapi-document';
 import type { AuthController } from './auth/auth.controller';
 import { loginAnswerSchema } from './auth/dto/login.dto';
@@ -41,6 +37,7 @@ import type { RouteRequestHandler } from './requests/route-request.handler';
 import type { SubmitRequestHandler } from './requests/submit-request.handler';
 import type { GetTimelineHandler } from './requests/timeline.query';
 import { nestRoutes, toOpenApiPath, type NestRoute } from '../../../test/support/nest-routes';
+import { wholeApi, type WholeApi } from '../../../test/support/whole-api';
 
 // bull-board's Fastify adapter loads an ES module Jest cannot require; it serves /admin/queues,
 // outside the API this document describes, so the spec builds the app without it.
@@ -93,25 +90,16 @@ type Operation = {
 };
 type Document = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
 
-
 describe('OpenAPI document (/api/docs/openapi.json)', () => {
   let app: NestFastifyApplication;
   let doc: Document;
   let routes: NestRoute[];
-  let dir: string;
+  let api: WholeApi;
   let config: AppConfig;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'send-openapi-'));
-    config = loadConfig({
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      SQLITE_PATH: join(dir, 'events.db'),
-      DEMO: 'true',
-      DEMO_DATA: 'false',
-    });
-    app = await createApiApp(config);
+    api = await wholeApi({ DEMO: 'true', DEMO_DATA: 'false' });
+    ({ app, config } = api);
     const res = await app.inject({ method: 'GET', url: '/api/docs/openapi.json' });
     expect(res.statusCode).toBe(200);
     doc = res.json();
@@ -119,10 +107,7 @@ describe('OpenAPI document (/api/docs/openapi.json)', () => {
     routes = nestRoutes(app).filter((r) => r.path.startsWith('/api/') || r.path === '/health');
   });
 
-  afterAll(async () => {
-    await app?.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => api?.close());
 
   const operations = () =>
     Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));

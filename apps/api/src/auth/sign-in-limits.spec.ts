@@ -1,10 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadConfig } from '@send/platform';
-import { createApiApp } from '../app.factory';
-import { startThrowawayRedis } from '../../../../test/support/system';
+import { wholeApi, type WholeApi } from '../../../../test/support/whole-api';
 import { SIGN_IN_LIMITS } from './sign-in-limits';
 
 // As in hostile-requests.spec.ts: bull-board and content-disposition are ES modules Jest cannot load.
@@ -13,23 +8,14 @@ jest.mock('content-disposition', () => () => 'attachment');
 
 /** The flood guard sits on the API's login route alone: every attempt from one address counts, even one that does not parse. */
 describe('sign-in flood guard on POST /api/auth/login', () => {
+  let api: WholeApi;
   let app: NestFastifyApplication;
-  let redis: Awaited<ReturnType<typeof startThrowawayRedis>>;
-  let dir: string;
 
   beforeAll(async () => {
-    redis = await startThrowawayRedis();
-    dir = mkdtempSync(join(tmpdir(), 'send-sign-in-limits-'));
-    app = await createApiApp(
-      loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', REDIS_URL: redis.url, SQLITE_PATH: join(dir, 'events.db') }),
-    );
-    await app.getHttpAdapter().getInstance().ready();
+    api = await wholeApi();
+    app = api.app;
   }, 60_000);
-  afterAll(async () => {
-    await app?.close();
-    await redis?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => api?.close());
 
   it('answers 429 problem+json once an address has used up its attempts, a query string or not; other routes are not counted', async () => {
     const login = (url: string, remoteAddress: string) =>

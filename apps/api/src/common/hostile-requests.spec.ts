@@ -1,11 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { JwtService } from '@nestjs/jwt';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadConfig } from '@send/platform';
-import { createApiApp } from '../app.factory';
-import { startThrowawayRedis } from '../../../../test/support/system';
+import { wholeApi, type WholeApi } from '../../../../test/support/whole-api';
 
 // As in openapi.spec.ts: bull-board and content-disposition are ES modules Jest cannot load.
 jest.mock('../admin/queues-board', () => ({ mountQueuesBoard: async () => async () => undefined }));
@@ -17,24 +12,15 @@ jest.mock('content-disposition', () => () => 'attachment');
  * problem+json, or for a page's form the GOV.UK page with the same 4xx status; never 5xx.
  */
 describe('hostile requests the fuzz found answered 5xx', () => {
+  let api: WholeApi;
   let app: NestFastifyApplication;
-  let redis: Awaited<ReturnType<typeof startThrowawayRedis>>;
-  let dir: string;
   const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
 
   beforeAll(async () => {
-    redis = await startThrowawayRedis();
-    dir = mkdtempSync(join(tmpdir(), 'send-malformed-'));
-    app = await createApiApp(
-      loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', REDIS_URL: redis.url, SQLITE_PATH: join(dir, 'events.db') }),
-    );
-    await app.getHttpAdapter().getInstance().ready();
+    api = await wholeApi();
+    app = api.app;
   }, 60_000);
-  afterAll(async () => {
-    await app?.close();
-    await redis?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => api?.close());
 
   const call = async (method: 'GET' | 'POST', url: string, headers: Record<string, string> = {}, payload?: string) => {
     const res = await app.inject({ method, url, headers, payload });
