@@ -7,10 +7,11 @@ const path = require('node:path');
 
 /** What `npm run build` reads: the code (views included) and the compiler's settings. */
 const BUILD_INPUTS = ['apps', 'libs', 'nest-cli.json', 'webpack.config.js', 'tsconfig.base.json', 'tsconfig.json', 'package-lock.json'];
-/** Each app's bundle, and beside it the SQLite store's writer thread (webpack.config.js, ADR 0018). */
+/** Each app's bundle, and beside it its worker threads' scripts (webpack.config.js; ADR 0018, ADR 0014). */
 const BUILD_OUTPUTS = [
   'dist/apps/api/main.js',
   'dist/apps/api/sqlite-writer.thread.js',
+  'dist/apps/api/access-log-writer.thread.js',
   'dist/apps/worker/main.js',
   'dist/apps/worker/sqlite-writer.thread.js',
 ];

@@ -7,7 +7,8 @@ import { apiClient, startSystem, startThrowawayRedis } from '../support/system';
 /**
  * The access log in the built system as `npm start` runs it (ADR 0014): its own SQLite file, beside
  * the event store by default; what was read before Ctrl-C is on disk after it, and a restarted api
- * answers it to the data protection officer.
+ * answers it to the data protection officer. The built api writes it on its writer thread (the
+ * default), from the access-log-writer.thread.js webpack emits beside main.js.
  */
 describe('access log, end to end (built api + worker, SQLite file)', () => {
   let redisServer: Awaited<ReturnType<typeof startThrowawayRedis>>;
@@ -23,6 +24,7 @@ describe('access log, end to end (built api + worker, SQLite file)', () => {
   });
 
   it("keeps an officer's read (not the family's) across a restart, in its own file", async () => {
+    expect(existsSync(join(__dirname, '../../dist/apps/api/access-log-writer.thread.js'))).toBe(true);
     const accessLogPath = join(keptDir, 'access-log.db');
     const first = await startSystem({ DEMO: 'true', REDIS_URL: redisServer.url, ACCESS_LOG_PATH: accessLogPath });
     let requestId: string;

@@ -8,7 +8,7 @@ import { SqliteAccessLogStore } from './sqlite-access-log-store';
 /**
  * The access log (ADR 0014): AccessLog for the query handlers and controllers that record staff
  * reads (global, so they inject it without importing this module), GET /api/access-log, and its
- * store: SQLite at ACCESS_LOG_PATH in the embedded default.
+ * store: SQLite at ACCESS_LOG_PATH in the embedded default, written on a thread of its own.
  */
 @Global()
 @Module({})
@@ -19,7 +19,14 @@ export class AccessLogModule {
       controllers: [AccessLogController],
       providers: [
         { provide: AppMetrics, useValue: metrics },
-        { provide: ACCESS_LOG_STORE, useFactory: () => new SqliteAccessLogStore(accessLogPathOf(config)) },
+        {
+          provide: ACCESS_LOG_STORE,
+          useFactory: () => {
+            const path = accessLogPathOf(config);
+            // Its writes on a thread of their own unless SQLITE_WRITER=inline (':memory:' is inline only).
+            return new SqliteAccessLogStore(path, { writer: path === ':memory:' ? 'inline' : config.SQLITE_WRITER });
+          },
+        },
         AccessLog,
       ],
       exports: [AccessLog],

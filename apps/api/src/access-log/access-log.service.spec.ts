@@ -74,7 +74,9 @@ describe('AccessLog (batched, on SQLite)', () => {
     for (let i = 0; i < 50; i++) log.recordReads(officer, [request(`r-${i}`)], DIRECT);
     expect(store.batches).toHaveLength(0); // nothing written while the reads are answered
     await sleep(FLUSH_EVERY_MS * 10);
-    expect(store.batches.map((b) => b.length)).toEqual([50]);
+    expect(store.batches.map((b) => b.length)).toEqual([50]); // sent by the timer
+    await log.flush(); // waits for that batch's commit (on the writer thread, which may still be starting)
+    expect(store.batches).toHaveLength(1);
     expect(await metric('send_access_log_entries_total')).toBe(50);
     expect(await metric('send_access_log_pending')).toBe(0);
   });
@@ -155,7 +157,7 @@ describe('AccessLog (batched, on SQLite)', () => {
   });
 });
 
-describe('SqliteAccessLogStore', () => {
+describe.each(['thread', 'inline'] as const)('SqliteAccessLogStore, %s writer', (writer) => {
   let dir: string;
   let store: SqliteAccessLogStore;
   const at = (minute: number) => new Date(Date.UTC(2026, 11, 1, 10, minute));
@@ -174,7 +176,8 @@ describe('SqliteAccessLogStore', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'access-log-store-'));
-    store = new SqliteAccessLogStore(join(dir, 'nested', 'access-log.db'));
+    store = new SqliteAccessLogStore(join(dir, 'nested', 'access-log.db'), { writer });
+    expect(store.writerKind).toBe(writer);
     await store.append([
       entry({ at: at(1), id: 'r-1' }),
       entry({ at: at(2), id: 'r-2', userId: 'officer-2' }),
@@ -218,6 +221,119 @@ describe('SqliteAccessLogStore', () => {
     expect(() => db.prepare('DELETE FROM access_log').run()).toThrow(/append-only/);
     expect((db.prepare('SELECT count(*) AS n FROM access_log').get() as { n: number }).n).toBe(5);
     db.close();
-    store = new SqliteAccessLogStore(join(dir, 'nested', 'access-log.db'));
+    store = new SqliteAccessLogStore(join(dir, 'nested', 'access-log.db'), { writer });
+  });
+});
+
+describe('SqliteAccessLogStore, its writer thread failing', () => {
+  let dir: string;
+  let path: string;
+  let metrics: AppMetrics;
+  let blocker: Database.Database | null;
+  const metric = async (name: string) => (await metrics.registry.getSingleMetric(name)!.get()).values[0]?.value ?? 0;
+  /** What the file holds, read by a connection of its own. */
+  const idsInFile = () => {
+    const db = new Database(path, { readonly: true });
+    const ids = (db.prepare('SELECT id FROM access_log ORDER BY seq').all() as { id: string }[]).map((r) => r.id);
+    db.close();
+    return ids;
+  };
+  /** Another connection takes the write lock, as another api process sharing the file would. */
+  const holdWriteLock = () => {
+    blocker = new Database(path);
+    blocker.exec('BEGIN IMMEDIATE');
+  };
+  const releaseWriteLock = () => {
+    blocker?.exec('ROLLBACK');
+    blocker?.close();
+    blocker = null;
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'access-log-thread-'));
+    path = join(dir, 'access-log.db');
+    metrics = new AppMetrics('api');
+    blocker = null;
+  });
+  afterEach(() => {
+    releaseWriteLock();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses writer thread for :memory:, and writes inline there by default', () => {
+    expect(() => new SqliteAccessLogStore(':memory:', { writer: 'thread' })).toThrow(/needs a file/);
+    const memory = new SqliteAccessLogStore(':memory:');
+    expect(memory.writerKind).toBe('inline');
+    void memory.close();
+    const file = new SqliteAccessLogStore(path);
+    expect(file.writerKind).toBe('thread');
+    void file.close();
+  });
+
+  const entry = (id: string): AccessLogEntry => ({
+    ...request(id),
+    at: new Date(),
+    userId: 'officer-1',
+    role: 'officer',
+    context: 'direct',
+    via: 'api',
+  });
+
+  it("rejects a batch the thread cannot commit with SQLite's code, and writes it when asked again", async () => {
+    const store = new SqliteAccessLogStore(path, { busyTimeoutMs: 50 });
+    holdWriteLock(); // past the busy timeout
+    await expect(store.append([entry('r-1')])).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+    releaseWriteLock();
+    await store.append([entry('r-1')]); // the same thread, still running
+    expect(idsInFile()).toEqual(['r-1']);
+    await store.close();
+  });
+
+  it('rejects the batch in flight when the thread dies (nothing of it stored), and the next batch starts a new thread', async () => {
+    const store = new SqliteAccessLogStore(path);
+    await store.append([entry('r-0')]); // the thread is running
+    // The thread waits for the write lock (busy timeout 5 s) with r-1's batch when it is killed.
+    holdWriteLock();
+    const inFlight = store.append([entry('r-1')]);
+    await sleep(100);
+    const killed = store.killWriterThread();
+    releaseWriteLock();
+    await killed;
+    await expect(inFlight).rejects.toThrow(/writer thread exited unexpectedly/);
+    expect(idsInFile()).toEqual(['r-0']); // killed before its COMMIT
+    await store.append([entry('r-1')]);
+    expect(idsInFile()).toEqual(['r-0', 'r-1']);
+    await store.close();
+  });
+
+  it('through AccessLog: a batch lost with its thread is counted, kept and written again', async () => {
+    const store = new SqliteAccessLogStore(path);
+    const log = new AccessLog(store, new SetClock(), metrics);
+    log.recordReads(officer, [request('r-0')], DIRECT);
+    await log.flush();
+    holdWriteLock();
+    log.recordReads(officer, [request('r-1')], DIRECT);
+    const flushing = log.flush();
+    await sleep(100);
+    const killed = store.killWriterThread();
+    releaseWriteLock();
+    await killed;
+    await flushing;
+    expect(await metric('send_access_log_write_failures_total')).toBe(1);
+    await log.flush(); // the retry: by this call, or by the flush timer already set when the batch failed
+    expect(idsInFile()).toEqual(['r-0', 'r-1']);
+    expect(await metric('send_access_log_entries_total')).toBe(2);
+    expect(await metric('send_access_log_pending')).toBe(0);
+    await log.close();
+  });
+
+  it('at shutdown writes what is waiting on the thread, ends it, and the file keeps every read', async () => {
+    const store = new SqliteAccessLogStore(path);
+    const log = new AccessLog(store, new SetClock(), metrics);
+    for (let i = 0; i < 1000; i++) log.recordReads(officer, [request(`r-${i}`)], DIRECT);
+    await log.close(); // before the flush timer fired
+    expect(idsInFile()).toHaveLength(1000);
+    expect(await metric('send_access_log_lost_entries_total')).toBe(0);
+    await expect(store.append([entry('late')])).rejects.toThrow(/closed/); // no thread started again
   });
 });

@@ -1,8 +1,10 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Page, PageRequest } from '@send/read-models';
+import { AccessLogWriter, accessLogWriterScript } from './access-log-writer';
 import type { AccessContext, AccessLogEntry, AccessLogFilter, AccessLogStore, AccessVia, AccessWhat } from './access-log.port';
+import { accessLogInserter, createAccessLogSchema, openAccessLogDb, toWireEntry, type WireEntry } from './sqlite-access-log-schema';
 
 interface Row {
   seq: number;
@@ -17,6 +19,17 @@ interface Row {
   via: AccessVia;
 }
 
+export interface SqliteAccessLogStoreOptions {
+  /**
+   * Where batches are committed: 'thread' (the default for a file) on a writer thread of their own,
+   * so the api's event loop never waits on SQLite; 'inline' on the caller's thread (the only choice
+   * for ':memory:', which belongs to its one connection). The api follows SQLITE_WRITER.
+   */
+  writer?: 'thread' | 'inline';
+  /** How long a write waits for another connection's write lock before failing. Default 5000 ms. */
+  busyTimeoutMs?: number;
+}
+
 /**
  * The access log in its own SQLite file (ACCESS_LOG_PATH), apart from the event store: the domain's
  * history is not mixed with who looked at it, and the two are backed up and kept for their own
@@ -24,51 +37,52 @@ interface Row {
  * and synchronous=NORMAL: an entry is durable at the next checkpoint, and a crash loses at most the
  * last few milliseconds of reads, never the file. Indexed for the three questions asked of it:
  * by case, by reader, by time (and by team, for a team manager's part of it).
+ *
+ * Writes run on a writer thread by default (ADR 0014, 2026-12-02): this thread keeps a connection
+ * for the schema and the queries (WAL: it sees a batch as soon as the thread committed it). If the
+ * thread dies, the batch it had is rejected (AccessLog keeps it and tries again) and the next batch
+ * starts a new thread: unlike the event store's appends, a batch written twice is harmless here (the
+ * same reads recorded twice), one never written is not.
  */
 export class SqliteAccessLogStore implements AccessLogStore {
   private readonly db: Database.Database;
-  private readonly insert: Database.Statement;
-  private readonly insertAll: (entries: readonly AccessLogEntry[]) => void;
+  private readonly insertAll: ((entries: readonly WireEntry[]) => void) | null = null;
+  private readonly startWriter: (() => AccessLogWriter) | null = null;
+  private writer: AccessLogWriter | null = null;
+  readonly writerKind: 'thread' | 'inline';
 
-  constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path, { timeout: 5000 });
-    if (path !== ':memory:') this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS access_log (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        at INTEGER NOT NULL,
-        user_id TEXT NOT NULL,
-        role TEXT NOT NULL,
-        what TEXT NOT NULL,
-        id TEXT NOT NULL,
-        case_ref TEXT,
-        team_id TEXT,
-        context TEXT NOT NULL,
-        via TEXT NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS access_log_by_case ON access_log (case_ref, at, seq);
-      CREATE INDEX IF NOT EXISTS access_log_by_user ON access_log (user_id, at, seq);
-      CREATE INDEX IF NOT EXISTS access_log_by_team ON access_log (team_id, at, seq);
-      CREATE INDEX IF NOT EXISTS access_log_by_time ON access_log (at, seq);
-      CREATE TRIGGER IF NOT EXISTS access_log_no_update BEFORE UPDATE ON access_log
-        BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
-      CREATE TRIGGER IF NOT EXISTS access_log_no_delete BEFORE DELETE ON access_log
-        BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
-    `);
-    this.insert = this.db.prepare(
-      `INSERT INTO access_log (at, user_id, role, what, id, case_ref, team_id, context, via)
-       VALUES (@at, @userId, @role, @what, @id, @caseRef, @teamId, @context, @via)`,
-    );
-    // One transaction per batch: one commit for however many reads the batch holds.
-    this.insertAll = this.db.transaction((entries: readonly AccessLogEntry[]) => {
-      for (const e of entries) this.insert.run({ ...e, at: e.at.getTime() });
-    });
+  constructor(path: string, options: SqliteAccessLogStoreOptions = {}) {
+    const file = path !== ':memory:';
+    if (options.writer === 'thread' && !file)
+      throw new TypeError("SqliteAccessLogStore: writer 'thread' needs a file; ':memory:' is 'inline' only");
+    this.writerKind = options.writer ?? (file ? 'thread' : 'inline');
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    if (file) mkdirSync(dirname(path), { recursive: true });
+    this.db = openAccessLogDb(path, busyTimeoutMs);
+    if (file) this.db.pragma('journal_mode = WAL');
+    createAccessLogSchema(this.db);
+    if (this.writerKind === 'inline') {
+      this.insertAll = accessLogInserter(this.db);
+    } else {
+      const script = accessLogWriterScript(); // a missing script fails here, at start, not at the first read
+      // The thread starts with the first batch: a store that is only queried (a CLI, a test) has none.
+      this.startWriter = () => new AccessLogWriter({ path, busyTimeoutMs }, script);
+    }
   }
 
   async append(entries: readonly AccessLogEntry[]): Promise<void> {
-    if (entries.length > 0) this.insertAll(entries);
+    if (entries.length === 0) return;
+    if (!this.db.open) throw new Error('SqliteAccessLogStore: closed');
+    const wire = entries.map(toWireEntry);
+    if (this.insertAll) return this.insertAll(wire);
+    if (!this.writer || this.writer.dead) this.writer = this.startWriter!();
+    await this.writer.append(wire);
+  }
+
+  /** Ends the writer thread at once, as a crash would (tests of the failure path). */
+  killWriterThread(): Promise<number> {
+    if (!this.writer) throw new Error('SqliteAccessLogStore: no writer thread is running (inline writer, or nothing appended yet)');
+    return this.writer.terminate();
   }
 
   async query(filter: AccessLogFilter, page: PageRequest): Promise<Page<AccessLogEntry>> {
@@ -96,7 +110,11 @@ export class SqliteAccessLogStore implements AccessLogStore {
     };
   }
 
+  /** Closes the writer thread (after the batch it has) and the connection. */
   async close(): Promise<void> {
+    const writer = this.writer;
+    this.writer = null;
+    await writer?.close();
     if (this.db.open) this.db.close();
   }
 }

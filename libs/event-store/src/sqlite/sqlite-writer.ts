@@ -1,36 +1,20 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { NewDataKeyRow } from '../personal-data/data-key-store.port';
 import type { BatchItem } from './sqlite-append';
+import { threadScript, type ThreadScript } from './thread-script';
 import type { FromWriter, ToWriter, WireError, WireOutcome, WriterOptions } from './sqlite-writer.protocol';
 
-/** The thread's script when this module runs as compiled JavaScript: next to the bundle (webpack.config.js) or to this file (tsc). */
-const COMPILED_SCRIPT = 'sqlite-writer.thread.js';
-
 /**
- * Where the writer thread's code is, in each way this module runs:
- * - from TypeScript sources (ts-jest, `node -r register-ts.js` for benches and CLIs): the thread
- *   loads sqlite-writer.thread.ts through the same register-ts.js (which caches its transpiled
- *   output on disk, so a thread starts without loading the TypeScript compiler);
- * - from a webpack bundle (dist/apps/<app>/main.js): __dirname is the bundle's folder, where
- *   webpack.config.js emits sqlite-writer.thread.js as a second entry;
- * - from plain tsc output: the compiled sqlite-writer.thread.js beside this file.
+ * Where the writer thread's code is (ts-jest and register-ts.js, a webpack bundle, or tsc output):
+ * see threadScript.
  */
-export function writerScript(): { script: string; eval: boolean } {
-  if (__filename.endsWith('.ts')) {
-    const registerTs = resolve(__dirname, '../testing/register-ts.js');
-    const thread = resolve(__dirname, 'sqlite-writer.thread.ts');
-    return { script: `require(${JSON.stringify(registerTs)}); require(${JSON.stringify(thread)});`, eval: true };
-  }
-  const script = join(__dirname, COMPILED_SCRIPT);
-  if (!existsSync(script)) {
-    throw new Error(
-      `SqliteEventStore: the writer thread's script ${script} is missing. Build with \`npm run build\` (webpack.config.js emits ` +
-        `${COMPILED_SCRIPT} beside each app's main.js), or set SQLITE_WRITER=inline to commit on the main thread.`,
-    );
-  }
-  return { script, eval: false };
+export function writerScript(): ThreadScript {
+  return threadScript(
+    { filename: __filename, dirname: __dirname },
+    'sqlite-writer.thread',
+    'SqliteEventStore',
+    'or set SQLITE_WRITER=inline to commit on the main thread',
+  );
 }
 
 /** One batch's answer: its appends' outcomes (typed errors still on the wire), or the transaction's error. */
