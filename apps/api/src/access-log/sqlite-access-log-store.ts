@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { SQLITE_CACHE_KIB } from '@send/event-store';
 import type { Page, PageRequest } from '@send/read-models';
 import type { AccessContext, AccessLogEntry, AccessLogFilter, AccessLogStore, AccessVia, AccessWhat } from './access-log.port';
 
@@ -35,6 +36,9 @@ export class SqliteAccessLogStore implements AccessLogStore {
     this.db = new Database(path, { timeout: 5000 });
     if (path !== ':memory:') this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    // Bounded as the event store's connections are (ADR 0018, 2026-12-02): its indexes by case and
+    // by reader grow with every read recorded, and the driver's 16 MB cache would fill with them.
+    this.db.pragma(`cache_size = ${-SQLITE_CACHE_KIB}`);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS access_log (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,

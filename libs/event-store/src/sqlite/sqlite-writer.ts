@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { NewDataKeyRow } from '../personal-data/data-key-store.port';
 import type { BatchItem } from './sqlite-append';
-import type { FromWriter, ToWriter, WireError, WireOutcome, WriterOptions } from './sqlite-writer.protocol';
+import type { FromWriter, ToWriter, WireError, WireOutcome, WriterOptions, ConnectionSettings } from './sqlite-writer.protocol';
 
 /** The thread's script when this module runs as compiled JavaScript: next to the bundle (webpack.config.js) or to this file (tsc). */
 const COMPILED_SCRIPT = 'sqlite-writer.thread.js';
@@ -58,6 +58,8 @@ export class SqliteWriter {
     { items: BatchItem[]; resolve: (reply: BatchReply) => void; reject: (error: Error) => void }
   >();
   private nextId = 1;
+  /** Callers of settings(), answered in order (the thread answers them in the order asked). */
+  private readonly settingsWaiting: { resolve: (s: ConnectionSettings) => void; reject: (error: Error) => void }[] = [];
   private closing = false;
   private dead: Error | null = null;
   private readonly exited: Promise<void>;
@@ -74,9 +76,16 @@ export class SqliteWriter {
       const pending = [...this.inFlight.values()];
       this.inFlight.clear();
       for (const batch of pending) batch.reject(error);
+      for (const waiting of this.settingsWaiting.splice(0)) waiting.reject(error);
       events.onDeath(error);
     };
     this.worker.on('message', (reply: FromWriter) => {
+      if (reply.type === 'settings') {
+        const { type: _type, ...settings } = reply;
+        this.settingsWaiting.shift()?.resolve(settings);
+        if (this.inFlight.size === 0 && this.settingsWaiting.length === 0) this.worker.unref();
+        return;
+      }
       const ids = reply.type === 'committed' ? reply.batches.map((b) => b.id) : reply.ids;
       let appends = 0;
       let eventCount = 0;
@@ -91,7 +100,7 @@ export class SqliteWriter {
       } else {
         for (const id of reply.ids) this.settle(id, { committed: false, error: reply.error });
       }
-      if (this.inFlight.size === 0) this.worker.unref();
+      if (this.inFlight.size === 0 && this.settingsWaiting.length === 0) this.worker.unref();
     });
     this.worker.on('error', (error) => die(new Error(`SqliteEventStore: its writer thread failed: ${error.message}`, { cause: error })));
     this.exited = new Promise<void>((resolveExit) =>
@@ -117,6 +126,16 @@ export class SqliteWriter {
           dataKeys ? { stream, expected, events, dataKeys: dataKeys.map(asText) } : { stream, expected, events },
         ),
       });
+    });
+  }
+
+  /** The write connection's pragmas, as the thread's SQLite reports them. */
+  settings(): Promise<ConnectionSettings> {
+    if (this.dead) return Promise.reject(this.dead);
+    return new Promise<ConnectionSettings>((resolveSettings, reject) => {
+      this.settingsWaiting.push({ resolve: resolveSettings, reject });
+      this.worker.ref();
+      this.send({ type: 'settings' });
     });
   }
 
