@@ -12,14 +12,15 @@
  * MEM_SAMPLE (default 10000), MEM_CONCURRENCY (appends in flight, default 4), MEM_SYNCHRONOUS
  * (full | normal, default full), MEM_READS (1: read a stream back every 10 appends, as the api's
  * commands do, on the read connection; default 1), MEM_CACHE_KIB (passed as the store's
- * cacheSizeKib, when set). Run it under MALLOC_ARENA_MAX / MALLOC_TRIM_THRESHOLD_ to compare
+ * cacheSizeKib, and the key store's, when set), MEM_KEYS (1: a SqliteDataKeyStore on the same file
+ * reads each new stream's keys back, as the apps' decryption does on a cache miss). Run it under MALLOC_ARENA_MAX / MALLOC_TRIM_THRESHOLD_ to compare
  * glibc's settings. Figures are for ADR 0018; no targets here.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { SqliteEventStore, type EventData } from '@send/event-store';
+import { SqliteDataKeyStore, SqliteEventStore, type EventData } from '@send/event-store';
 import type { NewDataKeyRow } from '@send/event-store/personal-data/data-key-store.port';
 import { memoryMap } from './memory-map';
 
@@ -30,6 +31,7 @@ const CONCURRENCY = Number(process.env.MEM_CONCURRENCY ?? 4);
 const SYNCHRONOUS = (process.env.MEM_SYNCHRONOUS ?? 'full') as 'full' | 'normal';
 const READS = process.env.MEM_READS !== '0';
 const CACHE_KIB = process.env.MEM_CACHE_KIB ? Number(process.env.MEM_CACHE_KIB) : undefined;
+const KEYS = process.env.MEM_KEYS === '1';
 
 const dir = mkdtempSync(join(tmpdir(), 'sqlite-writer-memory-'));
 const path = join(dir, 'events.sqlite');
@@ -39,6 +41,15 @@ const store = new SqliteEventStore({
   synchronous: SYNCHRONOUS,
   ...(CACHE_KIB !== undefined ? { cacheSizeKib: CACHE_KIB } : {}),
 });
+
+/** MEM_KEYS=1: the key store on the same file reads each new stream's keys back, as the apps' decryption does on a cache miss. */
+const keys = KEYS
+  ? new SqliteDataKeyStore({
+      path,
+      secret: 'sqlite-writer-memory: a secret for this bench only',
+      ...(CACHE_KIB !== undefined ? { cacheSizeKib: CACHE_KIB } : {}),
+    })
+  : null;
 
 const sealed = () => `pd2.${randomBytes(600).toString('base64')}`;
 const event = (type: string): EventData => ({
@@ -123,10 +134,10 @@ function sample(): void {
 async function one(i: number): Promise<void> {
   if (streams.length < 50 || i % 5 === 0) {
     const stream = `contact-request-${randomUUID()}`;
-    await store.append(stream, [event('ContactRequestSubmitted')], {
-      expectedRevision: 'no_stream',
-      dataKeys: [keyRow(stream), keyRow(stream)],
-    });
+    // Real wrapped keys when the key store reads them back (it unwraps what it reads).
+    const rows = keys ? [1, 2].map((n) => keys.newKey!(`subject-${n}-${stream}`, stream).row) : [keyRow(stream), keyRow(stream)];
+    await store.append(stream, [event('ContactRequestSubmitted')], { expectedRevision: 'no_stream', dataKeys: rows });
+    if (keys) for (const row of rows) await keys.keyById(row.keyId);
     // The streams appended to are the last OPEN opened (as the soak's open set): this script's own memory stays flat.
     streams.push(stream);
     if (streams.length > OPEN) streams.shift();
@@ -139,7 +150,7 @@ async function one(i: number): Promise<void> {
 
 async function main(): Promise<void> {
   console.log(
-    `writer=${WRITER} appends=${APPENDS} concurrency=${CONCURRENCY} synchronous=${SYNCHRONOUS} reads=${READS} cacheKib=${CACHE_KIB ?? 'default'} ` +
+    `writer=${WRITER} appends=${APPENDS} concurrency=${CONCURRENCY} synchronous=${SYNCHRONOUS} reads=${READS} keys=${KEYS} cacheKib=${CACHE_KIB ?? 'default'} ` +
       `MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '-'} MALLOC_TRIM_THRESHOLD_=${process.env.MALLOC_TRIM_THRESHOLD_ ?? '-'} load=${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')}`,
@@ -173,6 +184,7 @@ async function main(): Promise<void> {
         .join(' ')}`,
   );
   await store.close();
+  await keys?.close();
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -19,6 +19,8 @@ export interface SqliteDataKeyStoreOptions {
   /** DATA_KEYS_SECRET: the keys are stored wrapped under a key derived from it. */
   secret: string;
   busyTimeoutMs?: number;
+  /** Its connection's page cache in KiB. Default SQLITE_CACHE_KIB (ADR 0018, 2026-12-02). */
+  cacheSizeKib?: number;
 }
 
 interface KeyRow {
@@ -66,7 +68,7 @@ export class SqliteDataKeyStore implements DataKeyStore {
     // Per connection: every delete made here overwrites the deleted bytes with zeros.
     this.db.pragma('secure_delete = ON');
     // The page cache bounded as the event store's connections are (ADR 0018, 2026-12-02).
-    this.db.pragma(`cache_size = ${-SQLITE_CACHE_KIB}`);
+    this.db.pragma(`cache_size = ${-Math.trunc(options.cacheSizeKib ?? SQLITE_CACHE_KIB)}`);
     this.db.exec(SQLITE_DATA_KEYS_SCHEMA);
     this.stmt = {
       get: this.db.prepare('SELECT key_id, wrapped_key FROM data_keys WHERE subject_hash = ? AND scope = ?'),
