@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SQLITE_CACHE_KIB } from '@send/event-store';
 import { AppMetrics, Clock } from '@send/platform';
 import type { AuthUser, Role } from '../auth/roles';
 import type { AccessLogEntry, AccessLogStore, ReadContext } from './access-log.port';
@@ -68,6 +69,17 @@ describe('AccessLog (batched, on SQLite)', () => {
   afterEach(async () => {
     await log.close(); // again after a test that closed it: nothing left to write, the store already closed
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("bounds its connection's page cache as the event store's (ADR 0018, 2026-12-02), not at the driver's 16 MB", async () => {
+    const own = new SqliteAccessLogStore(join(dir, 'other.db'));
+    try {
+      // The pragma is per connection, and the store's connection is its own (no accessor).
+      const db = (own as unknown as { db: Database.Database }).db;
+      expect(db.pragma('cache_size', { simple: true })).toBe(-SQLITE_CACHE_KIB);
+    } finally {
+      await own.close();
+    }
   });
 
   it('answers at once and writes a burst of reads in one batch a few milliseconds later', async () => {

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { SQLITE_CACHE_KIB } from '@send/event-store/sqlite/sqlite-cache';
 import type { AccessLogEntry } from './access-log.port';
 
 /**
@@ -36,6 +37,9 @@ export const toWireEntry = (e: AccessLogEntry): WireEntry => [
 export function openAccessLogDb(path: string, busyTimeoutMs: number): Database.Database {
   const db = new Database(path, { timeout: busyTimeoutMs });
   db.pragma('synchronous = NORMAL');
+  // Bounded as the event store's connections are (ADR 0018, 2026-12-02): its indexes by case and
+  // by reader grow with every read recorded, and the driver's 16 MB cache would fill with them.
+  db.pragma(`cache_size = ${-SQLITE_CACHE_KIB}`);
   return db;
 }
 

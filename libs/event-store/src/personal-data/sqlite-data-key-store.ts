@@ -3,7 +3,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DataKey, DataKeyStore, KeyForHint, NewDataKeyRow } from './data-key-store.port';
 import { KeyEncryptionKey, newDataKey, newKeyId } from './data-key-crypto';
-import { SQLITE_ANY_DATA_KEY_IN_SCOPE, SQLITE_DATA_KEYS_SCHEMA, SQLITE_INSERT_DATA_KEY_OR_IGNORE, dataKeyRowValues } from './sqlite-data-keys-table';
+import { SQLITE_CACHE_KIB } from '../sqlite/sqlite-cache';
+import {
+  SQLITE_ANY_DATA_KEY_IN_SCOPE,
+  SQLITE_DATA_KEYS_SCHEMA,
+  SQLITE_INSERT_DATA_KEY_OR_IGNORE,
+  dataKeyRowValues,
+} from './sqlite-data-keys-table';
 
 export { SQLITE_DATA_KEYS_SCHEMA };
 
@@ -13,6 +19,8 @@ export interface SqliteDataKeyStoreOptions {
   /** DATA_KEYS_SECRET: the keys are stored wrapped under a key derived from it. */
   secret: string;
   busyTimeoutMs?: number;
+  /** Its connection's page cache in KiB. Default SQLITE_CACHE_KIB (ADR 0018, 2026-12-02). */
+  cacheSizeKib?: number;
 }
 
 interface KeyRow {
@@ -59,6 +67,8 @@ export class SqliteDataKeyStore implements DataKeyStore {
     this.db.pragma('synchronous = NORMAL');
     // Per connection: every delete made here overwrites the deleted bytes with zeros.
     this.db.pragma('secure_delete = ON');
+    // The page cache bounded as the event store's connections are (ADR 0018, 2026-12-02).
+    this.db.pragma(`cache_size = ${-Math.trunc(options.cacheSizeKib ?? SQLITE_CACHE_KIB)}`);
     this.db.exec(SQLITE_DATA_KEYS_SCHEMA);
     this.stmt = {
       get: this.db.prepare('SELECT key_id, wrapped_key FROM data_keys WHERE subject_hash = ? AND scope = ?'),

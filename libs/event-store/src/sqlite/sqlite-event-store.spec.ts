@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { v4 as uuid } from 'uuid';
 import { DuplicateEventId, WrongExpectedRevision, type AppendResult, type EventData, type RecordedEvent } from '../event-store.port';
-import { SqliteEventStore, type CommitObservation } from './sqlite-event-store';
+import { SqliteDataKeyStore } from '../personal-data/sqlite-data-key-store';
+import { SQLITE_CACHE_KIB, SqliteEventStore, type CommitObservation } from './sqlite-event-store';
 
 const ev = (type = 'Happened'): EventData => ({ id: uuid(), type, data: {} });
 
@@ -33,6 +34,39 @@ describe('SqliteEventStore (beyond the contract)', () => {
     const db = new Database(path, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
+  });
+
+  describe('page cache (ADR 0018, 2026-12-02)', () => {
+    it('caps the read connection and the writer thread at SQLITE_CACHE_KIB, not the driver default of 16 MB, and keeps FULL', async () => {
+      const store = open();
+      await store.append('s-1', [ev()], { expectedRevision: 'no_stream' });
+      const { read, write } = await store.connectionSettings();
+      expect(store.writer).toBe('thread');
+      expect(read).toEqual({ cacheSize: -SQLITE_CACHE_KIB, synchronous: 2, busyTimeout: 5000 });
+      expect(write).toEqual({ cacheSize: -SQLITE_CACHE_KIB, synchronous: 2, busyTimeout: 5000 });
+    });
+
+    it('applies a given size to both connections of the thread writer, and to the one connection of the inline writer', async () => {
+      const thread = new SqliteEventStore({ path: join(dir, 'a.sqlite'), cacheSizeKib: 512, synchronous: 'normal', busyTimeoutMs: 250 });
+      const inline = new SqliteEventStore({ path: join(dir, 'b.sqlite'), cacheSizeKib: 768, writer: 'inline' });
+      stores.push(thread, inline);
+      expect(await thread.connectionSettings()).toEqual({
+        read: { cacheSize: -512, synchronous: 1, busyTimeout: 250 },
+        write: { cacheSize: -512, synchronous: 1, busyTimeout: 250 },
+      });
+      expect((await inline.connectionSettings()).write).toEqual({ cacheSize: -768, synchronous: 2, busyTimeout: 5000 });
+    });
+
+    it("caps the key store's connection on the same file too", async () => {
+      const keys = new SqliteDataKeyStore({ path: join(dir, 'events.sqlite'), secret: 'a secret for this test only, 32+ chars' });
+      try {
+        // Its connection is its own (no accessor): the pragma is per connection.
+        const db = (keys as unknown as { db: Database.Database }).db;
+        expect(db.pragma('cache_size', { simple: true })).toBe(-SQLITE_CACHE_KIB);
+      } finally {
+        await keys.close();
+      }
+    });
   });
 
   it('works in memory', async () => {

@@ -30,8 +30,9 @@ import {
   type ItemOutcome,
   type Row,
 } from './sqlite-append';
+import { SQLITE_CACHE_KIB } from './sqlite-cache';
 import { SqliteWriter, writerScript, type BatchReply } from './sqlite-writer';
-import { fromWire } from './sqlite-writer.protocol';
+import { connectionSettingsOf, fromWire, type ConnectionSettings } from './sqlite-writer.protocol';
 
 /**
  * The embedded EventStore: one SQLite file in WAL mode, shared safely by the api and worker
@@ -109,7 +110,14 @@ export interface SqliteEventStoreOptions {
    * thread, synchronously, as before.
    */
   writer?: 'thread' | 'inline';
+  /**
+   * The page cache of each of the store's connections (the read connection and the writer
+   * thread's), in KiB: SQLite's `cache_size = -N`. Default SQLITE_CACHE_KIB (ADR 0018, 2026-12-02).
+   */
+  cacheSizeKib?: number;
 }
+
+export { SQLITE_CACHE_KIB };
 
 export const SQLITE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -203,6 +211,8 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     if (this.file) this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    const cacheSizeKib = Math.trunc(options.cacheSizeKib ?? SQLITE_CACHE_KIB);
+    this.db.pragma(`cache_size = ${-cacheSizeKib}`);
     this.db.exec(SQLITE_SCHEMA);
 
     this.stmt = {
@@ -211,7 +221,7 @@ export class SqliteEventStore implements EventStore {
     };
     if (this.writer === 'thread') {
       const script = writerScript(); // a missing script fails here, at start, not at the first append
-      const writerOptions = { path: this.file!, busyTimeoutMs, synchronous };
+      const writerOptions = { path: this.file!, busyTimeoutMs, synchronous, cacheSizeKib };
       this.startThread = () =>
         new SqliteWriter(
           writerOptions,
@@ -293,6 +303,20 @@ export class SqliteEventStore implements EventStore {
 
   async headPosition(): Promise<bigint> {
     return this.readHead();
+  }
+
+  /**
+   * The pragmas of the store's connections as SQLite reports them (page cache, synchronous, busy
+   * timeout): the read connection's, and the write connection's, which is the writer thread's when
+   * there is one (started here if no append has yet), else the same connection.
+   */
+  async connectionSettings(): Promise<{ read: ConnectionSettings; write: ConnectionSettings }> {
+    this.assertOpen();
+    const read = connectionSettingsOf(this.db);
+    if (!this.startThread) return { read, write: read };
+    if (this.writerDied) throw this.writerDied;
+    this.thread ??= this.startThread();
+    return { read, write: await this.thread.settings() };
   }
 
   /** Ends the writer thread at once, as a crash would (tests of the failure path). */

@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { DuplicateEventId, WrongExpectedRevision } from '../event-store.port';
 import type { BatchItem, ItemOutcome } from './sqlite-append';
 
@@ -11,9 +12,21 @@ export interface WriterOptions {
   path: string;
   busyTimeoutMs: number;
   synchronous: 'full' | 'normal';
+  /** The write connection's page cache in KiB (`cache_size = -N`). */
+  cacheSizeKib: number;
 }
 
-export type ToWriter = { type: 'batch'; id: number; items: BatchItem[] } | { type: 'close' };
+export type ToWriter = { type: 'batch'; id: number; items: BatchItem[] } | { type: 'settings' } | { type: 'close' };
+
+/** A connection's pragmas as SQLite reports them (tests check each connection got its options). */
+export interface ConnectionSettings {
+  /** `cache_size`: negative is KiB. */
+  cacheSize: number;
+  /** `synchronous`: 1 NORMAL, 2 FULL. */
+  synchronous: number;
+  /** `busy_timeout` in ms. */
+  busyTimeout: number;
+}
 
 export type WireOutcome = Exclude<ItemOutcome, { kind: 'failed' }> | { kind: 'failed'; error: WireError };
 
@@ -24,12 +37,18 @@ export type WireOutcome = Exclude<ItemOutcome, { kind: 'failed' }> | { kind: 'fa
 export type FromWriter =
   | { type: 'committed'; recordedAt: string; batches: { id: number; outcomes: WireOutcome[] }[]; ms: number }
   /** BEGIN or COMMIT failed: nothing of these batches is stored. */
-  | { type: 'not-committed'; ids: number[]; error: WireError; ms: number };
+  | { type: 'not-committed'; ids: number[]; error: WireError; ms: number }
+  | ({ type: 'settings' } & ConnectionSettings);
 
 export type WireError =
   | { name: 'WrongExpectedRevision'; stream: string; expected: WrongExpectedRevision['expected']; actual: WrongExpectedRevision['actual'] }
   | { name: 'DuplicateEventId'; stream: string; eventId: string; reason: string }
   | { name: string; message: string; code?: string; stack?: string };
+
+export function connectionSettingsOf(db: Database.Database): ConnectionSettings {
+  const pragma = (name: string) => Number(db.pragma(name, { simple: true }));
+  return { cacheSize: pragma('cache_size'), synchronous: pragma('synchronous'), busyTimeout: pragma('busy_timeout') };
+}
 
 export function toWire(error: unknown): WireError {
   if (error instanceof WrongExpectedRevision)

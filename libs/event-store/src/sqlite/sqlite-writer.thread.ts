@@ -9,7 +9,14 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import type { BatchItem } from './sqlite-append';
 import { batchCommitter } from './sqlite-append';
-import { toWire, type FromWriter, type ToWriter, type WireOutcome, type WriterOptions } from './sqlite-writer.protocol';
+import {
+  connectionSettingsOf,
+  toWire,
+  type FromWriter,
+  type ToWriter,
+  type WireOutcome,
+  type WriterOptions,
+} from './sqlite-writer.protocol';
 
 const port = parentPort;
 if (!port) throw new Error('sqlite-writer.thread runs as a worker thread (started by SqliteEventStore), not on its own');
@@ -18,6 +25,7 @@ const options = workerData as WriterOptions;
 const db = new Database(options.path, { timeout: options.busyTimeoutMs });
 db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs)}`);
 db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+db.pragma(`cache_size = ${-Math.trunc(options.cacheSizeKib)}`);
 const commit = batchCommitter(db);
 
 port.on('message', (first: ToWriter) => {
@@ -26,11 +34,14 @@ port.on('message', (first: ToWriter) => {
   // never waits for a round trip to the app's thread.
   const batches: Extract<ToWriter, { type: 'batch' }>[] = [];
   let close = false;
+  let settings = false;
   for (let message: ToWriter | undefined = first; message; message = receiveMessageOnPort(port!)?.message as ToWriter | undefined) {
     if (message.type === 'close') close = true;
+    else if (message.type === 'settings') settings = true;
     else batches.push(message);
   }
   if (batches.length > 0) port!.postMessage(commitBatches(batches));
+  if (settings) port!.postMessage({ type: 'settings', ...connectionSettingsOf(db) } satisfies FromWriter);
   if (close) {
     db.close();
     process.exit(0); // ends this thread only

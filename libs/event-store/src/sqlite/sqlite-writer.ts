@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { NewDataKeyRow } from '../personal-data/data-key-store.port';
 import type { BatchItem } from './sqlite-append';
 import { threadScript, type ThreadScript } from './thread-script';
-import type { FromWriter, ToWriter, WireError, WireOutcome, WriterOptions } from './sqlite-writer.protocol';
+import type { ConnectionSettings, FromWriter, ToWriter, WireError, WireOutcome, WriterOptions } from './sqlite-writer.protocol';
 
 /**
  * Where the writer thread's code is (ts-jest and register-ts.js, a webpack bundle, or tsc output):
@@ -42,6 +42,8 @@ export class SqliteWriter {
     { items: BatchItem[]; resolve: (reply: BatchReply) => void; reject: (error: Error) => void }
   >();
   private nextId = 1;
+  /** Callers of settings(), answered in order (the thread answers them in the order asked). */
+  private readonly settingsWaiting: { resolve: (s: ConnectionSettings) => void; reject: (error: Error) => void }[] = [];
   private closing = false;
   private dead: Error | null = null;
   private readonly exited: Promise<void>;
@@ -58,9 +60,16 @@ export class SqliteWriter {
       const pending = [...this.inFlight.values()];
       this.inFlight.clear();
       for (const batch of pending) batch.reject(error);
+      for (const waiting of this.settingsWaiting.splice(0)) waiting.reject(error);
       events.onDeath(error);
     };
     this.worker.on('message', (reply: FromWriter) => {
+      if (reply.type === 'settings') {
+        const { type: _type, ...settings } = reply;
+        this.settingsWaiting.shift()?.resolve(settings);
+        if (this.inFlight.size === 0 && this.settingsWaiting.length === 0) this.worker.unref();
+        return;
+      }
       const ids = reply.type === 'committed' ? reply.batches.map((b) => b.id) : reply.ids;
       let appends = 0;
       let eventCount = 0;
@@ -75,7 +84,7 @@ export class SqliteWriter {
       } else {
         for (const id of reply.ids) this.settle(id, { committed: false, error: reply.error });
       }
-      if (this.inFlight.size === 0) this.worker.unref();
+      if (this.inFlight.size === 0 && this.settingsWaiting.length === 0) this.worker.unref();
     });
     this.worker.on('error', (error) => die(new Error(`SqliteEventStore: its writer thread failed: ${error.message}`, { cause: error })));
     this.exited = new Promise<void>((resolveExit) =>
@@ -101,6 +110,16 @@ export class SqliteWriter {
           dataKeys ? { stream, expected, events, dataKeys: dataKeys.map(asText) } : { stream, expected, events },
         ),
       });
+    });
+  }
+
+  /** The write connection's pragmas, as the thread's SQLite reports them. */
+  settings(): Promise<ConnectionSettings> {
+    if (this.dead) return Promise.reject(this.dead);
+    return new Promise<ConnectionSettings>((resolveSettings, reject) => {
+      this.settingsWaiting.push({ resolve: resolveSettings, reject });
+      this.worker.ref();
+      this.send({ type: 'settings' });
     });
   }
 
