@@ -3,7 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DataKey, DataKeyStore, KeyForHint, NewDataKeyRow } from './data-key-store.port';
 import { KeyEncryptionKey, newDataKey, newKeyId } from './data-key-crypto';
-import { SQLITE_ANY_DATA_KEY_IN_SCOPE, SQLITE_DATA_KEYS_SCHEMA, SQLITE_INSERT_DATA_KEY_OR_IGNORE, dataKeyRowValues } from './sqlite-data-keys-table';
+import {
+  SQLITE_ANY_DATA_KEY_IN_SCOPE,
+  SQLITE_DATA_KEYS_SCHEMA,
+  SQLITE_INSERT_DATA_KEY_OR_IGNORE,
+  dataKeyRowValues,
+} from './sqlite-data-keys-table';
 
 export { SQLITE_DATA_KEYS_SCHEMA };
 
