@@ -1,10 +1,4 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHmac,
-  hkdfSync,
-  randomFillSync,
-} from 'node:crypto';
+import { type CipherGCM, createCipheriv, createDecipheriv, createHmac, hkdfSync, randomFillSync } from 'node:crypto';
 
 /**
  * The cryptography of personal data (ADR 0016), node:crypto only, AES-256-GCM throughout:
@@ -37,18 +31,24 @@ export class PersonalDataUnreadable extends Error {
  */
 const pool = Buffer.allocUnsafe(IV_BYTES * 4096);
 let poolOffset = pool.length;
-function randomFromPool(bytes: number): Buffer {
+/**
+ * The next `bytes` of the pool, in place: valid only until the next draw (a refill overwrites it),
+ * so the caller uses it at once. For what is stored in the clear anyway (IVs, key ids): no copy.
+ */
+function randomView(bytes: number): Buffer {
   if (poolOffset + bytes > pool.length) {
     randomFillSync(pool);
     poolOffset = 0;
   }
-  const taken = pool.subarray(poolOffset, (poolOffset += bytes));
-  // A copy (the pool is overwritten on refill, and the caller keeps it), and none left behind.
+  return pool.subarray(poolOffset, (poolOffset += bytes));
+}
+/** For secrets (data keys): a copy of its own, and none left behind in the pool. */
+function randomFromPool(bytes: number): Buffer {
+  const taken = randomView(bytes);
   const out = Buffer.from(taken);
   taken.fill(0);
   return out;
 }
-const nextIv = (): Buffer => randomFromPool(IV_BYTES);
 
 /** base64url's 64 characters in ASCII order, so that a number written in them sorts as the number does. */
 const SORTED_DIGITS = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
@@ -64,7 +64,7 @@ export function newKeyId(): string {
   let t = Date.now();
   let head = '';
   for (let i = 0; i < 8; i++, t = Math.floor(t / 64)) head = SORTED_DIGITS[t % 64] + head;
-  return head + randomFromPool(11).toString('base64url').slice(0, 14);
+  return head + randomView(11).toString('base64url').slice(0, 14);
 }
 
 export const newDataKey = (): Buffer => randomFromPool(32);
@@ -73,11 +73,24 @@ export const newDataKey = (): Buffer => randomFromPool(32);
 export const isEnvelope = (value: string): boolean => ENVELOPE.test(value);
 
 export function encryptField(keyId: string, key: Buffer, plaintext: string): string {
-  const iv = nextIv();
+  const iv = randomView(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(keyId));
-  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-  return `${ENVELOPE_PREFIX}${keyId}.${iv.toString('base64url')}.${body.toString('base64url')}`;
+  const ivText = iv.toString('base64url');
+  cipher.setAAD(Buffer.from(keyId, 'latin1'));
+  return `${ENVELOPE_PREFIX}${keyId}.${ivText}.${sealedBody(cipher.update(plaintext, 'utf8'), cipher)}`;
+}
+
+/**
+ * Ciphertext and tag as one base64url string. GCM's final() adds no bytes; one copy of the two
+ * (Buffer.concat of three, final's empty buffer included, allocated and copied as much).
+ */
+function sealedBody(ciphertext: Buffer, cipher: CipherGCM): string {
+  cipher.final();
+  const tag = cipher.getAuthTag();
+  const body = Buffer.allocUnsafe(ciphertext.length + TAG_BYTES);
+  ciphertext.copy(body, 0);
+  tag.copy(body, ciphertext.length);
+  return body.toString('base64url');
 }
 
 /**
@@ -86,18 +99,19 @@ export function encryptField(keyId: string, key: Buffer, plaintext: string): str
  * one per field: the per-call cost of node:crypto, not the bytes, was what encryption cost.
  */
 export const EVENT_ENVELOPE_PREFIX = 'pd2.';
-const EVENT_ENVELOPE = /^(pd2\.[A-Za-z0-9_-]{22}\.([A-Za-z0-9_$-]+(?:\/[A-Za-z0-9_$-]+)*(?:,[A-Za-z0-9_$-]+(?:\/[A-Za-z0-9_$-]+)*)*))\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{22,})$/;
+const EVENT_ENVELOPE =
+  /^(pd2\.[A-Za-z0-9_-]{22}\.([A-Za-z0-9_$-]+(?:\/[A-Za-z0-9_$-]+)*(?:,[A-Za-z0-9_$-]+(?:\/[A-Za-z0-9_$-]+)*)*))\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{22,})$/;
 /** Can this object key be named in a pd2 field list (else the field gets a pd1 envelope of its own)? */
 const PATH_KEY = /^[A-Za-z0-9_$-]+$/;
 export const isEnvelopePathKey = (key: string): boolean => PATH_KEY.test(key);
 
 export function sealEventFields(keyId: string, key: Buffer, paths: readonly (readonly string[])[], values: readonly string[]): string {
   const head = `${EVENT_ENVELOPE_PREFIX}${keyId}.${paths.map((p) => p.join('/')).join(',')}`;
-  const iv = nextIv();
+  const iv = randomView(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const ivText = iv.toString('base64url');
   cipher.setAAD(Buffer.from(head, 'latin1'));
-  const body = Buffer.concat([cipher.update(JSON.stringify(values), 'utf8'), cipher.final(), cipher.getAuthTag()]);
-  return `${head}.${iv.toString('base64url')}.${body.toString('base64url')}`;
+  return `${head}.${ivText}.${sealedBody(cipher.update(JSON.stringify(values), 'utf8'), cipher)}`;
 }
 
 /** An event envelope taken apart: `head` (prefix, keyId, fields) is what the tag authenticates. */
@@ -112,7 +126,9 @@ export interface ParsedEventEnvelope {
 export function parseEventEnvelope(value: string): ParsedEventEnvelope {
   const match = EVENT_ENVELOPE.exec(value);
   if (!match)
-    throw new PersonalDataUnreadable(`an event's personal data is not a valid pd2 envelope (${value.length} characters): the stored data is corrupt`);
+    throw new PersonalDataUnreadable(
+      `an event's personal data is not a valid pd2 envelope (${value.length} characters): the stored data is corrupt`,
+    );
   return {
     head: match[1],
     keyId: match[1].slice(EVENT_ENVELOPE_PREFIX.length, EVENT_ENVELOPE_PREFIX.length + 22),
@@ -137,7 +153,9 @@ export function openEventEnvelope({ head, keyId, paths, iv, body: bodyText }: Pa
   }
   const values: unknown = JSON.parse(json);
   if (!Array.isArray(values) || values.length !== paths.length || values.some((v) => typeof v !== 'string'))
-    throw new PersonalDataUnreadable(`the envelope under key ${keyId} does not hold its ${paths.length} fields: the stored data is corrupt`);
+    throw new PersonalDataUnreadable(
+      `the envelope under key ${keyId} does not hold its ${paths.length} fields: the stored data is corrupt`,
+    );
   return values as string[];
 }
 
@@ -216,12 +234,17 @@ export class KeyEncryptionKey {
     return createHmac('sha256', this.indexKey).update(subjectId, 'utf8').digest('base64url');
   }
 
+  /** iv | tag | ciphertext, written into one buffer (Buffer.concat twice made and copied two). */
   private seal(plaintext: Buffer, aad: string): Buffer {
-    const iv = nextIv();
+    const iv = randomView(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.kek, iv);
-    cipher.setAAD(Buffer.from(aad));
-    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    return Buffer.concat([iv, cipher.getAuthTag(), body]);
+    const out = Buffer.allocUnsafe(IV_BYTES + TAG_BYTES + plaintext.length);
+    iv.copy(out, 0);
+    cipher.setAAD(Buffer.from(aad, 'latin1'));
+    cipher.update(plaintext).copy(out, IV_BYTES + TAG_BYTES);
+    cipher.final();
+    cipher.getAuthTag().copy(out, IV_BYTES);
+    return out;
   }
 
   private open(sealed: Buffer, aad: string, what: string): Buffer {

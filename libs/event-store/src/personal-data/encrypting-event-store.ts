@@ -93,7 +93,11 @@ export class EncryptingEventStore implements EventStore {
       const encrypted = await this.encryptAppend(stream, events, made, true);
       try {
         const rows = made.rows();
-        const result = await this.inner.append(stream, encrypted, rows.length ? { expectedRevision, dataKeys: rows } : { expectedRevision });
+        const result = await this.inner.append(
+          stream,
+          encrypted,
+          rows.length ? { expectedRevision, dataKeys: rows } : { expectedRevision },
+        );
         // Stored by this call (a retry's no-op hands back what the first call stored, read back).
         if (result.events?.[0]?.data === encrypted[0].data) made.remember();
         return this.asGiven(result, events, encrypted);
@@ -198,16 +202,19 @@ export class EncryptingEventStore implements EventStore {
 
   /** `newStream`: the append expects no stream, so nothing stored precedes its events (were there any, it fails). */
   private async encryptAppend(stream: string, events: EventData[], keys: StreamKeys, newStream: boolean): Promise<EventData[]> {
-    const out: EventData[] = [];
+    const out: EventData[] = new Array(events.length);
     let stored: { type: string; data: unknown }[] | null = newStream ? [] : null;
-    for (let i = 0; i < events.length; i++) {
-      const event = events[i];
-      const earlier = async () => [
-        ...(stored ??= (await this.read(stream)).map((e) => ({ type: e.type, data: e.data }))),
-        ...events.slice(0, i),
-      ];
-      const data = await this.encryptData(stream, event.type, event.data, earlier, keys);
-      out.push(data === event.data ? event : { ...event, data });
+    let at = 0;
+    // The stream's events before events[at]: asked for only when a field's subject is found there.
+    const earlier = async () => [
+      ...(stored ??= (await this.read(stream)).map((e) => ({ type: e.type, data: e.data }))),
+      ...events.slice(0, at),
+    ];
+    for (; at < events.length; at++) {
+      const event = events[at];
+      const sealed = this.encryptData(stream, event.type, event.data, earlier, keys);
+      const data = sealed instanceof Promise ? await sealed : sealed;
+      out[at] = data === event.data ? event : { ...event, data };
     }
     return out;
   }
@@ -220,43 +227,74 @@ export class EncryptingEventStore implements EventStore {
    * cannot name, a pd1 envelope each. A field already sealed ('' or an envelope) is left as it is, so
    * encrypting stored events again (npm run encrypt-events) changes nothing. `earlier`: the stream's
    * events before this one, asked for only when a field's subject is found there. `keys`: where the
-   * keys come from (by default the key store's, made there on first use).
+   * keys come from (by default the key store's, made there on first use). Without a promise when
+   * the owner and keys are at hand (cached, or made for a new stream): an append seals its events
+   * with no turn of the event loop, and no promise per event to collect.
    */
-  async encryptData(
+  encryptData(
     stream: string,
     type: string,
     data: Record<string, unknown>,
     earlier: () => Promise<ReadonlyArray<{ type: string; data: unknown }>>,
     keys: StreamKeys = new StoredKeys(this.keys, stream, false),
-  ): Promise<Record<string, unknown>> {
-    const bySubject = new Map<string, { paths: (readonly string[])[]; values: string[] }>();
+  ): Record<string, unknown> | Promise<Record<string, unknown>> {
+    const fields = this.schema.fieldsOf({ streamId: stream, type, data });
+    if (fields.length === 0) return data;
+    const bySubject: FieldGroups = new Map();
     const seen = new Set<string>();
-    for (const field of this.schema.fieldsOf({ streamId: stream, type, data })) {
-      const value = getAt(data, field.path);
-      if (typeof value !== 'string' || value === '' || isEnvelope(value)) continue;
-      const at = field.path.join('\u0000');
-      if (seen.has(at)) continue;
-      seen.add(at);
-      let subjectId: string;
-      const whose = field.subject;
-      if (whose.kind === 'subject') subjectId = whose.subjectId;
-      else if (whose.kind === 'streamOwner') {
-        const owner = keys.owner();
-        subjectId = (owner instanceof Promise ? await owner : owner) ?? whose.otherwise;
-      }
-      else subjectId = whose.find(await earlier()) ?? whose.otherwise;
+    const add = (subjectId: string, path: readonly string[], value: string) => {
       let group = bySubject.get(subjectId);
       if (!group) bySubject.set(subjectId, (group = { paths: [], values: [] }));
-      group.paths.push(field.path);
+      group.paths.push(path);
       group.values.push(value);
-    }
+    };
+    // Fields from `from` on; continues after a promise (an owner or an earlier event to look up).
+    const group = (from: number): FieldGroups | Promise<FieldGroups> => {
+      for (let i = from; i < fields.length; i++) {
+        const field = fields[i];
+        const value = getAt(data, field.path);
+        if (typeof value !== 'string' || value === '' || isEnvelope(value)) continue;
+        const at = field.path.length === 1 ? field.path[0] : field.path.join('\u0000');
+        if (seen.has(at)) continue;
+        seen.add(at);
+        const whose = field.subject;
+        if (whose.kind === 'subject') {
+          add(whose.subjectId, field.path, value);
+          continue;
+        }
+        const found = whose.kind === 'streamOwner' ? keys.owner() : earlier().then((events) => whose.find(events));
+        if (found instanceof Promise)
+          return found.then((subjectId) => {
+            add(subjectId ?? whose.otherwise, field.path, value);
+            return group(i + 1);
+          });
+        add(found ?? whose.otherwise, field.path, value);
+      }
+      return bySubject;
+    };
+    const grouped = group(0);
+    return grouped instanceof Promise ? grouped.then((g) => this.sealGroups(data, g, keys)) : this.sealGroups(data, grouped, keys);
+  }
+
+  /** Each subject's key (asked for once each), then the fields sealed: without a promise when every key is at hand. */
+  private sealGroups(
+    data: Record<string, unknown>,
+    bySubject: FieldGroups,
+    keys: StreamKeys,
+  ): Record<string, unknown> | Promise<Record<string, unknown>> {
     if (bySubject.size === 0) return data;
+    const found = [...bySubject.keys()].map((subjectId) => keys.keyFor(subjectId));
+    if (found.some((key) => key instanceof Promise)) return Promise.all(found).then((all) => this.seal(data, bySubject, all));
+    return this.seal(data, bySubject, found as DataKey[]);
+  }
+
+  private seal(data: Record<string, unknown>, bySubject: FieldGroups, keys: DataKey[]): Record<string, unknown> {
     let out: unknown = data;
     // One pd2 envelope per event: an event that has one (encrypted before, a field added since) gets pd1s.
     let sealedOne = data[SEALED_FIELDS_KEY] !== undefined;
-    for (const [subjectId, { paths, values }] of bySubject) {
-      const found = keys.keyFor(subjectId);
-      const { keyId, key } = found instanceof Promise ? await found : found;
+    let k = 0;
+    for (const { paths, values } of bySubject.values()) {
+      const { keyId, key } = keys[k++];
       if (!sealedOne && paths.every((path) => path.length > 0 && path.every(isEnvelopePathKey))) {
         out = blankedAt(out as Record<string, unknown>, paths);
         (out as Record<string, unknown>)[SEALED_FIELDS_KEY] = sealEventFields(keyId, key, paths, values);
@@ -266,6 +304,9 @@ export class EncryptingEventStore implements EventStore {
     return out as Record<string, unknown>;
   }
 }
+
+/** An event's personal fields by subject, in the order first met. */
+type FieldGroups = Map<string, { paths: (readonly string[])[]; values: string[] }>;
 
 /** Where an append's keys in one stream come from: the key store (StoredKeys), or made here (NewStreamKeys). */
 export interface StreamKeys {
@@ -424,7 +465,8 @@ function decryptEventData(data: unknown, keyOf: (keyId: string) => Buffer | null
   const opened = decryptData(data, keyOf, erased);
   const sealed = (data as Record<string, unknown>)[SEALED_FIELDS_KEY];
   if (sealed === undefined) return opened;
-  if (typeof sealed !== 'string') throw new PersonalDataUnreadable(`an event's ${SEALED_FIELDS_KEY} is not a pd2 envelope: the stored data is corrupt`);
+  if (typeof sealed !== 'string')
+    throw new PersonalDataUnreadable(`an event's ${SEALED_FIELDS_KEY} is not a pd2 envelope: the stored data is corrupt`);
   const envelope = parseEventEnvelope(sealed);
   const key = keyOf(envelope.keyId);
   if (key === undefined) return data;

@@ -114,7 +114,7 @@ export class SqliteDataKeyStore implements DataKeyStore {
         .transaction(() => {
           for (const p of batch) {
             if (made.has(`${p.hash}\u0000${p.scope}`)) continue;
-            const { key: fresh, row } = this.newKey(p.subjectId, p.scope);
+            const { key: fresh, row } = this.makeKey(p.subjectId, p.hash, p.scope);
             // The scope's first key (one probe of the scope index, no decryption): its subject owns
             // the stream, which the cache then knows without a subjectOfScope query and an unseal.
             const ownsScope = this.stmt.anyInScope.get(p.scope) === undefined;
@@ -137,13 +137,18 @@ export class SqliteDataKeyStore implements DataKeyStore {
   }
 
   newKey(subjectId: string, scope: string): { key: DataKey; row: NewDataKeyRow } {
+    return this.makeKey(subjectId, this.kek.subjectHash(subjectId), scope);
+  }
+
+  /** A new key and its row, the subject's hash given (keyFor has it already: an HMAC each was twice). */
+  private makeKey(subjectId: string, subjectHash: string, scope: string): { key: DataKey; row: NewDataKeyRow } {
     const keyId = newKeyId();
     const key = newDataKey();
     return {
       key: { keyId, key },
       row: {
         keyId,
-        subjectHash: this.kek.subjectHash(subjectId),
+        subjectHash,
         subjectSealed: this.kek.sealSubject(subjectId),
         scope,
         wrappedKey: this.kek.wrap(keyId, key),
