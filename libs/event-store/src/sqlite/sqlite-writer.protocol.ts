@@ -16,7 +16,7 @@ export interface WriterOptions {
   cacheSizeKib: number;
 }
 
-export type ToWriter = { type: 'batch'; id: number; items: BatchItem[] } | { type: 'settings' } | { type: 'close' };
+export type ToWriter = { type: 'batch'; id: number; items: BatchItem[] } | { type: 'settings'; id: number } | { type: 'close' };
 
 /** A connection's pragmas as SQLite reports them (tests check each connection got its options). */
 export interface ConnectionSettings {
@@ -38,7 +38,7 @@ export type FromWriter =
   | { type: 'committed'; recordedAt: string; batches: { id: number; outcomes: WireOutcome[] }[]; ms: number }
   /** BEGIN or COMMIT failed: nothing of these batches is stored. */
   | { type: 'not-committed'; ids: number[]; error: WireError; ms: number }
-  | ({ type: 'settings' } & ConnectionSettings);
+  | ({ type: 'settings'; id: number } & ConnectionSettings);
 
 export type WireError =
   | { name: 'WrongExpectedRevision'; stream: string; expected: WrongExpectedRevision['expected']; actual: WrongExpectedRevision['actual'] }

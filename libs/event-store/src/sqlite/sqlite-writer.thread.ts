@@ -34,14 +34,14 @@ port.on('message', (first: ToWriter) => {
   // never waits for a round trip to the app's thread.
   const batches: Extract<ToWriter, { type: 'batch' }>[] = [];
   let close = false;
-  let settings = false;
+  const settings: number[] = [];
   for (let message: ToWriter | undefined = first; message; message = receiveMessageOnPort(port!)?.message as ToWriter | undefined) {
     if (message.type === 'close') close = true;
-    else if (message.type === 'settings') settings = true;
+    else if (message.type === 'settings') settings.push(message.id);
     else batches.push(message);
   }
   if (batches.length > 0) port!.postMessage(commitBatches(batches));
-  if (settings) port!.postMessage({ type: 'settings', ...connectionSettingsOf(db) } satisfies FromWriter);
+  for (const id of settings) port!.postMessage({ type: 'settings', id, ...connectionSettingsOf(db) } satisfies FromWriter);
   if (close) {
     db.close();
     process.exit(0); // ends this thread only

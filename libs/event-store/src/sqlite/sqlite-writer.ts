@@ -1,6 +1,6 @@
-import { Worker } from 'node:worker_threads';
 import type { NewDataKeyRow } from '../personal-data/data-key-store.port';
 import type { BatchItem } from './sqlite-append';
+import { ThreadClient } from './thread-client';
 import { threadScript, type ThreadScript } from './thread-script';
 import type { ConnectionSettings, FromWriter, ToWriter, WireError, WireOutcome, WriterOptions } from './sqlite-writer.protocol';
 
@@ -36,116 +36,73 @@ export interface SqliteWriterEvents {
  * process, re-reading the file, knows, and an idempotent retry of the same append is then safe).
  */
 export class SqliteWriter {
-  private readonly worker: Worker;
-  private readonly inFlight = new Map<
-    number,
-    { items: BatchItem[]; resolve: (reply: BatchReply) => void; reject: (error: Error) => void }
-  >();
-  private nextId = 1;
-  /** Callers of settings(), answered in order (the thread answers them in the order asked). */
-  private readonly settingsWaiting: { resolve: (s: ConnectionSettings) => void; reject: (error: Error) => void }[] = [];
-  private closing = false;
-  private dead: Error | null = null;
-  private readonly exited: Promise<void>;
+  /** Each request keeps its batch's items (null for a settings request), to count what a transaction held. */
+  private readonly thread: ThreadClient<BatchItem[] | null>;
 
-  constructor(options: WriterOptions, events: SqliteWriterEvents, { script, eval: isEval } = writerScript()) {
-    // execArgv: [] so the app's own node flags (--cpu-prof, -r ...) do not apply to the thread.
-    this.worker = new Worker(script, { eval: isEval, workerData: options, execArgv: [] });
-    // Idle, the thread must not keep the process alive (as the inline writer never did); it is
-    // ref'd while batches are in flight, whose callers wait on them.
-    this.worker.unref();
-    const die = (error: Error) => {
-      if (this.dead) return;
-      this.dead = error;
-      const pending = [...this.inFlight.values()];
-      this.inFlight.clear();
-      for (const batch of pending) batch.reject(error);
-      for (const waiting of this.settingsWaiting.splice(0)) waiting.reject(error);
-      events.onDeath(error);
-    };
-    this.worker.on('message', (reply: FromWriter) => {
-      if (reply.type === 'settings') {
-        const { type: _type, ...settings } = reply;
-        this.settingsWaiting.shift()?.resolve(settings);
-        if (this.inFlight.size === 0 && this.settingsWaiting.length === 0) this.worker.unref();
-        return;
-      }
-      const ids = reply.type === 'committed' ? reply.batches.map((b) => b.id) : reply.ids;
-      let appends = 0;
-      let eventCount = 0;
-      for (const id of ids) {
-        const batch = this.inFlight.get(id)!;
-        appends += batch.items.length;
-        for (const item of batch.items) eventCount += item.events.length;
-      }
-      events.onTransaction({ appends, events: eventCount, ms: reply.ms, committed: reply.type === 'committed' });
-      if (reply.type === 'committed') {
-        for (const { id, outcomes } of reply.batches) this.settle(id, { committed: true, recordedAt: reply.recordedAt, outcomes });
-      } else {
-        for (const id of reply.ids) this.settle(id, { committed: false, error: reply.error });
-      }
-      if (this.inFlight.size === 0 && this.settingsWaiting.length === 0) this.worker.unref();
+  constructor(
+    options: WriterOptions,
+    private readonly events: SqliteWriterEvents,
+    script = writerScript(),
+  ) {
+    this.thread = new ThreadClient(script, options, {
+      name: 'SqliteEventStore: its writer thread',
+      onMessage: (reply: FromWriter) => this.answer(reply),
+      onDeath: (error) => events.onDeath(error),
     });
-    this.worker.on('error', (error) => die(new Error(`SqliteEventStore: its writer thread failed: ${error.message}`, { cause: error })));
-    this.exited = new Promise<void>((resolveExit) =>
-      this.worker.on('exit', (code) => {
-        if (!this.closing) die(new Error(`SqliteEventStore: its writer thread exited unexpectedly (code ${code})`));
-        resolveExit();
-      }),
-    );
   }
 
   /** Sends a batch to the thread; resolves with its appends' outcomes once its transaction is answered. */
   commit(items: BatchItem[]): Promise<BatchReply> {
-    if (this.dead) return Promise.reject(this.dead);
-    const id = this.nextId++;
-    return new Promise<BatchReply>((resolveReply, reject) => {
-      this.inFlight.set(id, { items, resolve: resolveReply, reject });
-      this.worker.ref();
-      // Only what the commit needs crosses (the queue's items also hold the caller's callbacks and objects).
-      this.send({
-        type: 'batch',
-        id,
-        items: items.map(({ stream, expected, events, dataKeys }) =>
-          dataKeys ? { stream, expected, events, dataKeys: dataKeys.map(asText) } : { stream, expected, events },
-        ),
-      });
-    });
+    return this.thread.request<BatchReply>(
+      (id) =>
+        ({
+          type: 'batch',
+          id,
+          // Only what the commit needs crosses (the queue's items also hold the caller's callbacks and objects).
+          items: items.map(({ stream, expected, events, dataKeys }) =>
+            dataKeys ? { stream, expected, events, dataKeys: dataKeys.map(asText) } : { stream, expected, events },
+          ),
+        }) satisfies ToWriter,
+      items,
+    );
   }
 
   /** The write connection's pragmas, as the thread's SQLite reports them. */
   settings(): Promise<ConnectionSettings> {
-    if (this.dead) return Promise.reject(this.dead);
-    return new Promise<ConnectionSettings>((resolveSettings, reject) => {
-      this.settingsWaiting.push({ resolve: resolveSettings, reject });
-      this.worker.ref();
-      this.send({ type: 'settings' });
-    });
+    return this.thread.request<ConnectionSettings>((id) => ({ type: 'settings', id }) satisfies ToWriter, null);
   }
 
   /** Closes the write connection and ends the thread (call when no batch is in flight). */
-  async close(): Promise<void> {
-    this.closing = true;
-    if (!this.dead) {
-      this.worker.ref();
-      this.send({ type: 'close' });
-    }
-    await this.exited;
+  close(): Promise<void> {
+    return this.thread.close({ type: 'close' } satisfies ToWriter);
   }
 
   /** Ends the thread at once, whatever it is doing (for tests of a thread that dies). */
   terminate(): Promise<number> {
-    return this.worker.terminate();
+    return this.thread.terminate();
   }
 
-  private settle(id: number, reply: BatchReply): void {
-    const batch = this.inFlight.get(id);
-    this.inFlight.delete(id);
-    batch?.resolve(reply);
-  }
-
-  private send(message: ToWriter): void {
-    this.worker.postMessage(message);
+  private answer(reply: FromWriter): void {
+    if (reply.type === 'settings') {
+      const { type: _type, id, ...settings } = reply;
+      this.thread.settle(id, settings);
+      return;
+    }
+    const ids = reply.type === 'committed' ? reply.batches.map((b) => b.id) : reply.ids;
+    let appends = 0;
+    let eventCount = 0;
+    for (const id of ids) {
+      const items = this.thread.kept(id) ?? [];
+      appends += items.length;
+      for (const item of items) eventCount += item.events.length;
+    }
+    this.events.onTransaction({ appends, events: eventCount, ms: reply.ms, committed: reply.type === 'committed' });
+    if (reply.type === 'committed') {
+      for (const { id, outcomes } of reply.batches)
+        this.thread.settle(id, { committed: true, recordedAt: reply.recordedAt, outcomes } satisfies BatchReply);
+    } else {
+      for (const id of reply.ids) this.thread.settle(id, { committed: false, error: reply.error } satisfies BatchReply);
+    }
   }
 }
 
