@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { concatMap, filter, interval, map, merge, NEVER, Observable, Subject, takeUntil, timer } from 'rxjs';
-import { LIVE_ALERTS_CHANNEL, type LiveAlert } from '@send/notifications';
+import { concatMap, filter, interval, map, merge, NEVER, Observable, Subject, takeUntil, tap, timer } from 'rxjs';
+import { LIVE_ALERTS_CHANNEL, traceAlert, type LiveAlert } from '@send/notifications';
 import { REDIS } from '@send/platform';
 import { isRoutedTo } from '@send/read-models';
 import type { AuthUser } from '../auth/roles';
@@ -37,7 +37,9 @@ export class LiveAlerts implements OnModuleDestroy {
     this.subscriber = this.redis.duplicate();
     this.subscriber.on('message', (_channel: string, message: string) => {
       try {
-        this.alerts.next(JSON.parse(message) as LiveAlert);
+        const alert = JSON.parse(message) as LiveAlert;
+        traceAlert('received', alert.requestId);
+        this.alerts.next(alert);
       } catch (err) {
         this.logger.warn(`ignored a live alert that is not JSON: ${(err as Error).message}`);
       }
@@ -65,6 +67,7 @@ export class LiveAlerts implements OnModuleDestroy {
     return this.alerts.pipe(
       filter((alert) => isLiveAlertFor(alert, user)),
       map((alert) => ({ type: 'alert', data: alert })),
+      tap((event) => traceAlert('sse-write', event.data.requestId)),
       takeUntil(ended),
     );
   }

@@ -12,6 +12,7 @@ import {
   type State,
 } from '@send/domain';
 import { DeciderCommandHandler, eventIdsFor, faultSeam, type EventStore } from '@send/event-store';
+import { traceAlert } from '@send/notifications';
 import { APP_CONFIG, Clock, EVENT_STORE, type AppConfig } from '@send/platform';
 import type { AuthUser } from '../auth/roles';
 import { RequestScopes } from '../scope/request-scopes';
@@ -111,6 +112,7 @@ export class RequestCommands {
         throw again instanceof OutOfScope ? noSuchRequest(requestId) : again;
       }
     }
+    if (result.events.some((e) => e.type === 'EscalationRaised')) traceAlert('appended', requestId);
     const pause = faultSeam('after-append');
     if (pause) await pause;
     return this.access.viewOf(result.state as ContactRequestState);

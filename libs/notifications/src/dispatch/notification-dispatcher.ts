@@ -4,6 +4,7 @@ import { SubscriptionRunner, type CheckpointStore, type EventStore, type Recorde
 import { outgoingAlert, type ChannelName, type DeliveryTarget, type NotificationChannel } from '../channels';
 import type { Recipient, RecipientDirectory } from '../recipients';
 import { ALERT_EVENT_TYPES, type AlertSummary } from '../templates';
+import { traceAlert } from '../alert-trace';
 import { KeptStates, loadAlert } from './load-alert';
 import type { PendingDeliveries } from './pending-deliveries';
 import { deliveryJobId, deliveryJobOptions, type DeliveryRetryOptions, type NotificationJobData } from './notification-job';
@@ -122,6 +123,8 @@ export class NotificationDispatcher {
     const jobs: PlannedDelivery[] = [];
     const sent: Promise<void>[] = [];
     for (const event of events) {
+      if (event.type === 'EscalationRaised')
+        traceAlert('worker-read', event.streamId.slice(REQUEST_STREAM_PREFIX.length), { recordedAt: event.recordedAt.getTime() });
       if (event.streamId.startsWith(USER_STREAM_PREFIX)) {
         this.lastAccountEvent = event.position;
         this.recipientsSeen = new Map();
@@ -145,8 +148,9 @@ export class NotificationDispatcher {
   }
 
   /** An immediate channel's delivery, sent under its job id (the channel sends once per id). */
-  private sendNow(send: NonNullable<NotificationChannel['send']>, { data, opts }: PlannedDelivery): Promise<void> {
-    return send(outgoingAlert(opts.jobId!, data.alert, { baseUrl: this.options.publicBaseUrl }), data.target);
+  private async sendNow(send: NonNullable<NotificationChannel['send']>, { data, opts }: PlannedDelivery): Promise<void> {
+    await send(outgoingAlert(opts.jobId!, data.alert, { baseUrl: this.options.publicBaseUrl }), data.target);
+    traceAlert('worker-published', data.alert.requestId);
   }
 
   /** The deliveries an event calls for (none for events that raise no alert). */
