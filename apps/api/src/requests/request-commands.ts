@@ -13,6 +13,7 @@ import {
 } from '@send/domain';
 import { DeciderCommandHandler, eventIdsFor, faultSeam, type EventStore } from '@send/event-store';
 import { traceAlert } from '@send/notifications';
+import { AlertsOnAppend } from '../alerts/alerts-on-append';
 import { APP_CONFIG, Clock, EVENT_STORE, type AppConfig } from '@send/platform';
 import type { AuthUser } from '../auth/roles';
 import { RequestScopes } from '../scope/request-scopes';
@@ -44,6 +45,7 @@ export class RequestCommands {
     private readonly clock: Clock,
     private readonly access: RequestAccess,
     private readonly scopes: RequestScopes,
+    private readonly alerts: AlertsOnAppend,
   ) {
     this.handler = new DeciderCommandHandler({
       store,
@@ -113,6 +115,8 @@ export class RequestCommands {
       }
     }
     if (result.events.some((e) => e.type === 'EscalationRaised')) traceAlert('appended', requestId);
+    // An escalation this command raised goes to the managers' live streams now, not after the worker's poll.
+    this.alerts.after(requestId, result.events, result.state as State);
     const pause = faultSeam('after-append');
     if (pause) await pause;
     return this.access.viewOf(result.state as ContactRequestState);

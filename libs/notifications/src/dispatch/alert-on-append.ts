@@ -1,0 +1,56 @@
+import { isSubmitted, REQUEST_STREAM_PREFIX, toDomainEvent, type State } from '@send/domain';
+import type { RecordedEvent } from '@send/event-store';
+import { outgoingAlert, type NotificationChannel } from '../channels';
+import type { RecipientDirectory } from '../recipients';
+import { summariseAlert } from '../templates';
+import { alertRecipients } from './alert-recipients';
+import { deliveryJobId } from './notification-job';
+
+export interface AlertOnAppendOptions {
+  /** The in-app channel, made as the worker makes it (same Redis, channel and marks: InAppChannel). */
+  channel: Pick<NotificationChannel, 'send'>;
+  /** Asked without a position: the caller does not wait for the projections (see publish). */
+  directory: RecipientDirectory;
+  /** As the dispatcher's: links made absolute the same way. */
+  publicBaseUrl?: string;
+}
+
+/**
+ * The in-app alert of an escalation a command has just raised, published by the process that
+ * appended it, without waiting for the worker to read the store (ADR 0002, amended 2026-12-02).
+ *
+ * It is the dispatcher's delivery, not a second one: the same summary (summariseAlert on the state
+ * right after the event), the same audience rule (alertRecipients) and the same delivery id, so the
+ * InAppChannel's mark (alerts:live:sent:<id>) lets exactly one of the two publishes through, in
+ * whichever order they come. The dispatcher stays the guarantee: anything this declines or fails
+ * at, the worker publishes a moment later.
+ */
+export class AlertOnAppend {
+  constructor(private readonly options: AlertOnAppendOptions) {}
+
+  /**
+   * `recorded`: the events one append stored, in order; `state`: the request's state after the last
+   * of them. Publishes when the last one is an EscalationRaised (the only alert a request command
+   * decides; breaches, advances and re-notifications come from the worker's timers). Resolves true
+   * when the alert was sent (or its mark was already set), false when it was left to the dispatcher.
+   */
+  async publish(recorded: readonly RecordedEvent[], state: State): Promise<boolean> {
+    const last = recorded[recorded.length - 1];
+    if (!last || last.type !== 'EscalationRaised' || !last.streamId.startsWith(REQUEST_STREAM_PREFIX)) return false;
+    const trigger = toDomainEvent(last);
+    if (!trigger || !isSubmitted(state)) return false;
+    const summary = summariseAlert(last.id, trigger, state);
+    if (!summary) return false;
+    const { alert, recipients, covered } = await alertRecipients(summary, (role, teamId) =>
+      this.options.directory.recipientsFor(role, teamId),
+    );
+    // Covering for a team with no manager is decided on a read model this process does not wait
+    // for: a manager registered a moment ago may not be in it yet, and the dispatcher, which waits,
+    // would then choose the team manager, another delivery id, and the managers would hear twice.
+    if (covered) return false;
+    const target = { role: alert.notifyRole, teamId: alert.teamId, userIds: recipients.map((r) => r.userId) };
+    const deliveryId = deliveryJobId(last.id, 'in_app', target);
+    await this.options.channel.send(outgoingAlert(deliveryId, alert, { baseUrl: this.options.publicBaseUrl }), target);
+    return true;
+  }
+}
