@@ -9,8 +9,10 @@ import {
   notificationsConfigFrom,
   ReadModelRecipientDirectory,
   traceAlert,
+  type LiveAlert,
   type NotificationsEnv,
 } from '@send/notifications';
+import { Subject } from 'rxjs';
 import { APP_CONFIG, REDIS, type AppConfig } from '@send/platform';
 
 /**
@@ -24,6 +26,8 @@ import { APP_CONFIG, REDIS, type AppConfig } from '@send/platform';
 export class AlertsOnAppend {
   private readonly logger = new Logger(AlertsOnAppend.name);
   private readonly publisher: AlertOnAppend;
+  /** This process's own alerts, as they are published: LiveAlerts relays them to its streams at once. */
+  readonly published = new Subject<LiveAlert>();
 
   constructor(@Inject(REDIS) redis: Redis, @Inject(APP_CONFIG) config: AppConfig & Partial<NotificationsEnv>) {
     // The channel and marks the worker's createNotifications makes (channelsFromConfig).
@@ -32,6 +36,7 @@ export class AlertsOnAppend {
       channel: new InAppChannel(redis, notifications.inAppChannel ?? LIVE_ALERTS_CHANNEL),
       directory: new ReadModelRecipientDirectory(redis),
       publicBaseUrl: notifications.publicBaseUrl,
+      local: (alert) => this.published.next(alert),
     });
   }
 

@@ -39,6 +39,6 @@ import { SubmitRequestHandler } from './submit-request.handler';
     // Here, not in AlertsModule (which imports this one): RequestCommands publishes the alerts its commands raise.
     AlertsOnAppend,
   ],
-  exports: [RequestCommands, RequestAccess, RequestRouting],
+  exports: [RequestCommands, RequestAccess, RequestRouting, AlertsOnAppend],
 })
 export class RequestsModule {}

@@ -100,8 +100,15 @@ describe('AlertOnAppend: the api publishes the escalation its command raised, on
     const { requestId, appended, state, alertEvent } = await threshold();
     expect(alertEvent.type).toBe('EscalationRaised');
 
-    expect(await api(staff).publish(appended, state)).toBe(true);
+    const handedOver: unknown[] = [];
+    const publisherWithLocal = new AlertOnAppend({
+      channel: new InAppChannel(publisher, channelName),
+      directory: staff,
+      local: (a) => handedOver.push(a),
+    });
+    expect(await publisherWithLocal.publish(appended, state)).toBe(true);
     await until(() => heard.length === 1);
+    expect(handedOver).toEqual([JSON.parse(heard[0])]); // the api's own streams get what is published
     const dispatcher = worker(staff);
     await dispatcher.handle(alertEvent);
     await settled();

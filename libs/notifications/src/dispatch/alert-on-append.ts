@@ -1,6 +1,6 @@
 import { isSubmitted, REQUEST_STREAM_PREFIX, toDomainEvent, type State } from '@send/domain';
 import type { RecordedEvent } from '@send/event-store';
-import { outgoingAlert, type NotificationChannel } from '../channels';
+import { liveAlertOf, outgoingAlert, type LiveAlert, type NotificationChannel } from '../channels';
 import type { RecipientDirectory } from '../recipients';
 import { summariseAlert } from '../templates';
 import { alertRecipients } from './alert-recipients';
@@ -13,6 +13,12 @@ export interface AlertOnAppendOptions {
   directory: RecipientDirectory;
   /** As the dispatcher's: links made absolute the same way. */
   publicBaseUrl?: string;
+  /**
+   * Handed the alert before it is published: the appending process's own live streams get it
+   * without waiting for Redis to echo it back (they drop the echo, and the dispatcher's copy, by
+   * deliveryId: LiveAlerts).
+   */
+  local?: (alert: LiveAlert) => void;
 }
 
 /**
@@ -50,7 +56,9 @@ export class AlertOnAppend {
     if (covered) return false;
     const target = { role: alert.notifyRole, teamId: alert.teamId, userIds: recipients.map((r) => r.userId) };
     const deliveryId = deliveryJobId(last.id, 'in_app', target);
-    await this.options.channel.send(outgoingAlert(deliveryId, alert, { baseUrl: this.options.publicBaseUrl }), target);
+    const outgoing = outgoingAlert(deliveryId, alert, { baseUrl: this.options.publicBaseUrl });
+    this.options.local?.(liveAlertOf(outgoing, target));
+    await this.options.channel.send(outgoing, target);
     return true;
   }
 }
