@@ -784,8 +784,8 @@ function alertStages(
     add('worker read -> worker publish answered', t['worker-read'], t['worker-published']);
     add('appended -> api publish answered', t.appended, t['api-published']);
     add('appended -> first publish answered', t.appended, Number.isFinite(published) ? published : null);
-    add('appended -> api got the PUBLISH', t.appended, t.received);
-    add('api got the PUBLISH -> SSE write', t.received, t['sse-write']);
+    add('appended -> api relays it (its own, or the PUBLISH)', t.appended, t.received);
+    add('api relays it -> SSE write', t.received, t['sse-write']);
     add('SSE write -> probe heard it', t['sse-write'], s.heardAt);
     add('written -> heard (whole path)', s.writtenAt, s.heardAt);
   }

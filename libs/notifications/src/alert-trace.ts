@@ -13,7 +13,7 @@ export type AlertTraceStage =
   | 'worker-read'
   /** worker: the dispatcher's publish answered (published, or found the mark already set) */
   | 'worker-published'
-  /** api: the Redis subscriber got the PUBLISH */
+  /** api: LiveAlerts relays the alert (the PUBLISH it got, or the one its own command just raised) */
   | 'received'
   /** api: the alert was handed to a manager's SSE stream */
   | 'sse-write';
