@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
-import type { State } from '@send/domain';
+import { isSubmitted, type State } from '@send/domain';
 import type { RecordedEvent } from '@send/event-store';
 import {
   AlertOnAppend,
@@ -11,6 +11,7 @@ import {
   traceAlert,
   type LiveAlert,
   type NotificationsEnv,
+  type RecipientLookup,
 } from '@send/notifications';
 import { Subject } from 'rxjs';
 import { APP_CONFIG, REDIS, type AppConfig } from '@send/platform';
@@ -44,9 +45,15 @@ export class AlertsOnAppend {
    * Not awaited by the command: its answer does not wait for the publish, and a publish that fails
    * only leaves the alert to the worker.
    */
-  after(requestId: string, recorded: readonly RecordedEvent[], state: State): void {
+  /** Starts, while the append commits, the lookups of an escalation just decided (AlertOnAppend.prefetch). */
+  prefetch(decided: ReadonlyArray<{ type: string; data?: unknown }>, state: State): RecipientLookup | undefined {
+    if (!decided.some((e) => e.type === 'EscalationRaised')) return undefined;
+    return this.publisher.prefetch(decided, isSubmitted(state) ? state.teamId : null);
+  }
+
+  after(requestId: string, recorded: readonly RecordedEvent[], state: State, lookup?: RecipientLookup): void {
     if (recorded[recorded.length - 1]?.type !== 'EscalationRaised') return;
-    this.publisher.publish(recorded, state).then(
+    this.publisher.publish(recorded, state, lookup).then(
       (sent) => sent && traceAlert('api-published', requestId),
       (error: unknown) =>
         this.logger.warn(

@@ -187,6 +187,26 @@ describe('AlertOnAppend: the api publishes the escalation its command raised, on
     expect(JSON.parse(heard[0])).toMatchObject({ role: 'service_manager', userIds: [serviceManager.userId] });
   });
 
+  it('looks the recipients up while the append commits (prefetch), and not again when it publishes', async () => {
+    const asked: string[] = [];
+    const staff = new Staff([northManager]);
+    const counting: RecipientDirectory = {
+      recipientsFor: (role, teamId) => (asked.push(`${role}|${teamId}`), staff.recipientsFor(role, teamId)),
+    };
+    const publisher = api(counting);
+    const { appended, state } = await threshold();
+    // What the decider decided, before it was stored: the same types and data.
+    const lookup = publisher.prefetch(
+      appended.map((e) => ({ type: e.type, data: e.data })),
+      'north',
+    );
+    expect(asked).toEqual(['team_manager|north']);
+    expect(await publisher.publish(appended, state, lookup)).toBe(true);
+    expect(asked).toEqual(['team_manager|north']);
+    await until(() => heard.length === 1);
+    expect(publisher.prefetch([{ type: 'ContactAttemptRecorded', data: {} }], 'north')).toBeUndefined();
+  });
+
   it('publishes nothing for a command that raised no escalation', async () => {
     const requestId = uuid();
     await run(store, submit(requestId), after(0));

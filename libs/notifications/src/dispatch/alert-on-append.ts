@@ -1,9 +1,9 @@
-import { isSubmitted, REQUEST_STREAM_PREFIX, toDomainEvent, type State } from '@send/domain';
+import { isSubmitted, REQUEST_STREAM_PREFIX, toDomainEvent, type EscalationRole, type State } from '@send/domain';
 import type { RecordedEvent } from '@send/event-store';
 import { liveAlertOf, outgoingAlert, type LiveAlert, type NotificationChannel } from '../channels';
-import type { RecipientDirectory } from '../recipients';
+import type { Recipient, RecipientDirectory } from '../recipients';
 import { summariseAlert } from '../templates';
-import { alertRecipients } from './alert-recipients';
+import { alertRecipients, type RecipientLookup } from './alert-recipients';
 import { deliveryJobId } from './notification-job';
 
 export interface AlertOnAppendOptions {
@@ -40,16 +40,38 @@ export class AlertOnAppend {
    * decides; breaches, advances and re-notifications come from the worker's timers). Resolves true
    * when the alert was sent (or its mark was already set), false when it was left to the dispatcher.
    */
-  async publish(recorded: readonly RecordedEvent[], state: State): Promise<boolean> {
+  /**
+   * The lookups an escalation just decided (not yet appended) will need, started now so they run
+   * while the append commits: the alerted role of the request's team. Pass the result to publish.
+   * Undefined when the decision raises no escalation.
+   */
+  prefetch(decided: ReadonlyArray<{ type: string; data?: unknown }>, teamId: string | null): RecipientLookup | undefined {
+    const raised = decided.find((e) => e.type === 'EscalationRaised');
+    const role = (raised?.data as { notifyRole?: EscalationRole } | undefined)?.notifyRole;
+    if (!role) return undefined;
+    const asked = new Map<string, Promise<Recipient[]>>();
+    const lookup: RecipientLookup = (r, t) => {
+      const key = `${r}|${t ?? ''}`;
+      let answer = asked.get(key);
+      if (!answer) asked.set(key, (answer = this.options.directory.recipientsFor(r, t)));
+      return answer;
+    };
+    lookup(role, teamId).catch(() => undefined); // awaited by publish, which fails then; not unhandled meanwhile
+    return lookup;
+  }
+
+  async publish(
+    recorded: readonly RecordedEvent[],
+    state: State,
+    lookup: RecipientLookup = (role, teamId) => this.options.directory.recipientsFor(role, teamId),
+  ): Promise<boolean> {
     const last = recorded[recorded.length - 1];
     if (!last || last.type !== 'EscalationRaised' || !last.streamId.startsWith(REQUEST_STREAM_PREFIX)) return false;
     const trigger = toDomainEvent(last);
     if (!trigger || !isSubmitted(state)) return false;
     const summary = summariseAlert(last.id, trigger, state);
     if (!summary) return false;
-    const { alert, recipients, covered } = await alertRecipients(summary, (role, teamId) =>
-      this.options.directory.recipientsFor(role, teamId),
-    );
+    const { alert, recipients, covered } = await alertRecipients(summary, lookup);
     // Covering for a team with no manager is decided on a read model this process does not wait
     // for: a manager registered a moment ago may not be in it yet, and the dispatcher, which waits,
     // would then choose the team manager, another delivery id, and the managers would hear twice.
