@@ -41,16 +41,16 @@ export class AlertsOnAppend {
     });
   }
 
-  /**
-   * Not awaited by the command: its answer does not wait for the publish, and a publish that fails
-   * only leaves the alert to the worker.
-   */
   /** Starts, while the append commits, the lookups of an escalation just decided (AlertOnAppend.prefetch). */
   prefetch(decided: ReadonlyArray<{ type: string; data?: unknown }>, state: State): RecipientLookup | undefined {
     if (!decided.some((e) => e.type === 'EscalationRaised')) return undefined;
     return this.publisher.prefetch(decided, isSubmitted(state) ? state.teamId : null);
   }
 
+  /**
+   * Not awaited by the command: its answer does not wait for the publish, and a publish that fails
+   * only leaves the alert to the worker.
+   */
   after(requestId: string, recorded: readonly RecordedEvent[], state: State, lookup?: RecipientLookup): void {
     if (recorded[recorded.length - 1]?.type !== 'EscalationRaised') return;
     this.publisher.publish(recorded, state, lookup).then(
