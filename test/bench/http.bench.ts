@@ -33,7 +33,9 @@
  * BENCH_HTTP_SETTLE_SECONDS (max wait for the worker to catch up, 1800), BENCH_HTTP_LOG_LEVEL (the
  * apps' LOG_LEVEL, warn), BENCH_HTTP_MAX_NON2XX (0.01), BENCH_HTTP_PHASES (comma list of raw,
  * attempts, submissions, responses, get, queue, deep, dashboard, mixed; default all),
- * BENCH_HTTP_RESULTS (directory for the JSON summary, ./bench-results), SKIP_BUILD=1.
+ * BENCH_HTTP_RESULTS (directory for the JSON summary, ./bench-results), BENCH_HTTP_TRACE_ALERTS=1 (the
+ * apps trace each alert's stages, libs/notifications/src/alert-trace.ts, and the report splits the
+ * alert path into them), SKIP_BUILD=1.
  */
 import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -110,6 +112,8 @@ const WARMUP = num('BENCH_HTTP_WARMUP', 2);
 const SETTLE_SECONDS = num('BENCH_HTTP_SETTLE_SECONDS', 1800);
 const MAX_NON2XX = num('BENCH_HTTP_MAX_NON2XX', 0.01);
 const LOG_LEVEL = process.env.BENCH_HTTP_LOG_LEVEL ?? 'warn';
+/** ALERT_TRACE=1 in the api and the worker: the alert path's stages are timed (see alertStages). */
+const TRACE_ALERTS = process.env.BENCH_HTTP_TRACE_ALERTS === '1';
 const RESULTS_DIR = resolve(process.env.BENCH_HTTP_RESULTS ?? join(root, 'bench-results'));
 const ALL_PHASES = ['raw', 'attempts', 'submissions', 'responses', 'get', 'queue', 'deep', 'dashboard', 'mixed'];
 const PHASES = new Set((process.env.BENCH_HTTP_PHASES ?? ALL_PHASES.join(',')).split(',').map((s) => s.trim()));
@@ -430,6 +434,7 @@ async function main(): Promise<void> {
     NOTIFY_API_KEY: '',
     WEBHOOK_URL: '',
     EVENT_STORE: 'sqlite',
+    ...(TRACE_ALERTS ? { ALERT_TRACE: '1' } : {}),
   };
   const tStart = now();
   // BENCH_HTTP_API_NODE_ARGS / BENCH_HTTP_WORKER_NODE_ARGS: node flags for one app, e.g.
@@ -732,6 +737,59 @@ interface AlertFigures {
   roundTrip: ReturnType<typeof summary>;
   streamEvents: number;
   seconds: number;
+  /** With BENCH_HTTP_TRACE_ALERTS=1: each stage of the path, in ms, by name. */
+  stages?: Record<string, ReturnType<typeof summary>>;
+}
+
+/** The apps' alert traces (libs/notifications/src/alert-trace.ts): the first stamp of each stage, by request id. */
+function alertTraces(): Map<string, Record<string, number>> {
+  const byRequest = new Map<string, Record<string, number>>();
+  for (const proc of appProcs) {
+    for (const line of proc.tail().split('\n')) {
+      if (!line.startsWith('{"alertTrace"')) continue;
+      try {
+        const t = JSON.parse(line) as { alertTrace: string; requestId: string; at: number; recordedAt?: number };
+        const stamps = byRequest.get(t.requestId) ?? {};
+        stamps[t.alertTrace] ??= t.at;
+        if (t.recordedAt !== undefined) stamps.recorded ??= t.recordedAt;
+        byRequest.set(t.requestId, stamps);
+      } catch {
+        /* a line cut by the tail */
+      }
+    }
+  }
+  return byRequest;
+}
+
+/**
+ * The alert path split into its stages, from the probe's wall-clock stamps and the apps' traces
+ * (one machine, one clock). "published" is whichever process published first.
+ */
+function alertStages(
+  samples: Array<{ requestId: string; writtenAt?: number; heardAt?: number | null }>,
+): Record<string, ReturnType<typeof summary>> {
+  const traces = alertTraces();
+  const spans: Record<string, number[]> = {};
+  const add = (name: string, from: number | undefined | null, to: number | undefined | null) => {
+    if (from == null || to == null) return;
+    (spans[name] ??= []).push(to - from);
+  };
+  for (const s of samples) {
+    const t = traces.get(s.requestId);
+    if (!t || s.heardAt == null) continue;
+    const published = Math.min(t['api-published'] ?? Infinity, t['worker-published'] ?? Infinity);
+    add('written -> appended (api: request, decide, commit)', s.writtenAt, t.appended);
+    add('appended -> worker read (poll, worker event loop)', t.appended, t['worker-read']);
+    add('  recorded_at (writer thread, ms) -> worker read', t.recorded, t['worker-read']);
+    add('worker read -> worker publish answered', t['worker-read'], t['worker-published']);
+    add('appended -> api publish answered', t.appended, t['api-published']);
+    add('appended -> first publish answered', t.appended, Number.isFinite(published) ? published : null);
+    add('appended -> api relays it (its own, or the PUBLISH)', t.appended, t.received);
+    add('api relays it -> SSE write', t.received, t['sse-write']);
+    add('SSE write -> probe heard it', t['sse-write'], s.heardAt);
+    add('written -> heard (whole path)', s.writtenAt, s.heardAt);
+  }
+  return Object.fromEntries(Object.entries(spans).map(([k, v]) => [k, summary(v)]));
 }
 
 async function mixed(
@@ -789,7 +847,16 @@ async function mixed(
   if (!line) throw new Error(`the alert probe printed no result:\n${probe.tail().slice(-3000)}`);
   const out = JSON.parse(line) as {
     error?: string;
-    samples: Array<{ status: number; escalated: boolean; toAlert: number | null; afterAnswer: number | null; roundTrip: number | null }>;
+    samples: Array<{
+      requestId: string;
+      status: number;
+      escalated: boolean;
+      toAlert: number | null;
+      afterAnswer: number | null;
+      roundTrip: number | null;
+      writtenAt?: number;
+      heardAt?: number | null;
+    }>;
     events: number;
     seconds: number;
   };
@@ -805,6 +872,7 @@ async function mixed(
     roundTrip: summary(ok.flatMap((s) => (s.roundTrip === null ? [] : [s.roundTrip]))),
     streamEvents: out.events,
     seconds: out.seconds,
+    ...(TRACE_ALERTS ? { stages: alertStages(ok) } : {}),
   };
   progress(
     `  attempt -> SSE: p50 ${fmt(figuresOut.toAlert.p50)} ms, p99 ${fmt(figuresOut.toAlert.p99)} ms (n=${figuresOut.toAlert.n}, ${figuresOut.missing} missing, ${figuresOut.failed} failed)`,
@@ -1050,6 +1118,13 @@ function report(r: {
         `  the attempt's own round trip:           p50 ${fmt(a.roundTrip.p50)} ms, p99 ${fmt(a.roundTrip.p99)} ms\n` +
         `  ${a.failed} attempts failed, ${a.notEscalated} answered without an escalation, ${a.missing} alerts never arrived (15 s)`,
     );
+    if (a.stages) {
+      console.log('\n  Its stages (BENCH_HTTP_TRACE_ALERTS=1; ms, wall clock of one machine):');
+      for (const [name, st] of Object.entries(a.stages))
+        console.log(
+          `    ${name.padEnd(54)} p50 ${fmt(st.p50).padStart(7)}  p99 ${fmt(st.p99).padStart(7)}  max ${fmt(st.max).padStart(7)}  (n=${st.n})`,
+        );
+    }
   }
 
   // What broke: non-2xx beyond the expected share, connection errors, lost alerts.
@@ -1212,8 +1287,7 @@ function emitResults(r: Parameters<typeof report>[0], targets: Target[]): void {
     let label = `${c.phase}: ${c.name}`;
     if (seen.has(label)) label += c.phase === 'deep' ? ' (again, state kept)' : ' (again)';
     seen.add(label);
-    const counts =
-      `n=${n(c.ok)}${c.non2xx ? `, ${n(c.non2xx)} non-2xx` : ''}, ${c.connections} connection${c.connections === 1 ? '' : 's'}`;
+    const counts = `n=${n(c.ok)}${c.non2xx ? `, ${n(c.non2xx)} non-2xx` : ''}, ${c.connections} connection${c.connections === 1 ? '' : 's'}`;
     emitFigure({
       bench,
       section: c.phase,

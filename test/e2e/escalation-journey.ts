@@ -249,6 +249,17 @@ export function escalationJourney(name: string, store: StoreUnderJourney): void 
       await tryThreeTimes(request.id);
       await eventually(() => received.includes(request.reference), 15_000, 'the live alert');
       expect(received).toMatch(/event: alert/);
+      // The api published it after its append (ADR 0002, 2026-12-02); the worker dispatches the same
+      // event too, and its in-app publish comes before the email job it enqueues: once that email is
+      // out, both have published, and the manager has still heard of the escalation once.
+      await eventually(
+        () => smtp.mails.find((m) => m.to.includes('manager@example.org') && m.raw.includes(request.reference)),
+        15_000,
+        'the alert email (the worker has dispatched the event)',
+      );
+      await new Promise((r) => setTimeout(r, 500)); // a second PUBLISH would have reached the stream by now
+      const alertsOfRequest = received.split(/\r?\n\r?\n/).filter((block) => block.includes(`"requestId":"${request.id}"`));
+      expect(alertsOfRequest).toHaveLength(1);
       abort.abort();
       await reading;
     }, 60_000);

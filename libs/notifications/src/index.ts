@@ -8,3 +8,4 @@ export * from './dispatch';
 export * from './delivery';
 export * from './create-notifications';
 export * from './family';
+export * from './alert-trace';

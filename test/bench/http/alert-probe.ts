@@ -35,6 +35,9 @@ interface Sample {
   afterAnswer: number | null;
   /** attempt's HTTP round trip */
   roundTrip: number | null;
+  /** Wall clock (ms) when the attempt was written and when its alert was heard, to line up with the apps' alert traces. */
+  writtenAt?: number;
+  heardAt?: number | null;
 }
 
 const options = JSON.parse(process.argv[2]) as Options;
@@ -44,6 +47,8 @@ const MAX_IN_FLIGHT = 4;
 const url = new URL(options.baseUrl);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 const now = () => performance.now();
+/** performance.now() as wall-clock ms (the apps' alert traces use the same clock). */
+const wall = (at: number) => performance.timeOrigin + at;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const heard = new Map<string, number>();
@@ -149,6 +154,8 @@ async function one(requestId: string): Promise<Sample> {
       toAlert: at === null ? null : at - res.written,
       afterAnswer: at === null ? null : at - res.answered,
       roundTrip: res.answered - res.written,
+      writtenAt: wall(res.written),
+      heardAt: at === null ? null : wall(at),
     };
   } catch (error) {
     return {

@@ -12,6 +12,8 @@ import {
   type State,
 } from '@send/domain';
 import { DeciderCommandHandler, eventIdsFor, faultSeam, type EventStore } from '@send/event-store';
+import { traceAlert, type RecipientLookup } from '@send/notifications';
+import { AlertsOnAppend } from '../alerts/alerts-on-append';
 import { APP_CONFIG, Clock, EVENT_STORE, type AppConfig } from '@send/platform';
 import type { AuthUser } from '../auth/roles';
 import { RequestScopes } from '../scope/request-scopes';
@@ -43,6 +45,7 @@ export class RequestCommands {
     private readonly clock: Clock,
     private readonly access: RequestAccess,
     private readonly scopes: RequestScopes,
+    private readonly alerts: AlertsOnAppend,
   ) {
     this.handler = new DeciderCommandHandler({
       store,
@@ -75,6 +78,7 @@ export class RequestCommands {
   ): Promise<RequestView> {
     if (!isRequestId(requestId)) throw noSuchRequest(requestId);
     const streamId = streamIdFor(requestId);
+    let lookup: RecipientLookup | undefined;
     const decideWithin = (callerScope: RequestScope | null) =>
       this.handler.handle(
         requestId,
@@ -88,6 +92,8 @@ export class RequestCommands {
             actor: { id: ctx.actor.id, role: ctx.actor.role },
             idempotencyKey: ctx.idempotencyKey,
           },
+          // An escalation's recipients are looked up while its append commits, not after.
+          decided: (events, state) => (lookup = this.alerts.prefetch(events, state as State) ?? lookup),
           guard:
             callerScope === null
               ? undefined
@@ -111,6 +117,9 @@ export class RequestCommands {
         throw again instanceof OutOfScope ? noSuchRequest(requestId) : again;
       }
     }
+    if (result.events.some((e) => e.type === 'EscalationRaised')) traceAlert('appended', requestId);
+    // An escalation this command raised goes to the managers' live streams now, not after the worker's poll.
+    this.alerts.after(requestId, result.events, result.state as State, lookup);
     const pause = faultSeam('after-append');
     if (pause) await pause;
     return this.access.viewOf(result.state as ContactRequestState);

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { AlertsOnAppend } from '../alerts/alerts-on-append';
 import { AssignRequestHandler } from './assign-request.handler';
 import { RecordAttemptHandler } from './record-attempt.handler';
 import { RecordFailedCallBackHandler } from './record-failed-call-back.handler';
@@ -35,7 +36,9 @@ import { SubmitRequestHandler } from './submit-request.handler';
     ListRequestsHandler,
     ReferenceNumbers,
     GetTimelineHandler,
+    // Here, not in AlertsModule (which imports this one): RequestCommands publishes the alerts its commands raise.
+    AlertsOnAppend,
   ],
-  exports: [RequestCommands, RequestAccess, RequestRouting],
+  exports: [RequestCommands, RequestAccess, RequestRouting, AlertsOnAppend],
 })
 export class RequestsModule {}

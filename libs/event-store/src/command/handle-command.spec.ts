@@ -65,6 +65,17 @@ describe.each([
     expect(result.position).toBe(result.events[0].position);
   });
 
+  it('tells `decided` of a decision before its append, with the state it was made on; not of one that appends nothing', async () => {
+    await run({ type: 'Open', owner: 'ann' });
+    const told: Array<{ types: string[]; state: unknown; storedThen: number }> = [];
+    const decided = (events: readonly { type: string }[], state: unknown) =>
+      void store.read('tally-1').then((stored) => told.push({ types: events.map((e) => e.type), state, storedThen: stored.length }));
+    await run({ type: 'Add', amount: 5 }, { decided });
+    await run({ type: 'Nothing' }, { decided });
+    await new Promise((r) => setImmediate(r));
+    expect(told).toEqual([{ types: ['Added', 'Added'], state: { open: true, total: 0 }, storedThen: 1 }]);
+  });
+
   it('decides on the state folded from the stream', async () => {
     await run({ type: 'Open', owner: 'ann' });
     await run({ type: 'Add', amount: 5 });

@@ -40,6 +40,12 @@ export interface HandleOptions {
    * refuse. Like a refusal by decide, a refusal on a kept state is checked again on a fresh one.
    */
   guard?: (state: unknown) => void;
+  /**
+   * Told of each decision that appends, just before its append, with the state it was made on: to
+   * start work the answer will need while the append commits (the api looks up who an escalation
+   * alerts). Called again if a conflict makes the command decide again. Must not throw.
+   */
+  decided?: (events: readonly DomainEvent[], state: unknown) => void;
 }
 
 export interface HandleCommandResult<TEvent extends DomainEvent, TState> {
@@ -131,7 +137,7 @@ export class DeciderCommandHandler<TCommand, TEvent extends DomainEvent, TState,
 
   async handle(id: string, command: TCommand, ctx: TCtx, options: HandleOptions = {}): Promise<HandleCommandResult<TEvent, TState>> {
     const { store, decider } = this.options;
-    const { eventIds, metadata, guard } = options;
+    const { eventIds, metadata, guard, decided: onDecided } = options;
     const streamId = this.options.streamIdFor(id);
     type Result = HandleCommandResult<TEvent, TState>;
 
@@ -170,6 +176,7 @@ export class DeciderCommandHandler<TCommand, TEvent extends DomainEvent, TState,
         return { events: [], state: current.state, nextRevision: current.revision, position: current.position };
       }
 
+      onDecided?.(decided, current.state);
       const toAppend: EventData[] = decided.map((e, i) => ({
         id: eventIds ? eventIds(i) : uuidv4(),
         type: e.type,

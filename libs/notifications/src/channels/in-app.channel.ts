@@ -12,6 +12,11 @@ export interface LiveAlert extends AlertPayload {
   userIds: string[];
 }
 
+/** What the in-app channel publishes for a delivery (and what an api hands its own streams: AlertOnAppend). */
+export function liveAlertOf(outgoing: OutgoingAlert, to: DeliveryTarget): LiveAlert {
+  return { ...outgoing.payload, role: to.role, teamId: to.teamId, deliveryId: outgoing.deliveryId, userIds: to.userIds };
+}
+
 /**
  * Marks the delivery as published and publishes it, in one step, unless the mark is there already:
  * a delivery sent again (its event dispatched again after a crash, or a queued job run twice)
@@ -49,7 +54,7 @@ export class InAppChannel implements NotificationChannel {
   }
 
   async send(outgoing: OutgoingAlert, to: DeliveryTarget): Promise<void> {
-    const live: LiveAlert = { ...outgoing.payload, role: to.role, teamId: to.teamId, deliveryId: outgoing.deliveryId, userIds: to.userIds };
+    const live = liveAlertOf(outgoing, to);
     await this.redis.eval(
       PUBLISH_ONCE,
       1,

@@ -4,6 +4,8 @@ import { SubscriptionRunner, type CheckpointStore, type EventStore, type Recorde
 import { outgoingAlert, type ChannelName, type DeliveryTarget, type NotificationChannel } from '../channels';
 import type { Recipient, RecipientDirectory } from '../recipients';
 import { ALERT_EVENT_TYPES, type AlertSummary } from '../templates';
+import { traceAlert } from '../alert-trace';
+import { alertRecipients } from './alert-recipients';
 import { KeptStates, loadAlert } from './load-alert';
 import type { PendingDeliveries } from './pending-deliveries';
 import { deliveryJobId, deliveryJobOptions, type DeliveryRetryOptions, type NotificationJobData } from './notification-job';
@@ -122,6 +124,8 @@ export class NotificationDispatcher {
     const jobs: PlannedDelivery[] = [];
     const sent: Promise<void>[] = [];
     for (const event of events) {
+      if (event.type === 'EscalationRaised')
+        traceAlert('worker-read', event.streamId.slice(REQUEST_STREAM_PREFIX.length), { recordedAt: event.recordedAt.getTime() });
       if (event.streamId.startsWith(USER_STREAM_PREFIX)) {
         this.lastAccountEvent = event.position;
         this.recipientsSeen = new Map();
@@ -145,8 +149,9 @@ export class NotificationDispatcher {
   }
 
   /** An immediate channel's delivery, sent under its job id (the channel sends once per id). */
-  private sendNow(send: NonNullable<NotificationChannel['send']>, { data, opts }: PlannedDelivery): Promise<void> {
-    return send(outgoingAlert(opts.jobId!, data.alert, { baseUrl: this.options.publicBaseUrl }), data.target);
+  private async sendNow(send: NonNullable<NotificationChannel['send']>, { data, opts }: PlannedDelivery): Promise<void> {
+    await send(outgoingAlert(opts.jobId!, data.alert, { baseUrl: this.options.publicBaseUrl }), data.target);
+    traceAlert('worker-published', data.alert.requestId);
   }
 
   /** The deliveries an event calls for (none for events that raise no alert). */
@@ -178,20 +183,13 @@ export class NotificationDispatcher {
     return jobs;
   }
 
-  /**
-   * The holders of the alerted role; an alert for the team manager of a request with no team, or a
-   * team without a manager, goes to the service managers instead, so it never reaches no one.
-   */
+  /** The holders of the alerted role, or the service managers covering for a missing team manager (alertRecipients). */
   private async recipientsOf(alert: AlertSummary, asOf: bigint): Promise<{ alert: AlertSummary; recipients: Recipient[] }> {
-    const recipients = await this.recipientsFor(alert.notifyRole, alert.teamId, asOf);
-    if (recipients.length > 0 || alert.notifyRole !== 'team_manager') {
-      if (recipients.length === 0)
-        this.warn(`no ${alert.notifyRole} to alert for ${alert.reference}; only audience channels will carry it`);
-      return { alert, recipients };
-    }
-    this.warn(`no team manager for ${alert.reference} (team ${alert.teamId ?? 'none'}); alerting the service managers`);
-    const covering: AlertSummary = { ...alert, notifyRole: 'service_manager' };
-    return { alert: covering, recipients: await this.recipientsFor('service_manager', alert.teamId, asOf) };
+    const chosen = await alertRecipients(alert, (role, teamId) => this.recipientsFor(role, teamId, asOf));
+    if (chosen.covered) this.warn(`no team manager for ${alert.reference} (team ${alert.teamId ?? 'none'}); alerting the service managers`);
+    else if (chosen.recipients.length === 0)
+      this.warn(`no ${alert.notifyRole} to alert for ${alert.reference}; only audience channels will carry it`);
+    return chosen;
   }
 
   /** The directory's answer, asked once per role and team until an account changes. */
