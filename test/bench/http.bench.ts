@@ -52,6 +52,7 @@ import { OFFICER_EMAIL, PARENT_EMAIL, SERVICE_MANAGER_EMAIL, Seeder, TEAM_MANAGE
 import { summary } from './worker/report';
 import { emitBroken, emitFigure, emitNote, emitOptions } from './results';
 import { splitConnections, workloadCalls, type WorkloadCall, type WorkloadName } from './http/workload';
+import type { ProbeResult } from './http/alert-probe';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ensureRedisServer, startRedis, freePort } = require('../../scripts/lib/redis.js') as {
@@ -845,21 +846,7 @@ async function mixed(
     .split('\n')
     .find((l) => l.startsWith('{"samples"') || l.startsWith('{"error"'));
   if (!line) throw new Error(`the alert probe printed no result:\n${probe.tail().slice(-3000)}`);
-  const out = JSON.parse(line) as {
-    error?: string;
-    samples: Array<{
-      requestId: string;
-      status: number;
-      escalated: boolean;
-      toAlert: number | null;
-      afterAnswer: number | null;
-      roundTrip: number | null;
-      writtenAt?: number;
-      heardAt?: number | null;
-    }>;
-    events: number;
-    seconds: number;
-  };
+  const out = JSON.parse(line) as ProbeResult;
   if (out.error) throw new Error(`alert probe: ${out.error}`);
   const ok = out.samples.filter((s) => s.status >= 200 && s.status < 300);
   const figuresOut: AlertFigures = {

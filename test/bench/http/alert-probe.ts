@@ -25,7 +25,7 @@ interface Options {
   timeoutMs: number;
 }
 
-interface Sample {
+export interface Sample {
   requestId: string;
   status: number;
   escalated: boolean;
@@ -38,6 +38,15 @@ interface Sample {
   /** Wall clock (ms) when the attempt was written and when its alert was heard, to line up with the apps' alert traces. */
   writtenAt?: number;
   heardAt?: number | null;
+}
+
+/** What the probe prints as its last line (or `{ error }`). */
+export interface ProbeResult {
+  error?: string;
+  samples: Sample[];
+  sentinel?: Sample | null;
+  events: number;
+  seconds: number;
 }
 
 const options = JSON.parse(process.argv[2]) as Options;
