@@ -677,7 +677,7 @@ function report(r: {
   lines.push(
     "Each process's heap held (nodejs_heap_size_total_bytes, the main thread's), its RSS outside it (RSS less heap held: native memory, the SQLite writer thread and its V8 heap, code) and external memory (nodejs_external_memory_bytes) are shown to tell its RSS apart, not judged. " +
       'RSS swings with the heap held, which V8 lets grow to several times the live heap between full collections; the memory outside it holds, among the rest, the page caches of the SQLite connections ' +
-      '(the api has four, the worker three), each bounded at SQLITE_CACHE_KIB (2 MiB, ADR 0018 2026-12-02) and full within minutes: a rise of that part past the warm-up is not a cache filling. ' +
+      '(the api has five, the worker three), each bounded at SQLITE_CACHE_KIB (2 MiB, ADR 0018 2026-12-02) and full within minutes: a rise of that part past the warm-up is not a cache filling. ' +
       'Redis memory and the event count are not judged: they grow with the data (every submission and every resolved request stays in the store and the read models, as history), as they should.',
   );
   if (broken.length) {
