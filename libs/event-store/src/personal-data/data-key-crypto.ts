@@ -1,4 +1,4 @@
-import { type CipherGCM, createCipheriv, createDecipheriv, createHmac, hkdfSync, randomFillSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomFillSync } from 'node:crypto';
 
 /**
  * The cryptography of personal data (ADR 0016), node:crypto only, AES-256-GCM throughout:
@@ -73,24 +73,25 @@ export const newDataKey = (): Buffer => randomFromPool(32);
 export const isEnvelope = (value: string): boolean => ENVELOPE.test(value);
 
 export function encryptField(keyId: string, key: Buffer, plaintext: string): string {
-  const iv = randomView(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  const ivText = iv.toString('base64url');
-  cipher.setAAD(Buffer.from(keyId, 'latin1'));
-  return `${ENVELOPE_PREFIX}${keyId}.${ivText}.${sealedBody(cipher.update(plaintext, 'utf8'), cipher)}`;
+  return `${ENVELOPE_PREFIX}${keyId}.${sealText(key, keyId, plaintext)}`;
 }
 
 /**
- * Ciphertext and tag as one base64url string. GCM's final() adds no bytes; one copy of the two
- * (Buffer.concat of three, final's empty buffer included, allocated and copied as much).
+ * `<iv>.<ciphertext and tag>` in base64url: `plaintext` sealed under `key` with `aad` (ASCII)
+ * authenticated, the two envelopes' common part. GCM's final() adds no bytes; ciphertext and tag
+ * are copied once into one buffer (Buffer.concat of three, final's empty one included, copied as much).
  */
-function sealedBody(ciphertext: Buffer, cipher: CipherGCM): string {
+function sealText(key: Buffer, aad: string, plaintext: string): string {
+  const iv = randomView(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const ivText = iv.toString('base64url'); // now: the view is the pool's, overwritten by a later draw
+  cipher.setAAD(Buffer.from(aad, 'latin1'));
+  const ciphertext = cipher.update(plaintext, 'utf8');
   cipher.final();
-  const tag = cipher.getAuthTag();
   const body = Buffer.allocUnsafe(ciphertext.length + TAG_BYTES);
   ciphertext.copy(body, 0);
-  tag.copy(body, ciphertext.length);
-  return body.toString('base64url');
+  cipher.getAuthTag().copy(body, ciphertext.length);
+  return `${ivText}.${body.toString('base64url')}`;
 }
 
 /**
@@ -107,11 +108,7 @@ export const isEnvelopePathKey = (key: string): boolean => PATH_KEY.test(key);
 
 export function sealEventFields(keyId: string, key: Buffer, paths: readonly (readonly string[])[], values: readonly string[]): string {
   const head = `${EVENT_ENVELOPE_PREFIX}${keyId}.${paths.map((p) => p.join('/')).join(',')}`;
-  const iv = randomView(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  const ivText = iv.toString('base64url');
-  cipher.setAAD(Buffer.from(head, 'latin1'));
-  return `${head}.${ivText}.${sealedBody(cipher.update(JSON.stringify(values), 'utf8'), cipher)}`;
+  return `${head}.${sealText(key, head, JSON.stringify(values))}`;
 }
 
 /** An event envelope taken apart: `head` (prefix, keyId, fields) is what the tag authenticates. */
