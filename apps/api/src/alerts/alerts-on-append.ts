@@ -43,7 +43,6 @@ export class AlertsOnAppend {
 
   /** Starts, while the append commits, the lookups of an escalation just decided (AlertOnAppend.prefetch). */
   prefetch(decided: ReadonlyArray<{ type: string; data?: unknown }>, state: State): RecipientLookup | undefined {
-    if (!decided.some((e) => e.type === 'EscalationRaised')) return undefined;
     return this.publisher.prefetch(decided, isSubmitted(state) ? state.teamId : null);
   }
 

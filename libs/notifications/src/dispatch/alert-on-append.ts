@@ -35,12 +35,6 @@ export class AlertOnAppend {
   constructor(private readonly options: AlertOnAppendOptions) {}
 
   /**
-   * `recorded`: the events one append stored, in order; `state`: the request's state after the last
-   * of them. Publishes when the last one is an EscalationRaised (the only alert a request command
-   * decides; breaches, advances and re-notifications come from the worker's timers). Resolves true
-   * when the alert was sent (or its mark was already set), false when it was left to the dispatcher.
-   */
-  /**
    * The lookups an escalation just decided (not yet appended) will need, started now so they run
    * while the append commits: the alerted role of the request's team. Pass the result to publish.
    * Undefined when the decision raises no escalation.
@@ -60,6 +54,12 @@ export class AlertOnAppend {
     return lookup;
   }
 
+  /**
+   * `recorded`: the events one append stored, in order; `state`: the request's state after the last
+   * of them. Publishes when the last one is an EscalationRaised (the only alert a request command
+   * decides; breaches, advances and re-notifications come from the worker's timers). Resolves true
+   * when the alert was sent (or its mark was already set), false when it was left to the dispatcher.
+   */
   async publish(
     recorded: readonly RecordedEvent[],
     state: State,

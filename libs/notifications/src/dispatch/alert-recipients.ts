@@ -9,7 +9,7 @@ export type RecipientLookup = (role: EscalationRole, teamId: string | null) => P
  * Who an alert goes to: the holders of the alerted role. An alert for the team manager of a request
  * with no team, or of a team without a manager, goes to the service managers instead (`covered`),
  * so it never reaches no one. The role decides the in-app delivery id, so the dispatcher and the
- * api's early publish (LiveAlertPublisher) both use this one rule.
+ * api's early publish (AlertOnAppend) both use this one rule.
  */
 export async function alertRecipients(
   alert: AlertSummary,
