@@ -158,6 +158,21 @@ describe('family notifications (real SQLite store, Redis, BullMQ)', () => {
       for (const secret of [PERSONAL.subject, PERSONAL.message, PERSONAL.caseRef]) expect(r.raw).not.toContain(secret);
   });
 
+  it("the family's choice as it stood when the news happened: a worker that is behind does not apply a later change", async () => {
+    w = await world();
+    const userId = await registerUser(w.store, { email: PERSONAL.email, role: 'parent', teamId: null });
+    const requester = { role: 'parent', name: PERSONAL.name, email: PERSONAL.email, userId };
+    await choose(w, userId, 'none');
+    await run(w.store, submit(uuid(), { reference: 'SEND-2026-000201', requester }), after(0));
+    await choose(w, userId, 'email');
+    await run(w.store, submit(uuid(), { reference: 'SEND-2026-000202', requester }), after(1));
+    // Only now does the worker read them, both choices already on the account.
+    await w.start();
+    await until(() => w.sink.mails.length === 1, 10_000, 'the second receipt');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(w.sink.mails.map((m) => m.raw.match(/SEND-2026-\d+/)?.[0])).toEqual(['SEND-2026-000202']);
+  });
+
   it('a family erased after the message was queued is not sent it (the worker finds no address), nor an old job with one', async () => {
     w = await world();
     const sent: string[] = [];

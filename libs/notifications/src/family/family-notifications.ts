@@ -147,7 +147,11 @@ export class FamilyDispatcher {
     const notice = index < 0 ? null : familyNoticeFor(stream, index);
     if (!notice) return null;
     const { userId } = notice.requester;
-    const preference = userId ? familyChannelOf(await this.options.store.read(userStreamId(userId))) : null;
+    // The family's choice as it stood when the news happened (their account's events before it in
+    // $all), like the words: a worker that is behind must not apply a later change to earlier news.
+    const preference = userId
+      ? familyChannelOf((await this.options.store.read(userStreamId(userId))).filter((e) => e.position < event.position))
+      : null;
     const route = familyRoute(notice.requester, preference, this.options.available);
     if (!route) {
       if (preference !== 'none')
