@@ -61,6 +61,8 @@ export interface CheckReport {
   problems: { accepted: string[]; alerts: string[]; rebuild: string[] };
   /** The same message (one Message-ID) received more than once: not a failure (ADR 0019), shown beside the checks. */
   repeats: string[];
+  /** How long after the load every standing alert had its email (or the deadline passed). */
+  alertsSettledMs: number;
 }
 
 /**
@@ -192,9 +194,11 @@ export class ProofSystem {
     options: { alertsWithinMs?: number; graceMs?: number; mailGraceMs?: number } = {},
   ): Promise<CheckReport> {
     await this.settle();
-    const deadline = Date.now() + (options.alertsWithinMs ?? 30_000);
+    const started = Date.now();
+    const deadline = started + (options.alertsWithinMs ?? 30_000);
     let events: RecordedEvent[];
     let alerts: string[];
+    let told = started;
     for (;;) {
       events = await readAll(this.eventStore());
       alerts = checkAlerts(events, this.smtp.mails, {
@@ -203,8 +207,15 @@ export class ProofSystem {
         mailGraceMs: options.mailGraceMs ?? MAIL_GRACE_MS,
       });
       if (alerts.length === 0 || Date.now() > deadline) break;
+      if (Date.now() - told >= 15_000) {
+        told = Date.now();
+        this.log(
+          `${alerts.length} standing alert(s) not emailed yet, ${this.smtp.mails.length} emails so far (${Math.round((told - started) / 1000)} s)...`,
+        );
+      }
       await sleep(1000);
     }
+    const alertsSettledMs = Date.now() - started;
     await this.settle();
     const rebuild = await checkRebuild(this.eventStore(), this.env.REDIS_URL);
     return {
@@ -214,6 +225,7 @@ export class ProofSystem {
       readModelKeys: rebuild.keys,
       problems: { accepted: checkAccepted(events, accepted), alerts, rebuild: rebuild.problems },
       repeats: mailRepeats(this.smtp.mails),
+      alertsSettledMs,
     };
   }
 
