@@ -14,4 +14,6 @@ module.exports = {
   },
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
   testTimeout: 30000,
+  // A Redis of its own for each Jest worker (scripts/test.js starts them).
+  setupFiles: ['<rootDir>/test/support/jest-worker-redis.js'],
 };

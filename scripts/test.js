@@ -53,29 +53,46 @@ async function main() {
     if (findPostgresBin()) postgres = await startPostgres({ log });
     else log(`PostgreSQL tests will be skipped: ${INSTALL_HINT} to run them`);
   }
+  // Test files run WORKERS at a time (Jest's default, one less than the cores, ran them one by one
+  // on two cores: 15 minutes instead of 8). Each Jest worker gets a Redis of its own
+  // (REDIS_URL_<JEST_WORKER_ID>, made REDIS_URL by test/support/jest-worker-redis.js), since specs
+  // pick fixed database numbers and some empty theirs between tests.
+  const workers = testWorkers(jestArgs);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'send-test-redis-'));
-  const redis = await startRedis({ binary: ensureRedisServer(log), port: await freePort(), dir: tmp, persistent: false, log }).catch(async (err) => {
+  const binary = ensureRedisServer(log);
+  const redises = [];
+  try {
+    for (let i = 1; i <= workers; i++)
+      redises.push(await startRedis({ binary, port: await freePort(), dir: path.join(tmp, `redis-${i}`), persistent: false, log }));
+  } catch (err) {
+    await Promise.all(redises.map((r) => r.stop()));
     await postgres?.stop();
     throw err;
-  });
+  }
   const results = path.join(tmp, 'jest-results.json');
   let status = 1;
   try {
-    status = run('jest', bin('jest'), ['--json', `--outputFile=${results}`, ...jestArgs], {
-      ...process.env,
-      ...browser,
-      // @fastify/cookie (the web pages' session and CSRF cookies) loads the ESM-only `cookie` with
-      // import(), which Jest's sandbox allows only with VM modules on.
-      NODE_OPTIONS: [process.env.NODE_OPTIONS, '--experimental-vm-modules'].filter(Boolean).join(' '),
-      REDIS_URL: redis.url,
-      ...(postgres ? { POSTGRES_URL: postgres.url } : {}),
-      NODE_ENV: 'test',
-      // dist/ is ready (or SKIP_BUILD said to use it as it is): the e2e tests' `scripts/start.js`
-      // runs must not rebuild it under each other.
-      SKIP_BUILD: '1',
-    });
+    status = run(
+      `jest (${workers} at a time)`,
+      bin('jest'),
+      ['--json', `--outputFile=${results}`, `--maxWorkers=${workers}`, ...jestArgs],
+      {
+        ...process.env,
+        ...browser,
+        // @fastify/cookie (the web pages' session and CSRF cookies) loads the ESM-only `cookie` with
+        // import(), which Jest's sandbox allows only with VM modules on.
+        NODE_OPTIONS: [process.env.NODE_OPTIONS, '--experimental-vm-modules'].filter(Boolean).join(' '),
+        REDIS_URL: redises[0].url,
+        ...Object.fromEntries(redises.map((r, i) => [`REDIS_URL_${i + 1}`, r.url])),
+        ...(postgres ? { POSTGRES_URL: postgres.url } : {}),
+        NODE_ENV: 'test',
+        // dist/ is ready (or SKIP_BUILD said to use it as it is): the e2e tests' `scripts/start.js`
+        // runs must not rebuild it under each other.
+        SKIP_BUILD: '1',
+      },
+    );
   } finally {
-    await redis.stop();
+    await Promise.all(redises.map((r) => r.stop()));
     await postgres?.stop();
   }
   if (fs.existsSync(results)) {
@@ -87,13 +104,15 @@ async function main() {
     const failedOutsideTests = r.testResults.filter(
       (file) => file.status === 'failed' && !file.assertionResults.some((t) => t.status === 'failed'),
     );
-    for (const file of failedOutsideTests) console.log(`[test] ${path.relative(root, file.name)} failed outside its tests: ${firstLine(file.message)}`);
+    for (const file of failedOutsideTests)
+      console.log(`[test] ${path.relative(root, file.name)} failed outside its tests: ${firstLine(file.message)}`);
     // Where the run's time went, so a slow suite is seen before CI's limit is.
     const slowest = r.testResults
       .map((file) => ({ file: path.relative(root, file.name), seconds: (file.endTime - file.startTime) / 1000 }))
       .sort((a, b) => b.seconds - a.seconds)
       .slice(0, 10);
-    if (r.testResults.length > 10) console.log(`[test] slowest files: ${slowest.map((f) => `${f.file} ${f.seconds.toFixed(0)} s`).join(', ')}`);
+    if (r.testResults.length > 10)
+      console.log(`[test] slowest files: ${slowest.map((f) => `${f.file} ${f.seconds.toFixed(0)} s`).join(', ')}`);
     const failed = r.numFailedTests + failedOutsideTests.length;
     console.log(`${r.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   }
@@ -101,10 +120,29 @@ async function main() {
   return status;
 }
 
+/**
+ * How many test files run at once: TEST_WORKERS, else every core up to four and at least two (the
+ * e2e files spend most of their time waiting on the processes they start); `--maxWorkers`, `-w` or
+ * `--runInBand`/`-i` passed to npm test win, as Jest's last flag does.
+ */
+function testWorkers(jestArgs) {
+  if (jestArgs.some((a) => a === '-i' || a === '--runInBand')) return 1;
+  const flag = jestArgs
+    .map((a, i) => /^--maxWorkers=(\d+)$/.exec(a)?.[1] ?? ((a === '-w' || a === '--maxWorkers') && jestArgs[i + 1]))
+    .find(Boolean);
+  const n = Number(flag || process.env.TEST_WORKERS || Math.min(4, Math.max(2, os.availableParallelism())));
+  return Number.isInteger(n) && n >= 1 ? n : 2;
+}
+
 function firstLine(message) {
   // Jest's message is ANSI-coloured and long: the first line that says something is enough here.
   const plain = String(message ?? '').replace(/\u001b\[[0-9;]*m/g, '');
-  return plain.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('●')) ?? 'see the output above';
+  return (
+    plain
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l && !l.startsWith('●')) ?? 'see the output above'
+  );
 }
 
 main().then(
