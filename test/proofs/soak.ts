@@ -26,13 +26,19 @@
  * rising or falling beyond it. The soak holds when nothing rises. The report is written to
  * SOAK_REPORT (bench/results/soak-latest.md) and printed.
  *
+ * To look inside a process while it runs: SOAK_API_NODE_ARGS / SOAK_WORKER_NODE_ARGS are passed to
+ * that app's node before main.js (V8 flags such as `--trace-gc`, or `--inspect=127.0.0.1:9339`), and
+ * with SOAK_APP_LOG_DIR set each app's stdout and stderr are also appended to <dir>/api.log and
+ * <dir>/worker.log (otherwise only their last 100 KB are kept, shown if one dies). The apps as
+ * deployed carry no node flags (docker/Dockerfile), so a judged run sets none.
+ *
  * Exit: 0 nothing rises; 2 a series rises (or too few samples to say); 1 something broke (a process
  * died, non-2xx beyond SOAK_MAX_NON2XX of the answers, connection errors).
  */
 import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -130,13 +136,18 @@ const procs = new Set<Proc>();
 let cleaning = false;
 
 function spawnApp(name: 'api' | 'worker', env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [join(root, 'dist/apps', name, 'main.js')], {
+  const nodeArgs = (process.env[`SOAK_${name.toUpperCase()}_NODE_ARGS`] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/apps', name, 'main.js')], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let tail = '';
-  const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-100_000));
+  const logFile = process.env.SOAK_APP_LOG_DIR ? join(process.env.SOAK_APP_LOG_DIR, `${name}.log`) : null;
+  const keep = (d: Buffer) => {
+    tail = (tail + d.toString()).slice(-100_000);
+    if (logFile) appendFileSync(logFile, d);
+  };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const proc: Proc = { name, child, tail: () => tail, exited: new Promise((r) => child.once('exit', () => r())), expectedExit: false };

@@ -4,6 +4,7 @@ import { getHeapStatistics } from 'node:v8';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventStoreObserver } from '@send/event-store';
 import type { AppConfig } from './config';
+import { startOldSpaceCompaction } from './old-space-compaction';
 
 /**
  * One process's Prometheus registry: Node's default metrics (CPU, memory, GC, event-loop lag) and
@@ -19,6 +20,15 @@ export class AppMetrics {
     this.registry.setDefaultLabels({ app });
     collectDefaultMetrics({ register: this.registry });
     heapAfterMajorGc(this.registry);
+    const compaction = startOldSpaceCompaction();
+    new Gauge({
+      name: 'send_heap_old_space_compactions',
+      help: 'Full collections this process asked V8 to compact its old space wholly, as it held too much free memory (ADR 0022)',
+      registers: [this.registry],
+      collect() {
+        this.set(compaction.compactions);
+      },
+    });
     const batch = new Histogram({
       name: 'send_event_store_append_batch_size',
       help: 'Appends committed together in one SQLite group commit',
