@@ -1,10 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { constants as perfConstants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventStoreObserver } from '@send/event-store';
 import type { AppConfig } from './config';
-import { startOldSpaceCompaction } from './old-space-compaction';
+import { isMajorGc, startOldSpaceCompaction } from './old-space-compaction';
 
 /**
  * One process's Prometheus registry: Node's default metrics (CPU, memory, GC, event-loop lag) and
@@ -79,10 +79,7 @@ function heapAfterMajorGc(registry: Registry): void {
   });
   gauge.set(0);
   const observer = new PerformanceObserver((list) => {
-    const major = list
-      .getEntries()
-      .some((e) => (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR);
-    if (major) gauge.set(getHeapStatistics().used_heap_size);
+    if (list.getEntries().some(isMajorGc)) gauge.set(getHeapStatistics().used_heap_size);
   });
   // Like prom-client's own GC observer (nodejs_gc_duration_seconds): kept for the process's life.
   observer.observe({ entryTypes: ['gc'] });

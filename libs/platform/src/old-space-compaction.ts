@@ -40,6 +40,10 @@ export interface OldSpaceReading {
   used: number;
 }
 
+/** A `gc` performance entry of a full (mark-compact) collection. */
+export const isMajorGc = (entry: PerformanceEntry): boolean =>
+  (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR;
+
 export const COMPACT_FLAG = '--compact-on-every-full-gc';
 export const NO_COMPACT_FLAG = '--no-compact-on-every-full-gc';
 
@@ -94,9 +98,7 @@ export function startOldSpaceCompaction(options: OldSpaceCompactionOptions = OLD
   );
   const observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
-      if ((e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) {
-        compaction.afterFullCollection(e.startTime);
-      }
+      if (isMajorGc(e)) compaction.afterFullCollection(e.startTime);
     }
   });
   // Kept for the process's life, as the GC observers in metrics.ts.
