@@ -289,6 +289,12 @@ interface CallResult {
    * ran at the same time (the warm-up, the mixed phase, overlapping calls): no one call's share is known.
    */
   cpuUsPerRequest: number;
+  /**
+   * CPU time the worker used per answer, from the phase's start until it had caught up with what the
+   * phase appended (the drain): the projections, timers and notifications a command sets off. Only
+   * for the command and read phases run alone (NaN otherwise).
+   */
+  workerCpuUsPerRequest: number;
 }
 
 /** Loads running now: a load that overlapped another cannot say what the api's CPU was spent on. */
@@ -353,6 +359,7 @@ function load(phase: string, call: Call, seconds = SECONDS, until?: Promise<unkn
           latency: { p50: s.p50, p90: percentileOf(latencies, 90), p99: s.p99, p999: s.p999, max: s.max, mean },
           cpuUsPerRequest:
             cpuBefore !== null && cpuAfter !== null && requests > 0 && !self.overlapped ? ((cpuAfter - cpuBefore) * 1e6) / requests : NaN,
+          workerCpuUsPerRequest: NaN,
         });
       },
     );
@@ -490,10 +497,18 @@ async function main(): Promise<void> {
         await drain(`the ${phase} phase, one at a time`);
       }
       progress(`${phase}: ${CONNECTIONS} connections for ${SECONDS} s...`);
-      return record(await load(phase, calls[phase]()));
+      const workerBefore = cpuSeconds(appProcs[1]?.child.pid);
+      const loaded = record(await load(phase, calls[phase]()));
+      await drain(`the ${phase} phase`);
+      const workerAfter = cpuSeconds(appProcs[1]?.child.pid);
+      if (workerBefore !== null && workerAfter !== null && loaded.requests > 0) {
+        loaded.workerCpuUsPerRequest = ((workerAfter - workerBefore) * 1e6) / loaded.requests;
+        progress(`  ${phase}: worker CPU ${n(Math.round(loaded.workerCpuUsPerRequest))} µs/request (to the end of its catch-up)`);
+      }
+      return loaded;
     });
     if (result) byPhase[phase] = result;
-    await drain(`the ${phase} phase`);
+    else await drain(`the ${phase} phase`);
   }
 
   let deep: DeepFigures | null = null;
@@ -921,9 +936,24 @@ function report(r: {
 
   console.log(
     `\nCalls (latency of 2xx answers in ms, as autocannon saw them; req/s = 2xx answers per second; ` +
-      `CPU µs/req = CPU time of the answering process, the api or the raw server, per answer):\n`,
+      `CPU µs/req = CPU time of the answering process, the api or the raw server, per answer; worker µs/req = the worker's, ` +
+      `from the phase's start to the end of its catch-up):\n`,
   );
-  const header = ['phase', 'call', 'conns', 'req/s', 'p50', 'p99', 'p99.9', 'max', 'CPU µs/req', '2xx', 'non-2xx', 'errors'];
+  const header = [
+    'phase',
+    'call',
+    'conns',
+    'req/s',
+    'p50',
+    'p99',
+    'p99.9',
+    'max',
+    'CPU µs/req',
+    'worker µs/req',
+    '2xx',
+    'non-2xx',
+    'errors',
+  ];
   const rows = results.map((c) => [
     c.phase,
     c.name,
@@ -934,6 +964,7 @@ function report(r: {
     fmt(c.latency.p999),
     fmt(c.latency.max),
     Number.isNaN(c.cpuUsPerRequest) ? '-' : n(Math.round(c.cpuUsPerRequest)),
+    Number.isNaN(c.workerCpuUsPerRequest) ? '-' : n(Math.round(c.workerCpuUsPerRequest)),
     n(c.ok),
     c.non2xx
       ? `${n(c.non2xx)} (${Object.entries(c.statusCodes)
@@ -1308,6 +1339,16 @@ function emitResults(r: Parameters<typeof report>[0], targets: Target[]): void {
         unit: 'µs',
         higherIsBetter: false,
         baselines: r.raw && !Number.isNaN(r.raw.cpuUsPerRequest) ? [RAW_CPU] : undefined,
+      });
+    if (!Number.isNaN(c.workerCpuUsPerRequest))
+      emitFigure({
+        bench,
+        section: c.phase,
+        figure: `${label}: worker CPU per request`,
+        value: c.workerCpuUsPerRequest,
+        unit: 'µs',
+        higherIsBetter: false,
+        note: "the projections, timers and notifications it sets off, to the end of the worker's catch-up",
       });
   }
   if (r.deep) {

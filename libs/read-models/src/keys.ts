@@ -60,10 +60,11 @@ export const UNROUTED_TEAM = 'unrouted';
 /**
  * Raise when what the projections store changes shape (2: request records keep the domain's state; 3: requests indexed by case, team, triage and assignee;
  * 4: dashboard rows carry channel, attempts, attributed breaches and escalation levels, records the escalation levels;
- * 5: request records store the state and the assignee's name, not the view, which is derived on read).
+ * 5: request records store the state and the assignee's name, not the view, which is derived on read;
+ * 6: the state keeps a count of attempts and the first unanswered one's instant, not a list of every attempt: ADR 0023).
  * A worker that finds read models of another version drops them and projects again from the start.
  */
-export const READ_MODEL_VERSION = 5;
+export const READ_MODEL_VERSION = 6;
 
 /** The one checkpoint name every read model shares (they are all fed by one Projector). */
 export const PROJECTIONS_NAME = 'projections';

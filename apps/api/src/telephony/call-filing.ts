@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   attemptOutcomeOf,
@@ -6,10 +6,13 @@ import {
   CallNotFileable,
   chooseFiling,
   RequestClosed,
+  streamIdFor,
   type CaseContact,
   type CallState,
   type RequestView,
 } from '@send/domain';
+import type { EventStore } from '@send/event-store';
+import { EVENT_STORE } from '@send/platform';
 import { CasesRepository, RequestViewsRepository, type RequestRecord } from '@send/read-models';
 import { systemActor } from '../auth/roles';
 import { RequestCommands, type RequestCommandContext } from '../requests/request-commands';
@@ -37,6 +40,7 @@ export class CallFiling {
     private readonly commandBus: CommandBus,
     private readonly views: RequestViewsRepository,
     private readonly cases: CasesRepository,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   /** `by`: who filed it (the telephony system, or the staff member who linked the number). */
@@ -55,8 +59,7 @@ export class CallFiling {
     // One read of each case's requests serves both the choice among open ones and, failing that, a reopening.
     const onCases = (await Promise.all(caseRefs.map((ref) => this.views.allOnCase(ref)))).flat();
     const open = onCases.filter((r) => r.state.status !== 'resolved');
-    // A retry after a crash: the request that already holds this call's attempt keeps it.
-    const holding = open.find((r) => r.state.attempts.some((a) => a.attemptId === attemptId));
+    const holding = await this.holding(open, attemptId);
     let choice = holding
       ? ({ kind: 'attempt', caseRef: holding.state.caseRef, requestId: holding.state.requestId } as const)
       : chooseFiling(
@@ -104,6 +107,20 @@ export class CallFiling {
       callCtx,
     );
     return { recorded: choice.kind, requestId, caseRef: choice.caseRef };
+  }
+
+  /**
+   * A retry after a crash: the open request that already holds this call's attempt keeps it. Its
+   * stream is the record (the request's state keeps counts, not each attempt: ADR 0023); the open
+   * requests on the caller's cases are few, and a call is filed once.
+   */
+  private async holding(open: RequestRecord[], attemptId: string): Promise<RequestRecord | undefined> {
+    for (const record of open) {
+      const events = await this.store.read(streamIdFor(record.state.requestId));
+      if (events.some((e) => e.type === 'ContactAttemptRecorded' && (e.data as { attemptId?: string }).attemptId === attemptId))
+        return record;
+    }
+    return undefined;
   }
 
   /** A linked call goes to the case staff named; any other to the open cases with a contact on its number. */

@@ -66,7 +66,29 @@ describe('RecordAttempt: unanswered attempts', () => {
       .now(40)
       .given(submitted(), attemptRecorded('a1', at(10)), responded(at(30)))
       .when(recordAttempt('a2', { at: at(20) }))
-      .thenState((state) => expect(state).toMatchObject({ unansweredCount: 0 })));
+      .thenState((state) => expect(state).toMatchObject({ unansweredCount: 0, firstUnansweredAt: null, attemptCount: 2 })));
+
+  it('keeps counts and the earliest unanswered instant, not a list: bounded however often the family tries (ADR 0023)', () =>
+    s
+      .now(60)
+      .given(
+        submitted(),
+        attemptRecorded('a1', at(20)),
+        attemptRecorded('a2', at(10)), // a late telephony record of an earlier call
+        attemptRecorded('a3', at(30)),
+      )
+      .when(recordAttempt('a4'))
+      .thenState((state) => {
+        expect(state).toMatchObject({ unansweredCount: 4, attemptCount: 4, firstUnansweredAt: at(10), lastAttemptAt: at(60) });
+        expect(Object.keys(state)).not.toContain('attempts');
+      }));
+
+  it('a response answers them all: no unanswered instant, the count of attempts stays', () =>
+    s
+      .now(50)
+      .given(submitted(), attemptRecorded('a1', at(10)), attemptRecorded('a2', at(20)), responded(at(30)))
+      .when(recordAttempt('a3'))
+      .thenState((state) => expect(state).toMatchObject({ unansweredCount: 1, attemptCount: 3, firstUnansweredAt: at(50) })));
 
   it('refuses attempts on a request resolved longer ago than the family may reopen it (RequestClosed, 422)', () =>
     s

@@ -72,15 +72,6 @@ export interface Assignee {
   teamId: string;
 }
 
-export interface AttemptSummary {
-  attemptId: string;
-  channel: Channel;
-  outcome: AttemptOutcome;
-  at: IsoInstant;
-  /** The response (or reopen) that dealt with it; null while it is still unanswered. */
-  answeredAt: IsoInstant | null;
-}
-
 export interface ContactRequestState {
   status: RequestStatus;
   requestId: string;
@@ -130,7 +121,14 @@ export interface ContactRequestState {
   holdingReplies: number;
   /** Inbound attempts with no officer response after them. */
   unansweredCount: number;
-  attempts: AttemptSummary[];
+  /**
+   * When the earliest of those was made (null when there are none). The state keeps counts and this
+   * instant, not a list of attempts: a family that calls 200 times must not make every later
+   * command, projection and read carry 200 entries (ADR 0023). The timeline has each attempt.
+   */
+  firstUnansweredAt: IsoInstant | null;
+  /** Inbound attempts ever recorded (every period, answered or not; the submission is not one). */
+  attemptCount: number;
   failedCallBacks: number;
   /** Which clocks breached in the current period (a breach is recorded once per clock per period). */
   breached: Record<Clock, boolean>;
@@ -199,7 +197,8 @@ export const evolve = (state: State, event: ContactRequestEvent): State => {
       updateDueAt: null,
       holdingReplies: 0,
       unansweredCount: 0,
-      attempts: [],
+      firstUnansweredAt: null,
+      attemptCount: 0,
       failedCallBacks: 0,
       breached: { first_response: false, resolution: false, update: false },
       breaches: [],
@@ -243,16 +242,8 @@ const evolveSubmitted = (s: ContactRequestState, event: ContactRequestEvent): Co
         ...s,
         lastAttemptAt: s.lastAttemptAt === null || ms(d.at) > ms(s.lastAttemptAt) ? d.at : s.lastAttemptAt,
         unansweredCount: s.unansweredCount + (unanswered ? 1 : 0),
-        attempts: [
-          ...s.attempts,
-          {
-            attemptId: d.attemptId,
-            channel: d.channel,
-            outcome: d.outcome,
-            at: d.at,
-            answeredAt: unanswered ? null : s.lastRespondedAt,
-          },
-        ],
+        firstUnansweredAt: unanswered && (s.firstUnansweredAt === null || ms(d.at) < ms(s.firstUnansweredAt)) ? d.at : s.firstUnansweredAt,
+        attemptCount: s.attemptCount + 1,
         escalation: escalationOpen && unanswered ? { ...s.escalation!, unansweredCount: s.escalation!.unansweredCount + 1 } : s.escalation,
       };
     }
@@ -291,8 +282,9 @@ const evolveSubmitted = (s: ContactRequestState, event: ContactRequestEvent): Co
         firstRespondedAt: s.firstRespondedAt ?? at,
         firstEverRespondedAt: s.firstEverRespondedAt ?? at,
         lastRespondedAt: s.lastRespondedAt === null || ms(at) > ms(s.lastRespondedAt) ? at : s.lastRespondedAt,
+        // A reply answers every attempt recorded before it: the count starts again from none.
         unansweredCount: 0,
-        attempts: s.attempts.map((a) => (a.answeredAt === null && ms(a.at) <= ms(at) ? { ...a, answeredAt: at } : a)),
+        firstUnansweredAt: null,
       };
       return s.status === 'resolved' ? next : { ...next, status: liveStatus(next) };
     }
@@ -320,7 +312,7 @@ const evolveSubmitted = (s: ContactRequestState, event: ContactRequestEvent): Co
         periodStartedAt: event.data.at,
         firstRespondedAt: null,
         unansweredCount: 0,
-        attempts: s.attempts.map((a) => (a.answeredAt === null ? { ...a, answeredAt: event.data.at } : a)),
+        firstUnansweredAt: null,
         breached: { first_response: false, resolution: false, update: false },
         updateDueAt: null,
         resolvedAt: null,
@@ -456,7 +448,11 @@ export const eraseRequester = (s: ContactRequestState): ContactRequestState => {
   };
   const next = { ...s, requester, subject: erasedValue(s.subject), outcome: erasedValue(s.outcome) };
   const same =
-    requester.name === name && requester.email === email && requester.phone === phone && next.subject === s.subject && next.outcome === s.outcome;
+    requester.name === name &&
+    requester.email === email &&
+    requester.phone === phone &&
+    next.subject === s.subject &&
+    next.outcome === s.outcome;
   return same ? s : next;
 };
 

@@ -18,11 +18,6 @@ export function summariseAlert(
 ): AlertSummary | null {
   const e = state.escalation;
   const openEscalation = e && e.status !== 'resolved' ? e : null;
-  const firstUnanswered =
-    state.attempts
-      .filter((a) => a.answeredAt === null)
-      .map((a) => a.at)
-      .sort()[0] ?? null;
   const base = {
     alertId: eventId,
     requestId: state.requestId,
@@ -32,7 +27,7 @@ export function summariseAlert(
     requesterRole: state.requester.role,
     teamId: state.teamId,
     submittedAt: state.submittedAt,
-    firstUnansweredAt: firstUnanswered,
+    firstUnansweredAt: state.firstUnansweredAt,
     link: `/requests/${state.requestId}`,
   };
   const kind = (k: AlertKind) => k;

@@ -62,8 +62,8 @@ export function dashboardRowOf(record: RequestRecord): DashboardRow {
     firstRespondedAt: v.firstRespondedAt,
     due: v.due,
     breaches: s.breaches.map(({ clock, officerId, teamId }) => ({ clock, officerId: officerId ?? null, teamId: teamId ?? null })),
-    unansweredAttempts: facts.attempts.filter((a) => a.answeredAt === null).length,
-    attempts: s.attempts.length,
+    unansweredAttempts: s.unansweredCount,
+    attempts: s.attemptCount,
     firstResponseAt:
       facts.firstResponseAt ?? (s.resolvedWithoutReply?.reason === 'answered_outside' ? (s.resolvedWithoutReply.answeredAt ?? null) : null),
     firstResponseDueAt: facts.firstResponseDueAt,

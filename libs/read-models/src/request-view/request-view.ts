@@ -84,8 +84,8 @@ export const requesterUserIdOf = (record: Pick<RequestRecord, 'state'>): string 
 
 /**
  * History the view forgets (it shows the current period only) but the SLA dashboard and the alerts
- * need: the first response against the first due date, every inbound attempt and when it was
- * answered, and every escalation with the highest level it reached. Read off the domain's state.
+ * need: the first response against the first due date, and every escalation with each level it
+ * reached. Read off the domain's state.
  */
 export interface RequestFacts {
   /** First officer response ever; the view's firstRespondedAt restarts on reopen. */
@@ -93,7 +93,6 @@ export interface RequestFacts {
   /** The first-response due time set at submission. */
   firstResponseDueAt: string;
   lastRespondedAt: string | null;
-  attempts: Array<{ at: string; channel: string; answeredAt: string | null }>;
   escalations: EscalationFact[];
 }
 
@@ -118,7 +117,6 @@ export function requestFacts({ state: s }: Pick<RequestRecord, 'state'>): Reques
     firstResponseAt: s.firstEverRespondedAt,
     firstResponseDueAt: s.submittedDue.firstResponseAt,
     lastRespondedAt: s.lastRespondedAt,
-    attempts: s.attempts.map(({ at, channel, answeredAt }) => ({ at, channel, answeredAt })),
     escalations: escalations.map(({ id, level, status, reason, notifyRole, raisedAt, unansweredCount, resolvedAt, levels }) => ({
       id,
       level,
