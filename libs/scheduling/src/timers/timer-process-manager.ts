@@ -5,6 +5,10 @@ import { ENSURE_CHUNK, type TimerQueue } from './timer-queue';
 
 export const TIMER_PROCESS_MANAGER_NAME = 'timers';
 
+/** Same key, due at the same instant, same command. */
+const sameTimer = (a: Timer | undefined, b: Timer): boolean =>
+  a !== undefined && a.key === b.key && a.at === b.at && JSON.stringify(a.command) === JSON.stringify(b.command);
+
 export interface TimerProcessManagerOptions {
   store: EventStore;
   timers: TimerQueue;
@@ -32,7 +36,11 @@ export interface TimerProcessManagerOptions {
  *
  * Timers the handled event made unnecessary (wanted just before it, not now) are cancelled. That is
  * tidiness: a stale timer that fires is a no-op. At-least-once delivery is harmless: ensure is
- * idempotent (job id = timer key).
+ * idempotent (job id = timer key). A timer the event left unchanged (same key, `at` and command as
+ * in the state this process kept from the request's previous event) is not ensured again: most
+ * events (another unanswered attempt) change no timer, and re-ensuring cost a Redis lookup per
+ * timer per event. So a job Redis loses is no longer put back by the request's next event but by
+ * the reconciler (the watch, within 30 s of a flush; the scheduled run, every 5 min, otherwise).
  *
  * Batching: what the events want (ensure this timer, cancel that one; per key the latest word wins,
  * as if done in order) is collected and written together (`TimerQueue.ensureMany`), then the
@@ -131,10 +139,15 @@ export class TimerProcessManager {
           state = evolveStored(state, e);
         }
         const wanted = nextTimers(state);
+        for (const timer of wanted) {
+          // Folded on from the kept state, a timer that state wanted already, unchanged, needs no
+          // ensure: that state's event put it in `pending`, so it is in Redis or still pending (a
+          // failed write puts its batch back). A job Redis lost since is the reconciler's.
+          if (!(follows && sameTimer(earlier.get(timer.key), timer))) this.pending.set(timer.key, timer);
+          earlier.delete(timer.key);
+        }
         // Timers this event (or a later one in the stream) retired: tidy them away.
-        for (const timer of wanted) earlier.delete(timer.key);
         for (const key of earlier.keys()) this.pending.set(key, null);
-        for (const timer of wanted) this.pending.set(timer.key, timer);
         this.remember(streamId, events[events.length - 1].revision, state);
       }
     }

@@ -1,6 +1,12 @@
 import { v4 as uuid } from 'uuid';
 import { nextTimers, streamIdFor, userStreamId, type Timer } from '@send/domain';
-import { InMemoryCheckpointStore, RedisCheckpointStore, type CheckpointStore, type EventStore } from '@send/event-store';
+import {
+  InMemoryCheckpointStore,
+  RedisCheckpointStore,
+  type CheckpointStore,
+  type EventStore,
+  type RecordedEvent,
+} from '@send/event-store';
 import { UnrecoverableError, Worker } from 'bullmq';
 import IORedis, { type Redis } from 'ioredis';
 import { command, quietLogger, submit, testPolicy, typesOf, timersFixture, until, type TestStore } from '../testing/scheduling-test-kit';
@@ -47,6 +53,7 @@ const jobData = (timer: Timer): TimerJobData => ({
   command: timer.command,
 });
 const at = (iso: string, plusMs: number) => new Date(Date.parse(iso) + plusMs);
+const delayedIds = async (): Promise<string[]> => (await queue.queue.getDelayed(0, -1)).map((j) => j.id!);
 
 describe('job ids', () => {
   it("map every ':' of a timer key to '|' and back", () => {
@@ -170,7 +177,13 @@ describe('TimerReconciler', () => {
   it('recreates the timers of open requests that Redis lost, and leaves existing jobs alone', async () => {
     const open = await submit(t.store);
     const closed = await submit(t.store);
-    await command(t.store, { type: 'ResolveRequest', requestId: closed, by: 'officer-1', outcome: 'answered', withoutReply: { reason: 'withdrawn' } });
+    await command(t.store, {
+      type: 'ResolveRequest',
+      requestId: closed,
+      by: 'officer-1',
+      outcome: 'answered',
+      withoutReply: { reason: 'withdrawn' },
+    });
     const reconciler = new TimerReconciler({ store: t.store, timers: queue, clock: () => new Date(), logger: quietLogger });
     const wanted = (await timersOf(open)).map((x) => jobIdForTimerKey(x.key)).sort();
     const jobIds = async () => (await queue.queue.getDelayed()).map((j) => j.id!).sort();
@@ -259,6 +272,96 @@ describe('TimerProcessManager', () => {
     expect(await queue.queue.getDelayedCount()).toBe(6);
   });
 
+  it('an event that leaves the wanted timers unchanged ensures nothing; a changed one is ensured, a retired one cancelled', async () => {
+    const ensured: string[][] = [];
+    const cancelled: string[] = [];
+    let failNext = false;
+    const ensureMany = queue.ensureMany.bind(queue);
+    queue.ensureMany = async (timers, now) => {
+      ensured.push(timers.map((x) => x.key).sort());
+      if (failNext) {
+        failNext = false;
+        throw new Error('redis went away');
+      }
+      return ensureMany(timers, now);
+    };
+    const cancel = queue.cancel.bind(queue);
+    queue.cancel = async (key) => {
+      cancelled.push(key);
+      return cancel(key);
+    };
+    const manager = () => {
+      const m = new TimerProcessManager({
+        store: t.store,
+        timers: queue,
+        checkpoints: new InMemoryCheckpointStore(),
+        clock: () => new Date(),
+        logger: quietLogger,
+      });
+      closers.push(() => m.stop());
+      return m;
+    };
+    const m = manager();
+    /** Handles each event as the runner would (the manager is not started: nothing else runs). */
+    const handled = async (events: RecordedEvent[]) => {
+      ensured.length = 0;
+      cancelled.length = 0;
+      for (const event of events) await m.handle(event);
+    };
+    const attempt = (n: number) =>
+      command(t.store, { type: 'RecordAttempt', requestId, attemptId: `a${n}`, channel: 'phone', source: 'portal' });
+    const keysOf = async () => (await timersOf(requestId)).map((x) => x.key).sort();
+
+    const requestId = await submit(t.store);
+    await handled(await t.store.read(streamIdFor(requestId)));
+    const deadlines = await keysOf();
+    expect(ensured).toEqual([deadlines]);
+    await handled(await attempt(1)); // no timer changes
+    expect(ensured).toEqual([]);
+
+    // The third unanswered attempt raises level 1: only its new ack timer is ensured; the first
+    // write fails, and the retry (with the next event, which changes nothing) writes it again.
+    await handled(await attempt(2));
+    failNext = true;
+    const third = await attempt(3);
+    expect(third.map((e) => e.type)).toEqual(['ContactAttemptRecorded', 'EscalationRaised']);
+    await expect(handled(third)).rejects.toThrow('redis went away');
+    const ack = (await keysOf()).filter((key) => !deadlines.includes(key));
+    expect(ack).toHaveLength(1);
+    expect(ensured).toEqual([ack]);
+    const fourth = await attempt(4);
+    expect(fourth.map((e) => e.type)).toEqual(['ContactAttemptRecorded']);
+    await handled(fourth);
+    expect(ensured).toEqual([ack]);
+    expect((await delayedIds()).sort()).toEqual([...deadlines, ...ack].map(jobIdForTimerKey).sort());
+
+    // Another unanswered attempt on the escalated request: no Redis work for its timers. A job
+    // Redis lost meanwhile is not put back by it, but by the reconciler.
+    await queue.queue.remove(jobIdForTimerKey(deadlines[0]));
+    await handled(await attempt(5));
+    expect([ensured, cancelled]).toEqual([[], []]);
+    const reconciler = new TimerReconciler({ store: t.store, timers: queue, clock: () => new Date(), logger: quietLogger });
+    expect(await reconciler.reconcile()).toMatchObject({ timers: 3, added: 1 });
+
+    // A process that did not plan the state before the event ensures every timer it wants.
+    const sixth = await attempt(6);
+    const fresh = manager();
+    ensured.length = 0;
+    await fresh.handle(sixth[0]);
+    expect(ensured).toEqual([await keysOf()]);
+    await handled(sixth);
+    expect(ensured).toEqual([]);
+
+    // Acknowledged: the ack timer is retired (cancelled), the respond timer is new (ensured).
+    const escalationId = third[1].data['escalationId'] as string;
+    await handled(await command(t.store, { type: 'AcknowledgeEscalation', requestId, escalationId, by: 'manager-1' }));
+    const respond = (await keysOf()).filter((key) => !deadlines.includes(key));
+    expect(respond).toHaveLength(1);
+    expect(respond).not.toEqual(ack);
+    expect([ensured, cancelled]).toEqual([[respond], ack]);
+    expect((await delayedIds()).sort()).toEqual([...deadlines, ...respond].map(jobIdForTimerKey).sort());
+  });
+
   it('cancels the timers an event retired', async () => {
     const m = new TimerProcessManager({
       store: t.store,
@@ -271,7 +374,13 @@ describe('TimerProcessManager', () => {
     await m.start();
     const requestId = await submit(t.store);
     await until('both deadlines scheduled', async () => (await queue.queue.getDelayedCount()) === 2);
-    await command(t.store, { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'answered', withoutReply: { reason: 'withdrawn' } });
+    await command(t.store, {
+      type: 'ResolveRequest',
+      requestId,
+      by: 'officer-1',
+      outcome: 'answered',
+      withoutReply: { reason: 'withdrawn' },
+    });
     await until('both cancelled', async () => (await queue.queue.getDelayedCount()) === 0);
   });
 });
