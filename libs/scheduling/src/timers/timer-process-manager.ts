@@ -109,16 +109,22 @@ export class TimerProcessManager {
     await this.flush();
   }
 
-  /** The runner's handler: collects, and writes when the batch is full or the event is the last one for now. */
+  /**
+   * The runner's handler: collects, and writes when the batch is full or the event is the last one
+   * for now. Events that changed no timer (most live events: another unanswered attempt) leave only
+   * the checkpoint behind: that is written within idleMs, with whatever followed, not per event (a
+   * checkpoint a few ms late only means those events are handled again after a crash, harmlessly).
+   */
   private async collect(event: RecordedEvent): Promise<void> {
-    this.clearIdle();
     await this.plan(event);
     const full = this.pending.size >= this.batchSize || this.pendingEvents >= this.batchSize * 10;
-    if (full || (await this.atHead(event.position))) await this.flush();
-    else {
-      this.clearIdle(); // a failed background write may have armed its retry meanwhile
-      this.idleTimer = setTimeout(() => this.flushInBackground(), this.idleMs);
+    if (!full && this.pending.size === 0) {
+      if (!this.idleTimer) this.idleTimer = setTimeout(() => this.flushInBackground(), this.idleMs);
+      return;
     }
+    this.clearIdle();
+    if (full || (await this.atHead(event.position))) await this.flush();
+    else this.idleTimer = setTimeout(() => this.flushInBackground(), this.idleMs);
   }
 
   /** Adds what the event's request wants now to the pending batch. */

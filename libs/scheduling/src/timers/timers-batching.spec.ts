@@ -105,7 +105,14 @@ describe('TimerReconciler over many requests', () => {
     const resolved: string[] = [];
     for (let i = 0; i < 24; i++) (i % 3 === 0 ? open : resolved).push(await submit(t.store));
     // Interleaved, as in a real log: requests move on after others were submitted.
-    for (const requestId of resolved) await command(t.store, { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'answered', withoutReply: { reason: 'withdrawn' } });
+    for (const requestId of resolved)
+      await command(t.store, {
+        type: 'ResolveRequest',
+        requestId,
+        by: 'officer-1',
+        outcome: 'answered',
+        withoutReply: { reason: 'withdrawn' },
+      });
     const reopened = resolved.pop()!;
     await command(t.store, { type: 'ReopenRequest', requestId: reopened, by: 'officer-1', reason: 'more to do' });
     open.push(reopened);
@@ -210,7 +217,7 @@ describe('TimerProcessManager batches', () => {
     expect(quietLogger.error).toHaveBeenCalledWith(expect.stringContaining('handler failed'), expect.any(Error)); // retried
   });
 
-  it('when the store\'s head is not a contact-request event: written once no event follows', async () => {
+  it("when the store's head is not a contact-request event: written once no event follows", async () => {
     const requestId = await submit(t.store);
     const submittedAt = (await t.store.read(streamIdFor(requestId)))[0].position;
     // The head: an event the process manager never sees, so no request event is ever "at the head".
@@ -221,8 +228,45 @@ describe('TimerProcessManager batches', () => {
     const wanted = (await timersOf(requestId)).map((x) => jobIdForTimerKey(x.key)).sort();
     await until('both deadlines scheduled', async () => (await delayedIds()).join() === wanted.join());
     await until('checkpointed', () => checkpoints.positions.get('timers') === submittedAt);
-    await command(t.store, { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'answered', withoutReply: { reason: 'withdrawn' } });
+    await command(t.store, {
+      type: 'ResolveRequest',
+      requestId,
+      by: 'officer-1',
+      outcome: 'answered',
+      withoutReply: { reason: 'withdrawn' },
+    });
     await until('both cancelled', async () => (await queue.queue.getDelayedCount()) === 0);
+  });
+
+  it('live events that change no timer: their checkpoint is written once within idleMs, not once per event', async () => {
+    const requestId = await submit(t.store);
+    const checkpoints = new InMemoryCheckpointStore();
+    const saved: bigint[] = [];
+    const save = checkpoints.save.bind(checkpoints);
+    checkpoints.save = async (name, position) => {
+      saved.push(position);
+      return save(name, position);
+    };
+    const m = new TimerProcessManager({
+      store: t.store,
+      timers: queue,
+      checkpoints,
+      clock: () => new Date(),
+      logger: quietLogger,
+      idleMs: 1_000, // long beside the two commands below, so the check between is not a race
+    });
+    closers.push(() => m.stop());
+    await m.start();
+    await until('the submission checkpointed', () => checkpoints.positions.get('timers') === t.store.readHead());
+    const before = saved.length;
+    // Two unanswered attempts (the third would escalate): neither changes a timer.
+    for (const n of [1, 2])
+      await command(t.store, { type: 'RecordAttempt', requestId, attemptId: `a${n}`, channel: 'phone', source: 'portal' });
+    const head = t.store.readHead();
+    await until('both attempts collected', () => m.runner.checkpoint === head);
+    expect(saved.length).toBe(before); // nothing written yet: no timer changed
+    await until('checkpointed', () => checkpoints.positions.get('timers') === head);
+    expect(saved.length).toBe(before + 1);
   });
 
   it('stop() writes what was collected and its checkpoint', async () => {
