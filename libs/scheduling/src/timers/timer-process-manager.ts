@@ -5,9 +5,14 @@ import { ENSURE_CHUNK, type TimerQueue } from './timer-queue';
 
 export const TIMER_PROCESS_MANAGER_NAME = 'timers';
 
-/** Same key, due at the same instant, same command. */
-const sameTimer = (a: Timer | undefined, b: Timer): boolean =>
-  a !== undefined && a.key === b.key && a.at === b.at && JSON.stringify(a.command) === JSON.stringify(b.command);
+/** Same key, due at the same instant, same command (a timer's command is flat: a field-by-field compare, no JSON per timer per event). */
+const sameTimer = (a: Timer | undefined, b: Timer): boolean => {
+  if (a === undefined || a.key !== b.key || a.at !== b.at) return false;
+  const x = a.command as unknown as Record<string, unknown>;
+  const y = b.command as unknown as Record<string, unknown>;
+  const fields = Object.keys(x);
+  return fields.length === Object.keys(y).length && fields.every((f) => x[f] === y[f]);
+};
 
 export interface TimerProcessManagerOptions {
   store: EventStore;
