@@ -5,7 +5,6 @@
  */
 import type {
   AdvanceReason,
-  AttemptOutcome,
   Category,
   Channel,
   Clock,
