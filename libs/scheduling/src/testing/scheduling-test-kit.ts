@@ -62,6 +62,10 @@ export async function command(store: SqliteEventStore, cmd: ContactRequestComman
   return result.events;
 }
 
+/** Resolves a request without a reply (the family withdrew it): its timers are no longer wanted. */
+export const withdraw = (store: SqliteEventStore, requestId: string): Promise<RecordedEvent[]> =>
+  command(store, { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'answered', withoutReply: { reason: 'withdrawn' } });
+
 export async function submit(store: SqliteEventStore, over: { priority?: 'normal' | 'urgent'; now?: Date } = {}): Promise<string> {
   const requestId = uuid();
   await command(

@@ -11,6 +11,7 @@ import {
   submit,
   testPolicy,
   uniquePrefix,
+  withdraw,
   timersFixture,
   until,
   type TestStore,
@@ -105,14 +106,7 @@ describe('TimerReconciler over many requests', () => {
     const resolved: string[] = [];
     for (let i = 0; i < 24; i++) (i % 3 === 0 ? open : resolved).push(await submit(t.store));
     // Interleaved, as in a real log: requests move on after others were submitted.
-    for (const requestId of resolved)
-      await command(t.store, {
-        type: 'ResolveRequest',
-        requestId,
-        by: 'officer-1',
-        outcome: 'answered',
-        withoutReply: { reason: 'withdrawn' },
-      });
+    for (const requestId of resolved) await withdraw(t.store, requestId);
     const reopened = resolved.pop()!;
     await command(t.store, { type: 'ReopenRequest', requestId: reopened, by: 'officer-1', reason: 'more to do' });
     open.push(reopened);
@@ -167,7 +161,7 @@ describe('TimerReconciler on a large log', () => {
 });
 
 describe('TimerProcessManager batches', () => {
-  const manager = (options: { store?: EventStore; checkpoints?: InMemoryCheckpointStore; batchSize?: number } = {}) => {
+  const manager = (options: { store?: EventStore; checkpoints?: InMemoryCheckpointStore; batchSize?: number; idleMs?: number } = {}) => {
     const m = new TimerProcessManager({
       store: options.store ?? t.store,
       timers: queue,
@@ -176,6 +170,7 @@ describe('TimerProcessManager batches', () => {
       logger: quietLogger,
       retry: { initialMs: 10, maxMs: 50 },
       batchSize: options.batchSize,
+      idleMs: options.idleMs,
     });
     closers.push(() => m.stop());
     return m;
@@ -228,13 +223,7 @@ describe('TimerProcessManager batches', () => {
     const wanted = (await timersOf(requestId)).map((x) => jobIdForTimerKey(x.key)).sort();
     await until('both deadlines scheduled', async () => (await delayedIds()).join() === wanted.join());
     await until('checkpointed', () => checkpoints.positions.get('timers') === submittedAt);
-    await command(t.store, {
-      type: 'ResolveRequest',
-      requestId,
-      by: 'officer-1',
-      outcome: 'answered',
-      withoutReply: { reason: 'withdrawn' },
-    });
+    await withdraw(t.store, requestId);
     await until('both cancelled', async () => (await queue.queue.getDelayedCount()) === 0);
   });
 
@@ -247,15 +236,8 @@ describe('TimerProcessManager batches', () => {
       saved.push(position);
       return save(name, position);
     };
-    const m = new TimerProcessManager({
-      store: t.store,
-      timers: queue,
-      checkpoints,
-      clock: () => new Date(),
-      logger: quietLogger,
-      idleMs: 1_000, // long beside the two commands below, so the check between is not a race
-    });
-    closers.push(() => m.stop());
+    // idleMs long beside the two commands below, so the check between them is not a race.
+    const m = manager({ checkpoints, idleMs: 1_000 });
     await m.start();
     await until('the submission checkpointed', () => checkpoints.positions.get('timers') === t.store.readHead());
     const before = saved.length;

@@ -9,7 +9,17 @@ import {
 } from '@send/event-store';
 import { UnrecoverableError, Worker } from 'bullmq';
 import IORedis, { type Redis } from 'ioredis';
-import { command, quietLogger, submit, testPolicy, typesOf, timersFixture, until, type TestStore } from '../testing/scheduling-test-kit';
+import {
+  command,
+  quietLogger,
+  submit,
+  testPolicy,
+  typesOf,
+  timersFixture,
+  until,
+  withdraw,
+  type TestStore,
+} from '../testing/scheduling-test-kit';
 import { jobIdForTimerKey, timerKeyForJobId } from './job-id';
 import { foldStored } from '@send/domain';
 import { TimerProcessManager } from './timer-process-manager';
@@ -177,13 +187,7 @@ describe('TimerReconciler', () => {
   it('recreates the timers of open requests that Redis lost, and leaves existing jobs alone', async () => {
     const open = await submit(t.store);
     const closed = await submit(t.store);
-    await command(t.store, {
-      type: 'ResolveRequest',
-      requestId: closed,
-      by: 'officer-1',
-      outcome: 'answered',
-      withoutReply: { reason: 'withdrawn' },
-    });
+    await withdraw(t.store, closed);
     const reconciler = new TimerReconciler({ store: t.store, timers: queue, clock: () => new Date(), logger: quietLogger });
     const wanted = (await timersOf(open)).map((x) => jobIdForTimerKey(x.key)).sort();
     const jobIds = async () => (await queue.queue.getDelayed()).map((j) => j.id!).sort();
@@ -374,13 +378,7 @@ describe('TimerProcessManager', () => {
     await m.start();
     const requestId = await submit(t.store);
     await until('both deadlines scheduled', async () => (await queue.queue.getDelayedCount()) === 2);
-    await command(t.store, {
-      type: 'ResolveRequest',
-      requestId,
-      by: 'officer-1',
-      outcome: 'answered',
-      withoutReply: { reason: 'withdrawn' },
-    });
+    await withdraw(t.store, requestId);
     await until('both cancelled', async () => (await queue.queue.getDelayedCount()) === 0);
   });
 });
