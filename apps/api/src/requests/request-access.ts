@@ -41,7 +41,7 @@ export class RequestAccess {
    * Officers' names, kept a few seconds: every command's answer names the assignee, and a Redis read
    * per command for a name that changes once in a career is the command path's one avoidable round trip.
    */
-  private readonly names = new LRUCache<string, { name: string }>({ max: 1_000, ttl: 5_000 });
+  private readonly names = new LRUCache<string, { name: string }>({ max: 1_000, ttl: 5_000, ttlResolution: 0 });
 
   /** The view as the projection stores it: the domain's toView, with the assignee's name from the users read model. */
   async viewOf(state: ContactRequestState): Promise<RequestView> {
