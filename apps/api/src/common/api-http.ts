@@ -6,6 +6,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import helmet, { type HelmetOptions } from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { correlationIdFrom } from '@send/platform';
+import type { AuthUser } from '../auth/roles';
 import { problem } from './problem';
 import { installRequestLog } from './request-log';
 
@@ -50,6 +51,22 @@ export function useApiLogging(app: NestFastifyApplication): void {
 export const CorrelationId = createParamDecorator(
   (_: unknown, ctx: ExecutionContext): string => ctx.switchToHttp().getRequest<{ id: string }>().id,
 );
+
+/** Who sends a command, and the request's correlation id (see CommandCaller). */
+export interface Caller {
+  actor: AuthUser;
+  correlationId: string;
+}
+
+/**
+ * The signed-in caller (set by AuthGuard) and the correlation id as one parameter, for the command
+ * routes: Nest resolves every handler parameter with promises of its own (~4 each), so the two
+ * together cost half what @CurrentUser() and @CorrelationId() cost apart.
+ */
+export const CommandCaller = createParamDecorator((_: unknown, ctx: ExecutionContext): Caller => {
+  const request = ctx.switchToHttp().getRequest<{ id: string; user: AuthUser }>();
+  return { actor: request.user, correlationId: request.id };
+});
 
 /**
  * helmet's security headers on every answer, as @fastify/helmet set them, computed once: with

@@ -41,17 +41,20 @@ export class RequestAccess {
    * Officers' names, kept a few seconds: every command's answer names the assignee, and a Redis read
    * per command for a name that changes once in a career is the command path's one avoidable round trip.
    */
-  private readonly names = new LRUCache<string, { name: string }>({ max: 1_000, ttl: 5_000 });
+  private readonly names = new LRUCache<string, { name: string }>({ max: 1_000, ttl: 5_000, ttlResolution: 0 });
 
   /** The view as the projection stores it: the domain's toView, with the assignee's name from the users read model. */
-  async viewOf(state: ContactRequestState): Promise<RequestView> {
+  viewOf(state: ContactRequestState): RequestView | Promise<RequestView> {
     if (!state.assignee) return toView(state, { assigneeName: null });
     const officerId = state.assignee.officerId;
     const kept = this.names.get(officerId);
+    // At once when the name is known (no promise): the command path answers with this view.
     if (kept) return toView(state, { assigneeName: kept.name });
-    const name = (await this.users.get(officerId))?.name ?? null;
-    // An officer the users read model has not reached yet is looked up again next time.
-    if (name !== null) this.names.set(officerId, { name });
-    return toView(state, { assigneeName: name });
+    return this.users.get(officerId).then((user) => {
+      const name = user?.name ?? null;
+      // An officer the users read model has not reached yet is looked up again next time.
+      if (name !== null) this.names.set(officerId, { name });
+      return toView(state, { assigneeName: name });
+    });
   }
 }

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Page, RequestView } from '@send/read-models';
 import { answerPage, parsePageQuery } from '../common/paging';
-import { CorrelationId } from '../common/api-http';
+import { CommandCaller, type Caller } from '../common/api-http';
 import {
   ApiAnswer,
   ApiCommand,
@@ -74,15 +74,10 @@ export class RequestsController {
   @ApiJsonBody(submitRequestSchema)
   @ApiAnswer(requestViewSchema, { status: 201, description: 'The request as submitted' })
   @ApiCommand()
-  async submit(
-    @Body() body: unknown,
-    @CurrentUser() user: AuthUser,
-    @CorrelationId() correlationId: string,
-    @Headers('idempotency-key') key?: string,
-  ): Promise<RequestView> {
+  async submit(@Body() body: unknown, @CommandCaller() caller: Caller, @Headers('idempotency-key') key?: string): Promise<RequestView> {
     const input = parseInput(submitRequestSchema, body);
-    const { idempotencyKey } = context(user, key, correlationId);
-    return this.commands.execute(new SubmitRequestCommand(input, user, idempotencyKey, correlationId));
+    const { actor, idempotencyKey, correlationId } = context(caller, key);
+    return this.commands.execute(new SubmitRequestCommand(input, actor, idempotencyKey, correlationId));
   }
 
   @Get()
@@ -131,14 +126,8 @@ export class RequestsController {
   @ApiJsonBody(recordAttemptSchema)
   @ApiAnswer(recordAttemptAnswerSchema, { status: 201, description: 'The attempt recorded, and the request after it' })
   @ApiCommand(404)
-  recordAttempt(
-    @Param('id') id: string,
-    @Body() body: unknown,
-    @CurrentUser() user: AuthUser,
-    @CorrelationId() correlationId: string,
-    @Headers('idempotency-key') key?: string,
-  ) {
-    return this.commands.execute(new RecordAttemptCommand(id, parseInput(recordAttemptSchema, body), context(user, key, correlationId)));
+  recordAttempt(@Param('id') id: string, @Body() body: unknown, @CommandCaller() caller: Caller, @Headers('idempotency-key') key?: string) {
+    return this.commands.execute(new RecordAttemptCommand(id, parseInput(recordAttemptSchema, body), context(caller, key)));
   }
 
   @Post(':id/assign')
@@ -148,14 +137,8 @@ export class RequestsController {
   @ApiJsonBody(assignSchema)
   @ApiAnswer(requestViewSchema, { description: 'The request after assignment' })
   @ApiCommand(404)
-  assign(
-    @Param('id') id: string,
-    @Body() body: unknown,
-    @CurrentUser() user: AuthUser,
-    @CorrelationId() correlationId: string,
-    @Headers('idempotency-key') key?: string,
-  ) {
-    return this.commands.execute(new AssignRequestCommand(id, parseInput(assignSchema, body).officerId, context(user, key, correlationId)));
+  assign(@Param('id') id: string, @Body() body: unknown, @CommandCaller() caller: Caller, @Headers('idempotency-key') key?: string) {
+    return this.commands.execute(new AssignRequestCommand(id, parseInput(assignSchema, body).officerId, context(caller, key)));
   }
 
   @Post(':id/route')
@@ -165,16 +148,10 @@ export class RequestsController {
   @ApiJsonBody(routeSchema)
   @ApiAnswer(requestViewSchema, { description: 'The request after routing' })
   @ApiCommand(404)
-  route(
-    @Param('id') id: string,
-    @Body() body: unknown,
-    @CurrentUser() user: AuthUser,
-    @CorrelationId() correlationId: string,
-    @Headers('idempotency-key') key?: string,
-  ) {
+  route(@Param('id') id: string, @Body() body: unknown, @CommandCaller() caller: Caller, @Headers('idempotency-key') key?: string) {
     const { caseRef, teamId } = parseInput(routeSchema, body);
     const target = caseRef !== undefined ? { caseRef } : { teamId: teamId! };
-    return this.commands.execute(new RouteRequestCommand(id, target, context(user, key, correlationId)));
+    return this.commands.execute(new RouteRequestCommand(id, target, context(caller, key)));
   }
 
   @Post(':id/responses')
@@ -186,14 +163,8 @@ export class RequestsController {
   @ApiJsonBody(recordResponseSchema)
   @ApiAnswer(recordResponseAnswerSchema, { status: 201, description: 'The response recorded, and the request after it' })
   @ApiCommand(404)
-  respond(
-    @Param('id') id: string,
-    @Body() body: unknown,
-    @CurrentUser() user: AuthUser,
-    @CorrelationId() correlationId: string,
-    @Headers('idempotency-key') key?: string,
-  ) {
-    return this.commands.execute(new RecordResponseCommand(id, parseInput(recordResponseSchema, body), context(user, key, correlationId)));
+  respond(@Param('id') id: string, @Body() body: unknown, @CommandCaller() caller: Caller, @Headers('idempotency-key') key?: string) {
+    return this.commands.execute(new RecordResponseCommand(id, parseInput(recordResponseSchema, body), context(caller, key)));
   }
 
   @Post(':id/call-back-failed')
@@ -205,13 +176,10 @@ export class RequestsController {
   callBackFailed(
     @Param('id') id: string,
     @Body() body: unknown,
-    @CurrentUser() user: AuthUser,
-    @CorrelationId() correlationId: string,
+    @CommandCaller() caller: Caller,
     @Headers('idempotency-key') key?: string,
   ) {
-    return this.commands.execute(
-      new RecordFailedCallBackCommand(id, parseInput(callBackFailedSchema, body ?? {}), context(user, key, correlationId)),
-    );
+    return this.commands.execute(new RecordFailedCallBackCommand(id, parseInput(callBackFailedSchema, body ?? {}), context(caller, key)));
   }
 
   @Post(':id/resolve')
@@ -221,14 +189,8 @@ export class RequestsController {
   @ApiJsonBody(resolveSchema)
   @ApiAnswer(requestViewSchema, { description: 'The request, resolved' })
   @ApiCommand(404)
-  resolve(
-    @Param('id') id: string,
-    @Body() body: unknown,
-    @CurrentUser() user: AuthUser,
-    @CorrelationId() correlationId: string,
-    @Headers('idempotency-key') key?: string,
-  ) {
-    return this.commands.execute(new ResolveRequestCommand(id, parseInput(resolveSchema, body), context(user, key, correlationId)));
+  resolve(@Param('id') id: string, @Body() body: unknown, @CommandCaller() caller: Caller, @Headers('idempotency-key') key?: string) {
+    return this.commands.execute(new ResolveRequestCommand(id, parseInput(resolveSchema, body), context(caller, key)));
   }
 
   @Post(':id/reopen')
@@ -240,14 +202,8 @@ export class RequestsController {
   @ApiJsonBody(reopenSchema)
   @ApiAnswer(requestViewSchema, { description: 'The request, reopened' })
   @ApiCommand(404)
-  reopen(
-    @Param('id') id: string,
-    @Body() body: unknown,
-    @CurrentUser() user: AuthUser,
-    @CorrelationId() correlationId: string,
-    @Headers('idempotency-key') key?: string,
-  ) {
-    return this.commands.execute(new ReopenRequestCommand(id, parseInput(reopenSchema, body), context(user, key, correlationId)));
+  reopen(@Param('id') id: string, @Body() body: unknown, @CommandCaller() caller: Caller, @Headers('idempotency-key') key?: string) {
+    return this.commands.execute(new ReopenRequestCommand(id, parseInput(reopenSchema, body), context(caller, key)));
   }
 
   @Post(':id/priority')
@@ -257,18 +213,12 @@ export class RequestsController {
   @ApiJsonBody(prioritySchema)
   @ApiAnswer(requestViewSchema, { description: 'The request with its new priority and due dates' })
   @ApiCommand(404)
-  priority(
-    @Param('id') id: string,
-    @Body() body: unknown,
-    @CurrentUser() user: AuthUser,
-    @CorrelationId() correlationId: string,
-    @Headers('idempotency-key') key?: string,
-  ) {
-    return this.commands.execute(new SetPriorityCommand(id, parseInput(prioritySchema, body), context(user, key, correlationId)));
+  priority(@Param('id') id: string, @Body() body: unknown, @CommandCaller() caller: Caller, @Headers('idempotency-key') key?: string) {
+    return this.commands.execute(new SetPriorityCommand(id, parseInput(prioritySchema, body), context(caller, key)));
   }
 }
 
-function context(actor: AuthUser, key: string | undefined, correlationId: string): RequestCommandContext {
+function context({ actor, correlationId }: Caller, key: string | undefined): RequestCommandContext {
   // Most commands come without a key, and an absent key needs no checking (the schema is optional).
   const idempotencyKey = key === undefined ? undefined : parseInput(idempotencyKeySchema, key, 'Idempotency-Key header');
   return { actor, idempotencyKey, correlationId };

@@ -4,6 +4,7 @@ import type {
   AppendResult,
   EventData,
   EventStore,
+  ExpectedRevision,
   ReadOptions,
   RecordedEvent,
   SubscribeToAllOptions,
@@ -83,38 +84,58 @@ export class EncryptingEventStore implements EventStore {
    */
   private readonly keysWithEvents: boolean;
 
-  async append(stream: string, events: EventData[], options: AppendOptions): Promise<AppendResult> {
+  append(stream: string, events: EventData[], options: AppendOptions): Promise<AppendResult> {
     const { expectedRevision } = options;
     const newStream = expectedRevision === 'no_stream';
-    if (newStream && this.keysWithEvents) {
-      // A new stream's keys are made here and stored in the transaction of its first events: no
-      // transaction of their own, which on SQLite also waited for the writer thread's write lock.
-      const made = new NewStreamKeys(this.keys, stream);
-      const encrypted = await this.encryptAppend(stream, events, made, true);
-      try {
-        const rows = made.rows();
-        const result = await this.inner.append(
-          stream,
-          encrypted,
-          rows.length ? { expectedRevision, dataKeys: rows } : { expectedRevision },
-        );
-        // Stored by this call (a retry's no-op hands back what the first call stored, read back).
-        if (result.events?.[0]?.data === encrypted[0].data) made.remember();
-        return this.asGiven(result, events, encrypted);
-      } catch (error) {
-        if ((error as { code?: string }).code !== DATA_KEYS_EXIST) throw error;
-        // The stream's scope has keys already (made for an append that failed): encrypt under those.
-      }
+    if (newStream && this.keysWithEvents) return this.appendNewStream(stream, events, expectedRevision);
+    try {
+      return this.appendUnderStoredKeys(stream, events, expectedRevision, newStream);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const encrypted = await this.encryptAppend(stream, events, new StoredKeys(this.keys, stream, newStream), newStream);
-    return this.asGiven(await this.inner.append(stream, encrypted, { expectedRevision }), events, encrypted);
+  }
+
+  /**
+   * A new stream's keys are made here and stored in the transaction of its first events: no
+   * transaction of their own, which on SQLite also waited for the writer thread's write lock.
+   */
+  private async appendNewStream(stream: string, events: EventData[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
+    const made = new NewStreamKeys(this.keys, stream);
+    const encrypted = await this.encryptAppend(stream, events, made, true);
+    try {
+      const rows = made.rows();
+      const result = await this.inner.append(stream, encrypted, rows.length ? { expectedRevision, dataKeys: rows } : { expectedRevision });
+      // Stored by this call (a retry's no-op hands back what the first call stored, read back).
+      if (result.events?.[0]?.data === encrypted[0].data) made.remember();
+      return this.asGiven(result, events, encrypted);
+    } catch (error) {
+      if ((error as { code?: string }).code !== DATA_KEYS_EXIST) throw error;
+      // The stream's scope has keys already (made for an append that failed): encrypt under those.
+    }
+    return this.appendUnderStoredKeys(stream, events, expectedRevision, true);
+  }
+
+  /**
+   * The usual append: encrypted under the stream's stored keys. Not async: an append whose events
+   * need no read and no new key (most of them) costs one promise here, the inner store's `then`.
+   */
+  private appendUnderStoredKeys(
+    stream: string,
+    events: EventData[],
+    expectedRevision: ExpectedRevision,
+    newStream: boolean,
+  ): Promise<AppendResult> {
+    const encrypting = this.encryptAppend(stream, events, new StoredKeys(this.keys, stream, newStream), newStream);
+    const append = (encrypted: EventData[]) =>
+      this.inner.append(stream, encrypted, { expectedRevision }).then((result) => this.asGiven(result, events, encrypted));
+    return encrypting instanceof Promise ? encrypting.then(append) : append(encrypting);
   }
 
   /**
    * What an append stored, as the caller gave it (no decryption: the adapters hand back the data
    * objects they were given); a retry's no-op returns what was stored the first time, read back like any read.
    */
-  private async asGiven(result: AppendResult, events: EventData[], encrypted: EventData[]): Promise<AppendResult> {
+  private asGiven(result: AppendResult, events: EventData[], encrypted: EventData[]): AppendResult | Promise<AppendResult> {
     if (!result.events) return result;
     const recorded = result.events;
     const out: RecordedEvent[] = new Array(recorded.length);
@@ -125,11 +146,12 @@ export class EncryptingEventStore implements EventStore {
       if (given !== undefined) out[i] = e.data === given ? e : { ...e, data: given };
       else (readBack ??= []).push(i);
     }
-    if (readBack) {
-      const plain = await this.decryptAll(readBack.map((i) => recorded[i]));
-      readBack.forEach((i, k) => (out[i] = plain[k]));
-    }
-    return { ...result, events: out };
+    if (!readBack) return { ...result, events: out };
+    const toRead = readBack;
+    return Promise.resolve(this.decryptAll(toRead.map((i) => recorded[i]))).then((plain) => {
+      toRead.forEach((i, k) => (out[i] = plain[k]));
+      return { ...result, events: out };
+    });
   }
 
   async read(stream: string, options?: ReadOptions): Promise<RecordedEvent[]> {
@@ -200,8 +222,12 @@ export class EncryptingEventStore implements EventStore {
     return data === event.data ? event : { ...event, data: data as Record<string, unknown> };
   }
 
-  /** `newStream`: the append expects no stream, so nothing stored precedes its events (were there any, it fails). */
-  private async encryptAppend(stream: string, events: EventData[], keys: StreamKeys, newStream: boolean): Promise<EventData[]> {
+  /**
+   * `newStream`: the append expects no stream, so nothing stored precedes its events (were there any,
+   * it fails). The events at once when no field needed a wait (a read of the stream, a key made or
+   * fetched); a promise of them from the first that did.
+   */
+  private encryptAppend(stream: string, events: EventData[], keys: StreamKeys, newStream: boolean): EventData[] | Promise<EventData[]> {
     const out: EventData[] = new Array(events.length);
     let stored: { type: string; data: unknown }[] | null = newStream ? [] : null;
     let at = 0;
@@ -210,11 +236,20 @@ export class EncryptingEventStore implements EventStore {
       ...(stored ??= (await this.read(stream)).map((e) => ({ type: e.type, data: e.data }))),
       ...events.slice(0, at),
     ];
+    const seal = () => this.encryptData(stream, events[at].type, events[at].data, earlier, keys);
+    const place = (data: Record<string, unknown>) => (out[at] = data === events[at].data ? events[at] : { ...events[at], data });
     for (; at < events.length; at++) {
-      const event = events[at];
-      const sealed = this.encryptData(stream, event.type, event.data, earlier, keys);
-      const data = sealed instanceof Promise ? await sealed : sealed;
-      out[at] = data === event.data ? event : { ...event, data };
+      const sealed = seal();
+      if (sealed instanceof Promise) {
+        return (async () => {
+          for (place(await sealed), at++; at < events.length; at++) {
+            const next = seal();
+            place(next instanceof Promise ? await next : next);
+          }
+          return out;
+        })();
+      }
+      place(sealed);
     }
     return out;
   }
