@@ -219,6 +219,20 @@ describe('TimerReconciler', () => {
 });
 
 describe('TimerProcessManager', () => {
+  /** A process manager on the test store and queue, stopped after the test. */
+  const manager = (checkpoints: CheckpointStore = new InMemoryCheckpointStore()) => {
+    const m = new TimerProcessManager({
+      store: t.store,
+      timers: queue,
+      checkpoints,
+      clock: () => new Date(),
+      logger: quietLogger,
+      retry: { initialMs: 10 },
+    });
+    closers.push(() => m.stop());
+    return m;
+  };
+
   it('restarted from its checkpoint, schedules nothing twice; replayed from the start, adds nothing', async () => {
     const redis = new IORedis(fx.redisUrl);
     closers.push(() => redis.quit());
@@ -230,23 +244,11 @@ describe('TimerProcessManager', () => {
       outcomes.push(...result);
       return result;
     };
-    const manager = (store: CheckpointStore = checkpoints) => {
-      const m = new TimerProcessManager({
-        store: t.store,
-        timers: queue,
-        checkpoints: store,
-        clock: () => new Date(),
-        logger: quietLogger,
-        retry: { initialMs: 10 },
-      });
-      closers.push(() => m.stop());
-      return m;
-    };
     const caughtUp = (m: TimerProcessManager) => until('caught up', () => m.runner.checkpoint === t.store.readHead());
 
     const a = await submit(t.store);
     const b = await submit(t.store);
-    const first = manager();
+    const first = manager(checkpoints);
     await first.start();
     await caughtUp(first);
     await first.stop();
@@ -258,7 +260,7 @@ describe('TimerProcessManager', () => {
     await command(t.store, { type: 'AssignRequest', requestId: b, officerId: 'o1', teamId: 'north', by: 'm1' });
     const c = await submit(t.store);
     outcomes.length = 0;
-    const second = manager();
+    const second = manager(checkpoints);
     await second.start();
     await caughtUp(second);
     // Only the three new events were handled: two requests re-ensured (all exist), c's two timers added.
@@ -293,17 +295,6 @@ describe('TimerProcessManager', () => {
     queue.cancel = async (key) => {
       cancelled.push(key);
       return cancel(key);
-    };
-    const manager = () => {
-      const m = new TimerProcessManager({
-        store: t.store,
-        timers: queue,
-        checkpoints: new InMemoryCheckpointStore(),
-        clock: () => new Date(),
-        logger: quietLogger,
-      });
-      closers.push(() => m.stop());
-      return m;
     };
     const m = manager();
     /** Handles each event as the runner would (the manager is not started: nothing else runs). */
@@ -367,14 +358,7 @@ describe('TimerProcessManager', () => {
   });
 
   it('cancels the timers an event retired', async () => {
-    const m = new TimerProcessManager({
-      store: t.store,
-      timers: queue,
-      checkpoints: new InMemoryCheckpointStore(),
-      clock: () => new Date(),
-      logger: quietLogger,
-    });
-    closers.push(() => m.stop());
+    const m = manager();
     await m.start();
     const requestId = await submit(t.store);
     await until('both deadlines scheduled', async () => (await queue.queue.getDelayedCount()) === 2);
