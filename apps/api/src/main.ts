@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import Redis from 'ioredis';
 import { notificationsEnv } from '@send/notifications';
+import { warmCalendar } from '@send/sla';
 import { ConfigError, loadConfig } from '@send/platform';
 import { LIVE_DASHBOARD_THREAD, serveLiveDashboards } from '@send/read-models';
 import { createApiApp } from './app.factory';
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
   }
   // The worker sends the alerts, but both apps refuse a bad alert setting at start, as before.
   const config = loadConfig(process.env, notificationsEnv);
+  // Bank holidays computed now, not on the first command that needs a due date (@send/sla).
+  warmCalendar(config.policy, new Date());
   const app = await createApiApp(config);
   await app.listen({ port: config.PORT, host: config.HOST });
   const shown = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { notificationsEnv } from '@send/notifications';
+import { warmCalendar } from '@send/sla';
 import { ConfigError, loadConfig, withoutCredentials } from '@send/platform';
 import { runRebuildCli } from './rebuild/rebuild-cli';
 import { runEncryptEventsCli } from './personal-data/encrypt-events-cli';
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig(process.env, notificationsEnv);
+  // Bank holidays computed now, not on the first command that needs a due date (@send/sla).
+  warmCalendar(config.policy, new Date());
   await createWorkerApp(config);
   console.log(`worker running (event store: ${config.EVENT_STORE}, redis: ${withoutCredentials(config.REDIS_URL)})`);
 }

@@ -25,7 +25,7 @@ export { PolicyError } from './policy-error';
 export type { PolicyIssue } from './policy-error';
 export { parsePolicy, validatePolicy } from './parse-policy';
 export { defaultPolicy } from './default-policy';
-export { calendarOf, dueAfter, dueDatesFor, slaFor } from './due-dates';
+export { calendarOf, dueAfter, dueDatesFor, slaFor, warmCalendar } from './due-dates';
 export { dueInWords } from './due-in-words';
 export { earliestBackdate } from './backdate';
 export { retentionDurationProblem, retentionEndsAt, isPastRetention } from './retention';
