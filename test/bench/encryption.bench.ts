@@ -12,8 +12,10 @@
  * commands make them. Reads: a fresh store instance (cold key cache) pages through everything with
  * nextBatch, as the projector does. synchronous=normal by default (BENCH_SYNCHRONOUS=full for the
  * store's default): with an fsync per commit the disk would hide what encryption costs.
+ * An informational line (no target; Linux, from /proc) splits the append phase's CPU by thread: the
+ * app's (where the layer encrypts), the store's writer thread (the key rows), V8's helpers (GC).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -95,7 +97,27 @@ function timed(): (events: number) => Rate {
   };
 }
 
-async function appendAll(store: EventStore): Promise<Rate> {
+/** CPU ticks (user + system, 10 ms each) of each thread of this process by thread id; empty where /proc has none. */
+function threadTicks(): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!existsSync('/proc/self/task')) return out;
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, Number(f[11]) + Number(f[12]));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** An append phase's CPU an event (µs) by thread: this one, the store's writer thread (started by the first append), V8's helpers (mostly GC). */
+type ThreadCpu = { app: number; writer: number; v8: number };
+
+async function appendAll(store: EventStore, threads?: ThreadCpu): Promise<Rate> {
+  const ticks = threadTicks();
   const rate = timed();
   let next = 0;
   await Promise.all(
@@ -107,7 +129,13 @@ async function appendAll(store: EventStore): Promise<Rate> {
       }
     }),
   );
-  return rate(REQUESTS * 4);
+  const result = rate(REQUESTS * 4);
+  if (threads)
+    for (const [tid, after] of threadTicks()) {
+      const us = ((after - (ticks.get(tid) ?? 0)) * 10_000) / (REQUESTS * 4);
+      threads[tid === String(process.pid) ? 'app' : ticks.has(tid) ? 'v8' : 'writer'] += us;
+    }
+  return result;
 }
 
 async function catchUp(store: EventStore): Promise<Rate> {
@@ -142,7 +170,8 @@ async function project(store: EventStore, redis: Redis): Promise<Rate> {
   return rate(result.events);
 }
 
-type Rates = { append: Rate; catchUp: Rate; project: Rate };
+type Phase = 'append' | 'catchUp' | 'project';
+type Rates = Record<Phase, Rate> & { appendThreads: ThreadCpu };
 
 async function run(encrypted: boolean, redis: Redis): Promise<Rates> {
   const dir = mkdtempSync(join(tmpdir(), 'encryption-bench-'));
@@ -155,7 +184,8 @@ async function run(encrypted: boolean, redis: Redis): Promise<Rates> {
   };
   try {
     const writer = open();
-    const append = await appendAll(writer);
+    const appendThreads: ThreadCpu = { app: 0, writer: 0, v8: 0 };
+    const append = await appendAll(writer, appendThreads);
     await writer.close();
     const reader = open(); // another process: nothing cached
     const catchUpRate = await catchUp(reader);
@@ -163,7 +193,7 @@ async function run(encrypted: boolean, redis: Redis): Promise<Rates> {
     const projector = open(); // again cold
     const projectRate = await project(projector, redis);
     await projector.close();
-    return { append, catchUp: catchUpRate, project: projectRate };
+    return { append, catchUp: catchUpRate, project: projectRate, appendThreads };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -189,8 +219,8 @@ async function main(): Promise<void> {
     await server.stop();
     rmSync(redisDir, { recursive: true, force: true });
   }
-  const best = (runs: Rates[], k: keyof Rates, of: keyof Rate) => Math.max(...runs.map((r) => r[k][of]));
-  const names: Record<keyof Rates, string> = {
+  const best = (runs: Rates[], k: Phase, of: keyof Rate) => Math.max(...runs.map((r) => r[k][of]));
+  const names: Record<Phase, string> = {
     append: 'append (events/s)',
     catchUp: 'catch-up read, bare (events/s)',
     project: 'projection: rebuild all read models',
@@ -209,7 +239,18 @@ async function main(): Promise<void> {
       }; per CPU second ${n(best(plain, k, 'cpu'))} / ${n(best(enc, k, 'cpu'))} = ${cpuRatio.toFixed(2)}`,
     );
   }
-  console.log(`load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  // Informational, no target: where an append's CPU goes, the least of the rounds for each thread.
+  const least = (runs: Rates[], t: keyof ThreadCpu) => Math.min(...runs.map((r) => r.appendThreads[t])).toFixed(1);
+  if (plain[0].appendThreads.app > 0)
+    console.log(
+      `append CPU an event by thread, µs (informational): plain app ${least(plain, 'app')}, writer ${least(plain, 'writer')}, V8 helpers ${least(plain, 'v8')}; ` +
+        `encrypted app ${least(enc, 'app')}, writer ${least(enc, 'writer')}, V8 helpers ${least(enc, 'v8')}`,
+    );
+  console.log(
+    `load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 main().catch((error) => {
