@@ -28,8 +28,9 @@ export interface SubscriptionRunnerOptions {
   /**
    * Reads the next batch (a subscription with nextBatch) while `handleBatch` waits on its own I/O,
    * instead of after it resolved: a store's page read (SQLite: synchronous) then runs while the
-   * handler's Redis works, not while it sits idle. The batch read ahead is handed on only once the
-   * one before is handled, and dropped when the runner stops. Default false.
+   * handler's Redis works, not while it sits idle. Only after a full batch (catching up); the batch
+   * read ahead is handed on only once the one before is handled, and dropped when the runner stops.
+   * Default false.
    */
   readAhead?: boolean;
   /**
@@ -169,7 +170,9 @@ export class SubscriptionRunner {
         const after = this.position;
         const batch = after === 'start' ? events : events.filter((e) => e.position > after);
         const handled = this.handleOneBatch(batch, handleBatch);
-        if (this.options.readAhead) {
+        // Only behind a full batch (catching up: the next page is there to read). Live, a read ahead
+        // would take the events of the moment it ran and leave later ones a whole batch longer.
+        if (this.options.readAhead && events.length >= maxBatch) {
           // handleOneBatch ran up to its first wait on I/O: the next page is read now, meanwhile.
           ahead = subscription.nextBatch(maxBatch);
           // Its failure is met when it is awaited, or not at all when we stop first: never unhandled.
