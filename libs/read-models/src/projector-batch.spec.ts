@@ -5,7 +5,7 @@ import { readAllToHead, type RecordedEvent, type SqliteEventStore } from '@send/
 import { allProjections } from './all-projections';
 import { keys, PROJECTIONS_NAME } from './keys';
 import { ProjectorLease } from './lease/projector-lease';
-import { LeaseLost, Projector, type Projection } from './projector';
+import { LeaseLost, partLength, Projector, type Projection } from './projector';
 import { ReadThroughOverlay } from './read-through';
 import { RequestViewsRepository } from './request-view/request-views.repository';
 import { dumpKeys, registerUser, RequestDriver, readModelTestHooks } from './testing/read-model-fixtures';
@@ -102,6 +102,27 @@ describe('Projector.handleBatch', () => {
     ]) {
       await redis.flushdb();
       await projectInBatches(events, size, new Projector(PROJECTIONS_NAME, redis, allProjections(), { partSize }));
+      expect(await dumpKeys(redis)).toEqual(expected);
+    }
+  });
+
+  it("goes through a batch's tail in halving parts, the last one short, and leaves the same read models", async () => {
+    const parts = (n: number, partSize: number) => {
+      const out: number[] = [];
+      for (let left = n; left > 0; left -= out[out.length - 1]) out.push(partLength(left, partSize));
+      return out;
+    };
+    expect(parts(2000, 500)).toEqual([500, 500, 500, 250, 125, 63, 62]);
+    expect(parts(10, 3)).toEqual([3, 3, 3, 1]); // parts too small to halve: as many as partSize
+    expect(parts(100, 500)).toEqual([50, 50]);
+    expect(parts(60, 500)).toEqual([60]); // a live batch: one MULTI
+    await interleavedHistory(40);
+    const events = await storedEvents();
+    expect(events.length).toBeGreaterThan(250);
+    const expected = await oneAtATime(events);
+    for (const partSize of [64, 100]) {
+      await redis.flushdb();
+      await projectInBatches(events, events.length, new Projector(PROJECTIONS_NAME, redis, allProjections(), { partSize }));
       expect(await dumpKeys(redis)).toEqual(expected);
     }
   });

@@ -7,7 +7,9 @@ import { ReadThroughOverlay, type ReadModelReader, type ReadModelWrites } from '
 
 /** Per-event scratch space the Projector hands every projection: lets them share one fold of the request. */
 export interface EventContext {
-  memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
+  /** What a projection stored under `key` for this event (undefined: nothing yet). */
+  get<T>(key: string): T | undefined;
+  set(key: string, value: unknown): void;
 }
 
 /**
@@ -30,7 +32,7 @@ export interface ProjectorOptions {
    * per connection).
    */
   lease?: ProjectorLease;
-  /** Events per MULTI within a batch (see tryBatch). Default DEFAULT_PART_SIZE. */
+  /** Most events per MULTI within a batch (see tryBatch; the batch's tail goes in shorter parts, see partLength). Default DEFAULT_PART_SIZE. */
   partSize?: number;
 }
 
@@ -52,7 +54,7 @@ export class LeaseLost extends Error {
  *
  * Batches: `handleBatch` applies many events with one pipelined read (WATCH the lease, the lease
  * holder, the checkpoint, an MGET of every key the batch's projections read) and a MULTI/EXEC per
- * part of the batch (`partSize` events), each with the part's writes and the checkpoint of its last
+ * part of the batch (at most `partSize` events), each with the part's writes and the checkpoint of its last
  * event, pipelined (see tryBatch). Projections read through an overlay of the batch's own writes, so
  * the result is the same as one event at a time.
  */
@@ -137,8 +139,9 @@ export class Projector {
       // Redis runs part k's MULTI, and sent only once that one is known to be applied (and, under a
       // lease, once a new WATCH on it found it still ours), so the checkpoint never passes a write.
       const partSize = Math.max(1, this.options.partSize ?? DEFAULT_PART_SIZE);
-      for (let start = 0; start < fresh.length; start += partSize) {
-        const part = fresh.slice(start, start + partSize);
+      for (let start = 0, end = 0; start < fresh.length; start = end) {
+        end = start + partLength(fresh.length - start, partSize);
+        const part = fresh.slice(start, end);
         for (const event of part) {
           context.clear();
           for (const projection of this.projections) {
@@ -159,7 +162,7 @@ export class Projector {
         tx.set(this.checkpointKey, last.toString());
         const pause = faultSeam('projection-batch');
         if (pause) await pause;
-        const next = fresh[start + partSize]?.position ?? null;
+        const next = fresh[end]?.position ?? null;
         inFlight = this.commit(tx, part[0].position, last, next);
         inFlight.catch(() => undefined); // awaited below or after the next part; not unhandled meanwhile
         if (next === null) {
@@ -210,14 +213,31 @@ export class Projector {
   }
 }
 
+/** A tail part shorter than this is not split again (see partLength). */
+const SHORTEST_TAIL_PART = 32;
+
+/**
+ * How many of the `remaining` events of a batch go in the next part. Full parts, then a tail that
+ * halves: the batch's last MULTI is waited for with nothing left to work out (the next batch is
+ * not ours yet), so it is kept short, and each part of the tail is worked out while Redis applies
+ * the one before, twice as long (Redis applies an event in about half the time it takes here).
+ */
+export function partLength(remaining: number, partSize: number): number {
+  if (remaining >= 2 * partSize) return partSize;
+  const half = Math.ceil(remaining / 2);
+  return Math.min(partSize, half >= SHORTEST_TAIL_PART ? half : remaining);
+}
+
 /** The per-event context, cleared before each event rather than made anew (the catch-up makes millions). */
 class EventScratch implements EventContext {
-  private readonly values = new Map<string, Promise<unknown>>();
+  private readonly values = new Map<string, unknown>();
 
-  memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
-    let value = this.values.get(key);
-    if (value === undefined) this.values.set(key, (value = compute()));
-    return value as Promise<T>;
+  get<T>(key: string): T | undefined {
+    return this.values.get(key) as T | undefined;
+  }
+
+  set(key: string, value: unknown): void {
+    this.values.set(key, value);
   }
 
   clear(): void {

@@ -13,6 +13,12 @@ export interface ReadModelReader {
    * earlier event of the batch stored with setJson): treat it as read-only.
    */
   getJson<T>(key: string): Promise<T | null>;
+  /**
+   * getJson without a promise when the batch already knows the key (prefetched, read or written):
+   * undefined when it would have to be read from Redis. A catch-up's projections find every key they
+   * read prefetched, and go through an event with no promise at all.
+   */
+  peekJson<T>(key: string): T | null | undefined;
   /** A list key's items (as stored, with the batch's own appends after them): rare, whole-list reads (an erasure rewriting a timeline). */
   getList(key: string): Promise<string[]>;
   /** A sorted set's members (as stored, with the batch's own adds and removes), in no particular order: rare, whole-set reads. */
@@ -86,9 +92,12 @@ export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
   }
 
   async getJson<T>(key: string): Promise<T | null> {
-    const entry = await this.entry(key);
-    if (entry.parsed === undefined) entry.parsed = entry.raw === null ? null : JSON.parse(entry.raw!);
-    return entry.parsed as T | null;
+    return parsedOf<T>(await this.entry(key));
+  }
+
+  peekJson<T>(key: string): T | null | undefined {
+    const entry = this.entries.get(key);
+    return entry && parsedOf<T>(entry);
   }
 
   async getList(key: string): Promise<string[]> {
@@ -151,7 +160,10 @@ export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
 
   /** Runs the atBatchEnd derivations (once, after the batch's last event, before flush). */
   async endBatch(): Promise<void> {
-    for (const derive of this.batchEnd.values()) await derive();
+    for (const derive of this.batchEnd.values()) {
+      const deriving = derive();
+      if (deriving) await deriving;
+    }
     this.batchEnd.clear();
   }
 
@@ -206,6 +218,11 @@ export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
     if (!this.entries.has(key)) this.entries.set(key, { raw, parsed: undefined, written: false });
     return this.entries.get(key)!;
   }
+}
+
+function parsedOf<T>(entry: Entry): T | null {
+  if (entry.parsed === undefined) entry.parsed = entry.raw === null ? null : JSON.parse(entry.raw!);
+  return entry.parsed as T | null;
 }
 
 function memberOps<V>(byKey: Map<string, Map<string, V>>, key: string): Map<string, V> {

@@ -37,6 +37,18 @@ export interface Row {
   recorded_at: string;
 }
 
+/** A Row as a raw statement returns it: the values of COLUMNS, in order. */
+export type RawRow = [
+  position: number | bigint,
+  id: string,
+  streamId: string,
+  revision: number | bigint,
+  type: string,
+  data: string,
+  metadata: string,
+  recordedAt: string,
+];
+
 /** One append as the committer needs it. */
 export interface BatchItem {
   stream: string;
@@ -120,8 +132,7 @@ export function batchCommitter(db: Database.Database): (items: BatchItem[]) => B
     // of this stream could be under another key of this subject (made for an append that failed).
     const keys = item.dataKeys?.length ? keyStatements() : null;
     if (keys) {
-      for (const scope of new Set(item.dataKeys!.map((k) => k.scope)))
-        if (keys.anyInScope.get(scope)) throw new DataKeysExist(scope);
+      for (const scope of new Set(item.dataKeys!.map((k) => k.scope))) if (keys.anyInScope.get(scope)) throw new DataKeysExist(scope);
     }
 
     let revision = current === 'no_stream' ? -1n : current;
@@ -206,6 +217,20 @@ export function toRecorded(row: Row): RecordedEvent {
     data: JSON.parse(row.data),
     metadata: JSON.parse(row.metadata),
     recordedAt: new Date(row.recorded_at),
+  };
+}
+
+/** toRecorded for a row read as an array (a raw statement). */
+export function toRecordedRaw(row: RawRow): RecordedEvent {
+  return {
+    id: row[1],
+    streamId: row[2],
+    type: row[4],
+    revision: BigInt(row[3]),
+    position: BigInt(row[0]),
+    data: JSON.parse(row[5]),
+    metadata: JSON.parse(row[6]),
+    recordedAt: new Date(row[7]),
   };
 }
 

@@ -25,9 +25,11 @@ import {
   batchCommitter,
   COLUMNS,
   toRecorded,
+  toRecordedRaw,
   type BatchItem,
   type BatchOutcome,
   type ItemOutcome,
+  type RawRow,
   type Row,
 } from './sqlite-append';
 import { SQLITE_CACHE_KIB } from './sqlite-cache';
@@ -490,8 +492,8 @@ export class SqliteEventStore implements EventStore {
 /** Catch-up in pages of `pageSize`, then live: woken by in-process appends, polling for others. */
 class SqliteAllSubscription extends PagedAllSubscription {
   private readonly page: Database.Statement<unknown[], Row>;
-  /** As `page` with the limit a parameter: nextBatch's read. */
-  private readonly batch: Database.Statement<unknown[], Row>;
+  /** As `page` with the limit a parameter, rows as arrays (no object per row: a catch-up reads millions): nextBatch's read. */
+  private readonly batch: Database.Statement<unknown[], RawRow>;
   private readonly params: unknown[];
   private last: bigint;
 
@@ -508,7 +510,9 @@ class SqliteAllSubscription extends PagedAllSubscription {
     this.page = db.prepare(
       `SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ?${where} ORDER BY position LIMIT ${store.pageSize}`,
     );
-    this.batch = db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ?${where} ORDER BY position LIMIT ?`);
+    this.batch = db
+      .prepare<unknown[], RawRow>(`SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ?${where} ORDER BY position LIMIT ?`)
+      .raw(true);
   }
 
   /** The events after the last one returned, up to `max`, read in one query; waits only when none are committed yet. */
@@ -521,7 +525,7 @@ class SqliteAllSubscription extends PagedAllSubscription {
         // Fewer than asked: nothing else matches up to the head (other streams' events are skipped).
         if (rows.length < limit) this.last = head;
         if (rows.length > 0) {
-          const events = rows.map(toRecorded);
+          const events = rows.map(toRecordedRaw);
           if (rows.length === limit) this.last = events[events.length - 1].position;
           return events;
         }

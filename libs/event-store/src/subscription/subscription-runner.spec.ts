@@ -215,7 +215,7 @@ describe('SubscriptionRunner', () => {
   });
 });
 
-describe('SubscriptionRunner with handleBatch', () => {
+describe.each([false, true])('SubscriptionRunner with handleBatch (readAhead: %s)', (readAhead) => {
   let store: SqliteEventStore;
   const runners: SubscriptionRunner[] = [];
   const runner = (options: Partial<SubscriptionRunnerOptions> & Pick<SubscriptionRunnerOptions, 'checkpoints'>) => {
@@ -226,6 +226,7 @@ describe('SubscriptionRunner with handleBatch', () => {
       checkpointMode: 'after-handle',
       logger: quietLogger,
       retry: { initialMs: 5, maxMs: 20 },
+      readAhead,
       ...options,
     });
     runners.push(r);
@@ -260,6 +261,29 @@ describe('SubscriptionRunner with handleBatch', () => {
     expect(batches[batches.length - 1]).toHaveLength(1);
     expect(batches.flat()).toEqual((await allEvents(store)).map((e) => e.position));
     await until(async () => (await checkpoints.load('batched')) === batches.flat()[45]);
+  });
+
+  it('hands one batch at a time: the next only once the one before is handled, while events keep coming', async () => {
+    const checkpoints = new InMemoryCheckpointStore();
+    await append(30);
+    const seen: bigint[] = [];
+    let inFlight = 0;
+    let overlapped = false;
+    const r = runner({
+      checkpoints,
+      maxBatch: 8,
+      handleBatch: async (events) => {
+        overlapped ||= ++inFlight > 1;
+        await sleep(5); // the handler's own I/O: a read ahead happens now
+        seen.push(...events.map((e) => e.position));
+        inFlight--;
+      },
+    });
+    await r.start();
+    await append(5); // while it catches up
+    await until(() => seen.length === 35);
+    expect(overlapped).toBe(false);
+    expect(seen).toEqual((await allEvents(store)).map((e) => e.position));
   });
 
   it('retries a failed batch whole and never skips or repeats an event', async () => {

@@ -26,6 +26,14 @@ export interface SubscriptionRunnerOptions {
   /** Largest batch handed to `handleBatch`. Default 500. */
   maxBatch?: number;
   /**
+   * Reads the next batch (a subscription with nextBatch) while `handleBatch` waits on its own I/O,
+   * instead of after it resolved: a store's page read (SQLite: synchronous) then runs while the
+   * handler's Redis works, not while it sits idle. Only after a full batch (catching up); the batch
+   * read ahead is handed on only once the one before is handled, and dropped when the runner stops.
+   * Default false.
+   */
+  readAhead?: boolean;
+  /**
    * 'after-handle': the runner saves the event's position once `handle` resolved.
    * 'handler-owned': the handler writes the checkpoint itself, atomically with its own changes
    * (a projection's Redis MULTI); the runner only loads it at start.
@@ -153,13 +161,24 @@ export class SubscriptionRunner {
     const maxBatch = Math.max(1, this.options.maxBatch ?? 500);
     if (subscription.nextBatch) {
       // A page per call: no promise and no race per event (measured: a sixth of the catch-up's CPU).
+      let ahead: Promise<RecordedEvent[] | null> | null = null;
       for (;;) {
-        const events = await subscription.nextBatch(maxBatch);
+        const events = await (ahead ?? subscription.nextBatch(maxBatch));
+        ahead = null;
         if (events === null || this.stopping) return;
         if (events.length > 0) this.received = events[events.length - 1].position;
         const after = this.position;
         const batch = after === 'start' ? events : events.filter((e) => e.position > after);
-        if (!(await this.handleOneBatch(batch, handleBatch))) return;
+        const handled = this.handleOneBatch(batch, handleBatch);
+        // Only behind a full batch (catching up: the next page is there to read). Live, a read ahead
+        // would take the events of the moment it ran and leave later ones a whole batch longer.
+        if (this.options.readAhead && events.length >= maxBatch) {
+          // handleOneBatch ran up to its first wait on I/O: the next page is read now, meanwhile.
+          ahead = subscription.nextBatch(maxBatch);
+          // Its failure is met when it is awaited, or not at all when we stop first: never unhandled.
+          ahead.catch(() => undefined);
+        }
+        if (!(await handled)) return;
       }
     }
     const events = subscription[Symbol.asyncIterator]();

@@ -94,6 +94,7 @@ export class ProjectionsRunner {
           filter: { streamPrefixes: [...PROJECTED_STREAM_PREFIXES] },
           handleBatch: (events) => projector.handleBatch(events),
           maxBatch: this.options.maxBatch ?? 2000,
+          readAhead: true,
           checkpointMode: 'handler-owned',
           logger: this.options.logger,
           retry: this.options.retry,

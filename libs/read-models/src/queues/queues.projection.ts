@@ -3,7 +3,7 @@ import { jsonEqual } from '../json-equal';
 import { keys } from '../keys';
 import type { EventContext, Projection } from '../projector';
 import type { ReadModelReader, ReadModelWrites } from '../read-through';
-import { requestAtBatchEnd, requestChange, requestChangeKeys } from '../request-view/request-change';
+import { requestAtBatchEnd, requestChangeKeys, withRequestChange, type RequestChange } from '../request-view/request-change';
 import { toQueueEntry } from './queue-entry';
 import { queueKeyOf } from './queue-score';
 
@@ -17,8 +17,11 @@ export class QueuesProjection implements Projection {
 
   readonly keysRead = requestChangeKeys;
 
-  async project(event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites, context: EventContext): Promise<void> {
-    const change = await requestChange(event, reader, context);
+  project(event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites, context: EventContext): void | Promise<void> {
+    return withRequestChange(event, reader, context, (change) => this.apply(change, reader, tx));
+  }
+
+  private apply(change: RequestChange | null, reader: ReadModelReader, tx: ReadModelWrites): void {
     if (!change?.changed) return;
     const { requestId } = change;
     requestAtBatchEnd(this.name, change, reader, tx, (before, after) => {

@@ -26,19 +26,60 @@ export function requestChangeKeys(event: RecordedEvent): string[] {
  * Folds the event into the stored record once per event, shared by every projection through the
  * Projector's per-event context (they all read the record as it was before this event).
  * Null for events of other streams and for events of a request whose submission was never seen.
+ * Without a promise when the reader already knows the keys it needs (peekJson: a batch's prefetched
+ * keys), so a catch-up folds each event with no promise per projection.
  */
-export function requestChange(event: RecordedEvent, redis: ReadModelReader, context?: EventContext): Promise<RequestChange | null> {
+export function requestChange(
+  event: RecordedEvent,
+  reader: ReadModelReader,
+  context?: EventContext,
+): RequestChange | null | Promise<RequestChange | null> {
+  if (!context) return changeOf(event, reader);
+  let change = context.get<RequestChange | null | Promise<RequestChange | null>>(REQUEST_CHANGE);
+  if (change === undefined) context.set(REQUEST_CHANGE, (change = changeOf(event, reader)));
+  return change;
+}
+
+/** requestChange's result handed to `apply`, without a promise when it came without one. */
+export function withRequestChange(
+  event: RecordedEvent,
+  reader: ReadModelReader,
+  context: EventContext,
+  apply: (change: RequestChange | null) => void | Promise<void>,
+): void | Promise<void> {
+  const change = requestChange(event, reader, context);
+  return change instanceof Promise ? change.then(apply) : apply(change);
+}
+
+const REQUEST_CHANGE = 'request-change';
+
+function changeOf(event: RecordedEvent, reader: ReadModelReader): RequestChange | null | Promise<RequestChange | null> {
   const requestId = requestIdOf(event.streamId);
-  if (requestId === null) return Promise.resolve(null);
-  const load = async (): Promise<RequestChange | null> => {
-    const before = await redis.getJson<StoredRequest>(keys.request(requestId));
-    const officerId = assignedOfficerId(event);
-    const after = applyToStoredRequest(before, event, officerId ? await officerName(officerId, redis) : NO_NAMES);
-    if (!after) return null;
-    return { requestId, before, after, changed: after !== before };
-  };
-  if (!context) return load();
-  return context.memo('request-change', load);
+  if (requestId === null) return null;
+  const key = keys.request(requestId);
+  const officerId = assignedOfficerId(event);
+  const before = reader.peekJson<StoredRequest>(key);
+  const user = officerId ? reader.peekJson<{ name?: string }>(keys.user(officerId)) : null;
+  if (before === undefined || user === undefined) return readChange(requestId, key, officerId, event, reader);
+  return changeFrom(requestId, before, event, officerId ? { assigneeName: user?.name ?? null } : NO_NAMES);
+}
+
+/** changeOf for keys the batch did not prefetch: read from Redis. */
+async function readChange(
+  requestId: string,
+  key: string,
+  officerId: string | null,
+  event: RecordedEvent,
+  reader: ReadModelReader,
+): Promise<RequestChange | null> {
+  const before = await reader.getJson<StoredRequest>(key);
+  return changeFrom(requestId, before, event, officerId ? await officerName(officerId, reader) : NO_NAMES);
+}
+
+function changeFrom(requestId: string, before: StoredRequest | null, event: RecordedEvent, names: RecordNames): RequestChange | null {
+  const after = applyToStoredRequest(before, event, names);
+  if (!after) return null;
+  return { requestId, before, after, changed: after !== before };
 }
 
 const NO_NAMES: RecordNames = Object.freeze({});
@@ -77,8 +118,13 @@ export function requestAtBatchEnd(
   derive: (before: RequestRecord | null, after: RequestRecord) => void,
 ): void {
   const { requestId, before } = change;
-  tx.atBatchEnd(`${projection}:${requestId}`, async () => {
-    const after = await reader.getJson<StoredRequest>(keys.request(requestId));
-    if (after) derive(before && cachedRecordOf(before), cachedRecordOf(after));
+  tx.atBatchEnd(`${projection}:${requestId}`, () => {
+    const finish = (after: StoredRequest | null) => {
+      if (after) derive(before && cachedRecordOf(before), cachedRecordOf(after));
+    };
+    const key = keys.request(requestId);
+    // Known at the batch's end (this batch wrote it): no promise.
+    const after = reader.peekJson<StoredRequest>(key);
+    return after === undefined ? reader.getJson<StoredRequest>(key).then(finish) : finish(after);
   });
 }

@@ -2,7 +2,7 @@ import type { RecordedEvent } from '@send/event-store';
 import { keys } from '../keys';
 import type { EventContext, Projection } from '../projector';
 import type { ReadModelReader, ReadModelWrites } from '../read-through';
-import { requestChange, requestChangeKeys, requestAtBatchEnd } from './request-change';
+import { requestChangeKeys, requestAtBatchEnd, withRequestChange, type RequestChange } from './request-change';
 import { requesterUserIdOf, type RequestRecord } from './request-view';
 import { dashboardRowOf } from '../dashboard/dashboard-row';
 
@@ -15,8 +15,11 @@ export class RequestViewProjection implements Projection {
 
   readonly keysRead = requestChangeKeys;
 
-  async project(event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites, context: EventContext): Promise<void> {
-    const change = await requestChange(event, reader, context);
+  project(event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites, context: EventContext): void | Promise<void> {
+    return withRequestChange(event, reader, context, (change) => this.apply(change, reader, tx));
+  }
+
+  private apply(change: RequestChange | null, reader: ReadModelReader, tx: ReadModelWrites): void {
     if (!change?.changed) return;
     const { requestId, before, after } = change;
     tx.setJson(keys.request(requestId), after);

@@ -3,7 +3,7 @@ import type { RecordedEvent } from '@send/event-store';
 import { keys } from '../keys';
 import type { EventContext, Projection } from '../projector';
 import type { ReadModelReader, ReadModelWrites } from '../read-through';
-import { requestChange, requestChangeKeys } from '../request-view/request-change';
+import { requestChangeKeys, withRequestChange, type RequestChange } from '../request-view/request-change';
 import { toTimelineEntry, type TimelineEntry } from './timeline';
 
 /**
@@ -16,15 +16,20 @@ export class TimelineProjection implements Projection {
 
   readonly keysRead = requestChangeKeys;
 
-  async project(event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites, context: EventContext): Promise<void> {
+  project(event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites, context: EventContext): void | Promise<void> {
+    return withRequestChange(event, reader, context, (change) => this.apply(change, event, reader, tx));
+  }
+
+  private apply(change: RequestChange | null, event: RecordedEvent, reader: ReadModelReader, tx: ReadModelWrites): void | Promise<void> {
     // Only events the request view accepts: none before a submission this read side saw.
-    const change = await requestChange(event, reader, context);
     if (!change) return;
-    if (isPersonalDataErased(event)) {
-      const key = keys.timeline(change.requestId);
-      tx.replaceList(key, (await reader.getList(key)).map(eraseEntry));
-    }
-    tx.rpush(keys.timeline(change.requestId), JSON.stringify(toTimelineEntry(event)));
+    const key = keys.timeline(change.requestId);
+    if (isPersonalDataErased(event))
+      return reader.getList(key).then((stored) => {
+        tx.replaceList(key, stored.map(eraseEntry));
+        tx.rpush(key, JSON.stringify(toTimelineEntry(event)));
+      });
+    tx.rpush(key, JSON.stringify(toTimelineEntry(event)));
   }
 }
 
