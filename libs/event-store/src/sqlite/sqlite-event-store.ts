@@ -182,6 +182,8 @@ export class SqliteEventStore implements EventStore {
   /** Highest position known to be committed (by us, another instance here, or seen by polling). */
   private knownHead = 0n;
   private waiters = new Set<{ after: bigint; wake: () => void }>();
+  /** True from a read of the head to the end of that turn of the event loop (subscriptionHead). */
+  private headFresh = false;
   private pollTimer: NodeJS.Timeout | null = null;
   private readonly subscriptions = new Set<SqliteAllSubscription>();
   /** The shared tail (null when disabled): see tailFor. */
@@ -370,7 +372,20 @@ export class SqliteEventStore implements EventStore {
     const head = this.stmt.head.get()?.head;
     const value = head == null ? 0n : BigInt(head);
     if (value > this.knownHead) this.observeHead(value);
+    if (!this.headFresh) {
+      this.headFresh = true;
+      setImmediate(() => (this.headFresh = false));
+    }
     return value;
+  }
+
+  /**
+   * The head for a subscription's read: the one read in this turn of the event loop when there was
+   * one (the poll that woke the subscriptions, or the first of them to look), else read now. The
+   * subscriptions a poll wakes run in the same turn: one query serves them all.
+   */
+  subscriptionHead(): bigint {
+    return this.headFresh ? this.knownHead : this.readHead();
   }
 
   /**
@@ -529,7 +544,13 @@ export class SqliteEventStore implements EventStore {
     }
     if (maxPosition > 0n) {
       this.observeHead(maxPosition);
-      if (this.file) for (const other of instancesByFile.get(this.file) ?? []) if (other !== this) other.wakeAll();
+      // Committed, so the other instances' subscriptions may read to it without asking SQLite for the head.
+      if (this.file)
+        for (const other of instancesByFile.get(this.file) ?? [])
+          if (other !== this) {
+            other.observeHead(maxPosition);
+            other.wakeAll();
+          }
     }
   }
 
@@ -575,7 +596,7 @@ class SqliteAllSubscription extends PagedAllSubscription {
   async nextBatch(max: number): Promise<RecordedEvent[] | null> {
     const limit = this.startBatching(max);
     while (!this.closed && !this.store.isClosed()) {
-      const head = this.store.readHead();
+      const head = this.store.subscriptionHead();
       while (this.last < head) {
         const { events, scannedTo } = this.read(head, limit);
         this.last = scannedTo;
@@ -589,7 +610,7 @@ class SqliteAllSubscription extends PagedAllSubscription {
   protected async *run(): AsyncGenerator<RecordedEvent, void, undefined> {
     const pageSize = this.store.pageSize;
     while (!this.closed && !this.store.isClosed()) {
-      const head = this.store.readHead();
+      const head = this.store.subscriptionHead();
       while (this.last < head) {
         const { events, scannedTo } = this.read(head, pageSize);
         for (const event of events) {
