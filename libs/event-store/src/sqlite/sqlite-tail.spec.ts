@@ -220,6 +220,20 @@ describe('SqliteEventStore shared tail (ADR 0024)', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('hands another instance’s append on at once, not at the next poll (it passes its position on)', async () => {
+    const reader = open({ pollIntervalMs: 60_000 });
+    const writer = open();
+    const subs = [consume(reader.subscribeToAll({ from: 'start' }), 10), consume(reader.subscribeToAll({ from: 'start' }), 'iterate')];
+    await new Promise((r) => setTimeout(r, 20)); // both waiting
+    for (let i = 1; i <= 3; i++) {
+      const started = Date.now();
+      await writer.append('s-1', [{ id: uuid(), type: 'A', data: { i } }], { expectedRevision: 'any' });
+      await until(() => subs.every((s) => s.received.length === i), `event ${i}`);
+      // A subscription left waiting on a stale head would wake only at its 1 s timeout.
+      expect(Date.now() - started).toBeLessThan(500);
+    }
+  });
+
   it('ends a subscription on close() while the others on the tail go on', async () => {
     const store = open();
     const one = consume(store.subscribeToAll({ from: 'start', filter: { streamPrefixes: ['req-'] } }), 10);
