@@ -41,15 +41,15 @@ export class SqliteTail {
    */
   extend(rows: Row[], upTo: bigint): void {
     for (const row of rows) {
-      this.entries.push({ position: BigInt(row.position), streamId: row.stream_id, type: row.type, row, event: null });
-      this.bytes += rowBytes(row);
+      const bytes = rowBytes(row);
+      this.entries.push({ position: BigInt(row.position), streamId: row.stream_id, type: row.type, bytes, row, event: null });
+      this.bytes += bytes;
     }
     this.to = upTo;
     let drop = 0;
     let bytes = this.bytes;
     while (this.entries.length - drop > this.maxEvents || (bytes > this.maxBytes && drop < this.entries.length)) {
-      bytes -= this.entries[drop].row ? rowBytes(this.entries[drop].row!) : this.entries[drop].bytes!;
-      drop++;
+      bytes -= this.entries[drop++].bytes;
     }
     if (drop > 0) {
       this.from = this.entries[drop - 1].position;
@@ -98,17 +98,16 @@ interface TailEntry {
   position: bigint;
   streamId: string;
   type: string;
+  /** What it counts against maxBytes: its row's size. */
+  bytes: number;
   /** The row as read, until the first subscription that takes the event parses it. */
   row: Row | null;
   event: RecordedEvent | null;
-  /** The row's size, kept once the row is let go. */
-  bytes?: number;
 }
 
 function parse(entry: TailEntry): RecordedEvent {
   const row = entry.row!;
   const event = sharedEvent(toRecorded(row));
-  entry.bytes = rowBytes(row);
   entry.event = event;
   entry.row = null;
   return event;
