@@ -15,5 +15,5 @@ module.exports = {
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
   testTimeout: 30000,
   // A Redis of its own for each Jest worker (scripts/test.js starts them).
-  setupFiles: ['<rootDir>/test/support/jest-worker-redis.js'],
+  setupFiles: ['<rootDir>/test/support/jest-worker-redis.js', '<rootDir>/test/support/jest-freeze-shared-events.js'],
 };

@@ -17,7 +17,6 @@ import {
   type ReadOptions,
   type RecordedEvent,
   type SubscribeToAllOptions,
-  type SubscriptionFilter,
 } from '../event-store.port';
 import { PagedAllSubscription } from '../paged-all-subscription';
 import {
@@ -33,6 +32,7 @@ import {
   type Row,
 } from './sqlite-append';
 import { SQLITE_CACHE_KIB } from './sqlite-cache';
+import { eventMatch, filterSql, sharedEvent, SqliteTail, type EventMatch } from './sqlite-tail';
 import { SqliteWriter, writerScript, type BatchReply } from './sqlite-writer';
 import { connectionSettingsOf, fromWire, type ConnectionSettings } from './sqlite-writer.protocol';
 
@@ -117,6 +117,15 @@ export interface SqliteEventStoreOptions {
    * thread's), in KiB: SQLite's `cache_size = -N`. Default SQLITE_CACHE_KIB (ADR 0018, 2026-12-02).
    */
   cacheSizeKib?: number;
+  /**
+   * The shared tail (ADR 0024): the most recent events read, kept for the live subscriptions of
+   * every instance on the file in this process, so each new event is read and parsed once rather
+   * than once per subscription. At most this many events (default 4096; 0: no tail, each
+   * subscription reads for itself)...
+   */
+  tailEvents?: number;
+  /** ...and about this many bytes (default 16 MiB). The first instance on a file sets both. */
+  tailBytes?: number;
 }
 
 export { SQLITE_CACHE_KIB };
@@ -154,6 +163,8 @@ function fromThread(reply: BatchReply): Settled {
 
 /** Instances in this process by file, so an append wakes the other instances' subscribers too. */
 const instancesByFile = new Map<string, Set<SqliteEventStore>>();
+/** The tail of each file with an open instance here: its instances' subscriptions share it. */
+const tailsByFile = new Map<string, SqliteTail>();
 
 export class SqliteEventStore implements EventStore {
   /** Reads, subscriptions, headPosition; and the writes too when writer is 'inline'. */
@@ -173,12 +184,18 @@ export class SqliteEventStore implements EventStore {
   /** Highest position known to be committed (by us, another instance here, or seen by polling). */
   private knownHead = 0n;
   private waiters = new Set<{ after: bigint; wake: () => void }>();
+  /** True from a read of the head to the end of that turn of the event loop (subscriptionHead). */
+  private headFresh = false;
   private pollTimer: NodeJS.Timeout | null = null;
   private readonly subscriptions = new Set<SqliteAllSubscription>();
+  /** The shared tail (null when disabled): see tailFor. */
+  private readonly tail: SqliteTail | null;
 
   private readonly stmt: {
     head: Database.Statement<[], { head: number | null }>;
     read: Database.Statement<[string, bigint], Row>;
+    /** Every row of (after, upTo], a page at most: what extends the tail. */
+    tail: Database.Statement<[bigint, bigint], Row>;
   };
   /** writer 'inline': commits a batch on this thread. */
   private readonly commitInline: ((items: BatchItem[]) => BatchOutcome) | null = null;
@@ -220,6 +237,7 @@ export class SqliteEventStore implements EventStore {
     this.stmt = {
       head: this.db.prepare('SELECT max(position) AS head FROM events'),
       read: this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision`),
+      tail: this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position LIMIT ${this.pageSize}`),
     };
     if (this.writer === 'thread') {
       const script = writerScript(); // a missing script fails here, at start, not at the first append
@@ -239,6 +257,16 @@ export class SqliteEventStore implements EventStore {
       let set = instancesByFile.get(this.file);
       if (!set) instancesByFile.set(this.file, (set = new Set()));
       set.add(this);
+    }
+    // Never fewer events than a page: one read that extends the tail must fit in it.
+    const tailEvents = Math.trunc(options.tailEvents ?? 4096);
+    const newTail = () => new SqliteTail(Math.max(tailEvents, this.pageSize), options.tailBytes ?? 16 * 1024 * 1024, this.knownHead);
+    if (tailEvents <= 0) this.tail = null;
+    else if (!this.file) this.tail = newTail();
+    else {
+      let tail = tailsByFile.get(this.file);
+      if (!tail) tailsByFile.set(this.file, (tail = newTail()));
+      this.tail = tail;
     }
   }
 
@@ -299,7 +327,14 @@ export class SqliteEventStore implements EventStore {
     this.stopPolling();
     for (const w of this.waiters) w.wake();
     this.waiters.clear();
-    if (this.file) instancesByFile.get(this.file)?.delete(this);
+    if (this.file) {
+      const set = instancesByFile.get(this.file);
+      set?.delete(this);
+      if (!set?.size) {
+        instancesByFile.delete(this.file);
+        tailsByFile.delete(this.file);
+      }
+    }
     this.db.close();
   }
 
@@ -327,6 +362,11 @@ export class SqliteEventStore implements EventStore {
     return this.thread.terminate();
   }
 
+  /** What the shared tail covers now, (from, to], and the events it holds; null without one (tests, diagnostics). */
+  tailRange(): { from: bigint; to: bigint; events: number } | null {
+    return this.tail && { from: this.tail.from, to: this.tail.to, events: this.tail.size };
+  }
+
   // --- internals used by the subscription -------------------------------------------------------
 
   /** The highest committed position in the file (0n when empty). */
@@ -334,7 +374,41 @@ export class SqliteEventStore implements EventStore {
     const head = this.stmt.head.get()?.head;
     const value = head == null ? 0n : BigInt(head);
     if (value > this.knownHead) this.observeHead(value);
+    if (!this.headFresh) {
+      this.headFresh = true;
+      setImmediate(() => (this.headFresh = false));
+    }
     return value;
+  }
+
+  /**
+   * The head for a subscription's read: the one read in this turn of the event loop when there was
+   * one (the poll that woke the subscriptions, or the first of them to look), else read now. The
+   * subscriptions a poll wakes run in the same turn: one query serves them all.
+   */
+  subscriptionHead(): bigint {
+    return this.headFresh ? this.knownHead : this.readHead();
+  }
+
+  /**
+   * The shared tail, ready to serve a subscription that has read to `last` and reads to `head`:
+   * extended by one unfiltered page when it ends before `head`, so the store's other subscriptions
+   * find those rows there. Null when the subscription is behind it (catching up: it reads for itself
+   * in pages, and neither fills nor churns the tail) or the store has none. A subscription ahead of
+   * the tail (it read past it by itself) moves the tail to where it is.
+   */
+  tailFor(last: bigint, head: bigint): SqliteTail | null {
+    const tail = this.tail;
+    if (!tail || last < tail.from) return null;
+    // A gap of more than a page from where the tail ends: begin a new tail here rather than read it.
+    if (last - tail.to > BigInt(this.pageSize)) tail.reset(last);
+    if (tail.to < head) {
+      const rows = this.stmt.tail.all(tail.to, head);
+      // A full page may stop short of the head: the tail covers up to its last row.
+      tail.extend(rows, rows.length === this.pageSize ? BigInt(rows[rows.length - 1].position) : head);
+    }
+    // The byte bound may have dropped rows the subscription still needs.
+    return last >= tail.from && last <= tail.to ? tail : null;
   }
 
   /** Resolves when a position above `after` is known to be committed, or on close. */
@@ -472,7 +546,13 @@ export class SqliteEventStore implements EventStore {
     }
     if (maxPosition > 0n) {
       this.observeHead(maxPosition);
-      if (this.file) for (const other of instancesByFile.get(this.file) ?? []) if (other !== this) other.wakeAll();
+      // Committed, so the other instances' subscriptions may read to it without asking SQLite for the head.
+      if (this.file)
+        for (const other of instancesByFile.get(this.file) ?? [])
+          if (other !== this) {
+            other.observeHead(maxPosition);
+            other.wakeAll();
+          }
     }
   }
 
@@ -489,12 +569,18 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-/** Catch-up in pages of `pageSize`, then live: woken by in-process appends, polling for others. */
+/**
+ * Catch-up in pages of `pageSize`, then live: woken by in-process appends, polling for others. Near
+ * the head it reads from the store's shared tail (ADR 0024), filtering there as the SQL would.
+ */
 class SqliteAllSubscription extends PagedAllSubscription {
-  private readonly page: Database.Statement<unknown[], Row>;
-  /** As `page` with the limit a parameter, rows as arrays (no object per row: a catch-up reads millions): nextBatch's read. */
+  /**
+   * As the tail's read with the subscription's filter and the limit a parameter: the read when
+   * behind the tail. Rows as arrays (no object per row: a catch-up reads millions).
+   */
   private readonly batch: Database.Statement<unknown[], RawRow>;
   private readonly params: unknown[];
+  private readonly match: EventMatch | null;
   private last: bigint;
 
   constructor(
@@ -507,9 +593,7 @@ class SqliteAllSubscription extends PagedAllSubscription {
     this.last = options.from === 'start' ? 0n : options.from;
     const { where, params } = filterSql(options.filter);
     this.params = params;
-    this.page = db.prepare(
-      `SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ?${where} ORDER BY position LIMIT ${store.pageSize}`,
-    );
+    this.match = eventMatch(options.filter);
     this.batch = db
       .prepare<unknown[], RawRow>(`SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ?${where} ORDER BY position LIMIT ?`)
       .raw(true);
@@ -519,16 +603,11 @@ class SqliteAllSubscription extends PagedAllSubscription {
   async nextBatch(max: number): Promise<RecordedEvent[] | null> {
     const limit = this.startBatching(max);
     while (!this.closed && !this.store.isClosed()) {
-      const head = this.store.readHead();
+      const head = this.store.subscriptionHead();
       while (this.last < head) {
-        const rows = this.batch.all(this.last, head, ...this.params, limit);
-        // Fewer than asked: nothing else matches up to the head (other streams' events are skipped).
-        if (rows.length < limit) this.last = head;
-        if (rows.length > 0) {
-          const events = rows.map(toRecordedRaw);
-          if (rows.length === limit) this.last = events[events.length - 1].position;
-          return events;
-        }
+        const { events, scannedTo } = this.read(head, limit);
+        this.last = scannedTo;
+        if (events.length > 0) return events;
       }
       await this.waitFor(this.store.waitForHeadAbove(this.last));
     }
@@ -538,34 +617,39 @@ class SqliteAllSubscription extends PagedAllSubscription {
   protected async *run(): AsyncGenerator<RecordedEvent, void, undefined> {
     const pageSize = this.store.pageSize;
     while (!this.closed && !this.store.isClosed()) {
-      const head = this.store.readHead();
+      const head = this.store.subscriptionHead();
       while (this.last < head) {
-        const rows = this.page.all(this.last, head, ...this.params);
-        for (const row of rows) {
-          const event = toRecorded(row);
+        const { events, scannedTo } = this.read(head, pageSize);
+        for (const event of events) {
           this.last = event.position;
           yield event;
           if (this.closed) return;
         }
-        if (rows.length < pageSize) this.last = head;
+        this.last = scannedTo;
       }
       await this.waitFor(this.store.waitForHeadAbove(this.last));
     }
   }
-}
 
-function filterSql(filter?: SubscriptionFilter): { where: string; params: unknown[] } {
-  let where = '';
-  const params: unknown[] = [];
-  if (filter?.streamPrefixes) {
-    if (filter.streamPrefixes.length === 0) return { where: ' AND 0', params };
-    where += ` AND (${filter.streamPrefixes.map((p) => `substr(stream_id, 1, ${[...p].length}) = ?`).join(' OR ')})`;
-    params.push(...filter.streamPrefixes);
+  /**
+   * The matching events of (last, head], at most `limit`, and the position up to which every
+   * matching one is among them: from the tail when it covers `last`, else one filtered query.
+   */
+  private read(head: bigint, limit: number): { events: RecordedEvent[]; scannedTo: bigint } {
+    let tail = this.store.tailFor(this.last, head);
+    if (tail) {
+      const read = tail.collect(this.last, tail.to < head ? tail.to : head, limit, this.match);
+      // The tail grows a page at a time: on to the head while the batch has room, as one query would.
+      while (read.events.length < limit && read.scannedTo < head && (tail = this.store.tailFor(read.scannedTo, head))) {
+        const more = tail.collect(read.scannedTo, tail.to < head ? tail.to : head, limit - read.events.length, this.match);
+        for (const event of more.events) read.events.push(event);
+        read.scannedTo = more.scannedTo;
+      }
+      return read;
+    }
+    const rows = this.batch.all(this.last, head, ...this.params, limit);
+    const events = rows.map((row) => sharedEvent(toRecordedRaw(row)));
+    // Fewer than asked: nothing else matches up to the head (other streams' events are skipped).
+    return { events, scannedTo: rows.length < limit ? head : events[events.length - 1].position };
   }
-  if (filter?.eventTypes) {
-    if (filter.eventTypes.length === 0) return { where: ' AND 0', params: [] };
-    where += ` AND type IN (${filter.eventTypes.map(() => '?').join(', ')})`;
-    params.push(...filter.eventTypes);
-  }
-  return { where, params };
 }
