@@ -1,13 +1,12 @@
 import Database from 'better-sqlite3';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { v4 as uuid } from 'uuid';
 import { DuplicateEventId, WrongExpectedRevision, type AppendResult, type EventData, type RecordedEvent } from '../event-store.port';
 import { SqliteDataKeyStore } from '../personal-data/sqlite-data-key-store';
 import { SQLITE_CACHE_KIB, SqliteEventStore, type CommitObservation } from './sqlite-event-store';
+import { appendFromAnotherProcess } from '../testing/another-process';
 
 const ev = (type = 'Happened'): EventData => ({ id: uuid(), type, data: {} });
 
@@ -316,7 +315,6 @@ describe('SqliteEventStore (beyond the contract)', () => {
   it('shares the file with another process: sees its appends live, and both write safely', async () => {
     const path = join(dir, 'shared.sqlite');
     const store = open(path);
-    const root = resolve(__dirname, '../../../..');
     const received: RecordedEvent[] = [];
     const sub = store.subscribeToAll({ from: 'start', filter: { streamPrefixes: ['child-'] } });
     const consuming = (async () => {
@@ -325,19 +323,7 @@ describe('SqliteEventStore (beyond the contract)', () => {
         if (received.length === 20) break;
       }
     })();
-    const child = promisify(execFile)(
-      process.execPath,
-      [
-        '-r',
-        join(__dirname, '../testing/register-ts.js'),
-        join(__dirname, '../testing/append-from-another-process.ts'),
-        path,
-        'child-1',
-        '20',
-        '2',
-      ],
-      { cwd: root },
-    );
+    const child = appendFromAnotherProcess(path, 'child-1', 20, 2);
     // Meanwhile this process writes too, until the child is done: both writers share the file.
     let childDone = false;
     void child.finally(() => (childDone = true)).catch(() => undefined);

@@ -1,12 +1,11 @@
 import Database from 'better-sqlite3';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { v4 as uuid } from 'uuid';
 import type { AllSubscription, RecordedEvent, SubscriptionFilter } from '../event-store.port';
 import { SqliteEventStore, type SqliteEventStoreOptions } from './sqlite-event-store';
+import { appendFromAnotherProcess } from '../testing/another-process';
 import { eventMatch, filterSql } from './sqlite-tail';
 
 /** The filters the worker's subscriptions use, and the edges of the semantics (empty lists, non-ASCII prefixes). */
@@ -254,23 +253,10 @@ describe('SqliteEventStore shared tail (ADR 0024)', () => {
 
   it('sees another process’s appends through the tail, each subscription exactly its own', async () => {
     const store = open();
-    const root = resolve(__dirname, '../../../..');
     const child = consume(store.subscribeToAll({ from: 'start', filter: { streamPrefixes: ['child-'] } }), 50);
     const types = consume(store.subscribeToAll({ from: 'start', filter: { eventTypes: ['FromChild'] } }), 3);
     const mine = consume(store.subscribeToAll({ from: 'start', filter: { streamPrefixes: ['parent-'] } }), 50);
-    const running = promisify(execFile)(
-      process.execPath,
-      [
-        '-r',
-        join(__dirname, '../testing/register-ts.js'),
-        join(__dirname, '../testing/append-from-another-process.ts'),
-        path,
-        'child-1',
-        '30',
-        '1',
-      ],
-      { cwd: root },
-    );
+    const running = appendFromAnotherProcess(path, 'child-1', 30, 1);
     let childDone = false;
     void running.finally(() => (childDone = true)).catch(() => undefined);
     let written = 0;
