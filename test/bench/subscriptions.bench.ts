@@ -5,7 +5,7 @@
  * process's CPU per appended event, with the shared tail (default) and without it (tailEvents 0:
  * each subscription queries and parses for itself), alternately.
  *
- *   node -r ./libs/event-store/src/testing/register-ts.js test/bench/subscriptions.bench.ts
+ *   npm run bench:subscriptions
  *
  * Options (env): BENCH_SUBS_EVENTS (appended per run, default 20000), BENCH_SUBS_RATE (appends a
  * second, default 2500), BENCH_SUBS_ROUNDS (runs of each mode, default 3), BENCH_SUBS_MODES (default
