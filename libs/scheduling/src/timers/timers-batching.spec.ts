@@ -255,14 +255,7 @@ describe('TimerProcessManager batches', () => {
     await submit(t.store);
     await submit(t.store);
     const checkpoints = new InMemoryCheckpointStore();
-    const m = new TimerProcessManager({
-      store: t.store,
-      timers: queue,
-      checkpoints,
-      clock: () => new Date(),
-      logger: quietLogger,
-      idleMs: 60_000, // never by the idle timer
-    });
+    const m = manager({ checkpoints, idleMs: 60_000 }); // never by the idle timer
     // Never at the head: only stop() can write.
     (m as unknown as { atHead: () => boolean }).atHead = () => false;
     await m.start();
