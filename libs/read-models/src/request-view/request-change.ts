@@ -29,12 +29,11 @@ export function requestChangeKeys(event: RecordedEvent): string[] {
  * Without a promise when the reader already knows the keys it needs (peekJson: a batch's prefetched
  * keys), so a catch-up folds each event with no promise per projection.
  */
-export function requestChange(
+function requestChange(
   event: RecordedEvent,
   reader: ReadModelReader,
-  context?: EventContext,
+  context: EventContext,
 ): RequestChange | null | Promise<RequestChange | null> {
-  if (!context) return changeOf(event, reader);
   let change = context.get<RequestChange | null | Promise<RequestChange | null>>(REQUEST_CHANGE);
   if (change === undefined) context.set(REQUEST_CHANGE, (change = changeOf(event, reader)));
   return change;
