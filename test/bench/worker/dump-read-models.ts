@@ -12,7 +12,7 @@ import Redis from 'ioredis';
 import { SqliteEventStore } from '@send/event-store';
 import { keys, PROJECTIONS_NAME, ProjectionsRunner } from '@send/read-models';
 import { dumpKeys } from '../../../libs/read-models/src/testing/read-model-fixtures';
-import { loadRequests, registerStaff, type StoryKind } from './dataset';
+import { CATCH_UP_SPREAD_MS, loadRequests, registerStaff, type StoryKind } from './dataset';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ensureRedisServer, startRedis, freePort } = require('../../../scripts/lib/redis.js');
 async function main(): Promise<void> {
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   if (fresh) {
     const kinds: StoryKind[] = ['answered', 'escalated', 'working'];
     await registerStaff(store);
-    await loadRequests(store, { requests: 4000, kindOf: (i) => kinds[i % 3], now: new Date() });
+    await loadRequests(store, { requests: 4000, kindOf: (i) => kinds[i % 3], now: new Date(), spreadEveryMs: CATCH_UP_SPREAD_MS });
   }
   const head = store.readHead();
   const runner = new ProjectionsRunner({ store, redis, logger: { error: console.error }, maxBatch: Number(maxBatch ?? 2000) });
