@@ -18,6 +18,10 @@
  *    own process) times the threshold-crossing attempt -> the manager's SSE alert. The two reads (GET
  *    one request, the queue's first page) also run one at a time (1 connection) first: their p99 < 10 ms
  *    targets are judged on that, the latency one user sees (docs/adr/0021-read-latency-targets.md).
+ *    Then the same mix paced: requests arriving at random at a share of the rate the mixed phase
+ *    reached, sent whether or not earlier ones were answered (an open loop, test/bench/http/paced.ts),
+ *    with its own probe: the alert path when the machine is not saturated, for information beside
+ *    the target, which is judged under the saturating mix.
  * 4. Prints a table per call, the targets with met / NOT MET and their ratios, and writes a JSON
  *    summary to bench-results/ (git-ignored) for before/after comparisons.
  *
@@ -30,9 +34,11 @@
  * 1000000 for the full figure), BENCH_HTTP_POOL (requests the attempts/responses rotate over, 300),
  * BENCH_HTTP_DEEP_REQUESTS (500), BENCH_HTTP_DEEP_EVENTS (200), BENCH_HTTP_ALERTS (200),
  * BENCH_HTTP_ALERT_GAP_MS (default: spread over the mixed phase), BENCH_HTTP_WARMUP (seconds, 2),
- * BENCH_HTTP_SETTLE_SECONDS (max wait for the worker to catch up, 1800), BENCH_HTTP_LOG_LEVEL (the
+ * BENCH_HTTP_PACED_SHARE (the paced
+ * mix's rate as a share of the mixed phase's, 0.5) or BENCH_HTTP_PACED_RATE (req/s; the rate when the
+ * mixed phase does not run, default 500), BENCH_HTTP_SETTLE_SECONDS (max wait for the worker to catch up, 1800), BENCH_HTTP_LOG_LEVEL (the
  * apps' LOG_LEVEL, warn), BENCH_HTTP_MAX_NON2XX (0.01), BENCH_HTTP_PHASES (comma list of raw,
- * attempts, submissions, responses, get, queue, deep, dashboard, mixed; default all),
+ * attempts, submissions, responses, get, queue, deep, dashboard, mixed, paced; default all),
  * BENCH_HTTP_RESULTS (directory for the JSON summary, ./bench-results), BENCH_HTTP_TRACE_ALERTS=1 (the
  * apps trace each alert's stages, libs/notifications/src/alert-trace.ts, and the report splits the
  * alert path into them), SKIP_BUILD=1.
@@ -52,6 +58,7 @@ import { OFFICER_EMAIL, PARENT_EMAIL, SERVICE_MANAGER_EMAIL, Seeder, TEAM_MANAGE
 import { summary } from './worker/report';
 import { emitBroken, emitFigure, emitNote, emitOptions } from './results';
 import { splitConnections, workloadCalls, type WorkloadCall, type WorkloadName } from './http/workload';
+import { pacedLoad, type PacedResult } from './http/paced';
 import type { ProbeResult } from './http/alert-probe';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -110,13 +117,15 @@ const DEEP_EVENTS = num('BENCH_HTTP_DEEP_EVENTS', 200);
 const ALERTS = num('BENCH_HTTP_ALERTS', 200);
 const ALERT_GAP_MS = num('BENCH_HTTP_ALERT_GAP_MS', Math.max(5, Math.floor((SECONDS * 1000 - 2000) / Math.max(1, ALERTS))));
 const WARMUP = num('BENCH_HTTP_WARMUP', 2);
+const PACED_SHARE = num('BENCH_HTTP_PACED_SHARE', 0.5);
+const PACED_RATE = process.env.BENCH_HTTP_PACED_RATE ? Number(process.env.BENCH_HTTP_PACED_RATE) : null;
 const SETTLE_SECONDS = num('BENCH_HTTP_SETTLE_SECONDS', 1800);
 const MAX_NON2XX = num('BENCH_HTTP_MAX_NON2XX', 0.01);
 const LOG_LEVEL = process.env.BENCH_HTTP_LOG_LEVEL ?? 'warn';
 /** ALERT_TRACE=1 in the api and the worker: the alert path's stages are timed (see alertStages). */
 const TRACE_ALERTS = process.env.BENCH_HTTP_TRACE_ALERTS === '1';
 const RESULTS_DIR = resolve(process.env.BENCH_HTTP_RESULTS ?? join(root, 'bench-results'));
-const ALL_PHASES = ['raw', 'attempts', 'submissions', 'responses', 'get', 'queue', 'deep', 'dashboard', 'mixed'];
+const ALL_PHASES = ['raw', 'attempts', 'submissions', 'responses', 'get', 'queue', 'deep', 'dashboard', 'mixed', 'paced'];
 const PHASES = new Set((process.env.BENCH_HTTP_PHASES ?? ALL_PHASES.join(',')).split(',').map((s) => s.trim()));
 /** GET /api/requests/:id rotates over this many of the open requests. */
 const GET_IDS = Math.min(REQUESTS, 10_000);
@@ -309,7 +318,7 @@ function load(phase: string, call: Call, seconds = SECONDS, until?: Promise<unkn
   if (call.body !== undefined) headers['content-type'] = 'application/json';
   const latencies: number[] = [];
   // The mixed phase and the warm-up run several calls at once: no one call's share of the CPU is known.
-  const together = phase === 'mixed' || phase === 'warm-up';
+  const together = phase === 'mixed' || phase === 'paced' || phase === 'warm-up';
   const server = together ? undefined : call.url ? call.serverPid : appProcs[0]?.child.pid;
   const cpuBefore = cpuSeconds(server);
   const started = now();
@@ -567,9 +576,24 @@ async function main(): Promise<void> {
     await drain('the dashboard phase');
   }
 
+  const tokens = { manager: manager.token, parent: parent.token };
+  const probeSet = (i: number) => seeded.alertIds.slice(i * (ALERTS + 3), (i + 1) * (ALERTS + 3));
   let alerts: AlertFigures | null = null;
-  if (PHASES.has('mixed'))
-    alerts = await guarded('mixed', () => mixed(calls, { manager: manager.token, parent: parent.token }, seeded.alertIds));
+  let mixedRate: number | null = null;
+  if (PHASES.has('mixed')) {
+    const out = await guarded('mixed', () => mixed(calls, tokens, probeSet(0)));
+    alerts = out?.alerts ?? null;
+    mixedRate = out?.rps ?? null;
+  }
+  let paced: PacedFigures | null = null;
+  if (PHASES.has('paced')) {
+    await drain('the mixed phase');
+    // A share of what the mixed phase reached in this run, unless a rate is given (or there was no mixed phase).
+    const share = mixedRate !== null && PACED_RATE === null ? PACED_SHARE : null;
+    const rate = Math.max(1, Math.round(share !== null ? mixedRate! * share : (PACED_RATE ?? 500)));
+    const out = await guarded('paced', () => mixed(calls, tokens, probeSet(PHASES.has('mixed') ? 1 : 0), rate));
+    if (out) paced = { rate, share, mixedRps: mixedRate, alerts: out.alerts, rps: out.rps };
+  }
 
   const elapsed = (now() - t0) / 1000;
   await redis.quit().catch(() => redis.disconnect());
@@ -585,6 +609,7 @@ async function main(): Promise<void> {
     deep,
     dashboard,
     alerts,
+    paced,
   });
 }
 
@@ -614,8 +639,10 @@ async function seed() {
   };
   progress(`seeding ${n(REQUESTS)} open requests...`);
   const open = await seeder.seed(REQUESTS, { kind: 'open' }, show('open'));
-  // + the probe's sentinels (test/bench/http/alert-probe.ts), which prove its stream live first.
-  const alertIds = await seeder.seed(ALERTS > 0 ? ALERTS + 3 : 0, { kind: 'two-attempts' });
+  // + the probe's sentinels (test/bench/http/alert-probe.ts), which prove its stream live first; a
+  // set for each phase with a probe (mixed, paced).
+  const probes = ['mixed', 'paced'].filter((p) => PHASES.has(p)).length;
+  const alertIds = await seeder.seed(ALERTS > 0 ? (ALERTS + 3) * probes : 0, { kind: 'two-attempts' });
   const shallowStory = { kind: 'shallow', events: 2 } as const;
   const deepStory = { kind: 'deep', events: DEEP_EVENTS } as const;
   progress(
@@ -808,16 +835,26 @@ function alertStages(
   return Object.fromEntries(Object.entries(spans).map(([k, v]) => [k, summary(v)]));
 }
 
+/**
+ * The mixed phase: every call at once on its share of the connections, as fast as answers come,
+ * while the probe times threshold attempts -> SSE. With `rate`, the paced phase: the same mix and
+ * shares, `rate` requests a second in all arriving at random (each call its connections' share of it).
+ */
 async function mixed(
   calls: Record<WorkloadName, (connections?: number) => Call>,
   tokens: { manager: string; parent: string },
   alertIds: string[],
-): Promise<AlertFigures | null> {
+  rate?: number,
+): Promise<{ alerts: AlertFigures | null; rps: number }> {
+  const phase = rate === undefined ? 'mixed' : 'paced';
   const split = splitConnections(CONNECTIONS);
+  const connections = Object.values(split).reduce((a, b) => a + b, 0);
   progress(
-    `mixed: ${Object.entries(split)
+    `${phase}: ${Object.entries(split)
       .map(([k, v]) => `${k} ${v}`)
-      .join(', ')} connections for ${SECONDS} s, with ${alertIds.length} threshold attempts -> SSE, one every ${ALERT_GAP_MS} ms...`,
+      .join(
+        ', ',
+      )} connections for ${SECONDS} s${rate === undefined ? '' : ` at ${n(rate)} req/s in all`}, with ${alertIds.length} threshold attempts -> SSE, one every ${ALERT_GAP_MS} ms...`,
   );
   let probe: Proc | null = null;
   if (alertIds.length > 0) {
@@ -851,11 +888,22 @@ async function mixed(
   // The load runs BENCH_HTTP_SECONDS, or longer until the probe is done (at most 120 s more), so
   // every probe sample is taken under it.
   const stop = Promise.all([sleep(SECONDS * 1000), probeDone]);
-  const running = (Object.keys(split) as Array<keyof typeof split>).map((k) => load('mixed', calls[k](split[k]), SECONDS + 120, stop));
-  const mixedResults = await Promise.all(running);
+  const names = Object.keys(split) as Array<keyof typeof split>;
+  const mixedResults =
+    rate === undefined
+      ? await Promise.all(names.map((k) => load(phase, calls[k](split[k]), SECONDS + 120, stop)))
+      : (
+          await pacedLoad(
+            baseUrl,
+            names.map((k) => ({ ...calls[k](), rate: (rate * split[k]) / connections })),
+            SECONDS,
+            probeDone,
+          )
+        ).map((r) => pacedResult(phase, r));
   mixedResults.forEach(record);
+  const rps = mixedResults.reduce((sum, c) => sum + c.rps, 0);
   await probeDone;
-  if (!probe) return null;
+  if (!probe) return { alerts: null, rps };
   const line = probe
     .tail()
     .split('\n')
@@ -877,13 +925,53 @@ async function mixed(
     ...(TRACE_ALERTS ? { stages: alertStages(ok) } : {}),
   };
   progress(
-    `  attempt -> SSE: p50 ${fmt(figuresOut.toAlert.p50)} ms, p99 ${fmt(figuresOut.toAlert.p99)} ms (n=${figuresOut.toAlert.n}, ${figuresOut.missing} missing, ${figuresOut.failed} failed)`,
+    `  ${phase}: ${n(Math.round(rps))} req/s in all; attempt -> SSE: p50 ${fmt(figuresOut.toAlert.p50)} ms, p99 ${fmt(figuresOut.toAlert.p99)} ms (n=${figuresOut.toAlert.n}, ${figuresOut.missing} missing, ${figuresOut.failed} failed)`,
   );
   if (mixedResults[0].seconds > SECONDS + 0.5)
     notes.push(
-      `The mixed phase ran ${mixedResults[0].seconds.toFixed(1)} s, longer than BENCH_HTTP_SECONDS, until the alert probe was done (${out.seconds.toFixed(1)} s).`,
+      `The ${phase} phase ran ${mixedResults[0].seconds.toFixed(1)} s, longer than BENCH_HTTP_SECONDS, until the alert probe was done (${out.seconds.toFixed(1)} s).`,
     );
-  return figuresOut;
+  return { alerts: figuresOut, rps };
+}
+
+/** A paced call's figures in the shape of autocannon's (connections: the most requests it had waiting at once). */
+function pacedResult(phase: string, r: PacedResult): CallResult {
+  const s = summary(r.latencies);
+  const mean = r.latencies.length ? r.latencies.reduce((a, b) => a + b, 0) / r.latencies.length : NaN;
+  return {
+    name: r.name,
+    phase,
+    connections: r.maxInFlight,
+    seconds: r.seconds,
+    requests: r.sent,
+    ok: r.latencies.length,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: 0,
+    statusCodes: r.statusCodes,
+    rps: r.latencies.length / r.seconds,
+    latency: { p50: s.p50, p90: percentileOf(r.latencies, 90), p99: s.p99, p999: s.p999, max: s.max, mean },
+    cpuUsPerRequest: NaN,
+    workerCpuUsPerRequest: NaN,
+  };
+}
+
+/** "N req/s arriving (x of the mixed phase's M), N answered a second": what the paced phase ran at. */
+function pacedWhat(p: PacedFigures): string {
+  const of = p.share === null || p.mixedRps === null ? '' : ` (${p.share} of the mixed phase's ${n(Math.round(p.mixedRps))})`;
+  return `${n(p.rate)} req/s arriving${of}, ${n(Math.round(p.rps))} answered a second`;
+}
+
+/** The paced phase: its rate (and the share of the mixed phase's it is, when derived from it), and its probe's figures. */
+interface PacedFigures {
+  rate: number;
+  /** The share of the mixed phase's rate it ran at (null: BENCH_HTTP_PACED_RATE, or no mixed phase). */
+  share: number | null;
+  /** The mixed phase's answers a second, all calls together. */
+  mixedRps: number | null;
+  /** Its own answers a second, all calls together. */
+  rps: number;
+  alerts: AlertFigures | null;
 }
 
 // --- 4. report ------------------------------------------------------------------------------------
@@ -918,6 +1006,7 @@ function report(r: {
   deep: DeepFigures | null;
   dashboard: { result: CallResult; events: number } | null;
   alerts: AlertFigures | null;
+  paced: PacedFigures | null;
 }): void {
   const s = r.seeded;
   console.log(
@@ -1080,6 +1169,16 @@ function report(r: {
       note: `p50 ${fmt(a.toAlert.p50)} ms, n=${a.toAlert.n}${a.missing ? `, ${a.missing} never arrived` : ''}`,
     });
   }
+  if (r.paced?.alerts) {
+    const a = r.paced.alerts;
+    targets.push({
+      target: `attempt -> manager SSE p99, the mix paced at ${n(r.paced.rate)} req/s`,
+      result: `${fmt(a.toAlert.p99)} ms`,
+      ratio: NaN,
+      met: null,
+      note: `${pacedWhat(r.paced)}; p50 ${fmt(a.toAlert.p50)} ms, n=${a.toAlert.n}${a.missing ? `, ${a.missing} never arrived` : ''}; the target is judged under the saturating mix`,
+    });
+  }
 
   console.log('\nTargets (ratio > 1 is met):\n');
   console.log(
@@ -1127,10 +1226,13 @@ function report(r: {
         .join('; ')}`,
     );
   }
-  if (r.alerts) {
-    const a = r.alerts;
+  for (const [a, during] of [
+    [r.alerts, 'the mixed phase'],
+    [r.paced?.alerts ?? null, `the paced phase (${r.paced ? pacedWhat(r.paced) : ''})`],
+  ] as const) {
+    if (!a) continue;
     console.log(
-      `\nAlert path (probe in its own process, ${a.n} threshold attempts during the mixed phase, ${a.streamEvents} SSE events heard in all):\n` +
+      `\nAlert path (probe in its own process, ${a.n} threshold attempts during ${during}, ${a.streamEvents} SSE events heard in all):\n` +
         `  attempt written -> manager's SSE alert: p50 ${fmt(a.toAlert.p50)} ms, p99 ${fmt(a.toAlert.p99)} ms, max ${fmt(a.toAlert.max)} ms\n` +
         `  attempt's 201 received -> SSE alert:    p50 ${fmt(a.afterAnswer.p50)} ms, p99 ${fmt(a.afterAnswer.p99)} ms\n` +
         `  the attempt's own round trip:           p50 ${fmt(a.roundTrip.p50)} ms, p99 ${fmt(a.roundTrip.p99)} ms\n` +
@@ -1157,8 +1259,12 @@ function report(r: {
       );
     }
   }
-  if (r.alerts && (r.alerts.failed + r.alerts.missing) / Math.max(1, r.alerts.n) > MAX_NON2XX) {
-    broken.push(`alert probe: ${r.alerts.failed} attempts failed and ${r.alerts.missing} alerts never arrived of ${r.alerts.n}`);
+  for (const [a, phase] of [
+    [r.alerts, 'mixed'],
+    [r.paced?.alerts ?? null, 'paced'],
+  ] as const) {
+    if (a && (a.failed + a.missing) / Math.max(1, a.n) > MAX_NON2XX)
+      broken.push(`alert probe (${phase}): ${a.failed} attempts failed and ${a.missing} alerts never arrived of ${a.n}`);
   }
   if (notes.length) console.log(`\n${notes.map((x) => `- ${x}`).join('\n')}`);
   if (broken.length) console.log(`\nBROKEN:\n${broken.map((b) => `- ${b}`).join('\n')}`);
@@ -1190,6 +1296,8 @@ function report(r: {
       DEEP_EVENTS,
       ALERTS,
       ALERT_GAP_MS,
+      PACED_SHARE,
+      PACED_RATE,
       WARMUP,
       LOG_LEVEL,
       phases: [...PHASES],
@@ -1218,6 +1326,7 @@ function report(r: {
     drains,
     dashboardEvents: r.dashboard?.events ?? null,
     alerts: r.alerts,
+    paced: r.paced,
     targets,
     notes,
     broken,
@@ -1378,6 +1487,18 @@ function emitResults(r: Parameters<typeof report>[0], targets: Target[]): void {
       higherIsBetter: false,
       target: { value: 50, text: '<= 50 ms' },
       note: `p50 ${fmt(a.toAlert.p50)} ms, n=${a.toAlert.n}${a.missing ? `, ${a.missing} never arrived` : ''}`,
+    });
+  }
+  if (r.paced?.alerts) {
+    const a = r.paced.alerts;
+    emitFigure({
+      bench,
+      section: 'paced',
+      figure: "threshold attempt -> manager's SSE alert: p99 (the mix paced, not saturating)",
+      value: a.toAlert.p99,
+      unit: 'ms',
+      higherIsBetter: false,
+      note: `${pacedWhat(r.paced)}; p50 ${fmt(a.toAlert.p50)} ms, n=${a.toAlert.n}; information: the target is judged under the saturating mix`,
     });
   }
   const either = targets.find((t) => t.target.startsWith('attempts: (>= 5,000/s or >= 15% raw)'));
