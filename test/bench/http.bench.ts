@@ -34,9 +34,9 @@
  * 1000000 for the full figure), BENCH_HTTP_POOL (requests the attempts/responses rotate over, 300),
  * BENCH_HTTP_DEEP_REQUESTS (500), BENCH_HTTP_DEEP_EVENTS (200), BENCH_HTTP_ALERTS (200),
  * BENCH_HTTP_ALERT_GAP_MS (default: spread over the mixed phase), BENCH_HTTP_WARMUP (seconds, 2),
- * BENCH_HTTP_PACED_SHARE (the paced
- * mix's rate as a share of the mixed phase's, 0.5) or BENCH_HTTP_PACED_RATE (req/s; the rate when the
- * mixed phase does not run, default 500), BENCH_HTTP_SETTLE_SECONDS (max wait for the worker to catch up, 1800), BENCH_HTTP_LOG_LEVEL (the
+ * BENCH_HTTP_PACED_SHARE (the paced mix's rate as a share of the mixed phase's, 0.5) or
+ * BENCH_HTTP_PACED_RATE (req/s; the rate when the mixed phase does not run, default 500),
+ * BENCH_HTTP_SETTLE_SECONDS (max wait for the worker to catch up, 1800), BENCH_HTTP_LOG_LEVEL (the
  * apps' LOG_LEVEL, warn), BENCH_HTTP_MAX_NON2XX (0.01), BENCH_HTTP_PHASES (comma list of raw,
  * attempts, submissions, responses, get, queue, deep, dashboard, mixed, paced; default all),
  * BENCH_HTTP_RESULTS (directory for the JSON summary, ./bench-results), BENCH_HTTP_TRACE_ALERTS=1 (the
@@ -318,7 +318,7 @@ function load(phase: string, call: Call, seconds = SECONDS, until?: Promise<unkn
   if (call.body !== undefined) headers['content-type'] = 'application/json';
   const latencies: number[] = [];
   // The mixed phase and the warm-up run several calls at once: no one call's share of the CPU is known.
-  const together = phase === 'mixed' || phase === 'paced' || phase === 'warm-up';
+  const together = phase === 'mixed' || phase === 'warm-up';
   const server = together ? undefined : call.url ? call.serverPid : appProcs[0]?.child.pid;
   const cpuBefore = cpuSeconds(server);
   const started = now();
@@ -849,12 +849,13 @@ async function mixed(
   const phase = rate === undefined ? 'mixed' : 'paced';
   const split = splitConnections(CONNECTIONS);
   const connections = Object.values(split).reduce((a, b) => a + b, 0);
+  const shares = Object.entries(split)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   progress(
-    `${phase}: ${Object.entries(split)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(
-        ', ',
-      )} connections for ${SECONDS} s${rate === undefined ? '' : ` at ${n(rate)} req/s in all`}, with ${alertIds.length} threshold attempts -> SSE, one every ${ALERT_GAP_MS} ms...`,
+    rate === undefined
+      ? `mixed: ${shares} connections for ${SECONDS} s, with ${alertIds.length} threshold attempts -> SSE, one every ${ALERT_GAP_MS} ms...`
+      : `paced: ${n(rate)} req/s arriving at random for ${SECONDS} s, shared as the mixed phase's connections (${shares}), with ${alertIds.length} threshold attempts -> SSE, one every ${ALERT_GAP_MS} ms...`,
   );
   let probe: Proc | null = null;
   if (alertIds.length > 0) {
@@ -1026,7 +1027,8 @@ function report(r: {
   console.log(
     `\nCalls (latency of 2xx answers in ms, as autocannon saw them; req/s = 2xx answers per second; ` +
       `CPU µs/req = CPU time of the answering process, the api or the raw server, per answer; worker µs/req = the worker's, ` +
-      `from the phase's start to the end of its catch-up):\n`,
+      `from the phase's start to the end of its catch-up; the paced phase: latency from when each request was due, conns = ` +
+      `the most waiting at once):\n`,
   );
   const header = [
     'phase',
