@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { v4 as uuid } from 'uuid';
 import { DuplicateEventId, WrongExpectedRevision, type AppendResult, type EventData, type RecordedEvent } from '../event-store.port';
 import { SqliteDataKeyStore } from '../personal-data/sqlite-data-key-store';
-import { SQLITE_CACHE_KIB, SqliteEventStore, type CommitObservation } from './sqlite-event-store';
+import { CHECKPOINT_BACKSTOP_PAGES, SQLITE_CACHE_KIB, SqliteEventStore, type CommitObservation } from './sqlite-event-store';
 import { appendFromAnotherProcess } from '../testing/another-process';
 
 const ev = (type = 'Happened'): EventData => ({ id: uuid(), type, data: {} });
@@ -41,8 +41,13 @@ describe('SqliteEventStore (beyond the contract)', () => {
       await store.append('s-1', [ev()], { expectedRevision: 'no_stream' });
       const { read, write } = await store.connectionSettings();
       expect(store.writer).toBe('thread');
-      expect(read).toEqual({ cacheSize: -SQLITE_CACHE_KIB, synchronous: 2, busyTimeout: 5000 });
-      expect(write).toEqual({ cacheSize: -SQLITE_CACHE_KIB, synchronous: 2, busyTimeout: 5000 });
+      expect(read).toEqual({ cacheSize: -SQLITE_CACHE_KIB, synchronous: 2, busyTimeout: 5000, walAutocheckpoint: 1000 });
+      expect(write).toEqual({
+        cacheSize: -SQLITE_CACHE_KIB,
+        synchronous: 2,
+        busyTimeout: 5000,
+        walAutocheckpoint: CHECKPOINT_BACKSTOP_PAGES,
+      });
     });
 
     it('applies a given size to both connections of the thread writer, and to the one connection of the inline writer', async () => {
@@ -50,10 +55,14 @@ describe('SqliteEventStore (beyond the contract)', () => {
       const inline = new SqliteEventStore({ path: join(dir, 'b.sqlite'), cacheSizeKib: 768, writer: 'inline' });
       stores.push(thread, inline);
       expect(await thread.connectionSettings()).toEqual({
-        read: { cacheSize: -512, synchronous: 1, busyTimeout: 250 },
-        write: { cacheSize: -512, synchronous: 1, busyTimeout: 250 },
+        read: { cacheSize: -512, synchronous: 1, busyTimeout: 250, walAutocheckpoint: 1000 },
+        write: { cacheSize: -512, synchronous: 1, busyTimeout: 250, walAutocheckpoint: CHECKPOINT_BACKSTOP_PAGES },
+        checkpointer: { cacheSize: -512, synchronous: 1, busyTimeout: 250, walAutocheckpoint: CHECKPOINT_BACKSTOP_PAGES },
       });
-      expect((await inline.connectionSettings()).write).toEqual({ cacheSize: -768, synchronous: 2, busyTimeout: 5000 });
+      expect(await inline.connectionSettings()).toEqual({
+        read: { cacheSize: -768, synchronous: 2, busyTimeout: 5000, walAutocheckpoint: 1000 },
+        write: { cacheSize: -768, synchronous: 2, busyTimeout: 5000, walAutocheckpoint: 1000 },
+      });
     });
 
     it("caps the key store's connection on the same file too", async () => {
@@ -65,6 +74,54 @@ describe('SqliteEventStore (beyond the contract)', () => {
       } finally {
         await keys.close();
       }
+    });
+  });
+
+  describe('checkpoints off the commit path (ADR 0018, checkpoints)', () => {
+    // ~2 KB an event: 1,500 events fill more than SQLite's 1,000-page autocheckpoint, far less than the backstop.
+    const big = (): EventData => ({ id: uuid(), type: 'Happened', data: { text: 'x'.repeat(2000) } });
+    const fill = async (store: SqliteEventStore) => {
+      for (let i = 0; i < 15; i++)
+        await store.append(
+          `s-${i}`,
+          Array.from({ length: 100 }, () => big()),
+          { expectedRevision: 'no_stream' },
+        );
+    };
+    /** The database file's own size: what checkpoints have copied out of the WAL. */
+    const fileBytes = (path: string) => statSync(path).size;
+    const MB = 1024 * 1024;
+
+    it('a checkpointer thread copies the WAL into the file while commits wait for none below the backstop', async () => {
+      const path = join(dir, 'checkpointed.sqlite');
+      const store = new SqliteEventStore({ path, checkpointEveryMs: 20 });
+      stores.push(store);
+      await fill(store);
+      const deadline = Date.now() + 10_000;
+      while (fileBytes(path) < 2 * MB && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(fileBytes(path)).toBeGreaterThan(2 * MB);
+      expect(await store.read('s-14')).toHaveLength(100);
+    });
+
+    it('without a tick of the checkpointer, nothing is checkpointed short of the backstop: no commit did it', async () => {
+      const path = join(dir, 'waiting.sqlite');
+      const store = new SqliteEventStore({ path, checkpointEveryMs: 60_000 });
+      stores.push(store);
+      await fill(store);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(fileBytes(path)).toBeLessThan(MB);
+      expect(statSync(`${path}-wal`).size).toBeGreaterThan(2 * MB);
+    });
+
+    it('checkpointEveryMs 0: no checkpointer, and commits checkpoint at 1,000 pages as SQLite does by default', async () => {
+      const path = join(dir, 'in-commits.sqlite');
+      const store = new SqliteEventStore({ path, checkpointEveryMs: 0 });
+      stores.push(store);
+      await fill(store);
+      const settings = await store.connectionSettings();
+      expect(settings.write.walAutocheckpoint).toBe(1000);
+      expect(settings.checkpointer).toBeUndefined();
+      expect(fileBytes(path)).toBeGreaterThan(2 * MB);
     });
   });
 

@@ -126,7 +126,22 @@ export interface SqliteEventStoreOptions {
   tailEvents?: number;
   /** ...and about this many bytes (default 16 MiB). The first instance on a file sets both. */
   tailBytes?: number;
+  /**
+   * With the thread writer: how often its checkpointer thread checkpoints the WAL (ADR 0018,
+   * checkpoints), off the commits' path, the writer then checkpointing itself only past
+   * CHECKPOINT_BACKSTOP_PAGES. Default 100 ms; 0: no checkpointer, a commit checkpoints whenever the
+   * WAL passes SQLite's 1,000 pages (every commit behind it waits). The inline writer always does so.
+   */
+  checkpointEveryMs?: number;
 }
+
+/**
+ * With a checkpointer thread, the WAL size (pages) past which a commit checkpoints anyway: a
+ * backstop, reached only if the checkpointer falls far behind or dies (about 40 MB of WAL).
+ */
+export const CHECKPOINT_BACKSTOP_PAGES = 10_000;
+/** SQLite's own wal_autocheckpoint default (pages). */
+const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
 
 export { SQLITE_CACHE_KIB };
 
@@ -241,7 +256,15 @@ export class SqliteEventStore implements EventStore {
     };
     if (this.writer === 'thread') {
       const script = writerScript(); // a missing script fails here, at start, not at the first append
-      const writerOptions = { path: this.file!, busyTimeoutMs, synchronous, cacheSizeKib };
+      const checkpointEveryMs = Math.max(0, Math.trunc(options.checkpointEveryMs ?? 100));
+      const writerOptions = {
+        path: this.file!,
+        busyTimeoutMs,
+        synchronous,
+        cacheSizeKib,
+        checkpointEveryMs,
+        walAutocheckpoint: checkpointEveryMs > 0 ? CHECKPOINT_BACKSTOP_PAGES : SQLITE_AUTOCHECKPOINT_PAGES,
+      };
       this.startThread = () =>
         new SqliteWriter(
           writerOptions,
@@ -344,16 +367,18 @@ export class SqliteEventStore implements EventStore {
 
   /**
    * The pragmas of the store's connections as SQLite reports them (page cache, synchronous, busy
-   * timeout): the read connection's, and the write connection's, which is the writer thread's when
-   * there is one (started here if no append has yet), else the same connection.
+   * timeout, autocheckpoint): the read connection's, and the write connection's, which is the writer
+   * thread's when there is one (started here if no append has yet), else the same connection; and
+   * the checkpointer thread's, when there is one.
    */
-  async connectionSettings(): Promise<{ read: ConnectionSettings; write: ConnectionSettings }> {
+  async connectionSettings(): Promise<{ read: ConnectionSettings; write: ConnectionSettings; checkpointer?: ConnectionSettings }> {
     this.assertOpen();
     const read = connectionSettingsOf(this.db);
     if (!this.startThread) return { read, write: read };
     if (this.writerDied) throw this.writerDied;
     this.thread ??= this.startThread();
-    return { read, write: await this.thread.settings() };
+    const [write, checkpointer] = await Promise.all([this.thread.settings(), this.thread.checkpointerSettings()]);
+    return checkpointer ? { read, write, checkpointer } : { read, write };
   }
 
   /** Ends the writer thread at once, as a crash would (tests of the failure path). */

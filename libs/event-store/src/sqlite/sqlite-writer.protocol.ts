@@ -14,6 +14,18 @@ export interface WriterOptions {
   synchronous: 'full' | 'normal';
   /** The write connection's page cache in KiB (`cache_size = -N`). */
   cacheSizeKib: number;
+  /**
+   * The write connection's `wal_autocheckpoint` (pages): the WAL size at which a commit also
+   * checkpoints. With a checkpointer thread (ADR 0018, checkpoints) only a backstop, should it fall
+   * far behind or die.
+   */
+  walAutocheckpoint: number;
+  /**
+   * 'writer' (the default): the write connection, committing batches. 'checkpointer': a connection
+   * of its own that checkpoints the WAL every `checkpointEveryMs`, off the commits' path.
+   */
+  role?: 'writer' | 'checkpointer';
+  checkpointEveryMs?: number;
 }
 
 export type ToWriter = { type: 'batch'; id: number; items: BatchItem[] } | { type: 'settings'; id: number } | { type: 'close' };
@@ -26,6 +38,8 @@ export interface ConnectionSettings {
   synchronous: number;
   /** `busy_timeout` in ms. */
   busyTimeout: number;
+  /** `wal_autocheckpoint` in pages (0: never at commit). */
+  walAutocheckpoint: number;
 }
 
 export type WireOutcome = Exclude<ItemOutcome, { kind: 'failed' }> | { kind: 'failed'; error: WireError };
@@ -47,7 +61,12 @@ export type WireError =
 
 export function connectionSettingsOf(db: Database.Database): ConnectionSettings {
   const pragma = (name: string) => Number(db.pragma(name, { simple: true }));
-  return { cacheSize: pragma('cache_size'), synchronous: pragma('synchronous'), busyTimeout: pragma('busy_timeout') };
+  return {
+    cacheSize: pragma('cache_size'),
+    synchronous: pragma('synchronous'),
+    busyTimeout: pragma('busy_timeout'),
+    walAutocheckpoint: pragma('wal_autocheckpoint'),
+  };
 }
 
 export function toWire(error: unknown): WireError {

@@ -38,17 +38,35 @@ export interface SqliteWriterEvents {
 export class SqliteWriter {
   /** Each request keeps its batch's items (null for a settings request), to count what a transaction held. */
   private readonly thread: ThreadClient<BatchItem[] | null>;
+  /**
+   * The checkpointer thread (options.checkpointEveryMs > 0): the same script with role
+   * 'checkpointer', checkpointing on a connection of its own so no commit waits for a checkpoint.
+   * Started after the first commit (nothing to checkpoint before; the writer starts alone, as it
+   * did). Should it die, appends go on and the writer's backstop (walAutocheckpoint) bounds the WAL.
+   */
+  private checkpointer: ThreadClient | null = null;
+  private readonly startCheckpointer: (() => ThreadClient) | null;
 
   constructor(
     options: WriterOptions,
     private readonly events: SqliteWriterEvents,
     script = writerScript(),
   ) {
-    this.thread = new ThreadClient(script, options, {
+    this.thread = new ThreadClient(script, { ...options, role: 'writer' } satisfies WriterOptions, {
       name: 'SqliteEventStore: its writer thread',
       onMessage: (reply: FromWriter) => this.answer(reply),
       onDeath: (error) => events.onDeath(error),
     });
+    this.startCheckpointer =
+      (options.checkpointEveryMs ?? 0) > 0
+        ? () =>
+            new ThreadClient(script, { ...options, role: 'checkpointer' } satisfies WriterOptions, {
+              name: 'SqliteEventStore: its checkpointer thread',
+              onMessage: (reply: FromWriter) => {
+                if (reply.type === 'settings') this.checkpointer!.settle(reply.id, connectionOf(reply));
+              },
+            })
+        : null;
   }
 
   /** Sends a batch to the thread; resolves with its appends' outcomes once its transaction is answered. */
@@ -72,20 +90,33 @@ export class SqliteWriter {
     return this.thread.request<ConnectionSettings>((id) => ({ type: 'settings', id }) satisfies ToWriter, null);
   }
 
-  /** Closes the write connection and ends the thread (call when no batch is in flight). */
-  close(): Promise<void> {
-    return this.thread.close({ type: 'close' } satisfies ToWriter);
+  /** The checkpointer's connection's pragmas (null: no checkpointer; checkpoints run in commits). */
+  checkpointerSettings(): Promise<ConnectionSettings | null> {
+    if (this.startCheckpointer) this.checkpointer ??= this.startCheckpointer();
+    return (
+      this.checkpointer?.request<ConnectionSettings>((id) => ({ type: 'settings', id }) satisfies ToWriter, undefined) ??
+      Promise.resolve(null)
+    );
   }
 
-  /** Ends the thread at once, whatever it is doing (for tests of a thread that dies). */
+  /** Closes the write connection and ends the thread (call when no batch is in flight), and the checkpointer's. */
+  async close(): Promise<void> {
+    await Promise.all([
+      this.thread.close({ type: 'close' } satisfies ToWriter),
+      this.checkpointer?.close({ type: 'close' } satisfies ToWriter),
+    ]);
+  }
+
+  /** Ends the thread at once, whatever it is doing (for tests of a thread that dies), and the checkpointer's. */
   terminate(): Promise<number> {
+    // Resolves with the writer's end, as before: its waiting appends are rejected in that same turn.
+    void this.checkpointer?.terminate();
     return this.thread.terminate();
   }
 
   private answer(reply: FromWriter): void {
     if (reply.type === 'settings') {
-      const { type: _type, id, ...settings } = reply;
-      this.thread.settle(id, settings);
+      this.thread.settle(reply.id, connectionOf(reply));
       return;
     }
     const ids = reply.type === 'committed' ? reply.batches.map((b) => b.id) : reply.ids;
@@ -97,6 +128,7 @@ export class SqliteWriter {
       for (const item of items) eventCount += item.events.length;
     }
     this.events.onTransaction({ appends, events: eventCount, ms: reply.ms, committed: reply.type === 'committed' });
+    if (this.startCheckpointer && reply.type === 'committed') this.checkpointer ??= this.startCheckpointer();
     if (reply.type === 'committed') {
       for (const { id, outcomes } of reply.batches)
         this.thread.settle(id, { committed: true, recordedAt: reply.recordedAt, outcomes } satisfies BatchReply);
@@ -104,6 +136,12 @@ export class SqliteWriter {
       for (const id of reply.ids) this.thread.settle(id, { committed: false, error: reply.error } satisfies BatchReply);
     }
   }
+}
+
+/** A settings answer without its envelope. */
+function connectionOf(reply: Extract<FromWriter, { type: 'settings' }>): ConnectionSettings {
+  const { type: _type, id: _id, ...settings } = reply;
+  return settings;
 }
 
 /**
