@@ -347,8 +347,6 @@ function load(phase: string, call: Call, seconds = SECONDS, until?: Promise<unkn
         running.delete(self);
         if (error) return reject(error);
         const cpuAfter = cpuSeconds(server);
-        const s = summary(latencies);
-        const mean = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : NaN;
         const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, v]) => [code, Number(v.count)]));
         const requests = Object.values(statusCodes).reduce((a, b) => a + b, 0);
         // autocannon ends an `amount` run on its next 1 s tick: time those to the last answer instead.
@@ -365,7 +363,7 @@ function load(phase: string, call: Call, seconds = SECONDS, until?: Promise<unkn
           timeouts: result.timeouts,
           statusCodes,
           rps: latencies.length / seconds,
-          latency: { p50: s.p50, p90: percentileOf(latencies, 90), p99: s.p99, p999: s.p999, max: s.max, mean },
+          latency: latencyOf(latencies),
           cpuUsPerRequest:
             cpuBefore !== null && cpuAfter !== null && requests > 0 && !self.overlapped ? ((cpuAfter - cpuBefore) * 1e6) / requests : NaN,
           workerCpuUsPerRequest: NaN,
@@ -378,6 +376,13 @@ function load(phase: string, call: Call, seconds = SECONDS, until?: Promise<unkn
       if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
     });
   });
+}
+
+/** A call's latency figures (ms) from its 2xx answers' latencies. */
+function latencyOf(latencies: number[]): CallResult['latency'] {
+  const s = summary(latencies);
+  const mean = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : NaN;
+  return { p50: s.p50, p90: percentileOf(latencies, 90), p99: s.p99, p999: s.p999, max: s.max, mean };
 }
 
 function percentileOf(values: number[], p: number): number {
@@ -937,8 +942,6 @@ async function mixed(
 
 /** A paced call's figures in the shape of autocannon's (connections: the most requests it had waiting at once). */
 function pacedResult(phase: string, r: PacedResult): CallResult {
-  const s = summary(r.latencies);
-  const mean = r.latencies.length ? r.latencies.reduce((a, b) => a + b, 0) / r.latencies.length : NaN;
   return {
     name: r.name,
     phase,
@@ -951,7 +954,7 @@ function pacedResult(phase: string, r: PacedResult): CallResult {
     timeouts: 0,
     statusCodes: r.statusCodes,
     rps: r.latencies.length / r.seconds,
-    latency: { p50: s.p50, p90: percentileOf(r.latencies, 90), p99: s.p99, p999: s.p999, max: s.max, mean },
+    latency: latencyOf(r.latencies),
     cpuUsPerRequest: NaN,
     workerCpuUsPerRequest: NaN,
   };

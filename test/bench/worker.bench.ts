@@ -29,7 +29,7 @@ import { DeciderCommandHandler, SqliteEventStore } from '@send/event-store';
 import { createNotifications, LIVE_ALERTS_CHANNEL } from '@send/notifications';
 import { keys, PROJECTED_STREAM_PREFIXES, PROJECTIONS_NAME, ProjectionsRunner } from '@send/read-models';
 import { defaultPolicy } from '@send/sla';
-import { CATCH_UP_SPREAD_MS, loadRequests, registerStaff, type StoryKind } from './worker/dataset';
+import { loadCatchUpHistory, loadRequests, registerStaff } from './worker/dataset';
 import { precompile } from './worker/precompile';
 import { progress, summary, table, type Row } from './worker/report';
 import { emitFigure, emitNote, emitOptions } from './results';
@@ -128,29 +128,14 @@ async function main(): Promise<void> {
 // --- 1. catch-up ---------------------------------------------------------------------------------
 
 async function catchUp(redis: Redis): Promise<void> {
-  // The loader's store fsyncs less (synchronous=normal): the phase measures the projection, not the load.
-  const path = join(dir, 'catchup.sqlite');
-  const loader = new SqliteEventStore({ path, synchronous: 'normal' });
   const requests = Math.ceil(EVENTS / 5);
-  const kinds: StoryKind[] = ['answered', 'escalated', 'working'];
   progress(`loading ${requests.toLocaleString('en-GB')} requests x 5 events...`);
   const t0 = now();
-  await registerStaff(loader);
   let lastShown = 0;
-  const loaded = await loadRequests(loader, {
-    requests,
-    kindOf: (i) => kinds[i % kinds.length],
-    now: new Date(),
-    spreadEveryMs: CATCH_UP_SPREAD_MS,
-    onProgress: (_r, events) => {
-      if (events - lastShown >= 100_000) progress(`  loaded ${(lastShown = events).toLocaleString('en-GB')} events`);
-    },
+  const { store, ...loaded } = await loadCatchUpHistory(join(dir, 'catchup.sqlite'), requests, (_r, events) => {
+    if (events - lastShown >= 100_000) progress(`  loaded ${(lastShown = events).toLocaleString('en-GB')} events`);
   });
-  await loader.close();
   const loadSeconds = (now() - t0) / 1000;
-  // Opened after the load, as a worker starting on a store with history finds it: its subscriptions'
-  // shared tail starts at the head, so the catch-up reads its own pages (ADR 0024, 0025).
-  const store = new SqliteEventStore({ path });
   cleanups.push(() => store.close());
   const head = store.readHead();
   add({

@@ -74,7 +74,11 @@ export async function pacedLoad(baseUrl: string, calls: PacedCall[], seconds: nu
     s.inFlight++;
     outstanding++;
     s.result.maxInFlight = Math.max(s.result.maxInFlight, s.inFlight);
+    let answered = false;
+    // Once per request: an error may follow the end of its answer (or a timeout its error).
     const done = (status: number | null) => {
+      if (answered) return;
+      answered = true;
       lastAnswer = performance.now();
       s.inFlight--;
       outstanding--;

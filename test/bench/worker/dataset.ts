@@ -9,7 +9,7 @@
 import { v4 as uuid } from 'uuid';
 import { decide, evolve, initialState, streamIdFor, userStreamId, type ContactRequestCommand, type State } from '@send/domain';
 import { defaultPolicy } from '@send/sla';
-import type { EventData, SqliteEventStore } from '@send/event-store';
+import { SqliteEventStore, type EventData } from '@send/event-store';
 
 const PLACEHOLDER = 'ffffffff-ffff-4fff-bfff-ffffffffffff';
 const PLACEHOLDER_REF = 'SEND-2026-999999';
@@ -219,6 +219,32 @@ export interface LoadOptions {
  * go two years back, each family with its own account and case (LoadOptions.spreadEveryMs).
  */
 export const CATCH_UP_SPREAD_MS = 5 * 60_000;
+
+/**
+ * The catch-up's history in a new store file at `path`: the staff, then `requests` requests of the
+ * answered / escalated / working stories in turn, spread back from now (CATCH_UP_SPREAD_MS), loaded
+ * with synchronous=normal (what is measured is the projection, not the load). The file is then
+ * opened afresh, as a worker starting on a store with history finds it: its subscriptions' shared
+ * tail starts at the head, so a catch-up reads its own pages (ADR 0024, 0025). The caller closes it.
+ */
+export async function loadCatchUpHistory(
+  path: string,
+  requests: number,
+  onProgress?: LoadOptions['onProgress'],
+): Promise<{ store: SqliteEventStore; events: number }> {
+  const loader = new SqliteEventStore({ path, synchronous: 'normal' });
+  const kinds: StoryKind[] = ['answered', 'escalated', 'working'];
+  await registerStaff(loader);
+  const { events } = await loadRequests(loader, {
+    requests,
+    kindOf: (i) => kinds[i % kinds.length],
+    now: new Date(),
+    spreadEveryMs: CATCH_UP_SPREAD_MS,
+    onProgress,
+  });
+  await loader.close();
+  return { store: new SqliteEventStore({ path }), events };
+}
 
 /** Requests of a spread load that start at the same moment (each story and team's template is decided once per start). */
 const SAME_START = 24;

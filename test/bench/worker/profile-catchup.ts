@@ -11,9 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Redis from 'ioredis';
-import { SqliteEventStore } from '@send/event-store';
 import { keys, PROJECTIONS_NAME, ProjectionsRunner } from '@send/read-models';
-import { CATCH_UP_SPREAD_MS, loadRequests, registerStaff, type StoryKind } from './dataset';
+import { loadCatchUpHistory } from './dataset';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ensureRedisServer, startRedis, freePort } = require('../../../scripts/lib/redis.js');
 
@@ -30,20 +29,7 @@ async function main(): Promise<void> {
     log: () => undefined,
   });
   const redis = new Redis(server.url);
-  const path = join(dir, 'e.sqlite');
-  const loader = new SqliteEventStore({ path, synchronous: 'normal' });
-  const kinds: StoryKind[] = ['answered', 'escalated', 'working'];
-  await registerStaff(loader);
-  await loadRequests(loader, {
-    requests: Math.ceil(EVENTS / 5),
-    kindOf: (i) => kinds[i % 3],
-    now: new Date(),
-    spreadEveryMs: CATCH_UP_SPREAD_MS,
-  });
-  await loader.close();
-  // Opened after the load, as a worker starting on a store with history finds it: its subscriptions'
-  // shared tail starts at the head, so the catch-up reads its own pages (ADR 0024, 0025).
-  const store = new SqliteEventStore({ path });
+  const { store } = await loadCatchUpHistory(join(dir, 'e.sqlite'), Math.ceil(EVENTS / 5));
   const head = store.readHead();
   const pid: number = server.child.pid;
   const raw = await measured(redis, pid, () => rawPipelined(redis, Number(head), Math.ceil(EVENTS / 5)));

@@ -50,13 +50,17 @@ function checkpointEvery(ms: number): void {
     }
   }, ms);
   port!.on('message', (message: ToWriter) => {
-    if (message.type === 'settings')
-      port!.postMessage({ type: 'settings', id: message.id, ...connectionSettingsOf(db) } satisfies FromWriter);
+    if (message.type === 'settings') answerSettings(message.id);
     if (message.type !== 'close') return;
     clearInterval(timer);
     db.close();
     process.exit(0); // ends this thread only
   });
+}
+
+/** This connection's pragmas, to the settings request `id`. */
+function answerSettings(id: number): void {
+  port!.postMessage({ type: 'settings', id, ...connectionSettingsOf(db) } satisfies FromWriter);
 }
 
 function commitWhatWaits(first: ToWriter): void {
@@ -72,7 +76,7 @@ function commitWhatWaits(first: ToWriter): void {
     else batches.push(message);
   }
   if (batches.length > 0) port!.postMessage(commitBatches(batches));
-  for (const id of settings) port!.postMessage({ type: 'settings', id, ...connectionSettingsOf(db) } satisfies FromWriter);
+  for (const id of settings) answerSettings(id);
   if (close) {
     db.close();
     process.exit(0); // ends this thread only
