@@ -1465,6 +1465,20 @@ function emitResults(r: Parameters<typeof report>[0], targets: Target[]): void {
         note: "the projections, timers and notifications it sets off, to the end of the worker's catch-up",
       });
   }
+  // The issue's alternative to 5,000 req/s: 15% of the raw server's rate in the same run (the p99
+  // under 50 ms is the p99 figure's own target), so the report's targets show both ways to meet it.
+  const attemptsCall = results.find((c) => c.phase === 'attempts');
+  if (attemptsCall && r.raw)
+    emitFigure({
+      bench,
+      section: 'attempts',
+      figure: 'attempts: POST /api/requests/:id/attempts: share of the raw Fastify POST rate',
+      value: (attemptsCall.rps / r.raw.rps) * 100,
+      unit: '%',
+      higherIsBetter: true,
+      target: { value: 15, text: '>= 15% of raw (or >= 5,000 req/s)' },
+      note: `${n(attemptsCall.rps)} against ${n(r.raw.rps)} req/s`,
+    });
   if (r.deep) {
     for (const [which, d] of [
       ['first command on the stream', r.deep.cold],
