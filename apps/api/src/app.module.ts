@@ -32,7 +32,7 @@ export class AppModule {
       imports: [
         // No per-request middleware (pino-http): installRequestLog binds the correlation id itself, lazily.
         LoggerModule.forRoot({ ...loggerOptions(config, 'api', options.logDestination), forRoutes: [] }),
-        PlatformModule.forRoot(config, { eventStoreObserver: metrics.eventStoreObserver, redisAutoPipelining: true }),
+        PlatformModule.forRoot(config, { eventStoreObserver: metrics.eventStoreObserver }),
         CqrsModule.forRoot(),
         AuthModule,
         HealthModule,

@@ -35,17 +35,8 @@ class ConnectionCloser implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class PlatformModule {
-  /**
-   * `eventStoreObserver`: told about each group commit of the embedded store (the app's metrics).
-   * `redisAutoPipelining`: the shared connection sends the commands issued in one turn of the event
-   * loop as one pipeline (ioredis's enableAutoPipelining), one socket write instead of one each. For
-   * a process whose Redis commands are independent reads and writes (the api); not for one that
-   * mixes them with MULTI on the same connection and relies on their order (the worker's projector).
-   */
-  static forRoot(
-    config: AppConfig,
-    options: { eventStoreObserver?: EventStoreObserver; redisAutoPipelining?: boolean } = {},
-  ): DynamicModule {
+  /** `eventStoreObserver`: told about each group commit of the embedded store (the app's metrics). */
+  static forRoot(config: AppConfig, options: { eventStoreObserver?: EventStoreObserver } = {}): DynamicModule {
     const observer = options.eventStoreObserver;
     return {
       module: PlatformModule,
@@ -57,12 +48,7 @@ export class PlatformModule {
         { provide: DATA_KEYS, useFactory: (stores: Stores) => stores.dataKeys, inject: [STORES] },
         {
           provide: REDIS,
-          useFactory: () =>
-            new Redis(config.REDIS_URL, {
-              maxRetriesPerRequest: 3,
-              lazyConnect: false,
-              enableAutoPipelining: options.redisAutoPipelining ?? false,
-            }),
+          useFactory: () => new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: false }),
         },
         ConnectionCloser,
       ],

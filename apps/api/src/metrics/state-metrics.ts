@@ -18,7 +18,7 @@ import { projectionLag, type ProjectionLag } from './projection-lag';
 export class StateMetrics implements OnModuleDestroy {
   private readonly logger = new Logger(StateMetrics.name);
   /** Made on the first scrape: an api that is never scraped never touches the queues. */
-  private queues: { timers: Queue; notifications: Queue; connection: Redis } | null = null;
+  private queues: { timers: Queue; notifications: Queue } | null = null;
   private readonly alerts: AlertsRepository;
   /** One lag reading in flight serves both lag gauges of a scrape (they are collected together). */
   private lag: Promise<ProjectionLag | null> | null = null;
@@ -98,24 +98,15 @@ export class StateMetrics implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (!this.queues) return;
-    await Promise.all([this.queues.timers.close(), this.queues.notifications.close()]);
-    await this.queues.connection.quit().catch(() => this.queues?.connection.disconnect());
+    if (this.queues) await Promise.all([this.queues.timers.close(), this.queues.notifications.close()]);
   }
 
   private queue(name: 'timers' | 'notifications'): Queue {
-    // A connection of their own, without the shared one's auto-pipelining (ADR 0026): BullMQ defines
-    // its Lua scripts as commands on the connection it is given, and ioredis's auto-pipeline cannot
-    // send a command defined after it was made (the answers go out of step and the process crashes).
-    // BullMQ leaves a passed-in connection open: closed in onModuleDestroy.
-    if (!this.queues) {
-      const connection = this.redis.duplicate({ enableAutoPipelining: false });
-      this.queues = {
-        timers: new Queue(TIMER_QUEUE_NAME, { connection }),
-        notifications: new Queue(NOTIFICATIONS_QUEUE, { connection }),
-        connection,
-      };
-    }
+    // Counting jobs only: the shared connection is enough (BullMQ leaves a passed-in connection open).
+    this.queues ??= {
+      timers: new Queue(TIMER_QUEUE_NAME, { connection: this.redis }),
+      notifications: new Queue(NOTIFICATIONS_QUEUE, { connection: this.redis }),
+    };
     return this.queues[name];
   }
 
