@@ -392,6 +392,8 @@ function percentileOf(values: number[], p: number): number {
 
 // --- the run --------------------------------------------------------------------------------------
 
+/** The issue's alternative to 5,000 attempts a second: this percentage of the raw Fastify POST rate of the same run. */
+const ATTEMPTS_PERCENT_OF_RAW = 15;
 const results: CallResult[] = [];
 const figures: Record<string, unknown> = {};
 const notes: string[] = [];
@@ -1088,7 +1090,7 @@ function report(r: {
       met: p99ok,
     });
     if (r.raw) {
-      const relative = attempts.rps / (0.15 * r.raw.rps);
+      const relative = (100 * attempts.rps) / (ATTEMPTS_PERCENT_OF_RAW * r.raw.rps);
       targets.push({
         target: 'attempts >= 15% of raw Fastify POST',
         result: `${((100 * attempts.rps) / r.raw.rps).toFixed(1)}% (raw ${n(Math.round(r.raw.rps))} req/s)`,
@@ -1096,7 +1098,7 @@ function report(r: {
         met: relative >= 1,
       });
     }
-    const either = (absolute >= 1 || (r.raw ? attempts.rps >= 0.15 * r.raw.rps : false)) && p99ok;
+    const either = (absolute >= 1 || (r.raw ? 100 * attempts.rps >= ATTEMPTS_PERCENT_OF_RAW * r.raw.rps : false)) && p99ok;
     targets.push({ target: 'attempts: (>= 5,000/s or >= 15% raw) at p99 < 50 ms', result: either ? 'yes' : 'no', ratio: NaN, met: either });
   }
   // The reads' targets are judged one at a time (ADR 0021): with 50 connections a read's p99 is
@@ -1467,7 +1469,7 @@ function emitResults(r: Parameters<typeof report>[0], targets: Target[]): void {
   }
   // The issue's alternative to 5,000 req/s: 15% of the raw server's rate in the same run (the p99
   // under 50 ms is the p99 figure's own target), so the report's targets show both ways to meet it.
-  const attemptsCall = results.find((c) => c.phase === 'attempts');
+  const attemptsCall = r.byPhase.attempts;
   if (attemptsCall && r.raw)
     emitFigure({
       bench,
@@ -1476,8 +1478,8 @@ function emitResults(r: Parameters<typeof report>[0], targets: Target[]): void {
       value: (attemptsCall.rps / r.raw.rps) * 100,
       unit: '%',
       higherIsBetter: true,
-      target: { value: 15, text: '>= 15% of raw (or >= 5,000 req/s)' },
-      note: `${n(attemptsCall.rps)} against ${n(r.raw.rps)} req/s`,
+      target: { value: ATTEMPTS_PERCENT_OF_RAW, text: `>= ${ATTEMPTS_PERCENT_OF_RAW}% of raw (or >= 5,000 req/s)` },
+      note: `${n(Math.round(attemptsCall.rps))} against ${n(Math.round(r.raw.rps))} req/s`,
     });
   if (r.deep) {
     for (const [which, d] of [
