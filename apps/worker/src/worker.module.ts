@@ -6,6 +6,7 @@ import { Notifications } from './processors/notifications';
 import { Retention } from './processors/retention';
 import { Timers } from './processors/timers';
 import { ProjectionsSubscription } from './subscriptions/projections.subscription';
+import { WorkerShutdown } from './worker-shutdown';
 
 @Module({})
 export class WorkerModule {
@@ -17,7 +18,15 @@ export class WorkerModule {
         LoggerModule.forRoot(loggerOptions(config, 'worker')),
         PlatformModule.forRoot(config, { eventStoreObserver: metrics.eventStoreObserver }),
       ],
-      providers: [ProjectionsSubscription, Timers, Notifications, Retention, { provide: AppMetrics, useValue: metrics }, WorkerMetricsServer],
+      providers: [
+        ProjectionsSubscription,
+        Timers,
+        Notifications,
+        Retention,
+        WorkerShutdown,
+        { provide: AppMetrics, useValue: metrics },
+        WorkerMetricsServer,
+      ],
     };
   }
 }

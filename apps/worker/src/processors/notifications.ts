@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { EventStore } from '@send/event-store';
 import {
@@ -11,7 +11,7 @@ import { APP_CONFIG, Clock, EVENT_STORE, REDIS, type AppConfig } from '@send/pla
 
 /** Escalations and breaches become one delivery job per recipient and channel, with retries. */
 @Injectable()
-export class Notifications implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class Notifications implements OnApplicationBootstrap {
   private readonly logger = new Logger(Notifications.name);
   readonly notifications: NotificationsLib;
 
@@ -40,7 +40,8 @@ export class Notifications implements OnApplicationBootstrap, BeforeApplicationS
     );
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  /** Called by WorkerShutdown, in its order. */
+  async stop(): Promise<void> {
     await this.notifications.stop();
   }
 }

@@ -1,11 +1,11 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import type { DataKeyStore, EventStore } from '@send/event-store';
 import { RetentionJob } from '@send/scheduling';
 import { APP_CONFIG, Clock, DATA_KEYS, EVENT_STORE, type AppConfig } from '@send/platform';
 
 /** Retention (issue 14, ADR 0017): every night, erases the personal data of requests resolved longer ago than the policy keeps it. */
 @Injectable()
-export class Retention implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class Retention implements OnApplicationBootstrap {
   private readonly logger = new Logger(Retention.name);
   readonly job: RetentionJob | null;
 
@@ -16,7 +16,14 @@ export class Retention implements OnApplicationBootstrap, BeforeApplicationShutd
     @Optional() @Inject(DATA_KEYS) dataKeys: DataKeyStore | null,
   ) {
     this.job = dataKeys
-      ? new RetentionJob({ store, dataKeys, policy: config.policy, clock: () => clock.now(), redisUrl: config.REDIS_URL, logger: this.logger })
+      ? new RetentionJob({
+          store,
+          dataKeys,
+          policy: config.policy,
+          clock: () => clock.now(),
+          redisUrl: config.REDIS_URL,
+          logger: this.logger,
+        })
       : null;
   }
 
@@ -29,7 +36,8 @@ export class Retention implements OnApplicationBootstrap, BeforeApplicationShutd
     this.logger.log('retention scheduled daily');
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  /** Called by WorkerShutdown, in its order. */
+  async stop(): Promise<void> {
     await this.job?.stop();
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { EventStore } from '@send/event-store';
 import { createScheduling, type Scheduling } from '@send/scheduling';
 import { APP_CONFIG, Clock, EVENT_STORE, type AppConfig } from '@send/platform';
@@ -8,7 +8,7 @@ import { APP_CONFIG, Clock, EVENT_STORE, type AppConfig } from '@send/platform';
  * step with events, the worker fires them as commands, the reconciler recreates lost ones.
  */
 @Injectable()
-export class Timers implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class Timers implements OnApplicationBootstrap {
   private readonly logger = new Logger(Timers.name);
   readonly scheduling: Scheduling;
 
@@ -30,7 +30,8 @@ export class Timers implements OnApplicationBootstrap, BeforeApplicationShutdown
     this.logger.log('timers started');
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  /** Called by WorkerShutdown, in its order. */
+  async stop(): Promise<void> {
     await this.scheduling.stop();
   }
 }

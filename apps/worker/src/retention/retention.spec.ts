@@ -1,7 +1,15 @@
 import { PassThrough } from 'node:stream';
 import { streamIdFor } from '@send/domain';
 import { RETENTION_JOB_NAME, RetentionJob } from '@send/scheduling';
-import { command, openStore, quietLogger, submit, testPolicy, uniquePrefix, type TestStore } from '@send/scheduling/testing/scheduling-test-kit';
+import {
+  command,
+  openStore,
+  quietLogger,
+  submit,
+  testPolicy,
+  uniquePrefix,
+  type TestStore,
+} from '@send/scheduling/testing/scheduling-test-kit';
 import { testRedis } from '@send/event-store/testing/test-redis';
 import { InMemoryDataKeyStore } from '../../../api/src/data-subjects/testing/in-memory-data-key-store';
 import { runRetentionCli } from './retention-cli';
@@ -19,7 +27,11 @@ let keys: InMemoryDataKeyStore;
 const ids: Record<'old' | 'recent' | 'reopened' | 'resolvedAgain' | 'open', string> = {} as never;
 
 async function resolve(requestId: string, at: Date): Promise<void> {
-  await command(t.store, { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'Sorted', withoutReply: { reason: 'withdrawn' } }, at);
+  await command(
+    t.store,
+    { type: 'ResolveRequest', requestId, by: 'officer-1', outcome: 'Sorted', withoutReply: { reason: 'withdrawn' } },
+    at,
+  );
 }
 async function reopen(requestId: string, at: Date): Promise<void> {
   await command(t.store, { type: 'ReopenRequest', requestId, by: 'officer-1', reason: 'Not sorted' }, at);
@@ -70,7 +82,9 @@ describe('npm run retention', () => {
   it('erases a request resolved more than six years ago (marked, then its keys deleted) and keeps the rest', async () => {
     const { code, out, err } = await cli();
     expect([code, err]).toEqual([0, expect.stringContaining('finding requests resolved more than P6Y ago')]);
-    expect(out).toMatch(/^Retention \(P6Y after resolution\): 3 resolved requests, 1 past retention, 1 erased now, 0 erased before, 1 data keys deleted/);
+    expect(out).toMatch(
+      /^Retention \(P6Y after resolution\): 3 resolved requests, 1 past retention, 1 erased now, 0 erased before, 1 data keys deleted/,
+    );
     expect(await erasures(ids.old)).toEqual([
       expect.objectContaining({ data: expect.objectContaining({ reason: 'retention', by: 'system:retention', at: NOW.toISOString() }) }),
     ]);
@@ -92,7 +106,15 @@ describe('npm run retention', () => {
 describe('the daily job', () => {
   it('is one BullMQ job scheduler, nightly in the policy time zone, whose run is the same retention', async () => {
     const redis = await testRedis();
-    const job = new RetentionJob({ store: t.store, dataKeys: keys, policy: testPolicy, clock: () => NOW, redisUrl: redis.url, prefix: uniquePrefix(), logger: quietLogger });
+    const job = new RetentionJob({
+      store: t.store,
+      dataKeys: keys,
+      policy: testPolicy,
+      clock: () => NOW,
+      redisUrl: redis.url,
+      prefix: uniquePrefix(),
+      logger: quietLogger,
+    });
     try {
       await job.start();
       const scheduler = await job.queue.getJobScheduler(RETENTION_JOB_NAME);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { EventStore } from '@send/event-store';
 import { ProjectionsRunner } from '@send/read-models';
@@ -9,7 +9,7 @@ import { EVENT_STORE, REDIS } from '@send/platform';
  * lease and projects; others stand by. Each event's changes and the checkpoint go in one MULTI.
  */
 @Injectable()
-export class ProjectionsSubscription implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class ProjectionsSubscription implements OnApplicationBootstrap {
   private readonly logger = new Logger(ProjectionsSubscription.name);
   private readonly runner: ProjectionsRunner;
 
@@ -22,7 +22,8 @@ export class ProjectionsSubscription implements OnApplicationBootstrap, BeforeAp
     this.logger.log('projections runner started');
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
+  /** Called by WorkerShutdown once nothing in this worker appends: projects what is stored (up to 5 s), then stops. */
+  async stop(): Promise<void> {
+    await this.runner.stop({ drainMs: 5000 });
   }
 }

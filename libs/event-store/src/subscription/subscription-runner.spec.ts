@@ -334,6 +334,41 @@ describe.each([false, true])('SubscriptionRunner with handleBatch (readAhead: %s
     await until(() => seen.length === 6);
     expect(seen).toEqual((await allEvents(store)).map((e) => e.position));
   });
+
+  it('stop({ drainMs }) first hands on everything stored when it was called, though the last events are not of its filter', async () => {
+    const checkpoints = new InMemoryCheckpointStore();
+    const seen: bigint[] = [];
+    const r = runner({
+      checkpoints,
+      maxBatch: 4,
+      handleBatch: async (events) => {
+        await sleep(20); // slow enough that a plain stop() would leave most of them
+        seen.push(...events.map((e) => e.position));
+      },
+    });
+    await r.start();
+    await append(30);
+    await store.append(`other-${uuid()}`, [{ id: uuid(), type: 'Skipped', data: {} }], { expectedRevision: 'any' });
+    const started = Date.now();
+    await r.stop({ drainMs: 5000 });
+    expect(seen).toEqual((await allEvents(store)).filter((e) => e.streamId.startsWith('thing-')).map((e) => e.position));
+    expect(Date.now() - started).toBeLessThan(4000); // it saw the store was quiet, not waited for the bound
+  });
+
+  it('stop({ drainMs }) gives up at the bound while a handler cannot keep up', async () => {
+    const checkpoints = new InMemoryCheckpointStore();
+    const seen: bigint[] = [];
+    const r = runner({
+      checkpoints,
+      maxBatch: 1,
+      handleBatch: async (events) => void (await sleep(50), seen.push(...events.map((e) => e.position))),
+    });
+    await r.start();
+    await append(40);
+    await r.stop({ drainMs: 300 });
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.length).toBeLessThan(40);
+  });
 });
 
 /** Every event of the store so far, in global order. */

@@ -109,14 +109,36 @@ export class SubscriptionRunner {
     this.loopDone = this.loop();
   }
 
-  /** Stops after the event in flight (its handler is awaited, its checkpoint saved). */
-  async stop(): Promise<void> {
+  /**
+   * Stops after the event in flight (its handler is awaited, its checkpoint saved). With `drainMs`
+   * it first hands on what the store held when stop was called: it waits until it has handled the
+   * store's head, or until nothing more came for a moment (the head may be an event its filter
+   * skips), but never longer than `drainMs`.
+   */
+  async stop(options: { drainMs?: number } = {}): Promise<void> {
     if (!this.loopDone) return;
+    if (options.drainMs && !this.stopping) await this.drain(options.drainMs);
     this.stopping = true;
     this.wakeSleep?.();
     await this.subscription?.close();
     await this.loopDone;
     this.loopDone = null;
+  }
+
+  private async drain(maxMs: number): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    const head = await this.options.store.headPosition().catch(() => null);
+    if (head === null) return;
+    // Quiet for longer than a store's poll for others' appends (SQLite: 5 ms) and a handler's round trip.
+    const quietMs = 100;
+    for (;;) {
+      const before = this.position;
+      if (before !== 'start' && before >= head) return;
+      if (Date.now() >= deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(quietMs, Math.max(1, deadline - Date.now()))));
+      const idle = this.position === before && (this.received === 'start' || (before !== 'start' && this.received <= before));
+      if (idle) return;
+    }
   }
 
   private async loop(): Promise<void> {

@@ -36,6 +36,7 @@ export class ProjectionsRunner {
   private loopDone: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private holding = false;
+  private drainMs = 0;
 
   constructor(private readonly options: ProjectionsRunnerOptions) {}
 
@@ -51,7 +52,13 @@ export class ProjectionsRunner {
     this.loopDone = this.loop(this.connection);
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops projecting and lets the lease go. With `drainMs`, the projector first projects what the
+   * store held when stop was called (bounded by it): a worker stopped after its own last appends
+   * leaves read models that include them, not for the next worker to catch up on.
+   */
+  async stop(options: { drainMs?: number } = {}): Promise<void> {
+    this.drainMs = options.drainMs ?? 0;
     this.stopping = true;
     this.wake?.();
     await this.loopDone;
@@ -115,7 +122,7 @@ export class ProjectionsRunner {
             }
           }
         } finally {
-          await runner.stop();
+          await runner.stop({ drainMs: this.stopping ? this.drainMs : 0 });
           await lease.release().catch(() => undefined);
           this.holding = false;
         }
