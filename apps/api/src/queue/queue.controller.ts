@@ -84,7 +84,7 @@ export class QueueController {
   private answer(user: AuthUser, request: FastifyRequest, reply: FastifyReply, limit: number, page: QueuePage): string {
     this.accessLog.recordReads(
       user,
-      page.items.map((row) => requestRead('request', row)),
+      page.rows.map((row) => requestRead('request', row)),
       { context: 'queue', via: 'api' },
     );
     linkNextPage(request, reply, limit, page);

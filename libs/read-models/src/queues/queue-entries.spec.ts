@@ -8,7 +8,7 @@ import type { PageCursor } from '../paging/zset-page';
 import { Projector } from '../projector';
 import { RequestViewsRepository } from '../request-view/request-views.repository';
 import { RequestDriver, readModelTestHooks } from '../testing/read-model-fixtures';
-import { queueRowsJson, toQueueEntry, type QueueEntry, type QueuePage } from './queue-entry';
+import { QueuePage, queueRowKeys, queueRowsJson, toQueueEntry, type QueueEntry } from './queue-entry';
 import { QueuesRepository } from './queues.repository';
 
 // This file's own Redis database: the read-model keys are global.
@@ -155,7 +155,7 @@ describe('a queue page as the api answers it (queueRowsJson)', () => {
   const entry = fc
     .record({ caseRef: fc.option(text), reference: text, name: text, teamId: fc.option(text), score: fc.double() })
     .map(({ name, ...e }): QueueEntry => ({ ...base, ...e, id: uuid(), assignee: { id: 'officer-1', name } }));
-  const pageOf = (items: QueueEntry[], json = items.map((e) => JSON.stringify(e))): QueuePage => ({ items, json, next: null });
+  const pageOf = (items: QueueEntry[], json = items.map((e) => JSON.stringify(e))) => new QueuePage(json, null);
 
   it('gives the bytes JSON.stringify gives for the rows without their scores, whatever they hold', () => {
     fc.assert(
@@ -165,6 +165,27 @@ describe('a queue page as the api answers it (queueRowsJson)', () => {
       { numRuns: 300 },
     );
     expect(queueRowsJson(pageOf([]))).toBe('[]');
+  });
+
+  it('reads the keys of any stored row as parsing it would, and parses a row not of that shape', () => {
+    const keysOf = (e: QueueEntry) => ({ id: e.id, caseRef: e.caseRef, teamId: e.teamId, assigneeId: e.assignee?.id ?? null });
+    const anyEntry = fc
+      .record({ entry, assigneeId: fc.option(fc.oneof(text, fc.constant('officer-1'))), cover: fc.boolean() })
+      .map(({ entry: e, assigneeId, cover }): QueueEntry => ({
+        ...e,
+        assignee: assigneeId === null ? null : { id: assigneeId, name: e.assignee!.name },
+        needsCover: cover,
+      }));
+    fc.assert(
+      fc.property(anyEntry, (e) => {
+        expect(queueRowKeys(JSON.stringify(e))).toEqual(keysOf(e));
+        const { id, ...rest } = e;
+        expect(queueRowKeys(JSON.stringify({ ...rest, id }))).toEqual(keysOf(e)); // id not first: parsed
+      }),
+      { numRuns: 500 },
+    );
+    const tricky = { ...base, caseRef: '","teamId":"south', assignee: { id: 'a\\"b', name: ',"assignee":null' } };
+    expect(queueRowKeys(JSON.stringify(tricky))).toEqual(keysOf(tricky));
   });
 
   it('serialises again a row not stored as JSON.stringify writes it (score not last)', () => {

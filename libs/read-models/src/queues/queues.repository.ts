@@ -2,7 +2,7 @@ import type Redis from 'ioredis';
 import { keys } from '../keys';
 import { mergeZsetPages, readPageTexts, readZsetPage, type PageRequest, type ZsetPage } from '../paging/zset-page';
 import { recordOf, type RequestRecord, type StoredRequest } from '../request-view/request-view';
-import type { QueueEntry, QueuePage } from './queue-entry';
+import { QueuePage, type QueueEntry } from './queue-entry';
 
 /** An officer's queue and a team's unassigned queue, most urgent first (see queue-score.ts). */
 export class QueuesRepository {
@@ -24,9 +24,11 @@ export class QueuesRepository {
     const merged = await this.entries(pages.length === 1 ? pages[0]! : mergeZsetPages(pages, 'asc', page.limit));
     if (awayOfficerIds.length === 0) return merged;
     const away = new Set(awayOfficerIds);
-    const covered = (e: QueueEntry) => !!e.assignee && away.has(e.assignee.id);
-    const items = merged.items.map((e) => (covered(e) ? { ...e, needsCover: true } : e));
-    return { ...merged, items, json: items.map((e, i) => (covered(e) ? JSON.stringify(e) : merged.json[i]!)) };
+    const json = merged.json.map((text, i) => {
+      const assigneeId = merged.rows[i]!.assigneeId;
+      return assigneeId !== null && away.has(assigneeId) ? JSON.stringify({ ...(JSON.parse(text) as QueueEntry), needsCover: true }) : text;
+    });
+    return new QueuePage(json, merged.next);
   }
 
   /** One page of triage: open requests routed to no team, most urgent first. */
@@ -53,7 +55,7 @@ export class QueuesRepository {
 
   private async entries(page: ZsetPage): Promise<QueuePage> {
     const texts = await readPageTexts(this.redis, page, keys.queueEntry);
-    return { ...texts, items: texts.items.map((s) => JSON.parse(s) as QueueEntry), json: texts.items };
+    return new QueuePage(texts.items, texts.next);
   }
 
   private async read(key: string, limit: number): Promise<RequestRecord[]> {
