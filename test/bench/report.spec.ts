@@ -54,6 +54,17 @@ describe('the bench report', () => {
     expect(md).not.toContain('Something broke');
   });
 
+  it("takes the load at the end from the run's own end record, with the share of CPU time the host stole meanwhile", () => {
+    const md = renderReport([
+      { ...start, options: { ...start.options, machine: { ...machine, cpuTicks: { total: 10_000, steal: 100 } } } },
+      { kind: 'run', bench: 'token', options: { seconds: 10, exit: 0 } },
+      { kind: 'end', bench: '', options: { machine: { ...machine, loadAverage: [1.5, 1, 0.5], cpuTicks: { total: 12_000, steal: 350 } } } },
+    ]);
+    expect(md).toContain('at the end 1.50 1.00 0.50');
+    expect(md).toContain('(steal) during the run: 12.5%');
+    expect(renderReport([start])).not.toContain('steal');
+  });
+
   it('lists a bench that failed or broke, and marks a quick run as not the benchmark', () => {
     const md = renderReport([
       { ...start, options: { ...start.options, quick: true } },

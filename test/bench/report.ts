@@ -29,6 +29,19 @@ const fmt = (v: number) =>
   !Number.isFinite(v) ? 'n/a' : Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-GB') : v.toFixed(Math.abs(v) >= 10 ? 1 : 2);
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+/**
+ * The share of the CPUs' time the host gave to other machines during the run (a virtual machine's
+ * steal time): the same code runs slower by about that much, whatever the load average says.
+ */
+function stolen(
+  from: { total: number; steal: number } | null | undefined,
+  to: { total: number; steal: number } | null | undefined,
+): string {
+  if (!from || !to || to.total <= from.total) return '';
+  const share = (to.steal - from.steal) / (to.total - from.total);
+  return ` CPU time taken by the host for other machines (steal) during the run: ${(share * 100).toFixed(1)}%.`;
+}
+
 /** > 1 is better than the reference, whichever way the unit runs. */
 export function ratioOf(figure: Pick<Figure, 'value' | 'higherIsBetter'>, reference: number): number {
   return figure.higherIsBetter === false ? reference / figure.value : figure.value / reference;
@@ -38,6 +51,8 @@ export function renderReport(records: BenchRecord[], now = new Date()): string {
   const start = records.find((r) => r.kind === 'start')?.options as
     { startedAt: string; quick: boolean; machine: ReturnType<typeof machine> } | undefined;
   const host = start?.machine ?? machine();
+  // The machine at the end as the run recorded it (a report rendered again later has no other).
+  const end = (records.find((r) => r.kind === 'end')?.options as { machine: ReturnType<typeof machine> } | undefined)?.machine ?? machine();
   const runs = new Map(
     records.filter((r) => r.kind === 'run').map((r) => [r.bench, r.options as { seconds: number; exit: number | string }]),
   );
@@ -54,9 +69,10 @@ export function renderReport(records: BenchRecord[], now = new Date()): string {
   out.push(
     `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit ${host.commit ?? 'unknown'}${host.dirty ? ' (with uncommitted changes)' : ''}. ` +
       `Machine: ${host.cpus} CPUs (${host.model}), ${host.memoryGb} GB, Node ${host.node}. ` +
-      `Load average at the start ${host.loadAverage.map((l) => l.toFixed(2)).join(' ')}, at the end ${machine()
-        .loadAverage.map((l) => l.toFixed(2))
+      `Load average at the start ${host.loadAverage.map((l) => l.toFixed(2)).join(' ')}, at the end ${end.loadAverage
+        .map((l) => l.toFixed(2))
         .join(' ')} (near or above ${host.cpus} means other work shared the CPUs, and the figures are low).` +
+      stolen(host.cpuTicks, end.cpuTicks) +
       (runs.size ? ` ${runs.size} benches in ${fmt(total / 60)} minutes.` : ''),
   );
   out.push('');

@@ -8,7 +8,7 @@
  * (> 1 is met).
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 
@@ -31,8 +31,8 @@ export interface Figure {
 }
 
 export interface BenchRecord {
-  /** start and run are written by test/bench/run-all.ts: the run's start, and each bench's time and exit. */
-  kind: 'figure' | 'options' | 'note' | 'broken' | 'start' | 'run';
+  /** start, run and end are written by test/bench/run-all.ts: the run's start, each bench's time and exit, the machine at the end. */
+  kind: 'figure' | 'options' | 'note' | 'broken' | 'start' | 'run' | 'end';
   bench: string;
   figure?: Figure;
   options?: Record<string, unknown>;
@@ -74,6 +74,8 @@ export function machine(): {
   loadAverage: number[];
   commit: string | null;
   dirty: boolean;
+  /** All CPUs' time since boot and the part of it the host gave to others (/proc/stat's steal), in ticks; null off Linux. */
+  cpuTicks?: { total: number; steal: number } | null;
 } {
   const root = resolve(__dirname, '../..');
   const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
@@ -86,5 +88,17 @@ export function machine(): {
     loadAverage: loadavg(),
     commit: git.status === 0 ? git.stdout.trim() : null,
     dirty: status.status === 0 && status.stdout.trim().length > 0,
+    cpuTicks: cpuTicks(),
   };
+}
+
+/** /proc/stat's first line: user nice system idle iowait irq softirq steal ... (ticks, every CPU). */
+function cpuTicks(): { total: number; steal: number } | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    if (fields.length < 8 || fields.some((n) => !Number.isFinite(n))) return null;
+    return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7]! };
+  } catch {
+    return null;
+  }
 }

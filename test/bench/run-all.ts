@@ -86,6 +86,7 @@ function main(): number {
     console.log(`[bench] ${bench}: exit ${exit} after ${seconds.toFixed(0)} s`);
   }
 
+  record({ kind: 'end', bench: '', options: { machine: machine() } });
   // A quick check's figures never overwrite the real report.
   const out = resolve(root, process.env.BENCH_REPORT ?? (quick ? 'bench/results/quick-latest.md' : 'bench/results/latest.md'));
   writeReport(file, out);
