@@ -125,6 +125,11 @@ export class SubscriptionRunner {
     this.loopDone = null;
   }
 
+  /** Every event the subscription handed over is handled: none waits in a batch or a handler. */
+  private get handledAllReceived(): boolean {
+    return this.received === 'start' || (this.position !== 'start' && this.received <= this.position);
+  }
+
   private async drain(maxMs: number): Promise<void> {
     const deadline = Date.now() + maxMs;
     const head = await this.options.store.headPosition().catch(() => null);
@@ -136,8 +141,7 @@ export class SubscriptionRunner {
       if (before !== 'start' && before >= head) return;
       if (Date.now() >= deadline) return;
       await new Promise((resolve) => setTimeout(resolve, Math.min(quietMs, Math.max(1, deadline - Date.now()))));
-      const idle = this.position === before && (this.received === 'start' || (before !== 'start' && this.received <= before));
-      if (idle) return;
+      if (this.position === before && this.handledAllReceived) return; // quiet: nothing more came
     }
   }
 
@@ -289,8 +293,7 @@ export class SubscriptionRunner {
 
   private async saveStoreCheckpoint(): Promise<void> {
     const position = this.storeCheckpoint;
-    const allHandled = this.received === 'start' || (this.position !== 'start' && this.received <= this.position);
-    if (position === null || !allHandled || this.stopping) return;
+    if (position === null || !this.handledAllReceived || this.stopping) return;
     this.storeCheckpoint = null;
     try {
       await this.options.checkpoints.save(this.name, position);
