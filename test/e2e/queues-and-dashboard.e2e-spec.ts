@@ -1,3 +1,5 @@
+import Redis from 'ioredis';
+import { UsersRepository } from '@send/read-models';
 import { apiClient, eventually, startSystem, startThrowawayRedis, type RunningSystem } from '../support/system';
 
 /** Officers' queues, the team's unassigned queue, the timeline and the SLA dashboard over the API. */
@@ -133,6 +135,19 @@ describe('queues, timeline and dashboard over the API', () => {
     expect((await as.manager.put(`/api/officers/${ids.officer}/availability`, { awayFrom: null, awayUntil: null })).body.awayNow).toBe(
       false,
     );
+    // Routing reads availability from the users read model, which the worker projects a moment later:
+    // the next test's request is routed to officer@ only once it shows them back.
+    const redis = new Redis(redisServer.url);
+    try {
+      const users = new UsersRepository(redis);
+      await eventually(
+        async () => (await users.awayAmong([ids.officer], new Date())).size === 0,
+        10_000,
+        'officer@ back in the read model',
+      );
+    } finally {
+      await redis.quit();
+    }
 
     expect((await as.parent.get('/api/queue')).status).toBe(403);
   });
