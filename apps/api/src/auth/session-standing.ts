@@ -4,6 +4,7 @@ import { foldUserAccount, sessionStands, userStreamId, type AccountStanding } fr
 import type { EventStore } from '@send/event-store';
 import { EVENT_STORE } from '@send/platform';
 import { UsersRepository } from '@send/read-models';
+import { untilReadModelShows } from '../common/read-your-writes';
 
 /** How long one process trusts what it read of an account's standing: a revocation elsewhere takes effect within this. */
 export const STANDING_CACHE_MS = 5_000;
@@ -59,11 +60,10 @@ export class SessionStanding {
 
   /** After a change made here: read it again next time, and wait (briefly) until the read model shows it. */
   async changed(userId: string, shows: (standing: Partial<AccountStanding>) => boolean): Promise<void> {
-    for (let i = 0; i < 40; i++) {
+    await untilReadModelShows(async () => {
       const user = await this.users.get(userId);
-      if (user && shows(user)) break;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+      return !!user && shows(user);
+    });
     this.standings.delete(userId);
   }
 }

@@ -5,7 +5,9 @@ import type { z } from 'zod';
 import { availabilitySet, foldUserAccount, isAwayAt, userStreamId } from '@send/domain';
 import { WrongExpectedRevision, type EventStore } from '@send/event-store';
 import { Clock, EVENT_STORE } from '@send/platform';
+import { UsersRepository } from '@send/read-models';
 import { badRequest, forbidden, notFound } from '../common/problem';
+import { untilReadModelShows } from '../common/read-your-writes';
 import type { AuthUser } from '../auth/roles';
 import type { availabilitySchema } from './officers.controller';
 
@@ -29,16 +31,28 @@ export interface AvailabilityAnswer {
 /**
  * Marks an officer away (or back): the officer themselves, their team manager, or a service-wide
  * manager. Recorded on the officer's own stream; the same command for PUT
- * /api/officers/:id/availability and the /availability page.
+ * /api/officers/:id/availability and the /availability page. It answers once the users read model
+ * shows the change (at most a second later): routing reads who is away from there, so a manager who
+ * sets someone back finds the next new request routed to them, and the page after the post shows it.
  */
 @CommandHandler(SetAvailabilityCommand)
 export class SetAvailabilityHandler implements ICommandHandler<SetAvailabilityCommand, AvailabilityAnswer> {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly clock: Clock,
+    private readonly users: UsersRepository,
   ) {}
 
-  async execute({ officerId, input, actor, correlationId }: SetAvailabilityCommand): Promise<AvailabilityAnswer> {
+  async execute(command: SetAvailabilityCommand): Promise<AvailabilityAnswer> {
+    const answer = await this.record(command);
+    await untilReadModelShows(async () => {
+      const officer = await this.users.get(answer.officerId);
+      return (officer?.awayFrom ?? null) === answer.awayFrom && (officer?.awayUntil ?? null) === answer.awayUntil;
+    });
+    return answer;
+  }
+
+  private async record({ officerId, input, actor, correlationId }: SetAvailabilityCommand): Promise<AvailabilityAnswer> {
     if (actor.role === 'officer' && actor.id !== officerId)
       throw forbidden('Officers set their own availability; their team manager may set it for them.');
     const stream = userStreamId(officerId);

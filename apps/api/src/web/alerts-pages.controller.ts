@@ -10,6 +10,7 @@ import { LiveAlerts } from '../alerts/live-alerts';
 import { Public } from '../auth/auth.decorators';
 import { MANAGER_ROLES, type AuthUser } from '../auth/roles';
 import { ProblemException } from '../common/problem';
+import { untilReadModelShows } from '../common/read-your-writes';
 import { GetRequestViewQuery } from '../requests/request-view.query';
 import { alertLevel, alertReason } from './alert-words';
 import { PageErrorsFilter } from './page-errors.filter';
@@ -103,16 +104,9 @@ export class AlertsPagesController {
     const done: RequestView = await this.commands.execute(
       new AcknowledgeEscalationCommand(escalationId, { actor: user, correlationId: request.id }),
     );
-    await this.untilAcknowledged(escalationId);
+    // The alert view is projected a few ms behind: wait so the inbox shows the acknowledgement.
+    await untilReadModelShows(async () => (await this.alerts.get(escalationId))?.status !== 'open');
     return reply.redirect(`/alerts?acknowledged=${encodeURIComponent(done.reference)}`, 303);
-  }
-
-  /** The alert view is projected by the worker a few ms behind: wait (at most a second) so the inbox shows the acknowledgement. */
-  private async untilAcknowledged(escalationId: string): Promise<void> {
-    for (let i = 0; i < 40; i++) {
-      if ((await this.alerts.get(escalationId))?.status !== 'open') return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
   }
 
   private async rows(user: AuthUser) {

@@ -69,7 +69,8 @@ export class AvailabilityPagesController {
           { day: values[`${field}-day`], month: values[`${field}-month`], year: values[`${field}-year`] },
           NAMES[field],
         );
-        if (parsed === null) errors.push({ field: `${field}-day`, text: `Enter ${NAMES[field].charAt(0).toLowerCase()}${NAMES[field].slice(1)}` });
+        if (parsed === null)
+          errors.push({ field: `${field}-day`, text: `Enter ${NAMES[field].charAt(0).toLowerCase()}${NAMES[field].slice(1)}` });
         else if ('error' in parsed) errors.push({ field: `${field}-${parsed.part}`, text: parsed.error });
         else input[field] = field === 'awayFrom' ? startOfDay(parsed.date, zone) : endOfDay(parsed.date, zone);
       }
@@ -87,7 +88,6 @@ export class AvailabilityPagesController {
     }
     const me = await this.users.get(user.id);
     if (!answer) return this.show(request, reply, user, me, values, pageErrors(errors), 400, null);
-    await this.untilShown(user.id, answer);
     return reply.redirect(`/availability?done=${back ? 'back' : 'away'}`, 303);
   }
 
@@ -104,7 +104,8 @@ export class AvailabilityPagesController {
     const zone = this.config.policy.calendar.timezone;
     const now = this.clock.now();
     const away = me && (me.awayFrom || me.awayUntil) ? { from: me.awayFrom, until: me.awayUntil } : null;
-    const awayNow = away !== null && (!away.from || Date.parse(away.from) <= now.getTime()) && (!away.until || now.getTime() < Date.parse(away.until));
+    const awayNow =
+      away !== null && (!away.from || Date.parse(away.from) <= now.getTime()) && (!away.until || now.getTime() < Date.parse(away.until));
     return this.render.page(
       request,
       reply,
@@ -114,21 +115,16 @@ export class AvailabilityPagesController {
         errors,
         done,
         away: away
-          ? { from: away.from ? dayInWords(away.from, zone) : null, until: away.until ? dayInWords(away.until, zone, true) : null, now: awayNow }
+          ? {
+              from: away.from ? dayInWords(away.from, zone) : null,
+              until: away.until ? dayInWords(away.until, zone, true) : null,
+              now: awayNow,
+            }
           : null,
       },
       user,
       status,
     );
-  }
-
-  /** The page after the post reads the users read model, a few ms behind: wait (at most a second) until it shows the change. */
-  private async untilShown(userId: string, answer: AvailabilityAnswer): Promise<void> {
-    for (let i = 0; i < 40; i++) {
-      const me = await this.users.get(userId);
-      if ((me?.awayFrom ?? null) === answer.awayFrom && (me?.awayUntil ?? null) === answer.awayUntil) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
   }
 }
 

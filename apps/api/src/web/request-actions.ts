@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestView } from '@send/domain';
 import type { AuthUser } from '../auth/roles';
 import { problemOf } from '../common/problem.filter';
+import { untilReadModelShows } from '../common/read-your-writes';
 import type { RequestCommandContext } from '../requests/request-commands';
 import { GetRequestViewQuery } from '../requests/request-view.query';
 import { DONE_BANNERS, pageErrors, RequestPage } from './request-page';
@@ -41,7 +42,11 @@ export class RequestActions {
     options: { idempotencyKey?: string; notFoundIsAField?: boolean } = {},
   ) {
     // The form's own key: pressing the button twice (or back and again) records it once.
-    const ctx: RequestCommandContext = { actor: user, idempotencyKey: options.idempotencyKey?.slice(0, 200) || undefined, correlationId: request.id };
+    const ctx: RequestCommandContext = {
+      actor: user,
+      idempotencyKey: options.idempotencyKey?.slice(0, 200) || undefined,
+      correlationId: request.id,
+    };
     let written: RequestView;
     try {
       written = await run(ctx);
@@ -50,7 +55,11 @@ export class RequestActions {
       const correctable = problem && ([400, 409, 422].includes(problem.status) || (problem.status === 404 && options.notFoundIsAField));
       if (!correctable) throw error;
       // (Re-reading the request for the page answers 404 when it is not the caller's to see, whatever the form said.)
-      return this.page.show(request, reply, user, id, { errors: pageErrors(formErrors(problem, messages, values)), values, status: problem.status === 404 ? 400 : problem.status });
+      return this.page.show(request, reply, user, id, {
+        errors: pageErrors(formErrors(problem, messages, values)),
+        values,
+        status: problem.status === 404 ? 400 : problem.status,
+      });
     }
     // A request routed away from everything the caller may see (another team) is no longer theirs to show.
     if (!(await this.untilShown(written, user))) return reply.redirect(`/queue/triage?done=${done}`, 303);
@@ -63,17 +72,17 @@ export class RequestActions {
    * False when the caller may no longer see the request at all.
    */
   private async untilShown(written: RequestView, user: AuthUser): Promise<boolean> {
-    for (let i = 0; i < 40; i++) {
-      let shown: RequestView;
+    let visible = true;
+    await untilReadModelShows(async () => {
       try {
-        shown = await this.queries.execute(new GetRequestViewQuery(written.id, user));
+        const shown: RequestView = await this.queries.execute(new GetRequestViewQuery(written.id, user));
+        return shown.updatedAt >= written.updatedAt;
       } catch (error) {
-        if (problemOf(error)?.status === 404) return false;
-        throw error;
+        if (problemOf(error)?.status !== 404) throw error;
+        visible = false;
+        return true;
       }
-      if (shown.updatedAt >= written.updatedAt) return true;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    return true;
+    });
+    return visible;
   }
 }
