@@ -133,6 +133,15 @@ export class CachedDataKeyStore implements DataKeyStore {
     }
   }
 
+  async eraseScopeBefore(scope: string, madeBefore: Date, subjectIds?: readonly string[]): Promise<number> {
+    this.clear();
+    try {
+      return await this.inner.eraseScopeBefore(scope, madeBefore, subjectIds);
+    } finally {
+      this.clear();
+    }
+  }
+
   close(): Promise<void> {
     this.clear();
     return this.inner.close();

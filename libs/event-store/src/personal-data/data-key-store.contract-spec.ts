@@ -128,12 +128,12 @@ describe.each(runnable)('DataKeyStore contract: %s', (_name, make) => {
     expect(keys.keysById).toBeDefined();
     expect(await keys.keysById!([])).toEqual(new Map());
     expect(await keys.keysById!([ann1.keyId, bob.keyId, 'no-such-key-id-000000'])).toEqual(
-        new Map([
-          [ann1.keyId, null],
-          [bob.keyId, bob.key],
-          ['no-such-key-id-000000', null],
-        ]),
-      );
+      new Map([
+        [ann1.keyId, null],
+        [bob.keyId, bob.key],
+        ['no-such-key-id-000000', null],
+      ]),
+    );
     expect(await keys.scopesOf('contact:ann@example.org')).toEqual([]);
     expect(await keys.subjectOfScope('contact-request-1')).toBeNull();
     expect(await keys.eraseSubject('contact:ann@example.org')).toEqual([]);
@@ -147,6 +147,27 @@ describe.each(runnable)('DataKeyStore contract: %s', (_name, make) => {
     expect(await keys.keyById(a.keyId)).toBeNull();
     expect(await keys.keyById(kept.keyId)).toEqual(kept.key);
     expect(await keys.scopesOf('contact:ann@example.org')).toEqual(['contact-request-2']);
+  });
+
+  it("erases one stream's keys made before a time, of some subjects or of all (replaying an erasure after a restore)", async () => {
+    const ann = await keys.keyFor('contact:ann@example.org', 'case-C-1');
+    const bob = await keys.keyFor('contact:bob@example.org', 'case-C-1');
+    const annElsewhere = await keys.keyFor('contact:ann@example.org', 'contact-request-1');
+    await new Promise((r) => setTimeout(r, 5));
+    const erasedAt = new Date();
+    await new Promise((r) => setTimeout(r, 5));
+    const later = await keys.keyFor('contact:cat@example.org', 'case-C-1');
+    // Only Ann's, in this stream: Bob's, Ann's elsewhere and a key made after the time stay.
+    expect(await keys.eraseScopeBefore('case-C-1', erasedAt, ['contact:ann@example.org', 'contact:nobody@example.org'])).toBe(1);
+    expect(await sut.open().keyById(ann.keyId)).toBeNull();
+    expect(await keys.keyById(bob.keyId)).toEqual(bob.key);
+    expect(await keys.keyById(annElsewhere.keyId)).toEqual(annElsewhere.key);
+    // All subjects' keys made before the time; the later one stays; a second run deletes nothing.
+    expect(await keys.eraseScopeBefore('case-C-1', erasedAt)).toBe(1);
+    expect(await keys.keyById(bob.keyId)).toBeNull();
+    expect(await keys.keyById(later.keyId)).toEqual(later.key);
+    expect(await keys.eraseScopeBefore('case-C-1', erasedAt)).toBe(0);
+    expect(await keys.scopesOf('contact:ann@example.org')).toEqual(['contact-request-1']);
   });
 
   it('refuses, clearly, to open keys with another secret', async () => {

@@ -85,5 +85,12 @@ export interface DataKeyStore {
   eraseSubject(subjectId: string): Promise<string[]>;
   /** Deletes every key of one stream (retention of one request). Returns how many keys went. */
   eraseScope(scope: string): Promise<number>;
+  /**
+   * Deletes the keys of one stream made before `madeBefore`: every subject's, or only those of
+   * `subjectIds` (a case stream holds several people's). What replaying an erasure after a restore
+   * runs (a restored key backup older than the erasure holds its keys again); keys made since, for
+   * data written after the erasure, stay. Returns how many keys went.
+   */
+  eraseScopeBefore(scope: string, madeBefore: Date, subjectIds?: readonly string[]): Promise<number>;
   close(): Promise<void>;
 }

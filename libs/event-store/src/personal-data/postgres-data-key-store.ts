@@ -111,6 +111,19 @@ export class PostgresDataKeyStore implements DataKeyStore {
     return rowCount ?? 0;
   }
 
+  async eraseScopeBefore(scope: string, madeBefore: Date, subjectIds?: readonly string[]): Promise<number> {
+    await this.migrated();
+    const { rowCount } = subjectIds
+      ? await this.pool.query(`DELETE FROM ${this.table} WHERE scope = $1 AND created_at < $2 AND subject_hash = ANY($3)`, [
+          scope,
+          madeBefore,
+          subjectIds.map((id) => this.kek.subjectHash(id)),
+        ])
+      : await this.pool.query(`DELETE FROM ${this.table} WHERE scope = $1 AND created_at < $2`, [scope, madeBefore]);
+    if (rowCount) await this.vacuum();
+    return rowCount ?? 0;
+  }
+
   async close(): Promise<void> {
     await this.pool.end().catch(() => undefined);
   }

@@ -48,6 +48,8 @@ export class SqliteDataKeyStore implements DataKeyStore {
     scopesOf: Database.Statement<[string], { scope: string }>;
     deleteSubject: Database.Statement<[string]>;
     deleteScope: Database.Statement<[string]>;
+    deleteScopeBefore: Database.Statement<[string, string]>;
+    deleteScopeSubjectBefore: Database.Statement<[string, string, string]>;
   };
 
   constructor(options: SqliteDataKeyStoreOptions) {
@@ -80,6 +82,9 @@ export class SqliteDataKeyStore implements DataKeyStore {
       scopesOf: this.db.prepare('SELECT scope FROM data_keys WHERE subject_hash = ? ORDER BY seq'),
       deleteSubject: this.db.prepare('DELETE FROM data_keys WHERE subject_hash = ?'),
       deleteScope: this.db.prepare('DELETE FROM data_keys WHERE scope = ?'),
+      // created_at is an ISO instant (UTC, milliseconds): it compares as text in time order.
+      deleteScopeBefore: this.db.prepare('DELETE FROM data_keys WHERE scope = ? AND created_at < ?'),
+      deleteScopeSubjectBefore: this.db.prepare('DELETE FROM data_keys WHERE scope = ? AND created_at < ? AND subject_hash = ?'),
     };
   }
 
@@ -194,6 +199,20 @@ export class SqliteDataKeyStore implements DataKeyStore {
   async eraseScope(scope: string): Promise<number> {
     const { changes } = this.stmt.deleteScope.run(scope);
     await this.checkpoint();
+    return changes;
+  }
+
+  async eraseScopeBefore(scope: string, madeBefore: Date, subjectIds?: readonly string[]): Promise<number> {
+    const before = madeBefore.toISOString();
+    const changes = subjectIds
+      ? this.db
+          .transaction(() =>
+            subjectIds.reduce((n, id) => n + this.stmt.deleteScopeSubjectBefore.run(scope, before, this.kek.subjectHash(id)).changes, 0),
+          )
+          .immediate()
+      : this.stmt.deleteScopeBefore.run(scope, before).changes;
+    // Nothing deleted (the usual case when a replay finds the keys already gone): no checkpoint to wait for.
+    if (changes > 0) await this.checkpoint();
     return changes;
   }
 

@@ -11,7 +11,7 @@ import { DATA_KEYS } from '@send/platform';
  * `keyFor(subject, stream)` where the decorator would.
  */
 export class InMemoryDataKeyStore implements DataKeyStore {
-  private readonly keys = new Map<string, { subject: string; scope: string; key: Buffer }>();
+  private readonly keys = new Map<string, { subject: string; scope: string; key: Buffer; made: Date }>();
   private readonly byPair = new Map<string, string>();
   private readonly owners = new Map<string, string>();
 
@@ -20,7 +20,7 @@ export class InMemoryDataKeyStore implements DataKeyStore {
     let keyId = this.byPair.get(pair);
     if (!keyId) {
       keyId = randomUUID();
-      this.keys.set(keyId, { subject: subjectId, scope, key: randomBytes(32) });
+      this.keys.set(keyId, { subject: subjectId, scope, key: randomBytes(32), made: new Date() });
       this.byPair.set(pair, keyId);
       if (!this.owners.has(scope)) this.owners.set(scope, subjectId);
     }
@@ -54,6 +54,17 @@ export class InMemoryDataKeyStore implements DataKeyStore {
     let count = 0;
     for (const [keyId, k] of this.keys)
       if (k.scope === scope) {
+        this.keys.delete(keyId);
+        this.byPair.delete(`${k.subject}\u0000${k.scope}`);
+        count += 1;
+      }
+    return count;
+  }
+
+  async eraseScopeBefore(scope: string, madeBefore: Date, subjectIds?: readonly string[]): Promise<number> {
+    let count = 0;
+    for (const [keyId, k] of this.keys)
+      if (k.scope === scope && k.made < madeBefore && (!subjectIds || subjectIds.includes(k.subject))) {
         this.keys.delete(keyId);
         this.byPair.delete(`${k.subject}\u0000${k.scope}`);
         count += 1;

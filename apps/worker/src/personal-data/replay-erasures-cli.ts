@@ -1,0 +1,94 @@
+import { SingleBar } from 'cli-progress';
+import type { DataKeyStore, EventStore } from '@send/event-store';
+import { ConfigError, loadConfig, type AppConfig } from '@send/platform/config';
+import { createStores } from '@send/platform/personal-data';
+import { replayErasures } from './erasure-replay';
+
+export interface ReplayErasuresCliIo {
+  /** The progress bar goes here (stderr), so stdout carries only the counts. */
+  stderr: NodeJS.WritableStream;
+  stdout: NodeJS.WritableStream;
+}
+
+/** The event store (decrypting) and the key store a run works on. */
+export interface ReplayErasuresStores {
+  store: EventStore;
+  dataKeys: DataKeyStore | null;
+  close(): Promise<void>;
+}
+
+const configuredStores = async (config: AppConfig): Promise<ReplayErasuresStores> => {
+  const { store, dataKeys } = createStores(config);
+  return { store, dataKeys, close: () => store.close() };
+};
+
+/**
+ * `npm run replay-erasures` (or `node dist/apps/worker/main.js replay-erasures`): after restoring a
+ * backup, deletes again every data key an erasure or retention had deleted and the restored key
+ * store holds again (ADR 0017, "After a restore"), with a progress bar, and prints the counts.
+ * Idempotent. Then rebuild the read models, so they read the erased data as erased too. Returns the
+ * process exit code.
+ */
+export async function runReplayErasuresCli(
+  env: NodeJS.ProcessEnv = process.env,
+  io: ReplayErasuresCliIo = process,
+  open: (config: AppConfig) => Promise<ReplayErasuresStores> = configuredStores,
+): Promise<number> {
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    io.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
+    return 1;
+  }
+  let stores: ReplayErasuresStores;
+  try {
+    stores = await open(config);
+  } catch (error) {
+    io.stderr.write(`replay-erasures cannot run: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+  const { store, dataKeys } = stores;
+  if (!dataKeys) {
+    await stores.close().catch(() => undefined);
+    io.stderr.write('replay-erasures: PERSONAL_DATA_ENCRYPTION=false: there are no data keys to delete; nothing was changed.\n');
+    return 2;
+  }
+  const bar = new SingleBar({
+    stream: io.stderr,
+    format: 'replaying erasures [{bar}] {value}/{total}',
+    hideCursor: true,
+    noTTYOutput: true,
+    notTTYSchedule: 1000,
+  });
+  let barStarted = false;
+  try {
+    io.stderr.write('finding the erasures recorded in the event store...\n');
+    const report = await replayErasures({
+      store,
+      dataKeys,
+      onProgress: ({ done, total }) => {
+        if (total === 0) return;
+        if (!barStarted) {
+          bar.start(Math.max(total, 1), 0);
+          barStarted = true;
+        }
+        bar.update(done);
+      },
+    });
+    if (barStarted) bar.stop();
+    io.stdout.write(
+      `Erasures replayed: ${report.erasures} streams marked erased, ${report.keysDeleted} data keys deleted again ` +
+        `(from ${report.streams} streams), in ${(report.ms / 1000).toFixed(1)} s\n`,
+    );
+    if (report.keysDeleted > 0)
+      io.stdout.write('The restored keys held erased data: rebuild the read models now (npm run rebuild-read-models).\n');
+    return 0;
+  } catch (error) {
+    if (barStarted) bar.stop();
+    io.stderr.write(`replay-erasures failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  } finally {
+    await stores.close().catch(() => undefined);
+  }
+}
