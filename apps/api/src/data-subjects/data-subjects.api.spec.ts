@@ -203,6 +203,10 @@ describe('POST /api/data-subjects/:id/erase', () => {
     const record = await store.read(erasureStreamId(api.app.get(SubjectErasureService).subjectHash(PARENT)));
     expect(record).toHaveLength(1);
     expect(record[0]).toMatchObject({ type: 'DataSubjectErased', data: { erasureId, forced: true, reason: 'Erasure request under Article 17' } });
+    // It lists the keys it deleted (random ids), so a replay after a restore deletes them again.
+    const erasedKeyIds = (record[0].data as { keyIds: string[] }).keyIds;
+    expect(erasedKeyIds.length).toBeGreaterThan(0);
+    for (const keyId of erasedKeyIds) expect(await dataKeys.keyById(keyId)).toBeNull();
     for (const personal of [PARENT, 'parent@example.org', 'Pat Parent', '+447700900101', MARKER_ONE])
       expect([personal, JSON.stringify(record[0].data).includes(personal)]).toEqual([personal, false]);
 

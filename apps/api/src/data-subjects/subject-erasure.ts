@@ -70,7 +70,8 @@ export class SubjectErasureService {
 
   async erase(subject: DataSubjectId, body: EraseBody, ctx: ErasureContext): Promise<ErasureAnswer> {
     const dataKeys = this.dataKeys;
-    if (!dataKeys) throw new ProblemException(problem(503, 'data-keys-unavailable', 'The data key store is not configured: nothing can be erased.'));
+    if (!dataKeys)
+      throw new ProblemException(problem(503, 'data-keys-unavailable', 'The data key store is not configured: nothing can be erased.'));
     const found = await this.finder.find(subject);
     const hash = this.subjectHash(subject);
     const recordStream = erasureStreamId(hash);
@@ -107,6 +108,9 @@ export class SubjectErasureService {
     for (const streamId of found.streams) {
       if (await this.mark(streamId, subject, by, ctx)) marked.push(streamId);
     }
+    // Their key ids, recorded below: a replay after a restore deletes each again, including one in a
+    // stream no mark names (a case they were unlinked from before the erasure).
+    const keyIds = await dataKeys.keyIdsOf(subject);
     await dataKeys.eraseSubject(subject);
     // A stream other than a case's holds one person's data, whatever subject id its keys were made
     // under (a call from their number is `contact:<phone>` though they have an account): all of it goes.
@@ -119,11 +123,25 @@ export class SubjectErasureService {
     }
     const record: DataSubjectErased = {
       type: 'DataSubjectErased',
-      data: { schemaVersion: 1, erasureId, subjectHash: hash, reason: body.reason, forced: open.length > 0, streamHashes: marked.map((s) => this.keyedHash(`stream:${s}`)), by: ctx.actor.id, at },
+      data: {
+        schemaVersion: 1,
+        erasureId,
+        subjectHash: hash,
+        reason: body.reason,
+        forced: open.length > 0,
+        streamHashes: marked.map((s) => this.keyedHash(`stream:${s}`)),
+        keyIds,
+        by: ctx.actor.id,
+        at,
+      },
     };
-    await this.store.append(recordStream, [{ id: uuidv5(erasureId, RECORD_NAMESPACE), type: record.type, data: record.data, metadata: this.metadata(ctx) }], {
-      expectedRevision: 'any',
-    });
+    await this.store.append(
+      recordStream,
+      [{ id: uuidv5(erasureId, RECORD_NAMESPACE), type: record.type, data: record.data, metadata: this.metadata(ctx) }],
+      {
+        expectedRevision: 'any',
+      },
+    );
     this.logger.log(`erasure ${erasureId}: ${marked.length} streams marked, keys deleted${open.length ? ' (forced while open)' : ''}`);
     return { erasureId, streams: marked.length };
   }

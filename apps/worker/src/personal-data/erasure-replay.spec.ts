@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
 import { v4 as uuid } from 'uuid';
-import { caseStreamId, ERASED, foldCase, personalDataErased, personalDataErasedFor } from '@send/domain';
+import { caseStreamId, ERASED, erasureStreamId, foldCase, personalDataErased, personalDataErasedFor } from '@send/domain';
 import { EncryptingEventStore, SqliteDataKeyStore, SqliteEventStore, type EventStore } from '@send/event-store';
 import { PERSONAL_DATA_SCHEMA } from '@send/platform/personal-data';
 import { replayErasures } from './erasure-replay';
@@ -14,7 +14,8 @@ import { runReplayErasuresCli } from './replay-erasures-cli';
  * Replaying erasures after a restore (ADR 0017), on the embedded default's real stores: events and
  * keys in one SQLite file, read through the encrypting layer. Ann is erased; then the key table is
  * put back as a backup from before the erasure had it, which makes her data readable again; the
- * replay deletes her keys again, and nothing else: not Bob's on the same case, not the child's
+ * replay deletes her keys again, also on a case she had been unlinked from (no mark there: her
+ * erasure's record lists the key), and nothing else: not Bob's on the same case, not the child's
  * name, not a key made for Ann's new request after the erasure.
  */
 const SECRET = 'replay-erasures-spec-secret-0123456789abcdef';
@@ -56,23 +57,25 @@ const annsRequest = 'contact-request-00000000-0000-4000-8000-000000000001';
 const bobsRequest = 'contact-request-00000000-0000-4000-8000-000000000002';
 const annsNewRequest = 'contact-request-00000000-0000-4000-8000-000000000003';
 const theCase = caseStreamId('C-1');
+const anEarlierCase = caseStreamId('C-2');
 
 /** The key table's rows as a backup holds them, and that backup put back over the live table. */
-const keyRows = (): unknown[] => {
+const keyRows = (): Record<string, unknown>[] => {
   const db = new Database(path, { readonly: true });
   try {
-    return db.prepare('SELECT * FROM data_keys').all();
+    return db.prepare<[], Record<string, unknown>>('SELECT * FROM data_keys').all();
   } finally {
     db.close();
   }
 };
-const restoreKeys = (rows: unknown[]): void => {
+const restoreKeys = (rows: Record<string, unknown>[]): void => {
   const db = new Database(path);
   try {
+    // Without their seq: a key made since may have taken a deleted key's (SQLite reuses the largest rowid).
     const insert = db.prepare(
-      'INSERT OR IGNORE INTO data_keys (seq, key_id, subject_hash, subject_sealed, scope, wrapped_key, created_at) VALUES (@seq, @key_id, @subject_hash, @subject_sealed, @scope, @wrapped_key, @created_at)',
+      'INSERT OR IGNORE INTO data_keys (key_id, subject_hash, subject_sealed, scope, wrapped_key, created_at) VALUES (@key_id, @subject_hash, @subject_sealed, @scope, @wrapped_key, @created_at)',
     );
-    db.transaction(() => rows.forEach((row) => insert.run(row)))();
+    db.transaction(() => rows.forEach(({ seq: _seq, ...row }) => insert.run(row)))();
   } finally {
     db.close();
   }
@@ -87,6 +90,7 @@ async function reads(): Promise<{
   annsMessage: unknown;
   linked: unknown[];
   childName: unknown;
+  onTheEarlierCase: unknown;
   bobsMessage: unknown;
   annsNewMessage: unknown;
 }> {
@@ -98,6 +102,7 @@ async function reads(): Promise<{
       annsMessage: await message(annsRequest),
       linked: caseEvents.filter((e) => e.type === 'CaseContactLinked').map((e) => (e.data['contact'] as { name: string }).name),
       childName: caseEvents[0].data['childName'],
+      onTheEarlierCase: ((await store.read(anEarlierCase))[1].data['contact'] as { name: string }).name,
       bobsMessage: await message(bobsRequest),
       annsNewMessage: await message(annsNewRequest),
     };
@@ -136,6 +141,16 @@ beforeAll(async () => {
       ],
       { expectedRevision: 'no_stream' },
     );
+    // A case Ann was a contact on, and no longer is.
+    await store.append(
+      anEarlierCase,
+      [
+        event('CaseOpened', { caseRef: 'C-2', childName: 'Kim', teamId: 'north', caseOfficerId: 'officer-1', at: at() }),
+        event('CaseContactLinked', { caseRef: 'C-2', contact: contact('Ann Able', 'ann@example.org'), at: at() }),
+        event('CaseContactUnlinked', { caseRef: 'C-2', contactId: 'email:ann@example.org', at: at() }),
+      ],
+      { expectedRevision: 'no_stream' },
+    );
   } finally {
     await store.close();
   }
@@ -147,15 +162,36 @@ it('deletes again the keys a restored backup brought back, and only those; a sec
   const backup = keyRows();
   await pause();
 
-  // Ann's erasure, as the api's SubjectErasureService makes it: her streams marked, then her keys deleted.
+  // Ann's erasure, as the api's SubjectErasureService makes it: her streams marked (not the case she
+  // left: she is no contact of it now), then her keys deleted, then the record listing them.
   const store = open();
   const by = { erasureId: uuid(), reason: 'erasure' as const, by: 'manager-1', at: at() };
   const caseMark = personalDataErasedFor(ANN, { kind: 'case', state: foldCase(await store.read(theCase)) }, by)!;
   expect(caseMark.data.contacts).toEqual([0]);
+  expect(personalDataErasedFor(ANN, { kind: 'case', state: foldCase(await store.read(anEarlierCase)) }, by)).toBeNull();
   await store.append(theCase, [{ id: uuid(), ...caseMark, metadata: {} }], { expectedRevision: 'any' });
   await store.append(annsRequest, [{ id: uuid(), ...personalDataErased(by), metadata: {} }], { expectedRevision: 'any' });
+  const keyIds = await store.keys.keyIdsOf(ANN);
+  expect(keyIds).toHaveLength(3);
   await store.keys.eraseSubject(ANN);
   await store.keys.eraseScope(annsRequest);
+  const record = {
+    erasureId: by.erasureId,
+    subjectHash: 'h',
+    reason: 'Asked',
+    forced: false,
+    streamHashes: [],
+    keyIds,
+    by: by.by,
+    at: by.at,
+  };
+  await store.append(
+    erasureStreamId('h'),
+    [{ id: uuid(), type: 'DataSubjectErased', data: { schemaVersion: 1, ...record }, metadata: {} }],
+    {
+      expectedRevision: 'any',
+    },
+  );
   await pause();
   // Afterwards Ann writes again: a key made after the erasure, for data it never erased.
   await store.append(annsNewRequest, [submission('Ann Able', 'ann@example.org', 'A new question')], { expectedRevision: 'no_stream' });
@@ -164,19 +200,22 @@ it('deletes again the keys a restored backup brought back, and only those; a sec
   const erased = await reads();
   expect(erased.annsMessage).toBe(ERASED);
   expect(erased.linked).toEqual([ERASED, 'Bob Baker']);
+  expect(erased.onTheEarlierCase).toBe(ERASED);
 
   // The key backup from before the erasure restored: Ann's data reads again. This is what the replay is for.
   restoreKeys(backup);
   const resurrected = await reads();
   expect(resurrected.annsMessage).toContain(MARKER);
   expect(resurrected.linked).toEqual(['Ann Able', 'Bob Baker']);
+  expect(resurrected.onTheEarlierCase).toBe('Ann Able');
 
   const replaying = open();
   try {
     const progress: number[] = [];
     const report = await replayErasures({ store: replaying, dataKeys: replaying.keys, onProgress: ({ done }) => progress.push(done) });
-    expect(report).toMatchObject({ erasures: 2, keysDeleted: 2, streams: 2 });
-    expect(progress).toEqual([0, 1, 2]);
+    // The two marks delete her request's and her case's keys; the record the rest (the earlier case's).
+    expect(report).toMatchObject({ marks: 2, records: 1, keysDeleted: 3 });
+    expect(progress).toEqual([0, 1, 2, 3]);
   } finally {
     await replaying.close();
   }
@@ -185,10 +224,11 @@ it('deletes again the keys a restored backup brought back, and only those; a sec
   expect(after.annsMessage).toBe(ERASED);
   expect(after.linked).toEqual([ERASED, 'Bob Baker']);
   expect(after.childName).toBe('Sam');
+  expect(after.onTheEarlierCase).toBe(ERASED);
   expect(after.bobsMessage).toBe('Bob asks too');
   expect(after.annsNewMessage).toBe('A new question');
   // No copy of the erased key's bytes left in the file or its WAL (the store checkpoints after deleting).
-  const annsKey = (backup as { scope: string; wrapped_key: Buffer }[]).find((r) => r.scope === annsRequest)!.wrapped_key;
+  const annsKey = backup.find((r) => r.scope === annsRequest)!.wrapped_key as Buffer;
   for (const file of [path, `${path}-wal`]) if (existsSync(file)) expect(readFileSync(file).indexOf(annsKey)).toBe(-1);
 
   // Again, through the CLI: idempotent, and it says so.
@@ -196,7 +236,7 @@ it('deletes again the keys a restored backup brought back, and only those; a sec
   try {
     const { code, out } = await cli(again, again.keys.inner as SqliteDataKeyStore);
     expect(code).toBe(0);
-    expect(out).toMatch(/^Erasures replayed: 2 streams marked erased, 0 data keys deleted again \(from 0 streams\)/);
+    expect(out).toMatch(/^Erasures replayed: 2 streams marked erased, 1 erasure records, 0 data keys deleted again, in /);
     expect(out).not.toMatch(/rebuild the read models/);
   } finally {
     await again.close();

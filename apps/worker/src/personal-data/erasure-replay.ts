@@ -5,6 +5,7 @@ import {
   ERASED,
   foldCase,
   PERSONAL_DATA_ERASED,
+  type DataSubjectErased,
   type DataSubjectId,
   type PersonalDataErased,
 } from '@send/domain';
@@ -19,12 +20,12 @@ export interface ReplayErasuresOptions {
 }
 
 export interface ReplayErasuresReport {
-  /** PersonalDataErased events in the store (erasures and retention, one per stream each marked). */
-  erasures: number;
+  /** PersonalDataErased events in the store: a stream each, marked by an erasure or by retention. */
+  marks: number;
+  /** Erasure records (DataSubjectErased), one per erasure of a person. */
+  records: number;
   /** Keys deleted again: those a restored key backup had brought back. 0 when the keys were as the erasures left them. */
   keysDeleted: number;
-  /** Streams any were deleted from. */
-  streams: number;
   ms: number;
 }
 
@@ -36,10 +37,11 @@ export interface ReplayErasuresReport {
  * recorded (keys made since, for data written after the erasure, stay):
  * - a request, user or call stream: every key of the stream (its personal data is one person's);
  * - a case stream: the keys of the contacts it names, as the case stood just before it, and the
- *   case's own key when it erased the child's name.
- * Idempotent: keys already gone delete nothing, so it may run after every restore, or at any time.
- * Not covered: a contact unlinked from a case before their erasure (the erasure marks no case stream
- * they are no longer on; their keys there come back with an older backup until erased again).
+ *   case's own key when it erased the child's name;
+ * and every key an erasure's record (DataSubjectErased) lists as deleted, which also reaches a case
+ * the person had been unlinked from (no mark names them there). Records made before they listed
+ * their keys have only the marks. Idempotent: keys already gone delete nothing, so it may run after
+ * every restore, or at any time.
  */
 export async function replayErasures(options: ReplayErasuresOptions): Promise<ReplayErasuresReport> {
   const started = Date.now();
@@ -47,33 +49,34 @@ export async function replayErasures(options: ReplayErasuresOptions): Promise<Re
   // The marks carry no personal data: read them without decrypting every event on the way.
   const scanned = store instanceof EncryptingEventStore ? store.inner : store;
   const marks: RecordedEvent[] = [];
-  await readAllToHead(scanned, (event) => void marks.push(event), { eventTypes: [PERSONAL_DATA_ERASED] });
+  await readAllToHead(scanned, (event) => void marks.push(event), { eventTypes: [PERSONAL_DATA_ERASED, ERASURE_RECORD] });
 
-  const report: ReplayErasuresReport = { erasures: marks.length, keysDeleted: 0, streams: 0, ms: 0 };
-  const touched = new Set<string>();
+  const records = marks.filter((e) => e.type === ERASURE_RECORD).length;
+  const report: ReplayErasuresReport = { marks: marks.length - records, records, keysDeleted: 0, ms: 0 };
   // A case stream as it reads now, before this run deletes anything of it: whose each mark named.
   const cases = new Map<string, RecordedEvent[]>();
   options.onProgress?.({ done: 0, total: marks.length });
   for (const [i, mark] of marks.entries()) {
     const caseRef = caseRefOf(mark.streamId);
     let deleted: number;
-    if (caseRef === null) deleted = await dataKeys.eraseScopeBefore(mark.streamId, mark.recordedAt);
+    if (mark.type === ERASURE_RECORD) {
+      const keyIds = (mark.data as DataSubjectErased['data']).keyIds ?? [];
+      deleted = keyIds.length > 0 ? await dataKeys.eraseKeys(keyIds) : 0;
+    } else if (caseRef === null) deleted = await dataKeys.eraseScopeBefore(mark.streamId, mark.recordedAt);
     else {
       let events = cases.get(mark.streamId);
       if (!events) cases.set(mark.streamId, (events = await store.read(mark.streamId)));
       const subjects = caseSubjectsErased(caseRef, events, mark);
       deleted = subjects.length > 0 ? await dataKeys.eraseScopeBefore(mark.streamId, mark.recordedAt, subjects) : 0;
     }
-    if (deleted > 0) {
-      report.keysDeleted += deleted;
-      touched.add(mark.streamId);
-    }
+    report.keysDeleted += deleted;
     options.onProgress?.({ done: i + 1, total: marks.length });
   }
-  report.streams = touched.size;
   report.ms = Date.now() - started;
   return report;
 }
+
+const ERASURE_RECORD: DataSubjectErased['type'] = 'DataSubjectErased';
 
 /** Whose keys a case stream's PersonalDataErased deleted: the contacts it names as the case stood before it, and the case's own for the child's name. */
 function caseSubjectsErased(caseRef: string, events: readonly RecordedEvent[], mark: RecordedEvent): DataSubjectId[] {

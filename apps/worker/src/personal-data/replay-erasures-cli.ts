@@ -78,8 +78,8 @@ export async function runReplayErasuresCli(
     });
     if (barStarted) bar.stop();
     io.stdout.write(
-      `Erasures replayed: ${report.erasures} streams marked erased, ${report.keysDeleted} data keys deleted again ` +
-        `(from ${report.streams} streams), in ${(report.ms / 1000).toFixed(1)} s\n`,
+      `Erasures replayed: ${report.marks} streams marked erased, ${report.records} erasure records, ` +
+        `${report.keysDeleted} data keys deleted again, in ${(report.ms / 1000).toFixed(1)} s\n`,
     );
     if (report.keysDeleted > 0)
       io.stdout.write('The restored keys held erased data: rebuild the read models now (npm run rebuild-read-models).\n');

@@ -29,6 +29,11 @@ export type DataSubjectErased = {
     forced: boolean;
     /** Keyed hashes of the streams marked with PersonalDataErased (a user stream's id would name the person). */
     streamHashes: string[];
+    /**
+     * The ids of the data keys it deleted (random: they name nobody), so that a replay after a
+     * restore deletes them again, also in a stream it could not mark. Absent in records made before.
+     */
+    keyIds?: string[];
     by: string;
     at: string;
   };

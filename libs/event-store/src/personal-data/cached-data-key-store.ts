@@ -115,6 +115,19 @@ export class CachedDataKeyStore implements DataKeyStore {
     return this.inner.scopesOf(subjectId);
   }
 
+  keyIdsOf(subjectId: string): Promise<string[]> {
+    return this.inner.keyIdsOf(subjectId);
+  }
+
+  async eraseKeys(keyIds: readonly string[]): Promise<number> {
+    this.clear();
+    try {
+      return await this.inner.eraseKeys(keyIds);
+    } finally {
+      this.clear();
+    }
+  }
+
   async eraseSubject(subjectId: string): Promise<string[]> {
     this.clear();
     try {

@@ -170,6 +170,19 @@ describe.each(runnable)('DataKeyStore contract: %s', (_name, make) => {
     expect(await keys.scopesOf('contact:ann@example.org')).toEqual(['contact-request-1']);
   });
 
+  it("lists a subject's key ids, and erases keys by id (what an erasure records, and a replay deletes again)", async () => {
+    const ann1 = await keys.keyFor('contact:ann@example.org', 'contact-request-1');
+    const ann2 = await keys.keyFor('contact:ann@example.org', 'case-C-1');
+    const bob = await keys.keyFor('contact:bob@example.org', 'case-C-1');
+    expect(await keys.keyIdsOf('contact:ann@example.org')).toEqual([ann1.keyId, ann2.keyId]);
+    expect(await keys.keyIdsOf('contact:nobody@example.org')).toEqual([]);
+    expect(await keys.eraseKeys([ann1.keyId, ann2.keyId, 'no-such-key-id-000000'])).toBe(2);
+    expect(await sut.open().keyById(ann2.keyId)).toBeNull();
+    expect(await keys.keyById(bob.keyId)).toEqual(bob.key);
+    expect(await keys.eraseKeys([ann1.keyId])).toBe(0);
+    expect(await keys.eraseKeys([])).toBe(0);
+  });
+
   it('refuses, clearly, to open keys with another secret', async () => {
     const a = await keys.keyFor('u-1', 's-1');
     const wrong = sut.open('another-secret-that-is-long-enough-0123456789');

@@ -81,8 +81,12 @@ export interface DataKeyStore {
   subjectOfScope(scope: string): Promise<string | null>;
   /** The streams holding this subject's data: what an erasure must mark and an export must read. */
   scopesOf(subjectId: string): Promise<string[]>;
+  /** The ids of the subject's keys (what an erasure records it deleted, so a replay after a restore finds them all). */
+  keyIdsOf(subjectId: string): Promise<string[]>;
   /** Deletes every key of the subject, unrecoverably (no copy left in free pages or the WAL). Returns the scopes it held. */
   eraseSubject(subjectId: string): Promise<string[]>;
+  /** Deletes these keys (an erasure replayed after a restore). Returns how many there were. */
+  eraseKeys(keyIds: readonly string[]): Promise<number>;
   /** Deletes every key of one stream (retention of one request). Returns how many keys went. */
   eraseScope(scope: string): Promise<number>;
   /**

@@ -94,6 +94,21 @@ export class PostgresDataKeyStore implements DataKeyStore {
     return rows.map((r) => r.scope);
   }
 
+  async keyIdsOf(subjectId: string): Promise<string[]> {
+    await this.migrated();
+    const { rows } = await this.pool.query<{ key_id: string }>(`SELECT key_id FROM ${this.table} WHERE subject_hash = $1 ORDER BY seq`, [
+      this.kek.subjectHash(subjectId),
+    ]);
+    return rows.map((r) => r.key_id);
+  }
+
+  async eraseKeys(keyIds: readonly string[]): Promise<number> {
+    await this.migrated();
+    const { rowCount } = await this.pool.query(`DELETE FROM ${this.table} WHERE key_id = ANY($1)`, [[...keyIds]]);
+    if (rowCount) await this.vacuum();
+    return rowCount ?? 0;
+  }
+
   async eraseSubject(subjectId: string): Promise<string[]> {
     await this.migrated();
     const { rows } = await this.pool.query<{ scope: string; seq: string }>(

@@ -48,6 +48,8 @@ export class SqliteDataKeyStore implements DataKeyStore {
     scopesOf: Database.Statement<[string], { scope: string }>;
     deleteSubject: Database.Statement<[string]>;
     deleteScope: Database.Statement<[string]>;
+    keyIdsOf: Database.Statement<[string], { key_id: string }>;
+    deleteKeys: Database.Statement<[string]>;
     deleteScopeBefore: Database.Statement<[string, string]>;
     deleteScopeSubjectBefore: Database.Statement<[string, string, string]>;
   };
@@ -82,6 +84,8 @@ export class SqliteDataKeyStore implements DataKeyStore {
       scopesOf: this.db.prepare('SELECT scope FROM data_keys WHERE subject_hash = ? ORDER BY seq'),
       deleteSubject: this.db.prepare('DELETE FROM data_keys WHERE subject_hash = ?'),
       deleteScope: this.db.prepare('DELETE FROM data_keys WHERE scope = ?'),
+      keyIdsOf: this.db.prepare('SELECT key_id FROM data_keys WHERE subject_hash = ? ORDER BY seq'),
+      deleteKeys: this.db.prepare('DELETE FROM data_keys WHERE key_id IN (SELECT value FROM json_each(?))'),
       // created_at is an ISO instant (UTC, milliseconds): it compares as text in time order.
       deleteScopeBefore: this.db.prepare('DELETE FROM data_keys WHERE scope = ? AND created_at < ?'),
       deleteScopeSubjectBefore: this.db.prepare('DELETE FROM data_keys WHERE scope = ? AND created_at < ? AND subject_hash = ?'),
@@ -181,6 +185,16 @@ export class SqliteDataKeyStore implements DataKeyStore {
 
   async scopesOf(subjectId: string): Promise<string[]> {
     return this.stmt.scopesOf.all(this.kek.subjectHash(subjectId)).map((r) => r.scope);
+  }
+
+  async keyIdsOf(subjectId: string): Promise<string[]> {
+    return this.stmt.keyIdsOf.all(this.kek.subjectHash(subjectId)).map((r) => r.key_id);
+  }
+
+  async eraseKeys(keyIds: readonly string[]): Promise<number> {
+    const { changes } = this.stmt.deleteKeys.run(JSON.stringify(keyIds));
+    if (changes > 0) await this.checkpoint();
+    return changes;
   }
 
   async eraseSubject(subjectId: string): Promise<string[]> {

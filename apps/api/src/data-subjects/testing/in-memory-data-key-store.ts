@@ -39,6 +39,22 @@ export class InMemoryDataKeyStore implements DataKeyStore {
     return [...this.keys.values()].filter((k) => k.subject === subjectId).map((k) => k.scope);
   }
 
+  async keyIdsOf(subjectId: string): Promise<string[]> {
+    return [...this.keys].filter(([, k]) => k.subject === subjectId).map(([keyId]) => keyId);
+  }
+
+  async eraseKeys(keyIds: readonly string[]): Promise<number> {
+    let count = 0;
+    for (const keyId of keyIds) {
+      const k = this.keys.get(keyId);
+      if (!k) continue;
+      this.keys.delete(keyId);
+      this.byPair.delete(`${k.subject}\u0000${k.scope}`);
+      count += 1;
+    }
+    return count;
+  }
+
   async eraseSubject(subjectId: string): Promise<string[]> {
     const scopes: string[] = [];
     for (const [keyId, k] of this.keys)
