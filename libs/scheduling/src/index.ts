@@ -8,3 +8,4 @@ export * from './timers/timer-reconciler';
 export * from './create-scheduling';
 export * from './retention/retention-run';
 export * from './retention/retention-job';
+export * from './retention/erasure-replay';

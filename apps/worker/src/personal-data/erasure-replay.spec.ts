@@ -7,7 +7,7 @@ import { v4 as uuid } from 'uuid';
 import { caseStreamId, ERASED, erasureStreamId, foldCase, personalDataErased, personalDataErasedFor } from '@send/domain';
 import { EncryptingEventStore, SqliteDataKeyStore, SqliteEventStore, type EventStore } from '@send/event-store';
 import { PERSONAL_DATA_SCHEMA } from '@send/platform/personal-data';
-import { replayErasures } from './erasure-replay';
+import { replayErasures } from '@send/scheduling';
 import { runReplayErasuresCli } from './replay-erasures-cli';
 
 /**

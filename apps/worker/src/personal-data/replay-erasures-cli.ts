@@ -2,7 +2,7 @@ import { SingleBar } from 'cli-progress';
 import type { DataKeyStore, EventStore } from '@send/event-store';
 import { ConfigError, loadConfig, type AppConfig } from '@send/platform/config';
 import { createStores } from '@send/platform/personal-data';
-import { replayErasures } from './erasure-replay';
+import { replayErasures } from '@send/scheduling';
 
 export interface ReplayErasuresCliIo {
   /** The progress bar goes here (stderr), so stdout carries only the counts. */

@@ -119,7 +119,8 @@ describe('the daily job', () => {
       await job.start();
       const scheduler = await job.queue.getJobScheduler(RETENTION_JOB_NAME);
       expect(scheduler).toMatchObject({ pattern: '30 2 * * *', tz: testPolicy.calendar.timezone });
-      expect(await job.run()).toMatchObject({ pastRetention: 1, erased: 0, alreadyErased: 1 });
+      // Its run replays the erasures too: the keys are as the erasures left them, so none deleted again.
+      expect(await job.run()).toMatchObject({ pastRetention: 1, erased: 0, alreadyErased: 1, keysDeletedAgain: 0 });
     } finally {
       await job.stop();
       await redis.stop();

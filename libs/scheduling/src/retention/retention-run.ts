@@ -59,7 +59,14 @@ export async function runRetention(options: RetentionOptions): Promise<Retention
   const resolved = [...resolvedAt].filter((entry): entry is [string, string] => entry[1] !== null);
   const past = resolved.filter(([, at]) => isPastRetention(options.policy, at, now)).map(([streamId]) => streamId);
 
-  const report: RetentionReport = { resolved: resolved.length, pastRetention: past.length, erased: 0, alreadyErased: 0, keysDeleted: 0, ms: 0 };
+  const report: RetentionReport = {
+    resolved: resolved.length,
+    pastRetention: past.length,
+    erased: 0,
+    alreadyErased: 0,
+    keysDeleted: 0,
+    ms: 0,
+  };
   options.onProgress?.({ done: 0, total: past.length });
   for (const [i, streamId] of past.entries()) {
     if (markedBefore.has(streamId)) report.alreadyErased += 1;
