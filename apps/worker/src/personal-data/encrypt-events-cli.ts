@@ -1,4 +1,3 @@
-import { SingleBar } from 'cli-progress';
 import {
   EncryptingEventStore,
   PostgresEventsRewriter,
@@ -6,14 +5,8 @@ import {
   encryptStoredEvents,
   type StoredEventsRewriter,
 } from '@send/event-store';
-import { ConfigError, loadConfig } from '@send/platform/config';
 import { createStores } from '@send/platform/personal-data';
-
-export interface EncryptEventsCliIo {
-  /** The progress bar goes here (stderr), so stdout carries only the final line. */
-  stderr: NodeJS.WritableStream;
-  stdout: NodeJS.WritableStream;
-}
+import { cliConfig, CliProgress, type CliIo } from '../cli-support';
 
 /**
  * `npm run encrypt-events` (or `node dist/apps/worker/main.js encrypt-events`): encrypts, in place,
@@ -23,14 +16,9 @@ export interface EncryptEventsCliIo {
  * store no longer shows (they hold what they held; encryption changes no value a reader sees).
  * Returns the process exit code.
  */
-export async function runEncryptEventsCli(env: NodeJS.ProcessEnv = process.env, io: EncryptEventsCliIo = process): Promise<number> {
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    io.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
-    return 1;
-  }
+export async function runEncryptEventsCli(env: NodeJS.ProcessEnv = process.env, io: CliIo = process): Promise<number> {
+  const config = cliConfig(env, io);
+  if (!config) return 1;
   if (config.EVENT_STORE === 'kurrentdb') {
     io.stderr.write(
       'encrypt-events: KurrentDB cannot rewrite an event in place (its log is immutable). Copy the streams to new ones ' +
@@ -44,14 +32,7 @@ export async function runEncryptEventsCli(env: NodeJS.ProcessEnv = process.env, 
   }
   const { store } = createStores(config);
   let rewriter: StoredEventsRewriter | null = null;
-  const bar = new SingleBar({
-    stream: io.stderr,
-    format: 'encrypting personal data [{bar}] {percentage}% | {value}/{total} events | {encrypted} rewritten',
-    hideCursor: true,
-    noTTYOutput: true,
-    notTTYSchedule: 1000,
-  });
-  let barStarted = false;
+  const bar = new CliProgress(io, 'encrypting personal data [{bar}] {percentage}% | {value}/{total} events | {encrypted} rewritten');
   try {
     rewriter =
       config.EVENT_STORE === 'sqlite'
@@ -60,22 +41,16 @@ export async function runEncryptEventsCli(env: NodeJS.ProcessEnv = process.env, 
     const result = await encryptStoredEvents({
       rewriter,
       store: store as EncryptingEventStore,
-      onProgress: (p) => {
-        if (!barStarted) {
-          bar.start(Math.max(p.total, 1), 0, { encrypted: 0 });
-          barStarted = true;
-        }
-        bar.update(p.done, { encrypted: p.encrypted });
-      },
+      onProgress: (p) => bar.update(p.done, p.total, { encrypted: p.encrypted }),
     });
-    if (barStarted) bar.stop();
+    bar.stop();
     io.stdout.write(
       `Encrypted the personal data of ${result.encrypted} of ${result.events} events` +
         `${result.resumedFrom > 0n ? ` (resumed after position ${result.resumedFrom})` : ''} in ${(result.ms / 1000).toFixed(1)} s\n`,
     );
     return 0;
   } catch (error) {
-    if (barStarted) bar.stop();
+    bar.stop();
     io.stderr.write(`encrypt-events failed: ${error instanceof Error ? error.message : String(error)} (run it again: it resumes)\n`);
     return 1;
   } finally {

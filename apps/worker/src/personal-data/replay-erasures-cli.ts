@@ -1,14 +1,8 @@
-import { SingleBar } from 'cli-progress';
 import type { DataKeyStore, EventStore } from '@send/event-store';
-import { ConfigError, loadConfig, type AppConfig } from '@send/platform/config';
+import type { AppConfig } from '@send/platform/config';
 import { createStores } from '@send/platform/personal-data';
 import { replayErasures } from '@send/scheduling';
-
-export interface ReplayErasuresCliIo {
-  /** The progress bar goes here (stderr), so stdout carries only the counts. */
-  stderr: NodeJS.WritableStream;
-  stdout: NodeJS.WritableStream;
-}
+import { cliConfig, CliProgress, type CliIo } from '../cli-support';
 
 /** The event store (decrypting) and the key store a run works on. */
 export interface ReplayErasuresStores {
@@ -31,16 +25,11 @@ const configuredStores = async (config: AppConfig): Promise<ReplayErasuresStores
  */
 export async function runReplayErasuresCli(
   env: NodeJS.ProcessEnv = process.env,
-  io: ReplayErasuresCliIo = process,
+  io: CliIo = process,
   open: (config: AppConfig) => Promise<ReplayErasuresStores> = configuredStores,
 ): Promise<number> {
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    io.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
-    return 1;
-  }
+  const config = cliConfig(env, io);
+  if (!config) return 1;
   let stores: ReplayErasuresStores;
   try {
     stores = await open(config);
@@ -54,29 +43,15 @@ export async function runReplayErasuresCli(
     io.stderr.write('replay-erasures: PERSONAL_DATA_ENCRYPTION=false: there are no data keys to delete; nothing was changed.\n');
     return 2;
   }
-  const bar = new SingleBar({
-    stream: io.stderr,
-    format: 'replaying erasures [{bar}] {value}/{total}',
-    hideCursor: true,
-    noTTYOutput: true,
-    notTTYSchedule: 1000,
-  });
-  let barStarted = false;
+  const bar = new CliProgress(io, 'replaying erasures [{bar}] {value}/{total}');
   try {
     io.stderr.write('finding the erasures recorded in the event store...\n');
     const report = await replayErasures({
       store,
       dataKeys,
-      onProgress: ({ done, total }) => {
-        if (total === 0) return;
-        if (!barStarted) {
-          bar.start(Math.max(total, 1), 0);
-          barStarted = true;
-        }
-        bar.update(done);
-      },
+      onProgress: ({ done, total }) => bar.update(done, total),
     });
-    if (barStarted) bar.stop();
+    bar.stop();
     io.stdout.write(
       `Erasures replayed: ${report.marks} streams marked erased, ${report.records} erasure records, ` +
         `${report.keysDeleted} data keys deleted again, in ${(report.ms / 1000).toFixed(1)} s\n`,
@@ -85,7 +60,7 @@ export async function runReplayErasuresCli(
       io.stdout.write('The restored keys held erased data: rebuild the read models now (npm run rebuild-read-models).\n');
     return 0;
   } catch (error) {
-    if (barStarted) bar.stop();
+    bar.stop();
     io.stderr.write(`replay-erasures failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   } finally {

@@ -1,14 +1,7 @@
-import { SingleBar } from 'cli-progress';
 import Redis from 'ioredis';
-import { ConfigError, loadConfig } from '@send/platform/config';
 import { createStores } from '@send/platform/personal-data';
 import { rebuildReadModels, type RebuildProgress } from '@send/read-models';
-
-export interface RebuildCliIo {
-  /** The progress bar goes here (stderr), so stdout carries only the final line. */
-  stderr: NodeJS.WritableStream;
-  stdout: NodeJS.WritableStream;
-}
+import { cliConfig, CliProgress, type CliIo } from '../cli-support';
 
 /**
  * `npm run rebuild-read-models` (or `node dist/apps/worker/main.js rebuild-read-models`): drops and
@@ -17,46 +10,30 @@ export interface RebuildCliIo {
  * worker's projector waits. It lives with the worker, the app that owns the projections. Returns the
  * process exit code.
  */
-export async function runRebuildCli(env: NodeJS.ProcessEnv = process.env, io: RebuildCliIo = process): Promise<number> {
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    io.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
-    return 1;
-  }
+export async function runRebuildCli(env: NodeJS.ProcessEnv = process.env, io: CliIo = process): Promise<number> {
+  const config = cliConfig(env, io);
+  if (!config) return 1;
   // Through the encryption layer, as the apps: what it writes is encrypted, what it reads decrypted.
   const { store } = createStores(config);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: true });
-  const bar = new SingleBar({
-    stream: io.stderr,
-    format: 'rebuilding read models [{bar}] {percentage}% | {events} events',
-    hideCursor: true,
-    noTTYOutput: true,
-    notTTYSchedule: 1000,
-  });
-  let barStarted = false;
+  const bar = new CliProgress(io, 'rebuilding read models [{bar}] {percentage}% | {events} events');
   const onProgress = (p: RebuildProgress) => {
     if (p.phase === 'waiting-for-lease') io.stderr.write('waiting for the projections lease (the worker pauses its projector)...\n');
     if (p.phase === 'dropping') io.stderr.write('dropping read models...\n');
     if (p.phase !== 'replaying' && p.phase !== 'done') return;
     const total = Number(p.head ?? 0n);
-    if (!barStarted) {
-      bar.start(Math.max(total, 1), 0, { events: 0 });
-      barStarted = true;
-    }
-    bar.update(p.phase === 'done' ? Math.max(total, 1) : Number(p.position ?? 0n), { events: p.events });
+    bar.update(p.phase === 'done' ? total : Number(p.position ?? 0n), total, { events: p.events });
   };
   try {
     await redis.connect();
     const result = await rebuildReadModels({ store, redis, onProgress });
-    if (barStarted) bar.stop();
+    bar.stop();
     io.stdout.write(
       `Rebuilt read models from ${result.events} events (${result.requests} requests) in ${(result.ms / 1000).toFixed(1)} s\n`,
     );
     return 0;
   } catch (error) {
-    if (barStarted) bar.stop();
+    bar.stop();
     io.stderr.write(`rebuild failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   } finally {

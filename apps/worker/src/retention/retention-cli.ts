@@ -1,15 +1,9 @@
 import { NestFactory } from '@nestjs/core';
-import { SingleBar } from 'cli-progress';
 import type { DataKeyStore, EventStore } from '@send/event-store';
-import { ConfigError, loadConfig, type AppConfig } from '@send/platform/config';
+import type { AppConfig } from '@send/platform/config';
 import { Clock, DATA_KEYS, EVENT_STORE, PlatformModule } from '@send/platform';
 import { runRetention } from '@send/scheduling';
-
-export interface RetentionCliIo {
-  /** The progress bar goes here (stderr), so stdout carries only the counts. */
-  stderr: NodeJS.WritableStream;
-  stdout: NodeJS.WritableStream;
-}
+import { cliConfig, CliProgress, type CliIo } from '../cli-support';
 
 /** The event store and key store a run works on, and how to let them go. */
 export interface RetentionStores {
@@ -42,16 +36,11 @@ async function platformStores(config: AppConfig): Promise<RetentionStores> {
  */
 export async function runRetentionCli(
   env: NodeJS.ProcessEnv = process.env,
-  io: RetentionCliIo = process,
+  io: CliIo = process,
   open: (config: AppConfig) => Promise<RetentionStores> = platformStores,
 ): Promise<number> {
-  let config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    io.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
-    return 1;
-  }
+  const config = cliConfig(env, io);
+  if (!config) return 1;
   let stores: RetentionStores;
   try {
     stores = await open(config);
@@ -59,14 +48,7 @@ export async function runRetentionCli(
     io.stderr.write(`retention cannot run: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
-  const bar = new SingleBar({
-    stream: io.stderr,
-    format: 'erasing requests past retention [{bar}] {value}/{total}',
-    hideCursor: true,
-    noTTYOutput: true,
-    notTTYSchedule: 1000,
-  });
-  let barStarted = false;
+  const bar = new CliProgress(io, 'erasing requests past retention [{bar}] {value}/{total}');
   try {
     io.stderr.write(`finding requests resolved more than ${config.policy.retention.closedRequests} ago...\n`);
     const report = await runRetention({
@@ -74,15 +56,9 @@ export async function runRetentionCli(
       dataKeys: stores.dataKeys,
       policy: config.policy,
       clock: () => stores.now(),
-      onProgress: ({ done, total }) => {
-        if (!barStarted) {
-          bar.start(Math.max(total, 1), 0);
-          barStarted = true;
-        }
-        bar.update(done);
-      },
+      onProgress: ({ done, total }) => bar.update(done, total),
     });
-    if (barStarted) bar.stop();
+    bar.stop();
     io.stdout.write(
       `Retention (${config.policy.retention.closedRequests} after resolution): ${report.resolved} resolved requests, ` +
         `${report.pastRetention} past retention, ${report.erased} erased now, ${report.alreadyErased} erased before, ` +
@@ -90,7 +66,7 @@ export async function runRetentionCli(
     );
     return 0;
   } catch (error) {
-    if (barStarted) bar.stop();
+    bar.stop();
     io.stderr.write(`retention failed: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   } finally {
