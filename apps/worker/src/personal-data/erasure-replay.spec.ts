@@ -236,7 +236,7 @@ it('deletes again the keys a restored backup brought back, and only those; a sec
   try {
     const { code, out } = await cli(again, again.keys.inner as SqliteDataKeyStore);
     expect(code).toBe(0);
-    expect(out).toMatch(/^Erasures replayed: 2 streams marked erased, 1 erasure records, 0 data keys deleted again, in /);
+    expect(out).toMatch(/^Erasures replayed: 2 streams marked erased, 1 erasure record, 0 data keys deleted again, in /);
     expect(out).not.toMatch(/rebuild the read models/);
   } finally {
     await again.close();

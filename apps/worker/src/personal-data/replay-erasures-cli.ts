@@ -53,7 +53,7 @@ export async function runReplayErasuresCli(
     });
     bar.stop();
     io.stdout.write(
-      `Erasures replayed: ${report.marks} streams marked erased, ${report.records} erasure records, ` +
+      `Erasures replayed: ${report.marks} streams marked erased, ${report.records} erasure record${report.records === 1 ? '' : 's'}, ` +
         `${report.keysDeleted} data keys deleted again, in ${(report.ms / 1000).toFixed(1)} s\n`,
     );
     if (report.keysDeleted > 0)
