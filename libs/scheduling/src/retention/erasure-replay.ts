@@ -9,7 +9,7 @@ import {
   type DataSubjectId,
   type PersonalDataErased,
 } from '@send/domain';
-import { EncryptingEventStore, readAllToHead, type DataKeyStore, type EventStore, type RecordedEvent } from '@send/event-store';
+import { EncryptingEventStore, readAllToHead, TakeTurns, type DataKeyStore, type EventStore, type RecordedEvent } from '@send/event-store';
 
 export interface ReplayErasuresOptions {
   /** The store as the apps have it (decrypting): a case stream is read through it to find whose keys its erasure deleted. */
@@ -55,8 +55,12 @@ export async function replayErasures(options: ReplayErasuresOptions): Promise<Re
   const report: ReplayErasuresReport = { marks: marks.length - records, records, keysDeleted: 0, ms: 0 };
   // A case stream as it reads now, before this run deletes anything of it: whose each mark named.
   const cases = new Map<string, RecordedEvent[]>();
+  // The SQLite key store answers in microtasks: hand the event loop over now and then (the worker runs this nightly).
+  const turns = new TakeTurns();
   options.onProgress?.({ done: 0, total: marks.length });
   for (const [i, mark] of marks.entries()) {
+    const turn = turns.turn();
+    if (turn) await turn;
     const caseRef = caseRefOf(mark.streamId);
     let deleted: number;
     if (mark.type === ERASURE_RECORD) {
