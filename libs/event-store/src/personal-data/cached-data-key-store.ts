@@ -119,37 +119,27 @@ export class CachedDataKeyStore implements DataKeyStore {
     return this.inner.keyIdsOf(subjectId);
   }
 
-  async eraseKeys(keyIds: readonly string[]): Promise<number> {
-    this.clear();
-    try {
-      return await this.inner.eraseKeys(keyIds);
-    } finally {
-      this.clear();
-    }
+  eraseKeys(keyIds: readonly string[]): Promise<number> {
+    return this.erasing(() => this.inner.eraseKeys(keyIds));
   }
 
-  async eraseSubject(subjectId: string): Promise<string[]> {
-    this.clear();
-    try {
-      return await this.inner.eraseSubject(subjectId);
-    } finally {
-      this.clear();
-    }
+  eraseSubject(subjectId: string): Promise<string[]> {
+    return this.erasing(() => this.inner.eraseSubject(subjectId));
   }
 
-  async eraseScope(scope: string): Promise<number> {
-    this.clear();
-    try {
-      return await this.inner.eraseScope(scope);
-    } finally {
-      this.clear();
-    }
+  eraseScope(scope: string): Promise<number> {
+    return this.erasing(() => this.inner.eraseScope(scope));
   }
 
-  async eraseScopeBefore(scope: string, madeBefore: Date, subjectIds?: readonly string[]): Promise<number> {
+  eraseScopeBefore(scope: string, madeBefore: Date, subjectIds?: readonly string[]): Promise<number> {
+    return this.erasing(() => this.inner.eraseScopeBefore(scope, madeBefore, subjectIds));
+  }
+
+  /** An erasure: nothing cached is used while it runs, nor kept from before it. */
+  private async erasing<T>(erase: () => Promise<T>): Promise<T> {
     this.clear();
     try {
-      return await this.inner.eraseScopeBefore(scope, madeBefore, subjectIds);
+      return await erase();
     } finally {
       this.clear();
     }

@@ -51,7 +51,7 @@ export class SqliteDataKeyStore implements DataKeyStore {
     keyIdsOf: Database.Statement<[string], { key_id: string }>;
     deleteKeys: Database.Statement<[string]>;
     deleteScopeBefore: Database.Statement<[string, string]>;
-    deleteScopeSubjectBefore: Database.Statement<[string, string, string]>;
+    deleteScopeSubjectsBefore: Database.Statement<[string, string, string]>;
   };
 
   constructor(options: SqliteDataKeyStoreOptions) {
@@ -88,7 +88,9 @@ export class SqliteDataKeyStore implements DataKeyStore {
       deleteKeys: this.db.prepare('DELETE FROM data_keys WHERE key_id IN (SELECT value FROM json_each(?))'),
       // created_at is an ISO instant (UTC, milliseconds): it compares as text in time order.
       deleteScopeBefore: this.db.prepare('DELETE FROM data_keys WHERE scope = ? AND created_at < ?'),
-      deleteScopeSubjectBefore: this.db.prepare('DELETE FROM data_keys WHERE scope = ? AND created_at < ? AND subject_hash = ?'),
+      deleteScopeSubjectsBefore: this.db.prepare(
+        'DELETE FROM data_keys WHERE scope = ? AND created_at < ? AND subject_hash IN (SELECT value FROM json_each(?))',
+      ),
     };
   }
 
@@ -218,13 +220,9 @@ export class SqliteDataKeyStore implements DataKeyStore {
 
   async eraseScopeBefore(scope: string, madeBefore: Date, subjectIds?: readonly string[]): Promise<number> {
     const before = madeBefore.toISOString();
-    const changes = subjectIds
-      ? this.db
-          .transaction(() =>
-            subjectIds.reduce((n, id) => n + this.stmt.deleteScopeSubjectBefore.run(scope, before, this.kek.subjectHash(id)).changes, 0),
-          )
-          .immediate()
-      : this.stmt.deleteScopeBefore.run(scope, before).changes;
+    const { changes } = subjectIds
+      ? this.stmt.deleteScopeSubjectsBefore.run(scope, before, JSON.stringify(subjectIds.map((id) => this.kek.subjectHash(id))))
+      : this.stmt.deleteScopeBefore.run(scope, before);
     // Nothing deleted (the usual case when a replay finds the keys already gone): no checkpoint to wait for.
     if (changes > 0) await this.checkpoint();
     return changes;

@@ -9,7 +9,7 @@ import {
   type DataSubjectId,
   type PersonalDataErased,
 } from '@send/domain';
-import { EncryptingEventStore, readAllToHead, TakeTurns, type DataKeyStore, type EventStore, type RecordedEvent } from '@send/event-store';
+import { readAllToHead, TakeTurns, withoutDecryption, type DataKeyStore, type EventStore, type RecordedEvent } from '@send/event-store';
 
 export interface ReplayErasuresOptions {
   /** The store as the apps have it (decrypting): a case stream is read through it to find whose keys its erasure deleted. */
@@ -47,9 +47,8 @@ export async function replayErasures(options: ReplayErasuresOptions): Promise<Re
   const started = Date.now();
   const { store, dataKeys } = options;
   // The marks carry no personal data: read them without decrypting every event on the way.
-  const scanned = store instanceof EncryptingEventStore ? store.inner : store;
   const marks: RecordedEvent[] = [];
-  await readAllToHead(scanned, (event) => void marks.push(event), { eventTypes: [PERSONAL_DATA_ERASED, ERASURE_RECORD] });
+  await readAllToHead(withoutDecryption(store), (event) => void marks.push(event), { eventTypes: [PERSONAL_DATA_ERASED, ERASURE_RECORD] });
 
   const records = marks.filter((e) => e.type === ERASURE_RECORD).length;
   const report: ReplayErasuresReport = { marks: marks.length - records, records, keysDeleted: 0, ms: 0 };

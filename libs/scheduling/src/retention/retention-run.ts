@@ -1,6 +1,6 @@
 import { REQUEST_STREAM_PREFIX, type PersonalDataErased } from '@send/domain';
 import { erasureEventId, retentionErasureId } from '@send/domain';
-import { readAllToHead, type DataKeyStore, type EventStore } from '@send/event-store';
+import { readAllToHead, withoutDecryption, type DataKeyStore, type EventStore } from '@send/event-store';
 import { isPastRetention, type Policy } from '@send/sla';
 
 /** Who retention's events say did it. */
@@ -46,8 +46,9 @@ export async function runRetention(options: RetentionOptions): Promise<Retention
   /** Per request stream: when it was last resolved (null: reopened since). */
   const resolvedAt = new Map<string, string | null>();
   const markedBefore = new Set<string>();
+  // Times and reasons only, none of them personal: the scan decrypts nothing.
   await readAllToHead(
-    options.store,
+    withoutDecryption(options.store),
     (event) => {
       const data = event.data as { at?: string; reason?: string };
       if (event.type === 'RequestResolved' && typeof data.at === 'string') resolvedAt.set(event.streamId, data.at);

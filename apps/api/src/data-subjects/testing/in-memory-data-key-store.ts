@@ -3,6 +3,9 @@ import { Global, Module } from '@nestjs/common';
 import type { DataKey, DataKeyStore } from '@send/event-store';
 import { DATA_KEYS } from '@send/platform';
 
+/** A key as this store keeps it: whose, which stream, the key, when it was made. */
+type StoredKey = { subject: string; scope: string; key: Buffer; made: Date };
+
 /**
  * A DataKeyStore in memory, for tests of erasure, export and retention while the real store (the
  * store layer's, in the event store's own database) is elsewhere: it keeps the same index the real
@@ -11,7 +14,7 @@ import { DATA_KEYS } from '@send/platform';
  * `keyFor(subject, stream)` where the decorator would.
  */
 export class InMemoryDataKeyStore implements DataKeyStore {
-  private readonly keys = new Map<string, { subject: string; scope: string; key: Buffer; made: Date }>();
+  private readonly keys = new Map<string, StoredKey>();
   private readonly byPair = new Map<string, string>();
   private readonly owners = new Map<string, string>();
 
@@ -44,48 +47,31 @@ export class InMemoryDataKeyStore implements DataKeyStore {
   }
 
   async eraseKeys(keyIds: readonly string[]): Promise<number> {
-    let count = 0;
-    for (const keyId of keyIds) {
-      const k = this.keys.get(keyId);
-      if (!k) continue;
-      this.keys.delete(keyId);
-      this.byPair.delete(`${k.subject}\u0000${k.scope}`);
-      count += 1;
-    }
-    return count;
+    return this.drop((keyId) => keyIds.includes(keyId)).length;
   }
 
   async eraseSubject(subjectId: string): Promise<string[]> {
-    const scopes: string[] = [];
-    for (const [keyId, k] of this.keys)
-      if (k.subject === subjectId) {
-        this.keys.delete(keyId);
-        this.byPair.delete(`${k.subject}\u0000${k.scope}`);
-        scopes.push(k.scope);
-      }
-    return scopes;
+    return this.drop((_, k) => k.subject === subjectId).map((k) => k.scope);
   }
 
   async eraseScope(scope: string): Promise<number> {
-    let count = 0;
-    for (const [keyId, k] of this.keys)
-      if (k.scope === scope) {
-        this.keys.delete(keyId);
-        this.byPair.delete(`${k.subject}\u0000${k.scope}`);
-        count += 1;
-      }
-    return count;
+    return this.drop((_, k) => k.scope === scope).length;
   }
 
   async eraseScopeBefore(scope: string, madeBefore: Date, subjectIds?: readonly string[]): Promise<number> {
-    let count = 0;
+    return this.drop((_, k) => k.scope === scope && k.made < madeBefore && (!subjectIds || subjectIds.includes(k.subject))).length;
+  }
+
+  /** Deletes the keys `which` picks (and their (subject, stream) entry), returning them in the order made. */
+  private drop(which: (keyId: string, k: StoredKey) => boolean): StoredKey[] {
+    const dropped: StoredKey[] = [];
     for (const [keyId, k] of this.keys)
-      if (k.scope === scope && k.made < madeBefore && (!subjectIds || subjectIds.includes(k.subject))) {
+      if (which(keyId, k)) {
         this.keys.delete(keyId);
         this.byPair.delete(`${k.subject}\u0000${k.scope}`);
-        count += 1;
+        dropped.push(k);
       }
-    return count;
+    return dropped;
   }
 
   async close(): Promise<void> {}
