@@ -213,6 +213,45 @@ function cpuSeconds(pid: number | undefined): number | null {
   }
 }
 
+/** Cores the whole machine was busy (all but idle and iowait, from /proc/stat's cpu line), in USER_HZ ticks so far; null elsewhere. */
+function machineBusyTicks(): number | null {
+  try {
+    const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already in user)
+    return ticks.slice(0, 8).reduce((a, b) => a + b, 0) - ticks[3] - ticks[4];
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Where the machine's cores went while a phase's load ran: the machine as a whole and each process
+ * of the run, in cores (1 = one core busy throughout). A latency measured on two cores shared by
+ * the api, the worker, Redis and the load generator reads differently when they leave a core idle
+ * than when they fill both.
+ */
+type CoresBusy = { machine: number; byProcess: Record<string, number> };
+function coresMeter(pids: Record<string, number | undefined>): () => CoresBusy | null {
+  const started = now();
+  const machine = machineBusyTicks();
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  return () => {
+    const seconds = (now() - started) / 1000;
+    const after = machineBusyTicks();
+    if (machine === null || after === null || seconds <= 0) return null;
+    const byProcess: Record<string, number> = {};
+    for (const [k, pid] of Object.entries(pids)) {
+      const [b, a] = [before[k], cpuSeconds(pid)];
+      if (b !== null && a !== null) byProcess[k] = (a - b) / seconds;
+    }
+    return { machine: (after - machine) / 100 / seconds, byProcess };
+  };
+}
+const coresText = (c: CoresBusy) =>
+  `${c.machine.toFixed(2)} of ${cpus().length} (${Object.entries(c.byProcess)
+    .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+    .join(', ')})`;
+
 let appProcs: Proc[] = [];
 
 /**
@@ -790,6 +829,8 @@ interface AlertFigures {
   seconds: number;
   /** With BENCH_HTTP_TRACE_ALERTS=1: each stage of the path, in ms, by name. */
   stages?: Record<string, ReturnType<typeof summary>>;
+  /** The cores busy while the phase's load ran (null without /proc). */
+  cores: CoresBusy | null;
 }
 
 /** The apps' alert traces (libs/notifications/src/alert-trace.ts): the first stamp of each stage, by request id. */
@@ -898,6 +939,12 @@ async function mixed(
   // every probe sample is taken under it.
   const stop = Promise.all([sleep(SECONDS * 1000), probeDone]);
   const names = Object.keys(split) as Array<keyof typeof split>;
+  const cores = coresMeter({
+    api: appProcs[0]?.child.pid,
+    worker: appProcs[1]?.child.pid,
+    Redis: redisServer?.child.pid,
+    'load generator': process.pid, // (the probe has exited when the load ends: its share is small)
+  });
   const mixedResults =
     rate === undefined
       ? await Promise.all(names.map((k) => load(phase, calls[k](split[k]), SECONDS + 120, stop)))
@@ -909,6 +956,7 @@ async function mixed(
             probeDone,
           )
         ).map((r) => pacedResult(phase, r));
+  const busy = cores();
   mixedResults.forEach(record);
   const rps = mixedResults.reduce((sum, c) => sum + c.rps, 0);
   await probeDone;
@@ -932,6 +980,7 @@ async function mixed(
     streamEvents: out.events,
     seconds: out.seconds,
     ...(TRACE_ALERTS ? { stages: alertStages(ok) } : {}),
+    cores: busy,
   };
   progress(
     `  ${phase}: ${n(Math.round(rps))} req/s in all; attempt -> SSE: p50 ${fmt(figuresOut.toAlert.p50)} ms, p99 ${fmt(figuresOut.toAlert.p99)} ms (n=${figuresOut.toAlert.n}, ${figuresOut.missing} missing, ${figuresOut.failed} failed)`,
@@ -1174,7 +1223,9 @@ function report(r: {
       result: `${fmt(a.toAlert.p99)} ms`,
       ratio: 50 / a.toAlert.p99,
       met: a.toAlert.p99 <= 50,
-      note: `p50 ${fmt(a.toAlert.p50)} ms, n=${a.toAlert.n}${a.missing ? `, ${a.missing} never arrived` : ''}`,
+      note: `p50 ${fmt(a.toAlert.p50)} ms, n=${a.toAlert.n}${a.missing ? `, ${a.missing} never arrived` : ''}${
+        a.cores ? `; cores busy ${coresText(a.cores)}` : ''
+      }`,
     });
   }
   if (r.paced?.alerts) {
@@ -1244,7 +1295,8 @@ function report(r: {
         `  attempt written -> manager's SSE alert: p50 ${fmt(a.toAlert.p50)} ms, p99 ${fmt(a.toAlert.p99)} ms, max ${fmt(a.toAlert.max)} ms\n` +
         `  attempt's 201 received -> SSE alert:    p50 ${fmt(a.afterAnswer.p50)} ms, p99 ${fmt(a.afterAnswer.p99)} ms\n` +
         `  the attempt's own round trip:           p50 ${fmt(a.roundTrip.p50)} ms, p99 ${fmt(a.roundTrip.p99)} ms\n` +
-        `  ${a.failed} attempts failed, ${a.notEscalated} answered without an escalation, ${a.missing} alerts never arrived (15 s)`,
+        `  ${a.failed} attempts failed, ${a.notEscalated} answered without an escalation, ${a.missing} alerts never arrived (15 s)` +
+        (a.cores ? `\n  cores busy while the load ran: ${coresText(a.cores)}` : ''),
     );
     if (a.stages) {
       console.log('\n  Its stages (BENCH_HTTP_TRACE_ALERTS=1; ms, wall clock of one machine):');
@@ -1520,11 +1572,14 @@ function emitResults(r: Parameters<typeof report>[0], targets: Target[]): void {
       value: a.toAlert.p99,
       unit: 'ms',
       higherIsBetter: false,
-      note: `${pacedWhat(r.paced)}; p50 ${fmt(a.toAlert.p50)} ms, n=${a.toAlert.n}; information: the target is judged under the saturating mix`,
+      note: `${pacedWhat(r.paced)}; p50 ${fmt(a.toAlert.p50)} ms, n=${a.toAlert.n}${
+        a.cores ? `; cores busy ${coresText(a.cores)}` : ''
+      }; information: the target is judged under the saturating mix`,
     });
   }
   const either = targets.find((t) => t.target === EITHER_ATTEMPTS_TARGET);
-  if (either) emitNote(bench, `attempts: (>= 5,000/s or >= ${ATTEMPTS_PERCENT_OF_RAW}% of raw) at p99 < 50 ms: ${either.met ? 'met' : 'NOT met'}`);
+  if (either)
+    emitNote(bench, `attempts: (>= 5,000/s or >= ${ATTEMPTS_PERCENT_OF_RAW}% of raw) at p99 < 50 ms: ${either.met ? 'met' : 'NOT met'}`);
   for (const note of notes) emitNote(bench, note);
   for (const b of broken) emitBroken(bench, b);
 }
