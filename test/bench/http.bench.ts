@@ -1560,7 +1560,9 @@ function emitResults(r: Parameters<typeof report>[0], targets: Target[]): void {
       unit: 'ms',
       higherIsBetter: false,
       target: { value: 50, text: '<= 50 ms' },
-      note: `p50 ${fmt(a.toAlert.p50)} ms, n=${a.toAlert.n}${a.missing ? `, ${a.missing} never arrived` : ''}`,
+      note: `p50 ${fmt(a.toAlert.p50)} ms, n=${a.toAlert.n}${a.missing ? `, ${a.missing} never arrived` : ''}${
+        a.cores ? `; cores busy ${coresText(a.cores)}` : ''
+      }`,
     });
   }
   if (r.paced?.alerts) {
