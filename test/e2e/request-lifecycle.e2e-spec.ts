@@ -57,9 +57,10 @@ describe('request lifecycle over the API', () => {
     expect(resolved.body.status).toBe('resolved');
   });
 
-  it('answers every command with the very view the projection then stores', async () => {
+  it('answers every request command with the very view the projection then stores', async () => {
     const redis = new Redis(redisServer.url);
     const manager = api.as(await api.login('manager@example.org'));
+    const serviceManager = api.as(await api.login('service.manager@example.org'));
     // The projection stores the state and the assignee's name; its view is made on read (recordOf, as RequestViewsRepository reads it).
     const stored = async (id: string) => {
       const record = JSON.parse((await redis.get(`rm:request:${id}`)) ?? 'null');
@@ -89,11 +90,20 @@ describe('request lifecycle over the API', () => {
       await projectedAs((await officer.post(`/api/requests/${request.id}/assign`, { officerId })).body, 'assign');
       await projectedAs((await officer.post(`/api/requests/${request.id}/call-back-failed`, {})).body, 'call-back-failed');
       await projectedAs((await manager.post(`/api/alerts/${escalated.escalation.id}/acknowledge`, {})).body, 'acknowledge');
+      await projectedAs((await officer.post(`/api/requests/${request.id}/priority`, { priority: 'urgent' })).body, 'priority');
+      await projectedAs((await serviceManager.post(`/api/requests/${request.id}/route`, { teamId: 'south' })).body, 'route to a team');
+      await projectedAs((await serviceManager.post(`/api/requests/${request.id}/route`, { caseRef: 'C-1001' })).body, 'route to a case');
+      await projectedAs(
+        (await officer.post(`/api/requests/${request.id}/responses`, { channel: 'email', summary: 'Looking into it.', kind: 'holding' }))
+          .body.request,
+        'holding reply',
+      );
       await projectedAs(
         (await officer.post(`/api/requests/${request.id}/responses`, { channel: 'phone', summary: 'Called back.' })).body.request,
         'respond',
       );
       await projectedAs((await officer.post(`/api/requests/${request.id}/resolve`, { outcome: 'Answered' })).body, 'resolve');
+      await projectedAs((await parent.post(`/api/requests/${request.id}/reopen`, { reason: 'The letter never came.' })).body, 'reopen');
     } finally {
       await redis.quit();
     }
