@@ -1570,7 +1570,7 @@ function emitResults(r: Parameters<typeof report>[0], targets: Target[]): void {
     emitFigure({
       bench,
       section: 'paced',
-      figure: "threshold attempt -> manager's SSE alert: p99 (the mix paced, not saturating)",
+      figure: "threshold attempt -> manager's SSE alert: p99 (the mix paced at a share of the mixed rate, an open loop)",
       value: a.toAlert.p99,
       unit: 'ms',
       higherIsBetter: false,
