@@ -251,6 +251,8 @@ const coresText = (c: CoresBusy) =>
   `${c.machine.toFixed(2)} of ${cpus().length} (${Object.entries(c.byProcess)
     .map(([k, v]) => `${k} ${v.toFixed(2)}`)
     .join(', ')})`;
+/** "; cores busy ..." for a figure's note, or nothing without /proc. */
+const coresNote = (c: CoresBusy | null) => (c ? `; cores busy ${coresText(c)}` : '');
 
 let appProcs: Proc[] = [];
 
@@ -1223,9 +1225,7 @@ function report(r: {
       result: `${fmt(a.toAlert.p99)} ms`,
       ratio: 50 / a.toAlert.p99,
       met: a.toAlert.p99 <= 50,
-      note: `p50 ${fmt(a.toAlert.p50)} ms, n=${a.toAlert.n}${a.missing ? `, ${a.missing} never arrived` : ''}${
-        a.cores ? `; cores busy ${coresText(a.cores)}` : ''
-      }`,
+      note: `p50 ${fmt(a.toAlert.p50)} ms, n=${a.toAlert.n}${a.missing ? `, ${a.missing} never arrived` : ''}${coresNote(a.cores)}`,
     });
   }
   if (r.paced?.alerts) {
@@ -1560,9 +1560,7 @@ function emitResults(r: Parameters<typeof report>[0], targets: Target[]): void {
       unit: 'ms',
       higherIsBetter: false,
       target: { value: 50, text: '<= 50 ms' },
-      note: `p50 ${fmt(a.toAlert.p50)} ms, n=${a.toAlert.n}${a.missing ? `, ${a.missing} never arrived` : ''}${
-        a.cores ? `; cores busy ${coresText(a.cores)}` : ''
-      }`,
+      note: `p50 ${fmt(a.toAlert.p50)} ms, n=${a.toAlert.n}${a.missing ? `, ${a.missing} never arrived` : ''}${coresNote(a.cores)}`,
     });
   }
   if (r.paced?.alerts) {
@@ -1574,9 +1572,7 @@ function emitResults(r: Parameters<typeof report>[0], targets: Target[]): void {
       value: a.toAlert.p99,
       unit: 'ms',
       higherIsBetter: false,
-      note: `${pacedWhat(r.paced)}; p50 ${fmt(a.toAlert.p50)} ms, n=${a.toAlert.n}${
-        a.cores ? `; cores busy ${coresText(a.cores)}` : ''
-      }; information: the target is judged under the saturating mix`,
+      note: `${pacedWhat(r.paced)}; p50 ${fmt(a.toAlert.p50)} ms, n=${a.toAlert.n}${coresNote(a.cores)}; information: the target is judged under the saturating mix`,
     });
   }
   const either = targets.find((t) => t.target === EITHER_ATTEMPTS_TARGET);
