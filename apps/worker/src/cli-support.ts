@@ -17,6 +17,16 @@ export function cliConfig(env: NodeJS.ProcessEnv, io: CliIo): AppConfig | null {
   }
 }
 
+/** What `open` gives (the stores a run works on), or null once it has said on stderr why `name` cannot run (the CLI then exits 1). */
+export async function cliOpen<T>(name: string, io: CliIo, open: () => Promise<T>): Promise<T | null> {
+  try {
+    return await open();
+  } catch (error) {
+    io.stderr.write(`${name} cannot run: ${error instanceof Error ? error.message : String(error)}\n`);
+    return null;
+  }
+}
+
 /**
  * A progress bar on stderr (a line a second when it is not a terminal), started by the first report
  * that has something to count: a run with nothing to do shows none. `payload` fills the format's

@@ -2,7 +2,7 @@ import type { DataKeyStore, EventStore } from '@send/event-store';
 import type { AppConfig } from '@send/platform/config';
 import { createStores } from '@send/platform/personal-data';
 import { replayErasures } from '@send/scheduling';
-import { cliConfig, CliProgress, type CliIo } from '../cli-support';
+import { cliConfig, cliOpen, CliProgress, type CliIo } from '../cli-support';
 
 /** The event store (decrypting) and the key store a run works on. */
 export interface ReplayErasuresStores {
@@ -30,13 +30,8 @@ export async function runReplayErasuresCli(
 ): Promise<number> {
   const config = cliConfig(env, io);
   if (!config) return 1;
-  let stores: ReplayErasuresStores;
-  try {
-    stores = await open(config);
-  } catch (error) {
-    io.stderr.write(`replay-erasures cannot run: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
-  }
+  const stores = await cliOpen('replay-erasures', io, () => open(config));
+  if (!stores) return 1;
   const { store, dataKeys } = stores;
   if (!dataKeys) {
     await stores.close().catch(() => undefined);

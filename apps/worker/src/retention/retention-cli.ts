@@ -3,7 +3,7 @@ import type { DataKeyStore, EventStore } from '@send/event-store';
 import type { AppConfig } from '@send/platform/config';
 import { Clock, DATA_KEYS, EVENT_STORE, PlatformModule } from '@send/platform';
 import { runRetention } from '@send/scheduling';
-import { cliConfig, CliProgress, type CliIo } from '../cli-support';
+import { cliConfig, cliOpen, CliProgress, type CliIo } from '../cli-support';
 
 /** The event store and key store a run works on, and how to let them go. */
 export interface RetentionStores {
@@ -41,13 +41,8 @@ export async function runRetentionCli(
 ): Promise<number> {
   const config = cliConfig(env, io);
   if (!config) return 1;
-  let stores: RetentionStores;
-  try {
-    stores = await open(config);
-  } catch (error) {
-    io.stderr.write(`retention cannot run: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
-  }
+  const stores = await cliOpen('retention', io, () => open(config));
+  if (!stores) return 1;
   const bar = new CliProgress(io, 'erasing requests past retention [{bar}] {value}/{total}');
   try {
     io.stderr.write(`finding requests resolved more than ${config.policy.retention.closedRequests} ago...\n`);

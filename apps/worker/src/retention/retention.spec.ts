@@ -95,6 +95,18 @@ describe('npm run retention', () => {
     }
   });
 
+  it('says why it cannot run when the stores do not open, and exits 1 having erased nothing', async () => {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let err = '';
+    stderr.on('data', (c) => (err += String(c)));
+    const code = await runRetentionCli({ NODE_ENV: 'test' }, { stdout, stderr }, async () => {
+      throw new Error('no data key store is configured (DATA_KEYS)');
+    });
+    expect(code).toBe(1);
+    expect(err).toBe('retention cannot run: no data key store is configured (DATA_KEYS)\n');
+  });
+
   it('a second run erases nothing again', async () => {
     const { code, out } = await cli();
     expect(code).toBe(0);
