@@ -41,14 +41,18 @@ const MIXES = (process.env.BENCH_MIX ?? 'worst,service').split(',').map((m) => m
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 2));
 
 const at = () => new Date().toISOString();
-function requestEvents(i: number): EventData[] {
-  const requestId = uuid();
-  const e = (type: string, data: Record<string, unknown>): EventData => ({
+/** An event builder for one actor: a new id and correlation id each. */
+const eventBy =
+  (actor: { id: string; role: string }) =>
+  (type: string, data: Record<string, unknown>): EventData => ({
     id: uuid(),
     type,
     data: { schemaVersion: 1, ...data },
-    metadata: { correlationId: uuid(), actor: { id: `parent-${i}`, role: 'parent' } },
+    metadata: { correlationId: uuid(), actor },
   });
+function requestEvents(i: number): EventData[] {
+  const requestId = uuid();
+  const e = eventBy({ id: `parent-${i}`, role: 'parent' });
   return [
     e('ContactRequestSubmitted', {
       requestId,
@@ -96,12 +100,7 @@ function requestEvents(i: number): EventData[] {
  */
 function serviceEvents(i: number): EventData[] {
   const [submitted, attempt, responded, resolved] = requestEvents(i);
-  const e = (type: string, data: Record<string, unknown>): EventData => ({
-    id: uuid(),
-    type,
-    data: { schemaVersion: 1, ...data },
-    metadata: { correlationId: uuid(), actor: { id: 'system', role: 'system' } },
-  });
+  const e = eventBy({ id: 'system', role: 'system' });
   const events = [
     submitted,
     e('RequestRouted', {
