@@ -60,6 +60,20 @@ describe('users directory', () => {
     expect(await users.byTeam('north')).toEqual([]);
     expect((await users.byTeam('south')).map((u) => u.role)).toEqual(['team_manager']);
   });
+
+  it('reads a role or team in one command: every member with a record, whatever its id holds, and none without one', async () => {
+    // Ids as an identity provider may make them: SORT's GET pattern takes the member as it is.
+    await registerUser(store, { id: 'oidc|a*b->c:1', name: 'Ada', role: 'team_manager', teamId: 'north' });
+    await registerUser(store, { id: 'officer-2', name: 'Bo', role: 'team_manager', teamId: 'north' });
+    await project();
+    await redis.sadd(keys.usersByTeam('north'), 'no-record');
+    const users = new UsersRepository(redis);
+    const commands = await commandCount(redis);
+    expect((await users.byTeam('north')).map((u) => u.id)).toEqual(['oidc|a*b->c:1', 'officer-2']);
+    expect((await users.byRole('team_manager')).map((u) => u.name)).toEqual(['Ada', 'Bo']);
+    expect(await users.byTeam('nobody')).toEqual([]);
+    expect((await commandCount(redis)) - commands).toBe(3 + 1); // three lookups, and the INFO asking
+  });
 });
 
 describe('timeline', () => {
@@ -256,3 +270,8 @@ describe('Projector', () => {
     expect(await redis.exists(keys.request(id), keys.timeline(id))).toBe(0);
   });
 });
+
+/** Commands this Redis has processed (INFO stats), the INFO itself included. */
+async function commandCount(redis: Redis): Promise<number> {
+  return Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))![1]);
+}

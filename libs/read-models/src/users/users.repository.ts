@@ -12,12 +12,12 @@ export class UsersRepository {
 
   /** Sorted by name. */
   async byRole(role: string): Promise<UserRecord[]> {
-    return this.getMany(await this.redis.smembers(keys.usersByRole(role)));
+    return this.members(keys.usersByRole(role));
   }
 
   /** Sorted by name. */
   async byTeam(teamId: string): Promise<UserRecord[]> {
-    return this.getMany(await this.redis.smembers(keys.usersByTeam(teamId)));
+    return this.members(keys.usersByTeam(teamId));
   }
 
   /** The team's officers who are away at `now` (OfficerAvailabilitySet). */
@@ -33,10 +33,24 @@ export class UsersRepository {
 
   async getMany(ids: string[]): Promise<UserRecord[]> {
     if (ids.length === 0) return [];
-    const stored = await this.redis.mget(ids.map(keys.user));
-    return stored
-      .filter((s): s is string => s !== null)
-      .map((s) => JSON.parse(s) as UserRecord)
-      .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+    return byName(await this.redis.mget(ids.map(keys.user)));
   }
+
+  /**
+   * The records of a set's members in one command, SORT ... BY nosort GET rm:user:*, not SMEMBERS
+   * then MGET: one round trip, each of which waits a turn of a busy event loop (an alert's
+   * recipients are looked up while its append commits, and relayed once both are back), and one
+   * atomic read of the set and the records.
+   */
+  private async members(setKey: string): Promise<UserRecord[]> {
+    return byName((await this.redis.sort(setKey, 'BY', 'nosort', 'GET', keys.user('*'))) as Array<string | null>);
+  }
+}
+
+/** Stored records (null: no such key) parsed, sorted by name. */
+function byName(stored: Array<string | null>): UserRecord[] {
+  return stored
+    .filter((s): s is string => s !== null)
+    .map((s) => JSON.parse(s) as UserRecord)
+    .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 }
