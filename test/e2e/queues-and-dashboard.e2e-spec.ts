@@ -79,9 +79,10 @@ describe('queues, timeline and dashboard over the API', () => {
       10_000,
       'both on the team queue, the urgent one confirmed',
     );
-    // Then the order, from a page read afterwards: a page reads the queue's order (ZRANGE) and then its
-    // rows (MGET), so the page that first showed the confirmed row may have read the order just before
-    // the projection's MULTI moved it. Once a row is seen, its position is in every later read.
+    // Then the order, from a page read afterwards: with an officer away (officer@ here), a team's page
+    // reads the queues' order (ZRANGE) and then its rows (MGET), so the page that first showed the
+    // confirmed row may have read the order just before the projection's MULTI moved it. (With nobody
+    // away it is one script, order and rows together.) Once a row is seen, its place is in every later read.
     const teamQueue = (await onTeamQueue()).map((v) => v.id);
     expect(teamQueue).toEqual([urgent.id, normal.id]); // the urgent one is due first
 

@@ -28,7 +28,10 @@ export class GetTeamQueueHandler implements IQueryHandler<GetTeamQueueQuery, Que
   async execute({ user, teamId, page }: GetTeamQueueQuery): Promise<QueuePage> {
     const team = user.teamId ?? teamId ?? null;
     if (team === null) return this.queues.triagePage(page);
-    const away = await this.users.awayInTeam(team, this.clock.now());
+    // Asked together (one round trip): who is away, and the page as it is when nobody is, the usual
+    // answer. Only when somebody is away is the page read again, merged with their queues.
+    const [away, own] = await Promise.all([this.users.awayInTeam(team, this.clock.now()), this.queues.teamQueuePage(team, page)]);
+    if (away.length === 0) return own;
     return this.queues.teamQueuePage(
       team,
       page,

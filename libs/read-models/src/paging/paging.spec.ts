@@ -6,7 +6,16 @@ import { keys } from '../keys';
 import { QueuesRepository } from '../queues/queues.repository';
 import { RequestViewsRepository } from '../request-view/request-views.repository';
 import { readModelRedis } from '../testing/read-model-fixtures';
-import { compareCursor, readZsetPage, type Page, type PageCursor, type PageOrder, type PageRequest } from './zset-page';
+import {
+  compareCursor,
+  readPageTexts,
+  readZsetPage,
+  readZsetPageTexts,
+  type Page,
+  type PageCursor,
+  type PageOrder,
+  type PageRequest,
+} from './zset-page';
 
 // This file's own Redis database: the read-model keys are global.
 const DB = 6; // this file's own Redis database (see readModelRedis for who has which)
@@ -191,6 +200,7 @@ describe('queue pages', () => {
     const commandsOf = (read: () => Promise<unknown>) => countCommands(redis, DB, read);
 
     await fill(0, 30);
+    await queues().officerQueuePage('o1', { limit: 20 }); // the server learns the script
     const small = {
       officer: await commandsOf(() => queues().officerQueuePage('o1', { limit: 20 })),
       team: await commandsOf(() => queues().teamQueuePage('north', { limit: 20 })),
@@ -202,14 +212,57 @@ describe('queue pages', () => {
       team: await commandsOf(() => queues().teamQueuePage('north', { limit: 20 })),
       covered: await commandsOf(() => queues().teamQueuePage('north', { limit: 20 }, ['o1'])),
     };
-    // One more ZRANGE per away officer whose requests need cover.
-    expect(small).toEqual({ officer: ['zrange', 'mget'], team: ['zrange', 'mget'], covered: ['zrange', 'zrange', 'mget'] });
+    // A page is one script (the members and their entries); with an away officer whose requests need
+    // cover, one ZRANGE per queue and one MGET.
+    expect(small).toEqual({ officer: ['evalsha'], team: ['evalsha'], covered: ['zrange', 'zrange', 'mget'] });
     expect(large).toEqual(small);
 
-    // A later page is one script (its steps grow with log n, not with n) and one MGET.
+    // A later page is the same one script (its steps grow with log n, not with n).
     const first = await queues().officerQueuePage('o1', { limit: 20 });
-    await queues().officerQueuePage('o1', { limit: 20, after: first.next }); // the server learns the script
-    expect(await commandsOf(() => queues().officerQueuePage('o1', { limit: 20, after: first.next }))).toEqual(['evalsha', 'mget']);
+    expect(await commandsOf(() => queues().officerQueuePage('o1', { limit: 20, after: first.next }))).toEqual(['evalsha']);
+  });
+
+  it('reads the rows with the page, in the same order and at once: missing rows skipped, the limit + 1st not read', async () => {
+    await redis.zadd(keys.officerQueue('o1'), 3, 'c', 1, 'a', 2, 'b', 2, 'bb', 4, 'd');
+    for (const id of ['a', 'b', 'c', 'd']) await redis.set(keys.queueEntry(id), JSON.stringify({ id }));
+    const read = (request: PageRequest) => readZsetPageTexts(redis, keys.officerQueue('o1'), keys.queueEntry(''), 'asc', request);
+    // 'bb' has no row (resolved between the projector's writes): skipped, its place still counted.
+    expect(await read({ limit: 3 })).toEqual({ items: ['{"id":"a"}', '{"id":"b"}'], next: { score: 2, id: 'bb' } });
+    expect(await read({ limit: 3, after: { score: 2, id: 'bb' } })).toEqual({ items: ['{"id":"c"}', '{"id":"d"}'], next: null });
+    expect(await readZsetPageTexts(redis, keys.officerQueue('o1'), keys.queueEntry(''), 'desc', { limit: 2 })).toEqual({
+      items: ['{"id":"d"}', '{"id":"c"}'],
+      next: { score: 3, id: 'c' },
+    });
+    expect(await readZsetPageTexts(redis, keys.officerQueue('nobody'), keys.queueEntry(''), 'asc', { limit: 5 })).toEqual({
+      items: [],
+      next: null,
+    });
+    // Only the page's own rows: not the one read to know that more follow.
+    const commands = await countCommands(redis, DB, () => read({ limit: 1 }), true);
+    expect(commands.filter((c) => c.startsWith('MGET'))).toEqual(['MGET rm:queue-entry:a']);
+  });
+
+  it.each<PageOrder>(['asc', 'desc'])('a script page %s is readZsetPage and readPageTexts in one, while the set changes', async (order) => {
+    await fc.assert(
+      fc.asyncProperty(scenario, (s) =>
+        checkWalk(
+          { ...s, initial: s.initial.map((m) => ({ ...m, set: 0 })), between: s.between.map((b) => b.map((c) => ({ ...c, set: 0 }))) },
+          order,
+          ['z'],
+          [0],
+          async (key, member, score) => {
+            await redis.multi().zadd(key, score, member).set(`v:${member}`, member).exec();
+          },
+          async (request) => {
+            const page = await readZsetPageTexts(redis, 'z', 'v:', order, request);
+            const twoReads = await readPageTexts(redis, await readZsetPage(redis, 'z', order, request), (m) => `v:${m}`);
+            expect(page).toEqual(twoReads);
+            return { items: page.items.map((member) => ({ id: member })), next: page.next };
+          },
+        ),
+      ),
+      RUNS,
+    );
   });
 });
 
@@ -245,22 +298,23 @@ describe('request list pages', () => {
 
 /**
  * The commands (top level, not those a script runs) that `read` sends on this database, by MONITOR:
- * a marker before and after, so counting waits for the marker rather than for time to pass.
+ * a marker before and after, so counting waits for the marker rather than for time to pass. With
+ * `lua`: the commands its scripts ran instead, each with its arguments.
  */
-async function countCommands(client: Redis, db: number, read: () => Promise<unknown>): Promise<string[]> {
+async function countCommands(client: Redis, db: number, read: () => Promise<unknown>, lua = false): Promise<string[]> {
   const monitor = await client.monitor(); // its own connection
   const marker = `paging-spec-${Math.random()}`;
   const seen: string[] = [];
   let inside = false;
   const done = new Promise<void>((resolve) => {
     monitor.on('monitor', (_time: string, args: string[], source: string, database: string) => {
-      if (database !== String(db) || source === 'lua') return;
+      if (database !== String(db)) return;
       const command = args[0].toLowerCase();
       if (command === 'echo' && args[1] === `${marker}-start`) inside = true;
       else if (command === 'echo' && args[1] === `${marker}-end`) {
         inside = false;
         resolve();
-      } else if (inside) seen.push(command);
+      } else if (inside && (source === 'lua') === lua) seen.push(lua ? args.join(' ') : command);
     });
   });
   try {

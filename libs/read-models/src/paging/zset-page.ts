@@ -91,15 +91,42 @@ function compareBytes(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** The script by its SHA (the server keeps it), sent whole only when the server does not know it yet. */
-async function pageAfter(redis: Redis, key: string, after: PageCursor, count: number, order: PageOrder): Promise<unknown> {
-  const args = [String(after.score), after.id, String(count), order];
+/** A paging script by its SHA (the server keeps it), sent whole only when the server does not know it yet. */
+async function runScript(redis: Redis, script: PagingScript, key: string, args: string[]): Promise<unknown> {
   try {
-    return await redis.evalsha(PAGE_AFTER_SHA, 1, key, ...args);
+    return await redis.evalsha(script.sha, 1, key, ...args);
   } catch (error) {
     if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
-    return redis.eval(PAGE_AFTER, 1, key, ...args);
+    return redis.eval(script.text, 1, key, ...args);
   }
+}
+
+function pageAfter(redis: Redis, key: string, after: PageCursor, count: number, order: PageOrder): Promise<unknown> {
+  return runScript(redis, PAGE_AFTER, key, [String(after.score), after.id, String(count), order]);
+}
+
+/**
+ * A page of stored texts in one round trip: the members readZsetPage would return and, in the same
+ * script, the value of `prefix + member` for each (one read of the order and the rows together: a
+ * row is never shown with content newer than its place). Members whose value is gone are skipped,
+ * as in pageOf. Where readZsetPage and readPageTexts take two round trips, each of which waits a
+ * turn of a busy api's event loop.
+ */
+export async function readZsetPageTexts(
+  redis: Redis,
+  key: string,
+  prefix: string,
+  order: PageOrder,
+  page: PageRequest,
+): Promise<Page<string>> {
+  const after = page.after ? [String(page.after.score), page.after.id] : [];
+  const [flat, values] = (await runScript(redis, PAGE_TEXTS, key, [prefix, String(page.limit), order, ...after])) as [
+    string[],
+    Array<string | null>,
+  ];
+  const members = pairs(flat);
+  const more = members.length > page.limit;
+  return pageOf({ members: more ? members.slice(0, page.limit) : members, more }, values);
 }
 
 /** The page's items (members whose value is gone, e.g. resolved between the two reads, are skipped) and its next cursor. */
@@ -134,11 +161,17 @@ function pairs(flat: string[]): PageCursor[] {
   return out;
 }
 
-// KEYS[1] the zset; ARGV: cursor score, cursor id, count, 'asc' | 'desc'. Returns member, score pairs
-// in page order ('desc' reads with REV). `below`: how many members sort strictly before the cursor.
-// Members are compared byte by byte as Redis orders them (Lua's < follows the server's locale).
-const PAGE_AFTER = `
-local key, s, id, count, desc = KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == 'desc'
+interface PagingScript {
+  text: string;
+  sha: string;
+}
+
+const script = (text: string): PagingScript => ({ text, sha: createHash('sha1').update(text).digest('hex') });
+
+// rangeAfter(key, s, id, count, desc): member, score pairs after the cursor (s, id) in page order
+// ('desc' reads with REV). `below`: how many members sort strictly before the cursor. Members are
+// compared byte by byte as Redis orders them (Lua's < follows the server's locale).
+const RANGE_AFTER = `
 local function bytesBefore(a, b)
   local n = math.min(#a, #b)
   for i = 1, n do
@@ -147,31 +180,55 @@ local function bytesBefore(a, b)
   end
   return #a < #b
 end
-local below
-local present = false
-local current = redis.call('ZSCORE', key, id)
-if current and tonumber(current) == tonumber(s) then
-  below = redis.call('ZRANK', key, id)
-  present = true
-else
-  local lo = redis.call('ZCOUNT', key, '-inf', '(' .. s)
-  local hi = redis.call('ZCOUNT', key, '-inf', s)
-  while lo < hi do
-    local mid = math.floor((lo + hi) / 2)
-    local m = redis.call('ZRANGE', key, mid, mid)[1]
-    if bytesBefore(m, id) then lo = mid + 1 else hi = mid end
+local function rangeAfter(key, s, id, count, desc)
+  local below
+  local present = false
+  local current = redis.call('ZSCORE', key, id)
+  if current and tonumber(current) == tonumber(s) then
+    below = redis.call('ZRANK', key, id)
+    present = true
+  else
+    local lo = redis.call('ZCOUNT', key, '-inf', '(' .. s)
+    local hi = redis.call('ZCOUNT', key, '-inf', s)
+    while lo < hi do
+      local mid = math.floor((lo + hi) / 2)
+      local m = redis.call('ZRANGE', key, mid, mid)[1]
+      if bytesBefore(m, id) then lo = mid + 1 else hi = mid end
+    end
+    below = lo
   end
-  below = lo
+  if desc then
+    if below == 0 then return {} end
+    local total = redis.call('ZCARD', key)
+    local first = total - below
+    return redis.call('ZRANGE', key, first, first + count - 1, 'REV', 'WITHSCORES')
+  end
+  local start = below
+  if present then start = below + 1 end
+  return redis.call('ZRANGE', key, start, start + count - 1, 'WITHSCORES')
 end
-if desc then
-  if below == 0 then return {} end
-  local total = redis.call('ZCARD', key)
-  local first = total - below
-  return redis.call('ZRANGE', key, first, first + count - 1, 'REV', 'WITHSCORES')
-end
-local start = below
-if present then start = below + 1 end
-return redis.call('ZRANGE', key, start, start + count - 1, 'WITHSCORES')
 `;
 
-const PAGE_AFTER_SHA = createHash('sha1').update(PAGE_AFTER).digest('hex');
+// KEYS[1] the zset; ARGV: cursor score, cursor id, count, 'asc' | 'desc'. Returns member, score pairs.
+const PAGE_AFTER = script(`${RANGE_AFTER}
+return rangeAfter(KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == 'desc')
+`);
+
+// KEYS[1] the zset; ARGV: value key prefix, limit, 'asc' | 'desc', and the cursor's score and id
+// (none: the first page). Returns { member, score pairs of limit + 1 members, the values of the
+// first limit }. The value keys are not in KEYS: paging needs the one Redis the read models live in.
+const PAGE_TEXTS = script(`${RANGE_AFTER}
+local key, prefix, limit, desc = KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[3] == 'desc'
+local flat
+if ARGV[4] then
+  flat = rangeAfter(key, ARGV[4], ARGV[5], limit + 1, desc)
+elseif desc then
+  flat = redis.call('ZRANGE', key, 0, limit, 'REV', 'WITHSCORES')
+else
+  flat = redis.call('ZRANGE', key, 0, limit, 'WITHSCORES')
+end
+local names = {}
+for i = 1, math.min(#flat / 2, limit) do names[i] = prefix .. flat[2 * i - 1] end
+if #names == 0 then return { flat, {} } end
+return { flat, redis.call('MGET', unpack(names)) }
+`);

@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { keys } from '../keys';
-import { mergeZsetPages, readPageTexts, readZsetPage, type PageRequest, type ZsetPage } from '../paging/zset-page';
+import { mergeZsetPages, readPageTexts, readZsetPage, readZsetPageTexts, type PageRequest, type ZsetPage } from '../paging/zset-page';
 import { recordOf, type RequestRecord, type StoredRequest } from '../request-view/request-view';
 import { QueuePage, type QueueEntry } from './queue-entry';
 
@@ -8,21 +8,22 @@ import { QueuePage, type QueueEntry } from './queue-entry';
 export class QueuesRepository {
   constructor(private readonly redis: Redis) {}
 
-  /** One page of an officer's queue: one ZRANGE (a script after the first page) and one MGET of slim entries. */
-  async officerQueuePage(officerId: string, page: PageRequest): Promise<QueuePage> {
-    return this.entries(await readZsetPage(this.redis, keys.officerQueue(officerId), 'asc', page));
+  /** One page of an officer's queue: one script reading the page's members and their slim entries (readZsetPageTexts). */
+  officerQueuePage(officerId: string, page: PageRequest): Promise<QueuePage> {
+    return this.page(keys.officerQueue(officerId), page);
   }
 
   /**
    * One page of a team's queue: its unassigned requests, and the open requests of its officers who
-   * are away (`awayOfficerIds`), marked as needing cover. Each zset is read from the same cursor,
-   * limit + 1, in one round trip, and the short pages merged: O(page) whatever the queues hold.
+   * are away (`awayOfficerIds`), marked as needing cover. With nobody away, one script as an
+   * officer's queue; otherwise each zset is read from the same cursor, limit + 1, in one round trip,
+   * the short pages merged and their entries read: O(page) whatever the queues hold.
    */
   async teamQueuePage(teamId: string, page: PageRequest, awayOfficerIds: readonly string[] = []): Promise<QueuePage> {
+    if (awayOfficerIds.length === 0) return this.page(keys.teamQueue(teamId), page);
     const keysToRead = [keys.teamQueue(teamId), ...awayOfficerIds.map(keys.officerQueue)];
     const pages = await Promise.all(keysToRead.map((key) => readZsetPage(this.redis, key, 'asc', page)));
-    const merged = await this.entries(pages.length === 1 ? pages[0]! : mergeZsetPages(pages, 'asc', page.limit));
-    if (awayOfficerIds.length === 0) return merged;
+    const merged = await this.entries(mergeZsetPages(pages, 'asc', page.limit));
     const away = new Set(awayOfficerIds);
     const json = merged.json.map((text, i) => {
       const assigneeId = merged.rows[i]!.assigneeId;
@@ -32,8 +33,8 @@ export class QueuesRepository {
   }
 
   /** One page of triage: open requests routed to no team, most urgent first. */
-  async triagePage(page: PageRequest): Promise<QueuePage> {
-    return this.entries(await readZsetPage(this.redis, keys.teamQueue(null), 'asc', page));
+  triagePage(page: PageRequest): Promise<QueuePage> {
+    return this.page(keys.teamQueue(null), page);
   }
 
   /** Every record of an officer's queue (tests and tools; the api reads pages). */
@@ -51,6 +52,11 @@ export class QueuesRepository {
     if (requestIds.length === 0) return [];
     const stored = await this.redis.mget(requestIds.map(keys.queueEntry));
     return stored.map((s) => (s === null ? null : (JSON.parse(s) as QueueEntry)));
+  }
+
+  private async page(key: string, page: PageRequest): Promise<QueuePage> {
+    const texts = await readZsetPageTexts(this.redis, key, keys.queueEntry(''), 'asc', page);
+    return new QueuePage(texts.items, texts.next);
   }
 
   private async entries(page: ZsetPage): Promise<QueuePage> {
