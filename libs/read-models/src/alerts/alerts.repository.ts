@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { keys } from '../keys';
-import { readPageValues, readZsetPage, type Page, type PageRequest } from '../paging/zset-page';
+import { readZsetPageValues, type Page, type PageRequest } from '../paging/zset-page';
 import { alertListKeyOf, type Alert } from './alert';
 
 export class AlertsRepository {
@@ -13,7 +13,7 @@ export class AlertsRepository {
   async pageForUser(user: { role: string; teamId?: string | null }, page: PageRequest): Promise<Page<Alert>> {
     const key = alertListKeyOf(user);
     if (!key) return { items: [], next: null };
-    return readPageValues(this.redis, await readZsetPage(this.redis, key, 'asc', page), keys.alert);
+    return readZsetPageValues(this.redis, key, keys.alert(''), 'asc', page);
   }
 
   /** How many open escalations are routed to this user: one ZCARD (the pages' header count). */

@@ -276,6 +276,19 @@ describe('request list pages', () => {
       .exec();
   };
 
+  it('reads a page of one list with its records in one script, a union of lists with a ZRANGE each and one MGET', async () => {
+    for (const [i, member] of ['r1', 'r2', 'r3'].entries()) await writeRecord(keys.allRequests(), member, i);
+    await writeRecord(keys.requestsByTeam('north'), 'r1', 0);
+    const views = () => new RequestViewsRepository(redis);
+    await views().pageAll({ limit: 2 }); // the server learns the script
+    const page = await views().pageAll({ limit: 2 });
+    expect([page.items.map((r) => r.view.id), page.next]).toEqual([['r3', 'r2'], { score: 1, id: 'r2' }]);
+    expect(await countCommands(redis, DB, () => views().pageAll({ limit: 2 }))).toEqual(['evalsha']);
+    expect(
+      await countCommands(redis, DB, () => views().pageOfUnion([keys.allRequests(), keys.requestsByTeam('north')], { limit: 2 })),
+    ).toEqual(['zrange', 'zrange', 'mget']);
+  });
+
   it('walks every request newest first, exactly once per item while requests are added', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, (s) =>

@@ -151,7 +151,22 @@ export async function readPageValues<T, S = T>(
   /** What the item is made from its parsed JSON (default: the JSON itself). */
   decode: (stored: S) => T = (stored) => stored as unknown as T,
 ): Promise<Page<T>> {
-  const texts = await readPageTexts(redis, page, keyOf);
+  return parsedPage(await readPageTexts(redis, page, keyOf), decode);
+}
+
+/** readZsetPageTexts with each value parsed (and made an item by `decode`): one round trip. */
+export async function readZsetPageValues<T, S = T>(
+  redis: Redis,
+  key: string,
+  prefix: string,
+  order: PageOrder,
+  page: PageRequest,
+  decode: (stored: S) => T = (stored) => stored as unknown as T,
+): Promise<Page<T>> {
+  return parsedPage(await readZsetPageTexts(redis, key, prefix, order, page), decode);
+}
+
+function parsedPage<T, S>(texts: Page<string>, decode: (stored: S) => T): Page<T> {
   return { ...texts, items: texts.items.map((s) => decode(JSON.parse(s) as S)) };
 }
 

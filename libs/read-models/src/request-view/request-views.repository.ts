@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { keys } from '../keys';
-import { mergeZsetPages, readPageValues, readZsetPage, type Page, type PageRequest } from '../paging/zset-page';
+import { mergeZsetPages, readPageValues, readZsetPage, readZsetPageValues, type Page, type PageRequest } from '../paging/zset-page';
 import { recordOf, type RequestRecord, type StoredRequest } from './request-view';
 
 /** Reads of the request view read model: each stored record with its view (recordOf), as the api shows it. */
@@ -44,7 +44,8 @@ export class RequestViewsRepository {
     return (await this.pageForCase(caseRef, { limit: 500 })).items;
   }
 
-  private async page(key: string, request: PageRequest): Promise<Page<RequestRecord>> {
-    return readPageValues(this.redis, await readZsetPage(this.redis, key, 'desc', request), keys.request, recordOf);
+  /** One list's page and its records in one round trip (readZsetPageValues). */
+  private page(key: string, request: PageRequest): Promise<Page<RequestRecord>> {
+    return readZsetPageValues(this.redis, key, keys.request(''), 'desc', request, recordOf);
   }
 }

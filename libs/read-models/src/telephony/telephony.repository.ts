@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import type { CallState } from '@send/domain';
 import { keys } from '../keys';
-import { readPageValues, readZsetPage, type Page, type PageRequest } from '../paging/zset-page';
+import { readZsetPageValues, type Page, type PageRequest } from '../paging/zset-page';
 import type { UnmatchedNumber } from './unmatched-number';
 
 /** Reads the telephony read model (TelephonyProjection). */
@@ -15,7 +15,7 @@ export class TelephonyRepository {
 
   /** One page of the numbers with unmatched calls, the most recent caller first. */
   async pageUnmatched(page: PageRequest): Promise<Page<UnmatchedNumber>> {
-    return readPageValues(this.redis, await readZsetPage(this.redis, keys.unmatchedNumbers(), 'desc', page), keys.unmatchedNumber);
+    return readZsetPageValues(this.redis, keys.unmatchedNumbers(), keys.unmatchedNumber(''), 'desc', page);
   }
 
   /** One number's unmatched calls, newest first; null when it has none. */
