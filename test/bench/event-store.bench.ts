@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { v4 as uuid } from 'uuid';
 import { Client, Pool } from 'pg';
-import { SQLITE_SCHEMA, SqliteEventStore, type EventData, type EventStore, type RecordedEvent } from '@send/event-store';
+import { machineClockMs, SQLITE_SCHEMA, SqliteEventStore, type EventData, type EventStore, type RecordedEvent } from '@send/event-store';
 import { PostgresEventStore } from '@send/event-store/postgres/postgres-event-store';
 import { emitFigure, emitOptions } from './results';
 
@@ -282,11 +282,9 @@ async function sqliteBench(): Promise<void> {
     store,
     async (n, gapMs) => {
       for (let i = 0; i < n; i++) {
-        await store.append(
-          'live-in-process',
-          [{ id: uuid(), type: 'Ping', data: { sentAt: performance.timeOrigin + performance.now() } }],
-          { expectedRevision: 'any' },
-        );
+        await store.append('live-in-process', [{ id: uuid(), type: 'Ping', data: { sentAt: machineClockMs() } }], {
+          expectedRevision: 'any',
+        });
         await sleep(gapMs);
       }
     },
@@ -338,7 +336,7 @@ async function liveLatency(
   const sub = store.subscribeToAll({ from: await store.headPosition(), filter: { streamPrefixes: [stream] } });
   const consuming = (async () => {
     for await (const e of sub as AsyncIterable<RecordedEvent<{ sentAt: number }>>) {
-      latencies.push(performance.timeOrigin + performance.now() - e.data.sentAt);
+      latencies.push(machineClockMs() - e.data.sentAt);
       if (latencies.length >= n) break;
     }
   })();
@@ -539,7 +537,7 @@ async function postgresBench(): Promise<void> {
     store,
     async (n, gapMs) => {
       for (let i = 0; i < n; i++) {
-        await store.append('live-pg', [{ id: uuid(), type: 'Ping', data: { sentAt: performance.timeOrigin + performance.now() } }], {
+        await store.append('live-pg', [{ id: uuid(), type: 'Ping', data: { sentAt: machineClockMs() } }], {
           expectedRevision: 'any',
         });
         await sleep(gapMs);
@@ -556,7 +554,7 @@ async function postgresBench(): Promise<void> {
     store,
     async (n, gapMs) => {
       for (let i = 0; i < n; i++) {
-        await other.append('live-pg-other', [{ id: uuid(), type: 'Ping', data: { sentAt: performance.timeOrigin + performance.now() } }], {
+        await other.append('live-pg-other', [{ id: uuid(), type: 'Ping', data: { sentAt: machineClockMs() } }], {
           expectedRevision: 'any',
         });
         await sleep(gapMs);

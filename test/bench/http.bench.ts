@@ -856,7 +856,7 @@ function alertTraces(): Map<string, Record<string, number>> {
 }
 
 /**
- * The alert path split into its stages, from the probe's wall-clock stamps and the apps' traces
+ * The alert path split into its stages, from the probe's stamps and the apps' traces
  * (one machine, one clock). "published" is whichever process published first.
  */
 function alertStages(
@@ -1299,7 +1299,7 @@ function report(r: {
         (a.cores ? `\n  cores busy while the load ran: ${coresText(a.cores)}` : ''),
     );
     if (a.stages) {
-      console.log('\n  Its stages (BENCH_HTTP_TRACE_ALERTS=1; ms, wall clock of one machine):');
+      console.log('\n  Its stages (BENCH_HTTP_TRACE_ALERTS=1; ms, on the machine clock):');
       for (const [name, st] of Object.entries(a.stages))
         console.log(
           `    ${name.padEnd(54)} p50 ${fmt(st.p50).padStart(7)}  p99 ${fmt(st.p99).padStart(7)}  max ${fmt(st.max).padStart(7)}  (n=${st.n})`,

@@ -10,3 +10,4 @@ export type { KurrentDbEventStore, KurrentDbEventStoreOptions } from './kurrentd
 export type { PostgresEventStore, PostgresEventStoreOptions } from './postgres';
 export * from './personal-data';
 export * from './fault-seam';
+export * from './machine-clock';

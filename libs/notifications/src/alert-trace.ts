@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { machineClockMs } from '@send/event-store';
 
 /**
  * The stages of an in-app alert's trip, for `npm run bench:http` (BENCH_HTTP_TRACE_ALERTS=1 sets
@@ -21,12 +21,12 @@ export type AlertTraceStage =
 const on = process.env.ALERT_TRACE === '1';
 
 /**
- * One JSON line on stderr: `{"alertTrace":stage,"requestId":..,"at":<wall clock ms, µs precision>}`.
- * Wall clock from this process's time origin plus its monotonic clock, so the api's, the worker's
- * and the probe's stamps are comparable on one machine. Carries ids only, never personal data.
+ * One JSON line on stderr: `{"alertTrace":stage,"requestId":..,"at":<machine clock ms, µs precision>}`.
+ * The machine's monotonic clock (machineClockMs), so the api's, the worker's and the probe's stamps
+ * are comparable on one machine. Carries ids only, never personal data.
  */
 export function traceAlert(stage: AlertTraceStage, requestId: string, extra?: Record<string, unknown>): void {
   if (!on) return;
-  const at = performance.timeOrigin + performance.now();
+  const at = machineClockMs();
   process.stderr.write(`${JSON.stringify({ alertTrace: stage, requestId, at, ...extra })}\n`);
 }

@@ -14,7 +14,7 @@
  * the samples and exits.
  */
 import http from 'node:http';
-import { performance } from 'node:perf_hooks';
+import { machineClockMs } from '@send/event-store/machine-clock';
 
 interface Options {
   baseUrl: string;
@@ -55,9 +55,8 @@ const SENTINELS = 3;
 const MAX_IN_FLIGHT = 4;
 const url = new URL(options.baseUrl);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-const now = () => performance.now();
-/** performance.now() as wall-clock ms (the apps' alert traces use the same clock). */
-const wall = (at: number) => performance.timeOrigin + at;
+/** The machine's clock, which the apps' alert traces use too (machineClockMs). */
+const now = machineClockMs;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const heard = new Map<string, number>();
@@ -163,8 +162,8 @@ async function one(requestId: string): Promise<Sample> {
       toAlert: at === null ? null : at - res.written,
       afterAnswer: at === null ? null : at - res.answered,
       roundTrip: res.answered - res.written,
-      writtenAt: wall(res.written),
-      heardAt: at === null ? null : wall(at),
+      writtenAt: res.written,
+      heardAt: at,
     };
   } catch (error) {
     return {

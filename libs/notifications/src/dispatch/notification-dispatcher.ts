@@ -1,6 +1,13 @@
 import type { Queue } from 'bullmq';
 import { REQUEST_STREAM_PREFIX, USER_ACCOUNT_EVENT_TYPES, USER_STREAM_PREFIX, type EscalationRole } from '@send/domain';
-import { SubscriptionRunner, type CheckpointStore, type EventStore, type RecordedEvent, type RunnerLogger } from '@send/event-store';
+import {
+  SubscriptionRunner,
+  wallToMachineClockMs,
+  type CheckpointStore,
+  type EventStore,
+  type RecordedEvent,
+  type RunnerLogger,
+} from '@send/event-store';
 import { outgoingAlert, type ChannelName, type DeliveryTarget, type NotificationChannel } from '../channels';
 import type { Recipient, RecipientDirectory } from '../recipients';
 import { ALERT_EVENT_TYPES, type AlertSummary } from '../templates';
@@ -125,7 +132,9 @@ export class NotificationDispatcher {
     const sent: Promise<void>[] = [];
     for (const event of events) {
       if (event.type === 'EscalationRaised')
-        traceAlert('worker-read', event.streamId.slice(REQUEST_STREAM_PREFIX.length), { recordedAt: event.recordedAt.getTime() });
+        traceAlert('worker-read', event.streamId.slice(REQUEST_STREAM_PREFIX.length), {
+          recordedAt: wallToMachineClockMs(event.recordedAt.getTime()),
+        });
       if (event.streamId.startsWith(USER_STREAM_PREFIX)) {
         this.lastAccountEvent = event.position;
         this.recipientsSeen = new Map();
