@@ -46,6 +46,15 @@ const scenario = fc.record({
   between: fc.array(fc.array(mutation, { maxLength: 4 }), { maxLength: 30 }),
 });
 
+type Scenario = typeof scenario extends fc.Arbitrary<infer S> ? S : never;
+
+/** A scenario with every member in the first set: a walk over one list. */
+const inOneSet = (s: Scenario) => ({
+  ...s,
+  initial: s.initial.map((m) => ({ ...m, set: 0 })),
+  between: s.between.map((b) => b.map((c) => ({ ...c, set: 0 }))),
+});
+
 /** The model: member -> (score, which of the sets), as Redis holds it. */
 type Model = Map<string, { score: number; set: number }>;
 
@@ -118,17 +127,10 @@ describe('keyset paging over a zset', () => {
   it.each<PageOrder>(['asc', 'desc'])('pages %s exactly, ties included, while items are added and re-scored', async (order) => {
     await fc.assert(
       fc.asyncProperty(scenario, (s) =>
-        checkWalk(
-          { ...s, initial: s.initial.map((m) => ({ ...m, set: 0 })), between: s.between.map((b) => b.map((c) => ({ ...c, set: 0 }))) },
-          order,
-          ['z'],
-          [0],
-          zadd,
-          async (request) => {
-            const page = await readZsetPage(redis, 'z', order, request);
-            return { items: page.members, next: page.more ? page.members[page.members.length - 1] : null };
-          },
-        ),
+        checkWalk(inOneSet(s), order, ['z'], [0], zadd, async (request) => {
+          const page = await readZsetPage(redis, 'z', order, request);
+          return { items: page.members, next: page.more ? page.members[page.members.length - 1] : null };
+        }),
       ),
       RUNS,
     );
@@ -161,14 +163,7 @@ describe('queue pages', () => {
   it("walks an officer's queue exactly once per item while it changes", async () => {
     await fc.assert(
       fc.asyncProperty(scenario, (s) =>
-        checkWalk(
-          { ...s, initial: s.initial.map((m) => ({ ...m, set: 0 })), between: s.between.map((b) => b.map((c) => ({ ...c, set: 0 }))) },
-          'asc',
-          [keys.officerQueue('o1')],
-          [0],
-          writeEntry,
-          (request) => queues().officerQueuePage('o1', request),
-        ),
+        checkWalk(inOneSet(s), 'asc', [keys.officerQueue('o1')], [0], writeEntry, (request) => queues().officerQueuePage('o1', request)),
       ),
       RUNS,
     );
@@ -246,7 +241,7 @@ describe('queue pages', () => {
     await fc.assert(
       fc.asyncProperty(scenario, (s) =>
         checkWalk(
-          { ...s, initial: s.initial.map((m) => ({ ...m, set: 0 })), between: s.between.map((b) => b.map((c) => ({ ...c, set: 0 }))) },
+          inOneSet(s),
           order,
           ['z'],
           [0],
@@ -292,17 +287,10 @@ describe('request list pages', () => {
   it('walks every request newest first, exactly once per item while requests are added', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, (s) =>
-        checkWalk(
-          { ...s, initial: s.initial.map((m) => ({ ...m, set: 0 })), between: s.between.map((b) => b.map((c) => ({ ...c, set: 0 }))) },
-          'desc',
-          [keys.allRequests()],
-          [0],
-          writeRecord,
-          async (request) => {
-            const page = await new RequestViewsRepository(redis).pageAll(request);
-            return { items: page.items.map((r) => r.view), next: page.next };
-          },
-        ),
+        checkWalk(inOneSet(s), 'desc', [keys.allRequests()], [0], writeRecord, async (request) => {
+          const page = await new RequestViewsRepository(redis).pageAll(request);
+          return { items: page.items.map((r) => r.view), next: page.next };
+        }),
       ),
       RUNS,
     );
