@@ -1,4 +1,4 @@
-import { machineClockMs } from '@send/event-store';
+import { machineClockMs, wallToMachineClockMs } from '@send/event-store';
 
 /**
  * The stages of an in-app alert's trip, for `npm run bench:http` (BENCH_HTTP_TRACE_ALERTS=1 sets
@@ -23,10 +23,12 @@ const on = process.env.ALERT_TRACE === '1';
 /**
  * One JSON line on stderr: `{"alertTrace":stage,"requestId":..,"at":<machine clock ms, µs precision>}`.
  * The machine's monotonic clock (machineClockMs), so the api's, the worker's and the probe's stamps
- * are comparable on one machine. Carries ids only, never personal data.
+ * are comparable on one machine; `recordedAt` (an event's, from the store's wall clock) is put on
+ * the same clock, and only when tracing. Carries ids only, never personal data.
  */
-export function traceAlert(stage: AlertTraceStage, requestId: string, extra?: Record<string, unknown>): void {
+export function traceAlert(stage: AlertTraceStage, requestId: string, recordedAt?: Date): void {
   if (!on) return;
   const at = machineClockMs();
-  process.stderr.write(`${JSON.stringify({ alertTrace: stage, requestId, at, ...extra })}\n`);
+  const recorded = recordedAt && { recordedAt: wallToMachineClockMs(recordedAt.getTime()) };
+  process.stderr.write(`${JSON.stringify({ alertTrace: stage, requestId, at, ...recorded })}\n`);
 }

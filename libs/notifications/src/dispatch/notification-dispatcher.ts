@@ -1,13 +1,6 @@
 import type { Queue } from 'bullmq';
 import { REQUEST_STREAM_PREFIX, USER_ACCOUNT_EVENT_TYPES, USER_STREAM_PREFIX, type EscalationRole } from '@send/domain';
-import {
-  SubscriptionRunner,
-  wallToMachineClockMs,
-  type CheckpointStore,
-  type EventStore,
-  type RecordedEvent,
-  type RunnerLogger,
-} from '@send/event-store';
+import { SubscriptionRunner, type CheckpointStore, type EventStore, type RecordedEvent, type RunnerLogger } from '@send/event-store';
 import { outgoingAlert, type ChannelName, type DeliveryTarget, type NotificationChannel } from '../channels';
 import type { Recipient, RecipientDirectory } from '../recipients';
 import { ALERT_EVENT_TYPES, type AlertSummary } from '../templates';
@@ -132,9 +125,7 @@ export class NotificationDispatcher {
     const sent: Promise<void>[] = [];
     for (const event of events) {
       if (event.type === 'EscalationRaised')
-        traceAlert('worker-read', event.streamId.slice(REQUEST_STREAM_PREFIX.length), {
-          recordedAt: wallToMachineClockMs(event.recordedAt.getTime()),
-        });
+        traceAlert('worker-read', event.streamId.slice(REQUEST_STREAM_PREFIX.length), event.recordedAt);
       if (event.streamId.startsWith(USER_STREAM_PREFIX)) {
         this.lastAccountEvent = event.position;
         this.recipientsSeen = new Map();
