@@ -48,9 +48,7 @@ export async function readZsetPage(redis: Redis, key: string, order: PageOrder, 
     : order === 'asc'
       ? await redis.zrange(key, 0, count - 1, 'WITHSCORES')
       : await redis.zrange(key, 0, count - 1, 'REV', 'WITHSCORES');
-  const members = pairs(flat as string[]);
-  const more = members.length > page.limit;
-  return { members: more ? members.slice(0, page.limit) : members, more };
+  return zsetPageOf(flat as string[], page.limit);
 }
 
 /**
@@ -124,9 +122,7 @@ export async function readZsetPageTexts(
     string[],
     Array<string | null>,
   ];
-  const members = pairs(flat);
-  const more = members.length > page.limit;
-  return pageOf({ members: more ? members.slice(0, page.limit) : members, more }, values);
+  return pageOf(zsetPageOf(flat, page.limit), values);
 }
 
 /** The page's items (members whose value is gone, e.g. resolved between the two reads, are skipped) and its next cursor. */
@@ -168,6 +164,13 @@ export async function readZsetPageValues<T, S = T>(
 
 function parsedPage<T, S>(texts: Page<string>, decode: (stored: S) => T): Page<T> {
   return { ...texts, items: texts.items.map((s) => decode(JSON.parse(s) as S)) };
+}
+
+/** The page of `limit` members in member, score pairs read with limit + 1 (the extra one says more follow). */
+function zsetPageOf(flat: string[], limit: number): ZsetPage {
+  const members = pairs(flat);
+  const more = members.length > limit;
+  return { members: more ? members.slice(0, limit) : members, more };
 }
 
 function pairs(flat: string[]): PageCursor[] {
