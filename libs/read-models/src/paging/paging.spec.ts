@@ -5,7 +5,7 @@ import { submitted } from '@send/domain/testing/fixtures';
 import { keys } from '../keys';
 import { QueuesRepository } from '../queues/queues.repository';
 import { RequestViewsRepository } from '../request-view/request-views.repository';
-import { readModelRedis } from '../testing/read-model-fixtures';
+import { countCommands, readModelRedis } from '../testing/read-model-fixtures';
 import {
   compareCursor,
   readPageTexts,
@@ -296,35 +296,3 @@ describe('request list pages', () => {
     );
   });
 });
-
-/**
- * The commands (top level, not those a script runs) that `read` sends on this database, by MONITOR:
- * a marker before and after, so counting waits for the marker rather than for time to pass. With
- * `lua`: the commands its scripts ran instead, each with its arguments.
- */
-async function countCommands(client: Redis, db: number, read: () => Promise<unknown>, lua = false): Promise<string[]> {
-  const monitor = await client.monitor(); // its own connection
-  const marker = `paging-spec-${Math.random()}`;
-  const seen: string[] = [];
-  let inside = false;
-  const done = new Promise<void>((resolve) => {
-    monitor.on('monitor', (_time: string, args: string[], source: string, database: string) => {
-      if (database !== String(db)) return;
-      const command = args[0].toLowerCase();
-      if (command === 'echo' && args[1] === `${marker}-start`) inside = true;
-      else if (command === 'echo' && args[1] === `${marker}-end`) {
-        inside = false;
-        resolve();
-      } else if (inside && (source === 'lua') === lua) seen.push(lua ? args.join(' ') : command);
-    });
-  });
-  try {
-    await client.echo(`${marker}-start`);
-    await read();
-    await client.echo(`${marker}-end`);
-    await done;
-  } finally {
-    monitor.disconnect();
-  }
-  return seen;
-}

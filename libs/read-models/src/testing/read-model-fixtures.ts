@@ -263,3 +263,35 @@ export async function until(condition: () => boolean | Promise<boolean>, timeout
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/**
+ * The commands (top level, not those a script runs) that `read` sends on this database, by MONITOR:
+ * a marker before and after, so counting waits for the marker rather than for time to pass. With
+ * `lua`: the commands its scripts ran instead, each with its arguments.
+ */
+export async function countCommands(client: Redis, db: number, read: () => Promise<unknown>, lua = false): Promise<string[]> {
+  const monitor = await client.monitor(); // its own connection
+  const marker = `paging-spec-${Math.random()}`;
+  const seen: string[] = [];
+  let inside = false;
+  const done = new Promise<void>((resolve) => {
+    monitor.on('monitor', (_time: string, args: string[], source: string, database: string) => {
+      if (database !== String(db)) return;
+      const command = args[0].toLowerCase();
+      if (command === 'echo' && args[1] === `${marker}-start`) inside = true;
+      else if (command === 'echo' && args[1] === `${marker}-end`) {
+        inside = false;
+        resolve();
+      } else if (inside && (source === 'lua') === lua) seen.push(lua ? args.join(' ') : command);
+    });
+  });
+  try {
+    await client.echo(`${marker}-start`);
+    await read();
+    await client.echo(`${marker}-end`);
+    await done;
+  } finally {
+    monitor.disconnect();
+  }
+  return seen;
+}
