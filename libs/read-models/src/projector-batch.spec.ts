@@ -212,6 +212,26 @@ describe('ReadThroughOverlay lists', () => {
   });
 });
 
+describe('ReadThroughOverlay writes (encoded once, EncodedCommand)', () => {
+  it('stores every string and list value as given, whatever its characters, and the MULTI answers as ioredis commands do', async () => {
+    const texts = ['plain', 'Siân Ó Conaill £5', 'line\r\nbreak $3\r\n*2', '😀 family', 'x'.repeat(20_000), ''];
+    const overlay = new ReadThroughOverlay(redis);
+    texts.forEach((text, i) => overlay.set(`rm:test:s${i}`, text));
+    overlay.setJson('rm:test:json', { name: 'Zoë', note: texts[2] });
+    for (const text of texts) overlay.rpush('rm:test:l', text);
+    const tx = redis.multi();
+    overlay.flush(tx);
+    const results = await tx.exec();
+    expect(results).toEqual([
+      [null, 'OK'],
+      [null, texts.length],
+    ]);
+    expect(await redis.mget(texts.map((_, i) => `rm:test:s${i}`))).toEqual(texts);
+    expect(JSON.parse((await redis.get('rm:test:json'))!)).toEqual({ name: 'Zoë', note: texts[2] });
+    expect(await redis.lrange('rm:test:l', 0, -1)).toEqual(texts);
+  });
+});
+
 describe('Projector.handleBatch under a lease', () => {
   it('writes nothing when it does not hold the lease', async () => {
     await interleavedHistory(2);

@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import type { ChainableCommander } from 'ioredis';
+import { queueEncoded } from './encoded-command';
 
 /**
  * What a projection reads: string keys (rm:request:<id>, rm:user:<id>...) as they stand after the
@@ -182,11 +183,11 @@ export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
       if (entry.raw === null) deleted.push(key);
       else set.push(key, entry.raw ?? (entry.raw = JSON.stringify(entry.parsed)));
     }
-    if (set.length > 0) tx.mset(...set);
+    if (set.length > 0) queueEncoded(tx, 'mset', set);
     if (deleted.length > 0) tx.del(...deleted);
     for (const [key, { replaced, values }] of this.lists) {
       if (replaced) tx.del(key);
-      if (values.length > 0) tx.rpush(key, ...values);
+      if (values.length > 0) queueEncoded(tx, 'rpush', [key, ...values]);
     }
     for (const [key, members] of this.sets) {
       const added: string[] = [];
