@@ -81,7 +81,11 @@ export class AccessLog implements OnApplicationShutdown {
     const recorded = isStaff(user) || (user.role === 'dpo' && how.context === 'export');
     if (!recorded || items.length === 0) return;
     const at = this.clock.now();
-    for (const item of items) this.pending.push({ at, userId: user.id, role: user.role, ...item, ...how });
+    const { id: userId, role } = user;
+    const { context, via } = how;
+    // Each entry written out field by field: a page records 100 of them, and spreading `item` and
+    // `how` into each was 8% of the api's CPU under queue pages.
+    for (const { what, id, caseRef, teamId } of items) this.pending.push({ at, userId, role, what, id, caseRef, teamId, context, via });
     if (this.pending.length > MAX_PENDING) this.drop(this.pending.length - MAX_PENDING);
     this.schedule(FLUSH_EVERY_MS);
   }
