@@ -7,7 +7,8 @@ import { Command, type ChainableCommander, type Pipeline } from 'ioredis';
  * and the socket write flattens that and encodes it to UTF-8 again. For the projector's MULTI, ~1 KB
  * of JSON an event in a catch-up and ~3.4 KB an attempt live, that copying was the largest single
  * cost of its Redis writes (ADR 0025); measured apart, a 37-event MSET of records, queue entries and
- * dashboard rows cost the client half the CPU this way.
+ * dashboard rows cost the client half the CPU this way. The bytes are sent as given: no `keyPrefix`
+ * is applied (no connection of the apps has one).
  */
 export class EncodedCommand extends Command {
   private readonly encoded: Buffer;
