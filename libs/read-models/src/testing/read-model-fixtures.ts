@@ -271,7 +271,7 @@ export async function until(condition: () => boolean | Promise<boolean>, timeout
  */
 export async function countCommands(client: Redis, db: number, read: () => Promise<unknown>, lua = false): Promise<string[]> {
   const monitor = await client.monitor(); // its own connection
-  const marker = `paging-spec-${Math.random()}`;
+  const marker = `count-commands-${Math.random()}`;
   const seen: string[] = [];
   let inside = false;
   const done = new Promise<void>((resolve) => {
