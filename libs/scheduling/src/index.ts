@@ -1,4 +1,5 @@
 // @send/scheduling: BullMQ timers kept in step with the event store (DESIGN.md, "Consumers and guarantees").
+export * from './bullmq/close-worker';
 export * from './timers/job-id';
 export * from './timers/logger';
 export * from './timers/timer-queue';

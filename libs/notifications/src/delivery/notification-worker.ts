@@ -1,5 +1,6 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type Redis from 'ioredis';
+import { closeWorker } from '@send/scheduling';
 import { outgoingAlert, PermanentDeliveryError, type ChannelName, type NotificationChannel } from '../channels';
 import { NOTIFICATIONS_QUEUE, type NotificationJobData } from '../dispatch';
 import { sendOnce } from './sent-once';
@@ -56,7 +57,7 @@ export class NotificationWorker {
 
   /** Waits for deliveries in flight, then stops. */
   async stop(): Promise<void> {
-    await this.worker.close();
+    await closeWorker(this.worker);
   }
 
   /** A job: delivered unless an earlier run of it already was (sendOnce, ADR 0019). */

@@ -12,6 +12,7 @@ import {
 } from '@send/domain';
 import { SubscriptionRunner, type CheckpointStore, type EventStore, type RecordedEvent, type RunnerLogger } from '@send/event-store';
 import type { Policy } from '@send/sla';
+import { closeWorker } from '@send/scheduling';
 import { PermanentDeliveryError, type NotifyChannel, type SmtpEmailChannel } from '../channels';
 import type { DeliveryRetryOptions, PendingDeliveries } from '../dispatch';
 import { logDeliveryFailures, type DeliveryLogger } from '../delivery/worker-logging';
@@ -253,7 +254,7 @@ export class FamilyWorker {
   }
 
   async stop(): Promise<void> {
-    await this.worker.close();
+    await closeWorker(this.worker);
   }
 
   async deliver(deliveryId: string, data: FamilyJobData): Promise<void> {

@@ -1,6 +1,7 @@
 import { Queue, Worker } from 'bullmq';
 import IORedis, { type Redis } from 'ioredis';
 import { consoleLogger, type SchedulingLogger } from '../timers/logger';
+import { closeWorker } from '../bullmq/close-worker';
 import { replayErasures } from './erasure-replay';
 import { runRetention, type RetentionOptions, type RetentionReport } from './retention-run';
 
@@ -79,7 +80,7 @@ export class RetentionJob {
   }
 
   async stop(): Promise<void> {
-    await this.worker?.close();
+    if (this.worker) await closeWorker(this.worker);
     await this.queue.close();
     await this.connection.quit().catch(() => this.connection.disconnect());
   }

@@ -11,6 +11,7 @@ import {
 import { DeciderCommandHandler, eventIdsFor, faultSeam, type EventStore } from '@send/event-store';
 import type { Policy } from '@send/sla';
 import { consoleLogger, type SchedulingLogger } from './logger';
+import { closeWorker } from '../bullmq/close-worker';
 import { TIMER_QUEUE_NAME, type TimerJobData, type TimerQueueJobData } from './timer-queue';
 
 export const TIMER_ACTOR = { id: 'system:timers', role: 'system' } as const;
@@ -80,7 +81,7 @@ export class TimerWorker {
   }
 
   async close(): Promise<void> {
-    await this.worker.close();
+    await closeWorker(this.worker);
   }
 
   private async process(job: Job, token?: string): Promise<unknown> {

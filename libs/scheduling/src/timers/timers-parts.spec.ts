@@ -45,12 +45,7 @@ const worker = (options: { clock?: () => Date; store?: EventStore; autorun?: boo
     logger: quietLogger,
     autorun: options.autorun ?? true,
   });
-  // Closed only once connected: a BullMQ worker closed while its blocking connection still starts
-  // emits that connection's "Connection is closed" with nobody listening (an unhandled error).
-  closers.push(async () => {
-    await w.worker.waitUntilReady().catch(() => undefined);
-    await w.close();
-  });
+  closers.push(() => w.close());
   return w;
 };
 
