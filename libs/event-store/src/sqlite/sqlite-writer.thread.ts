@@ -32,7 +32,8 @@ db.pragma(`wal_autocheckpoint = ${Math.trunc(options.walAutocheckpoint)}`);
 
 /** The writer's committer (the checkpointer has none). */
 const commit = options.role === 'checkpointer' ? null : batchCommitter(db);
-if (options.role === 'checkpointer') checkpointEvery(options.checkpointEveryMs ?? 100);
+// SqliteWriter starts a checkpointer only with checkpointEveryMs > 0.
+if (options.role === 'checkpointer') checkpointEvery(options.checkpointEveryMs!);
 else port.on('message', commitWhatWaits);
 
 /**
