@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   accountDisabled,
@@ -13,7 +12,7 @@ import {
   type UserAccount,
   type UserAccountEvent,
 } from '@send/domain';
-import { WrongExpectedRevision, type EventStore } from '@send/event-store';
+import { newEventId, WrongExpectedRevision, type EventStore } from '@send/event-store';
 import { Clock, EVENT_STORE } from '@send/platform';
 import { problem, ProblemException } from '../common/problem';
 import { decoyHash, hashPassword, needsRehash, verifyPassword } from './password';
@@ -79,10 +78,15 @@ export class AccountsService {
     const { account, revision } = await this.load(userStreamId(userId));
     if (!account || account.disabled || !(await verifyPassword(currentPassword, account.passwordHash))) {
       throw new ProblemException(
-        problem(422, 'current-password-wrong', 'The current password is not right.', { errors: [{ field: 'currentPassword', message: 'is not right' }] }),
+        problem(422, 'current-password-wrong', 'The current password is not right.', {
+          errors: [{ field: 'currentPassword', message: 'is not right' }],
+        }),
       );
     }
-    await this.write(passwordChanged(userId, await hashPassword(newPassword), userId, this.clock.now()), revision, { id: userId, role: account.role });
+    await this.write(passwordChanged(userId, await hashPassword(newPassword), userId, this.clock.now()), revision, {
+      id: userId,
+      role: account.role,
+    });
   }
 
   async disable(userId: string, reason: string, by: AuthUser): Promise<void> {
@@ -92,7 +96,8 @@ export class AccountsService {
 
   async enable(userId: string, by: AuthUser): Promise<void> {
     await this.change(userId, by, (account) => {
-      if (account.erased) throw new ProblemException(problem(422, 'account-erased', "This person's data was erased: the account cannot be enabled again."));
+      if (account.erased)
+        throw new ProblemException(problem(422, 'account-erased', "This person's data was erased: the account cannot be enabled again."));
       return account.disabled ? accountEnabled(userId, by.id, this.clock.now()) : null;
     });
   }
@@ -140,6 +145,6 @@ export class AccountsService {
 
   private async write(event: UserAccountEvent, revision: bigint | 'no_stream', actor: { id: string; role: string }): Promise<void> {
     const stream = userStreamId((event.data as { userId: string }).userId);
-    await this.store.append(stream, [{ id: randomUUID(), ...event, metadata: { actor } }], { expectedRevision: revision });
+    await this.store.append(stream, [{ id: newEventId(), ...event, metadata: { actor } }], { expectedRevision: revision });
   }
 }

@@ -1,9 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { availabilitySet, foldUserAccount, isAwayAt, userStreamId } from '@send/domain';
-import { WrongExpectedRevision, type EventStore } from '@send/event-store';
+import { newEventId, WrongExpectedRevision, type EventStore } from '@send/event-store';
 import { Clock, EVENT_STORE } from '@send/platform';
 import { UsersRepository } from '@send/read-models';
 import { badRequest, forbidden, notFound } from '../common/problem';
@@ -74,7 +73,7 @@ export class SetAvailabilityHandler implements ICommandHandler<SetAvailabilityCo
       if (officer.awayFrom === event.data.awayFrom && officer.awayUntil === event.data.awayUntil) return answer; // already so
       try {
         const metadata = { correlationId, causationId: correlationId, actor: { id: actor.id, role: actor.role } };
-        await this.store.append(stream, [{ id: randomUUID(), ...event, metadata }], { expectedRevision: BigInt(events.length - 1) });
+        await this.store.append(stream, [{ id: newEventId(), ...event, metadata }], { expectedRevision: BigInt(events.length - 1) });
         return answer;
       } catch (error) {
         // Someone else changed the account meanwhile: decide again on what is there now.

@@ -1,7 +1,7 @@
-import { validate as isUuid } from 'uuid';
+import { validate as isUuid, version as uuidVersion } from 'uuid';
 import { WrongExpectedRevision, type EventStore } from '../event-store.port';
 import { SqliteEventStore } from '../sqlite/sqlite-event-store';
-import { ConcurrencyConflict, DeciderCommandHandler, eventIdsFor, type Decider, type HandleOptions } from './handle-command';
+import { ConcurrencyConflict, DeciderCommandHandler, eventIdsFor, newEventId, type Decider, type HandleOptions } from './handle-command';
 
 type Command = { type: 'Open'; owner: string } | { type: 'Add'; amount: number } | { type: 'Nothing' };
 type Event = { type: 'Opened'; data: { owner: string } } | { type: 'Added'; data: { amount: number } };
@@ -233,6 +233,28 @@ describe('DeciderCommandHandler keeping streams', () => {
     const result = await handler.handle('1', { type: 'Add', amount: 1 }, ctx);
     expect(read.mock.calls).toEqual([['tally-1', { fromRevision: 1n }]]);
     expect(result.state.total).toBe(6);
+    await store.close();
+  });
+});
+
+describe('newEventId', () => {
+  it("gives UUIDs in the order they were made, so appends land on the last page of the store's id index", () => {
+    const ids = Array.from({ length: 1_000 }, () => newEventId());
+    expect(ids.every(isUuid)).toBe(true);
+    expect(uuidVersion(ids[0]!)).toBe(7);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+  });
+
+  it('is what the handler gives the events of a command without an idempotency key', async () => {
+    const store = new SqliteEventStore({ path: ':memory:' });
+    const handler = new DeciderCommandHandler({ store, decider: tally, streamIdFor: (id) => `tally-${id}` });
+    await handler.handle('1', { type: 'Open', owner: 'ann' }, ctx);
+    for (let i = 0; i < 10; i++) await handler.handle('1', { type: 'Add', amount: i }, ctx);
+    const ids = (await store.read('tally-1')).map((e) => e.id);
+    expect(ids).toHaveLength(21);
+    expect(ids.map((id) => uuidVersion(id))).toEqual(ids.map(() => 7));
+    expect([...ids].sort()).toEqual(ids);
     await store.close();
   });
 });

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
+import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import {
   DuplicateEventId,
   WrongExpectedRevision,
@@ -30,7 +30,7 @@ export interface HandleOptions {
   /**
    * Deterministic ids for the events decided (see eventIdsFor). With them, a command sent twice
    * appends once and the second call returns the first call's result without deciding again.
-   * Without them, ids are random (v4).
+   * Without them, each is a new time-ordered id (newEventId).
    */
   eventIds?: (index: number) => string;
   /** Metadata stored on every event appended (correlationId, causationId, actor, idempotencyKey). */
@@ -73,6 +73,15 @@ export class ConcurrencyConflict extends Error {
     super(`Stream ${streamId} changed during each of ${attempts} attempts to apply the command; retry the request`);
   }
 }
+
+/**
+ * A new event's id when no Idempotency-Key fixes it: a UUID v7, ordered by the time it was made
+ * (and, within a millisecond, by a counter). Each store keeps a unique index of event ids; random v4
+ * ids put every append on a random page of that index, which SQLite reads back, writes to its WAL
+ * and copies at the next checkpoint. Ordered ids append to its last page, shared by a whole group
+ * commit (ADR 0027: the SQLite writer's system calls per attempt nearly halved).
+ */
+export const newEventId = (): string => uuidv7();
 
 /** A fixed namespace so the same (key, scope, index) gives the same UUID in every process, forever. */
 export const EVENT_ID_NAMESPACE = '5b0f6a0e-8f7c-4c1e-9d59-3f1e0b3c2a71';
@@ -178,7 +187,7 @@ export class DeciderCommandHandler<TCommand, TEvent extends DomainEvent, TState,
 
       onDecided?.(decided, current.state);
       const toAppend: EventData[] = decided.map((e, i) => ({
-        id: eventIds ? eventIds(i) : uuidv4(),
+        id: eventIds ? eventIds(i) : newEventId(),
         type: e.type,
         data: e.data as Record<string, unknown>,
         metadata: { ...metadata },
