@@ -644,6 +644,22 @@ async function main(): Promise<void> {
     if (out) paced = { rate, share, mixedRps: mixedRate, alerts: out.alerts, rps: out.rps };
   }
 
+  // Every staff read must reach the access log under any of this load (ADR 0014): a read dropped is
+  // a fault of the run, not a figure; a batch refused and written again is said.
+  const accessLog = await accessLogCounts().catch((error: Error) => {
+    notes.push(`The access log's counters could not be read from /metrics: ${error.message}`);
+    return null;
+  });
+  if (accessLog && [accessLog.lost, accessLog.failures, accessLog.written].some(Number.isNaN))
+    notes.push("The access log's counters were not all in /metrics: whether every staff read was written is not known.");
+  else if (accessLog)
+    progress(
+      `access log: ${n(accessLog.written)} staff reads written, ${n(accessLog.lost)} lost, ${n(accessLog.failures)} batches refused`,
+    );
+  if (accessLog && accessLog.lost > 0)
+    broken.push(`access log: ${n(accessLog.lost)} staff reads were never written (send_access_log_lost_entries_total)`);
+  if (accessLog && accessLog.failures > 0)
+    notes.push(`The access log's store refused ${n(accessLog.failures)} batches (written again: send_access_log_write_failures_total).`);
   const elapsed = (now() - t0) / 1000;
   await redis.quit().catch(() => redis.disconnect());
   if (api.child.exitCode !== null) broken.push('the api had stopped by the end');
@@ -660,6 +676,19 @@ async function main(): Promise<void> {
     alerts,
     paced,
   });
+}
+
+/** The api's access log counters, from /metrics (open without a token outside production). */
+async function accessLogCounts(): Promise<{ lost: number; failures: number; written: number }> {
+  const res = await fetch(`${baseUrl}/metrics`);
+  if (!res.ok) throw new Error(`GET /metrics answered ${res.status}`);
+  const text = await res.text();
+  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return {
+    lost: value('send_access_log_lost_entries_total'),
+    failures: value('send_access_log_write_failures_total'),
+    written: value('send_access_log_entries_total'),
+  };
 }
 
 /** Runs a phase; a failure is recorded (the bench then exits non-zero) and the next phase runs. */

@@ -6,7 +6,7 @@ import { SQLITE_CACHE_KIB } from '@send/event-store';
 import { AppMetrics, Clock } from '@send/platform';
 import type { AuthUser, Role } from '../auth/roles';
 import type { AccessLogEntry, AccessLogStore, ReadContext } from './access-log.port';
-import { AccessLog, FLUSH_EVERY_MS, MAX_PENDING, requestRead, type ReadItem } from './access-log.service';
+import { AccessLog, FLUSH_EVERY_MS, HIGH_WATER, MAX_BATCH, MAX_PENDING, requestRead, type ReadItem } from './access-log.service';
 import { SqliteAccessLogStore } from './sqlite-access-log-store';
 
 class SetClock extends Clock {
@@ -31,13 +31,25 @@ const request = (id: string, caseRef: string | null = 'C-1001', teamId: string |
 const DIRECT: ReadContext = { context: 'direct', via: 'api' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A store that counts its batches and refuses them while `failing` is set. */
+/** A store that counts its batches, refuses them while `failing` is set, and holds them at a gate while one is set. */
 class ObservedStore implements AccessLogStore {
   batches: AccessLogEntry[][] = [];
   failing = false;
   closed = false;
+  /** While set, each batch waits for it (a store slower than the reads), then is written or refused as `failing` says then. */
+  gate: Promise<void> | null = null;
   constructor(private readonly inner: AccessLogStore) {}
+  /** Holds every batch until the returned function is called. */
+  hold(): () => void {
+    let open!: () => void;
+    this.gate = new Promise((resolve) => (open = resolve));
+    return () => {
+      this.gate = null;
+      open();
+    };
+  }
   async append(entries: readonly AccessLogEntry[]): Promise<void> {
+    if (this.gate) await this.gate;
     if (this.failing) throw new Error('disk full');
     this.batches.push([...entries]);
     await this.inner.append(entries);
@@ -154,6 +166,66 @@ describe('AccessLog (batched, on SQLite)', () => {
         .slice(0, 1),
     ).toEqual(['r-10']);
     expect(await metric('send_access_log_entries_total')).toBe(MAX_PENDING);
+  });
+
+  describe('reads faster than the store commits them', () => {
+    /** A page of `n` reads, ids from `from`. */
+    const page = (from: number, n = 100) => Array.from({ length: n }, (_, i) => request(`r-${from + i}`));
+    /** Records pages until HIGH_WATER reads wait; answers the promise the read that reached it was given, the ones before it given none. */
+    const fillToHighWater = () => {
+      const answers: Array<Promise<void> | undefined> = [];
+      for (let i = 0; i * 100 < HIGH_WATER; i++) answers.push(log.recordReads(officer, page(i * 100), DIRECT));
+      expect(answers.slice(0, -1).every((a) => a === undefined)).toBe(true);
+      expect(answers.at(-1)).toBeInstanceOf(Promise);
+      return answers.at(-1)!;
+    };
+    const settled = (p: Promise<void>) => {
+      let done = false;
+      void p.then(() => (done = true));
+      return () => done;
+    };
+
+    it('the read that brings HIGH_WATER waiting is answered once the log caught up, and nothing is dropped', async () => {
+      const open = store.hold();
+      const waited = settled(fillToHighWater());
+      await sleep(FLUSH_EVERY_MS * 10);
+      expect(waited()).toBe(false); // the store has not taken a batch yet
+      expect(log.recordReads(officer, page(HIGH_WATER), DIRECT)).toBeInstanceOf(Promise); // so does the next
+      open();
+      await log.flush();
+      expect(waited()).toBe(true);
+      expect(await metric('send_access_log_lost_entries_total')).toBe(0);
+      expect(await metric('send_access_log_entries_total')).toBe(HIGH_WATER + 100);
+      // In order, and never more than MAX_BATCH reads in one write.
+      expect(store.batches.every((b) => b.length <= MAX_BATCH)).toBe(true);
+      expect(store.batches.flat().map((e) => e.id)).toEqual(page(0, HIGH_WATER + 100).map((r) => r.id));
+      expect(log.recordReads(officer, page(0), DIRECT)).toBeUndefined(); // caught up: answered at once again
+    });
+
+    it('a store that refuses does not hold the reads: those waiting go on, and later ones do not wait', async () => {
+      const open = store.hold();
+      const waited = settled(fillToHighWater());
+      store.failing = true;
+      open(); // the batch held is refused
+      await log.flush();
+      expect(waited()).toBe(true);
+      expect(await metric('send_access_log_write_failures_total')).toBe(1);
+      expect(log.recordReads(officer, page(HIGH_WATER), DIRECT)).toBeUndefined(); // kept (up to MAX_PENDING), answered at once
+      expect(await metric('send_access_log_pending')).toBe(HIGH_WATER + 100);
+      store.failing = false;
+      await log.flush();
+      expect(await metric('send_access_log_entries_total')).toBe(HIGH_WATER + 100);
+      expect(await metric('send_access_log_lost_entries_total')).toBe(0);
+    });
+
+    it('a read waiting at shutdown goes on once what waits is written', async () => {
+      const open = store.hold();
+      const waited = fillToHighWater();
+      const closing = log.close();
+      open();
+      await Promise.all([waited, closing]);
+      expect(await metric('send_access_log_entries_total')).toBe(HIGH_WATER);
+    });
   });
 
   it('counts as lost what it still cannot write at shutdown', async () => {

@@ -26,13 +26,23 @@ export const FLUSH_EVERY_MS = 5;
 export const RETRY_AFTER_MS = 1_000;
 /** Reads kept while the store refuses them; beyond this the oldest are dropped (and counted lost). */
 export const MAX_PENDING = 50_000;
+/**
+ * While the store takes every batch but more than this many reads wait (the reads come faster than
+ * it commits them), a read's answer waits until they are written down to below this: the log slows
+ * the reads it records rather than drop them. Half of MAX_PENDING, so a store that keeps up never drops.
+ */
+export const HIGH_WATER = 20_000;
+/** At most this many reads in one write (one transaction, one message to the writer thread). */
+export const MAX_BATCH = 5_000;
 
 /**
  * The access log (shared DESIGN.md, "Personal data"): every staff read of a request, timeline or
- * case, with who, when and why-context. `record` never waits for the store and never fails the
- * read it records: entries are buffered and written in one batch every few milliseconds (and on
- * shutdown); a failed write is retried, counted in /metrics and logged. Families' reads of their own
- * requests are not staff access and are not recorded, nor are the system's.
+ * case, with who, when and why-context. Recording never fails the read it records: entries are
+ * buffered and written in batches every few milliseconds (and on shutdown); a failed write is
+ * retried, counted in /metrics and logged. A read waits only when reads come faster than a working
+ * store commits them (HIGH_WATER): then its answer waits for the log to catch up, so no read goes
+ * unrecorded for want of speed. Families' reads of their own requests are not staff access and are
+ * not recorded, nor are the system's.
  */
 @Injectable()
 export class AccessLog implements OnApplicationShutdown {
@@ -41,6 +51,13 @@ export class AccessLog implements OnApplicationShutdown {
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   private droppedUnreported = 0;
+  /** Reads in the batch being written. */
+  private writingCount = 0;
+  /** The last write failed: the store refuses, and reads no longer wait for it (they are kept up to MAX_PENDING). */
+  private refusing = false;
+  private closed = false;
+  /** Reads waiting for the log to come down below HIGH_WATER. */
+  private waiting: Array<() => void> = [];
   private readonly written: Counter;
   private readonly failures: Counter;
   private readonly lost: Counter;
@@ -62,7 +79,7 @@ export class AccessLog implements OnApplicationShutdown {
       help: 'Staff reads never written: dropped while the store kept refusing, or still unwritten at shutdown',
       registers,
     });
-    const pending = () => this.pending.length;
+    const pending = () => this.unwritten();
     new Gauge({
       name: 'send_access_log_pending',
       help: 'Staff reads waiting to be written to the access log',
@@ -74,12 +91,15 @@ export class AccessLog implements OnApplicationShutdown {
   }
 
   /**
-   * Records that `user` read `items` (nothing for a family, school or the system). Returns at once.
+   * Records that `user` read `items` (nothing for a family, school or the system). Returns at once,
+   * unless more than HIGH_WATER reads wait while the store keeps taking them: then it returns a
+   * promise the caller awaits before answering, settled once the log has caught up (or the store
+   * refuses, or the log closes). It never rejects.
    * The data protection officer reads case content only in a subject access export: those reads are recorded too.
    */
-  recordReads(user: AuthUser, items: readonly ReadItem[], how: ReadContext): void {
+  recordReads(user: AuthUser, items: readonly ReadItem[], how: ReadContext): Promise<void> | undefined {
     const recorded = isStaff(user) || (user.role === 'dpo' && how.context === 'export');
-    if (!recorded || items.length === 0) return;
+    if (!recorded || items.length === 0) return undefined;
     const at = this.clock.now();
     const { id: userId, role } = user;
     const { context, via } = how;
@@ -88,6 +108,8 @@ export class AccessLog implements OnApplicationShutdown {
     for (const { what, id, caseRef, teamId } of items) this.pending.push({ at, userId, role, what, id, caseRef, teamId, context, via });
     if (this.pending.length > MAX_PENDING) this.drop(this.pending.length - MAX_PENDING);
     this.schedule(FLUSH_EVERY_MS);
+    if (this.unwritten() < HIGH_WATER || this.refusing || this.closed) return undefined;
+    return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   /** The log, newest first; reads recorded before the call are in it. */
@@ -96,14 +118,17 @@ export class AccessLog implements OnApplicationShutdown {
     return this.store.query(filter, page);
   }
 
-  /** Writes what is waiting, one batch at a time in the order recorded. */
+  /** Writes what is waiting, in batches of at most MAX_BATCH, one at a time in the order recorded; stops at a refused one. */
   async flush(): Promise<void> {
-    while (this.writing) await this.writing;
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    this.writing = this.write(batch).finally(() => (this.writing = null));
-    await this.writing;
+    for (;;) {
+      while (this.writing) await this.writing;
+      if (this.pending.length === 0) return;
+      const batch = this.pending.length <= MAX_BATCH ? this.pending : this.pending.slice(0, MAX_BATCH);
+      this.pending = batch === this.pending ? [] : this.pending.slice(MAX_BATCH);
+      const writing = this.write(batch).finally(() => (this.writing = null));
+      this.writing = writing.then(() => undefined);
+      if (!(await writing)) return; // kept, and tried again RETRY_AFTER_MS later
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -114,7 +139,9 @@ export class AccessLog implements OnApplicationShutdown {
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.closed = true;
     await this.flush();
+    this.release(); // a read still waiting (the last write was refused) waits no more
     // The last write failed: nothing will try again.
     if (this.pending.length > 0) this.drop(this.pending.length);
     this.reportDropped();
@@ -133,18 +160,41 @@ export class AccessLog implements OnApplicationShutdown {
     this.timer.unref();
   }
 
-  private async write(batch: AccessLogEntry[]): Promise<void> {
+  /** True once the batch is stored; false when the store refused it (kept, tried again later). */
+  private async write(batch: AccessLogEntry[]): Promise<boolean> {
     this.reportDropped();
+    this.writingCount = batch.length;
     try {
       await this.store.append(batch);
+      this.writingCount = 0;
       this.written.inc(batch.length);
+      this.refusing = false;
+      if (this.unwritten() < HIGH_WATER) this.release();
+      return true;
     } catch (error) {
+      this.writingCount = 0;
       this.failures.inc();
       this.logger.error(`Could not write ${batch.length} access log entries; trying again: ${(error as Error).message}`);
       this.pending = [...batch, ...this.pending];
       if (this.pending.length > MAX_PENDING) this.drop(this.pending.length - MAX_PENDING);
+      // A refusing store may refuse for long (a full disk): reads go on, kept up to MAX_PENDING.
+      this.refusing = true;
+      this.release();
       this.schedule(RETRY_AFTER_MS);
+      return false;
     }
+  }
+
+  /** Reads recorded and not yet written: those waiting, and those of the batch being written. */
+  private unwritten(): number {
+    return this.pending.length + this.writingCount;
+  }
+
+  /** Lets every read waiting for the log go on. */
+  private release(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const resolve of waiting) resolve();
   }
 
   /** Drops the oldest waiting entries; said once per write attempt (reportDropped), not once per read. */

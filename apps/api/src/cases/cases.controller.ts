@@ -100,11 +100,11 @@ export class CasesController {
     const state = await this.access.readable(caseRef, user);
     const requests = await this.requestsOf(state, user);
     // The case (its contacts) and each request shown on it are staff reads (ADR 0014).
-    this.accessLog.recordReads(user, [{ what: 'case', id: state.caseRef, caseRef: state.caseRef, teamId: state.teamId }], {
+    await this.accessLog.recordReads(user, [{ what: 'case', id: state.caseRef, caseRef: state.caseRef, teamId: state.teamId }], {
       context: 'direct',
       via: 'api',
     });
-    this.accessLog.recordReads(
+    await this.accessLog.recordReads(
       user,
       requests.map((r) => requestRead('request', r)),
       { context: 'case', via: 'api' },

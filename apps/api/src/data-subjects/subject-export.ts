@@ -100,7 +100,7 @@ export class SubjectExportService {
       throw notFound(`Nothing is held about ${subject}.`);
     answer.requests.sort((a, b) => b.request.submittedAt.localeCompare(a.request.submittedAt));
     answer.calls.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
-    this.accessLog.recordReads(reader, reads, { context: 'export', via });
+    await this.accessLog.recordReads(reader, reads, { context: 'export', via });
     return answer;
   }
 }

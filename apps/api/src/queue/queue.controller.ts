@@ -81,8 +81,8 @@ export class QueueController {
    * when more follow, once they are recorded as read by the caller. The body is the stored rows
    * spliced together (queueRowsJson), not serialised again: the same bytes, for a fraction of the CPU.
    */
-  private answer(user: AuthUser, request: FastifyRequest, reply: FastifyReply, limit: number, page: QueuePage): string {
-    this.accessLog.recordReads(
+  private async answer(user: AuthUser, request: FastifyRequest, reply: FastifyReply, limit: number, page: QueuePage): Promise<string> {
+    await this.accessLog.recordReads(
       user,
       page.rows.map((row) => requestRead('request', row)),
       { context: 'queue', via: 'api' },

@@ -26,7 +26,7 @@ export class GetRequestViewHandler implements IQueryHandler<GetRequestViewQuery,
 
   async execute({ requestId, user, how }: GetRequestViewQuery): Promise<RequestView> {
     const { view } = await this.access.visible(requestId, user);
-    this.accessLog.recordReads(user, [requestRead('request', view)], how);
+    await this.accessLog.recordReads(user, [requestRead('request', view)], how);
     return view;
   }
 }
@@ -65,7 +65,7 @@ export class ListRequestsHandler implements IQueryHandler<ListRequestsQuery, Pag
     const items = records.items
       .filter((r) => inScope(scope, r.state) && (!filter.status || r.state.status === filter.status))
       .map((r) => r.view);
-    this.accessLog.recordReads(
+    await this.accessLog.recordReads(
       user,
       items.map((v) => requestRead('request', v)),
       how,

@@ -31,7 +31,7 @@ export class GetTimelineHandler implements IQueryHandler<GetTimelineQuery, Timel
   async execute({ requestId, user, how }: GetTimelineQuery): Promise<TimelineEntry[]> {
     const { view } = await this.access.visible(requestId, user);
     const timeline = await this.entries(requestId);
-    this.accessLog.recordReads(user, [requestRead('timeline', view)], how);
+    await this.accessLog.recordReads(user, [requestRead('timeline', view)], how);
     return timeline;
   }
 

@@ -130,12 +130,17 @@ export class QueuePagesController {
     const now = this.clock.now();
     const entries = q.page?.items ?? [];
     // The rows shown are staff reads of those requests, as the API's queues record them.
-    this.accessLog.recordReads(user, entries.map((e) => requestRead('request', e)), { context: 'queue', via: 'page' });
+    await this.accessLog.recordReads(
+      user,
+      entries.map((e) => requestRead('request', e)),
+      { context: 'queue', via: 'page' },
+    );
     // The subject and the update clock are not in the slim queue entry: the page's few views, read at once.
     const records = await Promise.all(entries.map((e) => this.views.get(e.id)));
     const rows = entries.map((e, i) => queueRow(e, records[i]?.view ?? null, now, (due) => dueInWords(due, policy, now)));
     const query = request.query as Record<string, unknown>;
-    const link = (extra: Record<string, string>) => `${q.path}?${new URLSearchParams({ ...q.params, ...extra }).toString()}`.replace(/\?$/, '');
+    const link = (extra: Record<string, string>) =>
+      `${q.path}?${new URLSearchParams({ ...q.params, ...extra }).toString()}`.replace(/\?$/, '');
     const pagination =
       q.page && (q.page.next || query.cursor)
         ? {
