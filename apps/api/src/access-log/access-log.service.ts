@@ -29,7 +29,7 @@ export const MAX_PENDING = 50_000;
 /**
  * While the store takes every batch but more than this many reads wait (the reads come faster than
  * it commits them), a read's answer waits until they are written down to below this: the log slows
- * the reads it records rather than drop them. Half of MAX_PENDING, so a store that keeps up never drops.
+ * the reads it records rather than drop them. Well below MAX_PENDING, so a store that keeps taking batches never drops one.
  */
 export const HIGH_WATER = 20_000;
 /** At most this many reads in one write (one transaction, one message to the writer thread). */
