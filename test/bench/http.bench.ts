@@ -33,6 +33,8 @@
  * 10), BENCH_HTTP_CONNECTIONS (50), BENCH_HTTP_EVENTS (events in the store for the dashboard, 200000;
  * 1000000 for the full figure), BENCH_HTTP_POOL (requests the attempts/responses rotate over, 300),
  * BENCH_HTTP_DEEP_REQUESTS (500), BENCH_HTTP_DEEP_EVENTS (200), BENCH_HTTP_ALERTS (200),
+ * BENCH_HTTP_CASES (the case numbers the seeded requests name in turn; 0, the default: none, so the
+ * access log's rows all fall under no case; 20000 spreads them as a council's would),
  * BENCH_HTTP_ALERT_GAP_MS (default: spread over the mixed phase), BENCH_HTTP_WARMUP (seconds, 2),
  * BENCH_HTTP_PACED_SHARE (the paced mix's rate as a share of the mixed phase's, 0.5) or
  * BENCH_HTTP_PACED_RATE (req/s; the rate when the mixed phase does not run, default 500),
@@ -115,6 +117,8 @@ const POOL = Math.min(num('BENCH_HTTP_POOL', 300), REQUESTS);
 const DEEP_REQUESTS = num('BENCH_HTTP_DEEP_REQUESTS', 500);
 const DEEP_EVENTS = num('BENCH_HTTP_DEEP_EVENTS', 200);
 const ALERTS = num('BENCH_HTTP_ALERTS', 200);
+/** The case numbers the seeded requests name in turn (0: none, every request in triage numbering; Seeder). */
+const CASES = num('BENCH_HTTP_CASES', 0);
 const ALERT_GAP_MS = num('BENCH_HTTP_ALERT_GAP_MS', Math.max(5, Math.floor((SECONDS * 1000 - 2000) / Math.max(1, ALERTS))));
 const WARMUP = num('BENCH_HTTP_WARMUP', 2);
 const PACED_SHARE = num('BENCH_HTTP_PACED_SHARE', 0.5);
@@ -459,7 +463,7 @@ async function main(): Promise<void> {
       `load average ${loadAverage()} at the start`,
   );
   console.log(
-    `${n(REQUESTS)} open requests, ${SECONDS} s per phase, ${CONNECTIONS} connections, attempts/responses over ${POOL} requests, ` +
+    `${n(REQUESTS)} open requests (${CASES > 0 ? `naming ${n(CASES)} cases in turn` : 'naming no case'}), ${SECONDS} s per phase, ${CONNECTIONS} connections, attempts/responses over ${POOL} requests, ` +
       `deep/shallow ${n(DEEP_REQUESTS)} x ${DEEP_EVENTS} vs 2 events, ${ALERTS} alert probes, store filled to ${n(EVENTS)} events\n`,
   );
 
@@ -706,7 +710,7 @@ async function guarded<T>(phase: string, run: () => Promise<T>): Promise<T | nul
 
 async function seed() {
   const store = new SqliteEventStore({ path: sqlitePath, synchronous: 'normal' });
-  const seeder = new Seeder(store);
+  const seeder = new Seeder(store, new Date(), CASES);
   const t = now();
   let shown = now();
   const show = (what: string) => (done: number) => {
@@ -1441,6 +1445,7 @@ function emitResults(r: Parameters<typeof report>[0], targets: Target[]): void {
     BENCH_HTTP_DEEP_REQUESTS: DEEP_REQUESTS,
     BENCH_HTTP_DEEP_EVENTS: DEEP_EVENTS,
     BENCH_HTTP_ALERTS: ALERTS,
+    BENCH_HTTP_CASES: CASES,
     BENCH_HTTP_PHASES: [...PHASES].join(','),
   });
   const bench = 'http';

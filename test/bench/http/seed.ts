@@ -18,6 +18,8 @@ import type { EventData, SqliteEventStore } from '@send/event-store';
 
 const PLACEHOLDER = 'ffffffff-ffff-4fff-bfff-ffffffffffff';
 const PLACEHOLDER_REF = 'SEND-2026-999999';
+/** The case number a request was sent about: '' (none yet), or one of `cases` (Seeder), stamped per request. */
+const PLACEHOLDER_CASE = 'EHC-PLACEHOLDER';
 
 export const PARENT_EMAIL = 'parent@example.org';
 export const OFFICER_EMAIL = 'officer@example.org';
@@ -49,7 +51,7 @@ function commandsFor(story: Story): Array<{ command: ContactRequestCommand; acto
     type: 'SubmitRequest',
     requestId: PLACEHOLDER,
     reference: PLACEHOLDER_REF,
-    caseRef: '',
+    caseRef: PLACEHOLDER_CASE,
     requester: { role: 'parent', name: 'Pat Parent', email: PARENT_EMAIL, userId: parentId },
     channel: 'portal',
     category: 'ehc_assessment',
@@ -96,7 +98,16 @@ function commandsFor(story: Story): Array<{ command: ContactRequestCommand; acto
         { command: { type: 'AssignRequest', requestId: PLACEHOLDER, officerId, teamId: 'north', by: officerId }, actor: officerActor },
         attempt(),
         respond(),
-        { command: { type: 'ResolveRequest', requestId: PLACEHOLDER, by: officerId, outcome: 'Answered by phone.', withoutReply: { reason: 'withdrawn' } }, actor: officerActor },
+        {
+          command: {
+            type: 'ResolveRequest',
+            requestId: PLACEHOLDER,
+            by: officerId,
+            outcome: 'Answered by phone.',
+            withoutReply: { reason: 'withdrawn' },
+          },
+          actor: officerActor,
+        },
       ];
   }
 }
@@ -133,9 +144,15 @@ export class Seeder {
   events = 0;
   requests = 0;
 
+  /**
+   * `cases`: 0 (the default), requests name no case (each a triage number of '' routed to north by
+   * its team); N, each names one of N case numbers in turn (EHC-000000...), as a council's requests
+   * do: queue rows and the reads the access log records then spread over N cases.
+   */
   constructor(
     private readonly store: SqliteEventStore,
     private readonly now = new Date(),
+    private readonly cases = 0,
   ) {}
 
   /** How many events one request of this story has. */
@@ -160,8 +177,11 @@ export class Seeder {
         const t = this.template(typeof story === 'function' ? story(i) : story);
         const id = uuid();
         const reference = `SEND-2026-${String(++this.number).padStart(6, '0')}`;
+        const caseRef = this.cases > 0 ? `EHC-${String(this.number % this.cases).padStart(6, '0')}` : '';
         const events = (
-          JSON.parse(t.json.replaceAll(PLACEHOLDER, id).replaceAll(PLACEHOLDER_REF, reference)) as Omit<EventData, 'id'>[]
+          JSON.parse(
+            t.json.replaceAll(PLACEHOLDER, id).replaceAll(PLACEHOLDER_REF, reference).replaceAll(PLACEHOLDER_CASE, caseRef),
+          ) as Omit<EventData, 'id'>[]
         ).map((e) => ({ id: uuid(), ...e }));
         this.events += events.length;
         ids.push(id);
