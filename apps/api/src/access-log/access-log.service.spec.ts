@@ -287,6 +287,14 @@ describe.each(['thread', 'inline'] as const)('SqliteAccessLogStore, %s writer', 
     expect(await ids({ caseRef: 'C-1001', from: at(2) })).toEqual(['C-1001', 'r-2']);
   });
 
+  it("finds a case's reads by its number whatever characters it holds, and no other case's", async () => {
+    const odd = ['C-1', 'C-10', 'ÉHC 7/"x" OR *', 'c-1'];
+    await store.append(odd.map((caseRef, i) => entry({ at: at(10 + i), id: `odd-${i}`, caseRef })));
+    for (const [i, caseRef] of odd.entries()) expect(await ids({ caseRef })).toEqual([`odd-${i}`]);
+    expect(await ids({ caseRef: 'C-' })).toEqual([]);
+    expect(await ids({ caseRef: 'C-1', userId: 'officer-1', teamId: 'north', from: at(10), to: at(11) })).toEqual(['odd-0']);
+  });
+
   it('pages by a cursor that holds between entries of the same instant', async () => {
     const seen: string[] = [];
     let page = await store.query({}, { limit: 2 });
