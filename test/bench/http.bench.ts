@@ -62,6 +62,7 @@ import { emitBroken, emitFigure, emitNote, emitOptions } from './results';
 import { splitConnections, workloadCalls, type WorkloadCall, type WorkloadName } from './http/workload';
 import { pacedLoad, type PacedResult } from './http/paced';
 import type { ProbeResult } from './http/alert-probe';
+import { metricValue } from '../support/prometheus-text';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ensureRedisServer, startRedis, freePort } = require('../../scripts/lib/redis.js') as {
@@ -687,11 +688,10 @@ async function accessLogCounts(): Promise<{ lost: number; failures: number; writ
   const res = await fetch(`${baseUrl}/metrics`);
   if (!res.ok) throw new Error(`GET /metrics answered ${res.status}`);
   const text = await res.text();
-  const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
   return {
-    lost: value('send_access_log_lost_entries_total'),
-    failures: value('send_access_log_write_failures_total'),
-    written: value('send_access_log_entries_total'),
+    lost: metricValue(text, 'send_access_log_lost_entries_total'),
+    failures: metricValue(text, 'send_access_log_write_failures_total'),
+    written: metricValue(text, 'send_access_log_entries_total'),
   };
 }
 

@@ -48,6 +48,7 @@ import { keys, PROJECTED_STREAM_PREFIXES, PROJECTIONS_NAME } from '@send/read-mo
 import { OFFICER_EMAIL, PARENT_EMAIL, Seeder } from '../bench/http/seed';
 import { machine } from '../bench/results';
 import { flatness, median, percentile, type Flatness, type Point } from './trend';
+import { metricValue } from '../support/prometheus-text';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ensureRedisServer, startRedis, freePort } = require('../../scripts/lib/redis.js') as {
@@ -184,25 +185,19 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | nul
 
 // --- metrics --------------------------------------------------------------------------------------
 
-/** One gauge's value from Prometheus text (the first series of that name). */
-function gauge(text: string, name: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : NaN;
-}
-
 async function scrape(url: string): Promise<{ rss: number; heap: number; heapTotal: number; external: number } | null> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
     if (!res.ok) return null;
     const text = await res.text();
     // 0 until the process's first full collection: not a reading yet.
-    const afterGc = gauge(text, 'send_heap_used_after_major_gc_bytes');
+    const afterGc = metricValue(text, 'send_heap_used_after_major_gc_bytes');
     return {
-      rss: gauge(text, 'process_resident_memory_bytes') / 2 ** 20,
+      rss: metricValue(text, 'process_resident_memory_bytes') / 2 ** 20,
       heap: afterGc > 0 ? afterGc / 2 ** 20 : NaN,
       // Not judged, shown to tell RSS apart: the heap V8 holds from the system, and memory outside it (Buffers).
-      heapTotal: gauge(text, 'nodejs_heap_size_total_bytes') / 2 ** 20,
-      external: gauge(text, 'nodejs_external_memory_bytes') / 2 ** 20,
+      heapTotal: metricValue(text, 'nodejs_heap_size_total_bytes') / 2 ** 20,
+      external: metricValue(text, 'nodejs_external_memory_bytes') / 2 ** 20,
     };
   } catch {
     return null;

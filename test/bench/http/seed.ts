@@ -145,8 +145,8 @@ export class Seeder {
   requests = 0;
 
   /**
-   * `cases`: 0 (the default), requests name no case (each a triage number of '' routed to north by
-   * its team); N, each names one of N case numbers in turn (EHC-000000...), as a council's requests
+   * `cases`: 0 (the default), requests name no case (caseRef ''; each is on north's queue by its
+   * teamId); N, each names one of N case numbers in turn (EHC-000000...), as a council's requests
    * do: queue rows and the reads the access log records then spread over N cases.
    */
   constructor(

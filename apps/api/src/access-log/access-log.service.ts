@@ -49,7 +49,8 @@ export class AccessLog implements OnApplicationShutdown {
   private readonly logger = new Logger('AccessLog');
   private pending: AccessLogEntry[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private writing: Promise<void> | null = null;
+  /** The write in flight: true once stored, false when the store refused it. */
+  private writing: Promise<boolean> | null = null;
   private droppedUnreported = 0;
   /** Reads in the batch being written. */
   private writingCount = 0;
@@ -125,8 +126,7 @@ export class AccessLog implements OnApplicationShutdown {
       if (this.pending.length === 0) return;
       const batch = this.pending.length <= MAX_BATCH ? this.pending : this.pending.slice(0, MAX_BATCH);
       this.pending = batch === this.pending ? [] : this.pending.slice(MAX_BATCH);
-      const writing = this.write(batch).finally(() => (this.writing = null));
-      this.writing = writing.then(() => undefined);
+      const writing = (this.writing = this.write(batch).finally(() => (this.writing = null)));
       if (!(await writing)) return; // kept, and tried again RETRY_AFTER_MS later
     }
   }
