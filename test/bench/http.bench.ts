@@ -33,8 +33,8 @@
  * 10), BENCH_HTTP_CONNECTIONS (50), BENCH_HTTP_EVENTS (events in the store for the dashboard, 200000;
  * 1000000 for the full figure), BENCH_HTTP_POOL (requests the attempts/responses rotate over, 300),
  * BENCH_HTTP_DEEP_REQUESTS (500), BENCH_HTTP_DEEP_EVENTS (200), BENCH_HTTP_ALERTS (200),
- * BENCH_HTTP_CASES (the case numbers the seeded requests name in turn; 0, the default: none, so the
- * access log's rows all fall under no case; 20000 spreads them as a council's would),
+ * BENCH_HTTP_CASES (the case numbers the seeded requests name in turn, 20000, so the access log's
+ * reads spread over cases as a council's would; 0: none, every read under no case),
  * BENCH_HTTP_ALERT_GAP_MS (default: spread over the mixed phase), BENCH_HTTP_WARMUP (seconds, 2),
  * BENCH_HTTP_PACED_SHARE (the paced mix's rate as a share of the mixed phase's, 0.5) or
  * BENCH_HTTP_PACED_RATE (req/s; the rate when the mixed phase does not run, default 500),
@@ -119,7 +119,7 @@ const DEEP_REQUESTS = num('BENCH_HTTP_DEEP_REQUESTS', 500);
 const DEEP_EVENTS = num('BENCH_HTTP_DEEP_EVENTS', 200);
 const ALERTS = num('BENCH_HTTP_ALERTS', 200);
 /** The case numbers the seeded requests name in turn (0: none, every request in triage numbering; Seeder). */
-const CASES = num('BENCH_HTTP_CASES', 0);
+const CASES = num('BENCH_HTTP_CASES', 20_000);
 const ALERT_GAP_MS = num('BENCH_HTTP_ALERT_GAP_MS', Math.max(5, Math.floor((SECONDS * 1000 - 2000) / Math.max(1, ALERTS))));
 const WARMUP = num('BENCH_HTTP_WARMUP', 2);
 const PACED_SHARE = num('BENCH_HTTP_PACED_SHARE', 0.5);

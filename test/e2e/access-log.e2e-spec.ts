@@ -47,9 +47,11 @@ describe('access log, end to end (built api + worker, SQLite file)', () => {
     }
 
     const db = new Database(accessLogPath, { readonly: true, fileMustExist: true });
-    const rows = db.prepare('SELECT role, what, id, case_ref, context, via FROM access_log').all();
+    const rows = db.prepare('SELECT role, context, via, items FROM access_read').all();
     db.close();
-    expect(rows).toEqual([{ role: 'officer', what: 'request', id: requestId, case_ref: 'C-1001', context: 'queue', via: 'api' }]);
+    expect(rows).toEqual([
+      { role: 'officer', context: 'queue', via: 'api', items: JSON.stringify([['request', requestId, 'C-1001', 'north']]) },
+    ]);
 
     const second = await startSystem({ DEMO: 'true', REDIS_URL: redisServer.url, ACCESS_LOG_PATH: accessLogPath });
     try {

@@ -13,9 +13,12 @@ import { accessLogQuerySchema } from './dto/access-log.dto';
  */
 export async function accessLogPageFor(log: AccessLog, user: AuthUser, query: unknown, page: PageRequest): Promise<Page<AccessLogEntry>> {
   const { caseRef, userId, from, to } = parseInput(accessLogQuerySchema, query, 'query');
-  // The cursor's id is an entry's sequence number: any other (well-formed) cursor came from another list.
-  if (page.after && !/^\d+$/.test(page.after.id))
-    throw badRequest('The cursor is not one this list gave out.', [{ field: 'cursor', message: 'use the Link header of the previous page' }]);
+  // The cursor's id is a read's sequence number and an item's index in it (`seq.item`; a plain `seq`
+  // from before 2026-12-04): any other (well-formed) cursor came from another list.
+  if (page.after && !/^\d+(\.\d+)?$/.test(page.after.id))
+    throw badRequest('The cursor is not one this list gave out.', [
+      { field: 'cursor', message: 'use the Link header of the previous page' },
+    ]);
   return log.query(
     {
       caseRef,

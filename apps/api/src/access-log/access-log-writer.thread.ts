@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import { accessLogInserter, openAccessLogDb } from './sqlite-access-log-schema';
+import { accessLogWriter, openAccessLogDb } from './sqlite-access-log-schema';
 import type { AccessLogWriterOptions, FromAccessLogWriter, ToAccessLogWriter } from './access-log-writer';
 
 const port = parentPort;
@@ -15,7 +15,7 @@ if (!port) throw new Error('access-log-writer.thread runs as a worker thread (st
 const options = workerData as AccessLogWriterOptions;
 
 const db = openAccessLogDb(options.path, options.busyTimeoutMs);
-const insertAll = accessLogInserter(db);
+const write = accessLogWriter(db, options.caseIndexing);
 
 port.on('message', (message: ToAccessLogWriter) => {
   if (message.type === 'close') {
@@ -25,7 +25,7 @@ port.on('message', (message: ToAccessLogWriter) => {
   const started = performance.now();
   let reply: FromAccessLogWriter;
   try {
-    insertAll(message.entries);
+    write(message.reads);
     reply = { type: 'written', id: message.id, ms: performance.now() - started };
   } catch (error) {
     const { name, message: text, code } = error as Error & { code?: string };

@@ -1,12 +1,13 @@
 import { ThreadClient, threadScript, type ThreadScript } from '@send/event-store';
-import type { WireEntry } from './sqlite-access-log-schema';
+import type { CaseIndexing, WireRead } from './sqlite-access-log-schema';
 
 export interface AccessLogWriterOptions {
   path: string;
   busyTimeoutMs: number;
+  caseIndexing: CaseIndexing;
 }
 
-export type ToAccessLogWriter = { type: 'append'; id: number; entries: WireEntry[] } | { type: 'close' };
+export type ToAccessLogWriter = { type: 'append'; id: number; reads: WireRead[] } | { type: 'close' };
 
 export type FromAccessLogWriter =
   | { type: 'written'; id: number; ms: number }
@@ -52,8 +53,8 @@ export class AccessLogWriter {
   }
 
   /** Writes a batch in one transaction on the thread. */
-  append(entries: WireEntry[]): Promise<void> {
-    return this.thread.request<void>((id) => ({ type: 'append', id, entries }) satisfies ToAccessLogWriter, undefined);
+  append(reads: WireRead[]): Promise<void> {
+    return this.thread.request<void>((id) => ({ type: 'append', id, reads }) satisfies ToAccessLogWriter, undefined);
   }
 
   /** Closes the write connection and ends the thread (after the batches in flight). */

@@ -1,4 +1,4 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
 import { accessLogPathOf, AppMetrics, type AppConfig } from '@send/platform';
 import { AccessLogController } from './access-log.controller';
 import { ACCESS_LOG_STORE } from './access-log.port';
@@ -24,7 +24,10 @@ export class AccessLogModule {
           useFactory: () => {
             const path = accessLogPathOf(config);
             // Its writes on a thread of their own unless SQLITE_WRITER=inline (':memory:' is inline only).
-            return new SqliteAccessLogStore(path, { writer: path === ':memory:' ? 'inline' : config.SQLITE_WRITER });
+            const store = new SqliteAccessLogStore(path, { writer: path === ':memory:' ? 'inline' : config.SQLITE_WRITER });
+            if (store.migratedRows > 0)
+              new Logger('AccessLog').log(`Moved ${store.migratedRows} entries of ${path} to one row a read (ADR 0014, 2026-12-04)`);
+            return store;
           },
         },
         AccessLog,

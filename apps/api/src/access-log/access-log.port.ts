@@ -22,11 +22,8 @@ export interface ReadContext {
   via: AccessVia;
 }
 
-/** One staff read of one thing, as the log keeps it. */
-export interface AccessLogEntry {
-  at: Date;
-  userId: string;
-  role: string;
+/** A thing a read showed: what, its id, and the case and team it belongs to. */
+export interface ReadItem {
   what: AccessWhat;
   /** The request id (request, timeline) or the caseRef (case). */
   id: string;
@@ -34,9 +31,33 @@ export interface AccessLogEntry {
   caseRef: string | null;
   /** The team the thing belonged to when read: a team manager reads their team's part of the log. */
   teamId: string | null;
+}
+
+/** One staff read as it is recorded: who, when and why, and every item it showed (a queue page: its rows). */
+export interface AccessRead {
+  at: Date;
+  userId: string;
+  role: string;
+  context: AccessContext;
+  via: AccessVia;
+  items: readonly ReadItem[];
+}
+
+/** One staff read of one thing, as the log answers it: a read of n items is n entries. */
+export interface AccessLogEntry {
+  at: Date;
+  userId: string;
+  role: string;
+  what: AccessWhat;
+  id: string;
+  caseRef: string | null;
+  teamId: string | null;
   context: AccessContext;
   via: AccessVia;
 }
+
+/** The entries a read stands for, in the order it showed them. */
+export const entriesOf = ({ items, ...read }: AccessRead): AccessLogEntry[] => items.map((item) => ({ ...read, ...item }));
 
 /** Which entries to answer; every field narrows. `teamId` is the reader's scope (a team manager's team), not a client filter. */
 export interface AccessLogFilter {
@@ -51,11 +72,12 @@ export interface AccessLogFilter {
 
 /**
  * Where the log is kept (the embedded default: SqliteAccessLogStore; a PostgreSQL store can follow).
- * Append-only: nothing here changes or removes an entry. Answers newest first, paged by a cursor
- * of (at in ms, the entry's sequence number).
+ * Append-only: nothing here changes or removes an entry. Answers entries newest first (of one read,
+ * the last item shown first), paged by a cursor of (at in ms, `${read's sequence number}.${item's
+ * index}`).
  */
 export interface AccessLogStore {
-  append(entries: readonly AccessLogEntry[]): Promise<void>;
+  append(reads: readonly AccessRead[]): Promise<void>;
   query(filter: AccessLogFilter, page: PageRequest): Promise<Page<AccessLogEntry>>;
   close(): Promise<void>;
 }

@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { SQLITE_CACHE_KIB } from '@send/event-store';
 import { AppMetrics, Clock } from '@send/platform';
 import type { AuthUser, Role } from '../auth/roles';
-import type { AccessLogEntry, AccessLogStore, ReadContext } from './access-log.port';
+import fc from 'fast-check';
+import {
+  entriesOf,
+  type AccessLogEntry,
+  type AccessLogFilter,
+  type AccessLogStore,
+  type AccessRead,
+  type ReadContext,
+} from './access-log.port';
 import { AccessLog, FLUSH_EVERY_MS, HIGH_WATER, MAX_BATCH, MAX_PENDING, requestRead, type ReadItem } from './access-log.service';
 import { SqliteAccessLogStore } from './sqlite-access-log-store';
 
@@ -30,6 +38,11 @@ const request = (id: string, caseRef: string | null = 'C-1001', teamId: string |
   requestRead('request', { id, caseRef, teamId });
 const DIRECT: ReadContext = { context: 'direct', via: 'api' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The read of one item an entry stands for. */
+const readOf = ({ what, id, caseRef, teamId, ...read }: AccessLogEntry): AccessRead => ({
+  ...read,
+  items: [{ what, id, caseRef, teamId }],
+});
 
 /** A store that counts its batches, refuses them while `failing` is set, and holds them at a gate while one is set. */
 class ObservedStore implements AccessLogStore {
@@ -48,11 +61,11 @@ class ObservedStore implements AccessLogStore {
       open();
     };
   }
-  async append(entries: readonly AccessLogEntry[]): Promise<void> {
+  async append(reads: readonly AccessRead[]): Promise<void> {
     if (this.gate) await this.gate;
     if (this.failing) throw new Error('disk full');
-    this.batches.push([...entries]);
-    await this.inner.append(entries);
+    this.batches.push(reads.flatMap(entriesOf));
+    await this.inner.append(reads);
   }
   query: AccessLogStore['query'] = (filter, page) => this.inner.query(filter, page);
   async close(): Promise<void> {
@@ -262,13 +275,15 @@ describe.each(['thread', 'inline'] as const)('SqliteAccessLogStore, %s writer', 
     dir = mkdtempSync(join(tmpdir(), 'access-log-store-'));
     store = new SqliteAccessLogStore(join(dir, 'nested', 'access-log.db'), { writer });
     expect(store.writerKind).toBe(writer);
-    await store.append([
-      entry({ at: at(1), id: 'r-1' }),
-      entry({ at: at(2), id: 'r-2', userId: 'officer-2' }),
-      entry({ at: at(3), id: 'r-3', caseRef: 'C-2001', teamId: 'south', userId: 'officer-3' }),
-      entry({ at: at(4), id: 'r-4', caseRef: null, teamId: null }),
-      entry({ at: at(4), id: 'C-1001', what: 'case', userId: 'manager-1', role: 'team_manager' }),
-    ]);
+    await store.append(
+      [
+        entry({ at: at(1), id: 'r-1' }),
+        entry({ at: at(2), id: 'r-2', userId: 'officer-2' }),
+        entry({ at: at(3), id: 'r-3', caseRef: 'C-2001', teamId: 'south', userId: 'officer-3' }),
+        entry({ at: at(4), id: 'r-4', caseRef: null, teamId: null }),
+        entry({ at: at(4), id: 'C-1001', what: 'case', userId: 'manager-1', role: 'team_manager' }),
+      ].map(readOf),
+    );
   });
   afterEach(async () => {
     await store.close();
@@ -289,7 +304,7 @@ describe.each(['thread', 'inline'] as const)('SqliteAccessLogStore, %s writer', 
 
   it("finds a case's reads by its number whatever characters it holds, and no other case's", async () => {
     const odd = ['C-1', 'C-10', 'ÉHC 7/"x" OR *', 'c-1'];
-    await store.append(odd.map((caseRef, i) => entry({ at: at(10 + i), id: `odd-${i}`, caseRef })));
+    await store.append(odd.map((caseRef, i) => readOf(entry({ at: at(10 + i), id: `odd-${i}`, caseRef }))));
     for (const [i, caseRef] of odd.entries()) expect(await ids({ caseRef })).toEqual([`odd-${i}`]);
     expect(await ids({ caseRef: 'C-' })).toEqual([]);
     expect(await ids({ caseRef: 'C-1', userId: 'officer-1', teamId: 'north', from: at(10), to: at(11) })).toEqual(['odd-0']);
@@ -309,11 +324,207 @@ describe.each(['thread', 'inline'] as const)('SqliteAccessLogStore, %s writer', 
   it('refuses to change or remove an entry (append-only)', async () => {
     await store.close();
     const db = new Database(join(dir, 'nested', 'access-log.db'));
-    expect(() => db.prepare("UPDATE access_log SET user_id = 'someone-else'").run()).toThrow(/append-only/);
-    expect(() => db.prepare('DELETE FROM access_log').run()).toThrow(/append-only/);
-    expect((db.prepare('SELECT count(*) AS n FROM access_log').get() as { n: number }).n).toBe(5);
+    for (const table of ['access_read', 'access_read_team', 'access_read_case']) {
+      expect(() => db.prepare(`UPDATE ${table} SET seq = seq + 1000`).run()).toThrow(/append-only/);
+      expect(() => db.prepare(`DELETE FROM ${table}`).run()).toThrow(/append-only/);
+    }
+    expect((db.prepare('SELECT count(*) AS n FROM access_read').get() as { n: number }).n).toBe(5);
     db.close();
     store = new SqliteAccessLogStore(join(dir, 'nested', 'access-log.db'), { writer });
+  });
+});
+
+describe('SqliteAccessLogStore, one row a read (ADR 0014, 2026-12-04)', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'access-log-rows-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const at = (minute: number) => new Date(Date.UTC(2026, 11, 1, 10, minute));
+  const read = (minute: number, items: ReadItem[], over: Partial<AccessRead> = {}): AccessRead => ({
+    at: at(minute),
+    userId: 'officer-1',
+    role: 'officer',
+    context: 'queue',
+    via: 'api',
+    items,
+    ...over,
+  });
+  /** Every entry of the filter, page by page. */
+  const allPages = async (store: SqliteAccessLogStore, filter: AccessLogFilter, limit: number) => {
+    const seen: AccessLogEntry[] = [];
+    let page = await store.query(filter, { limit });
+    for (;;) {
+      expect(page.items.length).toBeLessThanOrEqual(limit);
+      seen.push(...page.items);
+      if (!page.next) return seen;
+      expect(page.items).toHaveLength(limit);
+      page = await store.query(filter, { limit, after: page.next });
+    }
+  };
+  const fileOf = (store: SqliteAccessLogStore) => (store as unknown as { db: Database.Database }).db;
+
+  it("keeps a queue page's read as one row, its teams once each, and answers an entry per item, the last shown first", async () => {
+    const store = new SqliteAccessLogStore(join(dir, 'log.db'), { writer: 'inline' });
+    const rows = Array.from({ length: 100 }, (_, i) => request(`r-${i}`, `C-${i % 30}`, i % 2 ? 'north' : 'south'));
+    await store.append([read(1, rows)]);
+    const db = fileOf(store);
+    expect(db.prepare('SELECT count(*) AS n FROM access_read').get()).toEqual({ n: 1 });
+    expect(db.prepare('SELECT team_id FROM access_read_team ORDER BY 1').all()).toEqual([{ team_id: 'north' }, { team_id: 'south' }]);
+    expect((await allPages(store, {}, 7)).map((e) => e.id)).toEqual(rows.map((r) => r.id).reverse());
+    expect((await allPages(store, { caseRef: 'C-3' }, 1)).map((e) => e.id)).toEqual(['r-93', 'r-63', 'r-33', 'r-3']);
+    expect((await allPages(store, { teamId: 'south', caseRef: 'C-3' }, 1)).map((e) => e.id)).toEqual([]);
+    expect((await allPages(store, { teamId: 'north', caseRef: 'C-3' }, 3)).map((e) => e.id)).toEqual(['r-93', 'r-63', 'r-33', 'r-3']);
+    await store.close();
+  });
+
+  it('finds a case in reads its index holds and in the newest, not indexed yet, in one order', async () => {
+    const store = new SqliteAccessLogStore(join(dir, 'log.db'), { writer: 'inline', caseIndexing: { every: 3, afterMs: 3_600_000 } });
+    const db = fileOf(store);
+    const indexedTo = () =>
+      (db.prepare(`SELECT value FROM access_log_meta WHERE key = 'cases_indexed_to'`).get() as { value: number }).value;
+    await store.append([read(1, [request('r-1', 'C-1'), request('r-2', 'C-2')])]); // the first write indexes what was there
+    expect(indexedTo()).toBe(1);
+    await store.append([read(2, [request('r-3', 'C-1')])]); // 1 waiting
+    expect(indexedTo()).toBe(1);
+    await store.append([read(3, [request('r-4', 'C-1'), request('r-5', null)]), read(3, [request('r-6', 'C-1')])]); // 3 waiting: indexed
+    expect(indexedTo()).toBe(4);
+    await store.append([read(4, [request('r-7', 'C-1')]), read(0, [request('r-0', 'C-1')])]); // waiting again; one read older than all
+    expect(indexedTo()).toBe(4);
+    expect(db.prepare('SELECT count(*) AS n FROM access_read_case').get()).toEqual({ n: 5 }); // C-1 in reads 1, 3, 4 and C-2
+    expect((await allPages(store, { caseRef: 'C-1' }, 2)).map((e) => e.id)).toEqual(['r-7', 'r-6', 'r-4', 'r-3', 'r-1', 'r-0']);
+    expect((await allPages(store, { caseRef: 'C-1', from: at(2), to: at(4) }, 10)).map((e) => e.id)).toEqual(['r-6', 'r-4', 'r-3']);
+    await store.close();
+  });
+
+  it('pages every entry exactly once, newest first, whatever the filter and page size, while reads are added', async () => {
+    const cases = ['C-1', 'C-2', 'C-3', null];
+    const teams = ['north', 'south', null];
+    const arbRead = fc.record({
+      minute: fc.integer({ min: 0, max: 5 }),
+      userId: fc.constantFrom('officer-1', 'officer-2'),
+      items: fc.array(
+        fc.record({ id: fc.integer({ min: 0, max: 99 }), caseRef: fc.constantFrom(...cases), teamId: fc.constantFrom(...teams) }),
+        { minLength: 1, maxLength: 6 },
+      ),
+    });
+    type RandomRead = typeof arbRead extends fc.Arbitrary<infer T> ? T : never;
+    const arbFilter = fc.record(
+      {
+        caseRef: fc.constantFrom('C-1', 'C-2'),
+        teamId: fc.constantFrom('north', 'south'),
+        userId: fc.constantFrom('officer-1', 'officer-2'),
+        from: fc.integer({ min: 0, max: 5 }),
+        to: fc.integer({ min: 1, max: 6 }),
+      },
+      { requiredKeys: [] },
+    );
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(arbRead, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 }),
+        fc.array(arbRead, { maxLength: 3 }),
+        arbFilter,
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 8 }),
+        async (batches, added, f, limit, every) => {
+          const store = new SqliteAccessLogStore(join(dir, `p-${run++}.db`), {
+            writer: 'inline',
+            caseIndexing: { every, afterMs: 3_600_000 },
+          });
+          try {
+            const toRead = (r: RandomRead) =>
+              read(
+                r.minute,
+                r.items.map((i) => request(`r-${i.id}`, i.caseRef, i.teamId)),
+                { userId: r.userId },
+              );
+            const written: AccessRead[] = [];
+            for (const batch of batches) {
+              const reads = batch.map(toRead);
+              await store.append(reads);
+              written.push(...reads);
+            }
+            const filter: AccessLogFilter = {
+              caseRef: f.caseRef,
+              teamId: f.teamId,
+              userId: f.userId,
+              from: f.from === undefined ? undefined : at(f.from),
+              to: f.to === undefined ? undefined : at(f.to),
+            };
+            // What it must answer: each read's entries, newest read first (the later written first at
+            // the same instant), the last item of a read first.
+            const expected = written
+              .map((r, seq) => ({ r, seq }))
+              .sort((a, b) => b.r.at.getTime() - a.r.at.getTime() || b.seq - a.seq)
+              .flatMap(({ r }) => entriesOf(r).reverse())
+              .filter(
+                (e) =>
+                  (filter.caseRef === undefined || e.caseRef === filter.caseRef) &&
+                  (filter.teamId === undefined || e.teamId === filter.teamId) &&
+                  (filter.userId === undefined || e.userId === filter.userId) &&
+                  (filter.from === undefined || e.at >= filter.from) &&
+                  (filter.to === undefined || e.at < filter.to),
+              );
+            // Reads added after the first page, at the newest instant: after the cursor, so not in the pages.
+            const seen: AccessLogEntry[] = [];
+            let page = await store.query(filter, { limit });
+            await store.append(added.map((r) => ({ ...toRead(r), at: at(9) })));
+            for (;;) {
+              seen.push(...page.items);
+              if (!page.next) break;
+              page = await store.query(filter, { limit, after: page.next });
+            }
+            expect(seen).toEqual(expected);
+          } finally {
+            await store.close();
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('moves the rows of a file written before 2026-12-04 (a row an item) into reads, once, keeping their order and sequence numbers', async () => {
+    const path = join(dir, 'old.db');
+    const old = new Database(path);
+    old.pragma('journal_mode = WAL');
+    old.exec(`
+      CREATE TABLE access_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, user_id TEXT NOT NULL, role TEXT NOT NULL,
+        what TEXT NOT NULL, id TEXT NOT NULL, case_ref TEXT, team_id TEXT, context TEXT NOT NULL, via TEXT NOT NULL);
+      CREATE INDEX access_log_by_case ON access_log (case_ref, at, seq);
+      CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;`);
+    const insert = old.prepare(
+      'INSERT INTO access_log (at, user_id, role, what, id, case_ref, team_id, context, via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    insert.run(at(1).getTime(), 'officer-1', 'officer', 'request', 'r-1', 'C-1', 'north', 'queue', 'api');
+    insert.run(at(1).getTime(), 'officer-1', 'officer', 'request', 'r-2', null, null, 'queue', 'api');
+    insert.run(at(2).getTime(), 'manager-1', 'team_manager', 'case', 'C-1', 'C-1', 'north', 'direct', 'page');
+    old.close();
+
+    const store = new SqliteAccessLogStore(path, { writer: 'inline' });
+    expect(store.migratedRows).toBe(3);
+    const db = fileOf(store);
+    expect(db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'access_log%' AND type = 'table'`).all()).toEqual([
+      { name: 'access_log_meta' },
+    ]);
+    const entries = await allPages(store, {}, 2);
+    expect(entries.map((e) => [e.id, e.what, e.caseRef, e.teamId, e.userId, e.context, e.via])).toEqual([
+      ['C-1', 'case', 'C-1', 'north', 'manager-1', 'direct', 'page'],
+      ['r-2', 'request', null, null, 'officer-1', 'queue', 'api'],
+      ['r-1', 'request', 'C-1', 'north', 'officer-1', 'queue', 'api'],
+    ]);
+    expect((await allPages(store, { caseRef: 'C-1' }, 10)).map((e) => e.id)).toEqual(['C-1', 'r-1']);
+    expect((await allPages(store, { teamId: 'north' }, 10)).map((e) => e.id)).toEqual(['C-1', 'r-1']);
+    // A cursor given out before (a plain sequence number) goes on from the same place.
+    expect((await store.query({}, { limit: 10, after: { score: at(1).getTime(), id: '2' } })).items.map((e) => e.id)).toEqual(['r-1']);
+    await store.append([read(3, [request('r-3')])]);
+    expect(db.prepare('SELECT max(seq) AS seq FROM access_read').get()).toEqual({ seq: 4 });
+    await store.close();
+
+    const again = new SqliteAccessLogStore(path, { writer: 'inline' });
+    expect(again.migratedRows).toBe(0);
+    expect((await allPages(again, {}, 10)).map((e) => e.id)).toEqual(['r-3', 'C-1', 'r-2', 'r-1']);
+    await again.close();
   });
 });
 
@@ -326,7 +537,9 @@ describe('SqliteAccessLogStore, its writer thread failing', () => {
   /** What the file holds, read by a connection of its own. */
   const idsInFile = () => {
     const db = new Database(path, { readonly: true });
-    const ids = (db.prepare('SELECT id FROM access_log ORDER BY seq').all() as { id: string }[]).map((r) => r.id);
+    const ids = (db.prepare('SELECT items FROM access_read ORDER BY seq').all() as { items: string }[]).flatMap((r) =>
+      (JSON.parse(r.items) as string[][]).map((item) => item[1]),
+    );
     db.close();
     return ids;
   };
@@ -362,13 +575,13 @@ describe('SqliteAccessLogStore, its writer thread failing', () => {
     void file.close();
   });
 
-  const entry = (id: string): AccessLogEntry => ({
-    ...request(id),
+  const entry = (id: string): AccessRead => ({
     at: new Date(),
     userId: 'officer-1',
     role: 'officer',
     context: 'direct',
     via: 'api',
+    items: [request(id)],
   });
 
   it("rejects a batch the thread cannot commit with SQLite's code, and writes it when asked again", async () => {

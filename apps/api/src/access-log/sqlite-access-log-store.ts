@@ -1,23 +1,40 @@
 import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Page, PageRequest } from '@send/read-models';
+import type { Page, PageCursor, PageRequest } from '@send/read-models';
 import { AccessLogWriter, accessLogWriterScript } from './access-log-writer';
-import type { AccessContext, AccessLogEntry, AccessLogFilter, AccessLogStore, AccessVia, AccessWhat } from './access-log.port';
-import { accessLogInserter, createAccessLogSchema, openAccessLogDb, toWireEntry, type WireEntry } from './sqlite-access-log-schema';
+import type { AccessContext, AccessLogEntry, AccessLogFilter, AccessLogStore, AccessRead, AccessVia, AccessWhat } from './access-log.port';
+import {
+  accessLogWriter,
+  CASE_INDEXING,
+  createAccessLogSchema,
+  type CaseIndexing,
+  openAccessLogDb,
+  toWireRead,
+  type WireItem,
+  type WireRead,
+} from './sqlite-access-log-schema';
 
-interface Row {
+/** A read's row as the queries answer it. */
+interface ReadRow {
   seq: number;
   at: number;
   user_id: string;
   role: string;
-  what: AccessWhat;
-  id: string;
-  case_ref: string | null;
-  team_id: string | null;
   context: AccessContext;
   via: AccessVia;
+  items: string;
 }
+
+/** Where the next page starts: before item `item` of the read `seq` at `at` (that read's items before it, then older reads). */
+interface Position {
+  at: number;
+  seq: number;
+  item: number;
+}
+
+/** Reads fetched at a time while a page is filled (each gives at least one entry, but for a case and a team together). */
+const READS_PER_FETCH = 100;
 
 export interface SqliteAccessLogStoreOptions {
   /**
@@ -28,6 +45,8 @@ export interface SqliteAccessLogStoreOptions {
   writer?: 'thread' | 'inline';
   /** How long a write waits for another connection's write lock before failing. Default 5000 ms. */
   busyTimeoutMs?: number;
+  /** When the by-case index is brought up to date (tests); default CASE_INDEXING. */
+  caseIndexing?: CaseIndexing;
 }
 
 /**
@@ -46,10 +65,12 @@ export interface SqliteAccessLogStoreOptions {
  */
 export class SqliteAccessLogStore implements AccessLogStore {
   private readonly db: Database.Database;
-  private readonly insertAll: ((entries: readonly WireEntry[]) => void) | null = null;
+  private readonly writeInline: ((reads: readonly WireRead[]) => void) | null = null;
   private readonly startWriter: (() => AccessLogWriter) | null = null;
   private writer: AccessLogWriter | null = null;
   readonly writerKind: 'thread' | 'inline';
+  /** Rows moved from a file written before 2026-12-04 when it was opened (ADR 0014): 0 for a new or current file. */
+  readonly migratedRows: number;
 
   constructor(path: string, options: SqliteAccessLogStoreOptions = {}) {
     const file = path !== ':memory:';
@@ -57,24 +78,25 @@ export class SqliteAccessLogStore implements AccessLogStore {
       throw new TypeError("SqliteAccessLogStore: writer 'thread' needs a file; ':memory:' is 'inline' only");
     this.writerKind = options.writer ?? (file ? 'thread' : 'inline');
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    const caseIndexing = options.caseIndexing ?? CASE_INDEXING;
     if (file) mkdirSync(dirname(path), { recursive: true });
     this.db = openAccessLogDb(path, busyTimeoutMs);
     if (file) this.db.pragma('journal_mode = WAL');
-    createAccessLogSchema(this.db);
+    this.migratedRows = createAccessLogSchema(this.db);
     if (this.writerKind === 'inline') {
-      this.insertAll = accessLogInserter(this.db);
+      this.writeInline = accessLogWriter(this.db, caseIndexing);
     } else {
       const script = accessLogWriterScript(); // a missing script fails here, at start, not at the first read
       // The thread starts with the first batch: a store that is only queried (a CLI, a test) has none.
-      this.startWriter = () => new AccessLogWriter({ path, busyTimeoutMs }, script);
+      this.startWriter = () => new AccessLogWriter({ path, busyTimeoutMs, caseIndexing }, script);
     }
   }
 
-  async append(entries: readonly AccessLogEntry[]): Promise<void> {
-    if (entries.length === 0) return;
+  async append(reads: readonly AccessRead[]): Promise<void> {
+    if (reads.length === 0) return;
     if (!this.db.open) throw new Error('SqliteAccessLogStore: closed');
-    const wire = entries.map(toWireEntry);
-    if (this.insertAll) return this.insertAll(wire);
+    const wire = reads.map(toWireRead);
+    if (this.writeInline) return this.writeInline(wire);
     if (!this.writer || this.writer.dead) this.writer = this.startWriter!();
     await this.writer.append(wire);
   }
@@ -85,29 +107,102 @@ export class SqliteAccessLogStore implements AccessLogStore {
     return this.writer.terminate();
   }
 
+  /**
+   * The entries after the cursor, newest first: reads fetched a few at a time from the index that
+   * narrows them most (case, team, reader or time), each read's items from its last, those of
+   * another case or team skipped.
+   */
   async query(filter: AccessLogFilter, page: PageRequest): Promise<Page<AccessLogEntry>> {
-    const where: string[] = [];
-    const params: Record<string, string | number> = { limit: page.limit + 1 };
-    if (filter.caseRef !== undefined) (where.push('case_ref = @caseRef'), (params.caseRef = filter.caseRef));
-    if (filter.userId !== undefined) (where.push('user_id = @userId'), (params.userId = filter.userId));
-    if (filter.teamId !== undefined) (where.push('team_id = @teamId'), (params.teamId = filter.teamId));
-    if (filter.from !== undefined) (where.push('at >= @from'), (params.from = filter.from.getTime()));
-    if (filter.to !== undefined) (where.push('at < @to'), (params.to = filter.to.getTime()));
-    if (page.after) {
-      // Newest first: the next page starts strictly before the cursor's (at, seq).
-      where.push('(at < @afterAt OR (at = @afterAt AND seq < @afterSeq))');
-      params.afterAt = page.after.score;
-      params.afterSeq = Number(page.after.id);
+    const entries: AccessLogEntry[] = [];
+    const positions: Position[] = [];
+    let from = page.after ? positionOf(page.after) : null;
+    for (;;) {
+      const reads = this.readsFrom(filter, from, READS_PER_FETCH);
+      for (const read of reads) {
+        const items = JSON.parse(read.items) as WireItem[];
+        let item = from && read.at === from.at && read.seq === from.seq ? from.item : items.length;
+        while (item-- > 0 && entries.length <= page.limit) {
+          const [what, id, caseRef, teamId] = items[item];
+          if (filter.caseRef !== undefined && caseRef !== filter.caseRef) continue;
+          if (filter.teamId !== undefined && teamId !== filter.teamId) continue;
+          entries.push({
+            at: new Date(read.at),
+            userId: read.user_id,
+            role: read.role,
+            what: what as AccessWhat,
+            id,
+            caseRef,
+            teamId,
+            context: read.context,
+            via: read.via,
+          });
+          positions.push({ at: read.at, seq: read.seq, item });
+        }
+      }
+      if (entries.length > page.limit || reads.length < READS_PER_FETCH) break;
+      const last = reads.at(-1)!;
+      from = { at: last.at, seq: last.seq, item: 0 };
     }
-    const rows = this.db
-      .prepare(`SELECT * FROM access_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, seq DESC LIMIT @limit`)
-      .all(params) as Row[];
-    const shown = rows.slice(0, page.limit);
-    const last = shown.at(-1);
+    const last = positions[page.limit - 1];
     return {
-      items: shown.map(entryOf),
-      next: rows.length > page.limit && last ? { score: last.at, id: String(last.seq) } : null,
+      items: entries.slice(0, page.limit),
+      next: entries.length > page.limit ? { score: last.at, id: `${last.seq}.${last.item}` } : null,
     };
+  }
+
+  /**
+   * Up to `count` reads at or before `from` (the read at it included: some of its items may be left),
+   * newest first, that can hold an entry for the filter. By case: the reads its index holds, and the
+   * newest reads not indexed yet (after `cases_indexed_to`: by default at most a second's, or 20,000
+   * entries) that show it, in one statement, so one snapshot of the file. Each side in the order of
+   * its walk, so SQLite merges the two and stops at `count`: the index's (at, seq) on the left (its
+   * own columns, not the read's), the rows after the mark by their sequence number on the right
+   * (NOT INDEXED: else it scans the whole table by time for the order).
+   */
+  private readsFrom(filter: AccessLogFilter, from: Position | null, count: number): ReadRow[] {
+    const params: Record<string, string | number> = { count };
+    if (filter.caseRef !== undefined) params.caseRef = filter.caseRef;
+    if (filter.teamId !== undefined) params.teamId = filter.teamId;
+    if (filter.userId !== undefined) params.userId = filter.userId;
+    if (filter.from !== undefined) params.from = filter.from.getTime();
+    if (filter.to !== undefined) params.to = filter.to.getTime();
+    if (from) ((params.fromAt = from.at), (params.fromSeq = from.seq));
+    /** The conditions on a table holding (at, seq) as `t`: time range and cursor, so the index walk starts there. */
+    const window = (t: string) =>
+      [
+        filter.from !== undefined ? `${t}.at >= @from` : '',
+        filter.to !== undefined ? `${t}.at < @to` : '',
+        from ? `(${t}.at < @fromAt OR (${t}.at = @fromAt AND ${t}.seq <= @fromSeq))` : '',
+      ].filter(Boolean);
+    const where = (conditions: string[]) => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');
+    const byUser = filter.userId !== undefined ? ['r.user_id = @userId'] : [];
+    let sql: string;
+    if (filter.caseRef !== undefined) {
+      const team =
+        filter.teamId !== undefined
+          ? ['EXISTS (SELECT 1 FROM access_read_team t WHERE t.team_id = @teamId AND t.at = r.at AND t.seq = r.seq)']
+          : [];
+      sql = `
+        SELECT * FROM (
+          SELECT c.seq, c.at, r.user_id, r.role, r.context, r.via, r.items FROM access_read_case c JOIN access_read r ON r.seq = c.seq
+          ${where(['c.case_ref = @caseRef', ...window('c'), ...byUser, ...team])}
+          UNION ALL
+          SELECT r.seq, r.at, r.user_id, r.role, r.context, r.via, r.items FROM access_read r NOT INDEXED
+          ${where([
+            `r.seq > (SELECT value FROM access_log_meta WHERE key = 'cases_indexed_to')`,
+            'EXISTS (SELECT 1 FROM json_each(r.items) item WHERE item.value ->> 2 = @caseRef)',
+            ...window('r'),
+            ...byUser,
+            ...team,
+          ])}
+        ) ORDER BY at DESC, seq DESC LIMIT @count`;
+    } else if (filter.teamId !== undefined) {
+      sql = `SELECT r.* FROM access_read_team t JOIN access_read r ON r.seq = t.seq
+        ${where(['t.team_id = @teamId', ...window('t'), ...byUser])} ORDER BY t.at DESC, t.seq DESC LIMIT @count`;
+    } else {
+      sql = `SELECT r.* FROM access_read r ${where([...window('r'), ...byUser])} ORDER BY r.at DESC, r.seq DESC LIMIT @count`;
+    }
+    return this.db.prepare(sql).all(params) as ReadRow[];
   }
 
   /** Closes the writer thread (after the batch it has) and the connection. */
@@ -119,14 +214,8 @@ export class SqliteAccessLogStore implements AccessLogStore {
   }
 }
 
-const entryOf = (r: Row): AccessLogEntry => ({
-  at: new Date(r.at),
-  userId: r.user_id,
-  role: r.role,
-  what: r.what,
-  id: r.id,
-  caseRef: r.case_ref,
-  teamId: r.team_id,
-  context: r.context,
-  via: r.via,
-});
+/** A page's cursor as a position: `${seq}.${item}`, or a plain `${seq}` from before 2026-12-04 (after every item of that read). */
+function positionOf(after: PageCursor): Position {
+  const [seq, item] = after.id.split('.');
+  return { at: after.score, seq: Number(seq), item: item === undefined ? 0 : Number(item) };
+}
