@@ -44,17 +44,7 @@ export interface AccessRead {
 }
 
 /** One staff read of one thing, as the log answers it: a read of n items is n entries. */
-export interface AccessLogEntry {
-  at: Date;
-  userId: string;
-  role: string;
-  what: AccessWhat;
-  id: string;
-  caseRef: string | null;
-  teamId: string | null;
-  context: AccessContext;
-  via: AccessVia;
-}
+export type AccessLogEntry = Omit<AccessRead, 'items'> & ReadItem;
 
 /** The entries a read stands for, in the order it showed them. */
 export const entriesOf = ({ items, ...read }: AccessRead): AccessLogEntry[] => items.map((item) => ({ ...read, ...item }));

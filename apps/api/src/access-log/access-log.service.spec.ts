@@ -13,8 +13,9 @@ import {
   type AccessLogStore,
   type AccessRead,
   type ReadContext,
+  type ReadItem,
 } from './access-log.port';
-import { AccessLog, FLUSH_EVERY_MS, HIGH_WATER, MAX_BATCH, MAX_PENDING, requestRead, type ReadItem } from './access-log.service';
+import { AccessLog, FLUSH_EVERY_MS, HIGH_WATER, MAX_BATCH, MAX_PENDING, requestRead } from './access-log.service';
 import { SqliteAccessLogStore } from './sqlite-access-log-store';
 
 class SetClock extends Clock {

@@ -13,8 +13,6 @@ import {
   type ReadItem,
 } from './access-log.port';
 
-export type { ReadItem } from './access-log.port';
-
 /** Reads wait this long to be written together: a busy minute's reads cost a handful of commits. */
 export const FLUSH_EVERY_MS = 5;
 /** After a failed write, the batch is tried again this much later. */

@@ -17,7 +17,8 @@ import {
 import type { EventStore } from '@send/event-store';
 import { Clock, EVENT_STORE } from '@send/platform';
 import { toTimelineEntry } from '@send/read-models';
-import { AccessLog, requestRead, type ReadItem } from '../access-log/access-log.service';
+import type { ReadItem } from '../access-log/access-log.port';
+import { AccessLog, requestRead } from '../access-log/access-log.service';
 import type { AuthUser } from '../auth/roles';
 import { notFound } from '../common/problem';
 import { RequestAccess } from '../requests/request-access';
