@@ -54,8 +54,9 @@ export interface SqliteAccessLogStoreOptions {
  * history is not mixed with who looked at it, and the two are backed up and kept for their own
  * periods. Append-only, enforced by the database itself (triggers refuse UPDATE and DELETE), WAL
  * and synchronous=NORMAL: an entry is durable at the next checkpoint, and a crash loses at most the
- * last few milliseconds of reads, never the file. Indexed for the three questions asked of it:
- * by case, by reader, by time (and by team, for a team manager's part of it).
+ * last few milliseconds of reads, never the file. A row is one read, its items kept on it (ADR 0014,
+ * 2026-12-04; sqlite-access-log-schema.ts), indexed for the three questions asked of it: by case
+ * (in bulk), by reader, by time (and by team, for a team manager's part of it).
  *
  * Writes run on a writer thread by default (ADR 0014, 2026-12-02): this thread keeps a connection
  * for the schema and the queries (WAL: it sees a batch as soon as the thread committed it). If the
