@@ -46,9 +46,6 @@ export interface AccessRead {
 /** One staff read of one thing, as the log answers it: a read of n items is n entries. */
 export type AccessLogEntry = Omit<AccessRead, 'items'> & ReadItem;
 
-/** The entries a read stands for, in the order it showed them. */
-export const entriesOf = ({ items, ...read }: AccessRead): AccessLogEntry[] => items.map((item) => ({ ...read, ...item }));
-
 /** Which entries to answer; every field narrows. `teamId` is the reader's scope (a team manager's team), not a client filter. */
 export interface AccessLogFilter {
   caseRef?: string;

@@ -7,7 +7,6 @@ import { AppMetrics, Clock } from '@send/platform';
 import type { AuthUser, Role } from '../auth/roles';
 import fc from 'fast-check';
 import {
-  entriesOf,
   type AccessLogEntry,
   type AccessLogFilter,
   type AccessLogStore,
@@ -39,11 +38,25 @@ const request = (id: string, caseRef: string | null = 'C-1001', teamId: string |
   requestRead('request', { id, caseRef, teamId });
 const DIRECT: ReadContext = { context: 'direct', via: 'api' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The entries a read stands for, in the order it showed them. */
+const entriesOf = ({ items, ...read }: AccessRead): AccessLogEntry[] => items.map((item) => ({ ...read, ...item }));
 /** The read of one item an entry stands for. */
 const readOf = ({ what, id, caseRef, teamId, ...read }: AccessLogEntry): AccessRead => ({
   ...read,
   items: [{ what, id, caseRef, teamId }],
 });
+/** Every entry of the filter, page by page. */
+const allPages = async (store: SqliteAccessLogStore, filter: AccessLogFilter, limit: number) => {
+  const seen: AccessLogEntry[] = [];
+  let page = await store.query(filter, { limit });
+  for (;;) {
+    expect(page.items.length).toBeLessThanOrEqual(limit);
+    seen.push(...page.items);
+    if (!page.next) return seen;
+    expect(page.items).toHaveLength(limit);
+    page = await store.query(filter, { limit, after: page.next });
+  }
+};
 
 /** A store that counts its batches, refuses them while `failing` is set, and holds them at a gate while one is set. */
 class ObservedStore implements AccessLogStore {
@@ -312,14 +325,7 @@ describe.each(['thread', 'inline'] as const)('SqliteAccessLogStore, %s writer', 
   });
 
   it('pages by a cursor that holds between entries of the same instant', async () => {
-    const seen: string[] = [];
-    let page = await store.query({}, { limit: 2 });
-    for (;;) {
-      seen.push(...page.items.map((e) => e.id));
-      if (!page.next) break;
-      page = await store.query({}, { limit: 2, after: page.next });
-    }
-    expect(seen).toEqual(['C-1001', 'r-4', 'r-3', 'r-2', 'r-1']);
+    expect((await allPages(store, {}, 2)).map((e) => e.id)).toEqual(['C-1001', 'r-4', 'r-3', 'r-2', 'r-1']);
   });
 
   it('refuses to change or remove an entry (append-only)', async () => {
@@ -350,18 +356,6 @@ describe('SqliteAccessLogStore, one row a read (ADR 0014, 2026-12-04)', () => {
     items,
     ...over,
   });
-  /** Every entry of the filter, page by page. */
-  const allPages = async (store: SqliteAccessLogStore, filter: AccessLogFilter, limit: number) => {
-    const seen: AccessLogEntry[] = [];
-    let page = await store.query(filter, { limit });
-    for (;;) {
-      expect(page.items.length).toBeLessThanOrEqual(limit);
-      seen.push(...page.items);
-      if (!page.next) return seen;
-      expect(page.items).toHaveLength(limit);
-      page = await store.query(filter, { limit, after: page.next });
-    }
-  };
   const fileOf = (store: SqliteAccessLogStore) => (store as unknown as { db: Database.Database }).db;
 
   it("keeps a queue page's read as one row, its teams once each, and answers an entry per item, the last shown first", async () => {

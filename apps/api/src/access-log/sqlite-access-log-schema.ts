@@ -29,7 +29,7 @@ export const toWireRead = (r: AccessRead): WireRead => [
 
 /** When the by-case index is brought up to date (see accessLogWriter). */
 export interface CaseIndexing {
-  /** Once this many case entries wait for it (default 20,000)... */
+  /** Once the reads written since hold this many items naming a case (default 20,000)... */
   every: number;
   /** ...or when it was last brought up to date this long ago, checked at each write (default 1,000 ms). */
   afterMs: number;

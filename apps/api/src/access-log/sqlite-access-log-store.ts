@@ -115,13 +115,14 @@ export class SqliteAccessLogStore implements AccessLogStore {
    */
   async query(filter: AccessLogFilter, page: PageRequest): Promise<Page<AccessLogEntry>> {
     const entries: AccessLogEntry[] = [];
-    const positions: Position[] = [];
-    let from = page.after ? positionOf(page.after) : null;
+    /** Where the page's last entry stands: the next page starts after it. */
+    let lastShown: Position | null = null;
+    let after = page.after ? positionOf(page.after) : null;
     for (;;) {
-      const reads = this.readsFrom(filter, from, READS_PER_FETCH);
+      const reads = this.readsFrom(filter, after, READS_PER_FETCH);
       for (const read of reads) {
         const items = JSON.parse(read.items) as WireItem[];
-        let item = from && read.at === from.at && read.seq === from.seq ? from.item : items.length;
+        let item = after && read.at === after.at && read.seq === after.seq ? after.item : items.length;
         while (item-- > 0 && entries.length <= page.limit) {
           const [what, id, caseRef, teamId] = items[item];
           if (filter.caseRef !== undefined && caseRef !== filter.caseRef) continue;
@@ -137,22 +138,21 @@ export class SqliteAccessLogStore implements AccessLogStore {
             context: read.context,
             via: read.via,
           });
-          positions.push({ at: read.at, seq: read.seq, item });
+          if (entries.length === page.limit) lastShown = { at: read.at, seq: read.seq, item };
         }
       }
       if (entries.length > page.limit || reads.length < READS_PER_FETCH) break;
       const last = reads.at(-1)!;
-      from = { at: last.at, seq: last.seq, item: 0 };
+      after = { at: last.at, seq: last.seq, item: 0 };
     }
-    const last = positions[page.limit - 1];
     return {
       items: entries.slice(0, page.limit),
-      next: entries.length > page.limit ? { score: last.at, id: `${last.seq}.${last.item}` } : null,
+      next: entries.length > page.limit && lastShown ? { score: lastShown.at, id: `${lastShown.seq}.${lastShown.item}` } : null,
     };
   }
 
   /**
-   * Up to `count` reads at or before `from` (the read at it included: some of its items may be left),
+   * Up to `count` reads at or before `after` (the read at it included: some of its items may be left),
    * newest first, that can hold an entry for the filter. By case: the reads its index holds, and the
    * newest reads not indexed yet (after `cases_indexed_to`: by default at most a second's, or 20,000
    * entries) that show it, in one statement, so one snapshot of the file. Each side in the order of
@@ -160,20 +160,20 @@ export class SqliteAccessLogStore implements AccessLogStore {
    * own columns, not the read's), the rows after the mark by their sequence number on the right
    * (NOT INDEXED: else it scans the whole table by time for the order).
    */
-  private readsFrom(filter: AccessLogFilter, from: Position | null, count: number): ReadRow[] {
+  private readsFrom(filter: AccessLogFilter, after: Position | null, count: number): ReadRow[] {
     const params: Record<string, string | number> = { count };
     if (filter.caseRef !== undefined) params.caseRef = filter.caseRef;
     if (filter.teamId !== undefined) params.teamId = filter.teamId;
     if (filter.userId !== undefined) params.userId = filter.userId;
     if (filter.from !== undefined) params.from = filter.from.getTime();
     if (filter.to !== undefined) params.to = filter.to.getTime();
-    if (from) ((params.fromAt = from.at), (params.fromSeq = from.seq));
+    if (after) ((params.afterAt = after.at), (params.afterSeq = after.seq));
     /** The conditions on a table holding (at, seq) as `t`: time range and cursor, so the index walk starts there. */
     const window = (t: string) =>
       [
         filter.from !== undefined ? `${t}.at >= @from` : '',
         filter.to !== undefined ? `${t}.at < @to` : '',
-        from ? `(${t}.at < @fromAt OR (${t}.at = @fromAt AND ${t}.seq <= @fromSeq))` : '',
+        after ? `(${t}.at < @afterAt OR (${t}.at = @afterAt AND ${t}.seq <= @afterSeq))` : '',
       ].filter(Boolean);
     const where = (conditions: string[]) => (conditions.length ? `WHERE ${conditions.join(' AND ')}` : '');
     const byUser = filter.userId !== undefined ? ['r.user_id = @userId'] : [];
