@@ -234,6 +234,23 @@ describe('alerts', () => {
     expect(await alerts.raisedByLevel(3)).toEqual([2, 1, 1]);
   });
 
+  it('writes only the count when a family calls again on an open escalation: no index or score is sent again', async () => {
+    const id = uuid();
+    await drive.submit(id, { teamId: 'north' }, 1);
+    const esc = await drive.at(5).escalate(id);
+    await project();
+    const before = await dumpKeys(redis);
+    await drive.at(6).attempt(id);
+    const commands = await countCommands(redis, DB, () => project());
+    // The record, its dashboard row and queue row, the alert: one MSET; the timeline: one RPUSH.
+    expect(commands.filter((c) => !['watch', 'get', 'mget', 'multi', 'exec', 'set'].includes(c)).sort()).toEqual(['mset', 'rpush']);
+    expect((await new AlertsRepository(redis).get(esc))?.unansweredCount).toBe(4);
+    // Every index (queues, alerts open / routed / raised, request lists) as it was; only the timeline grew.
+    const indexes = (dump: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(dump).filter(([key, value]) => Array.isArray(value) && key !== keys.timeline(id)));
+    expect(indexes(await dumpKeys(redis))).toEqual(indexes(before));
+  });
+
   it('routes level 1 of a request with no team to the service managers (there is no team manager to tell)', async () => {
     const unrouted = uuid();
     await drive.submit(unrouted, {}, 1);

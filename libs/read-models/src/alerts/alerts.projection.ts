@@ -29,6 +29,9 @@ export class AlertsProjection implements Projection {
         const previous = was.get(alert.escalationId);
         if (previous && jsonEqual(previous, alert)) continue; // this escalation did not change
         tx.set(keys.alert(alert.escalationId), JSON.stringify(alert));
+        // Only its count changed (each attempt while it is open): the indexes and the levels it
+        // reached stand as the batch that last placed it wrote them.
+        if (previous && samePlace(previous, alert)) continue;
         // Every level it reached (one batch may raise it and advance it): a set, so replays count once.
         for (const level of levelsReached) tx.sadd(keys.alertsRaised(level), alert.escalationId);
         if (alert.status === 'resolved') tx.zrem(keys.openAlerts(), alert.escalationId);
@@ -39,4 +42,13 @@ export class AlertsProjection implements Projection {
       }
     });
   }
+}
+
+/**
+ * Same level, status, team and raising time: every index an alert is on (open, routing, by level)
+ * and its scores there derive from these alone (alertRoutingKeys, alertScore, levelsReached: a
+ * level is reached only by moving to it).
+ */
+function samePlace(a: Alert, b: Alert): boolean {
+  return a.level === b.level && a.status === b.status && a.teamId === b.teamId && a.raisedAt === b.raisedAt;
 }

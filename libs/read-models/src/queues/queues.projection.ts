@@ -30,10 +30,12 @@ export class QueuesProjection implements Projection {
       if (from && from !== to) tx.zrem(from, requestId);
       if (to) {
         const entry = toQueueEntry(after.view);
-        tx.zadd(to, entry.score, requestId);
+        const was = from === null ? null : toQueueEntry(before!.view);
+        // The batch that put the row where it was wrote its member and score with it: only a move
+        // or a new score (an escalation, a first response) is written again.
+        if (from !== to || was?.score !== entry.score) tx.zadd(to, entry.score, requestId);
         // Most events (attempt times aside) leave the row as it was: skip rewriting it.
-        const unchanged = from !== null && jsonEqual(toQueueEntry(before!.view), entry);
-        if (!unchanged) tx.setJson(keys.queueEntry(requestId), entry);
+        if (!was || !jsonEqual(was, entry)) tx.setJson(keys.queueEntry(requestId), entry);
       } else if (from) {
         tx.del(keys.queueEntry(requestId));
       }
