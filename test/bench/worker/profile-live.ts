@@ -12,18 +12,14 @@
  * the Redis commands sent, which do not drift with the machine as CPU time does. With a path,
  * writes a CPU profile of the rounds (BENCH_PROFILE=heap: a sampling allocation profile instead).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import { contactRequestDecider, streamIdFor, type ContactRequestCommand } from '@send/domain';
 import { DeciderCommandHandler, SqliteEventStore, type RecordedEvent } from '@send/event-store';
 import { allProjections, keys, PROJECTIONS_NAME, ProjectionsRunner, Projector } from '@send/read-models';
 import { defaultPolicy } from '@send/sla';
 import { loadRequests, registerStaff } from './dataset';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { ensureRedisServer, startRedis, freePort } = require('../../../scripts/lib/redis.js');
+import { describe, diff, redisSide, startProfile, throwawayRedis } from './profiling';
 
 const REQUESTS = Number(process.env.BENCH_LIVE_REQUESTS ?? 2000);
 const ROUNDS = Number(process.env.BENCH_LIVE_ROUNDS ?? 500);
@@ -31,15 +27,7 @@ const BATCH = Number(process.env.BENCH_LIVE_BATCH ?? 40);
 const out = process.argv[2];
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'profile-live-'));
-  const server = await startRedis({
-    binary: ensureRedisServer(() => undefined),
-    port: await freePort(),
-    dir: join(dir, 'redis'),
-    persistent: false,
-    log: () => undefined,
-  });
-  const redis = new Redis(server.url);
+  const { dir, redis, pid, stop } = await throwawayRedis('profile-live-');
   const store = new SqliteEventStore({ path: join(dir, 'e.sqlite'), synchronous: 'normal' });
   await registerStaff(store);
   const { ids } = await loadRequests(store, { requests: REQUESTS, kindOf: () => 'open-responded', now: new Date() });
@@ -88,28 +76,10 @@ async function main(): Promise<void> {
   // Every round's batch appended first, so the profile and the CPU figures hold the projections only.
   const batches: RecordedEvent[][] = [];
   for (let r = 0; r < ROUNDS; r++) batches.push(await batchOf());
-  const session = new Session();
-  session.connect();
-  const post = (m: string, p?: object) =>
-    new Promise<{ profile?: unknown }>((res, rej) => session.post(m, p, (e, r) => (e ? rej(e) : res(r as { profile?: unknown }))));
-  // BENCH_PROFILE=heap: a sampling profile of every allocation (those the scavenges free too) instead.
-  const heap = process.env.BENCH_PROFILE === 'heap';
-  if (out && heap) {
-    await post('HeapProfiler.enable');
-    await post('HeapProfiler.startSampling', {
-      samplingInterval: 4096,
-      includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
-    });
-  } else if (out) {
-    await post('Profiler.enable');
-    await post('Profiler.setSamplingInterval', { interval: 200 });
-    await post('Profiler.start');
-  }
+  const stopProfile = await startProfile(out, 200);
   const threads0 = threadCpu();
-  const calls0 = await redisCalls(redis);
+  const server0 = await redisSide(redis, pid);
   let events = 0;
-  const server0 = redisCpu(server.child.pid);
   const c0 = process.cpuUsage();
   for (const batch of batches) {
     await projector.handleBatch(batch);
@@ -117,8 +87,9 @@ async function main(): Promise<void> {
   }
   const c = process.cpuUsage(c0);
   const cpu = c.user + c.system;
-  const serverCpu = redisCpu(server.child.pid) - server0;
-  const calls = (await redisCalls(redis)) - calls0 - 2; // less the two INFO calls themselves
+  const server = diff(server0, await redisSide(redis, pid));
+  let calls = 0;
+  for (const [name, c] of server.commands) if (name !== 'info') calls += c.calls;
   const threads = threadCpu();
   const byThread = [...threads]
     .map(([id, t]) => [t.name, ((t.seconds - (threads0.get(id)?.seconds ?? 0)) * 1e6) / events] as const)
@@ -127,14 +98,14 @@ async function main(): Promise<void> {
     .map(([name, us]) => `${name} ${us.toFixed(1)}`)
     .join(', ');
   console.log(`this process by thread, µs/event: ${byThread}`);
-  if (out) writeFileSync(out, JSON.stringify((await post(heap ? 'HeapProfiler.stopSampling' : 'Profiler.stop')).profile));
+  await stopProfile();
+  console.log(`redis-server: ${describe(server, events)}`);
   console.log(
     `live projections: ${events} events in ${ROUNDS} batches of ${BATCH} requests (${REQUESTS} open): ` +
-      `this process ${(cpu / events).toFixed(1)} µs/event, redis-server ${((serverCpu * 1e6) / events).toFixed(1)} µs/event, ${(calls / events).toFixed(2)} Redis commands/event (the figure to compare: CPU time here drifts 10-20% with the machine)${out ? ', under the profiler' : ''}`,
+      `this process ${(cpu / events).toFixed(1)} µs/event, redis-server ${(server.cpuUs / events).toFixed(1)} µs/event, ${(calls / events).toFixed(2)} Redis commands/event (the figure to compare: CPU time here drifts 10-20% with the machine)${out ? ', under the profiler' : ''}`,
   );
   await store.close();
-  await redis.quit();
-  await server.stop();
+  await stop();
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -152,20 +123,6 @@ function threadCpu(): Map<string, { name: string; seconds: number }> {
     out.set(id, { name: id === String(process.pid) ? 'main' : name, seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
   }
   return out;
-}
-
-/** Commands redis-server has run so far (INFO commandstats, every command counted). */
-async function redisCalls(redis: Redis): Promise<number> {
-  const info = await redis.info('commandstats');
-  let calls = 0;
-  for (const match of info.matchAll(/calls=(\d+)/g)) calls += Number(match[1]);
-  return calls;
-}
-
-/** redis-server's CPU seconds so far (utime + stime from /proc; clock ticks of 10 ms, so only sums over many batches mean anything). */
-function redisCpu(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 main().catch((error) => {

@@ -1,0 +1,98 @@
+/**
+ * What the worker profiles (profile-catchup.ts, profile-live.ts) share: a throwaway redis-server,
+ * a CPU or allocation profile of the part they time, and what redis-server itself spent meanwhile.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { ensureRedisServer, startRedis, freePort } = require('../../../scripts/lib/redis.js');
+
+/** A redis-server of its own in a new temp dir (also for the caller's files); stop it and remove `dir` at the end. */
+export async function throwawayRedis(prefix: string): Promise<{ dir: string; redis: Redis; pid: number; stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const server = await startRedis({
+    binary: ensureRedisServer(() => undefined),
+    port: await freePort(),
+    dir: join(dir, 'redis'),
+    persistent: false,
+    log: () => undefined,
+  });
+  const redis = new Redis(server.url);
+  return {
+    dir,
+    redis,
+    pid: server.child.pid,
+    stop: async () => {
+      await redis.quit();
+      await server.stop();
+    },
+  };
+}
+
+/**
+ * Starts profiling this process when `out` is given: a CPU profile sampled every `intervalUs`, or
+ * with BENCH_PROFILE=heap a sampling profile of every allocation (those the scavenges free too).
+ * The function returned stops it and writes the profile to `out`.
+ */
+export async function startProfile(out: string | undefined, intervalUs: number): Promise<() => Promise<void>> {
+  if (!out) return async () => undefined;
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<{ profile?: unknown }>((res, rej) =>
+      session.post(method, params, (e, r) => (e ? rej(e) : res(r as { profile?: unknown }))),
+    );
+  const heap = process.env.BENCH_PROFILE === 'heap';
+  if (heap) {
+    await post('HeapProfiler.enable');
+    await post('HeapProfiler.startSampling', {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+  } else {
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: intervalUs });
+    await post('Profiler.start');
+  }
+  return async () => {
+    writeFileSync(out, JSON.stringify((await post(heap ? 'HeapProfiler.stopSampling' : 'Profiler.stop')).profile));
+    session.disconnect();
+  };
+}
+
+/** redis-server's CPU (from /proc, in µs) and INFO figures: what the server itself spends. */
+export interface ServerSide {
+  cpuUs: number;
+  inputBytes: number;
+  commands: Map<string, { calls: number; usec: number }>;
+}
+export async function redisSide(redis: Redis, pid: number): Promise<ServerSide> {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+  const stats = await redis.info('stats');
+  const commandstats = await redis.info('commandstats');
+  const commands = new Map<string, { calls: number; usec: number }>();
+  for (const m of commandstats.matchAll(/cmdstat_([^:]+):calls=(\d+),usec=(\d+)/g))
+    commands.set(m[1], { calls: Number(m[2]), usec: Number(m[3]) });
+  return { cpuUs: ticks * 10_000, inputBytes: Number(/total_net_input_bytes:(\d+)/.exec(stats)![1]), commands };
+}
+export function diff(a: ServerSide, b: ServerSide): ServerSide {
+  const commands = new Map<string, { calls: number; usec: number }>();
+  for (const [name, c] of b.commands) {
+    const before = a.commands.get(name) ?? { calls: 0, usec: 0 };
+    if (c.calls > before.calls) commands.set(name, { calls: c.calls - before.calls, usec: c.usec - before.usec });
+  }
+  return { cpuUs: b.cpuUs - a.cpuUs, inputBytes: b.inputBytes - a.inputBytes, commands };
+}
+export function describe(side: ServerSide, events: number): string {
+  const per = (n: number) => (n / events).toFixed(2);
+  const commands = [...side.commands]
+    .sort((a, b) => b[1].usec - a[1].usec)
+    .map(([name, c]) => `${name} ${per(c.calls)}/event ${per(c.usec)} µs/event`)
+    .join(', ');
+  return `CPU ${per(side.cpuUs)} µs/event, ${per(side.inputBytes)} bytes in/event; ${commands}`;
+}
