@@ -123,6 +123,12 @@ function valueAfter(text: string, member: string): string | null | undefined {
 /** The JSON string starting at `start` (its opening quote), decoded; undefined when there is none. */
 function stringAt(text: string, start: number): string | undefined {
   if (text.charCodeAt(start) !== 0x22) return undefined;
+  // Ids, case numbers and team ids hold no escapes: the text between the quotes is the value, with
+  // no JSON.parse (four a row were an eighth of the api's CPU for a queue page).
+  const end = text.indexOf('"', start + 1);
+  if (end < 0) return undefined;
+  const value = text.slice(start + 1, end);
+  if (!value.includes('\\')) return value;
   for (let from = start + 1; ;) {
     const quote = text.indexOf('"', from);
     if (quote < 0) return undefined;
