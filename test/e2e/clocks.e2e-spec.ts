@@ -65,6 +65,10 @@ describe('replies, clocks and reopening (api + worker + SQLite + Redis, seconds-
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
+  it('says on its start line the CPU priority it runs at (WORKER_NICE, by default as started)', () => {
+    expect(worker.output()).toMatch(/worker running \(event store: sqlite, .*\) at its starting priority \(WORKER_NICE=0\)/);
+  });
+
   it('a holding reply leaves the escalation open and its update clock breaches and moves it up; a full reply answers the family', async () => {
     const { body: request } = await as.parent.post('/api/requests', {
       category: 'transport',

@@ -7,6 +7,7 @@ import { runEncryptEventsCli } from './personal-data/encrypt-events-cli';
 import { runReplayErasuresCli } from './personal-data/replay-erasures-cli';
 import { runRetentionCli } from './retention/retention-cli';
 import { createWorkerApp } from './worker.factory';
+import { yieldCpuToApi } from './worker-priority';
 
 /**
  * `node dist/apps/worker/main.js` runs the worker; `... rebuild-read-models` rebuilds the Redis read
@@ -32,10 +33,11 @@ async function main(): Promise<void> {
     return;
   }
   const config = loadConfig(process.env, notificationsEnv);
+  const priority = yieldCpuToApi(config.WORKER_NICE);
   // Bank holidays computed now, not on the first command that needs a due date (@send/sla).
   warmCalendar(config.policy, new Date());
   await createWorkerApp(config);
-  console.log(`worker running (event store: ${config.EVENT_STORE}, redis: ${withoutCredentials(config.REDIS_URL)})`);
+  console.log(`worker running (event store: ${config.EVENT_STORE}, redis: ${withoutCredentials(config.REDIS_URL)}) ${priority}`);
 }
 
 main().catch((err) => {

@@ -40,6 +40,11 @@ describe('loadConfig', () => {
     );
   });
 
+  it('leaves the worker at the priority it was started with unless told otherwise (ADR 0028)', () => {
+    expect(loadConfig({}).WORKER_NICE).toBe(0);
+    expect(loadConfig({ WORKER_NICE: '10' }).WORKER_NICE).toBe(10);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', POLICY_FILE: '' }).PORT).toBe(3000);
   });
@@ -63,6 +68,8 @@ describe('loadConfig', () => {
     [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN: must be at least 16 characters/],
     [{ METRICS_PORT: 'ninety' }, /METRICS_PORT: /],
     [{ TELEPHONY_SECRET: 'short' }, /TELEPHONY_SECRET: must be at least 16 characters/],
+    [{ WORKER_NICE: '20' }, /WORKER_NICE: /],
+    [{ WORKER_NICE: '-5' }, /WORKER_NICE: /],
   ])('stops on %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

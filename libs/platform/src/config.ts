@@ -130,6 +130,9 @@ const baseShape = {
   // Requests whose folded state the worker's timers and its alert dispatcher each keep in memory (the next event is
   // folded on, not the stream read again); bounded, so the worker's memory levels off once they are full.
   WORKER_KEPT_STATES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  // The worker's CPU priority (nice, 0-19), set by the worker at start: above 0, on a machine the api shares, requests
+  // come before projections and timers, and read models lag more under overload (ADR 0028). 0: as it was started.
+  WORKER_NICE: z.coerce.number().int().min(0).max(19).default(0),
   // How old (ms) a live SLA dashboard may be: one computation serves every manager within it; 0 computes each time.
   DASHBOARD_LIVE_MAX_AGE: z.coerce.number().int().min(0).max(600_000).default(2_000),
   // Compute live SLA dashboards in a worker thread of the api (built api only), off the event loop that answers requests.
