@@ -391,6 +391,22 @@ describe('SqliteAccessLogStore, one row a read (ADR 0014, 2026-12-04)', () => {
     await store.close();
   });
 
+  it('finds a case among the reads not indexed yet whatever characters it holds, and no other case by its text', async () => {
+    const store = new SqliteAccessLogStore(join(dir, 'log.db'), { writer: 'inline', caseIndexing: { every: 1e9, afterMs: 3_600_000 } });
+    await store.append([read(1, [request('r-0', 'C-0')])]); // the first write indexes what was there: the rest wait
+    const odd = ['C-1', 'C-10', 'ÉHC 7/"x" \\ OR *', 'c-1', '\ud800 lone', 'tab\there', 'north'];
+    await store.append(odd.map((caseRef, i) => read(2 + i, [request(`odd-${i}`, caseRef, 'south')])));
+    // A case's text elsewhere in a read (an id, a team) is not that case.
+    await store.append([read(20, [request('C-1', 'C-2', 'C-1'), request('r-x', null, 'C-10')])]);
+    const db = fileOf(store);
+    expect(db.prepare(`SELECT value FROM access_log_meta WHERE key = 'cases_indexed_to'`).get()).toEqual({ value: 1 });
+    for (const [i, caseRef] of odd.entries()) expect((await allPages(store, { caseRef }, 5)).map((e) => e.id)).toEqual([`odd-${i}`]);
+    expect((await allPages(store, { caseRef: 'C-2' }, 5)).map((e) => e.id)).toEqual(['C-1']);
+    expect((await allPages(store, { caseRef: 'C-' }, 5)).map((e) => e.id)).toEqual([]);
+    expect((await allPages(store, { caseRef: '"C-1"' }, 5)).map((e) => e.id)).toEqual([]);
+    await store.close();
+  });
+
   it('pages every entry exactly once, newest first, whatever the filter and page size, while reads are added', async () => {
     const cases = ['C-1', 'C-2', 'C-3', null];
     const teams = ['north', 'south', null];

@@ -29,12 +29,12 @@ export const toWireRead = (r: AccessRead): WireRead => [
 
 /** When the by-case index is brought up to date (see accessLogWriter). */
 export interface CaseIndexing {
-  /** Once the reads written since hold this many items naming a case (default 20,000)... */
+  /** Once the reads written since hold this many items naming a case (default 50,000)... */
   every: number;
   /** ...or when it was last brought up to date this long ago, checked at each write (default 1,000 ms). */
   afterMs: number;
 }
-export const CASE_INDEXING: CaseIndexing = { every: 20_000, afterMs: 1_000 };
+export const CASE_INDEXING: CaseIndexing = { every: 50_000, afterMs: 1_000 };
 
 /** Opens the file with the pragmas every connection to it uses (WAL is the file's, set once by the store). */
 export function openAccessLogDb(path: string, busyTimeoutMs: number): Database.Database {

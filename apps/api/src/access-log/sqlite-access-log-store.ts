@@ -154,7 +154,7 @@ export class SqliteAccessLogStore implements AccessLogStore {
   /**
    * Up to `count` reads at or before `after` (the read at it included: some of its items may be left),
    * newest first, that can hold an entry for the filter. By case: the reads its index holds, and the
-   * newest reads not indexed yet (after `cases_indexed_to`: by default at most a second's, or 20,000
+   * newest reads not indexed yet (after `cases_indexed_to`: by default at most a second's, or 50,000
    * entries) that show it, in one statement, so one snapshot of the file. Each side in the order of
    * its walk, so SQLite merges the two and stops at `count`: the index's (at, seq) on the left (its
    * own columns, not the read's), the rows after the mark by their sequence number on the right
@@ -162,7 +162,7 @@ export class SqliteAccessLogStore implements AccessLogStore {
    */
   private readsFrom(filter: AccessLogFilter, after: Position | null, count: number): ReadRow[] {
     const params: Record<string, string | number> = { count };
-    if (filter.caseRef !== undefined) params.caseRef = filter.caseRef;
+    if (filter.caseRef !== undefined) ((params.caseRef = filter.caseRef), (params.caseRefJson = JSON.stringify(filter.caseRef)));
     if (filter.teamId !== undefined) params.teamId = filter.teamId;
     if (filter.userId !== undefined) params.userId = filter.userId;
     if (filter.from !== undefined) params.from = filter.from.getTime();
@@ -191,6 +191,9 @@ export class SqliteAccessLogStore implements AccessLogStore {
           SELECT r.seq, r.at, r.user_id, r.role, r.context, r.via, r.items FROM access_read r NOT INDEXED
           ${where([
             `r.seq > (SELECT value FROM access_log_meta WHERE key = 'cases_indexed_to')`,
+            // The case's JSON text is in the items' text wherever it is an item's case (the writer
+            // stores JSON.stringify's): a search of the text passes over most reads before any is parsed.
+            'instr(r.items, @caseRefJson) > 0',
             'EXISTS (SELECT 1 FROM json_each(r.items) item WHERE item.value ->> 2 = @caseRef)',
             ...window('r'),
             ...byUser,
