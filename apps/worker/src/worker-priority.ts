@@ -12,7 +12,8 @@ import { getPriority, setPriority } from 'node:os';
 export function yieldCpuToApi(nice: number): string {
   if (nice <= 0) return 'at its starting priority (WORKER_NICE=0)';
   try {
-    if (getPriority() >= nice) return `at nice ${getPriority()} (already at or below WORKER_NICE=${nice})`;
+    const current = getPriority();
+    if (current >= nice) return `at nice ${current} (already at or below WORKER_NICE=${nice})`;
     for (const thread of threadIds()) setPriority(thread, nice);
     return `at nice ${nice}: the api's requests come before its work when they share a CPU`;
   } catch (error) {

@@ -162,7 +162,10 @@ export class SqliteAccessLogStore implements AccessLogStore {
    */
   private readsFrom(filter: AccessLogFilter, after: Position | null, count: number): ReadRow[] {
     const params: Record<string, string | number> = { count };
-    if (filter.caseRef !== undefined) ((params.caseRef = filter.caseRef), (params.caseRefJson = JSON.stringify(filter.caseRef)));
+    if (filter.caseRef !== undefined) {
+      params.caseRef = filter.caseRef;
+      params.caseRefJson = JSON.stringify(filter.caseRef);
+    }
     if (filter.teamId !== undefined) params.teamId = filter.teamId;
     if (filter.userId !== undefined) params.userId = filter.userId;
     if (filter.from !== undefined) params.from = filter.from.getTime();
