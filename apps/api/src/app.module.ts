@@ -30,7 +30,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        // No per-request middleware (pino-http): installRequestLog binds the correlation id itself, lazily.
+        // No per-request middleware (pino-http) and no per-request async context: installRequestLog writes
+        // the request line, and lines about a request name its correlation id themselves (ADR 0029).
         LoggerModule.forRoot({ ...loggerOptions(config, 'api', options.logDestination), forRoutes: [] }),
         PlatformModule.forRoot(config, { eventStoreObserver: metrics.eventStoreObserver }),
         CqrsModule.forRoot(),

@@ -10,8 +10,8 @@ import type { AppConfig } from './config';
  *
  * No request or response objects are ever serialised: headers carry tokens and cookies, URLs carry
  * query strings (?access_token=) and bodies carry children's data. The api writes its own single
- * line per request (apps/api/src/common/request-log.ts); inside a request, application lines carry
- * the request's `correlationId`.
+ * line per request (apps/api/src/common/request-log.ts) with the request's `correlationId`; an
+ * application line about a request carries it too, passed where the line is written (ADR 0029).
  */
 export function loggerOptions(config: AppConfig, app: 'api' | 'worker', destination?: DestinationStream): Params {
   const pretty = !destination && config.NODE_ENV === 'development' && process.stdout.isTTY;

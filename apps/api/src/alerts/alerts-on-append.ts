@@ -56,6 +56,7 @@ export class AlertsOnAppend {
       (sent) => sent && traceAlert('api-published', requestId),
       (error: unknown) =>
         this.logger.warn(
+          { correlationId: recorded[recorded.length - 1]?.metadata?.correlationId },
           `live alert of request ${requestId} left to the worker: ${error instanceof Error ? error.message : String(error)}`,
         ),
     );

@@ -5,9 +5,9 @@ import { ConcurrencyConflict, DuplicateEventId } from '@send/event-store';
 import { problem, ProblemException, type Problem } from './problem';
 import { renderErrorPage } from '../web/page-errors.filter';
 import { isPagePath } from '../web/page-paths';
+import { forRequest } from './request-log';
 
-const wantsPage = (request: FastifyRequest): boolean =>
-  isPagePath(request.url) && (request.headers.accept ?? '').includes('text/html');
+const wantsPage = (request: FastifyRequest): boolean => isPagePath(request.url) && (request.headers.accept ?? '').includes('text/html');
 
 /** Turns every error into application/problem+json; unexpected ones are logged and hidden. */
 @Catch()
@@ -16,9 +16,9 @@ export class ProblemFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const body = this.toProblem(error);
-    // A browser asking for a page that is not there (no route) gets the GOV.UK page, not JSON; /api never does.
     const request = host.switchToHttp().getRequest<FastifyRequest>();
+    const body = this.toProblem(error, request);
+    // A browser asking for a page that is not there (no route) gets the GOV.UK page, not JSON; /api never does.
     if (wantsPage(request) && typeof reply.view === 'function') {
       void renderErrorPage(request, reply, body.status);
       return;
@@ -26,10 +26,10 @@ export class ProblemFilter implements ExceptionFilter {
     void reply.status(body.status).header('content-type', 'application/problem+json').send(body);
   }
 
-  private toProblem(error: unknown): Problem {
+  private toProblem(error: unknown, request: FastifyRequest): Problem {
     const known = problemOf(error);
     if (known) return known;
-    this.logger.error(error);
+    this.logger.error({ ...forRequest(request), err: error });
     return problem(500, 'internal-error', 'Something went wrong on our side. It has been logged.');
   }
 }

@@ -59,16 +59,21 @@ describe('request log: one line per request, nothing personal', () => {
     expect(JSON.stringify(mine)).not.toContain('SEND-2026');
   });
 
-  it('marks application lines written while serving a request with its correlation id', async () => {
-    // An unexpected error inside a route: the ProblemFilter logs it through Nest's logger.
+  it("writes an unexpected error's line with the request's correlation id", async () => {
+    // Inside a route: the ProblemFilter logs it (a page's error: request-context.spec.ts).
     jest.spyOn(api.app.get(AppMetrics).registry, 'metrics').mockRejectedValueOnce(new Error('registry on fire'));
     const before = api.logLines().length;
     const res = await api.app.inject({ method: 'GET', url: '/metrics', headers: { 'x-correlation-id': 'corr-5xx-123456' } });
     expect(res.statusCode).toBe(500);
-    const mine = api.logLines().slice(before);
-    expect(mine.find((l) => String(JSON.stringify(l)).includes('registry on fire'))).toMatchObject({
+    expect(
+      api
+        .logLines()
+        .slice(before)
+        .find((l) => l.msg === 'registry on fire'),
+    ).toMatchObject({
       correlationId: 'corr-5xx-123456',
       level: 50,
+      err: { message: 'registry on fire' },
     });
   });
 

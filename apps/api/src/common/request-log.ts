@@ -1,12 +1,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
-import { storage, Store } from 'nestjs-pino/storage';
-import type { Logger } from 'pino';
 
 export const CORRELATION_ID_HEADER = 'X-Correlation-Id';
 
 /** Requests that would drown the log: load balancer probes and Prometheus scrapes. */
 const QUIET_ROUTES = new Set(['/health', '/metrics']);
+
+/**
+ * The fields that tie an application log line to the request it was written for: its correlation id
+ * (Fastify's request id, see correlationIdFrom). Passed where the line is written, as in
+ * `logger.error({ ...forRequest(request), err }, message)`: the api keeps no per-request async
+ * context (no AsyncLocalStorage, whose promise hooks cost every await of every request; ADR 0029).
+ */
+export const forRequest = (request: { id: string }): { correlationId: string } => ({ correlationId: request.id });
 
 /**
  * One line per HTTP request, written when the response has gone: method, route pattern (never the
@@ -17,9 +23,7 @@ const QUIET_ROUTES = new Set(['/health', '/metrics']);
 export function installRequestLog(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header(CORRELATION_ID_HEADER, request.id);
-    // What nestjs-pino's pino-http middleware did (see AppModule: it binds no routes now), without
-    // its two child loggers per request: the child is made when a line is first written inside it.
-    storage.run(requestStore(request.id), done);
+    done();
   });
   // Callback hooks, not async ones: no promise per request for work that never waits.
   fastify.addHook('onResponse', (request, reply, done) => {
@@ -38,23 +42,4 @@ export function installRequestLog(fastify: FastifyInstance): void {
     else log.info(line, 'request');
     done();
   });
-}
-
-/**
- * nestjs-pino's per-request Store (PinoLogger writes through `storage.getStore().logger`) whose
- * logger, the root's child bound to the correlation id, is made on first use: most requests write
- * no application line, and two pino children per request were ~5% of the api's CPU under load.
- */
-const lazyStore = Object.create(Store.prototype, {
-  logger: {
-    get(this: { correlationId: string; child?: Logger }): Logger {
-      return (this.child ??= PinoLogger.root.child({ correlationId: this.correlationId }));
-    },
-  },
-}) as Store;
-
-function requestStore(correlationId: string): Store {
-  const store = Object.create(lazyStore) as Store & { correlationId: string };
-  store.correlationId = correlationId;
-  return store;
 }

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { problemOf } from '../common/problem.filter';
+import { forRequest } from '../common/request-log';
 
 /**
  * The GOV.UK error page for a status: 404 (also for what the caller may not see: its existence is
@@ -24,7 +25,7 @@ export class PageErrorsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
     const known = problemOf(error);
-    if (!known) this.logger.error(error);
+    if (!known) this.logger.error({ ...forRequest(request), err: error });
     if (known?.status === 401) {
       void reply.redirect('/sign-in', 303);
       return;

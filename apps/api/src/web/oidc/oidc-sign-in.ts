@@ -60,9 +60,11 @@ export class OidcSignIn {
   /**
    * The provider's redirect back (its query string), checked against what the browser kept: state,
    * then the code exchanged with the verifier, the ID token's signature, issuer, audience, expiry and
-   * nonce. Then the account's role and team from its claims, and its registration here.
+   * nonce. Then the account's role and team from its claims, and its registration here. Its log
+   * lines carry the callback request's `correlationId`.
    */
-  async complete(query: string, pending: PendingSignIn): Promise<SignInOutcome> {
+  async complete(query: string, pending: PendingSignIn, correlationId: string): Promise<SignInOutcome> {
+    const lineFields = { correlationId };
     const oidc = openIdClient();
     const configuration = await this.configuration();
     // The registered redirect URL, not the request's own host: behind a proxy the two differ, and the token request must name the registered one.
@@ -83,7 +85,7 @@ export class OidcSignIn {
         : {};
       claims = { ...userInfo, ...idToken };
     } catch (error) {
-      this.logger.warn(`OpenID Connect sign-in refused: ${(error as Error).message}`);
+      this.logger.warn(lineFields, `OpenID Connect sign-in refused: ${(error as Error).message}`);
       throw new OidcSignInFailed((error as Error).message);
     }
 
@@ -93,7 +95,7 @@ export class OidcSignIn {
     if ('refused' in access) {
       // The id, not the name: enough to find the account in the provider's sign-in log, nothing personal here.
       const missing = access.refused === 'no_role' ? `no value of ${this.mapping!.roleClaim} in OIDC_ROLE_MAP` : 'no team';
-      this.logger.log(`OpenID Connect account ${id} not signed in: ${missing}`);
+      this.logger.log(lineFields, `OpenID Connect account ${id} not signed in: ${missing}`);
       return { refused: access.refused, name: profile.name };
     }
     const user: OidcUser = {
@@ -105,7 +107,7 @@ export class OidcSignIn {
     };
     // An account disabled here stays out, whatever the provider says (ADR 0015).
     if ((await this.users.registerOrUpdate(user)).disabled) {
-      this.logger.log(`OpenID Connect account ${id} not signed in: disabled`);
+      this.logger.log(lineFields, `OpenID Connect account ${id} not signed in: disabled`);
       return { refused: 'disabled', name: profile.name };
     }
     return { user };

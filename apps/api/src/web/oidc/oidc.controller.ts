@@ -58,7 +58,7 @@ export class OidcController {
     const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
     let outcome;
     try {
-      outcome = await this.oidc.complete(query, pending);
+      outcome = await this.oidc.complete(query, pending, request.id);
     } catch (error) {
       if (!(error instanceof OidcSignInFailed)) throw error;
       return this.failed(request, reply, 400);
