@@ -38,7 +38,7 @@ export class QueueController {
     @Query() query: unknown,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string> {
+  ): Promise<Buffer> {
     const page = parsePageQuery(query);
     return this.answer(user, request, reply, page.limit, await this.queues.officerQueuePage(user.id, page));
   }
@@ -56,7 +56,7 @@ export class QueueController {
     @Query() query: unknown,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string> {
+  ): Promise<Buffer> {
     const { teamId } = parseInput(teamQuerySchema, query, 'query');
     const page = parsePageQuery(query);
     return this.answer(user, request, reply, page.limit, await this.queries.execute(new GetTeamQueueQuery(user, teamId, page)));
@@ -71,7 +71,7 @@ export class QueueController {
     @Query() query: unknown,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string> {
+  ): Promise<Buffer> {
     const page = parsePageQuery(query);
     return this.answer(user, request, reply, page.limit, await this.queues.triagePage(page));
   }
@@ -79,9 +79,10 @@ export class QueueController {
   /**
    * The page's rows (the slim entries without their scores) as the JSON body, with the Link header
    * when more follow, once they are recorded as read by the caller. The body is the stored rows
-   * spliced together (queueRowsJson), not serialised again: the same bytes, for a fraction of the CPU.
+   * spliced together into UTF-8 (queueRowsJson), not serialised again: the same bytes, for a
+   * fraction of the CPU.
    */
-  private async answer(user: AuthUser, request: FastifyRequest, reply: FastifyReply, limit: number, page: QueuePage): Promise<string> {
+  private async answer(user: AuthUser, request: FastifyRequest, reply: FastifyReply, limit: number, page: QueuePage): Promise<Buffer> {
     await this.accessLog.recordReads(
       user,
       page.rows.map((row) => requestRead('request', row)),

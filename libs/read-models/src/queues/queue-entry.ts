@@ -143,18 +143,32 @@ function stringAt(text: string, start: number): string | undefined {
 const SCORE_LAST = /,"score":-?\d+(?:\.\d+)?(?:e[+-]\d+)?}$/;
 
 /**
- * The page's rows as the api answers them, a JSON array of the entries without their scores: each
- * stored text with its trailing score cut off, which is the text JSON.stringify gives for the entry
- * without it (the stored text is JSON.stringify's own output). A 100-row page is ~40 kB of JSON:
- * splicing it costs a fraction of parsing and serialising it again. An entry not stored that way is
- * serialised again.
+ * The page's rows as the api answers them, a JSON array of the entries without their scores, as
+ * UTF-8: each stored text with its trailing score cut off, which is the text JSON.stringify gives
+ * for the entry without it (the stored text is JSON.stringify's own output). A 100-row page is
+ * ~50 kB: splicing it costs a fraction of parsing and serialising it again. An entry not stored that
+ * way is serialised again. Written row by row into one Buffer: a joined string would be copied
+ * again to be flattened for its length and once more to be encoded for the socket (~100 kB of the
+ * api's heap a page, a third of what a queue page allocates).
  */
-export function queueRowsJson(page: QueuePage): string {
+export function queueRowsJson(page: QueuePage): Buffer {
+  // Each row's text up to its closing brace, which is written after it.
   const rows = page.json.map((stored, i) => {
     const score = SCORE_LAST.exec(stored);
-    if (score) return `${stored.slice(0, score.index)}}`;
+    if (score) return stored.slice(0, score.index);
     const { score: _score, ...row } = page.items[i]!;
-    return JSON.stringify(row);
+    return JSON.stringify(row).slice(0, -1);
   });
-  return `[${rows.join(',')}]`;
+  let bytes = 1 + rows.length * 2; // [ ] and each row's } and , (one fewer comma than rows)
+  for (const row of rows) bytes += Buffer.byteLength(row);
+  const body = Buffer.allocUnsafe(Math.max(2, bytes));
+  let at = 0;
+  body[at++] = 0x5b; // [
+  for (const row of rows) {
+    if (at > 1) body[at++] = 0x2c; // ,
+    at += body.write(row, at);
+    body[at++] = 0x7d; // }
+  }
+  body[at++] = 0x5d; // ]
+  return body;
 }
