@@ -51,12 +51,13 @@ export class AlertsOnAppend {
    * only leaves the alert to the worker.
    */
   after(requestId: string, recorded: readonly RecordedEvent[], state: State, lookup?: RecipientLookup): void {
-    if (recorded[recorded.length - 1]?.type !== 'EscalationRaised') return;
+    const raised = recorded.at(-1);
+    if (raised?.type !== 'EscalationRaised') return;
     this.publisher.publish(recorded, state, lookup).then(
       (sent) => sent && traceAlert('api-published', requestId),
       (error: unknown) =>
         this.logger.warn(
-          { correlationId: recorded[recorded.length - 1]?.metadata?.correlationId },
+          { correlationId: raised.metadata?.correlationId },
           `live alert of request ${requestId} left to the worker: ${error instanceof Error ? error.message : String(error)}`,
         ),
     );
