@@ -10,6 +10,7 @@ import {
   compareCursor,
   readPageTexts,
   readZsetPage,
+  readZsetPageBytes,
   readZsetPageTexts,
   type Page,
   type PageCursor,
@@ -231,6 +232,11 @@ describe('queue pages', () => {
     expect(await readZsetPageTexts(redis, keys.officerQueue('nobody'), keys.queueEntry(''), 'asc', { limit: 5 })).toEqual({
       items: [],
       next: null,
+    });
+    // The same page with its rows as the bytes Redis sent (a queue page's read).
+    expect(await readZsetPageBytes(redis, keys.officerQueue('o1'), keys.queueEntry(''), 'asc', { limit: 3 })).toEqual({
+      items: [Buffer.from('{"id":"a"}'), Buffer.from('{"id":"b"}')],
+      next: { score: 2, id: 'bb' },
     });
     // Only the page's own rows: not the one read to know that more follow.
     const commands = await countCommands(redis, DB, () => read({ limit: 1 }), true);

@@ -89,13 +89,16 @@ function compareBytes(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** A paging script by its SHA (the server keeps it), sent whole only when the server does not know it yet. */
-async function runScript(redis: Redis, script: PagingScript, key: string, args: string[]): Promise<unknown> {
+/**
+ * A paging script by its SHA (the server keeps it), sent whole only when the server does not know it
+ * yet. `bytes`: its bulk replies as Buffers (views of what the socket read), not decoded to strings.
+ */
+async function runScript(redis: Redis, script: PagingScript, key: string, args: string[], bytes = false): Promise<unknown> {
   try {
-    return await redis.evalsha(script.sha, 1, key, ...args);
+    return await (bytes ? redis.callBuffer('evalsha', script.sha, 1, key, ...args) : redis.evalsha(script.sha, 1, key, ...args));
   } catch (error) {
     if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
-    return redis.eval(script.text, 1, key, ...args);
+    return bytes ? redis.callBuffer('eval', script.text, 1, key, ...args) : redis.eval(script.text, 1, key, ...args);
   }
 }
 
@@ -110,17 +113,32 @@ function pageAfter(redis: Redis, key: string, after: PageCursor, count: number, 
  * as in pageOf. Where readZsetPage and readPageTexts take two round trips, each of which waits a
  * turn of a busy api's event loop.
  */
-export async function readZsetPageTexts(
+export function readZsetPageTexts(redis: Redis, key: string, prefix: string, order: PageOrder, page: PageRequest): Promise<Page<string>> {
+  return readZsetPageStored(redis, key, prefix, order, page, false);
+}
+
+/**
+ * readZsetPageTexts with the values as the bytes Redis sent, never decoded: for a caller that only
+ * scans them and copies them into its answer (a queue page, queue-entry.ts). A 100-row page is
+ * ~50 kB: as strings it was decoded, held on the api's heap while the page was answered (copied by
+ * every scavenge it outlived) and encoded again for the socket.
+ */
+export function readZsetPageBytes(redis: Redis, key: string, prefix: string, order: PageOrder, page: PageRequest): Promise<Page<Buffer>> {
+  return readZsetPageStored(redis, key, prefix, order, page, true);
+}
+
+async function readZsetPageStored<Stored extends string | Buffer>(
   redis: Redis,
   key: string,
   prefix: string,
   order: PageOrder,
   page: PageRequest,
-): Promise<Page<string>> {
+  bytes: boolean,
+): Promise<Page<Stored>> {
   const after = page.after ? [String(page.after.score), page.after.id] : [];
-  const [flat, values] = (await runScript(redis, PAGE_TEXTS, key, [prefix, String(page.limit), order, ...after])) as [
-    string[],
-    Array<string | null>,
+  const [flat, values] = (await runScript(redis, PAGE_TEXTS, key, [prefix, String(page.limit), order, ...after], bytes)) as [
+    Stored[],
+    Array<Stored | null>,
   ];
   return pageOf(zsetPageOf(flat, page.limit), values);
 }
@@ -137,6 +155,12 @@ export function pageOf<T>(page: ZsetPage, values: Array<T | null>): Page<T> {
 export async function readPageTexts(redis: Redis, page: ZsetPage, keyOf: (id: string) => string): Promise<Page<string>> {
   if (page.members.length === 0) return pageOf(page, []);
   return pageOf(page, await redis.mget(page.members.map((m) => keyOf(m.id))));
+}
+
+/** readPageTexts with the values as the bytes Redis sent (see readZsetPageBytes). */
+export async function readPageBytes(redis: Redis, page: ZsetPage, keyOf: (id: string) => string): Promise<Page<Buffer>> {
+  if (page.members.length === 0) return pageOf(page, []);
+  return pageOf(page, await redis.mgetBuffer(page.members.map((m) => keyOf(m.id))));
 }
 
 /** A page of JSON values: one MGET of `keyOf(member)` for the page's members (see pageOf). */
@@ -167,15 +191,16 @@ function parsedPage<T, S>(texts: Page<string>, decode: (stored: S) => T): Page<T
 }
 
 /** The page of `limit` members in member, score pairs read with limit + 1 (the extra one says more follow). */
-function zsetPageOf(flat: string[], limit: number): ZsetPage {
+function zsetPageOf(flat: Array<string | Buffer>, limit: number): ZsetPage {
   const members = pairs(flat);
   const more = members.length > limit;
   return { members: more ? members.slice(0, limit) : members, more };
 }
 
-function pairs(flat: string[]): PageCursor[] {
+function pairs(flat: Array<string | Buffer>): PageCursor[] {
   const out: PageCursor[] = [];
-  for (let i = 0; i < flat.length; i += 2) out.push({ id: flat[i], score: Number(flat[i + 1]) });
+  // String() decodes a Buffer as UTF-8 (a script page read as bytes).
+  for (let i = 0; i < flat.length; i += 2) out.push({ id: String(flat[i]), score: Number(String(flat[i + 1])) });
   return out;
 }
 

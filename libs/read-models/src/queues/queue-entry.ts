@@ -53,27 +53,28 @@ export function toQueueEntry(v: RequestView): QueueEntry {
 }
 
 /**
- * A page of queue entries as stored: `json[i]` is JSON.stringify of entry i, its score last, so an
- * answer can carry the rows without serialising them again (queueRowsJson). The entries are parsed
- * only when asked for (`items`, the pages' rows): the api's answer needs only `rows`, and parsing a
- * 100-row page (~50 kB) was a quarter of the api's CPU for a queue page.
+ * A page of queue entries as stored: `stored[i]` is the bytes of JSON.stringify of entry i, its score
+ * last, as Redis sent them (readZsetPageBytes), so an answer can carry the rows without decoding or
+ * serialising them again (queueRowsJson). The entries are parsed only when asked for (`items`, the
+ * pages' rows): the api's answer needs only `rows`, and parsing a 100-row page (~50 kB) was a quarter
+ * of the api's CPU for a queue page.
  */
 export class QueuePage implements Page<QueueEntry> {
   private parsed: QueueEntry[] | undefined;
   private keys: QueueRowKeys[] | undefined;
 
   constructor(
-    readonly json: readonly string[],
+    readonly stored: readonly Buffer[],
     readonly next: PageCursor | null,
   ) {}
 
   get items(): QueueEntry[] {
-    return (this.parsed ??= this.json.map((text) => JSON.parse(text) as QueueEntry));
+    return (this.parsed ??= this.stored.map((bytes) => JSON.parse(bytes.toString()) as QueueEntry));
   }
 
   /** What each row is about, without parsing the rest of it. */
   get rows(): QueueRowKeys[] {
-    return (this.keys ??= this.parsed ? this.parsed.map(rowKeysOf) : this.json.map(queueRowKeys));
+    return (this.keys ??= this.parsed ? this.parsed.map(rowKeysOf) : this.stored.map(queueRowKeys));
   }
 }
 
@@ -87,86 +88,105 @@ export interface QueueRowKeys {
 
 const rowKeysOf = (e: QueueEntry): QueueRowKeys => ({ id: e.id, caseRef: e.caseRef, teamId: e.teamId, assigneeId: e.assignee?.id ?? null });
 
+const ID_FIRST = Buffer.from('{"id":"');
+const CASE_REF = Buffer.from(',"caseRef":');
+const TEAM_ID = Buffer.from(',"teamId":');
+const ASSIGNEE = Buffer.from(',"assignee":');
+const NULL = Buffer.from('null');
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
 /**
- * A stored entry's QueueRowKeys read from its text, parsing only their values. Exact for what
+ * A stored entry's QueueRowKeys read from its bytes, decoding only their values. Exact for what
  * JSON.stringify writes of a QueueEntry (the projection's text): its first member is `id`, and a
  * member's `,"name":` cannot occur inside a string value, whose quotes are all escaped; of the nested
- * objects only `assignee` has an `id`, its first member. A text not of that shape is parsed whole.
+ * objects only `assignee` has an `id`, its first member. In UTF-8 a quote or a backslash byte is
+ * never part of another character, so the bytes can be scanned as the text would be. Bytes not of
+ * that shape are parsed whole.
  */
-export function queueRowKeys(text: string): QueueRowKeys {
-  const id = text.startsWith('{"id":"') ? stringAt(text, 6) : undefined;
-  const caseRef = valueAfter(text, ',"caseRef":');
-  const teamId = valueAfter(text, ',"teamId":');
-  const assignee = text.indexOf(',"assignee":');
+export function queueRowKeys(stored: Buffer): QueueRowKeys {
+  const id = startsWith(stored, ID_FIRST, 0) ? stringAt(stored, ID_FIRST.length - 1) : undefined;
+  const caseRef = valueAfter(stored, CASE_REF);
+  const teamId = valueAfter(stored, TEAM_ID);
+  const assignee = stored.indexOf(ASSIGNEE);
+  const value = assignee + ASSIGNEE.length;
   const assigneeId =
     assignee < 0
       ? undefined
-      : text.startsWith('null', assignee + 12)
+      : startsWith(stored, NULL, value)
         ? null
-        : text.startsWith('{"id":"', assignee + 12)
-          ? stringAt(text, assignee + 18)
+        : startsWith(stored, ID_FIRST, value)
+          ? stringAt(stored, value + ID_FIRST.length - 1)
           : undefined;
   if (typeof id !== 'string' || caseRef === undefined || teamId === undefined || assigneeId === undefined) {
-    return rowKeysOf(JSON.parse(text) as QueueEntry);
+    return rowKeysOf(JSON.parse(stored.toString()) as QueueEntry);
   }
   return { id, caseRef, teamId, assigneeId };
 }
 
+/** Whether `prefix` is at `at` (a loop: a few bytes, cheaper than a call into Buffer's native compare). */
+function startsWith(bytes: Buffer, prefix: Buffer, at: number): boolean {
+  if (bytes.length < at + prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (bytes[at + i] !== prefix[i]) return false;
+  return true;
+}
+
 /** The string or null value after the member name `member` (with its comma, quotes and colon); undefined when there is none. */
-function valueAfter(text: string, member: string): string | null | undefined {
-  const at = text.indexOf(member);
+function valueAfter(stored: Buffer, member: Buffer): string | null | undefined {
+  const at = stored.indexOf(member);
   if (at < 0) return undefined;
   const value = at + member.length;
-  return text.startsWith('null', value) ? null : stringAt(text, value);
+  return startsWith(stored, NULL, value) ? null : stringAt(stored, value);
 }
 
 /** The JSON string starting at `start` (its opening quote), decoded; undefined when there is none. */
-function stringAt(text: string, start: number): string | undefined {
-  if (text.charCodeAt(start) !== 0x22) return undefined;
+function stringAt(stored: Buffer, start: number): string | undefined {
+  if (stored[start] !== QUOTE) return undefined;
   for (let from = start + 1; ;) {
-    const quote = text.indexOf('"', from);
+    const quote = stored.indexOf(QUOTE, from);
     if (quote < 0) return undefined;
     let backslashes = 0;
-    while (text.charCodeAt(quote - 1 - backslashes) === 0x5c) backslashes++;
+    while (stored[quote - 1 - backslashes] === BACKSLASH) backslashes++;
     // An even run of backslashes escapes itself: this quote ends the string.
     if (backslashes % 2 === 0) {
-      // Ids, case numbers and team ids hold no escapes: the text between the quotes is the value,
+      // Ids, case numbers and team ids hold no escapes: the bytes between the quotes are the value,
       // with no JSON.parse (four a row were a twelfth of the api's main-thread CPU for a queue page).
-      const raw = text.slice(start + 1, quote);
-      return raw.includes('\\') ? (JSON.parse(text.slice(start, quote + 1)) as string) : raw;
+      const escape = stored.indexOf(BACKSLASH, start + 1);
+      return escape < 0 || escape > quote
+        ? stored.toString('utf8', start + 1, quote)
+        : (JSON.parse(stored.toString('utf8', start, quote + 1)) as string);
     }
     from = quote + 1;
   }
 }
 
-/** The stored text's last member, the score, as JSON.stringify writes a number. */
-const SCORE_LAST = /,"score":-?\d+(?:\.\d+)?(?:e[+-]\d+)?}$/;
+const SCORE = Buffer.from(',"score":');
+/** The stored text's last member, the score, as JSON.stringify writes a number (from its comma on). */
+const SCORE_LAST = /^,"score":-?\d+(?:\.\d+)?(?:e[+-]\d+)?}$/;
 
 /**
  * The page's rows as the api answers them, a JSON array of the entries without their scores, as
- * UTF-8: each stored text with its trailing score cut off, which is the text JSON.stringify gives
- * for the entry without it (the stored text is JSON.stringify's own output). A 100-row page is
- * ~50 kB: splicing it costs a fraction of parsing and serialising it again. An entry not stored that
- * way is serialised again. Written row by row into one Buffer: a joined string would be copied
- * again to be flattened for its length and once more to be encoded for the socket (~100 kB of the
- * api's heap a page, a third of what a queue page allocates).
+ * UTF-8: each stored row's bytes with its trailing score cut off, which are the bytes JSON.stringify
+ * gives for the entry without it (the stored text is JSON.stringify's own output). A 100-row page is
+ * ~50 kB: copying the bytes Redis sent costs a fraction of decoding, parsing and serialising them
+ * again, and keeps them off the api's heap. An entry not stored that way is serialised again.
  */
 export function queueRowsJson(page: QueuePage): Buffer {
-  // Each row's text up to its closing brace, which is written after it.
-  const rows = page.json.map((stored, i) => {
-    const score = SCORE_LAST.exec(stored);
-    if (score) return stored.slice(0, score.index);
+  // Each row's bytes up to its closing brace, which is written after it.
+  const rows = page.stored.map((stored, i) => {
+    const score = stored.lastIndexOf(SCORE);
+    if (score >= 0 && SCORE_LAST.test(stored.toString('latin1', score))) return stored.subarray(0, score);
     const { score: _score, ...row } = page.items[i]!;
-    return JSON.stringify(row).slice(0, -1);
+    return Buffer.from(JSON.stringify(row).slice(0, -1));
   });
   let bytes = 1 + rows.length * 2; // [ ] and each row's } and , (one fewer comma than rows)
-  for (const row of rows) bytes += Buffer.byteLength(row);
+  for (const row of rows) bytes += row.length;
   const body = Buffer.allocUnsafe(Math.max(2, bytes));
   let at = 0;
   body[at++] = 0x5b; // [
   for (const row of rows) {
     if (at > 1) body[at++] = 0x2c; // ,
-    at += body.write(row, at);
+    at += row.copy(body, at);
     body[at++] = 0x7d; // }
   }
   body[at++] = 0x5d; // ]

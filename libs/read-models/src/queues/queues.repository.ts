@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { keys } from '../keys';
-import { mergeZsetPages, readPageTexts, readZsetPage, readZsetPageTexts, type PageRequest, type ZsetPage } from '../paging/zset-page';
+import { mergeZsetPages, readPageBytes, readZsetPage, readZsetPageBytes, type PageRequest, type ZsetPage } from '../paging/zset-page';
 import { recordOf, type RequestRecord, type StoredRequest } from '../request-view/request-view';
 import { QueuePage, type QueueEntry } from './queue-entry';
 
@@ -8,7 +8,7 @@ import { QueuePage, type QueueEntry } from './queue-entry';
 export class QueuesRepository {
   constructor(private readonly redis: Redis) {}
 
-  /** One page of an officer's queue: one script reading the page's members and their slim entries (readZsetPageTexts). */
+  /** One page of an officer's queue: one script reading the page's members and their slim entries (readZsetPageBytes). */
   officerQueuePage(officerId: string, page: PageRequest): Promise<QueuePage> {
     return this.page(keys.officerQueue(officerId), page);
   }
@@ -25,11 +25,12 @@ export class QueuesRepository {
     const pages = await Promise.all(keysToRead.map((key) => readZsetPage(this.redis, key, 'asc', page)));
     const merged = await this.entries(mergeZsetPages(pages, 'asc', page.limit));
     const away = new Set(awayOfficerIds);
-    const json = merged.json.map((text, i) => {
+    const stored = merged.stored.map((bytes, i) => {
       const assigneeId = merged.rows[i]!.assigneeId;
-      return assigneeId !== null && away.has(assigneeId) ? JSON.stringify({ ...(JSON.parse(text) as QueueEntry), needsCover: true }) : text;
+      if (assigneeId === null || !away.has(assigneeId)) return bytes;
+      return Buffer.from(JSON.stringify({ ...(JSON.parse(bytes.toString()) as QueueEntry), needsCover: true }));
     });
-    return new QueuePage(json, merged.next);
+    return new QueuePage(stored, merged.next);
   }
 
   /** One page of triage: open requests routed to no team, most urgent first. */
@@ -55,13 +56,13 @@ export class QueuesRepository {
   }
 
   private async page(key: string, page: PageRequest): Promise<QueuePage> {
-    const texts = await readZsetPageTexts(this.redis, key, keys.queueEntry(''), 'asc', page);
-    return new QueuePage(texts.items, texts.next);
+    const stored = await readZsetPageBytes(this.redis, key, keys.queueEntry(''), 'asc', page);
+    return new QueuePage(stored.items, stored.next);
   }
 
   private async entries(page: ZsetPage): Promise<QueuePage> {
-    const texts = await readPageTexts(this.redis, page, keys.queueEntry);
-    return new QueuePage(texts.items, texts.next);
+    const stored = await readPageBytes(this.redis, page, keys.queueEntry);
+    return new QueuePage(stored.items, stored.next);
   }
 
   private async read(key: string, limit: number): Promise<RequestRecord[]> {
