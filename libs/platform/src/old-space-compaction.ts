@@ -72,7 +72,8 @@ export const NO_COMPACT_FLAG = '--no-compact-on-every-full-gc';
 /** The decision, apart from V8: fed each full collection's end and the event loop's load, sets the flag through `setFlags`. */
 export class OldSpaceCompaction {
   private armedAt: number | null = null;
-  private lastArmedAt = -Infinity;
+  /** When the last compaction was run or asked of the next full collection (minIntervalMs counts from it). */
+  private lastCompactionAt = -Infinity;
   /** Since when a compaction waits for a quiet moment (null: none due). */
   private dueSince: number | null = null;
   /** Full collections asked to compact wholly so far. */
@@ -102,7 +103,7 @@ export class OldSpaceCompaction {
       return;
     }
     const now = this.now();
-    if (now - this.lastArmedAt < this.options.minIntervalMs) return;
+    if (now - this.lastCompactionAt < this.options.minIntervalMs) return;
     this.dueSince ??= now;
     if (this.collect === null) this.arm(now);
   }
@@ -120,7 +121,7 @@ export class OldSpaceCompaction {
       this.dueSince = null;
       // Looked at again: another watcher in this process (tests start several) may have compacted meanwhile.
       if (!this.worthCompacting()) return;
-      this.lastArmedAt = now;
+      this.lastCompactionAt = now;
       this.setFlags(COMPACT_FLAG);
       try {
         this.collect();
@@ -145,7 +146,7 @@ export class OldSpaceCompaction {
     this.dueSince = null;
     this.setFlags(COMPACT_FLAG);
     this.armedAt = now;
-    this.lastArmedAt = now;
+    this.lastCompactionAt = now;
   }
 }
 
