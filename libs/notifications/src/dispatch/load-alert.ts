@@ -1,4 +1,5 @@
 import {
+  evolveStored,
   foldStored,
   isSubmitted,
   REQUEST_STREAM_PREFIX,
@@ -23,8 +24,8 @@ export async function loadAlert(
   options: { breachRole?: EscalationRole; kept?: KeptStates } = {},
 ): Promise<AlertSummary | null> {
   if (!isAlertEventType(event.type) || !event.streamId.startsWith(REQUEST_STREAM_PREFIX)) return null;
-  // With a state kept from an earlier alert of the stream, only what followed it is read and folded:
-  // a family that called fifty times no longer costs fifty events per alert.
+  // With a state kept for the stream (see KeptStates), only what followed it is read and folded: the
+  // alert itself and anything after it, when the dispatcher kept up with the stream's other events.
   const known = options.kept?.get(event.streamId);
   const from = known && known.revision < event.revision ? known : null;
   const stored = await store.read(event.streamId, from ? { fromRevision: from.revision + 1n } : undefined);
@@ -46,8 +47,9 @@ export async function loadAlert(
 }
 
 /**
- * Requests' states as of the last alert event loaded from them, most recently used last; bounded.
- * Events are immutable, so a kept state is never stale: a later alert folds on what followed it.
+ * The states of requests that raised an alert, as of the last of their events seen: most recently
+ * used last; bounded. Events are immutable, so a kept state is never stale: a later alert folds on
+ * what followed it, and reads only what it has not seen.
  */
 export class KeptStates {
   private readonly states = new Map<string, { revision: bigint; state: State }>();
@@ -55,6 +57,19 @@ export class KeptStates {
 
   get(streamId: string): { revision: bigint; state: State } | undefined {
     return this.states.get(streamId);
+  }
+
+  /**
+   * Folds on an event that directly follows the state kept for its stream, so the stream's next
+   * alert reads from itself on, not every event since the last alert: the answers and calls between
+   * two escalations of a busy request were read again (from disk, decrypted, folded) at the second.
+   * Any other event leaves the states as they are: a stream not kept has its first alert read whole,
+   * and a gap (an event at or below the kept revision again, or one missed) is read by the next alert.
+   */
+  follow(event: RecordedEvent): void {
+    const known = this.states.get(event.streamId);
+    if (known !== undefined && event.revision === known.revision + 1n)
+      this.set(event.streamId, event.revision, evolveStored(known.state, event));
   }
 
   set(streamId: string, revision: bigint, state: State): void {

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { v4 as uuid } from 'uuid';
 import type { EscalationRole } from '@send/domain';
-import { SqliteEventStore, type CheckpointStore, type RecordedEvent } from '@send/event-store';
+import { SqliteEventStore, type CheckpointStore, type EventStore, type RecordedEvent } from '@send/event-store';
 import type { DeliveryTarget } from '../channels';
 import type { Recipient, RecipientDirectory } from '../recipients';
 import { after, attempt, run, submit } from '../testing/request-story';
@@ -131,5 +131,38 @@ describe('NotificationDispatcher: how far the users read model must have got', (
       { deliveryId: `${alert.id}|in_app|role-team_manager-north`, to: { role: 'team_manager', teamId: 'north', userIds: ['m'] } },
     ]);
     expect(queued).toEqual([[`${alert.id}|email|user-m`]]);
+  });
+
+  it("keeps up with an alerting request's other events: its next alert reads from itself on, not everything since the last", async () => {
+    await registerUser(store, { email: 'manager@example.org', role: 'team_manager', teamId: 'north' });
+    const requestId = uuid();
+    await escalate(requestId);
+    for (let round = 1; round <= 3; round++) {
+      await run(
+        store,
+        { type: 'RecordResponse', requestId, responseId: `r${round}`, officerId: 'o', channel: 'phone', summary: 'Called back' },
+        after(10 * round),
+      );
+      for (const n of [1, 2, 3, 4]) await run(store, attempt(requestId, 10 * round + n), after(10 * round + n));
+    }
+    const readFrom: Array<bigint | undefined> = [];
+    const counting = { read: (stream, options) => (readFrom.push(options?.fromRevision), store.read(stream, options)) } as EventStore;
+    const queued: string[] = [];
+    const dispatcher = new NotificationDispatcher({
+      store: counting,
+      checkpoints: {} as CheckpointStore,
+      queue: { addBulk: async (jobs: PlannedDelivery[]) => void queued.push(...jobs.map((j) => j.data.alert.alertId)) } as unknown as Queue,
+      directory: new RecordingDirectory(),
+      channels: [{ name: 'email', fanOut: 'recipient' }],
+    });
+    const events = await inOrder();
+    await dispatcher.handleBatch(events.slice(0, 5));
+    for (const event of events.slice(5)) await dispatcher.handle(event);
+
+    const raised = events.filter((e) => e.type === 'EscalationRaised');
+    expect(raised).toHaveLength(4);
+    // The earlier three were answered before this dispatcher saw them: settled, nobody is told.
+    expect(queued).toEqual([raised[3].id]);
+    expect(readFrom).toEqual([undefined, ...raised.slice(1).map((e) => e.revision)]);
   });
 });

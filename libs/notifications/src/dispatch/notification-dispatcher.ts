@@ -3,7 +3,7 @@ import { REQUEST_STREAM_PREFIX, USER_ACCOUNT_EVENT_TYPES, USER_STREAM_PREFIX, ty
 import { SubscriptionRunner, type CheckpointStore, type EventStore, type RecordedEvent, type RunnerLogger } from '@send/event-store';
 import { outgoingAlert, type ChannelName, type DeliveryTarget, type NotificationChannel } from '../channels';
 import type { Recipient, RecipientDirectory } from '../recipients';
-import { ALERT_EVENT_TYPES, type AlertSummary } from '../templates';
+import { isAlertEventType, type AlertSummary } from '../templates';
 import { traceAlert } from '../alert-trace';
 import { alertRecipients } from './alert-recipients';
 import { KeptStates, loadAlert } from './load-alert';
@@ -37,6 +37,8 @@ export interface NotificationDispatcherOptions {
   keptStates?: number;
 }
 
+const ACCOUNT_EVENT_TYPES: ReadonlySet<string> = new Set(USER_ACCOUNT_EVENT_TYPES);
+
 export interface PlannedDelivery {
   name: string;
   data: NotificationJobData;
@@ -61,7 +63,7 @@ export class NotificationDispatcher {
    * changed since, not for the projection of every busy request in between.
    */
   private lastAccountEvent: bigint | null = null;
-  /** Requests' states as of their last alert: the next alert reads only what followed. */
+  /** The states of requests that alerted, kept up with their events: an alert reads only itself and what followed. */
   private readonly kept: KeptStates;
   /**
    * The directory's answers by role and team, kept until the next account event: an answer holds
@@ -77,10 +79,10 @@ export class NotificationDispatcher {
       store: options.store,
       checkpoints: options.checkpoints,
       name: this.name,
-      filter: {
-        streamPrefixes: [REQUEST_STREAM_PREFIX, USER_STREAM_PREFIX],
-        eventTypes: [...ALERT_EVENT_TYPES, ...USER_ACCOUNT_EVENT_TYPES],
-      },
+      // Every request event, not only alerts: the others keep the alerting requests' states up to
+      // date (KeptStates.follow), which costs a fold each, against a read of everything since the
+      // last alert at the next one.
+      filter: { streamPrefixes: [REQUEST_STREAM_PREFIX, USER_STREAM_PREFIX] },
       checkpointMode: 'after-handle',
       // A batch at a time: one addBulk and one checkpoint for the alerts of a busy moment, not a
       // round trip of each per alert (they queued up behind each other under load).
@@ -124,13 +126,19 @@ export class NotificationDispatcher {
     const jobs: PlannedDelivery[] = [];
     const sent: Promise<void>[] = [];
     for (const event of events) {
-      if (event.type === 'EscalationRaised')
-        traceAlert('worker-read', event.streamId.slice(REQUEST_STREAM_PREFIX.length), event.recordedAt);
       if (event.streamId.startsWith(USER_STREAM_PREFIX)) {
-        this.lastAccountEvent = event.position;
-        this.recipientsSeen = new Map();
+        if (ACCOUNT_EVENT_TYPES.has(event.type)) {
+          this.lastAccountEvent = event.position;
+          this.recipientsSeen = new Map();
+        }
         continue;
       }
+      if (!isAlertEventType(event.type)) {
+        this.kept.follow(event);
+        continue;
+      }
+      if (event.type === 'EscalationRaised')
+        traceAlert('worker-read', event.streamId.slice(REQUEST_STREAM_PREFIX.length), event.recordedAt);
       for (const delivery of await this.plan(event)) {
         const channel = this.options.channels.find((c) => c.name === delivery.data.channel);
         // In-app first and on its own: the live stream does not wait for the queue's round trips.
