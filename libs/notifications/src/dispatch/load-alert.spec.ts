@@ -1,7 +1,7 @@
 import { v4 as uuid } from 'uuid';
+import { foldStored, type ContactRequestCommand } from '@send/domain';
 import { SqliteEventStore, type EventStore, type RecordedEvent } from '@send/event-store';
 import { isAlertEventType } from '../templates';
-import type { ContactRequestCommand } from '@send/domain';
 import { advance, after, attempt, run, submit } from '../testing/request-story';
 import { KeptStates, loadAlert } from './load-alert';
 
@@ -87,7 +87,6 @@ describe('loadAlert with kept states', () => {
     kept.follow(later[0]); // seen again (a batch retried): already folded
     kept.follow(later[1]);
     expect(kept.get(raised.streamId)!.revision).toBe(later[1].revision);
-    const { foldStored } = await import('@send/domain');
     expect(kept.get(raised.streamId)!.state).toEqual(foldStored(all.filter((e) => e.revision <= later[1].revision)));
   });
 });
