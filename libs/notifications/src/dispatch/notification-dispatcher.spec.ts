@@ -87,6 +87,33 @@ describe('NotificationDispatcher: how far the users read model must have got', (
     expect(directory.asked).toEqual([accounts[0], accounts[1]]); // the second alert asked nothing
   });
 
+  it("a family's choice of how to hear from us, on their account stream, is no account change: lookups are kept", async () => {
+    await registerUser(store, { email: 'manager@example.org', role: 'team_manager', teamId: 'north' });
+    await escalate(uuid());
+    const family = await registerUser(store, { email: 'parent@example.org', role: 'parent', teamId: null });
+    await store.append(
+      `user-${family}`,
+      [
+        {
+          id: uuid(),
+          type: 'FamilyNotificationsSet',
+          data: { schemaVersion: 1, userId: family, channel: 'sms', by: family, at: after(5).toISOString() },
+        },
+      ],
+      { expectedRevision: 0n },
+    );
+    await escalate(uuid());
+    const directory = new RecordingDirectory();
+    const dispatcher = dispatcherWith(directory);
+    const events = await inOrder();
+    await dispatcher.handleBatch(events);
+
+    const registered = events.filter((e) => e.type === 'UserRegistered').map((e) => e.position);
+    // The family's registration is an account event (the second alert asks as of it); their choice
+    // after it is not: taken for one, the second alert would have asked as of the choice.
+    expect(directory.asked).toEqual(registered);
+  });
+
   it('does not keep a lookup that failed: the retried alert asks again', async () => {
     await registerUser(store, { email: 'manager@example.org', role: 'team_manager', teamId: 'north' });
     await escalate(uuid());
