@@ -1,9 +1,9 @@
 import { v4 as uuid } from 'uuid';
-import { foldStored, type ContactRequestCommand } from '@send/domain';
+import { foldStored, KeptStates, type ContactRequestCommand } from '@send/domain';
 import { SqliteEventStore, type EventStore, type RecordedEvent } from '@send/event-store';
 import { isAlertEventType } from '../templates';
 import { advance, after, attempt, run, submit } from '../testing/request-story';
-import { KeptStates, loadAlert } from './load-alert';
+import { loadAlert } from './load-alert';
 
 describe('loadAlert with kept states', () => {
   let store: SqliteEventStore;

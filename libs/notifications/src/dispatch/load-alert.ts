@@ -1,11 +1,11 @@
 import {
-  evolveStored,
   foldStored,
   isSubmitted,
   REQUEST_STREAM_PREFIX,
   toDomainEvent,
   type ContactRequestEvent,
   type EscalationRole,
+  type KeptStates,
   type State,
 } from '@send/domain';
 import type { EventStore, RecordedEvent } from '@send/event-store';
@@ -44,39 +44,6 @@ export async function loadAlert(
   )
     return null;
   return summariseAlert(event.id, trigger, state, options);
-}
-
-/**
- * The states of requests that raised an alert, as of the last of their events seen: most recently
- * used last; bounded. Events are immutable, so a kept state is never stale: a later alert folds on
- * what followed it, and reads only what it has not seen.
- */
-export class KeptStates {
-  private readonly states = new Map<string, { revision: bigint; state: State }>();
-  constructor(private readonly max = 10_000) {}
-
-  get(streamId: string): { revision: bigint; state: State } | undefined {
-    return this.states.get(streamId);
-  }
-
-  /**
-   * Folds on an event that directly follows the state kept for its stream, so the stream's next
-   * alert reads from itself on, not every event since the last alert: the answers and calls between
-   * two escalations of a busy request were read again (from disk, decrypted, folded) at the second.
-   * Any other event leaves the states as they are: a stream not kept has its first alert read whole,
-   * and a gap (an event at or below the kept revision again, or one missed) is read by the next alert.
-   */
-  follow(event: RecordedEvent): void {
-    const known = this.states.get(event.streamId);
-    if (known !== undefined && event.revision === known.revision + 1n)
-      this.set(event.streamId, event.revision, evolveStored(known.state, event));
-  }
-
-  set(streamId: string, revision: bigint, state: State): void {
-    this.states.delete(streamId); // re-insert: Map order doubles as least-recently-used
-    this.states.set(streamId, { revision, state });
-    if (this.states.size > this.max) this.states.delete(this.states.keys().next().value!);
-  }
 }
 
 function raisedWithEscalation(breach: Extract<ContactRequestEvent, { type: 'SlaBreached' }>, next: RecordedEvent | undefined): boolean {

@@ -1,12 +1,12 @@
 import type { Queue } from 'bullmq';
-import { REQUEST_STREAM_PREFIX, USER_ACCOUNT_EVENT_TYPES, USER_STREAM_PREFIX, type EscalationRole } from '@send/domain';
+import { KeptStates, REQUEST_STREAM_PREFIX, USER_ACCOUNT_EVENT_TYPES, USER_STREAM_PREFIX, type EscalationRole } from '@send/domain';
 import { SubscriptionRunner, type CheckpointStore, type EventStore, type RecordedEvent, type RunnerLogger } from '@send/event-store';
 import { outgoingAlert, type ChannelName, type DeliveryTarget, type NotificationChannel } from '../channels';
 import type { Recipient, RecipientDirectory } from '../recipients';
 import { isAlertEventType, type AlertSummary } from '../templates';
 import { traceAlert } from '../alert-trace';
 import { alertRecipients } from './alert-recipients';
-import { KeptStates, loadAlert } from './load-alert';
+import { loadAlert } from './load-alert';
 import type { PendingDeliveries } from './pending-deliveries';
 import { deliveryJobId, deliveryJobOptions, type DeliveryRetryOptions, type NotificationJobData } from './notification-job';
 

@@ -1,4 +1,4 @@
-import { evolveStored, initialState, nextTimers, REQUEST_STREAM_PREFIX, type State, type Timer } from '@send/domain';
+import { evolveStored, initialState, KeptStates, nextTimers, REQUEST_STREAM_PREFIX, type State, type Timer } from '@send/domain';
 import { SubscriptionRunner, type CheckpointStore, type EventStore, type RecordedEvent } from '@send/event-store';
 import { consoleLogger, type SchedulingLogger } from './logger';
 import { ENSURE_CHUNK, type TimerQueue } from './timer-queue';
@@ -57,8 +57,7 @@ export interface TimerProcessManagerOptions {
 export class TimerProcessManager {
   readonly runner: SubscriptionRunner;
   /** Requests' states as of the last event planned for them: the next event of the stream is folded on, not read again. */
-  private readonly kept = new Map<string, { revision: bigint; state: State }>();
-  private readonly memory: number;
+  private readonly kept: KeptStates;
   private readonly logger: SchedulingLogger;
   private readonly batchSize: number;
   private readonly idleMs: number;
@@ -74,7 +73,7 @@ export class TimerProcessManager {
   private stopping = false;
 
   constructor(private readonly options: TimerProcessManagerOptions) {
-    this.memory = options.memory ?? 10_000;
+    this.kept = new KeptStates(options.memory);
     this.logger = options.logger ?? consoleLogger;
     this.batchSize = options.batchSize ?? ENSURE_CHUNK;
     this.idleMs = options.idleMs ?? 20;
@@ -159,7 +158,7 @@ export class TimerProcessManager {
         }
         // Timers this event (or a later one in the stream) retired: tidy them away.
         for (const key of earlier.keys()) this.pending.set(key, null);
-        this.remember(streamId, events[events.length - 1].revision, state);
+        this.kept.set(streamId, events[events.length - 1].revision, state);
       }
     }
     if (this.pendingPosition === null || event.position > this.pendingPosition) this.pendingPosition = event.position;
@@ -218,11 +217,5 @@ export class TimerProcessManager {
     if (position < this.knownHead) return false;
     this.knownHead = await this.options.store.headPosition();
     return position >= this.knownHead;
-  }
-
-  private remember(streamId: string, revision: bigint, state: State): void {
-    this.kept.delete(streamId); // re-insert: Map order doubles as least-recently-used
-    this.kept.set(streamId, { revision, state });
-    if (this.kept.size > this.memory) this.kept.delete(this.kept.keys().next().value!);
   }
 }
