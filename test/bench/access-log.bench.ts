@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { AppMetrics, SystemClock } from '@send/platform';
 import { AccessLog, requestRead } from '../../apps/api/src/access-log/access-log.service';
 import { SqliteAccessLogStore } from '../../apps/api/src/access-log/sqlite-access-log-store';
-import type { AccessRead } from '../../apps/api/src/access-log/access-log.port';
+import { packRead, type AccessRead } from '../../apps/api/src/access-log/access-log.port';
 import type { AuthUser } from '../../apps/api/src/auth/roles';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -73,7 +73,7 @@ async function run(
       via: 'api',
       items: Array.from({ length: ROWS }, (_, i) => ({ what: 'request', ...row((p * ROWS + i) * 13) })),
     });
-  for (let i = 0; i < prefill.length; i += 100) await store.append(prefill.slice(i, i + 100));
+  for (let i = 0; i < prefill.length; i += 100) await store.append(prefill.slice(i, i + 100).map(packRead));
   const log = new AccessLog(store, new SystemClock(), new AppMetrics('api'));
   // Warm up (and start the thread) before measuring.
   for (let i = 0; i < 50; i++)

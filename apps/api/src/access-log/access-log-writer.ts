@@ -1,5 +1,6 @@
 import { ThreadClient, threadScript, type ThreadScript } from '@send/event-store';
-import type { CaseIndexing, WireRead } from './sqlite-access-log-schema';
+import type { PackedRead } from './access-log.port';
+import type { CaseIndexing } from './sqlite-access-log-schema';
 
 export interface AccessLogWriterOptions {
   path: string;
@@ -7,7 +8,7 @@ export interface AccessLogWriterOptions {
   caseIndexing: CaseIndexing;
 }
 
-export type ToAccessLogWriter = { type: 'append'; id: number; reads: WireRead[] } | { type: 'close' };
+export type ToAccessLogWriter = { type: 'append'; id: number; reads: readonly PackedRead[] } | { type: 'close' };
 
 export type FromAccessLogWriter =
   | { type: 'written'; id: number; ms: number }
@@ -53,7 +54,7 @@ export class AccessLogWriter {
   }
 
   /** Writes a batch in one transaction on the thread. */
-  append(reads: WireRead[]): Promise<void> {
+  append(reads: readonly PackedRead[]): Promise<void> {
     return this.thread.request<void>((id) => ({ type: 'append', id, reads }) satisfies ToAccessLogWriter, undefined);
   }
 

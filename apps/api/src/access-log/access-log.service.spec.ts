@@ -11,8 +11,11 @@ import {
   type AccessLogFilter,
   type AccessLogStore,
   type AccessRead,
+  type PackedRead,
   type ReadContext,
   type ReadItem,
+  packRead,
+  unpackRead,
 } from './access-log.port';
 import { AccessLog, FLUSH_EVERY_MS, HIGH_WATER, MAX_BATCH, MAX_PENDING, requestRead } from './access-log.service';
 import { SqliteAccessLogStore } from './sqlite-access-log-store';
@@ -40,6 +43,8 @@ const DIRECT: ReadContext = { context: 'direct', via: 'api' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The entries a read stands for, in the order it showed them. */
 const entriesOf = ({ items, ...read }: AccessRead): AccessLogEntry[] => items.map((item) => ({ ...read, ...item }));
+/** Reads as the log hands them to its store. */
+const packed = (reads: readonly AccessRead[]): PackedRead[] => reads.map(packRead);
 /** The read of one item an entry stands for. */
 const readOf = ({ what, id, caseRef, teamId, ...read }: AccessLogEntry): AccessRead => ({
   ...read,
@@ -75,10 +80,10 @@ class ObservedStore implements AccessLogStore {
       open();
     };
   }
-  async append(reads: readonly AccessRead[]): Promise<void> {
+  async append(reads: readonly PackedRead[]): Promise<void> {
     if (this.gate) await this.gate;
     if (this.failing) throw new Error('disk full');
-    this.batches.push(reads.flatMap(entriesOf));
+    this.batches.push(reads.map(unpackRead).flatMap(entriesOf));
     await this.inner.append(reads);
   }
   query: AccessLogStore['query'] = (filter, page) => this.inner.query(filter, page);
@@ -195,6 +200,21 @@ describe('AccessLog (batched, on SQLite)', () => {
     expect(await metric('send_access_log_entries_total')).toBe(MAX_PENDING);
   });
 
+  it('drops part of a read when the bound falls inside it: its oldest items, the rest kept with their case and team', async () => {
+    store.failing = true;
+    const rows = Array.from({ length: 10 }, (_, i) => request(`r-${i}`, `C-${i}`, i % 2 ? 'north' : 'south'));
+    log.recordReads(officer, rows, { context: 'queue', via: 'api' });
+    for (let i = 0; i < MAX_PENDING - 7; i++) log.recordReads(officer, [request(`s-${i}`)], DIRECT);
+    await log.flush();
+    expect(await metric('send_access_log_lost_entries_total')).toBe(3);
+    store.failing = false;
+    await log.flush();
+    const [first] = store.batches;
+    expect(first.slice(0, 7)).toEqual(
+      rows.slice(3).map((row) => ({ ...row, at: clock.now(), userId: officer.id, role: 'officer', context: 'queue', via: 'api' })),
+    );
+    expect(first[7]!.id).toBe('s-0');
+  });
   describe('reads faster than the store commits them', () => {
     /** A page of `n` reads, ids from `from`. */
     const page = (from: number, n = 100) => Array.from({ length: n }, (_, i) => request(`r-${from + i}`));
@@ -290,13 +310,15 @@ describe.each(['thread', 'inline'] as const)('SqliteAccessLogStore, %s writer', 
     store = new SqliteAccessLogStore(join(dir, 'nested', 'access-log.db'), { writer });
     expect(store.writerKind).toBe(writer);
     await store.append(
-      [
-        entry({ at: at(1), id: 'r-1' }),
-        entry({ at: at(2), id: 'r-2', userId: 'officer-2' }),
-        entry({ at: at(3), id: 'r-3', caseRef: 'C-2001', teamId: 'south', userId: 'officer-3' }),
-        entry({ at: at(4), id: 'r-4', caseRef: null, teamId: null }),
-        entry({ at: at(4), id: 'C-1001', what: 'case', userId: 'manager-1', role: 'team_manager' }),
-      ].map(readOf),
+      packed(
+        [
+          entry({ at: at(1), id: 'r-1' }),
+          entry({ at: at(2), id: 'r-2', userId: 'officer-2' }),
+          entry({ at: at(3), id: 'r-3', caseRef: 'C-2001', teamId: 'south', userId: 'officer-3' }),
+          entry({ at: at(4), id: 'r-4', caseRef: null, teamId: null }),
+          entry({ at: at(4), id: 'C-1001', what: 'case', userId: 'manager-1', role: 'team_manager' }),
+        ].map(readOf),
+      ),
     );
   });
   afterEach(async () => {
@@ -318,7 +340,7 @@ describe.each(['thread', 'inline'] as const)('SqliteAccessLogStore, %s writer', 
 
   it("finds a case's reads by its number whatever characters it holds, and no other case's", async () => {
     const odd = ['C-1', 'C-10', 'ÉHC 7/"x" OR *', 'c-1'];
-    await store.append(odd.map((caseRef, i) => readOf(entry({ at: at(10 + i), id: `odd-${i}`, caseRef }))));
+    await store.append(packed(odd.map((caseRef, i) => readOf(entry({ at: at(10 + i), id: `odd-${i}`, caseRef })))));
     for (const [i, caseRef] of odd.entries()) expect(await ids({ caseRef })).toEqual([`odd-${i}`]);
     expect(await ids({ caseRef: 'C-' })).toEqual([]);
     expect(await ids({ caseRef: 'C-1', userId: 'officer-1', teamId: 'north', from: at(10), to: at(11) })).toEqual(['odd-0']);
@@ -361,7 +383,7 @@ describe('SqliteAccessLogStore, one row a read (ADR 0014, 2026-12-04)', () => {
   it("keeps a queue page's read as one row, its teams once each, and answers an entry per item, the last shown first", async () => {
     const store = new SqliteAccessLogStore(join(dir, 'log.db'), { writer: 'inline' });
     const rows = Array.from({ length: 100 }, (_, i) => request(`r-${i}`, `C-${i % 30}`, i % 2 ? 'north' : 'south'));
-    await store.append([read(1, rows)]);
+    await store.append(packed([read(1, rows)]));
     const db = fileOf(store);
     expect(db.prepare('SELECT count(*) AS n FROM access_read').get()).toEqual({ n: 1 });
     expect(db.prepare('SELECT team_id FROM access_read_team ORDER BY 1').all()).toEqual([{ team_id: 'north' }, { team_id: 'south' }]);
@@ -377,13 +399,13 @@ describe('SqliteAccessLogStore, one row a read (ADR 0014, 2026-12-04)', () => {
     const db = fileOf(store);
     const indexedTo = () =>
       (db.prepare(`SELECT value FROM access_log_meta WHERE key = 'cases_indexed_to'`).get() as { value: number }).value;
-    await store.append([read(1, [request('r-1', 'C-1'), request('r-2', 'C-2')])]); // the first write indexes what was there
+    await store.append(packed([read(1, [request('r-1', 'C-1'), request('r-2', 'C-2')])])); // the first write indexes what was there
     expect(indexedTo()).toBe(1);
-    await store.append([read(2, [request('r-3', 'C-1')])]); // 1 waiting
+    await store.append(packed([read(2, [request('r-3', 'C-1')])])); // 1 waiting
     expect(indexedTo()).toBe(1);
-    await store.append([read(3, [request('r-4', 'C-1'), request('r-5', null)]), read(3, [request('r-6', 'C-1')])]); // 3 waiting: indexed
+    await store.append(packed([read(3, [request('r-4', 'C-1'), request('r-5', null)]), read(3, [request('r-6', 'C-1')])])); // 3 waiting: indexed
     expect(indexedTo()).toBe(4);
-    await store.append([read(4, [request('r-7', 'C-1')]), read(0, [request('r-0', 'C-1')])]); // waiting again; one read older than all
+    await store.append(packed([read(4, [request('r-7', 'C-1')]), read(0, [request('r-0', 'C-1')])])); // waiting again; one read older than all
     expect(indexedTo()).toBe(4);
     expect(db.prepare('SELECT count(*) AS n FROM access_read_case').get()).toEqual({ n: 5 }); // C-1 in reads 1, 3, 4 and C-2
     expect((await allPages(store, { caseRef: 'C-1' }, 2)).map((e) => e.id)).toEqual(['r-7', 'r-6', 'r-4', 'r-3', 'r-1', 'r-0']);
@@ -393,11 +415,11 @@ describe('SqliteAccessLogStore, one row a read (ADR 0014, 2026-12-04)', () => {
 
   it('finds a case among the reads not indexed yet whatever characters it holds, and no other case by its text', async () => {
     const store = new SqliteAccessLogStore(join(dir, 'log.db'), { writer: 'inline', caseIndexing: { every: 1e9, afterMs: 3_600_000 } });
-    await store.append([read(1, [request('r-0', 'C-0')])]); // the first write indexes what was there: the rest wait
+    await store.append(packed([read(1, [request('r-0', 'C-0')])])); // the first write indexes what was there: the rest wait
     const odd = ['C-1', 'C-10', 'ÉHC 7/"x" \\ OR *', 'c-1', '\ud800 lone', 'tab\there', 'north'];
-    await store.append(odd.map((caseRef, i) => read(2 + i, [request(`odd-${i}`, caseRef, 'south')])));
+    await store.append(packed(odd.map((caseRef, i) => read(2 + i, [request(`odd-${i}`, caseRef, 'south')]))));
     // A case's text elsewhere in a read (an id, a team) is not that case.
-    await store.append([read(20, [request('C-1', 'C-2', 'C-1'), request('r-x', null, 'C-10')])]);
+    await store.append(packed([read(20, [request('C-1', 'C-2', 'C-1'), request('r-x', null, 'C-10')])]));
     const db = fileOf(store);
     expect(db.prepare(`SELECT value FROM access_log_meta WHERE key = 'cases_indexed_to'`).get()).toEqual({ value: 1 });
     for (const [i, caseRef] of odd.entries()) expect((await allPages(store, { caseRef }, 5)).map((e) => e.id)).toEqual([`odd-${i}`]);
@@ -452,7 +474,7 @@ describe('SqliteAccessLogStore, one row a read (ADR 0014, 2026-12-04)', () => {
             const written: AccessRead[] = [];
             for (const batch of batches) {
               const reads = batch.map(toRead);
-              await store.append(reads);
+              await store.append(packed(reads));
               written.push(...reads);
             }
             const filter: AccessLogFilter = {
@@ -479,7 +501,7 @@ describe('SqliteAccessLogStore, one row a read (ADR 0014, 2026-12-04)', () => {
             // Reads added after the first page, at the newest instant: after the cursor, so not in the pages.
             const seen: AccessLogEntry[] = [];
             let page = await store.query(filter, { limit });
-            await store.append(added.map((r) => ({ ...toRead(r), at: at(9) })));
+            await store.append(packed(added.map((r) => ({ ...toRead(r), at: at(9) }))));
             for (;;) {
               seen.push(...page.items);
               if (!page.next) break;
@@ -528,7 +550,7 @@ describe('SqliteAccessLogStore, one row a read (ADR 0014, 2026-12-04)', () => {
     expect((await allPages(store, { teamId: 'north' }, 10)).map((e) => e.id)).toEqual(['C-1', 'r-1']);
     // A cursor given out before (a plain sequence number) goes on from the same place.
     expect((await store.query({}, { limit: 10, after: { score: at(1).getTime(), id: '2' } })).items.map((e) => e.id)).toEqual(['r-1']);
-    await store.append([read(3, [request('r-3')])]);
+    await store.append(packed([read(3, [request('r-3')])]));
     expect(db.prepare('SELECT max(seq) AS seq FROM access_read').get()).toEqual({ seq: 4 });
     await store.close();
 
@@ -598,26 +620,26 @@ describe('SqliteAccessLogStore, its writer thread failing', () => {
   it("rejects a batch the thread cannot commit with SQLite's code, and writes it when asked again", async () => {
     const store = new SqliteAccessLogStore(path, { busyTimeoutMs: 50 });
     holdWriteLock(); // past the busy timeout
-    await expect(store.append([entry('r-1')])).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+    await expect(store.append(packed([entry('r-1')]))).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
     releaseWriteLock();
-    await store.append([entry('r-1')]); // the same thread, still running
+    await store.append(packed([entry('r-1')])); // the same thread, still running
     expect(idsInFile()).toEqual(['r-1']);
     await store.close();
   });
 
   it('rejects the batch in flight when the thread dies (nothing of it stored), and the next batch starts a new thread', async () => {
     const store = new SqliteAccessLogStore(path);
-    await store.append([entry('r-0')]); // the thread is running
+    await store.append(packed([entry('r-0')])); // the thread is running
     // The thread waits for the write lock (busy timeout 5 s) with r-1's batch when it is killed.
     holdWriteLock();
-    const inFlight = store.append([entry('r-1')]);
+    const inFlight = store.append(packed([entry('r-1')]));
     await sleep(100);
     const killed = store.killWriterThread();
     releaseWriteLock();
     await killed;
     await expect(inFlight).rejects.toThrow(/writer thread exited unexpectedly/);
     expect(idsInFile()).toEqual(['r-0']); // killed before its COMMIT
-    await store.append([entry('r-1')]);
+    await store.append(packed([entry('r-1')]));
     expect(idsInFile()).toEqual(['r-0', 'r-1']);
     await store.close();
   });
@@ -650,6 +672,6 @@ describe('SqliteAccessLogStore, its writer thread failing', () => {
     await log.close(); // before the flush timer fired
     expect(idsInFile()).toHaveLength(1000);
     expect(await metric('send_access_log_lost_entries_total')).toBe(0);
-    await expect(store.append([entry('late')])).rejects.toThrow(/closed/); // no thread started again
+    await expect(store.append(packed([entry('late')]))).rejects.toThrow(/closed/); // no thread started again
   });
 });

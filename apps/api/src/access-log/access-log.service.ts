@@ -8,9 +8,11 @@ import {
   type AccessLogEntry,
   type AccessLogFilter,
   type AccessLogStore,
-  type AccessRead,
+  type PackedRead,
   type ReadContext,
   type ReadItem,
+  packRead,
+  unpackRead,
 } from './access-log.port';
 
 /** Reads wait this long to be written together: a busy minute's reads cost a handful of commits. */
@@ -43,7 +45,8 @@ export const MAX_BATCH = 5_000;
 @Injectable()
 export class AccessLog implements OnApplicationShutdown {
   private readonly logger = new Logger('AccessLog');
-  private pending: AccessRead[] = [];
+  /** Packed as they are recorded (PackedRead says why). */
+  private pending: PackedRead[] = [];
   /** Items in `pending`. */
   private pendingCount = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -99,7 +102,7 @@ export class AccessLog implements OnApplicationShutdown {
   recordReads(user: AuthUser, items: readonly ReadItem[], how: ReadContext): Promise<void> | undefined {
     const recorded = isStaff(user) || (user.role === 'dpo' && how.context === 'export');
     if (!recorded || items.length === 0) return undefined;
-    this.pending.push({ at: this.clock.now(), userId: user.id, role: user.role, context: how.context, via: how.via, items });
+    this.pending.push(packRead({ at: this.clock.now(), userId: user.id, role: user.role, context: how.context, via: how.via, items }));
     this.pendingCount += items.length;
     if (this.pendingCount > MAX_PENDING) this.drop(this.pendingCount - MAX_PENDING);
     this.schedule(FLUSH_EVERY_MS);
@@ -154,17 +157,17 @@ export class AccessLog implements OnApplicationShutdown {
   }
 
   /** The oldest reads waiting, up to MAX_BATCH items (at least one read), taken from `pending`. */
-  private takeBatch(): { reads: AccessRead[]; count: number } {
+  private takeBatch(): { reads: PackedRead[]; count: number } {
     let reads = 0;
     let count = 0;
-    while (reads < this.pending.length && (reads === 0 || count + this.pending[reads].items.length <= MAX_BATCH))
-      count += this.pending[reads++].items.length;
+    while (reads < this.pending.length && (reads === 0 || count + this.pending[reads].count <= MAX_BATCH))
+      count += this.pending[reads++].count;
     this.pendingCount -= count;
     return { reads: this.pending.splice(0, reads), count };
   }
 
   /** True once the batch is stored; false when the store refused it (kept, tried again later). */
-  private async write(batch: AccessRead[], count: number): Promise<boolean> {
+  private async write(batch: PackedRead[], count: number): Promise<boolean> {
     this.reportDropped();
     this.writingCount = count;
     try {
@@ -206,12 +209,14 @@ export class AccessLog implements OnApplicationShutdown {
     let left = count;
     while (left > 0) {
       const oldest = this.pending[0];
-      if (oldest.items.length > left) {
-        this.pending[0] = { ...oldest, items: oldest.items.slice(left) };
+      if (oldest.count > left) {
+        // Rare (the store has refused for long): unpacked to drop part of one read.
+        const read = unpackRead(oldest);
+        this.pending[0] = packRead({ ...read, items: read.items.slice(left) });
         break;
       }
       this.pending.shift();
-      left -= oldest.items.length;
+      left -= oldest.count;
     }
     this.pendingCount -= count;
     this.lost.inc(count);

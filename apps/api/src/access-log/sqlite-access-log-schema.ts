@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { SQLITE_CACHE_KIB } from '@send/event-store/sqlite/sqlite-cache';
-import type { AccessRead } from './access-log.port';
+import type { PackedRead } from './access-log.port';
 
 /**
  * The access log's SQLite file, shared by SqliteAccessLogStore (its schema, its reads, and its
@@ -11,21 +11,6 @@ import type { AccessRead } from './access-log.port';
  * JSON array, so a 100-row queue page is one row, not 100. Its cases are indexed in bulk (see
  * accessLogWriter): the newest reads are found by case by scanning the few rows not yet indexed.
  */
-
-/** One item as stored in a read's `items`: [what, id, caseRef, teamId]. */
-export type WireItem = [what: string, id: string, caseRef: string | null, teamId: string | null];
-
-/** One read as it crosses to the writer thread: flat arrays, cheaper to clone than objects with a Date. */
-export type WireRead = [at: number, userId: string, role: string, context: string, via: string, items: WireItem[]];
-
-export const toWireRead = (r: AccessRead): WireRead => [
-  r.at.getTime(),
-  r.userId,
-  r.role,
-  r.context,
-  r.via,
-  r.items.map((i): WireItem => [i.what, i.id, i.caseRef, i.teamId]),
-];
 
 /** When the by-case index is brought up to date (see accessLogWriter). */
 export interface CaseIndexing {
@@ -117,7 +102,7 @@ export function createAccessLogSchema(db: Database.Database): number {
  * a crash leaves them to the next bulk, and several writers sharing the file each bring the index
  * up to date under the write lock.
  */
-export function accessLogWriter(db: Database.Database, indexing: CaseIndexing = CASE_INDEXING): (reads: readonly WireRead[]) => void {
+export function accessLogWriter(db: Database.Database, indexing: CaseIndexing = CASE_INDEXING): (reads: readonly PackedRead[]) => void {
   const insertRead = db.prepare(`INSERT INTO access_read (at, user_id, role, context, via, items) VALUES (?, ?, ?, ?, ?, ?)`);
   const insertTeam = db.prepare(`INSERT INTO access_read_team (team_id, at, seq) VALUES (?, ?, ?)`);
   const indexCases = db.prepare(`
@@ -130,16 +115,11 @@ export function accessLogWriter(db: Database.Database, indexing: CaseIndexing = 
   );
   let waiting = 0;
   let indexedAt = 0; // the first write brings up to date what an earlier run left
-  const teams = new Set<string>();
-  return db.transaction((reads: readonly WireRead[]) => {
-    for (const [at, userId, role, context, via, items] of reads) {
-      const seq = insertRead.run(at, userId, role, context, via, JSON.stringify(items)).lastInsertRowid;
-      teams.clear();
-      for (const item of items) {
-        if (item[3] !== null) teams.add(item[3]);
-        if (item[2] !== null) waiting++;
-      }
+  return db.transaction((reads: readonly PackedRead[]) => {
+    for (const { at, userId, role, context, via, items, teams, cased } of reads) {
+      const seq = insertRead.run(at, userId, role, context, via, items).lastInsertRowid;
       for (const team of teams) insertTeam.run(team, at, seq);
+      waiting += cased;
     }
     const now = Date.now();
     if (waiting >= indexing.every || now - indexedAt >= indexing.afterMs) {

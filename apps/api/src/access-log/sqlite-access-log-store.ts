@@ -3,17 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Page, PageCursor, PageRequest } from '@send/read-models';
 import { AccessLogWriter, accessLogWriterScript } from './access-log-writer';
-import type { AccessContext, AccessLogEntry, AccessLogFilter, AccessLogStore, AccessRead, AccessVia, AccessWhat } from './access-log.port';
-import {
-  accessLogWriter,
-  CASE_INDEXING,
-  createAccessLogSchema,
-  type CaseIndexing,
-  openAccessLogDb,
-  toWireRead,
-  type WireItem,
-  type WireRead,
-} from './sqlite-access-log-schema';
+import type { AccessContext, AccessLogEntry, AccessLogFilter, AccessLogStore, AccessVia, PackedItem, PackedRead } from './access-log.port';
+import { accessLogWriter, CASE_INDEXING, createAccessLogSchema, type CaseIndexing, openAccessLogDb } from './sqlite-access-log-schema';
 
 /** A read's row as the queries answer it. */
 interface ReadRow {
@@ -66,7 +57,7 @@ export interface SqliteAccessLogStoreOptions {
  */
 export class SqliteAccessLogStore implements AccessLogStore {
   private readonly db: Database.Database;
-  private readonly writeInline: ((reads: readonly WireRead[]) => void) | null = null;
+  private readonly writeInline: ((reads: readonly PackedRead[]) => void) | null = null;
   private readonly startWriter: (() => AccessLogWriter) | null = null;
   private writer: AccessLogWriter | null = null;
   readonly writerKind: 'thread' | 'inline';
@@ -93,13 +84,12 @@ export class SqliteAccessLogStore implements AccessLogStore {
     }
   }
 
-  async append(reads: readonly AccessRead[]): Promise<void> {
+  async append(reads: readonly PackedRead[]): Promise<void> {
     if (reads.length === 0) return;
     if (!this.db.open) throw new Error('SqliteAccessLogStore: closed');
-    const wire = reads.map(toWireRead);
-    if (this.writeInline) return this.writeInline(wire);
+    if (this.writeInline) return this.writeInline(reads);
     if (!this.writer || this.writer.dead) this.writer = this.startWriter!();
-    await this.writer.append(wire);
+    await this.writer.append(reads);
   }
 
   /** Ends the writer thread at once, as a crash would (tests of the failure path). */
@@ -121,7 +111,7 @@ export class SqliteAccessLogStore implements AccessLogStore {
     for (;;) {
       const reads = this.readsFrom(filter, after, READS_PER_FETCH);
       for (const read of reads) {
-        const items = JSON.parse(read.items) as WireItem[];
+        const items = JSON.parse(read.items) as PackedItem[];
         let item = after && read.at === after.at && read.seq === after.seq ? after.item : items.length;
         while (item-- > 0 && entries.length <= page.limit) {
           const [what, id, caseRef, teamId] = items[item];
@@ -131,7 +121,7 @@ export class SqliteAccessLogStore implements AccessLogStore {
             at: new Date(read.at),
             userId: read.user_id,
             role: read.role,
-            what: what as AccessWhat,
+            what,
             id,
             caseRef,
             teamId,
