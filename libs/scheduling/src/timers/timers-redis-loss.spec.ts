@@ -72,8 +72,9 @@ describe('createScheduling when Redis loses its data while running', () => {
     const jobOf = (requestId: string) => scheduling.queue.queue.getJob(jobIdForTimerKey(deadlineTimerKey(requestId, 'first_response')));
     await until('both deadlines scheduled', async () => (await jobOf(waiting)) !== undefined && (await jobOf(urgent)) !== undefined);
 
+    // flush() saw every key gone, the scheduler's with them. Not asked again here: the watch runs
+    // every 200 ms and may already have put it back (it did once in CI, between the two reads).
     await flush();
-    expect(await scheduling.queue.queue.getJobScheduler(RECONCILE_JOB_NAME)).toBeUndefined();
 
     await until(
       'the scheduler is back',
