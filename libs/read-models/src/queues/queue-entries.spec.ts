@@ -193,6 +193,15 @@ describe('a queue page as the api answers it (queueRowsJson)', () => {
     const { score, ...rest } = base;
     const moved = JSON.stringify({ score, ...rest });
     expect(queueRowsJson(pageOf([base], [moved])).toString()).toBe(answeredRows([base]));
+    // Not a number last, or a nested object's score last: not cut, serialised again.
+    for (const odd of [
+      { ...base, score: '1764666000000' },
+      { ...base, score: null },
+      { ...rest, extra: { score: 1 } },
+    ] as unknown as QueueEntry[]) {
+      const { score: _score, ...row } = odd;
+      expect(queueRowsJson(pageOf([odd])).toString()).toBe(`[${JSON.stringify(row)}]`);
+    }
   });
 });
 

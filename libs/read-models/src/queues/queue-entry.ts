@@ -147,8 +147,28 @@ function stringAt(text: string, start: number): string | undefined {
 }
 
 const SCORE = Buffer.from(',"score":');
-/** The stored text's last member, the score, as JSON.stringify writes a number (from its comma on). */
-const SCORE_LAST = /^,"score":-?\d+(?:\.\d+)?(?:e[+-]\d+)?}$/;
+
+/**
+ * Where the stored text's last member, the score, starts (its comma), or -1 when the text does not
+ * end with one as JSON.stringify writes a number: `,"score":` then only a number's characters, then
+ * the closing brace. Scanned back from the end in a few steps, no native call: the stored text is
+ * JSON, so number characters there are a number (NaN and Infinity are written `null`), and a
+ * nested object's `score` would be followed by two braces.
+ */
+function scoreAt(stored: Buffer): number {
+  let i = stored.length - 1;
+  if (stored[i] !== 0x7d) return -1; // }
+  const last = --i;
+  while (i >= 0 && isNumberByte(stored[i]!)) i--;
+  if (i === last) return -1;
+  const at = i - SCORE.length + 1;
+  if (at < 0) return -1;
+  for (let k = 0; k < SCORE.length; k++) if (stored[at + k] !== SCORE[k]) return -1;
+  return at;
+}
+
+/** 0-9 - + . e E */
+const isNumberByte = (b: number): boolean => (b >= 0x30 && b <= 0x39) || b === 0x2d || b === 0x2b || b === 0x2e || b === 0x65 || b === 0x45;
 
 /**
  * The page's rows as the api answers them, a JSON array of the entries without their scores, as
@@ -160,8 +180,8 @@ const SCORE_LAST = /^,"score":-?\d+(?:\.\d+)?(?:e[+-]\d+)?}$/;
 export function queueRowsJson(page: QueuePage): Buffer {
   // Each row's bytes up to its closing brace, which is written after it.
   const rows = page.stored.map((stored, i) => {
-    const score = stored.lastIndexOf(SCORE);
-    if (score >= 0 && SCORE_LAST.test(stored.toString('latin1', score))) return stored.subarray(0, score);
+    const score = scoreAt(stored);
+    if (score >= 0) return stored.subarray(0, score);
     const { score: _score, ...row } = page.items[i]!;
     return Buffer.from(JSON.stringify(row).slice(0, -1));
   });
