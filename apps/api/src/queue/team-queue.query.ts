@@ -1,5 +1,5 @@
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { QueuesRepository, UsersRepository, type PageRequest, type QueuePage } from '@send/read-models';
+import { QueuesRepository, awayOfficersOf, type PageRequest, type QueuePage } from '@send/read-models';
 import { Clock } from '@send/platform';
 import type { AuthUser } from '../auth/roles';
 
@@ -21,17 +21,17 @@ export class GetTeamQueueQuery {
 export class GetTeamQueueHandler implements IQueryHandler<GetTeamQueueQuery, QueuePage> {
   constructor(
     private readonly queues: QueuesRepository,
-    private readonly users: UsersRepository,
     private readonly clock: Clock,
   ) {}
 
   async execute({ user, teamId, page }: GetTeamQueueQuery): Promise<QueuePage> {
     const team = user.teamId ?? teamId ?? null;
     if (team === null) return this.queues.triagePage(page);
-    // Asked together (one round trip): who is away, and the page as it is when nobody is, the usual
-    // answer. Only when somebody is away is the page read again, merged with their queues.
-    const [away, own] = await Promise.all([this.users.awayInTeam(team, this.clock.now()), this.queues.teamQueuePage(team, page)]);
-    if (away.length === 0) return own;
+    // One script: the page as it is when nobody is away, the usual answer, and the team's users. Only
+    // when somebody is away is the page read again, merged with their queues.
+    const first = await this.queues.teamQueuePageAndUsers(team, page);
+    const away = awayOfficersOf(first.users, this.clock.now());
+    if (away.length === 0) return first.page;
     return this.queues.teamQueuePage(
       team,
       page,

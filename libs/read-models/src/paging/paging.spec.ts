@@ -11,6 +11,7 @@ import {
   readPageTexts,
   readZsetPage,
   readZsetPageBytes,
+  readZsetPageBytesAnd,
   readZsetPageTexts,
   type Page,
   type PageCursor,
@@ -241,6 +242,29 @@ describe('queue pages', () => {
     // Only the page's own rows: not the one read to know that more follow.
     const commands = await countCommands(redis, DB, () => read({ limit: 1 }), true);
     expect(commands.filter((c) => c.startsWith('MGET'))).toEqual(['MGET rm:queue-entry:a']);
+  });
+
+  it("reads a set's members' values with the page, in the same script, the page as it reads alone", async () => {
+    await redis.zadd(keys.teamQueue('north'), 1, 'a', 2, 'b', 3, 'c');
+    for (const id of ['a', 'b', 'c']) await redis.set(keys.queueEntry(id), JSON.stringify({ id }));
+    await redis.sadd(keys.usersByTeam('north'), 'u1', 'u2', 'gone');
+    await redis.set(keys.user('u1'), '{"id":"u1"}');
+    await redis.set(keys.user('u2'), '{"id":"u2"}');
+    const users = { set: keys.usersByTeam('north'), prefix: keys.user('') };
+    for (const request of [{ limit: 2 }, { limit: 2, after: { score: 2, id: 'b' } }, { limit: 5 }]) {
+      const read = await readZsetPageBytesAnd(redis, keys.teamQueue('north'), keys.queueEntry(''), 'asc', request, users);
+      expect(read.page).toEqual(await readZsetPageBytes(redis, keys.teamQueue('north'), keys.queueEntry(''), 'asc', request));
+      // In no order; null for a member whose value is gone.
+      expect(read.also.map((v) => v?.toString() ?? null).sort()).toEqual(['{"id":"u1"}', '{"id":"u2"}', null].sort());
+    }
+    const nobody = { set: keys.usersByTeam('nobody'), prefix: keys.user('') };
+    expect(await readZsetPageBytesAnd(redis, keys.teamQueue('empty'), keys.queueEntry(''), 'asc', { limit: 2 }, nobody)).toEqual({
+      page: { items: [], next: null },
+      also: [],
+    });
+    expect(await countCommands(redis, DB, () => new QueuesRepository(redis).teamQueuePageAndUsers('north', { limit: 2 }))).toEqual([
+      'evalsha',
+    ]);
   });
 
   it.each<PageOrder>(['asc', 'desc'])('a script page %s is readZsetPage and readPageTexts in one, while the set changes', async (order) => {

@@ -110,11 +110,17 @@ function pageAfter(redis: Redis, key: string, after: PageCursor, count: number, 
  * A page of stored texts in one round trip: the value of `prefix + member` for each member
  * readZsetPage would return, read in the same script (one read of the order and the rows together:
  * a row is never shown with content newer than its place), and the next cursor. Members whose value
- * is gone are skipped, as in pageOf. Where readZsetPage and readPageTexts take two round trips, each of which waits a
- * turn of a busy api's event loop.
+ * is gone are skipped, as in pageOf. Where readZsetPage and readPageTexts take two round trips, each
+ * of which waits a turn of a busy api's event loop.
  */
-export function readZsetPageTexts(redis: Redis, key: string, prefix: string, order: PageOrder, page: PageRequest): Promise<Page<string>> {
-  return readZsetPageStored(redis, key, prefix, order, page, false);
+export async function readZsetPageTexts(
+  redis: Redis,
+  key: string,
+  prefix: string,
+  order: PageOrder,
+  page: PageRequest,
+): Promise<Page<string>> {
+  return (await readZsetPageStored<string>(redis, key, prefix, order, page, false)).page;
 }
 
 /**
@@ -123,8 +129,36 @@ export function readZsetPageTexts(redis: Redis, key: string, prefix: string, ord
  * ~50 kB: as strings it was decoded, held on the api's heap while the page was answered (copied by
  * every scavenge it outlived) and encoded again for the socket.
  */
-export function readZsetPageBytes(redis: Redis, key: string, prefix: string, order: PageOrder, page: PageRequest): Promise<Page<Buffer>> {
-  return readZsetPageStored(redis, key, prefix, order, page, true);
+export async function readZsetPageBytes(
+  redis: Redis,
+  key: string,
+  prefix: string,
+  order: PageOrder,
+  page: PageRequest,
+): Promise<Page<Buffer>> {
+  return (await readZsetPageStored<Buffer>(redis, key, prefix, order, page, true)).page;
+}
+
+/** What a page's script reads besides the page: the value of `prefix + member` for each member of the set `set`. */
+export interface AlsoRead {
+  set: string;
+  prefix: string;
+}
+
+/**
+ * readZsetPageBytes and, in the same script, the values `also` names (in no order; null where a
+ * member's value is gone): one round trip where the two reads were two commands, each a write to
+ * Redis and a reply to wait for (a team queue's page and its users, who may be away).
+ */
+export function readZsetPageBytesAnd(
+  redis: Redis,
+  key: string,
+  prefix: string,
+  order: PageOrder,
+  page: PageRequest,
+  also: AlsoRead,
+): Promise<{ page: Page<Buffer>; also: Array<Buffer | null> }> {
+  return readZsetPageStored<Buffer>(redis, key, prefix, order, page, true, also);
 }
 
 async function readZsetPageStored<Stored extends string | Buffer>(
@@ -134,18 +168,24 @@ async function readZsetPageStored<Stored extends string | Buffer>(
   order: PageOrder,
   page: PageRequest,
   bytes: boolean,
-): Promise<Page<Stored>> {
+  also: AlsoRead = { set: '', prefix: '' },
+): Promise<{ page: Page<Stored>; also: Array<Stored | null> }> {
   const after = page.after ? [String(page.after.score), page.after.id] : [];
-  const [values, more, member, score] = (await runScript(redis, PAGE_TEXTS, key, [prefix, String(page.limit), order, ...after], bytes)) as [
+  const args = [prefix, String(page.limit), order, also.set, also.prefix, ...after];
+  const [values, alsoValues, more, member, score] = (await runScript(redis, PAGE_TEXTS, key, args, bytes)) as [
+    Array<Stored | null>,
     Array<Stored | null>,
     number,
     Stored?,
     Stored?,
   ];
   return {
-    items: values.filter((v): v is Stored => v !== null),
-    // String() decodes a Buffer as UTF-8 (a page read as bytes).
-    next: more === 1 && member !== undefined ? { id: String(member), score: Number(String(score)) } : null,
+    page: {
+      items: values.filter((v): v is Stored => v !== null),
+      // String() decodes a Buffer as UTF-8 (a page read as bytes).
+      next: more === 1 && member !== undefined ? { id: String(member), score: Number(String(score)) } : null,
+    },
+    also: alsoValues,
   };
 }
 
@@ -263,16 +303,26 @@ const PAGE_AFTER = script(`${RANGE_AFTER}
 return rangeAfter(KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == 'desc')
 `);
 
-// KEYS[1] the zset; ARGV: value key prefix, limit, 'asc' | 'desc', and the cursor's score and id
-// (none: the first page). Returns { the values of the page's members, 1 when more follow (else 0),
-// the page's last member and its score (none when the page is empty) }: the members and scores a
-// page does not answer with stay here (a 100-row queue page's were ~6 kB to send and parse).
-// The value keys are not in KEYS: paging needs the one Redis the read models live in.
+// KEYS[1] the zset; ARGV: value key prefix, limit, 'asc' | 'desc', a set whose members' values are
+// read too and their key prefix ('' and '': none), and the cursor's score and id (none: the first
+// page). Returns { the values of the page's members, the set's members' values, 1 when more follow
+// (else 0), the page's last member and its score (none when the page is empty) }: the members and
+// scores a page does not answer with stay here (a 100-row queue page's were ~6 kB to send and parse).
+// The value keys and the set are not in KEYS: paging needs the one Redis the read models live in.
 const PAGE_TEXTS = script(`${RANGE_AFTER}
 local key, prefix, limit, desc = KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[3] == 'desc'
+local also = {}
+if ARGV[4] ~= '' then
+  local members = redis.call('SMEMBERS', ARGV[4])
+  if #members > 0 then
+    local names = {}
+    for i = 1, #members do names[i] = ARGV[5] .. members[i] end
+    also = redis.call('MGET', unpack(names))
+  end
+end
 local flat
-if ARGV[4] then
-  flat = rangeAfter(key, ARGV[4], ARGV[5], limit + 1, desc)
+if ARGV[6] then
+  flat = rangeAfter(key, ARGV[6], ARGV[7], limit + 1, desc)
 elseif desc then
   flat = redis.call('ZRANGE', key, 0, limit, 'REV', 'WITHSCORES')
 else
@@ -281,8 +331,8 @@ end
 local shown = math.min(#flat / 2, limit)
 local more = 0
 if #flat / 2 > limit then more = 1 end
-if shown == 0 then return { {}, more } end
+if shown == 0 then return { {}, also, more } end
 local names = {}
 for i = 1, shown do names[i] = prefix .. flat[2 * i - 1] end
-return { redis.call('MGET', unpack(names)), more, flat[2 * shown - 1], flat[2 * shown] }
+return { redis.call('MGET', unpack(names)), also, more, flat[2 * shown - 1], flat[2 * shown] }
 `);

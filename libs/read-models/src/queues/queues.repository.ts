@@ -1,6 +1,15 @@
 import type Redis from 'ioredis';
 import { keys } from '../keys';
-import { mergeZsetPages, readPageBytes, readZsetPage, readZsetPageBytes, type PageRequest, type ZsetPage } from '../paging/zset-page';
+import {
+  mergeZsetPages,
+  readPageBytes,
+  readZsetPage,
+  readZsetPageBytes,
+  readZsetPageBytesAnd,
+  type PageRequest,
+  type ZsetPage,
+} from '../paging/zset-page';
+import { userRecordsOf, type UserRecord } from '../users/user-record';
 import { recordOf, type RequestRecord, type StoredRequest } from '../request-view/request-view';
 import { QueuePage, type QueueEntry } from './queue-entry';
 
@@ -31,6 +40,19 @@ export class QueuesRepository {
       return Buffer.from(JSON.stringify({ ...(JSON.parse(bytes.toString()) as QueueEntry), needsCover: true }));
     });
     return new QueuePage(stored, merged.next);
+  }
+
+  /**
+   * The first read of a team's queue page: the page as it is when none of the team's officers is
+   * away (the usual answer), and the records of the team's users, in one script (readZsetPageBytesAnd).
+   * Only when somebody is away does the caller read the page again, merged (teamQueuePage).
+   */
+  async teamQueuePageAndUsers(teamId: string, page: PageRequest): Promise<{ page: QueuePage; users: UserRecord[] }> {
+    const read = await readZsetPageBytesAnd(this.redis, keys.teamQueue(teamId), keys.queueEntry(''), 'asc', page, {
+      set: keys.usersByTeam(teamId),
+      prefix: keys.user(''),
+    });
+    return { page: new QueuePage(read.page.items, read.page.next), users: userRecordsOf(read.also) };
   }
 
   /** One page of triage: open requests routed to no team, most urgent first. */

@@ -49,3 +49,11 @@ export const toAccount = (record: UserRecord): UserAccount => ({
 /** Is this user away at `now`? (Records written before availability existed have no fields: available.) */
 export const isUserAwayAt = (user: UserRecord, now: Date): boolean =>
   isAwayAt({ awayFrom: user.awayFrom ?? null, awayUntil: user.awayUntil ?? null }, now);
+
+/** Stored records (null: no such key) parsed, in the order given. */
+export const userRecordsOf = (stored: ReadonlyArray<string | Buffer | null>): UserRecord[] =>
+  stored.filter((s): s is string | Buffer => s !== null).map((s) => JSON.parse(s.toString()) as UserRecord);
+
+/** The officers among `users` who are away at `now` (OfficerAvailabilitySet). */
+export const awayOfficersOf = (users: readonly UserRecord[], now: Date): UserRecord[] =>
+  users.filter((u) => u.role === 'officer' && isUserAwayAt(u, now));

@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { keys } from '../keys';
-import { isUserAwayAt, type UserRecord } from './user-record';
+import { isUserAwayAt, userRecordsOf, type UserRecord } from './user-record';
 
 export class UsersRepository {
   constructor(private readonly redis: Redis) {}
@@ -18,11 +18,6 @@ export class UsersRepository {
   /** Sorted by name. */
   async byTeam(teamId: string): Promise<UserRecord[]> {
     return this.members(keys.usersByTeam(teamId));
-  }
-
-  /** The team's officers who are away at `now` (OfficerAvailabilitySet). */
-  async awayInTeam(teamId: string, now: Date): Promise<UserRecord[]> {
-    return (await this.byTeam(teamId)).filter((u) => u.role === 'officer' && isUserAwayAt(u, now));
   }
 
   /** Which of these users are away at `now` (one MGET; ids may repeat). */
@@ -49,8 +44,5 @@ export class UsersRepository {
 
 /** Stored records (null: no such key) parsed, sorted by name. */
 function byName(stored: Array<string | null>): UserRecord[] {
-  return stored
-    .filter((s): s is string => s !== null)
-    .map((s) => JSON.parse(s) as UserRecord)
-    .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  return userRecordsOf(stored).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 }
