@@ -26,6 +26,11 @@ describe('encodeCommand', () => {
     );
   });
 
+  it('copies ASCII held as two-byte text (a slice of a string with an emoji) as its UTF-8 bytes', () => {
+    const ascii = `😀${'{"a":"b"}'.repeat(3)}`.slice(2);
+    expect(encodeCommand('rpush', ['k', ascii, `é${ascii}`]).equals(ioredisBytes('rpush', ['k', ascii, `é${ascii}`]))).toBe(true);
+  });
+
   it('frames a command with no argument, and empty arguments', () => {
     expect(encodeCommand('multi', []).toString()).toBe('*1\r\n$5\r\nmulti\r\n');
     expect(encodeCommand('set', ['k', '']).toString()).toBe('*3\r\n$3\r\nset\r\n$1\r\nk\r\n$0\r\n\r\n');

@@ -38,7 +38,9 @@ export function encodeCommand(name: string, args: readonly string[]): Buffer {
   let at = out.write(head, 0);
   for (let i = 0; i < args.length; i++) {
     at += out.write(`$${lengths[i]}\r\n`, at, 'latin1');
-    at += out.write(args[i], at);
+    // As many bytes as characters: all ASCII, whose latin1 bytes are its UTF-8 bytes, copied
+    // without the UTF-8 encoder (most read-model JSON).
+    at += out.write(args[i], at, lengths[i] === args[i].length ? 'latin1' : 'utf8');
     out[at++] = 0x0d;
     out[at++] = 0x0a;
   }

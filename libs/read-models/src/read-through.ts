@@ -51,9 +51,10 @@ export interface ReadModelWrites {
    * up rather than from each event: a request's dashboard row, queue row and alerts are worked out
    * once per batch from its final record, not once per event (five times, in a catch-up).
    * `derive` reads and writes as a projection does; it must depend only on what it reads then and
-   * on what it captured from the first event that registered it.
+   * on what it captured from the first event that registered it. Registrations are told apart by
+   * `owner` (the projection) and `id` (what it derives for).
    */
-  atBatchEnd(id: string, derive: () => void | Promise<void>): void;
+  atBatchEnd(owner: string, id: string, derive: () => void | Promise<void>): void;
 }
 
 interface Entry {
@@ -76,8 +77,13 @@ export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
   private readonly sets = new Map<string, Map<string, boolean>>();
   /** Per zset key: member -> its score, or null (remove), the last wins. */
   private readonly zsets = new Map<string, Map<string, number | null>>();
-  /** atBatchEnd's derivations by id, in the order they were first registered. */
-  private readonly batchEnd = new Map<string, () => void | Promise<void>>();
+  /** atBatchEnd's derivations, in the order they were first registered... */
+  private readonly batchEnd: Array<() => void | Promise<void>> = [];
+  /**
+   * ...and the ids registered, by owner: a map per owner rather than one keyed by owner + id, whose
+   * key, a new string for each event of each projection, had to be joined and hashed every time.
+   */
+  private readonly batchEndIds = new Map<string, Set<string>>();
 
   constructor(private readonly redis: Redis) {}
 
@@ -155,17 +161,23 @@ export class ReadThroughOverlay implements ReadModelReader, ReadModelWrites {
     memberOps(this.zsets, key).set(member, null);
   }
 
-  atBatchEnd(id: string, derive: () => void | Promise<void>): void {
-    if (!this.batchEnd.has(id)) this.batchEnd.set(id, derive);
+  atBatchEnd(owner: string, id: string, derive: () => void | Promise<void>): void {
+    let ids = this.batchEndIds.get(owner);
+    if (!ids) this.batchEndIds.set(owner, (ids = new Set()));
+    if (ids.has(id)) return;
+    ids.add(id);
+    this.batchEnd.push(derive);
   }
 
   /** Runs the atBatchEnd derivations (once, after the batch's last event, before flush). */
   async endBatch(): Promise<void> {
-    for (const derive of this.batchEnd.values()) {
-      const deriving = derive();
+    // By index: a derivation registered while these run runs too (as it did in a Map's iteration).
+    for (let i = 0; i < this.batchEnd.length; i++) {
+      const deriving = this.batchEnd[i]();
       if (deriving) await deriving;
     }
-    this.batchEnd.clear();
+    this.batchEnd.length = 0;
+    this.batchEndIds.clear();
   }
 
   /**

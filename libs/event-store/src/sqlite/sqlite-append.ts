@@ -221,7 +221,7 @@ export function toRecorded(row: Row): RecordedEvent {
 }
 
 /** toRecorded for a row read as an array (a raw statement). */
-export function toRecordedRaw(row: RawRow): RecordedEvent {
+export function toRecordedRaw(row: RawRow, recordedAt: Date = new Date(row[7])): RecordedEvent {
   return {
     id: row[1],
     streamId: row[2],
@@ -230,7 +230,7 @@ export function toRecordedRaw(row: RawRow): RecordedEvent {
     position: BigInt(row[0]),
     data: JSON.parse(row[5]),
     metadata: JSON.parse(row[6]),
-    recordedAt: new Date(row[7]),
+    recordedAt,
   };
 }
 

@@ -204,6 +204,27 @@ describe('SqliteEventStore (beyond the contract)', () => {
       expect((await store.read('hot')).map((e) => e.revision)).toEqual([0n, 1n, 2n]);
     });
 
+    it("a catch-up page gives each event its own commit's time (one read Date for each commit's run of rows)", async () => {
+      const store = open();
+      const first = await Promise.all([
+        store.append('a', [ev(), ev()], { expectedRevision: 'no_stream' }),
+        store.append('b', [ev()], { expectedRevision: 'no_stream' }),
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const second = await store.append('a', [ev()], { expectedRevision: 1n });
+      const stored = [...first.flatMap((r) => r.events!), ...second.events!].map((e) => e.recordedAt.toISOString());
+      expect(new Set(stored).size).toBe(2);
+      // A reader without the shared tail reads its pages itself, as a catch-up does.
+      const reader = new SqliteEventStore({ path: join(dir, 'events.sqlite'), tailEvents: 0 });
+      stores.push(reader);
+      const subscription = reader.subscribeToAll({ from: 'start' });
+      const page = (await subscription.nextBatch!(10))!;
+      await subscription.close();
+      expect(page.map((e) => e.recordedAt.toISOString())).toEqual(stored);
+      expect(page[0].recordedAt).toBe(page[2].recordedAt);
+      expect(page[3].recordedAt).not.toBe(page[0].recordedAt);
+    });
+
     it('rolls back alone an append that fails after its first insert', async () => {
       const path = join(dir, 'events.sqlite');
       const store = open(path);

@@ -681,7 +681,13 @@ class SqliteAllSubscription extends PagedAllSubscription {
       return read;
     }
     const rows = this.batch.all(this.last, head, ...this.params, limit);
-    const events = rows.map((row) => sharedEvent(toRecordedRaw(row)));
+    // The rows of one commit share its time: one Date for each run of them (events are read-only).
+    let at = '';
+    let recordedAt!: Date;
+    const events = rows.map((row) => {
+      if (row[7] !== at) recordedAt = new Date((at = row[7]));
+      return sharedEvent(toRecordedRaw(row, recordedAt));
+    });
     // Fewer than asked: nothing else matches up to the head (other streams' events are skipped).
     return { events, scannedTo: rows.length < limit ? head : events[events.length - 1].position };
   }

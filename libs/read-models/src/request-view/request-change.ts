@@ -117,7 +117,7 @@ export function requestAtBatchEnd(
   derive: (before: RequestRecord | null, after: RequestRecord) => void,
 ): void {
   const { requestId, before } = change;
-  tx.atBatchEnd(`${projection}:${requestId}`, () => {
+  tx.atBatchEnd(projection, requestId, () => {
     const finish = (after: StoredRequest | null) => {
       if (after) derive(before && cachedRecordOf(before), cachedRecordOf(after));
     };
