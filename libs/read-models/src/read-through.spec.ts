@@ -13,10 +13,11 @@ describe('ReadThroughOverlay.atBatchEnd', () => {
     tx.atBatchEnd('alerts', 'r1', note('alerts r1'));
     tx.atBatchEnd('queues', 'r2', note('queues r2'));
     tx.atBatchEnd('queues', 'r1', note('queues r1 (2nd)'));
-    // An owner and an id that would join into the same text as another pair stay apart.
-    tx.atBatchEnd('queues:r1', '', note('queues:r1 with no id'));
+    // Two pairs that joined as "owner:id" would be the same text stay apart.
+    tx.atBatchEnd('queues', 'r1:x', note('queues r1:x'));
+    tx.atBatchEnd('queues:r1', 'x', note('queues:r1 x'));
     await tx.endBatch();
-    expect(ran).toEqual(['queues r1 (1st)', 'alerts r1', 'queues r2', 'queues:r1 with no id']);
+    expect(ran).toEqual(['queues r1 (1st)', 'alerts r1', 'queues r2', 'queues r1:x', 'queues:r1 x']);
   });
 
   it('runs a derivation registered while the others run, and forgets them all after the batch', async () => {
