@@ -440,6 +440,8 @@ function percentileOf(values: number[], p: number): number {
 
 /** The issue's alternative to 5,000 attempts a second: this percentage of the raw Fastify POST rate of the same run. */
 const ATTEMPTS_PERCENT_OF_RAW = 15;
+/** The report's figure for that percentage; it and the attempts' req/s each meet the target the other way (Figure.target.or). */
+const ATTEMPTS_SHARE = 'attempts: POST /api/requests/:id/attempts: share of the raw Fastify POST rate';
 const EITHER_ATTEMPTS_TARGET = `attempts: (>= 5,000/s or >= ${ATTEMPTS_PERCENT_OF_RAW}% raw) at p99 < 50 ms`;
 const results: CallResult[] = [];
 const figures: Record<string, unknown> = {};
@@ -1517,7 +1519,10 @@ function emitResults(r: Parameters<typeof report>[0], targets: Target[]): void {
       unit: 'req/s',
       higherIsBetter: true,
       baselines: baselines(c, RAW_RPS, RAW_ONE_RPS),
-      target: c.phase === 'attempts' ? { value: 5000, text: '>= 5,000 req/s' } : undefined,
+      target:
+        c.phase === 'attempts'
+          ? { value: 5000, text: `>= 5,000 req/s (or >= ${ATTEMPTS_PERCENT_OF_RAW}% of raw)`, or: ATTEMPTS_SHARE }
+          : undefined,
       note: counts,
     });
     const p99Target =
@@ -1561,11 +1566,15 @@ function emitResults(r: Parameters<typeof report>[0], targets: Target[]): void {
     emitFigure({
       bench,
       section: 'attempts',
-      figure: 'attempts: POST /api/requests/:id/attempts: share of the raw Fastify POST rate',
+      figure: ATTEMPTS_SHARE,
       value: (attemptsCall.rps / r.raw.rps) * 100,
       unit: '%',
       higherIsBetter: true,
-      target: { value: ATTEMPTS_PERCENT_OF_RAW, text: `>= ${ATTEMPTS_PERCENT_OF_RAW}% of raw (or >= 5,000 req/s)` },
+      target: {
+        value: ATTEMPTS_PERCENT_OF_RAW,
+        text: `>= ${ATTEMPTS_PERCENT_OF_RAW}% of raw (or >= 5,000 req/s)`,
+        or: `attempts: ${attemptsCall.name}: req/s`,
+      },
       note: `${n(Math.round(attemptsCall.rps))} against ${n(Math.round(r.raw.rps))} req/s`,
     });
   if (r.deep) {

@@ -47,6 +47,19 @@ export function ratioOf(figure: Pick<Figure, 'value' | 'higherIsBetter'>, refere
   return figure.higherIsBetter === false ? reference / figure.value : figure.value / reference;
 }
 
+/**
+ * A targeted figure's verdict: met by its own ratio; met the other way, when the figure its target
+ * names as the alternative (`target.or`) met its own; else missed. Empty when there is no ratio.
+ */
+export function verdictOf(figure: Figure, figures: readonly Figure[]): string {
+  const ratio = ratioOf(figure, figure.target!.value);
+  if (!Number.isFinite(ratio)) return '';
+  if (ratio >= 1) return 'met';
+  const other = figure.target!.or && figures.find((f) => f.bench === figure.bench && f.figure === figure.target!.or && f.target);
+  if (other && ratioOf(other, other.target!.value) >= 1) return `met the other way (${other.figure})`;
+  return '**missed**';
+}
+
 export function renderReport(records: BenchRecord[], now = new Date()): string {
   const start = records.find((r) => r.kind === 'start')?.options as
     { startedAt: string; quick: boolean; machine: ReturnType<typeof machine> } | undefined;
@@ -109,9 +122,7 @@ export function renderReport(records: BenchRecord[], now = new Date()): string {
     for (const f of targeted) {
       const ratio = ratioOf(f, f.target!.value);
       out.push(
-        `| ${f.bench} | ${cell(f.figure)} | ${fmt(f.value)} ${f.unit} | ${cell(f.target!.text)} | ${fmt(ratio)} | ${
-          Number.isFinite(ratio) ? (ratio >= 1 ? 'met' : '**missed**') : ''
-        } |`,
+        `| ${f.bench} | ${cell(f.figure)} | ${fmt(f.value)} ${f.unit} | ${cell(f.target!.text)} | ${fmt(ratio)} | ${cell(verdictOf(f, figures))} |`,
       );
     }
     out.push('');
@@ -154,7 +165,7 @@ export function renderReport(records: BenchRecord[], now = new Date()): string {
             })
             .join('<br>');
       const target = f.target
-        ? `${cell(f.target.text)} (${fmt(ratioOf(f, f.target.value))}${ratioOf(f, f.target.value) >= 1 ? ', met' : ', **missed**'})`
+        ? `${cell(f.target.text)} (${[fmt(ratioOf(f, f.target.value)), cell(verdictOf(f, figures))].filter(Boolean).join(', ')})`
         : '';
       out.push(
         `| ${showSection ? `${cell(f.section ?? '')} | ` : ''}${cell(f.figure)} | ${fmt(f.value)} ${f.unit} | ${toRaw} | ${target} | ${cell(f.note ?? '')} |`,

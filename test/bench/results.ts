@@ -26,7 +26,11 @@ export interface Figure {
   isBaseline?: boolean;
   /** The `figure` names of the raw baselines (same bench and section) this one is set against. */
   baselines?: string[];
-  target?: { value: number; text: string };
+  /**
+   * `or`: another figure of the same bench whose target meets this one too (a target the issue
+   * gives two ways to meet, each its own figure): this one reads as met when either is.
+   */
+  target?: { value: number; text: string; or?: string };
   note?: string;
 }
 
