@@ -81,9 +81,17 @@ describe('OldSpaceCompaction, where the process cannot ask for a collection', ()
 });
 
 describe('OldSpaceCompaction, waiting for a quiet moment', () => {
-  const { idleUtilization, maxDeferMs, minIntervalMs } = OLD_SPACE_COMPACTION_DEFAULTS;
+  const { idleUtilization, maxDeferMs, minIntervalMs, quietChecks } = OLD_SPACE_COMPACTION_DEFAULTS;
+  /** `quietChecks` quiet checks in a row, a second apart: what a due compaction waits for. */
+  const lull = (compaction: OldSpaceCompaction, state: { advance: (ms: number) => number }) => {
+    for (let i = 0; i < quietChecks; i++) {
+      state.advance(1000);
+      compaction.tick(0);
+    }
+  };
 
-  it('compacts at the first quiet check after it is due, not at a full collection under load', () => {
+  it('compacts after quietChecks quiet checks in a row once it is due, not at a full collection under load', () => {
+    expect(quietChecks).toBeGreaterThan(1);
     const { compaction, state } = harness({ size: 97 * MB, used: 68 * MB }, true);
     compaction.afterFullCollection(state.at());
     expect(state.flags).toEqual([]); // due, not asked of the next full collection
@@ -93,6 +101,18 @@ describe('OldSpaceCompaction, waiting for a quiet moment', () => {
     state.advance(1000);
     compaction.tick(idleUtilization + 0.01);
     expect(state.flags).toEqual([]);
+    // Quiet checks short of a lull, then a busy one: the count starts again (a gap between two busy stretches).
+    for (let i = 0; i < quietChecks - 1; i++) {
+      state.advance(1000);
+      compaction.tick(idleUtilization);
+    }
+    state.advance(1000);
+    compaction.tick(0.6);
+    for (let i = 0; i < quietChecks - 1; i++) {
+      state.advance(1000);
+      compaction.tick(idleUtilization);
+    }
+    expect(state.flags).toEqual([]);
     state.advance(1000);
     compaction.tick(idleUtilization);
     expect(state.flags).toEqual([COMPACT_FLAG, 'collect', NO_COMPACT_FLAG]);
@@ -101,7 +121,7 @@ describe('OldSpaceCompaction, waiting for a quiet moment', () => {
     // Its own collection's end, with the old space compacted: nothing more.
     state.reading = { size: 70 * MB, used: 68 * MB };
     compaction.afterFullCollection(state.at());
-    compaction.tick(0);
+    lull(compaction, state);
     expect(state.flags).toHaveLength(3);
   });
 
@@ -127,7 +147,7 @@ describe('OldSpaceCompaction, waiting for a quiet moment', () => {
     compaction.afterFullCollection(state.at());
     state.reading = { size: 72 * MB, used: 68 * MB };
     compaction.afterFullCollection(state.at());
-    compaction.tick(0);
+    lull(compaction, state);
     state.advance(maxDeferMs);
     compaction.tick(0.9);
     expect(state.flags).toEqual([]);
@@ -138,7 +158,7 @@ describe('OldSpaceCompaction, waiting for a quiet moment', () => {
     compaction.afterFullCollection(state.at());
     expect(compaction.due).toBe(true);
     state.reading = { size: 70 * MB, used: 68 * MB };
-    compaction.tick(0);
+    lull(compaction, state);
     expect(state.flags).toEqual([]);
     expect(compaction.due).toBe(false);
   });
@@ -146,14 +166,14 @@ describe('OldSpaceCompaction, waiting for a quiet moment', () => {
   it('compacts at most once each minIntervalMs', () => {
     const { compaction, state } = harness({ size: 100 * MB, used: 60 * MB }, true);
     compaction.afterFullCollection(state.at());
-    compaction.tick(0);
+    lull(compaction, state);
     state.advance(1000);
     compaction.afterFullCollection(state.at()); // it did not help
-    compaction.tick(0);
+    lull(compaction, state);
     expect(state.flags).toEqual([COMPACT_FLAG, 'collect', NO_COMPACT_FLAG]);
     state.advance(minIntervalMs);
     compaction.afterFullCollection(state.at());
-    compaction.tick(0);
+    lull(compaction, state);
     expect(state.flags).toEqual([COMPACT_FLAG, 'collect', NO_COMPACT_FLAG, COMPACT_FLAG, 'collect', NO_COMPACT_FLAG]);
     expect(compaction.compactions).toBe(2);
   });
@@ -173,11 +193,11 @@ describe('OldSpaceCompaction, waiting for a quiet moment', () => {
     }
   });
 
-  it('in a process, a compaction found due runs at the next quiet check', () => {
+  it('in a process, a compaction found due runs after its quiet checks', () => {
     // Its own process: a watcher that finds every collection worth compacting must not outlive the test.
     const script = `
       const { startOldSpaceCompaction, fullCollection } = require(${JSON.stringify(require.resolve('./old-space-compaction'))});
-      const compaction = startOldSpaceCompaction({ maxFreeFraction: 0, minFreeBytes: 0, minIntervalMs: 60000, idleUtilization: 0.5, idleCheckMs: 50, maxDeferMs: 60000 });
+      const compaction = startOldSpaceCompaction({ maxFreeFraction: 0, minFreeBytes: 0, minIntervalMs: 60000, idleUtilization: 0.5, idleCheckMs: 50, quietChecks: 1, maxDeferMs: 60000 });
       let junk = [];
       for (let i = 0; i < 200000; i++) junk.push({ i, s: 'x' + i });
       junk = null;

@@ -26,10 +26,12 @@ import { runInNewContext } from 'node:vm';
  *
  * A due compaction waits for a quiet moment (ADR 0022, 2026-12-04): its pause (70-190 ms) is many
  * times an ordinary full collection's, and paid under load it holds up every request in flight.
- * Each `idleCheckMs` the event loop's utilization over that span is read; at or below
- * `idleUtilization` the process compacts at once (the flag set, a full collection asked for, the flag
- * cleared). Under load that never lets up for `maxDeferMs`, or where no collection can be asked for,
- * it asks V8 to compact the next full collection wholly, as it always did, and stops asking after it.
+ * Each `idleCheckMs` the event loop's utilization over that span is read; after `quietChecks` of
+ * them in a row at or below `idleUtilization` the process compacts at once (the flag set, a full
+ * collection asked for, the flag cleared). A lull, not a gap: one quiet second between two busy
+ * stretches is where the next one starts in the middle of the pause (ADR 0022, 2026-12-05). Under
+ * load that never lets up so long for `maxDeferMs`, or where no collection can be asked for, it asks
+ * V8 to compact the next full collection wholly, as it always did, and stops asking after it.
  */
 export interface OldSpaceCompactionOptions {
   /** Free share of the old space (held less live, just after a full collection) that triggers a compaction. */
@@ -38,10 +40,12 @@ export interface OldSpaceCompactionOptions {
   minFreeBytes: number;
   /** The least time between two compacting collections. */
   minIntervalMs: number;
-  /** A due compaction runs at once when the event loop was busy at most this share of the last check's span... */
+  /** A due compaction runs once the event loop was busy at most this share of each check's span... */
   idleUtilization: number;
-  /** ...read this often. */
+  /** ...read this often... */
   idleCheckMs: number;
+  /** ...this many checks in a row. */
+  quietChecks: number;
   /** A compaction due this long with no quiet moment compacts the next full collection, whatever the load. */
   maxDeferMs: number;
 }
@@ -52,6 +56,7 @@ export const OLD_SPACE_COMPACTION_DEFAULTS: OldSpaceCompactionOptions = {
   minIntervalMs: 120_000,
   idleUtilization: 0.2,
   idleCheckMs: 1_000,
+  quietChecks: 5,
   maxDeferMs: 300_000,
 };
 
@@ -76,6 +81,8 @@ export class OldSpaceCompaction {
   private lastCompactionAt = -Infinity;
   /** Since when a compaction waits for a quiet moment (null: none due). */
   private dueSince: number | null = null;
+  /** Quiet checks in a row so far while due. */
+  private quietFor = 0;
   /** Full collections asked to compact wholly so far. */
   compactions = 0;
 
@@ -104,7 +111,10 @@ export class OldSpaceCompaction {
     }
     const now = this.now();
     if (now - this.lastCompactionAt < this.options.minIntervalMs) return;
-    this.dueSince ??= now;
+    if (this.dueSince === null) {
+      this.dueSince = now;
+      this.quietFor = 0;
+    }
     if (this.collect === null) this.arm(now);
   }
 
@@ -117,7 +127,8 @@ export class OldSpaceCompaction {
   tick(utilization: number): void {
     if (this.dueSince === null || this.armedAt !== null) return;
     const now = this.now();
-    if (utilization <= this.options.idleUtilization && this.collect !== null) {
+    this.quietFor = utilization <= this.options.idleUtilization ? this.quietFor + 1 : 0;
+    if (this.quietFor >= this.options.quietChecks && this.collect !== null) {
       this.dueSince = null;
       // Looked at again: another watcher in this process (tests start several) may have compacted meanwhile.
       if (!this.worthCompacting()) return;
