@@ -70,8 +70,13 @@ export async function startProfile(out: string | undefined, intervalUs: number):
  * and the SQLite writer: what bounds a catch-up is the one thread the projector runs on.
  */
 export function mainThreadCpuUs(): number {
-  const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000; // utime, stime (fields 14, 15)
+  return statCpuUs(`/proc/self/task/${process.pid}/stat`);
+}
+
+/** The user and system CPU a /proc stat file gives (a process's or a thread's), in µs. */
+function statCpuUs(path: string): number {
+  const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000; // utime, stime (fields 14, 15), in 10 ms ticks
 }
 
 /** redis-server's CPU (from /proc, in µs) and INFO figures: what the server itself spends. */
@@ -81,14 +86,13 @@ export interface ServerSide {
   commands: Map<string, { calls: number; usec: number }>;
 }
 export async function redisSide(redis: Redis, pid: number): Promise<ServerSide> {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+  const cpuUs = statCpuUs(`/proc/${pid}/stat`); // before the INFO calls below, as redis-server spends on them too
   const stats = await redis.info('stats');
   const commandstats = await redis.info('commandstats');
   const commands = new Map<string, { calls: number; usec: number }>();
   for (const m of commandstats.matchAll(/cmdstat_([^:]+):calls=(\d+),usec=(\d+)/g))
     commands.set(m[1], { calls: Number(m[2]), usec: Number(m[3]) });
-  return { cpuUs: ticks * 10_000, inputBytes: Number(/total_net_input_bytes:(\d+)/.exec(stats)![1]), commands };
+  return { cpuUs, inputBytes: Number(/total_net_input_bytes:(\d+)/.exec(stats)![1]), commands };
 }
 export function diff(a: ServerSide, b: ServerSide): ServerSide {
   const commands = new Map<string, { calls: number; usec: number }>();
