@@ -86,7 +86,42 @@ describe('evolve records facts and never fails', () => {
     evolve(state, responded(at(20)));
     expect(state).toEqual(copy);
   });
+
+  // evolve copies a state field by field (not by spread) and sets a fresh copy's status in place:
+  // neither may touch the state it was given, nor drop or reorder a field.
+  it('never writes to the state it is given, whatever the event (a frozen state throws on a write)', () => {
+    for (let i = 1; i < oneOfEach.length; i++) {
+      const before = deepFreeze(replay(oneOfEach.slice(0, i)));
+      expect(() => evolve(before, oneOfEach[i])).not.toThrow();
+    }
+  });
+
+  it('keeps every field of the state, in the order a submission sets them, after every event', () => {
+    const fields = Object.keys(replay([submitted()]));
+    for (let i = 1; i <= oneOfEach.length; i++) {
+      const state = replay(oneOfEach.slice(0, i)) as unknown as Record<string, unknown>;
+      expect(Object.keys(state)).toEqual(fields);
+      expect(fields.filter((field) => state[field] === undefined)).toEqual([]);
+    }
+  });
+
+  it('keeps every field of an escalation as it moves (acknowledged, advanced, renotified, resolved)', () => {
+    const raisedAt = oneOfEach.findIndex((e) => e.type === 'EscalationRaised');
+    // As stored (JSON): an escalation raised with no userIds may carry the key undefined in memory.
+    const escalationOf = (i: number) =>
+      JSON.parse(JSON.stringify((replay(oneOfEach.slice(0, i + 1)) as { escalation: object }).escalation));
+    const fields = Object.keys(escalationOf(raisedAt));
+    for (let i = raisedAt + 1; i < oneOfEach.length; i++) expect(Object.keys(escalationOf(i))).toEqual(fields);
+  });
 });
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
 
 describe('decide is deterministic', () => {
   it('the same command, state and ctx give the same events', () => {
