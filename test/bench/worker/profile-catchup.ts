@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import Redis from 'ioredis';
 import { allProjections, keys, PROJECTIONS_NAME, ProjectionsRunner } from '@send/read-models';
 import { loadCatchUpHistory } from './dataset';
-import { describe, diff, mainThreadCpuUs, redisSide, startProfile, throwawayRedis, type ServerSide } from './profiling';
+import { describe, diff, mainThreadCpuUs, rawPipelinedMulti, redisSide, startProfile, throwawayRedis, type ServerSide } from './profiling';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const out = process.argv[2];
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const { dir, redis, pid, stop } = await throwawayRedis('profile-catchup-');
   const { store } = await loadCatchUpHistory(join(dir, 'e.sqlite'), Math.ceil(EVENTS / 5));
   const head = store.readHead();
-  const raw = await measured(redis, pid, () => rawPipelined(redis, Number(head), Math.ceil(EVENTS / 5)));
+  const raw = await measured(redis, pid, () => rawPipelinedMulti(redis, Number(head), Math.ceil(EVENTS / 5)));
   await redis.flushdb();
   const stopProfile = await startProfile(out, 500);
   const all = allProjections();
@@ -68,31 +68,6 @@ async function measured<T>(redis: Redis, pid: number, run: () => Promise<T>): Pr
   const result = await run();
   return { ...result, server: diff(before, await redisSide(redis, pid)) };
 }
-/** worker.bench.ts's RAW_PIPELINED baseline: one MULTI (SET record, SET checkpoint) per event, 1,000 to a pipeline. */
-async function rawPipelined(
-  redis: Redis,
-  events: number,
-  requests: number,
-): Promise<{ rate: number; cpuPerEvent: number; mainPerEvent: number }> {
-  const record = 'x'.repeat(1200);
-  const t = performance.now();
-  const cpu0 = process.cpuUsage();
-  const main0 = mainThreadCpuUs();
-  for (let i = 0; i < events; i += 1000) {
-    const p = redis.pipeline();
-    for (let j = i; j < Math.min(events, i + 1000); j++) {
-      p.call('MULTI');
-      p.set(`rm:bench:${j % requests}`, record);
-      p.set('checkpoint:bench', String(j));
-      p.call('EXEC');
-    }
-    await p.exec();
-  }
-  const cpu = process.cpuUsage(cpu0);
-  const rate = events / ((performance.now() - t) / 1000);
-  return { rate, cpuPerEvent: (cpu.user + cpu.system) / events, mainPerEvent: (mainThreadCpuUs() - main0) / events };
-}
-
 main().then(
   () => process.exit(0),
   (e) => {

@@ -1,11 +1,13 @@
 /**
  * What the worker profiles (profile-catchup.ts, profile-live.ts) share: a throwaway redis-server,
- * a CPU or allocation profile of the part they time, and what redis-server itself spent meanwhile.
+ * a CPU or allocation profile of the part they time, and what redis-server itself spent meanwhile;
+ * and, with worker.bench.ts, the main thread's CPU and the catch-up's raw baseline.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import Redis from 'ioredis';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ensureRedisServer, startRedis, freePort } = require('../../../scripts/lib/redis.js');
@@ -71,6 +73,37 @@ export async function startProfile(out: string | undefined, intervalUs: number):
  */
 export function mainThreadCpuUs(): number {
   return statCpuUs(`/proc/self/task/${process.pid}/stat`);
+}
+
+/** About the size of an rm:request JSON: the value each raw baseline event writes. */
+export const RAW_RECORD = 'x'.repeat(1200);
+
+/**
+ * The catch-up's raw baseline (worker.bench.ts's RAW_PIPELINED): one MULTI (SET a record of
+ * `requests`, SET the checkpoint) per event, 1,000 events to a pipeline. Its rate, and this
+ * process's and its main thread's CPU an event.
+ */
+export async function rawPipelinedMulti(
+  redis: Redis,
+  events: number,
+  requests: number,
+): Promise<{ rate: number; cpuPerEvent: number; mainPerEvent: number }> {
+  const t = performance.now();
+  const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpuUs();
+  for (let i = 0; i < events; i += 1000) {
+    const p = redis.pipeline();
+    for (let j = i; j < Math.min(events, i + 1000); j++) {
+      p.call('MULTI');
+      p.set(`rm:bench:${j % requests}`, RAW_RECORD);
+      p.set('checkpoint:bench', String(j));
+      p.call('EXEC');
+    }
+    await p.exec();
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const rate = events / ((performance.now() - t) / 1000);
+  return { rate, cpuPerEvent: (cpu.user + cpu.system) / events, mainPerEvent: (mainThreadCpuUs() - main0) / events };
 }
 
 /** The user and system CPU a /proc stat file gives (a process's or a thread's), in µs. */
