@@ -48,7 +48,7 @@
 import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -129,6 +129,7 @@ const MAX_NON2XX = num('BENCH_HTTP_MAX_NON2XX', 0.01);
 const LOG_LEVEL = process.env.BENCH_HTTP_LOG_LEVEL ?? 'warn';
 /** ALERT_TRACE=1 in the api and the worker: the alert path's stages are timed (see alertStages). */
 const TRACE_ALERTS = process.env.BENCH_HTTP_TRACE_ALERTS === '1';
+const LOG_DIR = process.env.BENCH_HTTP_LOG_DIR ? resolve(process.env.BENCH_HTTP_LOG_DIR) : null;
 const RESULTS_DIR = resolve(process.env.BENCH_HTTP_RESULTS ?? join(root, 'bench-results'));
 const ALL_PHASES = ['raw', 'attempts', 'submissions', 'responses', 'get', 'queue', 'deep', 'dashboard', 'mixed', 'paced'];
 const PHASES = new Set((process.env.BENCH_HTTP_PHASES ?? ALL_PHASES.join(',')).split(',').map((s) => s.trim()));
@@ -159,8 +160,11 @@ const broken: string[] = [];
 function spawnProc(name: string, args: string[], env: Record<string, string> = {}, stdin: 'ignore' | 'pipe' = 'ignore'): Proc {
   const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: [stdin, 'pipe', 'pipe'] });
   let tail = '';
+  // BENCH_HTTP_LOG_DIR: each app's whole output also in <dir>/<name>.log (e.g. with --trace-gc in its node flags).
+  const log = LOG_DIR ? createWriteStream(join(LOG_DIR, `${name}.log`)) : null;
   const keep = (d: Buffer) => {
     tail = (tail + d.toString()).slice(-1_000_000);
+    log?.write(d);
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
@@ -206,11 +210,11 @@ async function waitFor<T>(
   }
 }
 
-/** CPU seconds a process has used so far (Linux /proc; null elsewhere). */
-function cpuSeconds(pid: number | undefined): number | null {
+/** CPU seconds a process (or, `mainThread`, its main thread alone) has used so far (Linux /proc; null elsewhere). */
+function cpuSeconds(pid: number | undefined, mainThread = false): number | null {
   if (!pid) return null;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100/s on Linux)
   } catch {
@@ -231,31 +235,38 @@ function machineBusyTicks(): number | null {
 
 /**
  * Where the machine's cores went while a phase's load ran: the machine as a whole and each process
- * of the run, in cores (1 = one core busy throughout). A latency measured on two cores shared by
- * the api, the worker, Redis and the load generator reads differently when they leave a core idle
- * than when they fill both.
+ * of the run, in cores (1 = one core busy throughout), and each process's main thread (its event
+ * loop; the rest is V8's collector threads and the SQLite writer threads). A latency measured on two
+ * cores shared by the api, the worker, Redis and the load generator reads differently when they
+ * leave a core idle than when they fill both, and an api whose event loop is busy 0.6 of the time
+ * is waiting for a core, not for its own loop.
  */
-type CoresBusy = { machine: number; byProcess: Record<string, number> };
+type CoresBusy = { machine: number; byProcess: Record<string, number>; mainThread: Record<string, number> };
 function coresMeter(pids: Record<string, number | undefined>): () => CoresBusy | null {
   const started = now();
   const machine = machineBusyTicks();
-  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  const read = (mainThread: boolean) => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid, mainThread)]));
+  const [before, beforeMain] = [read(false), read(true)];
   return () => {
     const seconds = (now() - started) / 1000;
     const after = machineBusyTicks();
     if (machine === null || after === null || seconds <= 0) return null;
-    const byProcess: Record<string, number> = {};
-    for (const [k, pid] of Object.entries(pids)) {
-      const [b, a] = [before[k], cpuSeconds(pid)];
-      if (b !== null && a !== null) byProcess[k] = (a - b) / seconds;
-    }
-    return { machine: (after - machine) / 100 / seconds, byProcess };
+    const share = (from: Record<string, number | null>, to: Record<string, number | null>) => {
+      const cores: Record<string, number> = {};
+      for (const k of Object.keys(pids)) if (from[k] != null && to[k] != null) cores[k] = (to[k]! - from[k]!) / seconds;
+      return cores;
+    };
+    return { machine: (after - machine) / 100 / seconds, byProcess: share(before, read(false)), mainThread: share(beforeMain, read(true)) };
   };
 }
 const coresText = (c: CoresBusy) =>
   `${c.machine.toFixed(2)} of ${cpus().length} (${Object.entries(c.byProcess)
-    .map(([k, v]) => `${k} ${v.toFixed(2)}`)
-    .join(', ')})`;
+    .map(([k, v]) => {
+      const main = c.mainThread[k];
+      // Only where other threads did a share of the work worth telling apart (the apps).
+      return main !== undefined && v - main >= 0.05 ? `${k} ${v.toFixed(2)}, main thread ${main.toFixed(2)}` : `${k} ${v.toFixed(2)}`;
+    })
+    .join('; ')})`;
 /** "; cores busy ..." for a figure's note, or nothing without /proc. */
 const coresNote = (c: CoresBusy | null) => (c ? `; cores busy ${coresText(c)}` : '');
 
