@@ -210,13 +210,27 @@ async function waitFor<T>(
   }
 }
 
-/** CPU seconds a process (or, `mainThread`, its main thread alone) has used so far (Linux /proc; null elsewhere). */
-function cpuSeconds(pid: number | undefined, mainThread = false): number | null {
+/** CPU seconds a process has used so far (Linux /proc; null elsewhere). */
+function cpuSeconds(pid: number | undefined): number | null {
   if (!pid) return null;
   try {
-    const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100/s on Linux)
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Seconds a process's main thread (its event loop) has run so far, and has waited runnable for a
+ * core (the scheduler's run queue), from /proc/<pid>/task/<pid>/schedstat; null elsewhere.
+ */
+function mainThreadSeconds(pid: number | undefined): { ran: number; waited: number } | null {
+  if (!pid) return null;
+  try {
+    const [ran, waited] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return { ran: ran / 1e9, waited: waited / 1e9 };
   } catch {
     return null;
   }
@@ -235,36 +249,45 @@ function machineBusyTicks(): number | null {
 
 /**
  * Where the machine's cores went while a phase's load ran: the machine as a whole and each process
- * of the run, in cores (1 = one core busy throughout), and each process's main thread (its event
- * loop; the rest is V8's collector threads and the SQLite writer threads). A latency measured on two
+ * of the run, in cores (1 = one core busy throughout), and for each process its main thread (its
+ * event loop; the rest is V8's collector threads and the SQLite writer threads): the share of the
+ * time it ran, and the share it was ready to run but waited for a core. A latency measured on two
  * cores shared by the api, the worker, Redis and the load generator reads differently when they
- * leave a core idle than when they fill both, and an api whose event loop is busy 0.6 of the time
- * is waiting for a core, not for its own loop.
+ * leave a core idle than when they fill both, and an api whose event loop waits for a core a third
+ * of the time is slowed by the machine, not by its own loop.
  */
-type CoresBusy = { machine: number; byProcess: Record<string, number>; mainThread: Record<string, number> };
+type CoresBusy = {
+  machine: number;
+  byProcess: Record<string, number>;
+  mainThread: Record<string, { ran: number; waited: number }>;
+};
 function coresMeter(pids: Record<string, number | undefined>): () => CoresBusy | null {
   const started = now();
   const machine = machineBusyTicks();
-  const read = (mainThread: boolean) => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid, mainThread)]));
-  const [before, beforeMain] = [read(false), read(true)];
+  const entries = Object.entries(pids);
+  const before = entries.map(([, pid]) => [cpuSeconds(pid), mainThreadSeconds(pid)] as const);
   return () => {
     const seconds = (now() - started) / 1000;
     const after = machineBusyTicks();
     if (machine === null || after === null || seconds <= 0) return null;
-    const share = (from: Record<string, number | null>, to: Record<string, number | null>) => {
-      const cores: Record<string, number> = {};
-      for (const k of Object.keys(pids)) if (from[k] != null && to[k] != null) cores[k] = (to[k]! - from[k]!) / seconds;
-      return cores;
-    };
-    return { machine: (after - machine) / 100 / seconds, byProcess: share(before, read(false)), mainThread: share(beforeMain, read(true)) };
+    const busy: CoresBusy = { machine: (after - machine) / 100 / seconds, byProcess: {}, mainThread: {} };
+    entries.forEach(([k, pid], i) => {
+      const [cpu, main] = before[i]!;
+      const [cpuNow, mainNow] = [cpuSeconds(pid), mainThreadSeconds(pid)];
+      if (cpu !== null && cpuNow !== null) busy.byProcess[k] = (cpuNow - cpu) / seconds;
+      if (main && mainNow)
+        busy.mainThread[k] = { ran: (mainNow.ran - main.ran) / seconds, waited: (mainNow.waited - main.waited) / seconds };
+    });
+    return busy;
   };
 }
 const coresText = (c: CoresBusy) =>
   `${c.machine.toFixed(2)} of ${cpus().length} (${Object.entries(c.byProcess)
     .map(([k, v]) => {
       const main = c.mainThread[k];
-      // Only where other threads did a share of the work worth telling apart (the apps).
-      return main !== undefined && v - main >= 0.05 ? `${k} ${v.toFixed(2)}, main thread ${main.toFixed(2)}` : `${k} ${v.toFixed(2)}`;
+      return main
+        ? `${k} ${v.toFixed(2)} (main thread ran ${main.ran.toFixed(2)}, waited for a core ${main.waited.toFixed(2)})`
+        : `${k} ${v.toFixed(2)}`;
     })
     .join('; ')})`;
 /** "; cores busy ..." for a figure's note, or nothing without /proc. */
