@@ -58,6 +58,7 @@ import { SqliteEventStore } from '@send/event-store';
 import { keys, PROJECTED_STREAM_PREFIXES, PROJECTIONS_NAME } from '@send/read-models';
 import { OFFICER_EMAIL, PARENT_EMAIL, SERVICE_MANAGER_EMAIL, Seeder, TEAM_MANAGER_EMAIL } from './http/seed';
 import { summary } from './worker/report';
+import { statCpuUs } from './worker/profiling';
 import { emitBroken, emitFigure, emitNote, emitOptions } from './results';
 import { splitConnections, workloadCalls, type WorkloadCall, type WorkloadName } from './http/workload';
 import { pacedLoad, type PacedResult } from './http/paced';
@@ -214,9 +215,7 @@ async function waitFor<T>(
 function cpuSeconds(pid: number | undefined): number | null {
   if (!pid) return null;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ (100/s on Linux)
+    return statCpuUs(`/proc/${pid}/stat`) / 1e6;
   } catch {
     return null;
   }

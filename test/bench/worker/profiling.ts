@@ -106,9 +106,11 @@ export async function rawPipelinedMulti(
   return { rate, cpuPerEvent: (cpu.user + cpu.system) / events, mainPerEvent: (mainThreadCpuUs() - main0) / events };
 }
 
-/** The user and system CPU a /proc stat file gives (a process's or a thread's), in µs. */
-function statCpuUs(path: string): number {
-  const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ');
+/** The user and system CPU a /proc stat file gives (a process's or a thread's), in µs (Linux only: throws elsewhere). */
+export function statCpuUs(path: string): number {
+  const stat = readFileSync(path, 'utf8');
+  // After the last ')': the command name before it may itself hold one.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10_000; // utime, stime (fields 14, 15), in 10 ms ticks
 }
 
