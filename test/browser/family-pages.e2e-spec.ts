@@ -5,7 +5,8 @@
  * and when it cannot, these tests fail saying so.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { eventually, startSystem, type RunningSystem } from '../support/system';
+import { apiClient, eventually, startSystem, type RunningSystem } from '../support/system';
+import { govukDateTime } from '../../apps/api/src/web/web-words';
 import { expectAccessible, launchBrowser, screenshot } from './browser-support';
 
 jest.setTimeout(120_000);
@@ -132,6 +133,48 @@ describe('the family pages in chromium', () => {
     expect(await page.locator('.moj-timeline').innerText()).toContain('Tried to get in touch again');
     await expectAccessible(page);
     await screenshot(page, 'family-request');
+  });
+
+  it('says a reply is late once its time has passed, in "Your requests" and on the request', async () => {
+    // A letter about the child's case that arrived ten days ago, filed by the officer: its first
+    // reply (3 working days) was due a week ago.
+    const officer = apiClient(system.baseUrl).as(await apiClient(system.baseUrl).login('officer@example.org'));
+    const receivedAt = new Date(Date.now() - 10 * 86_400_000).toISOString();
+    const filed = await officer.post('/api/requests', {
+      caseRef: 'C-1001',
+      category: 'transport',
+      subject: 'Letter about the bus pass',
+      message: 'We wrote about the bus pass and have heard nothing.',
+      channel: 'letter',
+      receivedAt,
+      requester: { role: 'parent', name: 'Alex Parent' },
+    });
+    expect(filed.status).toBe(201);
+
+    context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, 'parent@example.org', false);
+    const row = page.locator('tr', { hasText: filed.body.reference });
+    await eventually(
+      async () => {
+        await page.reload();
+        return (await row.count()) === 1;
+      },
+      15_000,
+      'the letter in "Your requests"',
+    );
+    expect(await row.locator('.govuk-tag--red').innerText()).toBe('Late');
+    expect(await row.innerText()).toMatch(/We said we would reply by (the end of|\d)/);
+    await expectAccessible(page);
+
+    await page.goto(`${system.baseUrl}/requests/${filed.body.id}`);
+    const facts = page.locator('.govuk-summary-list');
+    expect(await facts.innerText()).toMatch(/Reply due\s+Late\s+We said we would reply by (the end of|\d)/);
+    // The timeline dates the letter by when it came, not when it was filed today.
+    const sent = page.locator('.moj-timeline__item', { hasText: 'Request sent' });
+    expect(await sent.locator('.moj-timeline__date').innerText()).toBe(govukDateTime(receivedAt));
+    await expectAccessible(page);
+    await screenshot(page, 'family-request-late');
   });
 
   it('works with JavaScript off: sign in, the error summary, and a request sent', async () => {

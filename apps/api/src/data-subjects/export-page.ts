@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '@send/platform';
 import type { TimelineEntry } from '@send/read-models';
 import type { AuthUser } from '../auth/roles';
 import { packageDir, viewsDir } from '../web/view-paths';
-import { govukDateTime, roleName, timelineItem } from '../web/web-words';
+import { govukDateTime, roleName, timelineItem, whenItHappened } from '../web/web-words';
 import type { SubjectExport } from './dto/data-subjects.dto';
 
 /**
@@ -23,7 +23,6 @@ export class ExportPage {
     this.env = new nunjucks.Environment(new nunjucks.FileSystemLoader(templates), { autoescape: true });
     const zone = config.policy.calendar.timezone;
     for (const name of ['govukDateTime', 'mojDate', 'date']) this.env.addFilter(name, (iso: string) => govukDateTime(iso, zone));
-    this.env.addFilter('firstUpper', (text: string) => (text ? text.charAt(0).toUpperCase() + text.slice(1) : text));
   }
 
   render(answer: SubjectExport, reader: AuthUser, path: string): string {
@@ -49,7 +48,7 @@ function timelineItems(timeline: TimelineEntry[]) {
           : entry.type === 'PersonalDataErased'
             ? { label: 'Personal data erased', text: d.reason === 'retention' ? 'Past the retention period' : 'On request' }
             : (timelineItem(entry) ?? { label: entry.type, text: '' });
-      return { label: { text: item.label }, text: item.text, datetime: { timestamp: entry.at, type: 'datetime' }, byline: { text: roleName(entry.actor.role) } };
+      return { label: { text: item.label }, text: item.text, datetime: { timestamp: whenItHappened(entry), type: 'datetime' }, byline: { text: roleName(entry.actor.role) } };
     })
     .reverse();
 }

@@ -15,10 +15,12 @@ import {
   dealtWithBy,
   durationInWords,
   escalatedTo,
+  replyDueWords,
   RESPONSE_CHANNEL_CHOICES,
   staffTimelineItem,
   statusTag,
   timelineItem,
+  whenItHappened,
   WITHOUT_REPLY_WORDS,
 } from './web-words';
 
@@ -90,14 +92,7 @@ export class RequestPage {
     const now = this.clock.now();
     const query = request.query as Record<string, string | undefined>;
     const staff = worksRequests(user);
-    const replyDue =
-      view.status === 'resolved'
-        ? null
-        : !view.firstRespondedAt
-          ? dueInWords(new Date(view.due.firstResponseAt), policy, now)
-          : view.updateDueAt
-            ? dueInWords(new Date(view.updateDueAt), policy, now)
-            : null;
+    const replyDue = replyDueWords(view, now, (due) => dueInWords(due, policy, now));
     // A family may reopen within sla.reopenWithin of the resolution (the domain's rule, ReopenRequest); staff at any time.
     const reopenUntil =
       view.status === 'resolved' && view.resolvedAt ? dueAfter(policy, new Date(view.resolvedAt), policy.sla.reopenWithin) : null;
@@ -109,7 +104,11 @@ export class RequestPage {
       .map((entry) => ({ entry, item: staff ? staffTimelineItem(entry, names) : timelineItem(entry) }))
       .filter((x) => x.item !== null)
       .reverse() // newest first, as the MoJ timeline shows it
-      .map(({ entry, item }) => ({ label: { text: item!.label }, text: item!.text, datetime: { timestamp: entry.at, type: 'datetime' } }));
+      .map(({ entry, item }) => ({
+        label: { text: item!.label },
+        text: item!.text,
+        datetime: { timestamp: whenItHappened(entry), type: 'datetime' },
+      }));
     const submitted = timeline.find((e) => e.type === 'ContactRequestSubmitted');
     const values = problem?.values ?? {};
     const done = doneBanner(query.done);

@@ -23,7 +23,7 @@ import { fieldErrors } from './public-pages.controller';
 import { formOf, RequestActions } from './request-actions';
 import { isRequester, RequestPage } from './request-page';
 import { WebSession } from './web-session';
-import { CATEGORY_CHOICES, categoryName, statusTag, type FieldMessages } from './web-words';
+import { CATEGORY_CHOICES, categoryName, replyDueWords, statusTag, type FieldMessages } from './web-words';
 
 /** What the GOV.UK pattern says for each field the API's schema rejects. */
 const MESSAGES: Record<string, { missing: string; tooLong?: string }> = {
@@ -119,7 +119,7 @@ export class RequestPagesController {
       category: categoryName(v.category),
       status: statusTag(v.status),
       submitted: v.submittedAt,
-      due: v.firstRespondedAt ? null : dueInWords(new Date(v.due.firstResponseAt), this.config.policy, now),
+      due: replyDueWords(v, now, (due) => dueInWords(due, this.config.policy, now)),
     }));
     return this.render.page(request, reply, 'requests/list.njk', { rows, more: page.next !== null }, user);
   }

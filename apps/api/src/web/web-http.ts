@@ -39,8 +39,6 @@ export async function installWebPages(app: NestFastifyApplication, config: AppCo
       onConfigure: (env: nunjucks.Environment) => {
         env.addFilter('mojDate', (iso: string) => govukDateTime(iso, config.policy.calendar.timezone));
         env.addFilter('date', (iso: string) => govukDateTime(iso, config.policy.calendar.timezone));
-        // Nunjucks' capitalize lowercases the rest ("friday 4 december"): this only raises the first letter.
-        env.addFilter('firstUpper', (text: string) => (text ? text.charAt(0).toUpperCase() + text.slice(1) : text));
         env.addFilter('govukDateTime', (iso: string) => govukDateTime(iso, config.policy.calendar.timezone));
       },
     },

@@ -10,9 +10,11 @@ import {
   govukDateTime,
   queueFlags,
   queueRow,
+  replyDueWords,
   runningDue,
   staffTimelineItem,
   timelineItem,
+  whenItHappened,
 } from './web-words';
 import { isPagePath } from './page-paths';
 
@@ -54,6 +56,21 @@ describe('the words the pages show', () => {
     expect(timelineItem({ type: 'PersonalDataErased', at, actor: { role: 'system' }, data: { reason: 'retention' } })!.text).toMatch(/then erased/);
   });
 
+  it('dates a request filed late by when it reached the service, every other entry by its own time', () => {
+    const filed = '2026-12-05T07:11:00Z';
+    const letter = {
+      type: 'ContactRequestSubmitted',
+      at: filed,
+      actor: { role: 'officer' },
+      data: { channel: 'letter', receivedAt: '2026-11-25T09:00:00Z' },
+    };
+    expect(whenItHappened(letter)).toBe('2026-11-25T09:00:00Z');
+    expect(whenItHappened({ ...letter, data: { channel: 'portal' } })).toBe(filed);
+    expect(
+      whenItHappened({ type: 'RequestRouted', at: filed, actor: { role: 'system' }, data: { receivedAt: '2026-11-25T09:00:00Z' } }),
+    ).toBe(filed);
+  });
+
   it('writes dates GOV.UK style in the policy time zone', () => {
     expect(govukDateTime('2026-12-01T14:05:00Z')).toBe('1 December 2026 at 2:05pm');
     expect(govukDateTime('2026-07-01T08:00:00Z')).toBe('1 July 2026 at 9am'); // BST
@@ -65,8 +82,56 @@ describe('the words the pages show', () => {
   });
 });
 
+describe('"Reply due" on the family\'s pages', () => {
+  const due = { firstResponseAt: '2026-12-04T17:00:00Z', resolutionAt: '2026-12-18T17:00:00Z' };
+  const words = (d: Date) => `by the end of ${d.toISOString().slice(0, 10)}`;
+  const view = (over: Partial<RequestView> = {}) =>
+    ({ status: 'assigned', due, firstRespondedAt: null, updateDueAt: null, ...over }) as RequestView;
+  const before = new Date('2026-12-04T16:59:00Z');
+  const after = new Date('2026-12-04T17:01:00Z');
+
+  it("gives the first reply's due time until it passes, then says the reply is late", () => {
+    expect(replyDueWords(view(), before, words)).toEqual({ text: 'By the end of 2026-12-04', by: 'by the end of 2026-12-04', late: false });
+    expect(replyDueWords(view(), new Date(due.firstResponseAt), words).late).toBe(false); // due at that instant, not yet late
+    expect(replyDueWords(view(), after, words)).toEqual({
+      text: 'We said we would reply by the end of 2026-12-04',
+      by: 'by the end of 2026-12-04',
+      late: true,
+    });
+  });
+
+  it('after a holding reply, gives the update owed, late once past; after a full reply, nothing is owed', () => {
+    const holding = view({ firstRespondedAt: '2026-12-02T10:00:00Z', updateDueAt: '2026-12-09T17:00:00Z' });
+    expect(replyDueWords(holding, new Date('2026-12-08T09:00:00Z'), words)).toMatchObject({
+      text: 'By the end of 2026-12-09',
+      late: false,
+    });
+    expect(replyDueWords(holding, new Date('2026-12-10T09:00:00Z'), words)).toMatchObject({
+      text: 'We said we would update you by the end of 2026-12-09',
+      late: true,
+    });
+    // Long past the first reply's due time, which was met: not late.
+    expect(replyDueWords(view({ firstRespondedAt: '2026-12-02T10:00:00Z' }), new Date('2027-01-10T09:00:00Z'), words)).toEqual({
+      text: 'Replied',
+      by: null,
+      late: false,
+    });
+  });
+
+  it('owes nothing once closed: "Replied", or "Closed" for one closed without a reply, however late it was', () => {
+    const later = new Date('2027-01-10T09:00:00Z');
+    expect(replyDueWords(view({ status: 'resolved', firstRespondedAt: '2026-12-05T10:00:00Z' }), later, words)).toEqual({
+      text: 'Replied',
+      by: null,
+      late: false,
+    });
+    expect(replyDueWords(view({ status: 'resolved' }), later, words)).toEqual({ text: 'Closed', by: null, late: false });
+  });
+});
+
 describe('the words of the staff pages', () => {
   const due = { firstResponseAt: '2026-12-04T17:00:00Z', resolutionAt: '2026-12-18T17:00:00Z' };
+
   const entry = (over: Partial<QueueEntry> = {}): QueueEntry => ({
     id: 'r1',
     reference: 'SEND-2026-000001',

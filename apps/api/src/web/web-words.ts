@@ -71,6 +71,16 @@ const CHANNELS: Record<string, string> = {
   meeting: 'in a meeting',
 };
 
+/**
+ * When a timeline entry happened, as the page dates it: a letter or call filed days after it came
+ * shows when it reached the service (its receivedAt, from which its clocks run), not when it was
+ * typed in; every other entry its own time.
+ */
+export function whenItHappened(entry: TimelineEntry): string {
+  const receivedAt = entry.type === 'ContactRequestSubmitted' ? entry.data.receivedAt : undefined;
+  return typeof receivedAt === 'string' ? receivedAt : entry.at;
+}
+
 /** One timeline entry as a heading and a line of text; null for entries a family need not read. */
 export function timelineItem(entry: TimelineEntry): { label: string; text: string } | null {
   const d = entry.data as Record<string, any>;
@@ -152,6 +162,35 @@ export function runningDue(
 }
 
 const DUE_VERBS = { reply: 'Reply', update: 'Update the family', close: 'Close' } as const;
+
+/** What a request page and "Your requests" say in their "Reply due" cell: its words, and whether it is late. */
+export interface ReplyDueWords {
+  /** "By the end of Friday 13 November", or once past, "We said we would reply by the end of Friday 13 November". */
+  text: string;
+  /** The due time alone ("by the end of Friday 13 November"); null when nothing is owed. */
+  by: string | null;
+  /** Past due with nothing sent: drawn with a red "Late" tag beside the text. */
+  late: boolean;
+}
+
+/**
+ * The reply a family is owed, in the words of the "Reply due" cell: the first reply until there is
+ * one, then the update promised by a holding reply. Once that time has passed it says so, in the
+ * timeline's voice ("Reply late: we did not reply when we said we would"), rather than show a date
+ * gone by as if still to come. Nothing owed: "Replied", or "Closed" for one closed without a reply.
+ * `dueInWords` is @send/sla's, bound to the policy and now.
+ */
+export function replyDueWords(
+  view: Pick<RequestView, 'status' | 'due' | 'firstRespondedAt' | 'updateDueAt'>,
+  now: Date,
+  dueInWords: (due: Date) => string,
+): ReplyDueWords {
+  const owed = view.status === 'resolved' ? null : !view.firstRespondedAt ? view.due.firstResponseAt : view.updateDueAt;
+  if (!owed) return { text: view.firstRespondedAt ? 'Replied' : 'Closed', by: null, late: false };
+  const by = dueInWords(new Date(owed));
+  if (Date.parse(owed) >= now.getTime()) return { text: by.charAt(0).toUpperCase() + by.slice(1), by, late: false };
+  return { text: `We said we would ${view.firstRespondedAt ? 'update you' : 'reply'} ${by}`, by, late: true };
+}
 
 /** A GOV.UK tag or an MoJ badge, as the templates draw them. */
 export interface Flag {
