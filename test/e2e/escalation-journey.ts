@@ -343,7 +343,13 @@ export function escalationJourney(name: string, store: StoreUnderJourney): void 
       );
       expect(raised).toHaveLength(requests.length);
       const mailedFor = (eventId: string) => smtp.mails.filter((m) => messageIdOf(m.raw)?.startsWith(`${eventId}|email|`));
-      await eventually(() => raised.every((e) => mailedFor(e.id).length > 0), 30_000, 'an email for every escalation');
+      await eventually(() => raised.every((e) => mailedFor(e.id).length > 0), 30_000, 'an email for every escalation').catch(
+        (error: Error) => {
+          // Seen once in CI under load: say which delivery is missing and what the worker logged of it.
+          const missing = raised.filter((e) => mailedFor(e.id).length === 0).map((e) => e.id);
+          throw new Error(`${error.message}; no email for ${missing.join(', ')}; the worker's log:\n${worker.output().slice(-4000)}`);
+        },
+      );
       await new Promise((r) => setTimeout(r, 3000)); // a second send would have come by now
       for (const request of requests) {
         expect(await events(request.id, 'SlaBreached')).toHaveLength(1);
