@@ -19,6 +19,13 @@ describe('routing by case (api + worker + SQLite + Redis, demo cases)', () => {
     const signedIn = await api.signIn(Object.fromEntries(people));
     Object.assign(as, signedIn.as);
     Object.assign(ids, signedIn.ids);
+    // Routing reads the cases read model, which the worker fills from the demo cases after start
+    // (seen in CI under load: a request sent first went to triage): the parent's case first.
+    await eventually(
+      async () => (await as.parent.get('/api/me/cases')).body?.some((c: { caseRef: string }) => c.caseRef === 'C-1001'),
+      30_000,
+      "the parent's demo case in the cases read model",
+    );
   }, 90_000);
 
   afterAll(async () => {
